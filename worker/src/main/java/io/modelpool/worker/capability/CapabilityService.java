@@ -1,0 +1,42 @@
+package io.modelpool.worker.capability;
+
+import io.modelpool.v1.Capability;
+import io.modelpool.v1.ErrorCode;
+import io.modelpool.worker.pool.PoolRejectedException;
+import java.util.concurrent.CompletableFuture;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * One per capability: turns decoded Avro requests into pool work and outcomes into Avro results.
+ *
+ * <p>Threading: {@link #handle} and {@link #errorResult} are called on the intake thread (any single thread
+ * is fine; both are also safe to call from several threads). {@code handle} does the request's cheap
+ * preparation (validation, tokenising) on the calling thread and never waits for inference or for a model
+ * to load. The returned future completes on a pool worker thread, or already completed when the request is
+ * answered without inference; callbacks attached to it must be quick.
+ */
+public interface CapabilityService {
+
+    /** The capability this service answers. */
+    Capability capability();
+
+    /** The Avro request class it accepts, for example {@code TextEmbeddingRequest.class}. */
+    Class<? extends SpecificRecord> requestClass();
+
+    /**
+     * Validates and submits. Bad input, unknown model, expired deadline, model load failure and inference
+     * failure all complete the future with an ERROR result (never an exceptional completion). Every request
+     * that does not throw gets exactly one result.
+     *
+     * @throws PoolRejectedException synchronously, having submitted nothing, only when the pool is shutting
+     *                               down ({@code PoolError.ShuttingDown}) or the model's bounded queue is full
+     *                               ({@code PoolError.Overloaded}); the intake then holds the record and
+     *                               retries later or pauses
+     */
+    CompletableFuture<SpecificRecord> handle(SpecificRecord request, RequestContext context)
+            throws PoolRejectedException;
+
+    /** An ERROR result for a request of this capability, for failures the intake itself detects. */
+    SpecificRecord errorResult(SpecificRecord request, ErrorCode code, String message, boolean retryable,
+                               RequestContext context);
+}

@@ -1,0 +1,173 @@
+package io.modelpool.worker.capability.textembedding;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import io.modelpool.worker.pool.BatchRunner;
+import io.modelpool.worker.runtime.Tensors;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Runs a BERT-style encoder on a batch of tokenised texts and pools each text's token vectors.
+ *
+ * <p>A batch of one runs unpadded. A larger batch is padded to its longest text (the pool sorts batches by
+ * length, so little padding is computed) with an attention mask, and mean pooling averages only unmasked
+ * positions. Texts whose deadline has passed are answered {@link EmbeddingOutcome.Expired} and left out of
+ * the run. Every tensor and result is closed before {@link #run} returns.
+ *
+ * <p>Owned by one pool worker thread; the session is this runner's alone.
+ */
+public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, EmbeddingOutcome> {
+
+    private static final String INPUT_IDS = "input_ids";
+    private static final String ATTENTION_MASK = "attention_mask";
+    private static final String TOKEN_TYPE_IDS = "token_type_ids";
+
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final EncoderEmbeddingParameters parameters;
+    private final LongSupplier clock;
+    private final String outputName;
+    private final boolean wantsMask;
+    private final boolean wantsTypes;
+
+    /**
+     * @param session taken over: closed by {@link #close()}
+     * @param clock   epoch milliseconds, for deadlines
+     */
+    public EncoderEmbeddingRunner(OrtEnvironment env, OrtSession session, EncoderEmbeddingParameters parameters,
+                                  LongSupplier clock) throws OrtException {
+        this.env = env;
+        this.session = session;
+        this.parameters = parameters;
+        this.clock = clock;
+        if (!session.getInputNames().contains(INPUT_IDS)) {
+            throw new OrtException("encoder has no '" + INPUT_IDS + "' input; inputs: " + session.getInputNames());
+        }
+        this.wantsMask = session.getInputNames().contains(ATTENTION_MASK);
+        this.wantsTypes = session.getInputNames().contains(TOKEN_TYPE_IDS);
+        this.outputName = tokenOutput(session);
+    }
+
+    /** The output holding per-token vectors: {@code last_hidden_state}, else the first rank-3 float output. */
+    private static String tokenOutput(OrtSession session) throws OrtException {
+        Map<String, NodeInfo> outputs = session.getOutputInfo();
+        if (outputs.containsKey("last_hidden_state")) {
+            return "last_hidden_state";
+        }
+        for (Map.Entry<String, NodeInfo> e : outputs.entrySet()) {
+            if (e.getValue().getInfo() instanceof TensorInfo t && t.getShape().length == 3) {
+                return e.getKey();
+            }
+        }
+        throw new OrtException("encoder has no [batch, tokens, hidden] output; outputs: " + outputs.keySet());
+    }
+
+    @Override
+    public List<EmbeddingOutcome> run(List<EncodedText> inputs) throws OrtException {
+        int n = inputs.size();
+        EmbeddingOutcome[] outcomes = new EmbeddingOutcome[n];
+        long now = clock.getAsLong();
+        List<Integer> live = new ArrayList<>(n);
+        int longest = 0;
+        for (int i = 0; i < n; i++) {
+            EncodedText t = inputs.get(i);
+            if (t.deadlineEpochMs() < now) {
+                outcomes[i] = new EmbeddingOutcome.Expired(t.deadlineEpochMs());
+            } else {
+                live.add(i);
+                longest = Math.max(longest, t.tokens());
+            }
+        }
+        if (!live.isEmpty()) {
+            runLive(inputs, live, longest, outcomes);
+        }
+        return List.of(outcomes);
+    }
+
+    private void runLive(List<EncodedText> inputs, List<Integer> live, int length, EmbeddingOutcome[] outcomes)
+            throws OrtException {
+        int rows = live.size();
+        long[] ids = new long[rows * length];
+        long[] mask = new long[rows * length];
+        int[] lengths = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            long[] src = inputs.get(live.get(r)).ids();
+            System.arraycopy(src, 0, ids, r * length, src.length);
+            java.util.Arrays.fill(mask, r * length, r * length + src.length, 1L);
+            lengths[r] = src.length;
+        }
+        Map<String, OnnxTensor> feed = new HashMap<>(4);
+        try {
+            feed.put(INPUT_IDS, Tensors.int64(env, ids, rows, length));
+            if (wantsMask) {
+                feed.put(ATTENTION_MASK, Tensors.int64(env, mask, rows, length));
+            }
+            if (wantsTypes) {
+                feed.put(TOKEN_TYPE_IDS, Tensors.int64(env, new long[rows * length], rows, length));
+            }
+            try (OrtSession.Result result = session.run(feed, java.util.Set.of(outputName))) {
+                FloatBuffer hidden = Tensors.floats(result, outputName);
+                int dims = hidden.remaining() / (rows * length);
+                int base = hidden.position();
+                for (int r = 0; r < rows; r++) {
+                    float[] v = pool(hidden, base + r * length * dims, lengths[r], dims);
+                    if (parameters.normalize()) {
+                        normalize(v);
+                    }
+                    outcomes[live.get(r)] = new EmbeddingOutcome.Vector(v);
+                }
+            }
+        } finally {
+            Tensors.closeAll(feed);
+        }
+    }
+
+    private float[] pool(FloatBuffer hidden, int offset, int tokens, int dims) {
+        float[] v = new float[dims];
+        if (parameters.pooling() == Pooling.CLS) {
+            for (int d = 0; d < dims; d++) {
+                v[d] = hidden.get(offset + d);
+            }
+            return v;
+        }
+        for (int t = 0; t < tokens; t++) {
+            int at = offset + t * dims;
+            for (int d = 0; d < dims; d++) {
+                v[d] += hidden.get(at + d);
+            }
+        }
+        float inv = 1f / Math.max(1, tokens);
+        for (int d = 0; d < dims; d++) {
+            v[d] *= inv;
+        }
+        return v;
+    }
+
+    private static void normalize(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        double norm = Math.sqrt(sum);
+        if (norm > 1e-12) {
+            float inv = (float) (1.0 / norm);
+            for (int d = 0; d < v.length; d++) {
+                v[d] *= inv;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws OrtException {
+        session.close();
+    }
+}

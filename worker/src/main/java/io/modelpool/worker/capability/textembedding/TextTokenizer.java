@@ -1,0 +1,57 @@
+package io.modelpool.worker.capability.textembedding;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.modelpool.worker.runtime.ModelSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+
+/**
+ * A Hugging Face tokenizer read from a tokenizer.json stream (never fetched by hub name, so it works
+ * offline), set to truncate at the model's maximum length and never to pad.
+ *
+ * <p>Why the options matter: the shipped MiniLM tokenizer.json itself pads to a fixed 128 and truncates at
+ * 128, which would silently cut texts and waste compute on padding. Padding is off (the pool batches by
+ * length and pads per batch only when a model batches), and truncation comes from the manifest, with each
+ * cut reported.
+ *
+ * <p>Thread-safe: the native tokenizer takes no mutable state per call.
+ */
+public final class TextTokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int maxLength;
+
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, int maxLength) {
+        this.tokenizer = tokenizer;
+        this.maxLength = maxLength;
+    }
+
+    /** Loads the tokenizer.json at {@code source} with truncation at {@code maxLength} and no padding. */
+    public static TextTokenizer load(ModelSource source, int maxLength) throws IOException {
+        try (InputStream in = source.open()) {
+            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(in, Map.of(
+                    "padding", "false",
+                    "truncation", "true",
+                    "maxLength", Integer.toString(maxLength),
+                    "addSpecialTokens", "true"));
+            return new TextTokenizer(tokenizer, maxLength);
+        }
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** Tokenises one text with special tokens, truncated to the maximum length. */
+    public EncodedText encode(String text, long deadlineEpochMs) {
+        Encoding encoding = tokenizer.encode(text);
+        return new EncodedText(encoding.getIds(), encoding.exceedMaxLength(), deadlineEpochMs);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

@@ -1,0 +1,284 @@
+package io.modelpool.worker.pool;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.ToIntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pool of models of one kind (one per capability), keyed by model key. Each model has a bounded queue and
+ * its own worker threads; each worker owns one {@link BatchRunner} and takes length-sorted batches from the
+ * queue (see {@link Batcher} and {@link PoolModelConfig}).
+ *
+ * <p>Tasks are opaque: the pool knows only their length ({@code lengthOf}), which it uses for sorting and
+ * for the batch token budget.
+ *
+ * <p>Threading: every method is thread-safe. {@code submit} never blocks on inference or on model loading:
+ * it queues or fails fast. Outcomes are delivered on worker threads (see {@link TaskListener}).
+ *
+ * <p>Shutdown: after {@link #beginShutdown()} every submission fails with {@link PoolError.ShuttingDown};
+ * queued and running tasks still run to completion. {@link #awaitDrained(Duration)} waits for them,
+ * {@link #abandon()} fails what is left, {@link #close()} stops the workers and closes their runners.
+ */
+public final class ModelPool<I, O> implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelPool.class);
+    private static final Duration CLOSE_JOIN = Duration.ofSeconds(10);
+
+    private final String name;
+    private final ToIntFunction<? super I> lengthOf;
+    private final Map<String, ModelLane<I, O>> lanes = new ConcurrentHashMap<>();
+    private final Object lifecycle = new Object();
+    private final ReentrantLock drainLock = new ReentrantLock();
+    private final Condition idle = drainLock.newCondition();
+    private volatile boolean shuttingDown;
+    private volatile boolean closed;
+
+    /**
+     * @param name     a label for thread names and logs (for example a capability name)
+     * @param lengthOf a task's length for sorting and the token budget (for example its token count)
+     */
+    public ModelPool(String name, ToIntFunction<? super I> lengthOf) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.lengthOf = Objects.requireNonNull(lengthOf, "lengthOf");
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Registers a model and starts its workers at once. Each worker opens its runner on its own thread, so
+     * this returns without waiting for a load; tasks submitted meanwhile wait in the queue.
+     *
+     * @throws IllegalArgumentException when the key is already registered
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public void addModel(String key, PoolModelConfig config, RunnerFactory<I, O> runners) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(runners, "runners");
+        ModelLane<I, O> lane = new ModelLane<>(name, key, config, runners, this::signalIfIdle);
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("pool '" + name + "' is closed");
+            }
+            if (lanes.containsKey(key)) {
+                throw new IllegalArgumentException("model '" + key + "' is already registered in pool '" + name + "'");
+            }
+            lanes.put(key, lane);
+        }
+        if (shuttingDown) {
+            lane.refuseNew();
+        }
+        lane.start();
+        LOG.info("Pool '{}' started model '{}': {}", name, key, config);
+    }
+
+    /** The registered model keys. */
+    public Set<String> models() {
+        return Set.copyOf(lanes.keySet());
+    }
+
+    public boolean hasModel(String key) {
+        return lanes.containsKey(key);
+    }
+
+    /** The model's load state; {@link PoolRejectedException} with {@link PoolError.UnknownModel} if unknown. */
+    public ModelState state(String key) throws PoolRejectedException {
+        return lane(key).state();
+    }
+
+    /**
+     * Waits up to {@code timeout} for the model to leave {@link ModelState#LOADING} and returns its state.
+     */
+    public ModelState awaitLoaded(String key, Duration timeout) throws PoolRejectedException, InterruptedException {
+        return lane(key).awaitLoaded(timeout);
+    }
+
+    /**
+     * Queues every input as one task, all or none, and reports each outcome to {@code listener} with the
+     * input's index in {@code inputs}.
+     *
+     * @throws PoolRejectedException nothing was queued: {@link PoolError.UnknownModel},
+     *                               {@link PoolError.ModelLoadFailed}, {@link PoolError.ShuttingDown}, or
+     *                               {@link PoolError.Overloaded} when the queue lacks room for all of them
+     */
+    public void submitAll(String key, List<? extends I> inputs, TaskListener<? super O> listener)
+            throws PoolRejectedException {
+        Objects.requireNonNull(listener, "listener");
+        ModelLane<I, O> lane = admit(key);
+        long now = System.nanoTime();
+        List<PoolTask<I, O>> tasks = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            I input = inputs.get(i);
+            tasks.add(new PoolTask<>(input, lengthOf.applyAsInt(input), i, now, listener, lane));
+        }
+        lane.offer(tasks);
+    }
+
+    /** Queues one task, reported to {@code listener} with index 0; see {@link #submitAll}. */
+    public void submit(String key, I input, TaskListener<? super O> listener) throws PoolRejectedException {
+        submitAll(key, List.of(input), listener);
+    }
+
+    /**
+     * Queues one task and returns a future that completes on a worker thread with its output, or
+     * exceptionally with the runner's exception or a {@link PoolRejectedException}; see {@link #submitAll}.
+     */
+    public CompletableFuture<Completed<O>> submit(String key, I input) throws PoolRejectedException {
+        CompletableFuture<Completed<O>> future = new CompletableFuture<>();
+        submit(key, input, new TaskListener<O>() {
+            @Override
+            public void completed(int index, O output, TaskTiming timing) {
+                future.complete(new Completed<>(output, timing));
+            }
+
+            @Override
+            public void failed(int index, Throwable cause, TaskTiming timing) {
+                future.completeExceptionally(cause);
+            }
+        });
+        return future;
+    }
+
+    /** From now on every submission fails with {@link PoolError.ShuttingDown}; queued work still runs. */
+    public void beginShutdown() {
+        if (!shuttingDown) {
+            shuttingDown = true;
+            for (ModelLane<I, O> lane : lanesSnapshot()) {
+                lane.refuseNew();
+            }
+            LOG.info("Pool '{}' is shutting down with {} tasks pending", name, pending());
+            signalIfIdle();
+        }
+    }
+
+    public boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
+    /** Tasks queued or running, across all models. */
+    public int pending() {
+        int sum = 0;
+        for (ModelLane<I, O> lane : lanesSnapshot()) {
+            sum += lane.pending();
+        }
+        return sum;
+    }
+
+    /** Tasks queued or running for one model; 0 for an unknown key. */
+    public int pending(String key) {
+        ModelLane<I, O> lane = lanes.get(key);
+        return lane == null ? 0 : lane.pending();
+    }
+
+    /** Per worker of the model, the tasks it has taken and not yet finished. */
+    public List<Integer> workerPending(String key) throws PoolRejectedException {
+        return lane(key).workerPending();
+    }
+
+    /**
+     * Waits until no task is queued or running, at most {@code timeout}. Returns true when drained; false on
+     * timeout or when the calling thread is interrupted (its interrupt flag is then set again).
+     */
+    public boolean awaitDrained(Duration timeout) {
+        long left = timeout.toNanos();
+        drainLock.lock();
+        try {
+            while (pending() > 0) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = idle.awaitNanos(left);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            drainLock.unlock();
+        }
+    }
+
+    /**
+     * Fails every queued task and every task a worker holds but has not finished, with
+     * {@link PoolError.ShuttingDown}; returns how many tasks it failed. Runs that are under way finish on
+     * their worker, but their outputs are dropped. Meant for after a drain timed out.
+     */
+    public int abandon() {
+        int count = 0;
+        for (ModelLane<I, O> lane : lanesSnapshot()) {
+            count += lane.abandon();
+        }
+        if (count > 0) {
+            LOG.warn("Pool '{}' abandoned {} unfinished tasks", name, count);
+        }
+        return count;
+    }
+
+    /**
+     * Begins shutdown if not yet begun, fails whatever is still queued, stops the workers (waiting up to 10 s
+     * for running batches) and lets each close its runner. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        beginShutdown();
+        for (ModelLane<I, O> lane : lanesSnapshot()) {
+            try {
+                int failed = lane.stop(CLOSE_JOIN);
+                if (failed > 0) {
+                    LOG.warn("Pool '{}' failed {} unfinished tasks of model '{}' on close", name, failed, lane.key());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                LOG.warn("Interrupted while stopping model '{}' of pool '{}'", lane.key(), name);
+            }
+        }
+        LOG.info("Pool '{}' closed", name);
+    }
+
+    private ModelLane<I, O> admit(String key) throws PoolRejectedException {
+        ModelLane<I, O> lane = lane(key);
+        if (shuttingDown) {
+            throw new PoolRejectedException(new PoolError.ShuttingDown(key));
+        }
+        return lane;
+    }
+
+    private ModelLane<I, O> lane(String key) throws PoolRejectedException {
+        ModelLane<I, O> lane = lanes.get(key);
+        if (lane == null) {
+            throw new PoolRejectedException(new PoolError.UnknownModel(String.valueOf(key)));
+        }
+        return lane;
+    }
+
+    private List<ModelLane<I, O>> lanesSnapshot() {
+        return new ArrayList<>(lanes.values());
+    }
+
+    private void signalIfIdle() {
+        drainLock.lock();
+        try {
+            idle.signalAll();
+        } finally {
+            drainLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.modelpool.worker.pool;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One model's bounded task queue. Admission is all-or-nothing per submission, so a request's tasks are
+ * either all queued or none. Once closed with an error, every later offer fails with that error, so a task
+ * can never be queued behind a model that will not run it.
+ */
+final class ModelQueue<I, O> {
+
+    private final String model;
+    private final int capacity;
+    private final ArrayDeque<PoolTask<I, O>> tasks = new ArrayDeque<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private PoolError closedWith;
+    private boolean stopped;
+
+    ModelQueue(String model, int capacity) {
+        this.model = model;
+        this.capacity = capacity;
+    }
+
+    /** Queues all of {@code batch} or none of it. */
+    void offerAll(List<PoolTask<I, O>> batch) throws PoolRejectedException {
+        lock.lock();
+        try {
+            if (closedWith != null) {
+                throw new PoolRejectedException(closedWith);
+            }
+            if (tasks.size() + batch.size() > capacity) {
+                throw new PoolRejectedException(
+                        new PoolError.Overloaded(model, tasks.size(), capacity, batch.size()));
+            }
+            tasks.addAll(batch);
+            notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Blocks until at least one task is queued or the queue stops; then, when fewer than {@code maxItems}
+     * are queued, waits up to {@code maxDelayNanos} after the oldest task's submission for more; then takes
+     * up to {@code window} tasks, but no more than a fair share among {@code workers} when more than a batch
+     * is queued. Returns an empty list only once the queue has stopped.
+     */
+    List<PoolTask<I, O>> takeWindow(int maxItems, int window, long maxDelayNanos, int workers)
+            throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (tasks.isEmpty()) {
+                if (stopped) {
+                    return List.of();
+                }
+                notEmpty.await();
+            }
+            if (maxDelayNanos > 0) {
+                long deadline = tasks.peekFirst().submittedNanos + maxDelayNanos;
+                long left;
+                while (!stopped && !tasks.isEmpty() && tasks.size() < maxItems
+                        && (left = deadline - System.nanoTime()) > 0) {
+                    notEmpty.awaitNanos(left);
+                }
+                if (tasks.isEmpty()) {
+                    return stopped ? List.of() : takeWindow(maxItems, window, maxDelayNanos, workers);
+                }
+            }
+            int fairShare = Math.max(maxItems, (tasks.size() + workers - 1) / workers);
+            int n = Math.min(tasks.size(), Math.min(window, fairShare));
+            List<PoolTask<I, O>> taken = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                taken.add(tasks.pollFirst());
+            }
+            if (!tasks.isEmpty()) {
+                notEmpty.signal();
+            }
+            return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Refuses every later offer with {@code error} and returns what was queued. */
+    List<PoolTask<I, O>> closeWith(PoolError error) {
+        lock.lock();
+        try {
+            if (closedWith == null) {
+                closedWith = error;
+            }
+            return drainLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Refuses later offers with {@code error} but keeps queued tasks for the workers to drain. */
+    void refuseNew(PoolError error) {
+        lock.lock();
+        try {
+            if (closedWith == null) {
+                closedWith = error;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes every waiting worker; {@link #takeWindow} returns empty once nothing is left. */
+    List<PoolTask<I, O>> stop() {
+        lock.lock();
+        try {
+            stopped = true;
+            notEmpty.signalAll();
+            return drainLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    List<PoolTask<I, O>> drain() {
+        lock.lock();
+        try {
+            return drainLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int size() {
+        lock.lock();
+        try {
+            return tasks.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<PoolTask<I, O>> drainLocked() {
+        List<PoolTask<I, O>> all = new ArrayList<>(tasks);
+        tasks.clear();
+        return all;
+    }
+}

@@ -1,0 +1,25 @@
+package io.modelpool.worker.pool;
+
+/**
+ * Receives the outcome of submitted tasks. One listener may serve several tasks (for example all texts of
+ * one request); {@code index} is the task's position in the list passed to {@code submitAll} (0 for a
+ * single {@code submit}).
+ *
+ * <p>Threading: called on a pool worker thread, or on the thread that calls
+ * {@link ModelPool#abandon()}/{@link ModelPool#close()} for tasks the pool gives up on. Exactly one of the
+ * two methods is called exactly once per task, also after shutdown began. Implementations must be quick
+ * and must not block: they run on the thread that runs the model. An exception thrown here is logged and
+ * does not affect other tasks.
+ */
+public interface TaskListener<O> {
+
+    /** The task ran and produced {@code output}. */
+    void completed(int index, O output, TaskTiming timing);
+
+    /**
+     * The task did not produce an output: the runner threw for it even when run alone, or the pool gave up
+     * on it ({@link PoolRejectedException} with {@link PoolError.ModelLoadFailed} or
+     * {@link PoolError.ShuttingDown}).
+     */
+    void failed(int index, Throwable cause, TaskTiming timing);
+}

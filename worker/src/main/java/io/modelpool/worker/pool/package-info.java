@@ -1,0 +1,10 @@
+/**
+ * The generic model pool: per-model bounded queues, dynamic batching, worker threads that each own a
+ * runner (a session) and a pending counter, the shutdown flag and the drain.
+ *
+ * <p>It moves opaque tasks and never learns that a model, a capability, a tokenizer or a tensor exists: the
+ * capability layer supplies the task type, its length and a {@link io.modelpool.worker.pool.RunnerFactory}.
+ * It must not import {@code io.modelpool.v1}, {@code ai.onnxruntime}, {@code ai.djl}, {@code org.apache.kafka}
+ * or any other {@code io.modelpool.worker} package; {@code PoolPackageImportsTest} enforces this.
+ */
+package io.modelpool.worker.pool;
