@@ -1,0 +1,74 @@
+package io.modelpool.cli.command;
+
+import io.modelpool.cli.EmbedJob;
+import io.modelpool.cli.EmbedSummary;
+import io.modelpool.cli.JobSpec;
+import io.modelpool.cli.output.Progress;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code modelpool embed}: embed a file through Kafka and write the vectors in input order. */
+@Command(name = "embed",
+        sortOptions = false,
+        mixinStandardHelpOptions = true,
+        description = {
+            "Embed every input of a file through Kafka and write one JSON line per input, in input order:",
+            "  {\"id\":...,\"vector\":[...]} or {\"id\":...,\"error\":{\"code\":...,\"message\":...}}.",
+            "The job is registered on <prefix>.jobs, requests go to <prefix>.text-embedding.requests and",
+            "results are read from <prefix>.text-embedding.results. A summary goes to stderr."},
+        exitCodeListHeading = CommandHelp.EXIT_CODES_HEADING,
+        exitCodeList = {CommandHelp.EXIT_OK, CommandHelp.EXIT_COULD_NOT_RUN, CommandHelp.EXIT_SOME_FAILED},
+        footer = {"%nExamples:",
+            "  modelpool embed -i sentences.txt -o vectors.jsonl",
+            "  modelpool embed -i docs.jsonl --id-field doc_id --text-field body -o vectors.jsonl",
+            "  modelpool embed -i table.csv --column text -o vectors.jsonl --bootstrap-servers kafka:9092"})
+public final class EmbedCommand implements Callable<Integer> {
+    @ParentCommand
+    ModelpoolCommand parent;
+
+    @Mixin
+    JobOptions job;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true,
+            description = "JSON Lines file to write (replaced if it exists).")
+    Path output;
+
+    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "" + EmbedJob.DEFAULT_MAX_IN_FLIGHT,
+            description = "At most N requests produced but not yet written; also bounds the reorder buffer (default: ${DEFAULT-VALUE}).")
+    int maxInFlight;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+            description = "Give up (exit 1) when no result has arrived for this long (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--no-progress", description = "Do not draw the progress bar (it is off anyway when stderr is not a terminal).")
+    boolean noProgress;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Override
+    public Integer call() {
+        PrintStream err = parent.err();
+        JobSpec jobSpec = job.toSpec(connection.toConnection(), connection.connectTimeout());
+        EmbedJob.Options options = new EmbedJob.Options(jobSpec, output, maxInFlight, timeout,
+                !noProgress && Progress.terminalAttached());
+        EmbedJob embed = new EmbedJob(options, err);
+        EmbedSummary summary;
+        StopOnSignal signals = new StopOnSignal(embed::stop);
+        try {
+            summary = embed.run();
+        } finally {
+            signals.close();
+        }
+        err.print(summary.describe());
+        err.flush();
+        return summary.exitCode();
+    }
+}

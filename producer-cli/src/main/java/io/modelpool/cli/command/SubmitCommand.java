@@ -1,0 +1,47 @@
+package io.modelpool.cli.command;
+
+import io.modelpool.cli.JobSpec;
+import io.modelpool.cli.SubmitJob;
+import io.modelpool.cli.SubmitSummary;
+import io.modelpool.cli.output.Progress;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code modelpool submit}: produce a file's requests and return without waiting for results. */
+@Command(name = "submit",
+        sortOptions = false,
+        mixinStandardHelpOptions = true,
+        description = {
+            "Register a job and produce one request per input (or per --texts-per-request inputs) without",
+            "waiting for results. Prints the job id on stdout; follow it with 'modelpool results --job-id ID'."},
+        exitCodeListHeading = CommandHelp.EXIT_CODES_HEADING,
+        exitCodeList = {"0:Every request was acknowledged by Kafka.", CommandHelp.EXIT_COULD_NOT_RUN,
+            "2:Kafka rejected some requests (too large); they are listed on stderr."},
+        footer = {"%nExample:",
+            "  JOB=$(modelpool submit -i corpus.txt --no-progress) && modelpool results --job-id \"$JOB\""})
+public final class SubmitCommand implements Callable<Integer> {
+    @ParentCommand
+    ModelpoolCommand parent;
+
+    @Mixin
+    JobOptions job;
+
+    @Option(names = "--no-progress", description = "Do not draw the progress bar (it is off anyway when stderr is not a terminal).")
+    boolean noProgress;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Override
+    public Integer call() {
+        JobSpec spec = job.toSpec(connection.toConnection(), connection.connectTimeout());
+        SubmitSummary summary = new SubmitJob(spec, parent.err(), !noProgress && Progress.terminalAttached()).run();
+        parent.err().print(summary.describe());
+        parent.out().println(summary.jobId());
+        parent.out().flush();
+        return summary.exitCode();
+    }
+}

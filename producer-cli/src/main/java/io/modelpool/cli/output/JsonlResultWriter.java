@@ -1,0 +1,114 @@
+package io.modelpool.cli.output;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.Flushable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Writes results as JSON Lines, one object per line:
+ * <pre>
+ * {"id":"job-1","vector":[0.1,...]}
+ * {"id":"job-2","error":{"code":"EMPTY_INPUT","message":"..."}}
+ * </pre>
+ * A job id is added as {@code "jobId"} when one is given (the {@code results} command does this).
+ *
+ * <p>Not thread-safe. Lines are buffered; {@link #flush()} or {@link #close()} pushes them out.
+ */
+public final class JsonlResultWriter implements Closeable, Flushable {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final JsonGenerator json;
+
+    public JsonlResultWriter(Writer out) throws IOException {
+        this.json = JSON.createGenerator(out);
+        json.setRootValueSeparator(null); // each object ends with its own newline instead
+
+    }
+
+    /** Creates or replaces {@code file}. */
+    public static JsonlResultWriter create(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        return new JsonlResultWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8));
+    }
+
+    /** Writes to a stream that this writer does not close (stdout). */
+    public static JsonlResultWriter unclosed(OutputStream out) throws IOException {
+        JsonlResultWriter writer = new JsonlResultWriter(
+                new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8)));
+        writer.json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        return writer;
+    }
+
+    /** {@code {"id":..., ["jobId":...,] "vector":[...]}} */
+    public void writeVector(String id, String jobId, List<Float> vector) throws IOException {
+        start(id, jobId);
+        json.writeFieldName("vector");
+        writeFloats(vector);
+        end();
+    }
+
+    /** {@code {"id":..., ["jobId":...,] "vectors":[[...], ...]}}, for a request that carried several texts. */
+    public void writeVectors(String id, String jobId, List<? extends List<Float>> vectors) throws IOException {
+        start(id, jobId);
+        json.writeArrayFieldStart("vectors");
+        for (List<Float> vector : vectors) {
+            writeFloats(vector);
+        }
+        json.writeEndArray();
+        end();
+    }
+
+    /** {@code {"id":..., ["jobId":...,] "error":{"code":..., "message":...}}} */
+    public void writeError(String id, String jobId, String code, String message) throws IOException {
+        start(id, jobId);
+        json.writeObjectFieldStart("error");
+        json.writeStringField("code", code);
+        json.writeStringField("message", message);
+        json.writeEndObject();
+        end();
+    }
+
+    private void start(String id, String jobId) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("id", id);
+        if (jobId != null) {
+            json.writeStringField("jobId", jobId);
+        }
+    }
+
+    private void writeFloats(List<Float> vector) throws IOException {
+        json.writeStartArray();
+        for (Float value : vector) {
+            json.writeNumber(value.floatValue());
+        }
+        json.writeEndArray();
+    }
+
+    private void end() throws IOException {
+        json.writeEndObject();
+        json.writeRaw('\n');
+    }
+
+    @Override
+    public void flush() throws IOException {
+        json.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        json.close();
+    }
+}
