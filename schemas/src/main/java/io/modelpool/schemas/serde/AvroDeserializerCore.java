@@ -180,26 +180,44 @@ final class AvroDeserializerCore<T> implements AutoCloseable {
 
   /** Specific records: the generated class's schema is the reader schema. */
   static <T extends SpecificRecord> ReaderChoice<T> specific(Class<T> type) {
+    if (type != null) {
+      GeneratedClassTrust.trust(type);
+    }
     return new ReaderChoice<>() {
       @Override
       public Schema readerSchema(String topic, int schemaId, Schema writer) {
-        if (type != null) {
-          return SpecificData.getForClass(type).getSchema(type);
-        }
-        Class<?> found = SpecificData.get().getClass(writer);
-        if (found == null || !SpecificRecord.class.isAssignableFrom(found)) {
-          throw new MalformedAvroException("no generated class: no class " + writer.getFullName()
-              + " on the classpath to read the record as", topic, schemaId, null);
-        }
-        return SpecificData.getForClass(found).getSchema(found);
+        Class<? extends SpecificRecord> target = type != null ? type : generatedClassFor(topic, schemaId, writer);
+        return SpecificData.getForClass(target).getSchema(target);
       }
 
       @Override
       public DatumReader<T> datumReader(Schema writer, Schema reader) {
-        Class<?> target = type != null ? type : SpecificData.get().getClass(reader);
+        Class<?> target = type != null ? type : generatedClassFor(null, null, reader);
         return new SpecificDatumReader<>(writer, reader, SpecificData.getForClass(target));
       }
     };
+  }
+
+  /**
+   * The generated class named by a writer schema, loaded without initialising it, and used only if it really
+   * is a generated record; only then are its classes trusted (see {@link GeneratedClassTrust}).
+   */
+  private static Class<? extends SpecificRecord> generatedClassFor(String topic, Integer schemaId, Schema writer) {
+    String name = SpecificData.getClassName(writer);
+    Class<?> found;
+    try {
+      found = Class.forName(name, false, SpecificData.get().getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new MalformedAvroException("no generated class: no class " + name + " on the classpath to read the "
+          + "record as", topic, schemaId, e);
+    }
+    if (!SpecificRecord.class.isAssignableFrom(found)) {
+      throw new MalformedAvroException("no generated class: " + name + " is not a generated Avro record", topic,
+          schemaId, null);
+    }
+    Class<? extends SpecificRecord> type = found.asSubclass(SpecificRecord.class);
+    GeneratedClassTrust.trust(type);
+    return type;
   }
 
   /** Generic records: the configured reader schema, else the subject's latest version, else the writer's. */

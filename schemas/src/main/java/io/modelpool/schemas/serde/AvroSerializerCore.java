@@ -145,6 +145,7 @@ final class AvroSerializerCore implements AutoCloseable {
     Class<?> type = record instanceof SpecificRecord ? record.getClass() : GenericData.Record.class;
     return writers.computeIfAbsent(new WriterKey(type, record.getSchema()), key -> {
       if (SpecificRecord.class.isAssignableFrom(key.type())) {
+        GeneratedClassTrust.trust(key.type().asSubclass(SpecificRecord.class));
         return new SpecificDatumWriter<>(key.schema(), SpecificData.getForClass(key.type()));
       }
       return new GenericDatumWriter<>(key.schema(), GenericData.get());
