@@ -15,7 +15,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code modelpool-devstack}: runs the local stack in the foreground until SIGINT or SIGTERM, then closes it
  * (registry first, then the broker, which flushes its logs).
  */
-@Command(name = "modelpool-devstack", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "modelpool-devstack", sortOptions = false,
         description = {
             "Runs a local Apache Kafka broker (KRaft) and a Confluent-compatible schema registry in one process.",
             "Data is kept in --data-dir across restarts unless --ephemeral is given. Stop with Ctrl-C."})
@@ -42,6 +42,9 @@ public final class DevStackMain implements Callable<Integer> {
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "3",
             description = "Partitions of topics the broker creates on first use (default: ${DEFAULT-VALUE}).")
     int partitions;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @Spec
     CommandSpec spec;

@@ -4,6 +4,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -197,7 +198,7 @@ final class KafkaSchemaStore implements AutoCloseable {
         try {
             producer.close(grace);
         } finally {
-            consumer.close(grace);
+            consumer.close(CloseOptions.timeout(grace));
         }
     }
 }

@@ -35,4 +35,11 @@ final class Schemas {
         return "{\"type\":\"record\",\"name\":\"" + name + "\",\"namespace\":\"io.modelpool.test\","
                 + "\"fields\":[{\"name\":\"value\",\"type\":\"long\"}]}";
     }
+
+    /** {@link #record(String)} plus an optional field: a backward compatible second version of it. */
+    static String recordWithExtraField(String name) {
+        return "{\"type\":\"record\",\"name\":\"" + name + "\",\"namespace\":\"io.modelpool.test\","
+                + "\"fields\":[{\"name\":\"value\",\"type\":\"long\"},"
+                + "{\"name\":\"note\",\"type\":[\"null\",\"string\"],\"default\":null}]}";
+    }
 }

@@ -1,0 +1,165 @@
+package io.modelpool.devstack.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelpool.devstack.kafka.BrokerSettings;
+import io.modelpool.devstack.kafka.LocalKafkaBroker;
+import io.modelpool.devstack.registry.RegistryClient.Reply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The registry's Kafka store: ids survive a registry restart, instances sharing a topic agree, and an outage of
+ * the broker is answered with 50001 until it is back. Runs its own broker, since one test stops it.
+ */
+class SchemaRegistryStoreTest {
+
+    @TempDir
+    static Path dataDir;
+
+    private static LocalKafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = LocalKafkaBroker.start(new BrokerSettings(dataDir.resolve("kafka"), 0, 1));
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    private static RegistrySettings settings(TestInfo test) {
+        return RegistrySettings.defaults(broker.bootstrapServers(), 0)
+                .withTopic("_schemas-" + test.getTestMethod().orElseThrow().getName());
+    }
+
+    @Test
+    void aRestartedRegistryAnswersTheSameIdsFromTheTopic(TestInfo test) {
+        Map<String, Integer> ids = new HashMap<>();
+        try (SchemaRegistryServer first = SchemaRegistryServer.start(settings(test))) {
+            RegistryClient client = new RegistryClient(first.url());
+            for (String name : List.of("A", "B", "C")) {
+                ids.put(name, client.registerOk("restart-" + name, Schemas.record(name)));
+            }
+            client.registerOk("restart-A", Schemas.recordWithExtraField("A"));
+            client.put("/config/restart-B", Map.of("compatibility", "FULL"));
+        }
+
+        try (SchemaRegistryServer second = SchemaRegistryServer.start(settings(test))) {
+            RegistryClient client = new RegistryClient(second.url());
+
+            for (String name : List.of("A", "B", "C")) {
+                assertThat(client.registerOk("restart-" + name, Schemas.record(name))).isEqualTo(ids.get(name));
+                assertThat(client.get("/schemas/ids/" + ids.get(name)).body().get("schema").asText())
+                        .isEqualTo(RegistryService.parse(Schemas.record(name)).toString());
+            }
+            JsonNode lookup = client.post("/subjects/restart-C", Map.of("schema", Schemas.record("C"))).body();
+            assertThat(lookup.get("id").asInt()).isEqualTo(ids.get("C"));
+            assertThat(client.get("/subjects/restart-A/versions").body()).extracting(JsonNode::asInt).containsExactly(1, 2);
+            assertThat(client.get("/config/restart-B").body().get("compatibilityLevel").asText()).isEqualTo("FULL");
+            assertThat(client.registerOk("restart-D", Schemas.record("D")))
+                    .as("a new schema gets a new id").isNotIn(ids.values());
+        }
+    }
+
+    @Test
+    void twoRegistriesOnOneTopicHandOutOneIdPerSchemaUnderConcurrentRegistration(TestInfo test) throws Exception {
+        try (SchemaRegistryServer left = SchemaRegistryServer.start(settings(test));
+             SchemaRegistryServer right = SchemaRegistryServer.start(settings(test))) {
+            List<RegistryClient> clients = List.of(new RegistryClient(left.url()), new RegistryClient(right.url()));
+            clients.get(0).put("/config/shared", Map.of("compatibility", "NONE"));
+            int schemas = 12;
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<Registration>> futures = new ArrayList<>();
+            try {
+                // Every schema is registered through both instances, under its own subject and a shared one. The
+                // instances walk the schemas in opposite orders, so at any moment they propose different schemas
+                // and race for the next id and the next version of "shared".
+                for (int i = 0; i < schemas; i++) {
+                    int mirrored = schemas - 1 - i;
+                    futures.add(pool.submit(registration(clients.get(0), "own-" + i, Schemas.record("C" + i))));
+                    futures.add(pool.submit(registration(clients.get(1), "own-" + mirrored,
+                            Schemas.record("C" + mirrored))));
+                    futures.add(pool.submit(registration(clients.get(0), "shared", Schemas.record("C" + i))));
+                    futures.add(pool.submit(registration(clients.get(1), "shared", Schemas.record("C" + mirrored))));
+                }
+                List<Registration> registrations = new ArrayList<>();
+                for (Future<Registration> f : futures) {
+                    registrations.add(f.get());
+                }
+
+                Map<String, Integer> idBySchema = new HashMap<>();
+                for (Registration r : registrations) {
+                    Integer earlier = idBySchema.putIfAbsent(r.schema(), r.id());
+                    assertThat(earlier == null ? r.id() : earlier)
+                            .as("one id for %s", r.schema()).isEqualTo(r.id());
+                }
+                assertThat(idBySchema).hasSize(schemas);
+                assertThat(new HashSet<>(idBySchema.values())).as("no id for two schemas").hasSize(schemas);
+            } finally {
+                pool.shutdownNow();
+            }
+
+            for (RegistryClient client : clients) {
+                assertThat(client.get("/subjects/shared/versions").body()).hasSize(schemas);
+            }
+            for (int id = 1; id <= schemas; id++) {
+                assertThat(clients.get(0).get("/schemas/ids/" + id).body())
+                        .isEqualTo(clients.get(1).get("/schemas/ids/" + id).body());
+                assertThat(clients.get(0).get("/schemas/ids/" + id + "/versions").body())
+                        .isEqualTo(clients.get(1).get("/schemas/ids/" + id + "/versions").body());
+            }
+        }
+    }
+
+    private record Registration(String schema, int id) {
+    }
+
+    private static Callable<Registration> registration(RegistryClient client, String subject, String schema) {
+        return () -> new Registration(RegistryService.parse(schema).toString(), client.registerOk(subject, schema));
+    }
+
+    @Test
+    void aBrokerOutageIsAnswered50001AndTheRegistryRecoversWhenTheBrokerReturns(TestInfo test) {
+        try (SchemaRegistryServer registry = SchemaRegistryServer.start(
+                settings(test).withStoreTimeout(Duration.ofSeconds(2)))) {
+            RegistryClient client = new RegistryClient(registry.url());
+            int id = client.registerOk("outage", Schemas.V1);
+
+            broker.stop();
+            try {
+                Reply read = client.get("/schemas/ids/" + id);
+                Reply write = client.register("outage", Schemas.V2_WITH_DEFAULT);
+
+                assertThat(List.of(read, write)).allSatisfy(reply -> {
+                    assertThat(reply.status()).isEqualTo(500);
+                    assertThat(reply.errorCode()).isEqualTo(50001);
+                });
+            } finally {
+                broker.start();
+            }
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(client.get("/schemas/ids/" + id).status()).isEqualTo(200));
+            assertThat(client.registerOk("outage", Schemas.V1)).isEqualTo(id);
+        }
+    }
+}
