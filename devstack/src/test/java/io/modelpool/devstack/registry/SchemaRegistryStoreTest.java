@@ -4,12 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.modelpool.devstack.kafka.BrokerSettings;
 import io.modelpool.devstack.kafka.LocalKafkaBroker;
 import io.modelpool.devstack.registry.RegistryClient.Reply;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +48,9 @@ class SchemaRegistryStoreTest {
 
     @BeforeAll
     static void startBroker() {
-        broker = LocalKafkaBroker.start(new BrokerSettings(dataDir.resolve("kafka"), 0, 1));
+        // The log cleaner looks for work every 50 ms instead of 15 s, so the compaction test need not wait long.
+        broker = LocalKafkaBroker.start(new BrokerSettings(dataDir.resolve("kafka"), 0, 1,
+                Map.of("log.cleaner.backoff.ms", "50")));
     }
 
     @AfterAll
@@ -161,5 +173,79 @@ class SchemaRegistryStoreTest {
                     assertThat(client.get("/schemas/ids/" + id).status()).isEqualTo(200));
             assertThat(client.registerOk("outage", Schemas.V1)).isEqualTo(id);
         }
+    }
+
+    @Test
+    void aRegistryStartedAfterCompactionAnswersAsTheOneThatWroteTheLog(TestInfo test) throws Exception {
+        RegistrySettings settings = settings(test);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(settings.topic(), 1, (short) 1).configs(Map.of(
+                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.SEGMENT_MS_CONFIG, "100",
+                    TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.01",
+                    TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0",
+                    TopicConfig.DELETE_RETENTION_MS_CONFIG, "0")))).all().get();
+        }
+        try (SchemaRegistryServer writer = SchemaRegistryServer.start(settings)) {
+            RegistryClient client = new RegistryClient(writer.url());
+            client.registerOk("compacted-gone", Schemas.record("Gone"));
+            int kept = client.registerOk("compacted-kept", Schemas.record("Kept"));
+            client.registerOk("compacted-kept", Schemas.recordWithExtraField("Kept"));
+            client.delete("/subjects/compacted-gone");
+            client.delete("/subjects/compacted-gone?permanent=true");
+            // A proposal that lost the race for version 1 and whose writer died before erasing it.
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                    Map.of("bootstrap.servers", broker.bootstrapServers()),
+                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                StoreRecord.Encoded loser = StoreRecord.Codec.encode(
+                        new StoreRecord.SchemaRegistered("compacted-kept", 1, 99, RegistryService.parse(
+                                Schemas.record("Loser")).toString()));
+                producer.send(new ProducerRecord<>(settings.topic(), 0, loser.key(), loser.value())).get();
+            }
+            List<String> before = answers(client, kept);
+            assertThat(before.get(2)).contains("\"id\":" + kept).contains("Kept");
+            assertThat(before.get(4)).as("the loser's id was never given out").contains("40403");
+            assertThat(before.get(5)).as("the loser is not a version of the subject").contains("40403");
+
+            // Each write rolls a segment (segment.ms=100), so the cleaner keeps finding dirty segments to compact.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                client.put("/config/compacted-filler", Map.of("compatibility", "NONE"));
+                return keysIn(settings.topic()).stream().noneMatch(k -> k.contains("compacted-gone"));
+            });
+
+            assertThat(keysIn(settings.topic())).as("compaction dropped the deleted subject and kept the loser")
+                    .anyMatch(k -> k.contains("\"id\":99"));
+
+            try (SchemaRegistryServer reader = SchemaRegistryServer.start(settings)) {
+                assertThat(answers(new RegistryClient(reader.url()), kept)).isEqualTo(before);
+            }
+        }
+    }
+
+    /** What a client sees of the compaction test's subjects, as comparable text. */
+    private static List<String> answers(RegistryClient client, int keptId) {
+        return List.of(
+                client.get("/subjects?deleted=true").body().toString(),
+                client.get("/subjects/compacted-kept/versions").body().toString(),
+                client.get("/subjects/compacted-kept/versions/1").body().toString(),
+                client.get("/schemas/ids/" + keptId).body().toString(),
+                client.get("/schemas/ids/99").body().toString(),
+                client.post("/subjects/compacted-kept", Map.of("schema", Schemas.record("Loser"))).body().toString());
+    }
+
+    private static List<String> keysIn(String topic) {
+        List<String> keys = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of("bootstrap.servers", broker.bootstrapServers()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            while (consumer.position(partition) < end) {
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> keys.add(new String(r.key(), StandardCharsets.UTF_8)));
+            }
+        }
+        return keys;
     }
 }
