@@ -1,0 +1,238 @@
+package io.modelpool.bench;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The text-embedding throughput benchmark (issue 3): LangChain4j's {@code embedAll} (a), the best raw ONNX
+ * Runtime loops (b) and the worker's model pool in both modes (c), on one deterministic corpus, in one JVM.
+ *
+ * <p>Method: every contender is built first (sessions loaded), then runs {@code --warmup} unmeasured passes,
+ * then {@code --passes} measured passes. Each measured pass runs every contender once over the whole corpus,
+ * starting from a different contender each pass, so that load from the rest of the machine falls on all of
+ * them alike and ratios of contenders measured side by side stay fair on a noisy machine. The report gives
+ * the median and range of sentences per second per contender and the ratios the issue's goals name.
+ * Before measuring, every contender's embeddings are compared with the raw one-sequence loop's (cosine),
+ * so a contender cannot win by computing something else.
+ *
+ * <p>{@code --rss} instead pushes {@code --rss-sentences} distinct sentences through the pool and samples
+ * the process's resident set size, to show it stays flat after warm-up.
+ */
+@Command(name = "embedding-bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Text-embedding throughput: LangChain4j vs raw ONNX Runtime loops vs the modelpool pool.")
+public final class EmbeddingBench implements Callable<Integer> {
+
+    static final String LANGCHAIN4J = "langchain4j";
+    static final String RAW_INVARIANT = "raw-invariant";
+    static final String RAW_SORTED = "raw-sorted";
+    static final String RAW_UNSORTED = "raw-unsorted";
+
+    @Option(names = "--passes", defaultValue = "7", description = "Measured passes per contender (default: ${DEFAULT-VALUE}).")
+    int passes;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured passes per contender first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--sentences", defaultValue = "4096", description = "Corpus size (default: ${DEFAULT-VALUE}).")
+    int sentences;
+
+    @Option(names = "--seed", defaultValue = "" + Corpus.DEFAULT_SEED, description = "Corpus seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--workers", defaultValue = "2", description = "Threads (one session each) of the raw loops (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Batch size of the raw batched loops (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--opt-level", defaultValue = "ALL_OPT", description = "ORT graph optimisation of the raw loops: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    OptLevel optLevel;
+
+    @Option(names = "--pool-sort-window", paramLabel = "N",
+            description = "Throughput pool: batch.sort-window instead of the shipped manifest's.")
+    Integer poolSortWindow;
+
+    @Option(names = "--only", split = ",", paramLabel = "KEY",
+            description = "Run only these contenders (keys: langchain4j, raw-invariant, raw-sorted, raw-unsorted, pool-invariant, pool-throughput).")
+    List<String> only;
+
+    @Option(names = "--report", defaultValue = "docs/benchmarks.md", description = "Markdown file whose generated section is refreshed (default: ${DEFAULT-VALUE}).")
+    Path report;
+
+    @Option(names = "--no-report", description = "Print results only; leave the report file alone.")
+    boolean noReport;
+
+    @Option(names = "--rss", description = "Run the RSS-stability run through the pool instead of the throughput comparison.")
+    boolean rss;
+
+    @Option(names = "--rss-sentences", defaultValue = "100000", description = "Sentences of the RSS run (default: ${DEFAULT-VALUE}).")
+    int rssSentences;
+
+    @Option(names = "--rss-window", defaultValue = "4096", description = "RSS run: sentences submitted, awaited and sampled together (default: ${DEFAULT-VALUE}).")
+    int rssWindow;
+
+    @Option(names = "--rss-warmup", defaultValue = "20000", description = "RSS run: sentences counted as warm-up (default: ${DEFAULT-VALUE}).")
+    int rssWarmup;
+
+    @Option(names = "--rss-mode", defaultValue = "throughput", description = "RSS run: pool mode, invariant or throughput (default: ${DEFAULT-VALUE}).")
+    String rssMode;
+
+    /** The command, from the repository root, that reproduces this run; written into the report. */
+    String command = reproduction(new String[0]);
+
+    public static void main(String[] args) {
+        EmbeddingBench bench = new EmbeddingBench();
+        bench.command = reproduction(args);
+        System.exit(new CommandLine(bench).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    }
+
+    /** The Maven command (profile run-bench in bench/pom.xml) that starts this class with these arguments. */
+    static String reproduction(String[] args) {
+        String heap = System.getProperty("bench.heap", "1g");
+        heap = heap.equals("1g") ? "" : " -Dbench.heap=" + heap;
+        return "./mvnw -q -B -ntp -pl bench -am package -DskipTests -Prun-bench" + heap
+                + " -Dbench.args=\"" + String.join(" ", args) + "\"";
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (passes < 1 || warmup < 0 || sentences < batch || workers < 1 || batch < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "need --passes >= 1, --warmup >= 0, --workers >= 1, 1 <= --batch <= --sentences");
+        }
+        return rss ? new RssRun(this).call() : throughput();
+    }
+
+    private int throughput() throws Exception {
+        String loadBefore = MachineInfo.currentLoadAverage();
+        List<String> corpus = Corpus.generate(sentences, seed);
+        HuggingFaceTokenizer tokenizer = MiniLm.tokenizer();
+        CorpusStats corpusStats = CorpusStats.of(corpus, tokenizer, batch);
+        Map<String, Contender> contenders = createContenders(tokenizer);
+        MachineInfo machine = MachineInfo.current(loadBefore);
+        print("machine: %d cores, %s, %s, %s, ONNX Runtime %s, load average %s",
+                machine.cores(), machine.cpuModel(), machine.jvm(), machine.heap(), machine.onnxRuntime(), machine.loadAverage());
+        print("corpus: %d sentences, seed %d, %d-%d words (median %d), %d-%d tokens (median %d, %d in all)",
+                corpusStats.sentences(), seed, corpusStats.minWords(), corpusStats.maxWords(), corpusStats.medianWords(),
+                corpusStats.minTokens(), corpusStats.maxTokens(), corpusStats.medianTokens(), corpusStats.totalTokens());
+
+        try {
+            for (Contender contender : contenders.values()) {
+                print("contender %-16s %s", contender.key(), contender.description());
+            }
+            Map<String, Double> agreement = warmUp(contenders, corpus);
+            Map<String, PassStats> results = measure(contenders, corpus);
+            String loadAfter = MachineInfo.currentLoadAverage();
+
+            ThroughputReport throughput = new ThroughputReport(machine, loadAfter, corpusStats, contenders, results,
+                    agreement, passes, warmup, command);
+            System.out.println();
+            System.out.println(throughput.table());
+            System.out.println(throughput.goals());
+            if (!noReport) {
+                ReportFile.replaceSection(report, ThroughputReport.SECTION, throughput.markdown());
+                print("refreshed the '%s' section of %s", ThroughputReport.SECTION, report);
+            }
+        } finally {
+            for (Contender contender : contenders.values()) {
+                contender.close();
+            }
+            tokenizer.close();
+        }
+        return 0;
+    }
+
+    private Map<String, Contender> createContenders(HuggingFaceTokenizer tokenizer) throws Exception {
+        Set<String> wanted = only == null ? null : Set.copyOf(only);
+        // The pools start first: the worker's runtime names the shared ONNX Runtime environment, which
+        // only the first caller of OrtEnvironment.getEnvironment may do.
+        Map<String, Contender> pools = new LinkedHashMap<>();
+        for (PoolContender.Mode mode : PoolContender.Mode.values()) {
+            if (wants(wanted, mode.key())) {
+                pools.put(mode.key(), PoolContender.create(mode, poolSortWindow));
+            }
+        }
+        byte[] model = MiniLm.modelBytes();
+        Map<String, Contender> contenders = new LinkedHashMap<>();
+        if (wants(wanted, LANGCHAIN4J)) {
+            contenders.put(LANGCHAIN4J, new LangChain4jBaseline());
+        }
+        // The one-sequence loop is the reference the others are compared with, so it always runs.
+        contenders.put(RAW_INVARIANT, new RawOrtLoop(RAW_INVARIANT, RawOrtLoop.Layout.ONE_SEQUENCE_PER_RUN,
+                workers, 1, optLevel, model, tokenizer));
+        if (wants(wanted, RAW_SORTED)) {
+            contenders.put(RAW_SORTED, new RawOrtLoop(RAW_SORTED, RawOrtLoop.Layout.SORTED_BATCHES,
+                    workers, batch, optLevel, model, tokenizer));
+        }
+        if (wants(wanted, RAW_UNSORTED)) {
+            contenders.put(RAW_UNSORTED, new RawOrtLoop(RAW_UNSORTED, RawOrtLoop.Layout.UNSORTED_BATCHES,
+                    workers, batch, optLevel, model, tokenizer));
+        }
+        contenders.putAll(pools);
+        return contenders;
+    }
+
+    private static boolean wants(Set<String> wanted, String key) {
+        return wanted == null || wanted.contains(key);
+    }
+
+    /** Runs the warm-up passes and returns each contender's least cosine similarity to the raw one-sequence loop. */
+    private Map<String, Double> warmUp(Map<String, Contender> contenders, List<String> corpus) throws Exception {
+        Map<String, float[][]> last = new LinkedHashMap<>();
+        for (int pass = 0; pass < Math.max(1, warmup); pass++) {
+            for (Contender contender : contenders.values()) {
+                long start = System.nanoTime();
+                last.put(contender.key(), contender.embed(corpus));
+                print("warm-up %d  %-16s %8.1f sentences/s", pass + 1, contender.key(), rate(corpus.size(), start));
+            }
+        }
+        float[][] reference = last.get(RAW_INVARIANT);
+        Map<String, Double> agreement = new LinkedHashMap<>();
+        last.forEach((key, embeddings) -> agreement.put(key, Similarity.minCosine(reference, embeddings)));
+        print("least cosine similarity to %s: %s", RAW_INVARIANT, agreement);
+        return agreement;
+    }
+
+    private Map<String, PassStats> measure(Map<String, Contender> contenders, List<String> corpus) throws Exception {
+        List<Contender> order = new ArrayList<>(contenders.values());
+        Map<String, PassStats> results = new LinkedHashMap<>();
+        contenders.keySet().forEach(key -> results.put(key, new PassStats()));
+        for (int pass = 0; pass < passes; pass++) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "pass %d/%d", pass + 1, passes));
+            for (int i = 0; i < order.size(); i++) {
+                Contender contender = order.get((pass + i) % order.size());
+                System.gc();
+                long start = System.nanoTime();
+                float[][] embeddings = contender.embed(corpus);
+                double rate = rate(corpus.size(), start);
+                if (embeddings.length != corpus.size()) {
+                    throw new IllegalStateException(contender.key() + " returned " + embeddings.length + " embeddings for "
+                            + corpus.size() + " sentences");
+                }
+                results.get(contender.key()).add(rate);
+                line.append(String.format(Locale.ROOT, "  %s %.1f", contender.key(), rate));
+            }
+            System.out.println(line);
+        }
+        return results;
+    }
+
+    private static double rate(int count, long startNanos) {
+        return count / ((System.nanoTime() - startNanos) / 1e9);
+    }
+
+    static void print(String format, Object... args) {
+        System.out.println(String.format(Locale.ROOT, format, args));
+    }
+}
