@@ -1,0 +1,163 @@
+package io.modelpool.worker;
+
+import io.modelpool.schemas.Topics;
+import io.modelpool.v1.Capability;
+import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.config.WorkerConfig;
+import io.modelpool.worker.kafka.Intake;
+import io.modelpool.worker.kafka.IntakeListener;
+import io.modelpool.worker.kafka.SerdeCodec;
+import io.modelpool.worker.kafka.TopicProvisioner;
+import io.modelpool.worker.lifecycle.ShutdownCoordinator;
+import io.modelpool.worker.manifest.ManifestLoader;
+import io.modelpool.worker.manifest.ModelManifest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One worker process's parts, wired together: the manifest's capability pools, the Kafka clients, the intake thread.
+ * The composition root; all behaviour lives in the parts.
+ *
+ * <p>{@link #start} returns once the intake thread runs. {@link #beginShutdown} may be called from any thread;
+ * {@link #awaitShutdown} blocks until the intake thread has finished its shutdown sequence and the pools are closed.
+ */
+public final class Worker implements ShutdownCoordinator.Target {
+
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+    private final WorkerConfig config;
+    private final CapabilityRegistry capabilities;
+    private final Intake intake;
+    private final Thread intakeThread;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    private Worker(WorkerConfig config, CapabilityRegistry capabilities, Intake intake) {
+        this.config = config;
+        this.capabilities = capabilities;
+        this.intake = intake;
+        this.intakeThread = new Thread(intake, "modelpool-intake");
+        this.intakeThread.setUncaughtExceptionHandler((t, e) -> {
+            failure.set(e);
+            log.error("Intake thread failed", e);
+        });
+    }
+
+    /** Loads the manifest, builds the pools, connects the clients and starts the intake thread. */
+    public static Worker start(WorkerConfig config, IntakeListener listener) {
+        String workerId = config.workerId();
+        ModelManifest manifest = ManifestLoader.load(config.manifest());
+        CapabilityRegistry capabilities = CapabilityRegistry.fromManifest(manifest);
+        try {
+            if (config.createTopics()) {
+                createTopics(config, capabilities.enabled());
+            }
+            KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerSettings(config, workerId));
+            KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(config, workerId));
+            Intake intake = new Intake(settings(config, workerId), capabilities, consumer, producer,
+                    new SerdeCodec(config.registryConfig(), config.topicPrefix(), capabilities.enabled()),
+                    listener);
+            Worker worker = new Worker(config, capabilities, intake);
+            worker.intakeThread.start();
+            log.info("Worker {} started: capabilities={} group={} bootstrap={}", workerId, capabilities.enabled(),
+                    config.groupId(), config.bootstrapServers());
+            return worker;
+        } catch (RuntimeException e) {
+            capabilities.close();
+            throw e;
+        }
+    }
+
+    static Intake.Settings settings(WorkerConfig c, String workerId) {
+        return new Intake.Settings(workerId, c.topicPrefix(), c.maxRequestBytes(), c.highWater(), c.lowWater(),
+                c.pollTimeout(), c.commitInterval(), c.retryBackoff(), c.retryBackoffMax(), c.drainTimeout(),
+                c.closeTimeout(), c.leaveGroupOnClose());
+    }
+
+    static Map<String, Object> consumerSettings(WorkerConfig c, String workerId) {
+        Map<String, Object> m = new HashMap<>();
+        m.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
+        m.put(ConsumerConfig.GROUP_ID_CONFIG, c.groupId());
+        m.put(ConsumerConfig.CLIENT_ID_CONFIG, workerId + "-intake");
+        m.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        m.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        m.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, c.maxPollRecords());
+        m.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        m.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        m.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, c.groupProtocol());
+        if ("classic".equals(c.groupProtocol())) {
+            m.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        }
+        c.groupInstanceId().ifPresent(id -> m.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
+        m.putAll(c.kafkaConsumerOverrides());
+        return m;
+    }
+
+    static Map<String, Object> producerSettings(WorkerConfig c, String workerId) {
+        Map<String, Object> m = new HashMap<>();
+        m.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
+        m.put(ProducerConfig.CLIENT_ID_CONFIG, workerId + "-results");
+        m.put(ProducerConfig.ACKS_CONFIG, "all");
+        m.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        m.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        m.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        m.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        m.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        m.putAll(c.kafkaProducerOverrides());
+        return m;
+    }
+
+    private static void createTopics(WorkerConfig c, Set<Capability> enabled) {
+        List<String> topics = new ArrayList<>();
+        for (Capability cap : Capability.values()) {
+            topics.add(Topics.requests(c.topicPrefix(), cap));
+            topics.add(Topics.results(c.topicPrefix(), cap));
+        }
+        topics.add(Topics.deadLetters(c.topicPrefix()));
+        Map<String, Object> admin = new HashMap<>(c.kafkaCommonOverrides());
+        admin.put("bootstrap.servers", c.bootstrapServers());
+        TopicProvisioner.ensure(admin, topics, Set.of(), c.topicPartitions(), c.topicReplicationFactor());
+    }
+
+    public Intake intake() {
+        return intake;
+    }
+
+    public CapabilityRegistry capabilities() {
+        return capabilities;
+    }
+
+    public WorkerConfig config() {
+        return config;
+    }
+
+    @Override
+    public void beginShutdown() {
+        intake.requestShutdown();
+    }
+
+    @Override
+    public ShutdownCoordinator.Outcome awaitShutdown() throws InterruptedException {
+        intakeThread.join();
+        capabilities.close();
+        Intake.ShutdownReport report = intake.shutdownReport();
+        if (report == null) {
+            return new ShutdownCoordinator.Outcome(Duration.ZERO, 0, intake.unfinished(), false, true);
+        }
+        return new ShutdownCoordinator.Outcome(report.elapsed(), report.drained(), report.abandoned(),
+                report.committed(), failure.get() != null);
+    }
+}

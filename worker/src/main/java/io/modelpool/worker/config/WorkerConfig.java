@@ -1,0 +1,304 @@
+package io.modelpool.worker.config;
+
+import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
+import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
+import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
+import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
+import static org.apache.kafka.common.config.ConfigDef.Range.between;
+import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
+import static org.apache.kafka.common.config.ConfigDef.Type.INT;
+import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
+import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The worker's configuration. Each key is declared exactly once in {@link #DEFINITION}; the reference in
+ * docs/configuration.md is generated from it ({@link ConfigDocs}), so documentation and code cannot drift.
+ *
+ * <p>Two prefixes pass settings through unchanged instead of being declared here:
+ * <ul>
+ *   <li>{@code kafka.}: any Kafka client setting for both consumer and producer ({@code kafka.security.protocol},
+ *       {@code kafka.sasl.jaas.config}, ...); {@code kafka.consumer.} and {@code kafka.producer.} apply to one side
+ *       only and win over {@code kafka.}.</li>
+ *   <li>{@code schema.registry.}: settings of the schema-registry client and serde, with the prefix kept where
+ *       Confluent's own key has it ({@code schema.registry.url}, {@code schema.registry.ssl.truststore.location})
+ *       and stripped otherwise ({@code schema.registry.basic.auth.user.info} becomes {@code basic.auth.user.info}).</li>
+ * </ul>
+ * Any other key that is not declared stops start-up with a message naming it.
+ */
+public final class WorkerConfig extends AbstractConfig {
+
+    public static final String KAFKA_PREFIX = "kafka.";
+    public static final String KAFKA_CONSUMER_PREFIX = "kafka.consumer.";
+    public static final String KAFKA_PRODUCER_PREFIX = "kafka.producer.";
+    public static final String REGISTRY_PREFIX = "schema.registry.";
+
+    public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String WORKER_ID = "worker.id";
+    public static final String TOPIC_PREFIX = "topic.prefix";
+    public static final String MANIFEST = "manifest";
+    public static final String GROUP_ID = "group.id";
+    public static final String GROUP_INSTANCE_ID = "group.instance.id";
+    public static final String GROUP_PROTOCOL = "group.protocol";
+    public static final String LEAVE_GROUP_ON_CLOSE = "group.leave-on-close";
+    public static final String MAX_POLL_RECORDS = "intake.max-poll-records";
+    public static final String POLL_TIMEOUT_MS = "intake.poll-timeout-ms";
+    public static final String MAX_REQUEST_BYTES = "intake.max-request-bytes";
+    public static final String HIGH_WATER = "backpressure.high-water";
+    public static final String LOW_WATER = "backpressure.low-water";
+    public static final String COMMIT_INTERVAL_MS = "commit.interval-ms";
+    public static final String RETRY_BACKOFF_MS = "retry.backoff-ms";
+    public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff-max-ms";
+    public static final String DRAIN_TIMEOUT_MS = "shutdown.drain-timeout-ms";
+    public static final String CLOSE_TIMEOUT_MS = "shutdown.close-timeout-ms";
+    public static final String CREATE_TOPICS = "topics.create";
+    public static final String TOPIC_PARTITIONS = "topics.partitions";
+    public static final String TOPIC_REPLICATION = "topics.replication-factor";
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(BOOTSTRAP_SERVERS, STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), HIGH,
+                    "Kafka bootstrap servers, host:port[,host:port...].")
+            .define(SCHEMA_REGISTRY_URL, STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), HIGH,
+                    "Confluent-compatible schema registry URL(s), comma-separated.")
+            .define(WORKER_ID, STRING, "", HIGH,
+                    "This worker's id, written into every result. Empty: host name plus process id.")
+            .define(TOPIC_PREFIX, STRING, "modelpool", new ConfigDef.NonEmptyString(), HIGH,
+                    "Prefix of every topic: <prefix>.<capability>.requests, <prefix>.<capability>.results, "
+                            + "<prefix>.dead-letters.")
+            .define(MANIFEST, STRING, "classpath:modelpool/models.yaml", new ConfigDef.NonEmptyString(), HIGH,
+                    "The model manifest: classpath:PATH or a file path. Only the capabilities it names are consumed.")
+            .define(GROUP_ID, STRING, "modelpool-workers", new ConfigDef.NonEmptyString(), HIGH,
+                    "Consumer group of the worker fleet. Every worker of one fleet uses the same group.")
+            .define(GROUP_INSTANCE_ID, STRING, "", MEDIUM,
+                    "Static membership id (group.instance.id). When set, a restart within the session timeout does "
+                            + "not rebalance. Must be unique per worker. Empty: dynamic membership.")
+            .define(GROUP_PROTOCOL, STRING, "classic", ConfigDef.ValidString.in("classic", "consumer"), MEDIUM,
+                    "Consumer group protocol: classic (cooperative-sticky assignor) or consumer (KIP-848).")
+            .define(LEAVE_GROUP_ON_CLOSE, BOOLEAN, true, MEDIUM,
+                    "Leave the group when the worker closes, so its partitions move at once. With static membership "
+                            + "set this to false to keep the assignment through a rolling restart.")
+            .define(MAX_POLL_RECORDS, INT, 500, between(1, 100_000), MEDIUM,
+                    "Most records one poll returns.")
+            .define(POLL_TIMEOUT_MS, LONG, 50L, between(1, 10_000), LOW,
+                    "Longest one poll waits for records. The intake loop also handles completions in between, so "
+                            + "this bounds result latency when the topics are idle.")
+            .define(MAX_REQUEST_BYTES, INT, 16 * 1024 * 1024, between(64, 512 * 1024 * 1024), MEDIUM,
+                    "Largest request value accepted, in bytes, checked before decoding. Larger records are "
+                            + "dead-lettered.")
+            .define(HIGH_WATER, INT, 4096, atLeast(1), MEDIUM,
+                    "Pause every assigned partition when queued plus in-flight tasks and unacknowledged results "
+                            + "reach this many.")
+            .define(LOW_WATER, INT, 1024, atLeast(0), MEDIUM,
+                    "Resume paused partitions when the same count falls to this many. Must be below the high-water "
+                            + "mark.")
+            .define(COMMIT_INTERVAL_MS, LONG, 1000L, between(10, 60_000), MEDIUM,
+                    "How often the done prefix is committed while records flow. Commits also happen on revocation "
+                            + "and shutdown.")
+            .define(RETRY_BACKOFF_MS, LONG, 200L, between(1, 60_000), LOW,
+                    "First backoff after a dependency failure (schema registry or broker unavailable).")
+            .define(RETRY_BACKOFF_MAX_MS, LONG, 10_000L, between(1, 600_000), LOW,
+                    "Longest backoff between retries of a dependency failure; the backoff doubles up to this.")
+            .define(DRAIN_TIMEOUT_MS, LONG, 5000L, between(0, 600_000), HIGH,
+                    "On shutdown or partition revocation, how long in-flight and queued work may run before what is "
+                            + "left is abandoned (not committed, so another worker takes it).")
+            .define(CLOSE_TIMEOUT_MS, LONG, 5000L, between(100, 600_000), MEDIUM,
+                    "Budget for publishing, committing and closing clients after the drain. A watchdog halts the "
+                            + "process when drain plus close budget plus one second have passed.")
+            .define(CREATE_TOPICS, BOOLEAN, false, LOW,
+                    "Create missing request, result and dead-letter topics at start-up (local and test setups).")
+            .define(TOPIC_PARTITIONS, INT, 12, between(1, 10_000), LOW,
+                    "Partitions of topics created by topics.create.")
+            .define(TOPIC_REPLICATION, INT, 1, between(1, 32), LOW,
+                    "Replication factor of topics created by topics.create.");
+
+    private final Map<String, String> kafkaCommon;
+    private final Map<String, String> kafkaConsumer;
+    private final Map<String, String> kafkaProducer;
+    private final Map<String, String> registry;
+
+    private WorkerConfig(Map<String, String> declared, Map<String, String> kafkaCommon,
+            Map<String, String> kafkaConsumer, Map<String, String> kafkaProducer, Map<String, String> registry) {
+        super(DEFINITION, declared, false);
+        this.kafkaCommon = Map.copyOf(kafkaCommon);
+        this.kafkaConsumer = Map.copyOf(kafkaConsumer);
+        this.kafkaProducer = Map.copyOf(kafkaProducer);
+        this.registry = Map.copyOf(registry);
+        if (getInt(LOW_WATER) >= getInt(HIGH_WATER)) {
+            throw new ConfigException(LOW_WATER, getInt(LOW_WATER),
+                    "must be below " + HIGH_WATER + " (" + getInt(HIGH_WATER) + ")");
+        }
+        if (getLong(RETRY_BACKOFF_MS) > getLong(RETRY_BACKOFF_MAX_MS)) {
+            throw new ConfigException(RETRY_BACKOFF_MS, getLong(RETRY_BACKOFF_MS),
+                    "must not exceed " + RETRY_BACKOFF_MAX_MS + " (" + getLong(RETRY_BACKOFF_MAX_MS) + ")");
+        }
+    }
+
+    /**
+     * Validates flat settings (already merged from file, environment and flags).
+     *
+     * @throws ConfigException naming the first unknown key or invalid value
+     */
+    public static WorkerConfig of(Map<String, String> settings) {
+        Map<String, String> declared = new LinkedHashMap<>();
+        Map<String, String> kafkaCommon = new TreeMap<>();
+        Map<String, String> kafkaConsumer = new TreeMap<>();
+        Map<String, String> kafkaProducer = new TreeMap<>();
+        Map<String, String> registry = new TreeMap<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(settings).entrySet()) {
+            String key = e.getKey();
+            if (DEFINITION.configKeys().containsKey(key)) {
+                declared.put(key, e.getValue());
+            } else if (key.startsWith(KAFKA_CONSUMER_PREFIX)) {
+                kafkaConsumer.put(key.substring(KAFKA_CONSUMER_PREFIX.length()), e.getValue());
+            } else if (key.startsWith(KAFKA_PRODUCER_PREFIX)) {
+                kafkaProducer.put(key.substring(KAFKA_PRODUCER_PREFIX.length()), e.getValue());
+            } else if (key.startsWith(KAFKA_PREFIX)) {
+                kafkaCommon.put(key.substring(KAFKA_PREFIX.length()), e.getValue());
+            } else if (key.startsWith(REGISTRY_PREFIX)) {
+                registry.put(registryClientKey(key), e.getValue());
+            } else {
+                throw new ConfigException(key, e.getValue(), "unknown configuration key; see docs/configuration.md "
+                        + "(Kafka client settings take the prefix kafka., registry settings schema.registry.)");
+            }
+        }
+        return new WorkerConfig(declared, kafkaCommon, kafkaConsumer, kafkaProducer, registry);
+    }
+
+    private static String registryClientKey(String key) {
+        String rest = key.substring(REGISTRY_PREFIX.length());
+        if (rest.startsWith("basic.auth.") || rest.startsWith("bearer.auth.")) {
+            return rest;
+        }
+        return key;
+    }
+
+    /** Kafka settings for the consumer: common pass-through first, consumer-only pass-through over it. */
+    public Map<String, Object> kafkaConsumerOverrides() {
+        Map<String, Object> m = new TreeMap<>(kafkaCommon);
+        m.putAll(kafkaConsumer);
+        return m;
+    }
+
+    /** Kafka settings for the producer and admin client: common pass-through, producer-only over it. */
+    public Map<String, Object> kafkaProducerOverrides() {
+        Map<String, Object> m = new TreeMap<>(kafkaCommon);
+        m.putAll(kafkaProducer);
+        return m;
+    }
+
+    /** Kafka settings common to every client (admin client uses these). */
+    public Map<String, Object> kafkaCommonOverrides() {
+        return new TreeMap<>(kafkaCommon);
+    }
+
+    /** Settings for the schema-registry client and serde, Confluent key names, URL included. */
+    public Map<String, Object> registryConfig() {
+        Map<String, Object> m = new TreeMap<>(registry);
+        m.put(SCHEMA_REGISTRY_URL, getString(SCHEMA_REGISTRY_URL));
+        return m;
+    }
+
+    public String bootstrapServers() {
+        return getString(BOOTSTRAP_SERVERS);
+    }
+
+    public String workerId() {
+        String id = getString(WORKER_ID);
+        if (!id.isBlank()) {
+            return id;
+        }
+        String host = Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()).orElseGet(() -> {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                return "worker";
+            }
+        });
+        return host + "-" + ProcessHandle.current().pid();
+    }
+
+    public String topicPrefix() {
+        return getString(TOPIC_PREFIX);
+    }
+
+    public String manifest() {
+        return getString(MANIFEST);
+    }
+
+    public String groupId() {
+        return getString(GROUP_ID);
+    }
+
+    public Optional<String> groupInstanceId() {
+        return Optional.of(getString(GROUP_INSTANCE_ID)).filter(s -> !s.isBlank());
+    }
+
+    public String groupProtocol() {
+        return getString(GROUP_PROTOCOL);
+    }
+
+    public boolean leaveGroupOnClose() {
+        return getBoolean(LEAVE_GROUP_ON_CLOSE);
+    }
+
+    public int maxPollRecords() {
+        return getInt(MAX_POLL_RECORDS);
+    }
+
+    public Duration pollTimeout() {
+        return Duration.ofMillis(getLong(POLL_TIMEOUT_MS));
+    }
+
+    public int maxRequestBytes() {
+        return getInt(MAX_REQUEST_BYTES);
+    }
+
+    public int highWater() {
+        return getInt(HIGH_WATER);
+    }
+
+    public int lowWater() {
+        return getInt(LOW_WATER);
+    }
+
+    public Duration commitInterval() {
+        return Duration.ofMillis(getLong(COMMIT_INTERVAL_MS));
+    }
+
+    public Duration retryBackoff() {
+        return Duration.ofMillis(getLong(RETRY_BACKOFF_MS));
+    }
+
+    public Duration retryBackoffMax() {
+        return Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS));
+    }
+
+    public Duration drainTimeout() {
+        return Duration.ofMillis(getLong(DRAIN_TIMEOUT_MS));
+    }
+
+    public Duration closeTimeout() {
+        return Duration.ofMillis(getLong(CLOSE_TIMEOUT_MS));
+    }
+
+    public boolean createTopics() {
+        return getBoolean(CREATE_TOPICS);
+    }
+
+    public int topicPartitions() {
+        return getInt(TOPIC_PARTITIONS);
+    }
+
+    public short topicReplicationFactor() {
+        return getInt(TOPIC_REPLICATION).shortValue();
+    }
+}

@@ -1,0 +1,24 @@
+package io.modelpool.worker.kafka;
+
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * What other threads tell the intake thread. Pool workers report computed outcomes; the producer's I/O thread
+ * reports acknowledgements and failures. Everything else happens on the intake thread.
+ */
+sealed interface IntakeEvent {
+
+    InFlight record();
+
+    /** The pool finished a request: {@code result} (OK or ERROR) is ready to publish. */
+    record Computed(InFlight record, SpecificRecord result) implements IntakeEvent {
+    }
+
+    /** The broker acknowledged the record's outcome: its offset is done. */
+    record Acknowledged(InFlight record) implements IntakeEvent {
+    }
+
+    /** Publishing the outcome failed after the producer's own retries; publish it again after a backoff. */
+    record PublishFailed(InFlight record, Exception error) implements IntakeEvent {
+    }
+}

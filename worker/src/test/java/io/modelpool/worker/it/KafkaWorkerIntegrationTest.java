@@ -1,0 +1,302 @@
+package io.modelpool.worker.it;
+
+import static io.modelpool.worker.it.Fixtures.committed;
+import static io.modelpool.worker.it.Fixtures.createTopics;
+import static io.modelpool.worker.it.Fixtures.drainTopic;
+import static io.modelpool.worker.it.Fixtures.freshPrefix;
+import static io.modelpool.worker.it.Fixtures.request;
+import static io.modelpool.worker.it.Fixtures.send;
+import static io.modelpool.worker.it.Fixtures.sentences;
+import static io.modelpool.worker.it.Fixtures.stack;
+import static io.modelpool.worker.it.Fixtures.workerSettings;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.modelpool.schemas.Topics;
+import io.modelpool.schemas.serde.ConfluentAvroSerde;
+import io.modelpool.v1.Capability;
+import io.modelpool.v1.DeadLetter;
+import io.modelpool.v1.ErrorCode;
+import io.modelpool.v1.ResultStatus;
+import io.modelpool.v1.TextEmbeddingRequest;
+import io.modelpool.v1.TextEmbeddingResult;
+import io.modelpool.worker.Worker;
+import io.modelpool.worker.capability.RequestContext;
+import io.modelpool.worker.config.WorkerConfig;
+import io.modelpool.worker.kafka.IntakeListener;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worker end to end through a real broker, the devstack schema registry and the real MiniLM model: requests in,
+ * results out, offsets committed only behind acknowledged outcomes.
+ */
+class KafkaWorkerIntegrationTest {
+
+    private static final String MODEL = "all-minilm-l6-v2-q";
+
+    private final List<Worker> workers = new ArrayList<>();
+
+    @AfterEach
+    void stopWorkers() throws InterruptedException {
+        for (Worker w : workers) {
+            w.beginShutdown();
+            w.awaitShutdown();
+        }
+    }
+
+    private Worker startWorker(String prefix, Map<String, String> overrides) {
+        Worker w = Worker.start(WorkerConfig.of(workerSettings(prefix, overrides)), IntakeListener.NONE);
+        workers.add(w);
+        return w;
+    }
+
+    @Test
+    void everyRequestGetsExactlyOneResultMatchingItsIdWithTheRightVector() throws Exception {
+        String prefix = freshPrefix();
+        createTopics(prefix, 4);
+        Worker worker = startWorker(prefix, Map.of());
+        int n = 5000;
+        List<String> texts = sentences(n, 7);
+        String requests = Topics.requests(prefix, Capability.TEXT_EMBEDDING);
+        try (KafkaProducer<String, TextEmbeddingRequest> producer = Fixtures.requestProducer()) {
+            for (int i = 0; i < n; i++) {
+                send(producer, requests, null, request("r-" + i, MODEL, List.of(texts.get(i))));
+            }
+        }
+
+        Map<String, List<TextEmbeddingResult>> results = new ConcurrentHashMap<>();
+        try (KafkaConsumer<String, TextEmbeddingResult> consumer = Fixtures.resultConsumer()) {
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                drainTopic(consumer, Topics.results(prefix, Capability.TEXT_EMBEDDING), r -> results
+                        .computeIfAbsent(r.key(), k -> new CopyOnWriteArrayList<>()).add(r.value()));
+                return results.size() >= n;
+            });
+            // Nothing more arrives: exactly one result per request.
+            drainTopic(consumer, Topics.results(prefix, Capability.TEXT_EMBEDDING), r -> results
+                    .computeIfAbsent(r.key(), k -> new CopyOnWriteArrayList<>()).add(r.value()));
+        }
+        assertThat(results).hasSize(n);
+        assertThat(results.values()).allSatisfy(list -> assertThat(list).hasSize(1));
+        for (int i = 0; i < n; i++) {
+            TextEmbeddingResult r = results.get("r-" + i).get(0);
+            assertThat(r.getRequestId()).isEqualTo("r-" + i);
+            assertThat(r.getStatus()).isEqualTo(ResultStatus.OK);
+            assertThat(r.getPayload().getEmbeddings()).hasSize(1);
+            assertThat(r.getTimings().getEndToEndMs()).isGreaterThanOrEqualTo(r.getTimings().getInferenceMs());
+        }
+
+        // Spot-check vectors against the same model called directly, without Kafka.
+        for (int i : new int[] {0, 1234, 4999}) {
+            TextEmbeddingResult direct = (TextEmbeddingResult) worker.capabilities().service(Capability.TEXT_EMBEDDING)
+                    .handle(request("direct-" + i, MODEL, List.of(texts.get(i))), new RequestContext("test", 0))
+                    .get(30, TimeUnit.SECONDS);
+            List<Float> expected = direct.getPayload().getEmbeddings().get(0).getVector();
+            List<Float> actual = results.get("r-" + i).get(0).getPayload().getEmbeddings().get(0).getVector();
+            assertThat(cosine(actual, expected)).as("vector of r-%d", i).isGreaterThanOrEqualTo(0.9999);
+        }
+    }
+
+    @Test
+    void poisonPillsAreDeadLetteredWhileTheGoodRecordsAroundThemAreAnswered() throws Exception {
+        String prefix = freshPrefix();
+        createTopics(prefix, 1);
+        String requests = Topics.requests(prefix, Capability.TEXT_EMBEDDING);
+        byte[] randomBytes = new byte[64];
+        new Random(1).nextBytes(randomBytes);
+        byte[] unknownSchemaId = ByteBuffer.allocate(9).put((byte) 0).putInt(987_654).putInt(42).array();
+        byte[] truncatedFrame = {0, 0, 0};
+        List<byte[]> poisons = List.of(randomBytes, unknownSchemaId, truncatedFrame);
+
+        try (KafkaProducer<String, TextEmbeddingRequest> good = Fixtures.requestProducer();
+                KafkaProducer<byte[], byte[]> raw = Fixtures.rawProducer()) {
+            int id = 0;
+            for (int round = 0; round < 4; round++) {
+                for (int i = 0; i < 5; i++, id++) {
+                    send(good, requests, 0, request("good-" + id, MODEL, List.of("sentence number " + id)));
+                }
+                good.flush();
+                if (round < poisons.size()) {
+                    raw.send(new ProducerRecord<>(requests, 0, ("poison-" + round).getBytes(StandardCharsets.UTF_8),
+                            poisons.get(round), new RecordHeaders().add("trace-id", new byte[] {(byte) round})))
+                            .get();
+                } else {
+                    raw.send(new ProducerRecord<>(requests, 0, "tombstone".getBytes(StandardCharsets.UTF_8), null))
+                            .get();
+                }
+            }
+        }
+        startWorker(prefix, Map.of());
+
+        Map<String, TextEmbeddingResult> results = new ConcurrentHashMap<>();
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = new CopyOnWriteArrayList<>();
+        try (KafkaConsumer<String, TextEmbeddingResult> consumer = Fixtures.resultConsumer();
+                KafkaConsumer<byte[], byte[]> dlq = Fixtures.rawConsumer()) {
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                drainTopic(consumer, Topics.results(prefix, Capability.TEXT_EMBEDDING),
+                        r -> results.put(r.key(), r.value()));
+                drainTopic(dlq, Topics.deadLetters(prefix), deadLetters::add);
+                return results.size() >= 20 && deadLetters.size() >= 4;
+            });
+        }
+        assertThat(results).hasSize(20);
+        assertThat(results.values()).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(ResultStatus.OK));
+        assertThat(deadLetters).hasSize(4);
+
+        Deserializer<DeadLetter> envelope = ConfluentAvroSerde.specificDeserializer(DeadLetter.class,
+                Fixtures.registryConfig(), false);
+        Map<String, DeadLetter> byKey = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : deadLetters) {
+            assertThat(r.headers().lastHeader("modelpool.error.class")).isNotNull();
+            assertThat(r.headers().lastHeader("modelpool.error.source.topic").value())
+                    .asString(StandardCharsets.UTF_8).isEqualTo(requests);
+            byKey.put(new String(r.key(), StandardCharsets.UTF_8), envelope.deserialize(r.topic(), r.value()));
+        }
+        for (int round = 0; round < poisons.size(); round++) {
+            DeadLetter dl = byKey.get("poison-" + round);
+            assertThat(dl.getSourceTopic()).isEqualTo(requests);
+            assertThat(bytes(dl.getOriginalValue())).isEqualTo(poisons.get(round));
+            assertThat(dl.getErrorMessage()).isNotBlank();
+        }
+        assertThat(byKey.get("poison-0").getErrorClass()).endsWith("WrongMagicByteException");
+        assertThat(byKey.get("poison-1").getErrorClass()).endsWith("UnknownSchemaIdException");
+        assertThat(byKey.get("poison-2").getErrorClass()).endsWith("TruncatedPayloadException");
+        assertThat(byKey.get("tombstone").getOriginalValue()).isNull();
+        // The original headers travel with the dead letter.
+        ConsumerRecord<byte[], byte[]> first = deadLetters.stream()
+                .filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("poison-1")).findFirst().orElseThrow();
+        assertThat(first.headers().lastHeader("trace-id").value()).containsExactly(1);
+
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack().bootstrapServers()))) {
+            TopicPartition p0 = new TopicPartition(requests, 0);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(committed(admin, prefix + "-workers"))
+                    .as("the partition moved past every record, poison included")
+                    .containsEntry(p0, new OffsetAndMetadata(24)));
+        }
+    }
+
+    @Test
+    void invalidRequestsAreAnsweredWithTypedErrorResults() {
+        String prefix = freshPrefix();
+        createTopics(prefix, 2);
+        startWorker(prefix, Map.of());
+        String requests = Topics.requests(prefix, Capability.TEXT_EMBEDDING);
+        try (KafkaProducer<String, TextEmbeddingRequest> producer = Fixtures.requestProducer()) {
+            send(producer, requests, null, request("unknown-model", "no-such-model", List.of("hello")));
+            send(producer, requests, null, request("empty-list", MODEL, List.of()));
+            TextEmbeddingRequest expired = request("expired", MODEL, List.of("too late"));
+            expired.setDeadline(Instant.now().minusSeconds(60));
+            send(producer, requests, null, expired);
+            send(producer, requests, null, request("fine", MODEL, List.of("on time")));
+        }
+        Map<String, TextEmbeddingResult> results = new ConcurrentHashMap<>();
+        try (KafkaConsumer<String, TextEmbeddingResult> consumer = Fixtures.resultConsumer()) {
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                drainTopic(consumer, Topics.results(prefix, Capability.TEXT_EMBEDDING),
+                        r -> results.put(r.key(), r.value()));
+                return results.size() >= 4;
+            });
+        }
+        assertThat(results.get("unknown-model").getError().getCode()).isEqualTo(ErrorCode.UNKNOWN_MODEL);
+        assertThat(results.get("empty-list").getError().getCode()).isEqualTo(ErrorCode.EMPTY_INPUT);
+        assertThat(results.get("expired").getError().getCode()).isEqualTo(ErrorCode.EXPIRED);
+        assertThat(results.get("expired").getTimings().getInferenceMs()).isZero();
+        assertThat(results.get("fine").getStatus()).isEqualTo(ResultStatus.OK);
+        assertThat(results.values()).allSatisfy(r -> assertThat(r.getWorkerId()).startsWith(prefix));
+    }
+
+    @Test
+    void theCommittedOffsetNeverPassesAnUnfinishedRecord() throws Exception {
+        String prefix = freshPrefix();
+        createTopics(prefix, 1);
+        String requests = Topics.requests(prefix, Capability.TEXT_EMBEDDING);
+        List<String> texts = sentences(3000, 11);
+        int n = 400;
+        // Requests of 40 long texts take far longer than single short texts queued after them, so completions
+        // arrive out of offset order.
+        try (KafkaProducer<String, TextEmbeddingRequest> producer = Fixtures.requestProducer()) {
+            for (int i = 0; i < n; i++) {
+                List<String> body = i % 10 == 0 ? texts.subList(i, i + 40) : List.of("short " + i);
+                TextEmbeddingRequest r = request("o-" + i, MODEL, body);
+                producer.send(new ProducerRecord<>(requests, 0, r.getId(), r,
+                        new RecordHeaders().add("correlation-id", ("c-" + i).getBytes(StandardCharsets.UTF_8))));
+            }
+        }
+        record Sample(long takenAtMs, long committed) {
+        }
+        List<Sample> samples = new CopyOnWriteArrayList<>();
+        Map<String, ConsumerRecord<String, TextEmbeddingResult>> results = new ConcurrentHashMap<>();
+        TopicPartition p0 = new TopicPartition(requests, 0);
+        startWorker(prefix, Map.of(WorkerConfig.COMMIT_INTERVAL_MS, "20"));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack().bootstrapServers()));
+                KafkaConsumer<String, TextEmbeddingResult> consumer = Fixtures.resultConsumer()) {
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(10)).until(() -> {
+                OffsetAndMetadata c = committed(admin, prefix + "-workers").get(p0);
+                long now = System.currentTimeMillis();
+                if (c != null) {
+                    samples.add(new Sample(now, c.offset()));
+                }
+                drainTopic(consumer, Topics.results(prefix, Capability.TEXT_EMBEDDING), r -> results.put(r.key(), r));
+                return c != null && c.offset() == n && results.size() == n;
+            });
+        }
+        assertThat(samples).isNotEmpty();
+        // Request o-i sits at offset i. Every offset below a committed position had its result sent before the
+        // position was observed.
+        for (Sample s : samples) {
+            for (int i = 0; i < s.committed(); i++) {
+                assertThat(results.get("o-" + i).timestamp()).as("result of offset %d vs commit %d", i, s.committed())
+                        .isLessThanOrEqualTo(s.takenAtMs());
+            }
+        }
+        long outOfOrder = 0;
+        for (int i = 1; i < n; i++) {
+            if (results.get("o-" + i).timestamp() < results.get("o-" + (i - 1)).timestamp()) {
+                outOfOrder++;
+            }
+        }
+        assertThat(outOfOrder).as("completions arrived out of offset order").isPositive();
+        assertThat(results.get("o-7").headers().lastHeader("correlation-id").value())
+                .asString(StandardCharsets.UTF_8).isEqualTo("c-7");
+    }
+
+    private static double cosine(List<Float> a, List<Float> b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.size(); i++) {
+            dot += a.get(i) * b.get(i);
+            na += a.get(i) * a.get(i);
+            nb += b.get(i) * b.get(i);
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+}
