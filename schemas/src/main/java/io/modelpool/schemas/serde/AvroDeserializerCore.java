@@ -9,6 +9,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.BiFunction;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -85,6 +86,9 @@ final class AvroDeserializerCore<T> implements AutoCloseable {
     } catch (RegistryErrorException e) {
       throw new SchemaRegistryException("schema registry refused the reader schema: " + e.getMessage(), topic,
           null, schemaId, e.httpStatus(), e.errorCode(), e);
+    } catch (NotAvroSchemaException e) {
+      throw new SchemaRegistryException("the reader schema is not usable: " + e.getMessage(), topic, null,
+          schemaId, 200, 200, e);
     }
     return plans.computeIfAbsent(new PlanKey(schemaId, reader),
         key -> new Plan<>(writer, choice.datumReader(writer, key.reader()), hasZeroByteItems(writer)));
@@ -179,15 +183,22 @@ final class AvroDeserializerCore<T> implements AutoCloseable {
   }
 
   /** Specific records: the generated class's schema is the reader schema. */
-  static <T extends SpecificRecord> ReaderChoice<T> specific(Class<T> type) {
+  static <T extends SpecificRecord> ReaderChoice<T> specific(Class<T> type, int cacheCapacity) {
     if (type != null) {
       GeneratedClassTrust.trust(type);
     }
+    Schema fixedReader = type == null ? null : SpecificData.getForClass(type).getSchema(type);
+    BoundedCache<String, Schema> readersByWriterName = new BoundedCache<>(cacheCapacity);
     return new ReaderChoice<>() {
       @Override
       public Schema readerSchema(String topic, int schemaId, Schema writer) {
-        Class<? extends SpecificRecord> target = type != null ? type : generatedClassFor(topic, schemaId, writer);
-        return SpecificData.getForClass(target).getSchema(target);
+        if (fixedReader != null) {
+          return fixedReader;
+        }
+        return readersByWriterName.computeIfAbsent(writer.getFullName(), name -> {
+          Class<? extends SpecificRecord> found = generatedClassFor(topic, schemaId, writer);
+          return SpecificData.getForClass(found).getSchema(found);
+        });
       }
 
       @Override
@@ -221,8 +232,7 @@ final class AvroDeserializerCore<T> implements AutoCloseable {
   }
 
   /** Generic records: the configured reader schema, else the subject's latest version, else the writer's. */
-  static ReaderChoice<Object> generic(Schema configuredReader, java.util.function.BiFunction<String, Schema,
-      Schema> latestReader) {
+  static ReaderChoice<Object> generic(Schema configuredReader, BiFunction<String, Schema, Schema> latestReader) {
     return new ReaderChoice<>() {
       @Override
       public Schema readerSchema(String topic, int schemaId, Schema writer) {

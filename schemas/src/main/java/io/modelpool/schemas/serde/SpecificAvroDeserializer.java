@@ -48,7 +48,7 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
     Class<T> target = type != null ? type : (Class<T>) config.specificType(isKey).orElse(null);
     AvroDeserializerCore.ReaderChoice<T> choice =
         (AvroDeserializerCore.ReaderChoice<T>) (AvroDeserializerCore.ReaderChoice<?>)
-            AvroDeserializerCore.specific((Class<? extends SpecificRecord>) target);
+            AvroDeserializerCore.specific((Class<? extends SpecificRecord>) target, config.cacheCapacity());
     AvroDeserializerCore<T> previous = core;
     core = sharedClient != null
         ? new AvroDeserializerCore<>(sharedClient, false, config, choice)

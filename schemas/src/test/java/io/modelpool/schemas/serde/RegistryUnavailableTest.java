@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.modelpool.schemas.registry.RegistryUnreachableException;
 import io.modelpool.schemas.testing.ContractSamples;
 import io.modelpool.v1.TextEmbeddingRequest;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -55,6 +57,27 @@ class RegistryUnavailableTest {
 
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     assertThat(((RegistryUnreachableException) e.getCause()).attempts()).isLessThan(1_000);
+  }
+
+  @Test
+  void aRegistryThatAcceptsConnectionsButNeverAnswersTimesOutIntoRegistryUnavailable() throws IOException {
+    try (ServerSocket silent = new ServerSocket(0)) {
+      Map<String, Object> config = Map.of(
+          "schema.registry.url", "http://127.0.0.1:" + silent.getLocalPort(),
+          "http.read.timeout.ms", 200,
+          "max.retries", 1,
+          "retries.wait.ms", 10,
+          "retries.max.wait.ms", 10);
+      Deserializer<TextEmbeddingRequest> deserializer =
+          ConfluentAvroSerde.specificDeserializer(TextEmbeddingRequest.class, config, false);
+      long start = System.nanoTime();
+
+      RegistryUnavailableException e = catchThrowableOfType(RegistryUnavailableException.class,
+          () -> deserializer.deserialize("requests", FRAME));
+
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+      assertThat(e).hasMessageContaining("HttpTimeoutException");
+    }
   }
 
   @Test
