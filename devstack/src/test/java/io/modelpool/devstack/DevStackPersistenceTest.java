@@ -71,13 +71,16 @@ class DevStackPersistenceTest {
     }
 
     @Test
-    void theBrokerRestartsOnItsPortAndAProducerConnectedBeforeCarriesOn() throws Exception {
+    void aStoppedBrokerStartsAgainOnItsPortWithItsDataAndAProducerConnectedBeforeCarriesOn() throws Exception {
         try (DevStack stack = DevStack.start(DevStackOptions.ephemeral());
              KafkaProducer<String, String> producer = producer(stack)) {
             String before = stack.bootstrapServers();
             producer.send(new ProducerRecord<>("restarted", "k", "before")).get();
 
-            stack.broker().restart();
+            stack.broker().stop();
+            stack.broker().stop();
+            assertThat(stack.broker().isRunning()).isFalse();
+            stack.broker().start();
 
             assertThat(stack.bootstrapServers()).isEqualTo(before);
             producer.send(new ProducerRecord<>("restarted", "k", "after")).get();

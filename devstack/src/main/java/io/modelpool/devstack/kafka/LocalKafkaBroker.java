@@ -34,7 +34,8 @@ import java.util.Properties;
  * <p>Ports are settled on the first start and kept for the life of this object: {@link #stop()} followed by
  * {@link #start()} (or {@link #restart()}) brings the broker back on the same client port, so producers and
  * consumers that were connected before reconnect on their own. A port of 0 picks a free one; if another process
- * takes it between the pick and the bind, the first start retries with fresh ports (at most three attempts).
+ * takes it between the pick and the bind, the first start retries with fresh ports (at most three attempts). A
+ * given port that is already in use fails the start at once.
  *
  * <p>The settings are those a single-node cluster needs to run transactions and consumer groups at once:
  * replication factor 1 and min ISR 1 for the internal topics, no initial rebalance delay, few internal topic
@@ -71,6 +72,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
     }
 
     private synchronized void firstStart() {
+        if (settings.port() != 0 && !isFree(settings.port())) {
+            throw new IllegalStateException("Kafka broker cannot listen on " + HOST + ":" + settings.port()
+                    + ": the port is in use");
+        }
         IllegalStateException last = null;
         for (int attempt = 1; attempt <= FIRST_START_ATTEMPTS; attempt++) {
             port = settings.port() == 0 ? freePort() : settings.port();
@@ -231,6 +236,14 @@ public final class LocalKafkaBroker implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
+            return socket.getLocalPort() == port;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static int freePort() {
