@@ -145,7 +145,7 @@ final class KafkaSchemaStore implements AutoCloseable {
         RecordMetadata written;
         try {
             written = producer.send(new ProducerRecord<>(topic, 0, encoded.key(), encoded.value()))
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    .get(remaining(deadline).toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException | KafkaException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw RegistryException.storeError("cannot write to topic " + topic + ": " + cause.getMessage(), cause);
