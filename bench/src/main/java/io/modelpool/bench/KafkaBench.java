@@ -1,0 +1,376 @@
+package io.modelpool.bench;
+
+import io.modelpool.devstack.DevStack;
+import io.modelpool.devstack.DevStackOptions;
+import io.modelpool.schemas.Topics;
+import io.modelpool.schemas.serde.ConfluentAvroSerde;
+import io.modelpool.v1.Capability;
+import io.modelpool.v1.EmbeddingInputType;
+import io.modelpool.v1.ResultStatus;
+import io.modelpool.v1.TextEmbeddingRequest;
+import io.modelpool.v1.TextEmbeddingResult;
+import io.modelpool.worker.Worker;
+import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.RequestContext;
+import io.modelpool.worker.config.WorkerConfig;
+import io.modelpool.worker.kafka.IntakeListener;
+import io.modelpool.worker.pool.PoolRejectedException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Issue 4's benchmark: text embedding end to end through Kafka on the local stack, against the pool alone, in one
+ * JVM and one run.
+ *
+ * <ul>
+ *   <li><b>Throughput.</b> {@code pool-only}: the worker's own text-embedding service called directly (validation,
+ *       tokenising, inference, result records), every sentence submitted, then every result awaited.
+ *       {@code through-kafka}: the same sentences produced as requests to the request topic, consumed by the
+ *       worker, answered on the result topic, read back by a client; timed from the first send to the last result
+ *       read. Passes alternate between the two, so both see the same background load.</li>
+ *   <li><b>Added latency at light load.</b> One request at a time, spaced out: the time from calling the service to
+ *       its result (pool only) and from sending the request to reading its result (through Kafka). The added
+ *       latency is the difference of the medians.</li>
+ * </ul>
+ *
+ * <p>The broker, the registry, the worker and the client all run in this JVM on this machine's cores, as with
+ * {@code modelpool-worker local}: the Kafka numbers include the broker's own CPU use.
+ */
+public final class KafkaBench {
+
+    private static final String MODEL = "all-minilm-l6-v2-q";
+    private static final String PREFIX = "bench";
+
+    private final CapabilityService service;
+    private final KafkaProducer<String, TextEmbeddingRequest> producer;
+    private final KafkaProducer<String, TextEmbeddingRequest> latencyProducer;
+    private final String requestTopic;
+    private final Map<String, Long> arrivals = new ConcurrentHashMap<>();
+    private final AtomicBoolean reading = new AtomicBoolean(true);
+    private long sequence;
+
+    private KafkaBench(CapabilityService service, Map<String, Object> producerBase, String requestTopic,
+            Map<String, Object> registry) {
+        this.service = service;
+        this.requestTopic = requestTopic;
+        Map<String, Object> bulk = new HashMap<>(producerBase);
+        bulk.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        this.producer = new KafkaProducer<>(bulk, new StringSerializer(),
+                ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
+        Map<String, Object> single = new HashMap<>(producerBase);
+        single.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        this.latencyProducer = new KafkaProducer<>(single, new StringSerializer(),
+                ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
+    }
+
+    public static void main(String[] args) throws Exception {
+        int passes = intArg(args, "--passes", 5);
+        int sentences = intArg(args, "--sentences", 4096);
+        int latencyRequests = intArg(args, "--latency-requests", 200);
+        int intervalMs = intArg(args, "--latency-interval-ms", 50);
+        boolean report = !Arrays.asList(args).contains("--no-report");
+        List<String> corpus = Corpus.generate(sentences, Corpus.DEFAULT_SEED);
+        String load = MachineInfo.currentLoadAverage();
+
+        try (DevStack stack = DevStack.start(DevStackOptions.ephemeral().withDefaultPartitions(4))) {
+            Map<String, String> settings = new HashMap<>();
+            settings.put(WorkerConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+            settings.put(WorkerConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
+            settings.put(WorkerConfig.TOPIC_PREFIX, PREFIX);
+            settings.put(WorkerConfig.CREATE_TOPICS, "true");
+            settings.put(WorkerConfig.TOPIC_PARTITIONS, "4");
+            settings.put(WorkerConfig.WORKER_ID, "bench-worker");
+            Worker worker = Worker.start(WorkerConfig.of(settings), IntakeListener.NONE);
+            worker.capabilities().awaitLoaded(Duration.ofMinutes(2));
+            Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
+            Map<String, Object> producerBase = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    stack.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all");
+            KafkaBench bench = new KafkaBench(worker.capabilities().service(Capability.TEXT_EMBEDDING),
+                    producerBase, Topics.requests(PREFIX, Capability.TEXT_EMBEDDING), registry);
+            Thread reader = bench.startResultReader(stack.bootstrapServers(), registry,
+                    Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
+            try {
+                System.out.printf(Locale.ROOT, "KafkaBench: %d sentences, %d passes, load average %s%n",
+                        corpus.size(), passes, load);
+                bench.poolPass(corpus);
+                bench.kafkaPass(corpus);
+                Map<String, Long> cpuBefore = threadCpu();
+                long wallBefore = System.nanoTime();
+                bench.kafkaPass(corpus);
+                String cpuSplit = cpuSplit(cpuBefore, threadCpu(), System.nanoTime() - wallBefore);
+                System.out.println("CPU during one through-kafka pass: " + cpuSplit);
+                double[] pool = new double[passes];
+                double[] kafka = new double[passes];
+                for (int p = 0; p < passes; p++) {
+                    if (p % 2 == 0) {
+                        pool[p] = bench.poolPass(corpus);
+                        kafka[p] = bench.kafkaPass(corpus);
+                    } else {
+                        kafka[p] = bench.kafkaPass(corpus);
+                        pool[p] = bench.poolPass(corpus);
+                    }
+                    System.out.printf(Locale.ROOT, "pass %d: pool-only %.1f/s, through-kafka %.1f/s (%.3f)%n", p + 1,
+                            pool[p], kafka[p], kafka[p] / pool[p]);
+                }
+                long[] poolLatency = bench.poolLatencies(corpus, latencyRequests, intervalMs);
+                long[] kafkaLatency = bench.kafkaLatencies(corpus, latencyRequests, intervalMs);
+                String markdown = render(corpus.size(), passes, pool, kafka, poolLatency, kafkaLatency,
+                        latencyRequests, intervalMs, MachineInfo.current(load)) + "- CPU time by thread group during "
+                        + "one through-kafka pass (share of wall time, 2 cores = 200%): " + cpuSplit + ".\n";
+                System.out.println(markdown);
+                if (report) {
+                    ReportFile.replaceSection(Path.of("docs", "benchmarks.md"), "kafka-end-to-end", markdown);
+                }
+            } finally {
+                bench.reading.set(false);
+                reader.join(5000);
+                bench.producer.close();
+                bench.latencyProducer.close();
+                worker.beginShutdown();
+                worker.awaitShutdown();
+            }
+        }
+    }
+
+    private Thread startResultReader(String bootstrap, Map<String, Object> registry, String resultTopic) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaConsumer<String, TextEmbeddingResult> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, registry, false));
+        List<TopicPartition> parts = new ArrayList<>();
+        consumer.partitionsFor(resultTopic).forEach(p -> parts.add(new TopicPartition(resultTopic, p.partition())));
+        consumer.assign(parts);
+        consumer.seekToEnd(parts);
+        parts.forEach(consumer::position);
+        Thread t = new Thread(() -> {
+            try (consumer) {
+                while (reading.get()) {
+                    consumer.poll(Duration.ofMillis(100)).forEach(r -> {
+                        if (r.value().getStatus() != ResultStatus.OK) {
+                            throw new IllegalStateException("request " + r.key() + " failed: " + r.value().getError());
+                        }
+                        arrivals.put(r.key(), System.nanoTime());
+                    });
+                }
+            }
+        }, "bench-result-reader");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private TextEmbeddingRequest request(String text) {
+        return TextEmbeddingRequest.newBuilder().setId("b-" + (sequence++)).setJobId("bench").setModel(MODEL)
+                .setTexts(List.of(text)).setInputType(EmbeddingInputType.DOCUMENT).build();
+    }
+
+    private CompletableFuture<SpecificRecord> submit(TextEmbeddingRequest request) {
+        while (true) {
+            try {
+                return service.handle(request, new RequestContext("bench", System.currentTimeMillis()));
+            } catch (PoolRejectedException e) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+        }
+    }
+
+    /** Sentences per second, pool only. */
+    private double poolPass(List<String> corpus) {
+        System.gc();
+        long t0 = System.nanoTime();
+        List<CompletableFuture<SpecificRecord>> futures = new ArrayList<>(corpus.size());
+        for (String s : corpus) {
+            futures.add(submit(request(s)));
+        }
+        for (CompletableFuture<SpecificRecord> f : futures) {
+            TextEmbeddingResult r = (TextEmbeddingResult) f.join();
+            if (r.getStatus() != ResultStatus.OK) {
+                throw new IllegalStateException("pool-only request failed: " + r.getError());
+            }
+        }
+        return corpus.size() / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Sentences per second through Kafka, from the first send to the last result read. */
+    private double kafkaPass(List<String> corpus) {
+        System.gc();
+        List<String> ids = new ArrayList<>(corpus.size());
+        long t0 = System.nanoTime();
+        for (String s : corpus) {
+            TextEmbeddingRequest r = request(s);
+            ids.add(r.getId());
+            producer.send(new ProducerRecord<>(requestTopic, r.getId(), r));
+        }
+        producer.flush();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        long last = 0;
+        for (String id : ids) {
+            Long at;
+            while ((at = arrivals.get(id)) == null) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no result for " + id + " within 5 minutes");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            last = Math.max(last, at);
+        }
+        ids.forEach(arrivals::remove);
+        return corpus.size() / ((last - t0) / 1e9);
+    }
+
+    private long[] poolLatencies(List<String> corpus, int n, int intervalMs) {
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            submit(request(corpus.get(i % corpus.size()))).join();
+            out[i] = System.nanoTime() - t0;
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(intervalMs));
+        }
+        return out;
+    }
+
+    private long[] kafkaLatencies(List<String> corpus, int n, int intervalMs) {
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            TextEmbeddingRequest r = request(corpus.get(i % corpus.size()));
+            long t0 = System.nanoTime();
+            latencyProducer.send(new ProducerRecord<>(requestTopic, r.getId(), r));
+            Long at;
+            while ((at = arrivals.remove(r.getId())) == null) {
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+            }
+            out[i] = at - t0;
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(intervalMs));
+        }
+        return out;
+    }
+
+    private static String render(int sentences, int passes, double[] pool, double[] kafka, long[] poolLatency,
+            long[] kafkaLatency, int latencyRequests, int intervalMs, MachineInfo machine) {
+        double poolMedian = median(pool);
+        double kafkaMedian = median(kafka);
+        double[] perPass = new double[passes];
+        for (int i = 0; i < passes; i++) {
+            perPass[i] = kafka[i] / pool[i];
+        }
+        double poolP50 = percentile(poolLatency, 50) / 1e6;
+        double kafkaP50 = percentile(kafkaLatency, 50) / 1e6;
+        double ratio = kafkaMedian / poolMedian;
+        double added = kafkaP50 - poolP50;
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "Machine: %d cores, %s, %s, heap %s, ONNX Runtime %s, load average at "
+                + "start %s.%n%n", machine.cores(), machine.cpuModel(), machine.jvm(), machine.heap(),
+                machine.onnxRuntime(), machine.loadAverage()));
+        md.append(String.format(Locale.ROOT, "Throughput, %d sentences per pass, %d alternating passes (median, min-max):%n%n",
+                sentences, passes));
+        md.append("| contender | sentences/s | min | max |\n|---|---|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| pool-only | %.1f | %.1f | %.1f |%n", poolMedian, min(pool), max(pool)));
+        md.append(String.format(Locale.ROOT, "| through-kafka | %.1f | %.1f | %.1f |%n%n", kafkaMedian, min(kafka),
+                max(kafka)));
+        md.append(String.format(Locale.ROOT, "- through-kafka / pool-only: **%.3f** (ratio of medians; median of "
+                + "per-pass ratios %.3f). Goal: at least 0.85 — %s.%n", ratio, median(perPass),
+                ratio >= 0.85 ? "met" : "missed"));
+        md.append(String.format(Locale.ROOT, "- Latency at light load, %d single requests %d ms apart: pool-only "
+                + "median %.2f ms (p95 %.2f), through Kafka median %.2f ms (p95 %.2f). Added by Kafka and batching: "
+                + "**%.2f ms** median. Goal: under 20 ms — %s.%n", latencyRequests, intervalMs, poolP50,
+                percentile(poolLatency, 95) / 1e6, kafkaP50, percentile(kafkaLatency, 95) / 1e6, added,
+                added < 20 ? "met" : "missed"));
+        StringBuilder passesLine = new StringBuilder("- Per pass (pool-only / through-kafka):");
+        for (int i = 0; i < passes; i++) {
+            passesLine.append(String.format(Locale.ROOT, " %.0f/%.0f", pool[i], kafka[i]));
+        }
+        md.append(passesLine).append(".\n");
+        return md.toString();
+    }
+
+    /** CPU time per live thread, by thread name. */
+    private static Map<String, Long> threadCpu() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Long> out = new HashMap<>();
+        for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (info != null) {
+                long cpu = mx.getThreadCpuTime(info.getThreadId());
+                if (cpu > 0) {
+                    out.merge(info.getThreadName() + "#" + info.getThreadId(), cpu, Long::sum);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Groups thread CPU deltas into inference, intake, Kafka clients, broker and the rest. */
+    private static String cpuSplit(Map<String, Long> before, Map<String, Long> after, long wallNanos) {
+        Map<String, Long> groups = new java.util.TreeMap<>();
+        after.forEach((name, cpu) -> {
+            long delta = cpu - before.getOrDefault(name, 0L);
+            String n = name.substring(0, name.lastIndexOf('#'));
+            String group = n.startsWith("modelpool-text-embedding") ? "inference workers"
+                    : n.startsWith("modelpool-intake") ? "worker intake thread"
+                    : n.startsWith("kafka-producer-network-thread") ? "producer I/O threads"
+                    : n.startsWith("bench-") || n.equals("main") ? "bench client threads"
+                    : n.contains("consumer") ? "consumer background threads"
+                    : n.startsWith("schema-registry") ? "schema registry"
+                    : "broker and other threads";
+            groups.merge(group, delta, Long::sum);
+        });
+        StringBuilder sb = new StringBuilder();
+        groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append(String.format(Locale.ROOT, "%s %.0f%%", e.getKey(), 100.0 * e.getValue() / wallNanos));
+        });
+        return sb.toString();
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(0);
+    }
+
+    private static double max(double[] v) {
+        return Arrays.stream(v).max().orElse(0);
+    }
+
+    private static double percentile(long[] values, int p) {
+        long[] v = values.clone();
+        Arrays.sort(v);
+        int idx = Math.min(v.length - 1, (int) Math.ceil(p / 100.0 * v.length) - 1);
+        return v[Math.max(0, idx)];
+    }
+
+    private static int intArg(String[] args, String name, int fallback) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return fallback;
+    }
+}
