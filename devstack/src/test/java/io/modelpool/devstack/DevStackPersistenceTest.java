@@ -1,6 +1,8 @@
 package io.modelpool.devstack;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelpool.devstack.registry.RegistrySettings;
+import io.modelpool.devstack.registry.SchemaRegistryServer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,7 +31,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** A stack with a data directory keeps its topics, records, offsets and schema ids across restarts. */
+/**
+ * A stack with a data directory keeps its topics, records, offsets and schema ids across restarts; a stopped
+ * broker comes back on its port with its data, and the registry reports the outage meanwhile.
+ */
 class DevStackPersistenceTest {
 
     private static final String SCHEMA = "{\"type\":\"record\",\"name\":\"Kept\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}";
@@ -55,7 +60,7 @@ class DevStackPersistenceTest {
                         .containsExactly("record-0", "record-1", "record-2");
                 consumer.commitSync();
             }
-            id = register(stack, SCHEMA);
+            id = register(stack.schemaRegistryUrl(), SCHEMA);
         }
 
         try (DevStack stack = DevStack.start(options)) {
@@ -65,21 +70,29 @@ class DevStackPersistenceTest {
                 assertThat(poll(consumer, topic, 2)).as("the group resumes after its committed offset")
                         .extracting(ConsumerRecord::value).containsExactly("record-3", "record-4");
             }
-            assertThat(register(stack, SCHEMA)).isEqualTo(id);
-            assertThat(get(stack, "/schemas/ids/" + id)).contains("Kept");
+            assertThat(register(stack.schemaRegistryUrl(), SCHEMA)).isEqualTo(id);
+            assertThat(get(stack.schemaRegistryUrl(), "/schemas/ids/" + id)).contains("Kept");
         }
     }
 
     @Test
-    void aStoppedBrokerStartsAgainOnItsPortWithItsDataAndAProducerConnectedBeforeCarriesOn() throws Exception {
-        try (DevStack stack = DevStack.start(DevStackOptions.ephemeral());
+    void whileTheBrokerIsDownTheRegistryAnswers50001AndAfterItStartsAgainOnItsPortEverythingCarriesOn()
+            throws Exception {
+        DevStack stack = DevStack.start(DevStackOptions.ephemeral());
+        try (SchemaRegistryServer registry = SchemaRegistryServer.start(
+                RegistrySettings.defaults(stack.bootstrapServers(), 0).withStoreTimeout(Duration.ofSeconds(2)));
              KafkaProducer<String, String> producer = producer(stack)) {
             String before = stack.bootstrapServers();
             producer.send(new ProducerRecord<>("restarted", "k", "before")).get();
+            int id = register(registry.url(), SCHEMA);
 
             stack.broker().stop();
             stack.broker().stop();
             assertThat(stack.broker().isRunning()).isFalse();
+            HttpResponse<String> duringOutage = send(HttpRequest.newBuilder(
+                    URI.create(registry.url() + "/schemas/ids/" + id)).build());
+            assertThat(duringOutage.statusCode()).isEqualTo(500);
+            assertThat(duringOutage.body()).contains("\"error_code\":50001");
             stack.broker().start();
 
             assertThat(stack.bootstrapServers()).isEqualTo(before);
@@ -88,21 +101,17 @@ class DevStackPersistenceTest {
                 assertThat(poll(consumer, "restarted", 2)).extracting(ConsumerRecord::value)
                         .containsExactly("before", "after");
             }
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(get(registry.url(), "/schemas/ids/" + id)).contains("Kept"));
+            assertThat(register(registry.url(), SCHEMA)).isEqualTo(id);
+        } finally {
+            stack.close();
         }
-    }
-
-    @Test
-    void anEphemeralStackDeletesItsDataWhenClosedAndClosingTwiceIsHarmless() {
-        DevStack stack = DevStack.start(DevStackOptions.ephemeral());
-        Path dir = stack.dataDir();
-        assertThat(dir).isDirectory();
 
         stack.close();
-        stack.close();
-
-        assertThat(Files.exists(dir)).isFalse();
         assertThat(stack.isClosed()).isTrue();
         assertThat(stack.broker().isRunning()).isFalse();
+        assertThat(Files.exists(stack.dataDir())).as("an ephemeral stack deletes its data on close").isFalse();
     }
 
     private static int freePort() throws IOException {
@@ -137,18 +146,21 @@ class DevStackPersistenceTest {
         return received;
     }
 
-    private static int register(DevStack stack, String schema) throws Exception {
+    private static int register(String registryUrl, String schema) throws Exception {
         String body = new ObjectMapper().writeValueAsString(Map.of("schema", schema));
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                        URI.create(stack.schemaRegistryUrl() + "/subjects/kept-value/versions"))
+        HttpResponse<String> response = send(HttpRequest.newBuilder(
+                        URI.create(registryUrl + "/subjects/kept-value/versions"))
                 .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
         assertThat(response.statusCode()).isEqualTo(200);
-        return Integer.parseInt(response.body().replaceAll("\\D", ""));
+        return new ObjectMapper().readTree(response.body()).get("id").asInt();
     }
 
-    private static String get(DevStack stack, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(stack.schemaRegistryUrl() + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+    private static String get(String registryUrl, String path) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(registryUrl + path)).build()).body();
+    }
+
+    private static HttpResponse<String> send(HttpRequest request) throws Exception {
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 }

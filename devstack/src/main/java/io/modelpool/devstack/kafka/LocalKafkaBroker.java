@@ -194,6 +194,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
         // The log cleaner's default 128 MiB dedupe buffer is sized for production; compaction still runs.
         p.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));
         p.put("log.cleaner.threads", "1");
+        // Look for compactable logs every second rather than every 15 s, so compaction can be watched in tests.
+        p.put("log.cleaner.backoff.ms", "1000");
         p.put("num.network.threads", "2");
         p.put("num.io.threads", "4");
         p.put("num.recovery.threads.per.data.dir", "1");

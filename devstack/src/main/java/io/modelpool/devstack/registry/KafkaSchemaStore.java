@@ -78,6 +78,8 @@ final class KafkaSchemaStore implements AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, "modelpool-registry-reader",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                // Only ensureTopic creates the store topic, so it is always compacted with one partition.
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
                 ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs,
                 ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
                 ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000,

@@ -1,9 +1,7 @@
 package io.modelpool.devstack.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.modelpool.devstack.kafka.BrokerSettings;
-import io.modelpool.devstack.kafka.LocalKafkaBroker;
-import io.modelpool.devstack.registry.RegistryClient.Reply;
+import io.modelpool.devstack.SharedDevStack;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -13,14 +11,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,30 +31,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The registry's Kafka store: ids survive a registry restart, instances sharing a topic agree, and an outage of
- * the broker is answered with 50001 until it is back. Runs its own broker, since one test stops it.
+ * The registry's Kafka store: ids survive a registry restart and the topic's compaction, and instances sharing a
+ * topic agree. Each test stores in its own topic on the shared broker.
  */
 class SchemaRegistryStoreTest {
 
-    @TempDir
-    static Path dataDir;
-
-    private static LocalKafkaBroker broker;
+    private static String bootstrapServers;
 
     @BeforeAll
-    static void startBroker() {
-        // The log cleaner looks for work every 50 ms instead of 15 s, so the compaction test need not wait long.
-        broker = LocalKafkaBroker.start(new BrokerSettings(dataDir.resolve("kafka"), 0, 1,
-                Map.of("log.cleaner.backoff.ms", "50")));
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
+    static void sharedBroker() {
+        bootstrapServers = SharedDevStack.get().bootstrapServers();
     }
 
     private static RegistrySettings settings(TestInfo test) {
-        return RegistrySettings.defaults(broker.bootstrapServers(), 0)
+        return RegistrySettings.defaults(bootstrapServers, 0)
                 .withTopic("_schemas-" + test.getTestMethod().orElseThrow().getName());
     }
 
@@ -150,35 +135,9 @@ class SchemaRegistryStoreTest {
     }
 
     @Test
-    void aBrokerOutageIsAnswered50001AndTheRegistryRecoversWhenTheBrokerReturns(TestInfo test) {
-        try (SchemaRegistryServer registry = SchemaRegistryServer.start(
-                settings(test).withStoreTimeout(Duration.ofSeconds(2)))) {
-            RegistryClient client = new RegistryClient(registry.url());
-            int id = client.registerOk("outage", Schemas.V1);
-
-            broker.stop();
-            try {
-                Reply read = client.get("/schemas/ids/" + id);
-                Reply write = client.register("outage", Schemas.V2_WITH_DEFAULT);
-
-                assertThat(List.of(read, write)).allSatisfy(reply -> {
-                    assertThat(reply.status()).isEqualTo(500);
-                    assertThat(reply.errorCode()).isEqualTo(50001);
-                });
-            } finally {
-                broker.start();
-            }
-
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    assertThat(client.get("/schemas/ids/" + id).status()).isEqualTo(200));
-            assertThat(client.registerOk("outage", Schemas.V1)).isEqualTo(id);
-        }
-    }
-
-    @Test
     void aRegistryStartedAfterCompactionAnswersAsTheOneThatWroteTheLog(TestInfo test) throws Exception {
         RegistrySettings settings = settings(test);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
             admin.createTopics(List.of(new NewTopic(settings.topic(), 1, (short) 1).configs(Map.of(
                     TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                     TopicConfig.SEGMENT_MS_CONFIG, "100",
@@ -195,7 +154,7 @@ class SchemaRegistryStoreTest {
             client.delete("/subjects/compacted-gone?permanent=true");
             // A proposal that lost the race for version 1 and whose writer died before erasing it.
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
-                    Map.of("bootstrap.servers", broker.bootstrapServers()),
+                    Map.of("bootstrap.servers", bootstrapServers),
                     new ByteArraySerializer(), new ByteArraySerializer())) {
                 StoreRecord.Encoded loser = StoreRecord.Codec.encode(
                         new StoreRecord.SchemaRegistered("compacted-kept", 1, 99, RegistryService.parse(
@@ -207,7 +166,8 @@ class SchemaRegistryStoreTest {
             assertThat(before.get(4)).as("the loser's id was never given out").contains("40403");
             assertThat(before.get(5)).as("the loser is not a version of the subject").contains("40403");
 
-            // Each write rolls a segment (segment.ms=100), so the cleaner keeps finding dirty segments to compact.
+            // Each write rolls a segment (segment.ms=100), so the cleaner, looking every second, keeps finding
+            // dirty segments to compact.
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
                 client.put("/config/compacted-filler", Map.of("compatibility", "NONE"));
                 return keysIn(settings.topic()).stream().noneMatch(k -> k.contains("compacted-gone"));
@@ -236,7 +196,7 @@ class SchemaRegistryStoreTest {
     private static List<String> keysIn(String topic) {
         List<String> keys = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                Map.of("bootstrap.servers", broker.bootstrapServers()),
+                Map.of("bootstrap.servers", bootstrapServers),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));
