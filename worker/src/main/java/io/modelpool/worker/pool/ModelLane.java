@@ -87,7 +87,7 @@ final class ModelLane<I, O> {
     List<Integer> workerPending() {
         List<Integer> counts = new ArrayList<>(workers.size());
         for (Worker w : workers) {
-            counts.add(w.pending.get());
+            counts.add(w.pending());
         }
         return counts;
     }
@@ -179,12 +179,25 @@ final class ModelLane<I, O> {
 
     private final class Worker implements Runnable {
         private final int index;
-        private final AtomicInteger pending = new AtomicInteger();
         private volatile List<PoolTask<I, O>> held;
         private Thread thread;
 
         Worker(int index) {
             this.index = index;
+        }
+
+        /** Tasks this worker has taken from the queue and not yet finished. */
+        int pending() {
+            List<PoolTask<I, O>> tasks = held;
+            int count = 0;
+            if (tasks != null) {
+                for (PoolTask<I, O> t : tasks) {
+                    if (!t.isDone()) {
+                        count++;
+                    }
+                }
+            }
+            return count;
         }
 
         @Override
@@ -219,13 +232,11 @@ final class ModelLane<I, O> {
                 if (window.isEmpty()) {
                     return;
                 }
-                held = window;
-                pending.set(window.size());
+                held = List.copyOf(window);
                 try {
                     for (List<PoolTask<I, O>> batch : Batcher.sortAndCut(
                             window, t -> t.length, config.maxBatchItems(), config.maxBatchTokens())) {
                         runBatch(runner, batch);
-                        pending.addAndGet(-batch.size());
                     }
                 } catch (RuntimeException | Error e) {
                     LOG.error("Worker {} of model '{}' failed outside a batch run; failing its held tasks",
@@ -236,7 +247,6 @@ final class ModelLane<I, O> {
                     }
                 } finally {
                     held = null;
-                    pending.set(0);
                 }
             }
         }

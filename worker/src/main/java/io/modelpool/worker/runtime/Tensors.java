@@ -5,6 +5,8 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.Map;
@@ -21,18 +23,20 @@ public final class Tensors {
     }
 
     /**
-     * A float output as a buffer without copying when ONNX Runtime exposes its memory, else as a copy. The
-     * buffer is valid only until {@code result} is closed.
+     * A float output copied into a heap buffer (ONNX Runtime's Java API offers no view of an output's
+     * native memory: {@code getBufferRef()} works only for tensors created from a Java buffer).
      */
     public static FloatBuffer floats(OrtSession.Result result, String name) throws OrtException {
         OnnxValue value = result.get(name).orElseThrow(() -> new OrtException("model has no output '" + name + "'"));
         if (!(value instanceof OnnxTensor tensor)) {
             throw new OrtException("output '" + name + "' is not a tensor but " + value.getType());
         }
-        return tensor.getBufferRef()
-                .filter(FloatBuffer.class::isInstance)
-                .map(FloatBuffer.class::cast)
-                .orElseGet(tensor::getFloatBuffer);
+        return tensor.getFloatBuffer();
+    }
+
+    /** A native-order direct buffer of {@code capacity} longs, for tensors ONNX Runtime reads in place. */
+    public static LongBuffer directLongs(int capacity) {
+        return ByteBuffer.allocateDirect(capacity * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
     }
 
     /** Closes every tensor in {@code inputs}. */

@@ -9,6 +9,7 @@ import ai.onnxruntime.TensorInfo;
 import io.modelpool.worker.pool.BatchRunner;
 import io.modelpool.worker.runtime.Tensors;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,6 +39,10 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
     private final String outputName;
     private final boolean wantsMask;
     private final boolean wantsTypes;
+    private final java.util.Set<String> outputNames;
+    private LongBuffer ids;
+    private LongBuffer mask;
+    private LongBuffer types;
 
     /**
      * @param session taken over: closed by {@link #close()}
@@ -55,6 +60,7 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
         this.wantsMask = session.getInputNames().contains(ATTENTION_MASK);
         this.wantsTypes = session.getInputNames().contains(TOKEN_TYPE_IDS);
         this.outputName = tokenOutput(session);
+        this.outputNames = java.util.Set.of(outputName);
     }
 
     /** The output holding per-token vectors: {@code last_hidden_state}, else the first rank-3 float output. */
@@ -96,27 +102,43 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
     private void runLive(List<EncodedText> inputs, List<Integer> live, int length, EmbeddingOutcome[] outcomes)
             throws OrtException {
         int rows = live.size();
-        long[] ids = new long[rows * length];
-        long[] mask = new long[rows * length];
+        int cells = rows * length;
+        ensureCapacity(cells);
+        ids.clear();
+        mask.clear();
+        types.clear();
         int[] lengths = new int[rows];
         for (int r = 0; r < rows; r++) {
             long[] src = inputs.get(live.get(r)).ids();
-            System.arraycopy(src, 0, ids, r * length, src.length);
-            java.util.Arrays.fill(mask, r * length, r * length + src.length, 1L);
             lengths[r] = src.length;
+            ids.put(src);
+            for (int t = 0; t < src.length; t++) {
+                mask.put(1L);
+            }
+            for (int t = src.length; t < length; t++) {
+                ids.put(0L);
+                mask.put(0L);
+            }
         }
+        for (int c = 0; c < cells; c++) {
+            types.put(0L);
+        }
+        ids.flip();
+        mask.flip();
+        types.flip();
         Map<String, OnnxTensor> feed = new HashMap<>(4);
         try {
-            feed.put(INPUT_IDS, Tensors.int64(env, ids, rows, length));
+            long[] shape = {rows, length};
+            feed.put(INPUT_IDS, OnnxTensor.createTensor(env, ids, shape));
             if (wantsMask) {
-                feed.put(ATTENTION_MASK, Tensors.int64(env, mask, rows, length));
+                feed.put(ATTENTION_MASK, OnnxTensor.createTensor(env, mask, shape));
             }
             if (wantsTypes) {
-                feed.put(TOKEN_TYPE_IDS, Tensors.int64(env, new long[rows * length], rows, length));
+                feed.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, types, shape));
             }
-            try (OrtSession.Result result = session.run(feed, java.util.Set.of(outputName))) {
+            try (OrtSession.Result result = session.run(feed, outputNames)) {
                 FloatBuffer hidden = Tensors.floats(result, outputName);
-                int dims = hidden.remaining() / (rows * length);
+                int dims = hidden.remaining() / cells;
                 int base = hidden.position();
                 for (int r = 0; r < rows; r++) {
                     float[] v = pool(hidden, base + r * length * dims, lengths[r], dims);
@@ -128,6 +150,19 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
             }
         } finally {
             Tensors.closeAll(feed);
+        }
+    }
+
+    /**
+     * Input tensors are created over these direct buffers, which ONNX Runtime reads in place: no copy, and
+     * no direct buffer allocated per run (a fresh one per run would hold native memory until a GC).
+     */
+    private void ensureCapacity(int cells) {
+        if (ids == null || ids.capacity() < cells) {
+            int capacity = Math.max(cells, 512);
+            ids = Tensors.directLongs(capacity);
+            mask = Tensors.directLongs(capacity);
+            types = Tensors.directLongs(capacity);
         }
     }
 
