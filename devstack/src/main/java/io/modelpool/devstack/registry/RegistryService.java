@@ -83,18 +83,27 @@ final class RegistryService implements AutoCloseable {
                 int version = state.maxVersion(subject) + 1;
                 SchemaRegistered proposal = new SchemaRegistered(subject, version, id, canonical);
                 store.append(proposal);
-                Optional<Version> settled = state.version(subject, version);
-                if (settled.isPresent() && settled.get().id() == id && settled.get().schema().equals(canonical)) {
+                if (settled(proposal)) {
                     log.info("Registered schema id {} as version {} of subject {}", id, version, subject);
                     return id;
                 }
-                // Another instance's registration reached the log first; clear ours so it can never resurface.
+                // Another instance's registration reached the log first. Before clearing ours, so that it can never
+                // resurface, make sure an identical proposal (same key) from another instance was not accepted since.
+                store.catchUp();
+                if (settled(proposal)) {
+                    return id;
+                }
                 store.append(new SchemaErased(subject, version, id, proposal.fingerprint()));
                 log.debug("Registration of subject {} version {} id {} lost a race; retrying", subject, version, id);
             }
             throw RegistryException.storeError("registration of subject " + subject + " lost " + MAX_ATTEMPTS
                     + " races with other registry instances", null);
         });
+    }
+
+    private boolean settled(SchemaRegistered proposal) {
+        Optional<Version> v = state.version(proposal.subject(), proposal.version());
+        return v.isPresent() && v.get().id() == proposal.id() && v.get().schema().equals(proposal.schema());
     }
 
     /** The version of a subject that holds this schema. */
