@@ -1,5 +1,6 @@
 package io.modelpool.schemas;
 
+import io.modelpool.schemas.internal.GeneratedClassTrust;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.DeadLetter;
 import io.modelpool.v1.ImageEmbeddingRequest;
@@ -37,7 +38,23 @@ public final class Contract {
 
   private static final Map<Capability, Pair> PAIRS = pairs();
 
+  static {
+    trustGeneratedClasses();
+  }
+
   private Contract() {}
+
+  /**
+   * Tells Avro to trust the generated {@code io.modelpool.v1} classes of {@link #recordClasses()} and the
+   * records and enums inside them. Avro 1.12.2 refuses to instantiate untrusted classes, which breaks
+   * deserializing into them, copy builders ({@code newBuilder(other)}) and builders that leave an enum or
+   * record field at its default. Every modelpool serde and this class's initialiser call it; a process that
+   * builds contract records before touching either should call it first. Idempotent and thread-safe; other
+   * classes stay as Avro's validator decides.
+   */
+  public static void trustGeneratedClasses() {
+    recordClasses().forEach(GeneratedClassTrust::trust);
+  }
 
   /** For example {@code requestClass(TEXT_EMBEDDING) == TextEmbeddingRequest.class}. */
   public static Class<? extends SpecificRecord> requestClass(Capability capability) {

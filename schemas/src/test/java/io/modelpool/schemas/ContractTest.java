@@ -8,10 +8,15 @@ import io.modelpool.v1.ImageEmbeddingRequest;
 import io.modelpool.v1.JobRegistration;
 import io.modelpool.v1.JobStatus;
 import io.modelpool.v1.TextEmbeddingRequest;
+import io.modelpool.schemas.testing.ContractSamples;
+import io.modelpool.v1.EmbeddingInputType;
+import io.modelpool.v1.JobState;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.v1.TextToImageResult;
 import io.modelpool.v1.VisionResult;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +60,22 @@ class ContractTest {
       assertThat(result.getFields()).extracting(Schema.Field::name)
           .containsExactly("requestId", "jobId", "model", "status", "error", "payload", "timings", "workerId");
     }
+  }
+
+  @Test
+  void buildersThatLeaveEnumFieldsAtTheirDefaultsAndCopyBuildersWorkOnAvro1122() {
+    Contract.trustGeneratedClasses();
+
+    TextEmbeddingRequest request =
+        TextEmbeddingRequest.newBuilder().setId("r").setModel("m").setTexts(List.of("x")).build();
+    JobStatus status = JobStatus.newBuilder().setJobId("j").setSucceeded(1).setFailed(0)
+        .setUpdatedAt(Instant.EPOCH).build();
+    TextEmbeddingResult copied = TextEmbeddingResult.newBuilder(ContractSamples.textEmbeddingResult()).build();
+
+    assertThat(request.getInputType()).isEqualTo(EmbeddingInputType.DOCUMENT);
+    assertThat(status.getState()).isEqualTo(JobState.UNKNOWN);
+    assertThat(status.getExpectedCount()).isEqualTo(-1);
+    assertThat(copied).isEqualTo(ContractSamples.textEmbeddingResult());
   }
 
   @Test

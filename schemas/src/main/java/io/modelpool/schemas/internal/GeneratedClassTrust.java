@@ -1,4 +1,4 @@
-package io.modelpool.schemas.serde;
+package io.modelpool.schemas.internal;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -9,17 +9,18 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.avro.util.ClassSecurityValidator;
 
 /**
- * Lets Avro instantiate the generated classes a specific serde was built for, and nothing else.
+ * Lets Avro instantiate given generated classes, and nothing else.
  *
  * <p>Since 1.12.2 Avro refuses to load any class named by a schema unless it is trusted, through the
  * {@code org.apache.avro.SERIALIZABLE_CLASSES} / {@code SERIALIZABLE_PACKAGES} system properties or
- * {@link ClassSecurityValidator#setGlobal}; without that, reading into a generated class fails with a
- * {@link SecurityException}. Rather than ask every process for a JVM flag, a specific serde trusts exactly the
- * classes of its own generated record: the record and every record, enum and fixed its schema contains,
- * taken from the class's compiled-in schema, never from a schema that arrived with data. The validator that
- * was installed before stays in force for every other class.
+ * {@link ClassSecurityValidator#setGlobal}. Without that, reading into a generated class, copying one
+ * ({@code newBuilder(other)}) or building one that leaves an enum or record field at its default fails with a
+ * {@link SecurityException}. Rather than ask every process for a JVM flag, modelpool trusts exactly the classes
+ * of given generated records: each record and every record, enum and fixed its schema contains, taken from the
+ * class's compiled-in schema, never from a schema that arrived with data. The validator that was installed
+ * before stays in force for every other class.
  */
-final class GeneratedClassTrust {
+public final class GeneratedClassTrust {
   private static final Set<String> TRUSTED = ConcurrentHashMap.newKeySet();
   private static final Set<Class<?>> DONE = ConcurrentHashMap.newKeySet();
   private static boolean installed;
@@ -27,7 +28,7 @@ final class GeneratedClassTrust {
   private GeneratedClassTrust() {}
 
   /** Trusts {@code type} and the generated classes of every named type in its schema. Idempotent. */
-  static void trust(Class<? extends SpecificRecord> type) {
+  public static void trust(Class<? extends SpecificRecord> type) {
     if (DONE.contains(type)) {
       return;
     }

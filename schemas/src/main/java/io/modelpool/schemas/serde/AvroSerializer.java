@@ -1,5 +1,6 @@
 package io.modelpool.schemas.serde;
 
+import io.modelpool.schemas.Contract;
 import io.modelpool.schemas.registry.RestSchemaRegistryClient;
 import io.modelpool.schemas.registry.SchemaRegistryClient;
 import java.util.Map;
@@ -34,6 +35,7 @@ public class AvroSerializer<T extends IndexedRecord> implements Serializer<T> {
 
   /** Uses {@code client} (not closed by {@link #close()}) instead of building one in {@link #configure}. */
   public AvroSerializer(SchemaRegistryClient client) {
+    Contract.trustGeneratedClasses();
     this.sharedClient = client;
   }
 

@@ -1,6 +1,7 @@
 package io.modelpool.schemas.serde;
 
 import io.modelpool.schemas.internal.BoundedCache;
+import io.modelpool.schemas.internal.GeneratedClassTrust;
 import io.modelpool.schemas.registry.RegisteredSchema;
 import io.modelpool.schemas.registry.RegistryErrorException;
 import io.modelpool.schemas.registry.RegistryUnreachableException;

@@ -1,5 +1,6 @@
 package io.modelpool.schemas.serde;
 
+import io.modelpool.schemas.Contract;
 import io.modelpool.schemas.registry.RestSchemaRegistryClient;
 import io.modelpool.schemas.registry.SchemaRegistryClient;
 import java.util.Map;
@@ -23,6 +24,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * share one cache; such a client is never closed by the serdes.
  */
 public final class ConfluentAvroSerde {
+  static {
+    Contract.trustGeneratedClasses();
+  }
+
   private ConfluentAvroSerde() {}
 
   /** A registry client configured from the same keys, to share between serdes. */

@@ -1,5 +1,6 @@
 package io.modelpool.schemas.serde;
 
+import io.modelpool.schemas.Contract;
 import io.modelpool.schemas.registry.RestSchemaRegistryClient;
 import io.modelpool.schemas.registry.SchemaRegistryClient;
 import java.util.Map;
@@ -37,6 +38,7 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
    * @param client a shared registry client (not closed by {@link #close()}), or null to build one
    */
   public SpecificAvroDeserializer(Class<T> type, SchemaRegistryClient client) {
+    Contract.trustGeneratedClasses();
     this.type = type;
     this.sharedClient = client;
   }

@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpool.schemas.testing.ContractSamples;
 import io.modelpool.schemas.testing.DevRegistry;
-import io.modelpool.schemas.testing.Greeting;
 import io.modelpool.schemas.testing.Greetings;
+import io.modelpool.v1.EmbeddingInputType;
 import io.modelpool.v1.TextEmbeddingRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -17,23 +18,28 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Backward and forward compatible evolution: version 2 adds a field with a default. Old records stay readable
- * after the subject moves on, and old readers read new records.
+ * Backward and forward compatible evolution: a newer version adds a field with a default. Old records stay
+ * readable after the subject moves on, and old readers read new records.
  */
 class SchemaEvolutionTest {
   private final Map<String, Object> config = DevRegistry.config();
   private final Serializer<GenericRecord> generic = ConfluentAvroSerde.genericSerializer(config, false);
 
   @Test
-  void aV2GeneratedClassReadsV1BytesFillingTheNewFieldWithItsDefault() {
+  void aGeneratedClassReadsBytesFromAnOlderProducerFillingTheNewFieldWithItsDefault() {
     String topic = DevRegistry.uniqueTopic("evolve");
-    byte[] v1Bytes = generic.serialize(topic, Greetings.v1("hello"));
-    generic.serialize(topic, Greetings.v2("hallo", "de"));
+    TextEmbeddingRequest current = ContractSamples.textEmbeddingRequest();
+    Schema older = TextEmbeddingRequest.getClassSchema();
+    GenericRecord old = copy(current, withFields(older, field -> !field.name().equals("inputType")));
+    byte[] oldBytes = generic.serialize(topic, old);
+    ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, config, false).serialize(topic, current);
 
-    Greeting read = ConfluentAvroSerde.specificDeserializer(Greeting.class, config, false).deserialize(topic, v1Bytes);
+    TextEmbeddingRequest read = ConfluentAvroSerde.specificDeserializer(TextEmbeddingRequest.class, config, false)
+        .deserialize(topic, oldBytes);
 
-    assertThat(read.getText()).isEqualTo("hello");
-    assertThat(read.getLanguage()).isEqualTo("en");
+    assertThat(read.getInputType()).isEqualTo(EmbeddingInputType.DOCUMENT);
+    assertThat(read.getTexts()).isEqualTo(current.getTexts());
+    assertThat(read.getDeadline()).isEqualTo(current.getDeadline());
   }
 
   @Test
@@ -83,22 +89,39 @@ class SchemaEvolutionTest {
 
   /** TextEmbeddingRequest's schema plus {@code priority: int = 0}: what a v2 producer might send. */
   private static GenericRecord withPriority(TextEmbeddingRequest v1, int priority) {
-    Schema v1Schema = TextEmbeddingRequest.getClassSchema();
-    List<Schema.Field> fields = new ArrayList<>();
-    for (Schema.Field field : v1Schema.getFields()) {
-      fields.add(new Schema.Field(field, field.schema()));
-    }
-    fields.add(new Schema.Field("priority", Schema.create(Schema.Type.INT), "Scheduling priority.", 0));
-    Schema v2Schema = Schema.createRecord(v1Schema.getName(), v1Schema.getDoc(), v1Schema.getNamespace(), false,
-        fields);
-    GenericData.Record v2 = new GenericData.Record(v2Schema);
-    v2.put("id", v1.getId());
-    v2.put("jobId", v1.getJobId());
-    v2.put("model", v1.getModel());
-    v2.put("deadline", v1.getDeadline().toEpochMilli());
-    v2.put("texts", v1.getTexts());
-    v2.put("inputType", new GenericData.EnumSymbol(v1Schema.getField("inputType").schema(), v1.getInputType().name()));
+    Schema.Field extra = new Schema.Field("priority", Schema.create(Schema.Type.INT), "Scheduling priority.", 0);
+    GenericRecord v2 = copy(v1, withFields(TextEmbeddingRequest.getClassSchema(), field -> true, extra));
     v2.put("priority", priority);
     return v2;
+  }
+
+  /** The same record name and namespace with the fields {@code keep} accepts, then {@code extra}. */
+  private static Schema withFields(Schema base, Predicate<Schema.Field> keep, Schema.Field... extra) {
+    List<Schema.Field> fields = new ArrayList<>();
+    for (Schema.Field field : base.getFields()) {
+      if (keep.test(field)) {
+        fields.add(new Schema.Field(field, field.schema()));
+      }
+    }
+    fields.addAll(List.of(extra));
+    return Schema.createRecord(base.getName(), base.getDoc(), base.getNamespace(), false, fields);
+  }
+
+  /** The request's values in a generic record of {@code schema}, for the fields that schema has. */
+  private static GenericRecord copy(TextEmbeddingRequest request, Schema schema) {
+    GenericData.Record record = new GenericData.Record(schema);
+    for (Schema.Field field : schema.getFields()) {
+      Object value = switch (field.name()) {
+        case "id" -> request.getId();
+        case "jobId" -> request.getJobId();
+        case "model" -> request.getModel();
+        case "deadline" -> request.getDeadline() == null ? null : request.getDeadline().toEpochMilli();
+        case "texts" -> request.getTexts();
+        case "inputType" -> new GenericData.EnumSymbol(field.schema(), request.getInputType().name());
+        default -> field.defaultVal();
+      };
+      record.put(field.name(), value);
+    }
+    return record;
   }
 }

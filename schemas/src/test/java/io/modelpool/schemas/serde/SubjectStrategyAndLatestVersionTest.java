@@ -8,8 +8,8 @@ import io.modelpool.schemas.registry.RegistryErrorException;
 import io.modelpool.schemas.registry.SchemaRegistryClient;
 import io.modelpool.schemas.testing.ContractSamples;
 import io.modelpool.schemas.testing.DevRegistry;
-import io.modelpool.schemas.testing.Greeting;
 import io.modelpool.schemas.testing.Greetings;
+import io.modelpool.v1.JobRegistration;
 import io.modelpool.v1.TextEmbeddingRequest;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -30,14 +30,14 @@ class SubjectStrategyAndLatestVersionTest {
   void recordNameStrategyRegistersUnderTheRecordsFullNameWhateverTheTopic() {
     String first = DevRegistry.uniqueTopic("by-record");
     String second = DevRegistry.uniqueTopic("by-record");
-    Serializer<Greeting> serializer = ConfluentAvroSerde.specificSerializer(Greeting.class,
+    Serializer<JobRegistration> serializer = ConfluentAvroSerde.specificSerializer(JobRegistration.class,
         DevRegistry.config(AvroSerdeConfig.VALUE_SUBJECT_NAME_STRATEGY, "RecordNameStrategy"), false);
-    Greeting greeting = new Greeting("hello", "en");
+    JobRegistration registration = ContractSamples.jobRegistration();
 
-    byte[] onFirst = serializer.serialize(first, greeting);
-    byte[] onSecond = serializer.serialize(second, greeting);
+    byte[] onFirst = serializer.serialize(first, registration);
+    byte[] onSecond = serializer.serialize(second, registration);
 
-    int id = client.lookup("io.modelpool.schemas.testing.Greeting", Greeting.getClassSchema()).id();
+    int id = client.lookup("io.modelpool.v1.JobRegistration", JobRegistration.getClassSchema()).id();
     assertThat(ConfluentWireFormat.peekSchemaId(onFirst)).hasValue(id);
     assertThat(ConfluentWireFormat.peekSchemaId(onSecond)).hasValue(id);
     assertThatThrownBy(() -> client.latestVersion(first + "-value"))

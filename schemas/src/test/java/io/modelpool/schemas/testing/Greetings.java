@@ -5,14 +5,15 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * Versions of the test record io.modelpool.schemas.testing.Greeting. Version 2 is the generated class
- * {@link Greeting}; version 1 lacks its {@code language} field; an incompatible version changes the type of
- * {@code text}.
+ * Versions of a test-only record, io.modelpool.schemas.testing.Greeting: version 2 adds {@code language} with a
+ * default to version 1; an incompatible version changes the type of {@code text}.
  */
 public final class Greetings {
   public static final Schema V1 = new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"Greeting\","
       + "\"namespace\":\"io.modelpool.schemas.testing\",\"fields\":[{\"name\":\"text\",\"type\":\"string\"}]}");
-  public static final Schema V2 = Greeting.getClassSchema();
+  public static final Schema V2 = new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"Greeting\","
+      + "\"namespace\":\"io.modelpool.schemas.testing\",\"fields\":[{\"name\":\"text\",\"type\":\"string\"},"
+      + "{\"name\":\"language\",\"type\":\"string\",\"default\":\"en\"}]}");
   public static final Schema INCOMPATIBLE = new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"Greeting\","
       + "\"namespace\":\"io.modelpool.schemas.testing\",\"fields\":[{\"name\":\"text\",\"type\":\"int\"}]}");
 
