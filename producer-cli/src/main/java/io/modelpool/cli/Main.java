@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
@@ -60,8 +61,12 @@ public final class Main {
         return commandLine;
     }
 
-    private static int usageError(ParameterException problem, String[] args) {
-        CommandLine failed = problem.getCommandLine();
+    private static int usageError(ParameterException reported, String[] args) {
+        CommandLine failed = reported.getCommandLine();
+        // A mistyped option also leaves a required one "missing"; the typo is the error worth reporting.
+        ParameterException problem = reported instanceof MissingParameterException && !failed.getUnmatchedArguments().isEmpty()
+                ? new UnmatchedArgumentException(failed, failed.getUnmatchedArguments())
+                : reported;
         PrintWriter err = failed.getErr();
         err.println("modelpool: " + problem.getMessage());
         UnmatchedArgumentException.printSuggestions(problem, err);

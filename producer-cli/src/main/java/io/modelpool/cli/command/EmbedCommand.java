@@ -18,16 +18,18 @@ import picocli.CommandLine.ParentCommand;
         sortOptions = false,
         mixinStandardHelpOptions = true,
         description = {
-            "Embed every input of a file through Kafka and write one JSON line per input, in input order:",
-            "  {\"id\":...,\"vector\":[...]} or {\"id\":...,\"error\":{\"code\":...,\"message\":...}}.",
-            "The job is registered on <prefix>.jobs, requests go to <prefix>.text-embedding.requests and",
-            "results are read from <prefix>.text-embedding.results. A summary goes to stderr."},
+            "Embed every input of a file through Kafka and write one JSON line per input,",
+            "in input order: {\"id\":...,\"vector\":[...]}, or for a failed input",
+            "{\"id\":...,\"error\":{\"code\":...,\"message\":...}}. The job is registered on",
+            "PREFIX.jobs, requests go to PREFIX.text-embedding.requests, results are read",
+            "from PREFIX.text-embedding.results. A summary goes to stderr.", ""},
         exitCodeListHeading = CommandHelp.EXIT_CODES_HEADING,
         exitCodeList = {CommandHelp.EXIT_OK, CommandHelp.EXIT_COULD_NOT_RUN, CommandHelp.EXIT_SOME_FAILED},
         footer = {"%nExamples:",
             "  modelpool embed -i sentences.txt -o vectors.jsonl",
-            "  modelpool embed -i docs.jsonl --id-field doc_id --text-field body -o vectors.jsonl",
-            "  modelpool embed -i table.csv --column text -o vectors.jsonl --bootstrap-servers kafka:9092"})
+            "  modelpool embed -i docs.jsonl --id-field doc_id --text-field body -o out.jsonl",
+            "  modelpool embed -i table.csv --column text -o out.jsonl \\",
+            "      --bootstrap-servers kafka:9092 --schema-registry http://registry:8081"})
 public final class EmbedCommand implements Callable<Integer> {
     @ParentCommand
     ModelpoolCommand parent;

@@ -16,14 +16,16 @@ import picocli.CommandLine.ParentCommand;
         sortOptions = false,
         mixinStandardHelpOptions = true,
         description = {
-            "Follow <prefix>.text-embedding.results and print each result as a JSON line on stdout:",
-            "  {\"id\":...,\"jobId\":...,\"vector\":[...]}, \"vectors\" for multi-text requests, or \"error\".",
-            "Runs until --max results are printed, --idle-timeout passes without one, or Ctrl-C.",
-            "With an at-least-once worker a result may be printed twice."},
+            "Follow PREFIX.text-embedding.results and print each result as a JSON line on",
+            "stdout: {\"id\":...,\"jobId\":...,\"vector\":[...]}, with \"vectors\" for a request",
+            "of several texts, or \"error\". Runs until --max results are printed,",
+            "--idle-timeout passes without one, or Ctrl-C. With an at-least-once worker a",
+            "result may be printed twice.", ""},
         exitCodeListHeading = CommandHelp.EXIT_CODES_HEADING,
         exitCodeList = {"0:Ended normally (limit reached, idle, or interrupted).", CommandHelp.EXIT_COULD_NOT_RUN},
         footer = {"%nExample:",
-            "  modelpool results --job-id job-20260101-120000-abc123 --from-beginning --max 1000 > vectors.jsonl"})
+            "  modelpool results --job-id job-20260101-120000-abc123 --from-beginning \\",
+            "      --idle-timeout 30s > vectors.jsonl"})
 public final class ResultsCommand implements Callable<Integer> {
     @ParentCommand
     ModelpoolCommand parent;

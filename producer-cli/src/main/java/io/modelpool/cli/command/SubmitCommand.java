@@ -15,13 +15,15 @@ import picocli.CommandLine.ParentCommand;
         sortOptions = false,
         mixinStandardHelpOptions = true,
         description = {
-            "Register a job and produce one request per input (or per --texts-per-request inputs) without",
-            "waiting for results. Prints the job id on stdout; follow it with 'modelpool results --job-id ID'."},
+            "Register a job and produce one request per input (or per --texts-per-request",
+            "inputs) without waiting for results. Prints the job id on stdout; follow the",
+            "results with 'modelpool results --job-id ID'.", ""},
         exitCodeListHeading = CommandHelp.EXIT_CODES_HEADING,
         exitCodeList = {"0:Every request was acknowledged by Kafka.", CommandHelp.EXIT_COULD_NOT_RUN,
             "2:Kafka rejected some requests (too large); they are listed on stderr."},
         footer = {"%nExample:",
-            "  JOB=$(modelpool submit -i corpus.txt --no-progress) && modelpool results --job-id \"$JOB\""})
+            "  JOB=$(modelpool submit -i corpus.txt --no-progress)",
+            "  modelpool results --job-id \"$JOB\" --from-beginning > vectors.jsonl"})
 public final class SubmitCommand implements Callable<Integer> {
     @ParentCommand
     ModelpoolCommand parent;
