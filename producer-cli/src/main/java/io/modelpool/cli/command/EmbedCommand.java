@@ -16,6 +16,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code modelpool embed}: embed a file through Kafka and write the vectors in input order. */
 @Command(name = "embed",
         sortOptions = false,
+        header = "Embed a file through Kafka and write the vectors in input order.",
         mixinStandardHelpOptions = true,
         description = {
             "Embed every input of a file through Kafka and write one JSON line per input,",

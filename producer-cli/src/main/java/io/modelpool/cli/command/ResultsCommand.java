@@ -14,6 +14,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code modelpool results}: follow the result topic and print JSON lines. */
 @Command(name = "results",
         sortOptions = false,
+        header = "Follow the result topic and print results as JSON lines.",
         mixinStandardHelpOptions = true,
         description = {
             "Follow PREFIX.text-embedding.results and print each result as a JSON line on",

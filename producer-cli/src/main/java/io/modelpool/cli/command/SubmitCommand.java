@@ -13,6 +13,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code modelpool submit}: produce a file's requests and return without waiting for results. */
 @Command(name = "submit",
         sortOptions = false,
+        header = "Submit a file as a job without waiting for its results.",
         mixinStandardHelpOptions = true,
         description = {
             "Register a job and produce one request per input (or per --texts-per-request",
