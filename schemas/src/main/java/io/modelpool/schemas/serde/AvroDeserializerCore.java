@@ -9,6 +9,7 @@ import io.modelpool.schemas.registry.SchemaRegistryClient;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.HashSet;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.BiFunction;
 import org.apache.avro.Schema;
@@ -57,8 +58,10 @@ final class AvroDeserializerCore<T> implements AutoCloseable {
       return null;
     }
     if (data.length > maxPayloadBytes) {
+      OptionalInt declaredId = ConfluentWireFormat.peekSchemaId(data);
       throw new MalformedAvroException("payload too large: " + data.length + " bytes, more than "
-          + AvroSerdeConfig.MAX_PAYLOAD_BYTES + "=" + maxPayloadBytes, topic, null, null);
+          + AvroSerdeConfig.MAX_PAYLOAD_BYTES + "=" + maxPayloadBytes, topic,
+          declaredId.isPresent() ? declaredId.getAsInt() : null, null);
     }
     if (data.length == 0) {
       throw new TruncatedPayloadException("empty value: a Confluent-framed value has at least "

@@ -76,9 +76,7 @@ public class GenericAvroDeserializer implements Deserializer<GenericRecord> {
       return (GenericRecord) value;
     }
     throw new MalformedAvroException("not a record: the value is a " + value.getClass().getSimpleName()
-        + ", this deserializer reads records only", topic,
-        ConfluentWireFormat.peekSchemaId(data).isPresent() ? ConfluentWireFormat.peekSchemaId(data).getAsInt() : null,
-        null);
+        + ", this deserializer reads records only", topic, ConfluentWireFormat.readSchemaId(data), null);
   }
 
   /** Releases the registry client if this deserializer built it. */

@@ -57,7 +57,7 @@ class HeaderChecksTest {
 
     assertThatThrownBy(() -> specific.deserialize("t", big))
         .isExactlyInstanceOf(MalformedAvroException.class)
-        .hasMessageContaining("payload too large (topic 't'): 1025 bytes, more than max.payload.bytes=1024");
+        .hasMessageContaining("payload too large (topic 't', schema id 0): 1025 bytes, more than max.payload.bytes=1024");
   }
 
   @Test
