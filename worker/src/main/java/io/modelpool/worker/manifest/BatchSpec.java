@@ -12,8 +12,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *                      (default 2ms)
  * @param queueCapacity tasks the model's queue holds before submissions are refused as overloaded
  *                      (default 1024)
- * @param sortWindow    queued tasks taken together and sorted by length before cutting batches
- *                      (default 4 x max-items)
+ * @param sortWindow    queued tasks one worker takes together and sorts by length before cutting batches
+ *                      (default 32 x max-items): the wider, the less padding; a worker never takes more than
+ *                      its fair share of the queue, so a wide window does not starve the other workers
  */
 public record BatchSpec(
         @JsonProperty("max-items") Integer maxItems,
@@ -27,7 +28,7 @@ public record BatchSpec(
         maxTokens = maxTokens == null ? 4096 : maxTokens;
         maxDelay = maxDelay == null ? "2ms" : maxDelay;
         queueCapacity = queueCapacity == null ? 1024 : queueCapacity;
-        sortWindow = sortWindow == null ? 4 * maxItems : sortWindow;
+        sortWindow = sortWindow == null ? 32 * maxItems : sortWindow;
     }
 
     public static BatchSpec defaults() {

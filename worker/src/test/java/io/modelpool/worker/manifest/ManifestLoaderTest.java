@@ -43,7 +43,7 @@ class ManifestLoaderTest {
 
         assertThat(m.batchInvariant()).isTrue();
         assertThat(m.workers()).isEqualTo(2);
-        assertThat(m.batch()).isEqualTo(new BatchSpec(8, 4096, "2ms", 1024, 32));
+        assertThat(m.batch()).isEqualTo(new BatchSpec(8, 4096, "2ms", 1024, 256));
         assertThat(m.session()).isEqualTo(new SessionSpec(1, 1, "all", "sequential", false));
         assertThat(ManifestLoader.parse(ONE_MODEL, "test").limits()).isEqualTo(new RequestLimits(256, 65536));
     }
