@@ -23,6 +23,7 @@ final class ModelLane<I, O> {
     private final PoolModelConfig config;
     private final RunnerFactory<I, O> runners;
     private final Runnable onIdle;
+    private final BatchObserver batchObserver;
     private final ModelQueue<I, O> queue;
     private final AtomicInteger outstanding = new AtomicInteger();
     private final AtomicInteger failedWorkers = new AtomicInteger();
@@ -30,8 +31,10 @@ final class ModelLane<I, O> {
     private final List<Worker> workers = new ArrayList<>();
     private volatile ModelState state = ModelState.LOADING;
 
-    ModelLane(String poolName, String key, PoolModelConfig config, RunnerFactory<I, O> runners, Runnable onIdle) {
+    ModelLane(String poolName, String key, PoolModelConfig config, RunnerFactory<I, O> runners, Runnable onIdle,
+              BatchObserver batchObserver) {
         this.poolName = poolName;
+        this.batchObserver = batchObserver;
         this.key = key;
         this.config = config;
         this.runners = runners;
@@ -251,6 +254,18 @@ final class ModelLane<I, O> {
             }
         }
 
+        private void observe(List<PoolTask<I, O>> batch, long runNanos, boolean failed) {
+            long tokens = 0;
+            for (PoolTask<I, O> t : batch) {
+                tokens += t.length;
+            }
+            try {
+                batchObserver.batchRan(key, batch.size(), tokens, runNanos, failed);
+            } catch (RuntimeException e) {
+                LOG.warn("Batch observer of model '{}' failed; the batch's tasks are not affected", key, e);
+            }
+        }
+
         private void runBatch(BatchRunner<I, O> runner, List<PoolTask<I, O>> batch) {
             List<PoolTask<I, O>> live = batch;
             for (PoolTask<I, O> t : batch) {
@@ -281,6 +296,7 @@ final class ModelLane<I, O> {
                 }
             } catch (Exception e) {
                 long finished = System.nanoTime();
+                observe(live, finished - started, true);
                 if (live.size() == 1) {
                     PoolTask<I, O> t = live.get(0);
                     LOG.debug("Task of model '{}' failed: {}", key, e.toString());
@@ -295,6 +311,7 @@ final class ModelLane<I, O> {
                 return;
             }
             long finished = System.nanoTime();
+            observe(live, finished - started, false);
             int size = live.size();
             for (int i = 0; i < size; i++) {
                 PoolTask<I, O> t = live.get(i);

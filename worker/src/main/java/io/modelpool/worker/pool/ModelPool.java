@@ -42,6 +42,7 @@ public final class ModelPool<I, O> implements AutoCloseable {
     private final Condition idle = drainLock.newCondition();
     private volatile boolean shuttingDown;
     private volatile boolean closed;
+    private volatile BatchObserver batchObserver = BatchObserver.NONE;
 
     /**
      * @param name     a label for thread names and logs (for example a capability name)
@@ -67,7 +68,8 @@ public final class ModelPool<I, O> implements AutoCloseable {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(runners, "runners");
-        ModelLane<I, O> lane = new ModelLane<>(name, key, config, runners, this::signalIfIdle);
+        ModelLane<I, O> lane = new ModelLane<>(name, key, config, runners, this::signalIfIdle,
+                (model, size, tokens, runNanos, failed) -> batchObserver.batchRan(model, size, tokens, runNanos, failed));
         synchronized (lifecycle) {
             if (closed) {
                 throw new IllegalStateException("pool '" + name + "' is closed");
@@ -82,6 +84,14 @@ public final class ModelPool<I, O> implements AutoCloseable {
         }
         lane.start();
         LOG.info("Pool '{}' started model '{}': {}", name, key, config);
+    }
+
+    /**
+     * Reports every batch run of every model, present and future, to {@code observer} (replacing the previous
+     * one); see {@link BatchObserver} for the thread it is called on.
+     */
+    public void observeBatches(BatchObserver observer) {
+        this.batchObserver = Objects.requireNonNull(observer, "observer");
     }
 
     /** The registered model keys. */
