@@ -63,6 +63,12 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String CREATE_TOPICS = "topics.create";
     public static final String TOPIC_PARTITIONS = "topics.partitions";
     public static final String TOPIC_REPLICATION = "topics.replication-factor";
+    public static final String JOBS_TRACKER_ENABLED = "jobs.tracker.enabled";
+    public static final String JOBS_APPLICATION_ID = "jobs.tracker.application-id";
+    public static final String JOBS_STATE_DIR = "jobs.tracker.state-dir";
+    public static final String JOBS_STALL_AFTER_MS = "jobs.stall-after-ms";
+    public static final String JOBS_DEDUP_RETENTION_MS = "jobs.dedup-retention-ms";
+    public static final String JOBS_STATUS_INTERVAL_MS = "jobs.status-interval-ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(BOOTSTRAP_SERVERS, STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), HIGH,
@@ -114,11 +120,30 @@ public final class WorkerConfig extends AbstractConfig {
                     "Budget for publishing, committing and closing clients after the drain. A watchdog halts the "
                             + "process when drain plus close budget plus one second have passed.")
             .define(CREATE_TOPICS, BOOLEAN, false, LOW,
-                    "Create missing request, result and dead-letter topics at start-up (local and test setups).")
+                    "Create missing request, result, dead-letter and job topics at start-up (local and test setups).")
             .define(TOPIC_PARTITIONS, INT, 12, between(1, 10_000), LOW,
                     "Partitions of topics created by topics.create.")
             .define(TOPIC_REPLICATION, INT, 1, between(1, 32), LOW,
-                    "Replication factor of topics created by topics.create.");
+                    "Replication factor of topics created by topics.create.")
+            .define(JOBS_TRACKER_ENABLED, BOOLEAN, true, MEDIUM,
+                    "Run the job tracker (a Kafka Streams topology counting each job's results into "
+                            + "<prefix>.jobs.status) inside this worker. Switch it off on workers that should only "
+                            + "serve inference; at least one worker of the fleet should run it. See docs/jobs.md.")
+            .define(JOBS_APPLICATION_ID, STRING, "", LOW,
+                    "Kafka Streams application id of the job tracker; the same on every worker of one fleet. "
+                            + "Empty: <group.id>-jobs.")
+            .define(JOBS_STATE_DIR, STRING, "", LOW,
+                    "Directory of the job tracker's local state stores. Empty: <java.io.tmpdir>/modelpool-jobs/"
+                            + "<worker.id>.")
+            .define(JOBS_STALL_AFTER_MS, LONG, 300_000L, between(1_000, 7L * 24 * 3600 * 1000), MEDIUM,
+                    "A job that is not complete and has had no new result for this long is reported STALLED; it "
+                            + "is RUNNING again with its next result.")
+            .define(JOBS_DEDUP_RETENTION_MS, LONG, 24L * 3600 * 1000, between(60_000, 30L * 24 * 3600 * 1000), LOW,
+                    "How long the job tracker remembers a request id to drop duplicate results (at-least-once "
+                            + "redeliveries). A duplicate arriving later than this after the first counts twice.")
+            .define(JOBS_STATUS_INTERVAL_MS, LONG, 1000L, between(10, 60_000), LOW,
+                    "How often the job tracker publishes the progress of jobs that changed. Changes of state "
+                            + "(registered, COMPLETED, STALLED) are published at once.");
 
     private final Map<String, String> kafkaCommon;
     private final Map<String, String> kafkaConsumer;
@@ -300,5 +325,40 @@ public final class WorkerConfig extends AbstractConfig {
 
     public short topicReplicationFactor() {
         return getInt(TOPIC_REPLICATION).shortValue();
+    }
+
+    public boolean jobsTrackerEnabled() {
+        return getBoolean(JOBS_TRACKER_ENABLED);
+    }
+
+    /** The job tracker's application id: {@value #JOBS_APPLICATION_ID}, or {@code <group.id>-jobs} when empty. */
+    public String jobsApplicationId() {
+        String id = getString(JOBS_APPLICATION_ID);
+        return id.isBlank() ? groupId() + "-jobs" : id;
+    }
+
+    /** The configured state directory of the job tracker, if one is set. */
+    public Optional<String> jobsStateDir() {
+        return Optional.of(getString(JOBS_STATE_DIR)).filter(s -> !s.isBlank());
+    }
+
+    public Duration jobsStallAfter() {
+        return Duration.ofMillis(getLong(JOBS_STALL_AFTER_MS));
+    }
+
+    public Duration jobsDedupRetention() {
+        return Duration.ofMillis(getLong(JOBS_DEDUP_RETENTION_MS));
+    }
+
+    public Duration jobsStatusInterval() {
+        return Duration.ofMillis(getLong(JOBS_STATUS_INTERVAL_MS));
+    }
+
+    /**
+     * The worker's {@code processing.guarantee} when this configuration declares that key; empty otherwise (the
+     * worker is then at-least-once). The job tracker follows it.
+     */
+    public Optional<String> declaredProcessingGuarantee() {
+        return Optional.ofNullable(values().get("processing.guarantee")).map(Object::toString);
     }
 }

@@ -1,0 +1,218 @@
+package io.modelpool.worker.jobs;
+
+import io.modelpool.v1.JobStatus;
+import io.modelpool.worker.config.WorkerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.MissingSourceTopicException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job tracker running inside a worker: one {@link KafkaStreams} instance of {@link JobTopology}, one stream
+ * thread. Every worker of a fleet runs it with the same application id, so the fleet shares the work and each job's
+ * progress lives on exactly one worker at a time; the compacted status topic is the fleet-wide view.
+ *
+ * <p>Threads: {@link #start} returns once the streams client is starting; processing happens on its own stream
+ * thread. {@link #status} and {@link #localJobs} may be called from any thread. {@link #beginClose} never blocks (it
+ * may be called from a signal handler); {@link #awaitClosed} and {@link #close} block up to their timeout.
+ *
+ * <p>Failures never stop the worker's inference: a stream thread that fails is replaced up to
+ * {@value #MAX_REPLACEMENTS} times within {@link #REPLACEMENT_WINDOW}; after that the tracker shuts itself down
+ * and {@link #state} says {@code ERROR}.
+ */
+public final class JobTracker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(JobTracker.class);
+
+    static final int MAX_REPLACEMENTS = 5;
+    static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(10);
+
+    /**
+     * @param applicationId the Kafka Streams application id, the same on every worker of one fleet
+     * @param clientId prefix of this worker's Kafka client ids
+     * @param bootstrapServers Kafka bootstrap servers
+     * @param kafkaSettings extra Kafka client settings (security and the like), passed as they are
+     * @param processingGuarantee {@code at_least_once} or {@code exactly_once_v2}
+     * @param commitInterval how often offsets, store changelogs and (with exactly-once) transactions are committed
+     * @param stateDir where the local state stores live
+     */
+    public record Settings(String applicationId, String clientId, String bootstrapServers,
+            Map<String, Object> kafkaSettings, String processingGuarantee, Duration commitInterval, Path stateDir,
+            JobTopology.Settings topology) {
+        public Settings {
+            Objects.requireNonNull(applicationId, "applicationId");
+            Objects.requireNonNull(clientId, "clientId");
+            Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+            kafkaSettings = Map.copyOf(kafkaSettings);
+            if (!processingGuarantee.equals(StreamsConfig.AT_LEAST_ONCE)
+                    && !processingGuarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
+                throw new IllegalArgumentException("processingGuarantee must be " + StreamsConfig.AT_LEAST_ONCE
+                        + " or " + StreamsConfig.EXACTLY_ONCE_V2 + ", was " + processingGuarantee);
+            }
+            Objects.requireNonNull(commitInterval, "commitInterval");
+            Objects.requireNonNull(stateDir, "stateDir");
+            Objects.requireNonNull(topology, "topology");
+        }
+    }
+
+    private final KafkaStreams streams;
+    private final Deque<Long> replacements = new ArrayDeque<>();
+
+    private JobTracker(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    /**
+     * The streams guarantee matching the worker's: {@code exactly_once_v2} when the worker's
+     * {@code processing.guarantee} names exactly-once (in any spelling, {@code exactly_once},
+     * {@code exactly-once-v2}, ...), {@code at_least_once} otherwise, including when the worker has no such setting.
+     */
+    public static String guaranteeFor(String workerGuarantee) {
+        if (workerGuarantee == null) {
+            return StreamsConfig.AT_LEAST_ONCE;
+        }
+        String g = workerGuarantee.strip().toLowerCase(Locale.ROOT).replace('-', '_');
+        return g.startsWith("exactly_once") ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE;
+    }
+
+    /** The tracker settings of a worker: its Kafka and registry settings, its guarantee, the jobs.* keys. */
+    public static Settings settings(WorkerConfig c, String workerId) {
+        Path stateDir = c.jobsStateDir().map(Path::of).orElseGet(() -> defaultStateDir(workerId));
+        return new Settings(c.jobsApplicationId(), workerId, c.bootstrapServers(), c.kafkaCommonOverrides(),
+                guaranteeFor(c.declaredProcessingGuarantee().orElse(null)), c.commitInterval(), stateDir,
+                new JobTopology.Settings(c.topicPrefix(), c.registryConfig(), c.jobsStallAfter(),
+                        c.jobsDedupRetention(), c.jobsStatusInterval()));
+    }
+
+    /** Builds the topology and starts the streams client; processing begins once the group has assigned tasks. */
+    public static JobTracker start(Settings settings) {
+        KafkaStreams streams = new KafkaStreams(JobTopology.build(settings.topology()), properties(settings));
+        JobTracker tracker = new JobTracker(streams);
+        streams.setUncaughtExceptionHandler(tracker::onStreamThreadFailure);
+        streams.setStateListener((next, previous) -> {
+            if (next == KafkaStreams.State.ERROR || next == KafkaStreams.State.RUNNING) {
+                log.info("Job tracker {}: {} -> {}", settings.applicationId(), previous, next);
+            }
+        });
+        streams.start();
+        log.info("Job tracker started: application.id={} guarantee={} state.dir={}", settings.applicationId(),
+                settings.processingGuarantee(), settings.stateDir());
+        return tracker;
+    }
+
+    static Properties properties(Settings s) {
+        Properties p = new Properties();
+        p.putAll(s.kafkaSettings());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
+        p.put(StreamsConfig.CLIENT_ID_CONFIG, s.clientId() + "-jobs");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, s.processingGuarantee());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, s.commitInterval().toMillis());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, s.stateDir().toString());
+        // the tracker shares the worker's cores with inference: one thread is plenty for counting
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DecodeFailureHandler.class.getName());
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        return p;
+    }
+
+    private StreamThreadExceptionResponse onStreamThreadFailure(Throwable failure) {
+        if (failure instanceof MissingSourceTopicException) {
+            log.error("Job tracker stops: {}. Create <prefix>.jobs and the result topics (topics.create=true does) or "
+                    + "set jobs.tracker.enabled=false; inference goes on", failure.getMessage());
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        }
+        long now = System.nanoTime();
+        synchronized (replacements) {
+            while (!replacements.isEmpty() && now - replacements.peekFirst() > REPLACEMENT_WINDOW.toNanos()) {
+                replacements.removeFirst();
+            }
+            if (replacements.size() >= MAX_REPLACEMENTS) {
+                log.error("Job tracker stream thread failed {} times within {}; the tracker stops, inference goes on",
+                        MAX_REPLACEMENTS + 1, REPLACEMENT_WINDOW, failure);
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
+            replacements.addLast(now);
+        }
+        log.error("Job tracker stream thread failed; replacing it", failure);
+        return StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    /**
+     * The job's status as this worker's store holds it. Empty when this worker does not host the job's partition
+     * right now (another worker does, or a rebalance is moving it) or has not seen the job; the fleet-wide view is
+     * the compacted status topic.
+     */
+    public Optional<JobStatus> status(String jobId) {
+        return store().map(s -> s.get(jobId));
+    }
+
+    /** Every job this worker's store holds now; empty while the tracker is not running. */
+    public List<JobStatus> localJobs() {
+        List<JobStatus> jobs = new ArrayList<>();
+        store().ifPresent(s -> {
+            try (KeyValueIterator<String, JobStatus> it = s.all()) {
+                it.forEachRemaining(kv -> jobs.add(kv.value));
+            }
+        });
+        return jobs;
+    }
+
+    private Optional<ReadOnlyKeyValueStore<String, JobStatus>> store() {
+        try {
+            return Optional.of(streams.store(StoreQueryParameters.fromNameAndType(JobTopology.STATUS_STORE,
+                    QueryableStoreTypes.keyValueStore())));
+        } catch (InvalidStateStoreException e) {
+            log.debug("Job status store not queryable in state {}: {}", streams.state(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Starts closing without waiting: the stream thread commits and stops on its own. Safe to call repeatedly. */
+    public void beginClose() {
+        streams.close(Duration.ZERO);
+    }
+
+    /** Waits up to {@code timeout} for the tracker to have closed; true when it has. */
+    public boolean awaitClosed(Duration timeout) {
+        boolean closed = streams.close(timeout);
+        if (!closed) {
+            log.warn("Job tracker did not close within {}", timeout);
+        }
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        awaitClosed(Duration.ofSeconds(10));
+    }
+
+    /** The default state directory of {@code workerId}: one per worker under the system temp directory. */
+    public static Path defaultStateDir(String workerId) {
+        return Path.of(System.getProperty("java.io.tmpdir"), "modelpool-jobs", workerId.replaceAll("[^A-Za-z0-9._-]",
+                "_"));
+    }
+}
