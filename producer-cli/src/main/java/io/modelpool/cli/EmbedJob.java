@@ -70,7 +70,7 @@ public final class EmbedJob {
      * @param maxInFlight at most this many requests produced but not yet written to the output,
      *     1 to {@value #MAX_IN_FLIGHT_LIMIT}; it also bounds the reorder buffer
      * @param timeout give up when no result has arrived for this long
-     * @param progress draw a progress bar on the message stream
+     * @param progress draw a progress bar on the message stream, when the process has a terminal
      */
     public record Options(JobSpec job, Path output, int maxInFlight, Duration timeout, boolean progress) {
         public Options {
@@ -148,7 +148,7 @@ public final class EmbedJob {
                      "modelpool-cli-" + spec.jobId()));
              InputReader reader = InputReader.open(spec.input());
              JsonlResultWriter out = openOutput(options.output());
-             Progress progress = options.progress()
+             Progress progress = options.progress() && Progress.terminalAttached()
                      ? Progress.bar("embed " + spec.jobId(), inputs, messages)
                      : Progress.none()) {
             Jobs.register(sender, spec, requests, jobsTopicExists, messages);

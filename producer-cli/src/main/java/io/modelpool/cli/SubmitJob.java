@@ -32,7 +32,7 @@ public final class SubmitJob {
 
     /**
      * @param messages where notes and the progress bar go (stderr for the command)
-     * @param progress draw a progress bar
+     * @param progress draw a progress bar, when the process has a terminal
      */
     public SubmitJob(JobSpec spec, PrintStream messages, boolean progress) {
         this.spec = Objects.requireNonNull(spec, "spec");
@@ -56,7 +56,9 @@ public final class SubmitJob {
         try (RequestSender sender = new RequestSender(Clients.producer(spec.connection(), spec.connectTimeout(),
                      "modelpool-cli-" + spec.jobId()));
              InputReader reader = InputReader.open(spec.input());
-             Progress bar = progress ? Progress.bar("submit " + spec.jobId(), inputs, messages) : Progress.none()) {
+             Progress bar = progress && Progress.terminalAttached()
+                     ? Progress.bar("submit " + spec.jobId(), inputs, messages)
+                     : Progress.none()) {
             Jobs.register(sender, spec, requests, jobsTopicExists, messages);
             RequestBatcher batcher = new RequestBatcher(reader, spec.jobId(), spec.textsPerRequest());
             long sequence = 0;

@@ -3,7 +3,6 @@ package io.modelpool.cli.command;
 import io.modelpool.cli.EmbedJob;
 import io.modelpool.cli.EmbedSummary;
 import io.modelpool.cli.JobSpec;
-import io.modelpool.cli.output.Progress;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,7 +60,7 @@ public final class EmbedCommand implements Callable<Integer> {
         PrintStream err = parent.err();
         JobSpec jobSpec = job.toSpec(connection.toConnection(), connection.connectTimeout());
         EmbedJob.Options options = new EmbedJob.Options(jobSpec, output, maxInFlight, timeout,
-                !noProgress && Progress.terminalAttached());
+                !noProgress);
         EmbedJob embed = new EmbedJob(options, err);
         EmbedSummary summary;
         StopOnSignal signals = new StopOnSignal(embed::stop);

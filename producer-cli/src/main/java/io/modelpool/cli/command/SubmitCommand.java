@@ -3,7 +3,6 @@ package io.modelpool.cli.command;
 import io.modelpool.cli.JobSpec;
 import io.modelpool.cli.SubmitJob;
 import io.modelpool.cli.SubmitSummary;
-import io.modelpool.cli.output.Progress;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,7 +40,7 @@ public final class SubmitCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         JobSpec spec = job.toSpec(connection.toConnection(), connection.connectTimeout());
-        SubmitSummary summary = new SubmitJob(spec, parent.err(), !noProgress && Progress.terminalAttached()).run();
+        SubmitSummary summary = new SubmitJob(spec, parent.err(), !noProgress).run();
         parent.err().print(summary.describe());
         parent.out().println(summary.jobId());
         parent.out().flush();

@@ -3,7 +3,6 @@ package io.modelpool.cli.kafka;
 import io.modelpool.cli.CliException;
 import io.modelpool.cli.KafkaConnection;
 import java.time.Duration;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -17,37 +16,42 @@ public final class KafkaFailures {
 
     /**
      * A {@link CliException} for {@code failure}, met while {@code doing} (for example "reading topic x").
+     * The message comes from the first cause in the chain that says what to check (a timeout, a bad
+     * setting, refused credentials or access, a serde or registry problem), or else the failure itself.
      * Messages name the broker and registry but never client settings, which may hold secrets.
      */
     public static CliException translate(String doing, Throwable failure, KafkaConnection connection, Duration waited) {
-        Throwable root = failure;
-        while (root instanceof KafkaException && root.getCause() != null && !(root instanceof SerializationException)) {
-            if (root instanceof ConfigException || root instanceof TimeoutException
-                    || root instanceof AuthenticationException || root instanceof AuthorizationException) {
-                break;
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            String message = describe(cause, doing, connection, waited);
+            if (message != null) {
+                return new CliException(message, failure);
             }
-            root = root.getCause();
         }
-        String message;
-        if (root instanceof TimeoutException) {
-            message = "could not reach Kafka at " + connection.bootstrapServers() + " within "
-                    + seconds(waited) + " while " + doing + " (is the broker running and reachable?)";
-        } else if (root instanceof ConfigException) {
-            message = "Kafka client settings are not valid while " + doing + ": " + root.getMessage();
-        } else if (root instanceof AuthenticationException) {
-            message = "Kafka at " + connection.bootstrapServers() + " refused the credentials while " + doing
+        return new CliException("Kafka failure while " + doing + ": " + failure.getClass().getSimpleName()
+                + (failure.getMessage() == null ? "" : ": " + failure.getMessage()), failure);
+    }
+
+    private static String describe(Throwable cause, String doing, KafkaConnection connection, Duration waited) {
+        if (cause instanceof TimeoutException) {
+            return "could not reach Kafka at " + connection.bootstrapServers() + " within " + seconds(waited)
+                    + " while " + doing + " (is the broker running and reachable?)";
+        }
+        if (cause instanceof ConfigException) {
+            return "Kafka client settings are not valid while " + doing + ": " + cause.getMessage();
+        }
+        if (cause instanceof AuthenticationException) {
+            return "Kafka at " + connection.bootstrapServers() + " refused the credentials while " + doing
                     + " (check --client-config)";
-        } else if (root instanceof AuthorizationException) {
-            message = "Kafka at " + connection.bootstrapServers() + " denied access while " + doing + ": "
-                    + root.getMessage();
-        } else if (root instanceof SerializationException) {
-            message = "schema registry problem at " + connection.redactedRegistryUrl() + " while " + doing + ": "
-                    + root.getMessage();
-        } else {
-            message = "Kafka failure while " + doing + ": " + root.getClass().getSimpleName()
-                    + (root.getMessage() == null ? "" : ": " + root.getMessage());
         }
-        return new CliException(message, failure);
+        if (cause instanceof AuthorizationException) {
+            return "Kafka at " + connection.bootstrapServers() + " denied access while " + doing + ": "
+                    + cause.getMessage();
+        }
+        if (cause instanceof SerializationException) {
+            return "schema registry problem at " + connection.redactedRegistryUrl() + " while " + doing + ": "
+                    + cause.getMessage();
+        }
+        return null;
     }
 
     static String seconds(Duration d) {

@@ -2,6 +2,7 @@ package io.modelpool.cli.kafka;
 
 import io.modelpool.cli.CliException;
 import io.modelpool.cli.KafkaConnection;
+import io.modelpool.schemas.serde.UndecodableRecordException;
 import io.modelpool.v1.TextEmbeddingResult;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #atEnd} takes each partition's end offset when it opens, so a caller that opens the tail
  * before producing its requests sees every result of those requests, however fast they come back.
  * {@link #atBeginning} replays the whole topic. Records that cannot be decoded are skipped with a
- * warning, never returned and never fatal. Results produced inside aborted transactions are not seen
+ * warning, never returned and never fatal; a record that cannot be decoded for another reason (the
+ * schema registry is unreachable) is read again on the next poll. Results produced inside aborted
+ * transactions are not seen
  * ({@code isolation.level=read_committed}).
  *
  * <p>Not thread-safe: one thread opens, polls and closes it.
@@ -35,6 +38,7 @@ public final class ResultTail implements AutoCloseable {
     private final Consumer<String, TextEmbeddingResult> consumer;
     private final String topic;
     private long skipped;
+    private boolean retrying;
 
     private ResultTail(Consumer<String, TextEmbeddingResult> consumer, String topic) {
         this.consumer = consumer;
@@ -96,12 +100,6 @@ public final class ResultTail implements AutoCloseable {
         return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     }
 
-    /** True when {@code otherTopic} exists; waits at most {@code timeout} for Kafka. */
-    public boolean topicExists(String otherTopic, Duration timeout) {
-        List<PartitionInfo> infos = consumer.partitionsFor(otherTopic, timeout);
-        return infos != null && !infos.isEmpty();
-    }
-
     /**
      * Waits up to {@code timeout} for results and returns those that arrived, in partition order.
      * Undecodable records are skipped.
@@ -114,11 +112,22 @@ public final class ResultTail implements AutoCloseable {
                     results.add(record.value());
                 }
             }
+            retrying = false;
         } catch (RecordDeserializationException e) {
-            skipped++;
-            log.warn("Skipped an undecodable record on {} partition {} offset {}: {}",
-                    topic, e.topicPartition().partition(), e.offset(), e.getMessage());
-            consumer.seek(e.topicPartition(), e.offset() + 1);
+            if (e.getCause() instanceof UndecodableRecordException) {
+                skipped++;
+                log.warn("Skipped an undecodable record on {} partition {} offset {}: {}",
+                        topic, e.topicPartition().partition(), e.offset(), e.getCause().getMessage());
+                consumer.seek(e.topicPartition(), e.offset() + 1);
+            } else {
+                // Not the record's fault (the registry is unreachable, say): read it again on the next poll.
+                if (!retrying) {
+                    log.warn("Cannot decode {} partition {} offset {} yet, retrying: {}",
+                            topic, e.topicPartition().partition(), e.offset(), e.getMessage());
+                    retrying = true;
+                }
+                consumer.seek(e.topicPartition(), e.offset());
+            }
         }
         return results;
     }
