@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,6 +38,8 @@ public final class EmbeddingBench implements Callable<Integer> {
     static final String RAW_INVARIANT = "raw-invariant";
     static final String RAW_SORTED = "raw-sorted";
     static final String RAW_UNSORTED = "raw-unsorted";
+    static final List<String> KEYS = List.of(LANGCHAIN4J, RAW_INVARIANT, RAW_SORTED, RAW_UNSORTED,
+            PoolContender.Mode.INVARIANT.key(), PoolContender.Mode.THROUGHPUT.key());
 
     @Option(names = "--passes", defaultValue = "7", description = "Measured passes per contender (default: ${DEFAULT-VALUE}).")
     int passes;
@@ -59,9 +62,10 @@ public final class EmbeddingBench implements Callable<Integer> {
     @Option(names = "--opt-level", defaultValue = "ALL_OPT", description = "ORT graph optimisation of the raw loops: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     OptLevel optLevel;
 
-    @Option(names = "--pool-sort-window", paramLabel = "N",
-            description = "Throughput pool: batch.sort-window instead of the shipped manifest's.")
-    Integer poolSortWindow;
+    @Option(names = "--pool-sort-windows", split = ",", paramLabel = "N",
+            description = "Also run the throughput pool with these batch.sort-window values (keys pool-throughput-swN), "
+                    + "next to the shipped manifest's.")
+    List<Integer> poolSortWindows = List.of();
 
     @Option(names = "--only", split = ",", paramLabel = "KEY",
             description = "Run only these contenders (keys: langchain4j, raw-invariant, raw-sorted, raw-unsorted, pool-invariant, pool-throughput).")
@@ -107,9 +111,14 @@ public final class EmbeddingBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (passes < 1 || warmup < 0 || sentences < batch || workers < 1 || batch < 1) {
+        if (passes < 1 || warmup < 0 || sentences < batch || workers < 1 || batch < 1
+                || poolSortWindows.stream().anyMatch(w -> w < batch)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "need --passes >= 1, --warmup >= 0, "
+                    + "--workers >= 1, 1 <= --batch <= --sentences, every --pool-sort-windows value >= --batch");
+        }
+        if (only != null && !KEYS.containsAll(only)) {
             throw new CommandLine.ParameterException(new CommandLine(this),
-                    "need --passes >= 1, --warmup >= 0, --workers >= 1, 1 <= --batch <= --sentences");
+                    "--only " + String.join(",", only) + " names an unknown contender; known: " + String.join(",", KEYS));
         }
         return rss ? new RssRun(this).call() : throughput();
     }
@@ -118,7 +127,9 @@ public final class EmbeddingBench implements Callable<Integer> {
         String loadBefore = MachineInfo.currentLoadAverage();
         List<String> corpus = Corpus.generate(sentences, seed);
         HuggingFaceTokenizer tokenizer = MiniLm.tokenizer();
-        CorpusStats corpusStats = CorpusStats.of(corpus, tokenizer, batch);
+        Set<Integer> windows = new TreeSet<>(poolSortWindows);
+        windows.add(PoolContender.shippedSortWindow());
+        CorpusStats corpusStats = CorpusStats.of(corpus, tokenizer, batch, windows);
         Map<String, Contender> contenders = createContenders(tokenizer);
         MachineInfo machine = MachineInfo.current(loadBefore);
         print("machine: %d cores, %s, %s, %s, ONNX Runtime %s, load average %s",
@@ -126,10 +137,11 @@ public final class EmbeddingBench implements Callable<Integer> {
         print("corpus: %d sentences, seed %d, %d-%d words (median %d), %d-%d tokens (median %d, %d in all)",
                 corpusStats.sentences(), seed, corpusStats.minWords(), corpusStats.maxWords(), corpusStats.medianWords(),
                 corpusStats.minTokens(), corpusStats.maxTokens(), corpusStats.medianTokens(), corpusStats.totalTokens());
+        print("%s", corpusStats.paddingSummary());
 
         try {
             for (Contender contender : contenders.values()) {
-                print("contender %-16s %s", contender.key(), contender.description());
+                print("contender %-22s %s", contender.key(), contender.description());
             }
             Map<String, Double> agreement = warmUp(contenders, corpus);
             Map<String, PassStats> results = measure(contenders, corpus);
@@ -160,8 +172,12 @@ public final class EmbeddingBench implements Callable<Integer> {
         Map<String, Contender> pools = new LinkedHashMap<>();
         for (PoolContender.Mode mode : PoolContender.Mode.values()) {
             if (wants(wanted, mode.key())) {
-                pools.put(mode.key(), PoolContender.create(mode, poolSortWindow));
+                pools.put(mode.key(), PoolContender.create(mode, null));
             }
+        }
+        for (int window : poolSortWindows) {
+            PoolContender tuned = PoolContender.create(PoolContender.Mode.THROUGHPUT, window);
+            pools.put(tuned.key(), tuned);
         }
         byte[] model = MiniLm.modelBytes();
         Map<String, Contender> contenders = new LinkedHashMap<>();
@@ -194,7 +210,7 @@ public final class EmbeddingBench implements Callable<Integer> {
             for (Contender contender : contenders.values()) {
                 long start = System.nanoTime();
                 last.put(contender.key(), contender.embed(corpus));
-                print("warm-up %d  %-16s %8.1f sentences/s", pass + 1, contender.key(), rate(corpus.size(), start));
+                print("warm-up %d  %-22s %8.1f sentences/s", pass + 1, contender.key(), rate(corpus.size(), start));
             }
         }
         float[][] reference = last.get(RAW_INVARIANT);
@@ -213,14 +229,16 @@ public final class EmbeddingBench implements Callable<Integer> {
             for (int i = 0; i < order.size(); i++) {
                 Contender contender = order.get((pass + i) % order.size());
                 System.gc();
+                long cpuStart = ProcessCpu.nanos();
                 long start = System.nanoTime();
                 float[][] embeddings = contender.embed(corpus);
                 double rate = rate(corpus.size(), start);
+                double cpuRate = corpus.size() / ((ProcessCpu.nanos() - cpuStart) / 1e9);
                 if (embeddings.length != corpus.size()) {
                     throw new IllegalStateException(contender.key() + " returned " + embeddings.length + " embeddings for "
                             + corpus.size() + " sentences");
                 }
-                results.get(contender.key()).add(rate);
+                results.get(contender.key()).add(rate, cpuRate);
                 line.append(String.format(Locale.ROOT, "  %s %.1f", contender.key(), rate));
             }
             System.out.println(line);

@@ -4,33 +4,44 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** Throughput samples of one contender, one per measured pass, in sentences per second. */
+/**
+ * One contender's measured passes: sentences per second of wall-clock time (the figure that counts), and
+ * sentences per second of this process's CPU time (a check: on a machine shared with other work, a pass's
+ * wall time depends on what else ran, while its CPU time mostly does not).
+ */
 final class PassStats {
 
-    private final List<Double> sentencesPerSecond = new ArrayList<>();
+    private final List<Double> wallRates = new ArrayList<>();
+    private final List<Double> cpuRates = new ArrayList<>();
 
-    void add(double rate) {
-        sentencesPerSecond.add(rate);
+    void add(double sentencesPerWallSecond, double sentencesPerCpuSecond) {
+        wallRates.add(sentencesPerWallSecond);
+        cpuRates.add(sentencesPerCpuSecond);
     }
 
     List<Double> samples() {
-        return Collections.unmodifiableList(sentencesPerSecond);
+        return Collections.unmodifiableList(wallRates);
     }
 
     int count() {
-        return sentencesPerSecond.size();
+        return wallRates.size();
     }
 
     double median() {
-        return median(sentencesPerSecond);
+        return median(wallRates);
     }
 
     double min() {
-        return sentencesPerSecond.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        return wallRates.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
     }
 
     double max() {
-        return sentencesPerSecond.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        return wallRates.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
+
+    /** The median of sentences per CPU-second of the whole process. */
+    double cpuMedian() {
+        return median(cpuRates);
     }
 
     /** The median of {@code this[i] / other[i]} over the passes both ran: the ratio of contenders measured side by side. */
@@ -38,7 +49,7 @@ final class PassStats {
         int n = Math.min(count(), other.count());
         List<Double> ratios = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            ratios.add(sentencesPerSecond.get(i) / other.sentencesPerSecond.get(i));
+            ratios.add(wallRates.get(i) / other.wallRates.get(i));
         }
         return median(ratios);
     }

@@ -70,29 +70,38 @@ final class PoolContender implements Contender {
     private static final long ROOM_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final RequestContext CONTEXT = new RequestContext("bench", 0);
 
-    private final Mode mode;
+    private final String key;
     private final ModelDefinition model;
     private final CapabilityRegistry registry;
     private final CapabilityService service;
     private long requestNumber;
 
-    private PoolContender(Mode mode, ModelDefinition model, CapabilityRegistry registry) {
-        this.mode = mode;
+    private PoolContender(String key, ModelDefinition model, CapabilityRegistry registry) {
+        this.key = key;
         this.model = model;
         this.registry = registry;
         this.service = registry.service(Capability.TEXT_EMBEDDING);
     }
 
+    /** The {@code batch.sort-window} of the shipped MiniLM entry. */
+    static int shippedSortWindow() {
+        return shippedModel().batch().sortWindow();
+    }
+
+    private static ModelDefinition shippedModel() {
+        return ManifestLoader.load(MANIFEST).model(MODEL)
+                .orElseThrow(() -> new IllegalStateException(MANIFEST + " has no model '" + MODEL + "'"));
+    }
+
     /**
      * Starts a registry serving the shipped MiniLM entry in {@code mode} and waits for it to load.
      *
-     * @param sortWindow a {@code batch.sort-window} to use instead of the manifest's, or null for the manifest's
+     * @param sortWindow a {@code batch.sort-window} to use instead of the manifest's, or null for the manifest's;
+     *                   a contender with its own sort window has the key {@code pool-throughput-sw<N>}
      */
     static PoolContender create(Mode mode, Integer sortWindow) {
         ModelManifest shipped = ManifestLoader.load(MANIFEST);
-        ModelDefinition model = shipped.model(MODEL)
-                .orElseThrow(() -> new IllegalStateException(MANIFEST + " has no model '" + MODEL + "'"))
-                .withBatchInvariant(mode.batchInvariant);
+        ModelDefinition model = shippedModel().withBatchInvariant(mode.batchInvariant);
         if (sortWindow != null) {
             BatchSpec b = model.batch();
             model = model.withWorkers(model.workers(),
@@ -106,12 +115,12 @@ final class PoolContender implements Contender {
             registry.close();
             throw new IllegalStateException("model '" + MODEL + "' did not load within " + LOAD_TIMEOUT + ": " + states);
         }
-        return new PoolContender(mode, model, registry);
+        return new PoolContender(sortWindow == null ? mode.key() : mode.key() + "-sw" + sortWindow, model, registry);
     }
 
     @Override
     public String key() {
-        return mode.key();
+        return key;
     }
 
     @Override

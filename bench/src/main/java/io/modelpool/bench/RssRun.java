@@ -42,7 +42,7 @@ final class RssRun implements Callable<Integer> {
         List<Sample> samples = new ArrayList<>();
         MachineInfo machine;
         long start;
-        try (Contender pool = PoolContender.create(mode, options.poolSortWindow)) {
+        try (Contender pool = PoolContender.create(mode, null)) {
             machine = MachineInfo.current(loadBefore);
             EmbeddingBench.print("machine: %d cores, %s, %s, %s, ONNX Runtime %s, load average %s", machine.cores(),
                     machine.cpuModel(), machine.jvm(), machine.heap(), machine.onnxRuntime(), machine.loadAverage());
