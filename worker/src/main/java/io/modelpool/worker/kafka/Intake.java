@@ -60,8 +60,9 @@ import org.slf4j.LoggerFactory;
  * committed position never passes an unfinished record.
  *
  * <p><b>Backpressure.</b> Unfinished records (dispatched, not yet acknowledged) are bounded by the high-water mark:
- * intake pauses every assigned partition there and resumes at the low-water mark, polling all the while, so
- * {@code max.poll.interval.ms} is never at risk.
+ * intake stops dispatching there (the rest of a poll's records are fetched again later), pauses every assigned
+ * partition and resumes at the low-water mark, polling all the while, so {@code max.poll.interval.ms} is never at
+ * risk. The mark therefore also bounds what a drain has to finish.
  *
  * <p><b>Rebalance.</b> On revocation, work of the revoked partitions gets up to the drain timeout to finish and be
  * acknowledged; the done prefix is committed before the callback returns. What did not finish is abandoned: not
@@ -218,6 +219,13 @@ public final class Intake implements Runnable {
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
                 if (shutdownRequested || !dispatching) {
                     return;
+                }
+                if (unfinished() >= settings.highWater()) {
+                    // One poll can return more records (up to max.poll.records) than the high-water mark leaves
+                    // room for. Leave the rest of each partition to be fetched again after the resume, so the mark
+                    // is a hard bound on the work in flight, and with it on what a drain has to finish.
+                    consumer.seek(tp, r.offset());
+                    break;
                 }
                 if (!dispatchOne(r)) {
                     break;
@@ -444,13 +452,14 @@ public final class Intake implements Runnable {
             return;
         }
         ledger.markCommitted(offsets);
+        long commitStart = System.nanoTime();
         consumer.commitAsync(offsets, (committed, error) -> {
             if (error != null) {
                 log.warn("Offset commit of {} failed: {}; the next commit carries these positions again",
                         committed == null ? offsets.keySet() : committed.keySet(), error.toString());
                 ledger.forgetCommitted(offsets.keySet());
             } else {
-                listener.committed(offsets);
+                listener.committed(offsets, Duration.ofNanos(System.nanoTime() - commitStart));
             }
         });
     }
@@ -462,9 +471,10 @@ public final class Intake implements Runnable {
             return true;
         }
         try {
+            long commitStart = System.nanoTime();
             consumer.commitSync(offsets, settings.closeTimeout());
             ledger.markCommitted(offsets);
-            listener.committed(offsets);
+            listener.committed(offsets, Duration.ofNanos(System.nanoTime() - commitStart));
             return true;
         } catch (WakeupException e) {
             return commitSyncAfterWakeup(offsets);
@@ -478,9 +488,10 @@ public final class Intake implements Runnable {
     /** A wakeup meant for the loop can hit a commit; the commit itself is still wanted, so retry it once. */
     private boolean commitSyncAfterWakeup(Map<TopicPartition, OffsetAndMetadata> offsets) {
         try {
+            long commitStart = System.nanoTime();
             consumer.commitSync(offsets, settings.closeTimeout());
             ledger.markCommitted(offsets);
-            listener.committed(offsets);
+            listener.committed(offsets, Duration.ofNanos(System.nanoTime() - commitStart));
             return true;
         } catch (KafkaException e) {
             log.warn("Committing {} failed: {}", offsets, e.toString());
@@ -567,18 +578,24 @@ public final class Intake implements Runnable {
         int outstandingAtStart = ledger.outstanding();
         log.info("Shutdown: draining {} in-flight requests for up to {} ms", outstandingAtStart,
                 settings.drainTimeout().toMillis());
-        int drained = drain(tp -> true, settings.drainTimeout());
-        int abandoned = ledger.outstanding();
-        if (abandoned > 0) {
+        drain(tp -> true, settings.drainTimeout());
+        int abandoned = 0;
+        if (ledger.outstanding() > 0) {
             // Work still running is abandoned: its outcome will not be published, and its offset stays behind the
             // commit position, so the next owner of the partition processes it again.
             acceptingOutcomes = false;
             int dropped = capabilities.abandon();
-            log.warn("Drain timed out after {} ms: {} requests abandoned ({} pool tasks dropped); they are not "
-                    + "committed and will be processed by another worker", settings.drainTimeout().toMillis(),
-                    abandoned, dropped);
+            // Outcomes already sent are not abandoned: once acknowledged they are done and committed below. Count
+            // what is left only after that, so the count matches what the next owner will process again.
             awaitPublishedAcks(settings.closeTimeout());
+            abandoned = ledger.outstanding();
+            if (abandoned > 0) {
+                log.warn("Drain timed out after {} ms: {} requests abandoned ({} pool tasks dropped); they are not "
+                        + "committed and will be processed by another worker", settings.drainTimeout().toMillis(),
+                        abandoned, dropped);
+            }
         }
+        int drained = outstandingAtStart - abandoned;
         boolean committed = commitSync(tp -> true);
         closeClients();
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
