@@ -71,6 +71,9 @@ public final class TextEmbeddingService implements CapabilityService {
     public CompletableFuture<SpecificRecord> handle(SpecificRecord record, RequestContext requestContext)
             throws PoolRejectedException {
         TextEmbeddingRequest request = cast(record);
+        if (pool.isShuttingDown()) {
+            throw new PoolRejectedException(new PoolError.ShuttingDown(request.getModel()));
+        }
         long now = clock.getAsLong();
         TextModel model = models.get(request.getModel());
         if (model == null) {
@@ -116,6 +119,12 @@ public final class TextEmbeddingService implements CapabilityService {
             String text = prefix.isEmpty() ? texts.get(i) : prefix + texts.get(i);
             try {
                 encoded.add(model.tokenizer().encode(text, deadline));
+            } catch (IllegalStateException e) {
+                if (model.tokenizer().isClosed()) {
+                    throw new PoolRejectedException(new PoolError.ShuttingDown(request.getModel()));
+                }
+                return error(request, ErrorCode.INVALID_REQUEST, "texts[" + i + "] could not be tokenised: "
+                        + e.getMessage(), false, requestContext, now);
             } catch (RuntimeException e) {
                 return error(request, ErrorCode.INVALID_REQUEST, "texts[" + i + "] could not be tokenised: "
                         + e.getMessage(), false, requestContext, now);

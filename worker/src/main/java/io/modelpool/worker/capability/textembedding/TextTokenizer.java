@@ -6,6 +6,7 @@ import io.modelpool.worker.runtime.ModelSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A Hugging Face tokenizer read from a tokenizer.json stream (never fetched by hub name, so it works
@@ -16,12 +17,16 @@ import java.util.Map;
  * length and pads per batch only when a model batches), and truncation comes from the manifest, with each
  * cut reported.
  *
- * <p>Thread-safe: the native tokenizer takes no mutable state per call.
+ * <p>Thread-safe: the native tokenizer takes no mutable state per call. Closing waits for encodes under way
+ * and makes later ones fail with {@link IllegalStateException}, so a shutdown that closes the tokenizer while
+ * another thread still submits can never free native memory that is in use.
  */
 public final class TextTokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final int maxLength;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
 
     private TextTokenizer(HuggingFaceTokenizer tokenizer, int maxLength) {
         this.tokenizer = tokenizer;
@@ -44,14 +49,44 @@ public final class TextTokenizer implements AutoCloseable {
         return maxLength;
     }
 
-    /** Tokenises one text with special tokens, truncated to the maximum length. */
+    /**
+     * Tokenises one text with special tokens, truncated to the maximum length.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
     public EncodedText encode(String text, long deadlineEpochMs) {
-        Encoding encoding = tokenizer.encode(text);
-        return new EncodedText(encoding.getIds(), encoding.exceedMaxLength(), deadlineEpochMs);
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("tokenizer is closed");
+            }
+            Encoding encoding = tokenizer.encode(text);
+            return new EncodedText(encoding.getIds(), encoding.exceedMaxLength(), deadlineEpochMs);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
     }
 
+    public boolean isClosed() {
+        lifecycle.readLock().lock();
+        try {
+            return closed;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Frees the native tokenizer once no encode is under way. Idempotent. */
     @Override
     public void close() {
-        tokenizer.close();
+        lifecycle.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                tokenizer.close();
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
     }
 }
