@@ -78,6 +78,8 @@ public final class WorkerMain implements Callable<Integer> {
         ShutdownCoordinator coordinator = new ShutdownCoordinator(worker,
                 config.drainTimeout().plus(config.closeTimeout()), Runtime.getRuntime()::halt);
         Signals.install(coordinator);
+        log.info("Signal handlers installed: SIGTERM or SIGINT drains for up to {} ms, a second one exits at once "
+                + "with status 1", config.drainTimeout().toMillis());
         return coordinator.awaitCompletion();
     }
 
