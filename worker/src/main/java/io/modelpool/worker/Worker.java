@@ -4,6 +4,7 @@ import io.modelpool.schemas.Topics;
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityRegistry;
 import io.modelpool.worker.config.WorkerConfig;
+import io.modelpool.worker.jobs.JobTracker;
 import io.modelpool.worker.kafka.Intake;
 import io.modelpool.worker.kafka.IntakeListener;
 import io.modelpool.worker.kafka.SerdeCodec;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -44,6 +46,9 @@ public final class Worker implements ShutdownCoordinator.Target {
     private final Intake intake;
     private final Thread intakeThread;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** The job tracker, when jobs.tracker.enabled; started after the intake, closed alongside the drain. */
+    private volatile JobTracker jobTracker;
+    private volatile long shutdownBeganNanos;
 
     private Worker(WorkerConfig config, CapabilityRegistry capabilities, Intake intake) {
         this.config = config;
@@ -72,12 +77,24 @@ public final class Worker implements ShutdownCoordinator.Target {
                     listener);
             Worker worker = new Worker(config, capabilities, intake);
             worker.intakeThread.start();
+            if (config.jobsTrackerEnabled()) {
+                worker.startJobTracker(workerId);
+            }
             log.info("Worker {} started: capabilities={} group={} bootstrap={}", workerId, capabilities.enabled(),
                     config.groupId(), config.bootstrapServers());
             return worker;
         } catch (RuntimeException e) {
             capabilities.close();
             throw e;
+        }
+    }
+
+    private void startJobTracker(String workerId) {
+        try {
+            jobTracker = JobTracker.start(JobTracker.settings(config, workerId));
+        } catch (RuntimeException e) {
+            // the tracker only counts results; a worker that cannot run it still serves inference
+            log.error("Job tracker did not start on worker {}; inference goes on without it", workerId, e);
         }
     }
 
@@ -130,9 +147,12 @@ public final class Worker implements ShutdownCoordinator.Target {
             topics.add(Topics.results(c.topicPrefix(), cap));
         }
         topics.add(Topics.deadLetters(c.topicPrefix()));
+        topics.add(Topics.jobs(c.topicPrefix()));
+        topics.add(Topics.jobStatus(c.topicPrefix()));
         Map<String, Object> admin = new HashMap<>(c.kafkaCommonOverrides());
         admin.put("bootstrap.servers", c.bootstrapServers());
-        TopicProvisioner.ensure(admin, topics, Set.of(), c.topicPartitions(), c.topicReplicationFactor());
+        TopicProvisioner.ensure(admin, topics, Set.of(Topics.jobs(c.topicPrefix()), Topics.jobStatus(c.topicPrefix())),
+                c.topicPartitions(), c.topicReplicationFactor());
     }
 
     public Intake intake() {
@@ -141,6 +161,11 @@ public final class Worker implements ShutdownCoordinator.Target {
 
     public CapabilityRegistry capabilities() {
         return capabilities;
+    }
+
+    /** The job tracker running in this worker; empty when switched off or when it failed to start. */
+    public Optional<JobTracker> jobTracker() {
+        return Optional.ofNullable(jobTracker);
     }
 
     public WorkerConfig config() {
@@ -155,14 +180,25 @@ public final class Worker implements ShutdownCoordinator.Target {
      */
     @Override
     public void beginShutdown() {
+        shutdownBeganNanos = System.nanoTime();
         capabilities.beginShutdown();
         intake.requestShutdown();
+        JobTracker tracker = jobTracker;
+        if (tracker != null) {
+            tracker.beginClose(); // non-blocking: the tracker closes while the intake drains
+        }
     }
 
     @Override
     public ShutdownCoordinator.Outcome awaitShutdown() throws InterruptedException {
         intakeThread.join();
         capabilities.close();
+        JobTracker tracker = jobTracker;
+        if (tracker != null) {
+            Duration budget = config.drainTimeout().plus(config.closeTimeout())
+                    .minusNanos(System.nanoTime() - shutdownBeganNanos);
+            tracker.awaitClosed(budget.isNegative() ? Duration.ZERO : budget);
+        }
         Intake.ShutdownReport report = intake.shutdownReport();
         if (report == null) {
             return new ShutdownCoordinator.Outcome(Duration.ZERO, 0, intake.unfinished(), false, true);
