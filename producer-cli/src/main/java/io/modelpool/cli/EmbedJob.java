@@ -85,9 +85,7 @@ public final class EmbedJob {
                 throw new CliException("--max-in-flight must be between 1 and " + MAX_IN_FLIGHT_LIMIT
                         + ", was " + maxInFlight);
             }
-            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-                throw new CliException("--timeout must be positive, was " + timeout);
-            }
+            CliException.requirePositive("--timeout", timeout);
         }
 
         /** Options with the defaults: {@value #DEFAULT_MAX_IN_FLIGHT} in flight, a 10-minute timeout, no progress bar. */

@@ -53,9 +53,7 @@ public record JobSpec(KafkaConnection connection, InputSpec input, String model,
             throw new CliException("--texts-per-request must be between 1 and " + MAX_TEXTS_PER_REQUEST
                     + ", was " + textsPerRequest);
         }
-        if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
-            throw new CliException("--connect-timeout must be positive, was " + connectTimeout);
-        }
+        CliException.requirePositive("--connect-timeout", connectTimeout);
     }
 
     /** A spec with the defaults: the default model, a new job id, documents, one text per request. */

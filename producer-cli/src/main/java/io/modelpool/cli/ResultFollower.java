@@ -39,12 +39,10 @@ public final class ResultFollower {
             if (max < 0) {
                 throw new CliException("--max must be 0 (no limit) or more, was " + max);
             }
-            if (idleTimeout != null && (idleTimeout.isZero() || idleTimeout.isNegative())) {
-                throw new CliException("--idle-timeout must be positive, was " + idleTimeout);
+            if (idleTimeout != null) {
+                CliException.requirePositive("--idle-timeout", idleTimeout);
             }
-            if (connectTimeout == null || connectTimeout.isZero() || connectTimeout.isNegative()) {
-                throw new CliException("--connect-timeout must be positive, was " + connectTimeout);
-            }
+            CliException.requirePositive("--connect-timeout", connectTimeout);
         }
     }
 
