@@ -4,7 +4,10 @@ import io.modelpool.schemas.Contract;
 import io.modelpool.schemas.Topics;
 import io.modelpool.schemas.registry.SchemaRegistryClient;
 import io.modelpool.schemas.serde.ConfluentAvroSerde;
+import io.modelpool.schemas.registry.RegistryUnreachableException;
+import io.modelpool.schemas.serde.AvroSerdeException;
 import io.modelpool.schemas.serde.RegistryUnavailableException;
+import io.modelpool.schemas.serde.UndecodableRecordException;
 import io.modelpool.v1.Capability;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,7 +20,9 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * {@link RecordCodec} over the schemas module's Confluent-wire Avro serde, with one registry client (and so one id
- * and schema cache) shared by every topic. Requests are read into the generated class of their topic's capability,
+ * and schema cache) shared by every topic. On decoding, only an {@link UndecodableRecordException} (wrong magic
+ * byte, truncated frame, unknown schema id, malformed Avro) is the record's fault and leads to a dead letter; every
+ * other serde failure (registry unavailable, credentials refused) is a dependency failure the intake waits out. Requests are read into the generated class of their topic's capability,
  * with Avro schema resolution from whatever compatible writer schema the producer used.
  */
 public final class SerdeCodec implements RecordCodec {
@@ -45,7 +50,11 @@ public final class SerdeCodec implements RecordCodec {
         }
         try {
             return d.deserialize(topic, headers, value);
-        } catch (RegistryUnavailableException e) {
+        } catch (UndecodableRecordException e) {
+            throw e;
+        } catch (AvroSerdeException e) {
+            // Not the record's fault (registry down, credentials refused, ...): dead-lettering would throw away
+            // good records, so the intake pauses and retries instead.
             throw new DependencyUnavailableException(e.getMessage(), e);
         }
     }
@@ -54,7 +63,7 @@ public final class SerdeCodec implements RecordCodec {
     public byte[] encode(String topic, Headers headers, SpecificRecord value) {
         try {
             return serializer.serialize(topic, headers, value);
-        } catch (RegistryUnavailableException e) {
+        } catch (RegistryUnavailableException | RegistryUnreachableException e) {
             throw new DependencyUnavailableException(e.getMessage(), e);
         }
     }
