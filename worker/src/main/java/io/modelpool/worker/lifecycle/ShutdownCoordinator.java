@@ -45,7 +45,7 @@ public final class ShutdownCoordinator {
     private volatile String reason = "";
     private volatile Watchdog watchdog;
 
-    /** How the process is ended when it must be; {@link Runtime#halt} in production. */
+    /** How the process is ended when it must be: {@link Runtime#halt} in the worker, a recorder in tests. */
     @FunctionalInterface
     public interface Halter {
         void halt(int status);
