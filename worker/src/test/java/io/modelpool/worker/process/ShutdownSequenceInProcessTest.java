@@ -1,0 +1,113 @@
+package io.modelpool.worker.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import io.modelpool.v1.Capability;
+import io.modelpool.v1.EmbeddingInputType;
+import io.modelpool.v1.TextEmbeddingRequest;
+import io.modelpool.worker.Worker;
+import io.modelpool.worker.capability.RequestContext;
+import io.modelpool.worker.config.WorkerConfig;
+import io.modelpool.worker.kafka.IntakeListener;
+import io.modelpool.worker.lifecycle.ShutdownCoordinator;
+import io.modelpool.worker.pool.PoolError;
+import io.modelpool.worker.pool.PoolRejectedException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The first step of the shutdown sequence, seen from inside the worker (the process tests see only its effects):
+ * from the moment the coordinator is told, while the drain still runs, readiness is off and every pool refuses new
+ * work with {@code PoolError.ShuttingDown}, so nothing submitted during the drain can be taken and then lost.
+ */
+class ShutdownSequenceInProcessTest {
+
+    @Test
+    void theHighWaterMarkBoundsTheRequestsInFlightEvenWhenOnePollReturnsMoreRecords() throws Exception {
+        try (Job job = Job.create(1)) {
+            int n = 400;
+            List<String> texts = job.shortTexts(n);
+            for (int i = 0; i < n; i++) {
+                job.send("r-" + i, texts.subList(i, i + 1));
+            }
+            job.flush();
+            AtomicInteger inFlight = new AtomicInteger();
+            AtomicInteger maxInFlight = new AtomicInteger();
+            IntakeListener counting = new IntakeListener() {
+                @Override
+                public void received(Capability capability) {
+                    maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                }
+
+                @Override
+                public void acknowledged(Capability capability, boolean deadLetter, SpecificRecord outcome,
+                        long recordTimestampMs) {
+                    inFlight.decrementAndGet();
+                }
+            };
+            // The backlog is there before the worker starts, so its first poll returns max.poll.records (500).
+            WorkerConfig config = WorkerConfig.of(job.workerSettings("bounded", GracefulShutdownProcessTest.FAST,
+                    Map.of(WorkerConfig.HIGH_WATER, "16", WorkerConfig.LOW_WATER, "4")));
+            Worker worker = Worker.start(config, counting);
+            try {
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(job::allAnswered);
+            } finally {
+                worker.beginShutdown();
+                worker.awaitShutdown();
+            }
+            assertThat(maxInFlight.get()).as("most requests taken and not yet acknowledged at once").isBetween(1, 16);
+            assertThat(job.answers().values()).allSatisfy(list -> assertThat(list).hasSize(1));
+        }
+    }
+
+    @Test
+    void fromTheFirstSignalThePoolsRejectNewWorkWithShuttingDownAndReadinessIsOffWhileTheDrainRuns()
+            throws Exception {
+        try (Job job = Job.create(1)) {
+            WorkerConfig config = WorkerConfig.of(job.workerSettings("in-process", GracefulShutdownProcessTest.SLOW,
+                    Map.of(WorkerConfig.DRAIN_TIMEOUT_MS, "1000")));
+            Worker worker = Worker.start(config, IntakeListener.NONE);
+            CopyOnWriteArrayList<Integer> halts = new CopyOnWriteArrayList<>();
+            ShutdownCoordinator coordinator = new ShutdownCoordinator(worker,
+                    config.drainTimeout().plus(config.closeTimeout()), halts::add);
+            try {
+                signalMidDrain(job, worker, coordinator);
+            } finally {
+                coordinator.requestStop("end of test");
+                assertThat(coordinator.awaitCompletion()).isZero();
+            }
+            assertThat(halts).as("the watchdog did not fire").isEmpty();
+            assertThat(worker.intake().shutdownReport().abandoned()).as("the heavy request").isEqualTo(1);
+            assertThat(job.answers()).containsOnlyKeys("canary");
+        }
+    }
+
+    private static void signalMidDrain(Job job, Worker worker, ShutdownCoordinator coordinator) throws Exception {
+        job.send("canary", job.shortTexts(1));
+        job.send("heavy", job.longTexts(200));
+        job.flush();
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
+                .until(() -> job.answers().containsKey("canary"));
+        assertThat(coordinator.initiated()).as("ready before the signal").isFalse();
+
+        coordinator.initiate("SIGTERM");
+
+        assertThat(coordinator.initiated()).as("readiness reports not ready from the first signal").isTrue();
+        TextEmbeddingRequest late = TextEmbeddingRequest.newBuilder().setId("late").setModel(Job.MODEL)
+                .setTexts(List.of("submitted during the drain")).setInputType(EmbeddingInputType.DOCUMENT)
+                .build();
+        PoolRejectedException rejected = catchThrowableOfType(() -> worker.capabilities()
+                .service(Capability.TEXT_EMBEDDING).handle(late, new RequestContext("test", 0)),
+                PoolRejectedException.class);
+        assertThat(rejected).as("a submission right after the signal").isNotNull();
+        assertThat(rejected.error()).isInstanceOf(PoolError.ShuttingDown.class);
+        assertThat(worker.intake().shutdownReport()).as("the drain is still running").isNull();
+    }
+}
