@@ -12,6 +12,7 @@ import io.modelpool.worker.kafka.TopicProvisioner;
 import io.modelpool.worker.lifecycle.ShutdownCoordinator;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.manifest.ModelManifest;
+import io.modelpool.worker.observe.Observability;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,12 +47,14 @@ public final class Worker implements ShutdownCoordinator.Target {
     private final Intake intake;
     private final Thread intakeThread;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final Observability observability;
     /** The job tracker, when jobs.tracker.enabled; started after the intake, closed alongside the drain. */
     private volatile JobTracker jobTracker;
     private volatile long shutdownBeganNanos;
 
-    private Worker(WorkerConfig config, CapabilityRegistry capabilities, Intake intake) {
+    private Worker(WorkerConfig config, CapabilityRegistry capabilities, Intake intake, Observability observability) {
         this.config = config;
+        this.observability = observability;
         this.capabilities = capabilities;
         this.intake = intake;
         this.intakeThread = new Thread(intake, "modelpool-intake");
@@ -66,16 +69,20 @@ public final class Worker implements ShutdownCoordinator.Target {
         String workerId = config.workerId();
         ModelManifest manifest = ManifestLoader.load(config.manifest());
         CapabilityRegistry capabilities = CapabilityRegistry.fromManifest(manifest);
+        Observability observability = null;
         try {
+            observability = Observability.create(config, capabilities);
             if (config.createTopics()) {
                 createTopics(config, capabilities.enabled());
             }
             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerSettings(config, workerId));
             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(config, workerId));
+            observability.bindKafkaClients(consumer, producer);
             Intake intake = new Intake(settings(config, workerId), capabilities, consumer, producer,
                     new SerdeCodec(config.registryConfig(), config.topicPrefix(), capabilities.enabled()),
-                    listener);
-            Worker worker = new Worker(config, capabilities, intake);
+                    observability.intakeListener(listener));
+            observability.watchIntake(intake::hasAssignment, intake::shutdownRequested);
+            Worker worker = new Worker(config, capabilities, intake, observability);
             worker.intakeThread.start();
             if (config.jobsTrackerEnabled()) {
                 worker.startJobTracker(workerId);
@@ -84,6 +91,9 @@ public final class Worker implements ShutdownCoordinator.Target {
                     config.groupId(), config.bootstrapServers());
             return worker;
         } catch (RuntimeException e) {
+            if (observability != null) {
+                observability.close();
+            }
             capabilities.close();
             throw e;
         }
@@ -163,6 +173,11 @@ public final class Worker implements ShutdownCoordinator.Target {
         return capabilities;
     }
 
+    /** The worker's meters and HTTP endpoints; closed at the end of {@link #awaitShutdown}. */
+    public Observability observability() {
+        return observability;
+    }
+
     /** The job tracker running in this worker; empty when switched off or when it failed to start. */
     public Optional<JobTracker> jobTracker() {
         return Optional.ofNullable(jobTracker);
@@ -199,6 +214,7 @@ public final class Worker implements ShutdownCoordinator.Target {
                     .minusNanos(System.nanoTime() - shutdownBeganNanos);
             tracker.awaitClosed(budget.isNegative() ? Duration.ZERO : budget);
         }
+        observability.close();
         Intake.ShutdownReport report = intake.shutdownReport();
         if (report == null) {
             return new ShutdownCoordinator.Outcome(Duration.ZERO, 0, intake.unfinished(), false, true);

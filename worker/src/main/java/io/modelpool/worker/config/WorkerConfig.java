@@ -69,6 +69,10 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String JOBS_STALL_AFTER_MS = "jobs.stall-after-ms";
     public static final String JOBS_DEDUP_RETENTION_MS = "jobs.dedup-retention-ms";
     public static final String JOBS_STATUS_INTERVAL_MS = "jobs.status-interval-ms";
+    public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_BIND_ADDRESS = "http.bind-address";
+    public static final String HEALTH_CHECK_INTERVAL_MS = "health.check-interval-ms";
+    public static final String HEALTH_CHECK_TIMEOUT_MS = "health.check-timeout-ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(BOOTSTRAP_SERVERS, STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), HIGH,
@@ -143,7 +147,18 @@ public final class WorkerConfig extends AbstractConfig {
                             + "redeliveries). A duplicate arriving later than this after the first counts twice.")
             .define(JOBS_STATUS_INTERVAL_MS, LONG, 1000L, between(10, 60_000), LOW,
                     "How often the job tracker publishes the progress of jobs that changed. Changes of state "
-                            + "(registered, COMPLETED, STALLED) are published at once.");
+                            + "(registered, COMPLETED, STALLED) are published at once.")
+            .define(HTTP_PORT, INT, 0, between(0, 65_535), MEDIUM,
+                    "Port of the worker's HTTP endpoints: /metrics (Prometheus), /health/live, /health/ready. "
+                            + "0 switches them off. See docs/metrics.md.")
+            .define(HTTP_BIND_ADDRESS, STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), LOW,
+                    "Address the HTTP endpoints bind to; 127.0.0.1 keeps them local to the host.")
+            .define(HEALTH_CHECK_INTERVAL_MS, LONG, 5000L, between(100, 300_000), LOW,
+                    "How often readiness checks that the Kafka cluster and the schema registry answer (on its own "
+                            + "thread; /health/ready reads the last result). Only with http.port set.")
+            .define(HEALTH_CHECK_TIMEOUT_MS, LONG, 2000L, between(50, 60_000), LOW,
+                    "Longest one readiness check of the Kafka cluster or the schema registry may take before it "
+                            + "counts as unreachable.");
 
     private final Map<String, String> kafkaCommon;
     private final Map<String, String> kafkaConsumer;
@@ -352,6 +367,23 @@ public final class WorkerConfig extends AbstractConfig {
 
     public Duration jobsStatusInterval() {
         return Duration.ofMillis(getLong(JOBS_STATUS_INTERVAL_MS));
+    }
+
+    /** The HTTP endpoints' port; 0 when they are off. */
+    public int httpPort() {
+        return getInt(HTTP_PORT);
+    }
+
+    public String httpBindAddress() {
+        return getString(HTTP_BIND_ADDRESS);
+    }
+
+    public Duration healthCheckInterval() {
+        return Duration.ofMillis(getLong(HEALTH_CHECK_INTERVAL_MS));
+    }
+
+    public Duration healthCheckTimeout() {
+        return Duration.ofMillis(getLong(HEALTH_CHECK_TIMEOUT_MS));
     }
 
     /**

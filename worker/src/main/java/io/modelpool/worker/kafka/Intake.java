@@ -452,13 +452,14 @@ public final class Intake implements Runnable {
             return;
         }
         ledger.markCommitted(offsets);
+        long commitStart = System.nanoTime();
         consumer.commitAsync(offsets, (committed, error) -> {
             if (error != null) {
                 log.warn("Offset commit of {} failed: {}; the next commit carries these positions again",
                         committed == null ? offsets.keySet() : committed.keySet(), error.toString());
                 ledger.forgetCommitted(offsets.keySet());
             } else {
-                listener.committed(offsets);
+                listener.committed(offsets, Duration.ofNanos(System.nanoTime() - commitStart));
             }
         });
     }
@@ -470,9 +471,10 @@ public final class Intake implements Runnable {
             return true;
         }
         try {
+            long commitStart = System.nanoTime();
             consumer.commitSync(offsets, settings.closeTimeout());
             ledger.markCommitted(offsets);
-            listener.committed(offsets);
+            listener.committed(offsets, Duration.ofNanos(System.nanoTime() - commitStart));
             return true;
         } catch (WakeupException e) {
             return commitSyncAfterWakeup(offsets);
@@ -486,9 +488,10 @@ public final class Intake implements Runnable {
     /** A wakeup meant for the loop can hit a commit; the commit itself is still wanted, so retry it once. */
     private boolean commitSyncAfterWakeup(Map<TopicPartition, OffsetAndMetadata> offsets) {
         try {
+            long commitStart = System.nanoTime();
             consumer.commitSync(offsets, settings.closeTimeout());
             ledger.markCommitted(offsets);
-            listener.committed(offsets);
+            listener.committed(offsets, Duration.ofNanos(System.nanoTime() - commitStart));
             return true;
         } catch (KafkaException e) {
             log.warn("Committing {} failed: {}", offsets, e.toString());

@@ -1,6 +1,7 @@
 package io.modelpool.worker.kafka;
 
 import io.modelpool.v1.Capability;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -29,6 +30,14 @@ public interface IntakeListener {
 
     /** Offsets were committed. */
     default void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    }
+
+    /**
+     * Offsets were committed; {@code took} is the time from the commit call until the broker confirmed it. The
+     * intake calls this one; the default hands on to {@link #committed(Map)}.
+     */
+    default void committed(Map<TopicPartition, OffsetAndMetadata> offsets, Duration took) {
+        committed(offsets);
     }
 
     /** Backpressure paused intake. */

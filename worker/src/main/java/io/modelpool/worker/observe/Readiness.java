@@ -1,0 +1,96 @@
+package io.modelpool.worker.observe;
+
+import io.modelpool.v1.Capability;
+import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.pool.ModelPool;
+import io.modelpool.worker.pool.ModelState;
+import io.modelpool.worker.pool.PoolRejectedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Whether the worker should count as ready, and why not. Ready means all of:
+ *
+ * <ul>
+ *   <li><b>intake</b>: the intake exists and its consumer holds at least one partition;</li>
+ *   <li><b>models</b>: no model the manifest asks for has failed to load (a model still loading counts as
+ *       loadable: its requests wait in its queue);</li>
+ *   <li><b>shutdown</b>: no shutdown has begun (it flips on the first SIGTERM/SIGINT, before the drain);</li>
+ *   <li><b>broker</b> and <b>registry</b>: the last {@link DependencyProbe} checks answered.</li>
+ * </ul>
+ *
+ * <p>{@link #evaluate()} reads flags and cached results only, so it is cheap and safe from any thread (the HTTP
+ * threads, a scrape of the readiness gauge).
+ */
+final class Readiness {
+
+    /** One condition: its name, whether it holds, and a short detail for operators. */
+    record Check(String name, boolean ok, String detail) {
+    }
+
+    /** All conditions; ready when every one holds. */
+    record Report(boolean ready, List<Check> checks) {
+    }
+
+    /** What readiness needs from the intake, once it exists. */
+    record IntakeState(BooleanSupplier assigned, BooleanSupplier shuttingDown) {
+    }
+
+    private static final DependencyProbe.Status NOT_PROBED =
+            new DependencyProbe.Status(false, "not probed: http.port is 0", 0);
+
+    private final CapabilityRegistry capabilities;
+    private final DependencyProbe probe;
+    private volatile IntakeState intake;
+
+    /** @param probe the dependency probe; null when the HTTP endpoints are off */
+    Readiness(CapabilityRegistry capabilities, DependencyProbe probe) {
+        this.capabilities = capabilities;
+        this.probe = probe;
+    }
+
+    void watchIntake(IntakeState state) {
+        this.intake = state;
+    }
+
+    Report evaluate() {
+        List<Check> checks = new ArrayList<>();
+        IntakeState in = intake;
+        if (in == null) {
+            checks.add(new Check("intake", false, "not started"));
+            checks.add(new Check("shutdown", true, "not requested"));
+        } else {
+            boolean assigned = in.assigned().getAsBoolean();
+            checks.add(new Check("intake", assigned, assigned ? "partitions assigned" : "no partitions assigned"));
+            boolean stopping = in.shuttingDown().getAsBoolean();
+            checks.add(new Check("shutdown", !stopping, stopping ? "shutting down" : "not requested"));
+        }
+        checks.add(models());
+        DependencyProbe.Status broker = probe == null ? NOT_PROBED : probe.broker();
+        checks.add(new Check("broker", broker.reachable(), broker.detail()));
+        DependencyProbe.Status registry = probe == null ? NOT_PROBED : probe.registry();
+        checks.add(new Check("registry", registry.reachable(), registry.detail()));
+        return new Report(checks.stream().allMatch(Check::ok), List.copyOf(checks));
+    }
+
+    private Check models() {
+        boolean ok = true;
+        List<String> states = new ArrayList<>();
+        for (Capability c : capabilities.enabled()) {
+            ModelPool<?, ?> pool = capabilities.pool(c);
+            for (String model : new TreeSet<>(pool.models())) {
+                ModelState state;
+                try {
+                    state = pool.state(model);
+                } catch (PoolRejectedException e) {
+                    state = ModelState.CLOSED;
+                }
+                ok &= state == ModelState.READY || state == ModelState.LOADING;
+                states.add(model + "=" + state);
+            }
+        }
+        return new Check("models", ok, String.join(", ", states));
+    }
+}
