@@ -1,5 +1,6 @@
 package io.modelpool.worker.jobs;
 
+import io.modelpool.schemas.Contract;
 import io.modelpool.v1.JobState;
 import io.modelpool.v1.JobStatus;
 import java.time.Duration;
@@ -29,6 +30,11 @@ import java.util.Optional;
  * detection.
  */
 final class JobProgress {
+
+    static {
+        // copy builders of contract records need Avro 1.12's class trust, which the serdes otherwise set up
+        Contract.trustGeneratedClasses();
+    }
 
     private JobProgress() {
     }

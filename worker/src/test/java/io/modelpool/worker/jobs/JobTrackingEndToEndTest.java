@@ -98,10 +98,10 @@ class JobTrackingEndToEndTest {
         stack.createTopics(topics);
     }
 
-    private JobTracker startTracker() {
+    private JobTracker startTracker(String guarantee) {
         Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
         JobTracker tracker = JobTracker.start(new JobTracker.Settings(prefix + "-jobs", prefix + "-w1",
-                stack.bootstrapServers(), Map.of(), StreamsConfig.AT_LEAST_ONCE, Duration.ofMillis(100),
+                stack.bootstrapServers(), Map.of(), guarantee, Duration.ofMillis(100),
                 dir.resolve("state"), new JobTopology.Settings(prefix, registry, Duration.ofMinutes(5),
                         Duration.ofHours(1), Duration.ofMillis(200))));
         running.add(tracker);
@@ -142,7 +142,7 @@ class JobTrackingEndToEndTest {
     void aTenThousandItemJobSubmittedWithTheCliReachesOneHundredPercentInStatusDespiteDuplicateResults()
             throws IOException {
         createTopics();
-        JobTracker tracker = startTracker();
+        JobTracker tracker = startTracker(StreamsConfig.AT_LEAST_ONCE);
         Path input = dir.resolve("items.txt");
         Files.write(input, IntStream.range(0, 10_000).mapToObj(i -> "item number " + i).toList());
         String jobId = "big-" + prefix;
@@ -172,6 +172,33 @@ class JobTrackingEndToEndTest {
         });
         Run wait = modelpool("wait", jobId, "--no-progress");
         assertThat(wait.exitCode()).isEqualTo(ExitCodes.OK);
+    }
+
+    @Test
+    void underExactlyOnceV2TheTrackerCountsEveryRequestOnceAndPublishesCommittedProgress() {
+        createTopics();
+        JobTracker tracker = startTracker(StreamsConfig.EXACTLY_ONCE_V2);
+        String jobId = "eos-" + prefix;
+        try (KafkaProducer<String, JobRegistration> registrations = producer(JobRegistration.class);
+                KafkaProducer<String, TextEmbeddingResult> results = producer(TextEmbeddingResult.class)) {
+            registrations.send(new ProducerRecord<>(Topics.jobs(prefix), jobId, JobRecords.registration(jobId, 200)));
+            String topic = Topics.results(prefix, Capability.TEXT_EMBEDDING);
+            for (int i = 0; i < 200; i++) {
+                TextEmbeddingResult r = i % 8 == 0
+                        ? JobRecords.failed(jobId, "r" + i, io.modelpool.v1.ErrorCode.INPUT_TOO_LARGE)
+                        : JobRecords.ok(jobId, "r" + i);
+                results.send(new ProducerRecord<>(topic, r.getRequestId(), r));
+                if (i % 4 == 0) {
+                    results.send(new ProducerRecord<>(topic, r.getRequestId(), r));
+                }
+            }
+        }
+
+        Run status = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> modelpool("status", jobId), r -> r.out().contains("COMPLETED"));
+        assertThat(status.out()).containsPattern(jobId + "\\s+COMPLETED\\s+200/200\\s+100.0%\\s+175\\s+25\\s+.*"
+                + "INPUT_TOO_LARGE=25");
+        assertThat(tracker.status(jobId)).hasValueSatisfying(s -> assertThat(s.getSucceeded()).isEqualTo(175));
     }
 
     @Test
