@@ -8,6 +8,7 @@ import java.util.List;
  * <p>Threading: created, used and closed on its worker's thread only, so it needs no synchronisation of its
  * own. The pool sorts a batch by task length, shortest first.
  */
+@SuppressWarnings("try") // close() may throw any exception of the runner's resources; the pool logs it
 public interface BatchRunner<I, O> extends AutoCloseable {
 
     /**

@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 final class PoolTask<I, O> {
 
     private static final Logger LOG = LoggerFactory.getLogger(PoolTask.class);
+    @SuppressWarnings("rawtypes") // a field updater is made for the class, which has no generic form
     private static final AtomicIntegerFieldUpdater<PoolTask> DONE =
             AtomicIntegerFieldUpdater.newUpdater(PoolTask.class, "done");
 

@@ -2,8 +2,8 @@ package io.modelpool.worker.pool;
 
 /**
  * When a task was submitted and when the batch that ran it started and finished, as {@link System#nanoTime()}
- * values, and how many tasks that batch held. {@code startedNanos} and {@code finishedNanos} equal
- * {@code submittedNanos}' moment of failure when the task never ran.
+ * values, and how many tasks that batch held. For a task that never ran, {@code startedNanos} and
+ * {@code finishedNanos} are both the moment the pool gave up on it, and {@code batchSize} is 0.
  */
 public record TaskTiming(long submittedNanos, long startedNanos, long finishedNanos, int batchSize) {
 

@@ -27,10 +27,11 @@ class NativeMemoryTest {
     private static final Pattern RESULT = Pattern.compile("growth-bytes=(-?\\d+) runs=(\\d+)");
 
     /**
-     * Growth per run that counts as a leak. Leaving only the results unclosed grows the native heap by about
-     * 1.1 KB per run here (outputs sit in ONNX Runtime's arena, which grows in chunks).
+     * Growth per run that counts as a leak. Leaving results unclosed grows the native heap by 13-15 KB per run
+     * here; the production runner's measured growth is within +-1 MB in total (JIT and arena noise), in either
+     * direction, over thousands of batches.
      */
-    private static final long LEAK_BYTES_PER_RUN = 256;
+    private static final long LEAK_BYTES_PER_RUN = 1024;
 
     private static long[] probe(String mode, int runs) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

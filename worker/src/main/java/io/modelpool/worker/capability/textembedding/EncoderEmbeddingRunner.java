@@ -8,6 +8,8 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.modelpool.worker.pool.BatchRunner;
 import io.modelpool.worker.runtime.Tensors;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
@@ -43,6 +45,8 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
     private LongBuffer ids;
     private LongBuffer mask;
     private LongBuffer types;
+    private FloatBuffer hidden;
+    private final int hiddenSize;
 
     /**
      * @param session taken over: closed by {@link #close()}
@@ -61,6 +65,7 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
         this.wantsTypes = session.getInputNames().contains(TOKEN_TYPE_IDS);
         this.outputName = tokenOutput(session);
         this.outputNames = java.util.Set.of(outputName);
+        this.hiddenSize = fixedHiddenSize(session, outputName);
     }
 
     /** The output holding per-token vectors: {@code last_hidden_state}, else the first rank-3 float output. */
@@ -75,6 +80,16 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
             }
         }
         throw new OrtException("encoder has no [batch, tokens, hidden] output; outputs: " + outputs.keySet());
+    }
+
+    /** The output's last dimension when the model fixes it (384 for MiniLM), else 0. */
+    private static int fixedHiddenSize(OrtSession session, String output) throws OrtException {
+        if (session.getOutputInfo().get(output).getInfo() instanceof TensorInfo t) {
+            long[] shape = t.getShape();
+            long last = shape[shape.length - 1];
+            return last > 0 && last < 65_536 ? (int) last : 0;
+        }
+        return 0;
     }
 
     @Override
@@ -136,21 +151,43 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
             if (wantsTypes) {
                 feed.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, types, shape));
             }
-            try (OrtSession.Result result = session.run(feed, outputNames)) {
-                FloatBuffer hidden = Tensors.floats(result, outputName);
-                int dims = hidden.remaining() / cells;
-                int base = hidden.position();
-                for (int r = 0; r < rows; r++) {
-                    float[] v = pool(hidden, base + r * length * dims, lengths[r], dims);
-                    if (parameters.normalize()) {
-                        normalize(v);
-                    }
-                    outcomes[live.get(r)] = new EmbeddingOutcome.Vector(v);
+            if (hiddenSize > 0) {
+                // ONNX Runtime writes the token vectors straight into our buffer: no output allocation or copy
+                FloatBuffer out = hiddenBuffer(cells * hiddenSize);
+                try (OnnxTensor pinned = OnnxTensor.createTensor(env, out, new long[] {rows, length, hiddenSize});
+                     OrtSession.Result result = session.run(feed, Map.of(outputName, pinned))) {
+                    poolRows(out, 0, rows, length, hiddenSize, lengths, live, outcomes);
+                }
+            } else {
+                try (OrtSession.Result result = session.run(feed, outputNames)) {
+                    FloatBuffer out = Tensors.floats(result, outputName);
+                    poolRows(out, out.position(), rows, length, out.remaining() / cells, lengths, live, outcomes);
                 }
             }
         } finally {
             Tensors.closeAll(feed);
         }
+    }
+
+    private void poolRows(FloatBuffer hidden, int base, int rows, int length, int dims, int[] lengths,
+                          List<Integer> live, EmbeddingOutcome[] outcomes) {
+        for (int r = 0; r < rows; r++) {
+            float[] v = pool(hidden, base + r * length * dims, lengths[r], dims);
+            if (parameters.normalize()) {
+                normalize(v);
+            }
+            outcomes[live.get(r)] = new EmbeddingOutcome.Vector(v);
+        }
+    }
+
+    private FloatBuffer hiddenBuffer(int floats) {
+        if (hidden == null || hidden.capacity() < floats) {
+            hidden = ByteBuffer.allocateDirect(Math.max(floats, 512 * hiddenSize) * Float.BYTES)
+                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        }
+        hidden.clear();
+        hidden.limit(floats);
+        return hidden;
     }
 
     /**
