@@ -136,6 +136,29 @@ class GracefulShutdownProcessTest {
     }
 
     @Test
+    void aJobTrackerStuckInARebalanceDoesNotHoldAnIdleWorkersExit() {
+        try (Job job = Job.create(1)) {
+            // All topics with one partition, so the job tracker (Kafka Streams, on by default) can run.
+            Map<String, String> tracked = Map.of(WorkerConfig.CREATE_TOPICS, "true", WorkerConfig.TOPIC_PARTITIONS, "1");
+            WorkerProcess first = ready(start(job, "first", FAST, tracked));
+            first.awaitLog("-> RUNNING", START);
+            first.sigterm();
+            assertThat(first.awaitExit(Duration.ofSeconds(30)).status()).isZero();
+            // The first tracker's member stays in the streams group until its session times out, so the second
+            // worker's tracker waits in a rebalance for that long and cannot close quickly.
+            WorkerProcess second = ready(start(job, "second", FAST, tracked));
+
+            second.sigterm();
+            WorkerProcess.Exit exit = second.awaitExit(Duration.ofSeconds(30));
+
+            assertThat(exit.status()).isZero();
+            assertThat(second.log()).as("the tracker was still rebalancing").doesNotContain("-> RUNNING");
+            assertThat(exit.afterSignal()).as("time from SIGTERM to exit; the tracker gets 0.5 s after the intake")
+                    .isLessThan(ONE_SECOND.multipliedBy(2));
+        }
+    }
+
+    @Test
     void aDrainThatCannotFinishGivesUpAtTheTimeoutLogsTheAbandonedCountAndARestartAnswersThem() {
         Duration drain = Duration.ofMillis(500);
         try (Job job = Job.create(1)) {
