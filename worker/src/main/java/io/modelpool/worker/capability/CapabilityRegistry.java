@@ -2,6 +2,7 @@ package io.modelpool.worker.capability;
 
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.textembedding.TextEmbeddingProvider;
+import io.modelpool.worker.capability.texttotext.TextToTextProvider;
 import io.modelpool.worker.manifest.ManifestException;
 import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.manifest.ModelManifest;
@@ -49,9 +50,9 @@ public final class CapabilityRegistry implements AutoCloseable {
         this.opened = opened;
     }
 
-    /** The providers this build ships: text embedding ({@code encoder-embedding}). */
+    /** The providers this build ships: text embedding ({@code encoder-embedding}), text-to-text ({@code causal-lm}). */
     public static List<CapabilityProvider> defaultProviders() {
-        return List.of(new TextEmbeddingProvider());
+        return List.of(new TextEmbeddingProvider(), new TextToTextProvider());
     }
 
     /** Builds the pools for {@code manifest} with the shared ONNX runtime and the default providers. */

@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""Writes the toy causal-lm fixture: worker/src/test/resources/texttotext/toy-lm.onnx and toy-lm-tokenizer.json.
+
+A decoder-only "language model" with the Hugging Face/Optimum signature (input_ids, attention_mask,
+position_ids, past_key_values.0.key|value in; logits, present.0.key|value out) whose behaviour is known:
+
+- logits at every position are row input_ids[t] of a fixed matrix W: the next token is a fixed function of
+  the last token (NEXT below), with a second choice (SECOND) one logit lower, so greedy output is exact and
+  temperature sampling has a known distribution;
+- present.0.key|value = concat(past, one row per new token) along the sequence axis, with channel 0 of every
+  row equal to 1, so the cache really grows by one per token;
+- a consistency check: err = |cached rows - sum(attention_mask)| + |max(position_ids) + 1 - sum(attention_mask)|
+  is added (times 100) to the <unk> logit. A decode loop that drops or misaligns the cache, the mask or the
+  positions therefore generates <unk> instead of the expected words.
+
+Deterministic: running it twice writes identical bytes. Run: /usr/bin/python3 tools/toy_causal_lm.py
+"""
+import json
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+VOCAB = ["<eos>", "<unk>", "the", "cat", "sat", "on", "mat", "and", "dog", "ran", "away", "far"]
+ID = {w: i for i, w in enumerate(VOCAB)}
+# the next token of each token (greedy), and the runner-up one logit below
+NEXT = {"<eos>": "<eos>", "<unk>": "<unk>", "the": "cat", "cat": "sat", "sat": "on", "on": "the",
+        "mat": "<eos>", "and": "dog", "dog": "ran", "ran": "away", "away": "far", "far": "mat"}
+SECOND = {"<eos>": "the", "<unk>": "the", "the": "dog", "cat": "and", "sat": "far", "on": "mat",
+          "mat": "the", "and": "the", "dog": "cat", "ran": "on", "away": "on", "far": "the"}
+V = len(VOCAB)
+HEADS, HEAD_DIM = 1, 2
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "worker", "src", "test", "resources", "texttotext")
+
+
+def weights():
+    w = np.zeros((V, V), dtype=np.float32)
+    w[:, ID["<unk>"]] = -10.0
+    for tok in VOCAB:
+        w[ID[tok], ID[NEXT[tok]]] = 2.0
+        w[ID[tok], ID[SECOND[tok]]] = 1.0
+    return w
+
+
+def graph():
+    w = numpy_helper.from_array(weights(), "W")
+    rows = np.zeros((V, HEAD_DIM), dtype=np.float32)
+    rows[:, 0] = 1.0
+    rows[:, 1] = np.arange(V, dtype=np.float32)
+    k_rows = numpy_helper.from_array(rows, "K_rows")
+    v_rows = numpy_helper.from_array(rows * 2.0, "V_rows")
+    unk = np.zeros((V,), dtype=np.float32)
+    unk[ID["<unk>"]] = 100.0
+    unk_hot = numpy_helper.from_array(unk, "unk_hot")
+    consts = [
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+        numpy_helper.from_array(np.array([1, 2], dtype=np.int64), "axes12"),
+        numpy_helper.from_array(np.array([0], dtype=np.int64), "idx0"),
+        numpy_helper.from_array(np.array(1.0, dtype=np.float32), "one"),
+    ]
+    nodes = [
+        helper.make_node("Gather", ["W", "input_ids"], ["base_logits"]),
+        helper.make_node("Gather", ["K_rows", "input_ids"], ["k_new3"]),
+        helper.make_node("Unsqueeze", ["k_new3", "axis1"], ["k_new"]),
+        helper.make_node("Concat", ["past_key_values.0.key", "k_new"], ["present.0.key"], axis=2),
+        helper.make_node("Gather", ["V_rows", "input_ids"], ["v_new3"]),
+        helper.make_node("Unsqueeze", ["v_new3", "axis1"], ["v_new"]),
+        helper.make_node("Concat", ["past_key_values.0.value", "v_new"], ["present.0.value"], axis=2),
+        # rows in the cache (channel 0 is 1 per row), per batch row: [B, 1]
+        helper.make_node("ReduceSum", ["present.0.key", "axes12"], ["k_sum"], keepdims=0),
+        helper.make_node("Gather", ["k_sum", "idx0"], ["k_count"], axis=1),
+        helper.make_node("ReduceSum", ["attention_mask", "axis1"], ["m_sum_i"], keepdims=1),
+        helper.make_node("Cast", ["m_sum_i"], ["m_sum"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceMax", ["position_ids"], ["p_max_i"], axes=[1], keepdims=1),
+        helper.make_node("Cast", ["p_max_i"], ["p_max0"], to=TensorProto.FLOAT),
+        helper.make_node("Add", ["p_max0", "one"], ["p_len"]),
+        helper.make_node("Sub", ["k_count", "m_sum"], ["d1"]),
+        helper.make_node("Abs", ["d1"], ["a1"]),
+        helper.make_node("Sub", ["p_len", "m_sum"], ["d2"]),
+        helper.make_node("Abs", ["d2"], ["a2"]),
+        helper.make_node("Add", ["a1", "a2"], ["err2"]),
+        helper.make_node("Unsqueeze", ["err2", "axis1"], ["err"]),
+        helper.make_node("Mul", ["err", "unk_hot"], ["penalty"]),
+        helper.make_node("Add", ["base_logits", "penalty"], ["logits"]),
+    ]
+    inputs = [
+        helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
+        helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "total"]),
+        helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch", "seq"]),
+        helper.make_tensor_value_info("past_key_values.0.key", TensorProto.FLOAT, ["batch", HEADS, "past", HEAD_DIM]),
+        helper.make_tensor_value_info("past_key_values.0.value", TensorProto.FLOAT,
+                                      ["batch", HEADS, "past", HEAD_DIM]),
+    ]
+    outputs = [
+        helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "seq", V]),
+        helper.make_tensor_value_info("present.0.key", TensorProto.FLOAT, ["batch", HEADS, "total", HEAD_DIM]),
+        helper.make_tensor_value_info("present.0.value", TensorProto.FLOAT, ["batch", HEADS, "total", HEAD_DIM]),
+    ]
+    g = helper.make_graph(nodes, "toy_causal_lm", inputs, outputs,
+                          initializer=[w, k_rows, v_rows, unk_hot] + consts)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="modelpool-tools")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def tokenizer():
+    special = [{"id": ID[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+                "normalized": False, "special": True} for t in ("<eos>", "<unk>")]
+    return {
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": special,
+        "normalizer": {"type": "Lowercase"},
+        "pre_tokenizer": {"type": "Whitespace"},
+        "post_processor": None,
+        "decoder": None,
+        "model": {"type": "WordLevel", "vocab": ID, "unk_token": "<unk>"},
+    }
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    onnx.save(graph(), os.path.join(OUT, "toy-lm.onnx"))
+    with open(os.path.join(OUT, "toy-lm-tokenizer.json"), "w") as f:
+        json.dump(tokenizer(), f, indent=1, sort_keys=True)
+        f.write("\n")
