@@ -2,7 +2,6 @@ package io.modelpool.cli;
 
 import io.modelpool.v1.JobStatus;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -68,11 +67,5 @@ public final class JobStatusTable {
             return null;
         }
         return Duration.ofMillis((long) Math.ceil(Math.max(0, left) * 1000.0 / s.getResultsPerSecond()));
-    }
-
-    /** How long ago the job last changed, for stalled jobs. */
-    static String age(JobStatus s, Instant now) {
-        Duration d = Duration.between(s.getUpdatedAt(), now);
-        return d.isNegative() ? "0s" : d.toSeconds() + "s";
     }
 }

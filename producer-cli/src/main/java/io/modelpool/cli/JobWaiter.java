@@ -1,5 +1,6 @@
 package io.modelpool.cli;
 
+import io.modelpool.schemas.Topics;
 import io.modelpool.v1.JobState;
 import io.modelpool.v1.JobStatus;
 import java.io.PrintStream;
@@ -82,7 +83,7 @@ public final class JobWaiter {
                     Duration waited = Duration.ofNanos(System.nanoTime() - started);
                     if (status == null && waited.compareTo(options.unknownJobTimeout()) >= 0) {
                         return new Outcome.GaveUp("no job " + options.jobId() + " on "
-                                + io.modelpool.schemas.Topics.jobStatus(options.connection().topicPrefix())
+                                + Topics.jobStatus(options.connection().topicPrefix())
                                 + " after " + options.unknownJobTimeout().toSeconds()
                                 + "s (is the id right, and does a worker run the job tracker?)", null);
                     }
