@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
 final class PoolMeters {
 
     private static final Logger log = LoggerFactory.getLogger(PoolMeters.class);
+    private static final Duration[] INFERENCE_BUCKETS = {IntakeObserver.ms(1), IntakeObserver.ms(2),
+        IntakeObserver.ms(5), IntakeObserver.ms(10), IntakeObserver.ms(20), IntakeObserver.ms(50),
+        IntakeObserver.ms(100), IntakeObserver.ms(200), IntakeObserver.ms(500), IntakeObserver.ms(1000),
+        IntakeObserver.ms(2000), IntakeObserver.ms(5000), IntakeObserver.ms(10_000)};
 
     private PoolMeters() {
     }
@@ -140,7 +144,7 @@ final class PoolMeters {
             DistributionSummary tokens = DistributionSummary.builder(MeterNames.BATCH_TOKENS)
                     .description("Tokens per batch run (the sum of its tasks' lengths)")
                     .tags(TAG_CAPABILITY, capability, TAG_MODEL, model)
-                    .publishPercentileHistogram().minimumExpectedValue(1.0).maximumExpectedValue(65_536.0)
+                    .serviceLevelObjectives(16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16_384)
                     .register(registry);
             return new ModelMeters(size, tokens, inference(model, "ok"), inference(model, "error"));
         }
@@ -149,8 +153,7 @@ final class PoolMeters {
             return Timer.builder(MeterNames.BATCH_INFERENCE)
                     .description("Wall time of one batch run of the model")
                     .tags(TAG_CAPABILITY, capability, TAG_MODEL, model, TAG_OUTCOME, outcome)
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1))
+                    .serviceLevelObjectives(INFERENCE_BUCKETS)
                     .register(registry);
         }
     }
