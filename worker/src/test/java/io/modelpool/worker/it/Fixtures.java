@@ -71,6 +71,8 @@ final class Fixtures {
         m.put(WorkerConfig.WORKER_ID, prefix + "-worker-" + UUID.randomUUID().toString().substring(0, 4));
         m.put(WorkerConfig.MANIFEST, "classpath:modelpool/models.yaml");
         m.put(WorkerConfig.COMMIT_INTERVAL_MS, "100");
+        // These tests create only the text-embedding topics; the job tracker has its own tests.
+        m.put("jobs.tracker.enabled", "false");
         m.putAll(overrides);
         return m;
     }
