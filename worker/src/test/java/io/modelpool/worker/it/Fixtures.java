@@ -1,7 +1,5 @@
 package io.modelpool.worker.it;
 
-import io.modelpool.devstack.DevStack;
-import io.modelpool.devstack.SharedDevStack;
 import io.modelpool.schemas.Topics;
 import io.modelpool.schemas.serde.ConfluentAvroSerde;
 import io.modelpool.v1.Capability;
@@ -40,8 +38,9 @@ final class Fixtures {
     private Fixtures() {
     }
 
-    static DevStack stack() {
-        return SharedDevStack.get();
+    /** The broker and registry under test: the devstack by default, a Kafka container when selected. */
+    static TestStack stack() {
+        return TestStack.current();
     }
 
     /** A topic prefix no other test uses. */
@@ -51,7 +50,8 @@ final class Fixtures {
 
     /** Creates the text-embedding topics (and dead letters) for a prefix. */
     static void createTopics(String prefix, int partitions) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack().bootstrapServers()))) {
+        String bootstrap = stack().bootstrapServers();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(
                     new NewTopic(Topics.requests(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
                     new NewTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
