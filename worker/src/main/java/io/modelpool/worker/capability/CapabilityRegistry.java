@@ -2,6 +2,7 @@ package io.modelpool.worker.capability;
 
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.textembedding.TextEmbeddingProvider;
+import io.modelpool.worker.capability.texttoimage.TextToImageProvider;
 import io.modelpool.worker.capability.texttotext.TextToTextProvider;
 import io.modelpool.worker.manifest.ManifestException;
 import io.modelpool.worker.manifest.ModelDefinition;
@@ -50,9 +51,12 @@ public final class CapabilityRegistry implements AutoCloseable {
         this.opened = opened;
     }
 
-    /** The providers this build ships: text embedding ({@code encoder-embedding}), text-to-text ({@code causal-lm}). */
+    /**
+     * The providers this build ships: text embedding ({@code encoder-embedding}), text-to-text
+     * ({@code causal-lm}), text-to-image ({@code latent-diffusion}).
+     */
     public static List<CapabilityProvider> defaultProviders() {
-        return List.of(new TextEmbeddingProvider(), new TextToTextProvider());
+        return List.of(new TextEmbeddingProvider(), new TextToTextProvider(), new TextToImageProvider());
     }
 
     /** Builds the pools for {@code manifest} with the shared ONNX runtime and the default providers. */

@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.modelpool.v1.FinishReason;
+import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.pool.BatchRunner;
 import io.modelpool.worker.runtime.Tensors;
 import java.nio.FloatBuffer;

@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtSession;
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityProvider;
+import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.capability.OpenedCapability;
 import io.modelpool.worker.manifest.ManifestException;
 import io.modelpool.worker.manifest.ModelDefinition;
