@@ -222,7 +222,8 @@ class KafkaWorkerIntegrationTest {
         assertThat(results.get("empty-list").getError().getCode()).isEqualTo(ErrorCode.EMPTY_INPUT);
         assertThat(results.get("expired").getError().getCode()).isEqualTo(ErrorCode.EXPIRED);
         assertThat(results.get("expired").getTimings().getInferenceMs()).isZero();
-        assertThat(results.get("fine").getStatus()).isEqualTo(ResultStatus.OK);
+        assertThat(results.get("fine").getStatus()).as("fine: %s", results.get("fine").getError())
+                .isEqualTo(ResultStatus.OK);
         assertThat(results.values()).allSatisfy(r -> assertThat(r.getWorkerId()).startsWith(prefix));
     }
 
