@@ -15,11 +15,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import javax.imageio.ImageIO;
 
@@ -127,7 +130,7 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
         float[] hidden;
         long[] hiddenShape;
         try (OnnxTensor input = idsTensor(ids, rows, length);
-             OrtSession.Result r = textEncoder.run(Map.of(encoderInput, input), java.util.Set.of(encoderOutput))) {
+             OrtSession.Result r = textEncoder.run(Map.of(encoderInput, input), Set.of(encoderOutput))) {
             OnnxTensor h = (OnnxTensor) r.get(encoderOutput).orElseThrow();
             hiddenShape = h.getInfo().getShape();
             hidden = floats(h);
@@ -185,7 +188,7 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
             for (int i = 0; i < ids.length; i++) {
                 narrow[i] = Math.toIntExact(ids[i]);
             }
-            return OnnxTensor.createTensor(env, java.nio.IntBuffer.wrap(narrow), shape);
+            return OnnxTensor.createTensor(env, IntBuffer.wrap(narrow), shape);
         }
         return OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
     }
@@ -199,7 +202,7 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
             owned.put("timestep", timestepTensor(t, rows));
             Map<String, OnnxTensor> feed = new HashMap<>(owned);
             feed.put("encoder_hidden_states", states);
-            try (OrtSession.Result r = denoiser.run(feed, java.util.Set.of(denoiserOutput))) {
+            try (OrtSession.Result r = denoiser.run(feed, Set.of(denoiserOutput))) {
                 return floats((OnnxTensor) r.get(denoiserOutput).orElseThrow());
             }
         } finally {
@@ -214,7 +217,7 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
                 return OnnxTensor.createTensor(env, v);
             }
             long[] values = new long[rows];
-            java.util.Arrays.fill(values, v);
+            Arrays.fill(values, v);
             return OnnxTensor.createTensor(env, LongBuffer.wrap(values), new long[] {rows});
         }
         float v = (float) t;
@@ -222,7 +225,7 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
             return OnnxTensor.createTensor(env, v);
         }
         float[] values = new float[rows];
-        java.util.Arrays.fill(values, v);
+        Arrays.fill(values, v);
         return OnnxTensor.createTensor(env, FloatBuffer.wrap(values), new long[] {rows});
     }
 
@@ -235,13 +238,13 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
         long[] shape;
         try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(latents),
                 new long[] {1, latentChannels, lh, lw});
-             OrtSession.Result r = vaeDecoder.run(Map.of(decoderInput, in), java.util.Set.of(decoderOutput))) {
+             OrtSession.Result r = vaeDecoder.run(Map.of(decoderInput, in), Set.of(decoderOutput))) {
             OnnxTensor out = (OnnxTensor) r.get(decoderOutput).orElseThrow();
             shape = out.getInfo().getShape();
             image = floats(out);
         }
         if (shape.length != 4 || shape[1] != 3 || shape[2] != height || shape[3] != width) {
-            throw new OrtException("latent-diffusion VAE decoder returned shape " + java.util.Arrays.toString(shape)
+            throw new OrtException("latent-diffusion VAE decoder returned shape " + Arrays.toString(shape)
                     + "; expected [1, 3, " + height + ", " + width + "]");
         }
         return png(image, width, height);
