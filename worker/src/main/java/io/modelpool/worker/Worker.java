@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class Worker implements ShutdownCoordinator.Target {
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
-    /** How long the exit waits for the job tracker once the intake and the pools are done. */
+    /** How long after the signal the exit may wait for the job tracker, if the intake and pools finish sooner. */
     private static final Duration TRACKER_GRACE = Duration.ofMillis(500);
 
     private final WorkerConfig config;
@@ -52,6 +52,7 @@ public final class Worker implements ShutdownCoordinator.Target {
     private final Observability observability;
     /** The job tracker, when jobs.tracker.enabled; started after the intake, closed alongside the drain. */
     private volatile JobTracker jobTracker;
+    private volatile long shutdownBeganNanos;
 
     private Worker(WorkerConfig config, CapabilityRegistry capabilities, Intake intake, Observability observability) {
         this.config = config;
@@ -196,6 +197,7 @@ public final class Worker implements ShutdownCoordinator.Target {
      */
     @Override
     public void beginShutdown() {
+        shutdownBeganNanos = System.nanoTime();
         capabilities.beginShutdown();
         intake.requestShutdown();
         JobTracker tracker = jobTracker;
@@ -213,8 +215,9 @@ public final class Worker implements ShutdownCoordinator.Target {
             // The tracker has been closing since the signal, alongside the drain. It only counts results and
             // recovers its counts from its changelog after a restart, so it must not hold the exit past the
             // intake's own sequence: a streams client stuck in a rebalance used the whole drain plus close budget
-            // (10 s by default), long after the intake had finished.
-            tracker.awaitClosed(TRACKER_GRACE);
+            // (10 s by default), long after the intake had finished. It gets TRACKER_GRACE from the signal.
+            Duration left = TRACKER_GRACE.minusNanos(System.nanoTime() - shutdownBeganNanos);
+            tracker.awaitClosed(left.isNegative() ? Duration.ZERO : left);
         }
         observability.close();
         Intake.ShutdownReport report = intake.shutdownReport();
