@@ -21,6 +21,7 @@ public final class OrtRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(OrtRuntime.class);
     private static final OrtRuntime SHARED = new OrtRuntime();
 
+    private final Object sessionCreation = new Object();
     private final OrtEnvironment environment;
     private final boolean cudaAvailable;
     private final AtomicBoolean warnedNoCuda = new AtomicBoolean();
@@ -48,10 +49,18 @@ public final class OrtRuntime {
         return environment.getVersion();
     }
 
-    /** Opens a session on an in-memory model. */
+    /**
+     * Opens a session on an in-memory model. Session construction is serialised across the process: two pool
+     * workers creating sessions at the same moment crashed the JVM inside libonnxruntime (SIGSEGV in createSession,
+     * seen three times here under load, ORT 1.26.0); constructing sessions concurrently on one environment has
+     * crashed ONNX Runtime elsewhere too (pykeio/ort#315, in the logging manager). Runs on the sessions are not
+     * serialised.
+     */
     public OrtSession open(byte[] model, SessionSettings settings) throws OrtException {
-        try (OrtSession.SessionOptions options = options(settings)) {
-            return environment.createSession(model, options);
+        synchronized (sessionCreation) {
+            try (OrtSession.SessionOptions options = options(settings)) {
+                return environment.createSession(model, options);
+            }
         }
     }
 
