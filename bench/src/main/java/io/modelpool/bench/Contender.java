@@ -24,5 +24,5 @@ interface Contender extends AutoCloseable {
 
     /** Releases sessions and threads; called once, after the last pass. */
     @Override
-    void close() throws Exception;
+    void close();
 }

@@ -143,7 +143,7 @@ public final class EmbeddingBench implements Callable<Integer> {
             for (Contender contender : contenders.values()) {
                 print("contender %-22s %s", contender.key(), contender.description());
             }
-            Map<String, Double> agreement = warmUp(contenders, corpus);
+            Map<String, Similarity.Agreement> agreement = warmUp(contenders, corpus);
             Map<String, PassStats> results = measure(contenders, corpus);
             String loadAfter = MachineInfo.currentLoadAverage();
 
@@ -203,8 +203,8 @@ public final class EmbeddingBench implements Callable<Integer> {
         return wanted == null || wanted.contains(key);
     }
 
-    /** Runs the warm-up passes and returns each contender's least cosine similarity to the raw one-sequence loop. */
-    private Map<String, Double> warmUp(Map<String, Contender> contenders, List<String> corpus) throws Exception {
+    /** Runs the warm-up passes and returns how closely each contender's embeddings match the raw one-sequence loop's. */
+    private Map<String, Similarity.Agreement> warmUp(Map<String, Contender> contenders, List<String> corpus) throws Exception {
         Map<String, float[][]> last = new LinkedHashMap<>();
         for (int pass = 0; pass < Math.max(1, warmup); pass++) {
             for (Contender contender : contenders.values()) {
@@ -214,9 +214,12 @@ public final class EmbeddingBench implements Callable<Integer> {
             }
         }
         float[][] reference = last.get(RAW_INVARIANT);
-        Map<String, Double> agreement = new LinkedHashMap<>();
-        last.forEach((key, embeddings) -> agreement.put(key, Similarity.minCosine(reference, embeddings)));
-        print("least cosine similarity to %s: %s", RAW_INVARIANT, agreement);
+        Map<String, Similarity.Agreement> agreement = new LinkedHashMap<>();
+        last.forEach((key, embeddings) -> {
+            Similarity.Agreement a = Similarity.compare(reference, embeddings);
+            agreement.put(key, a);
+            print("cosine similarity of %-22s to %s: %s", key, RAW_INVARIANT, a);
+        });
         return agreement;
     }
 
@@ -239,7 +242,7 @@ public final class EmbeddingBench implements Callable<Integer> {
                             + corpus.size() + " sentences");
                 }
                 results.get(contender.key()).add(rate, cpuRate);
-                line.append(String.format(Locale.ROOT, "  %s %.1f", contender.key(), rate));
+                line.append(String.format(Locale.ROOT, "  %s %.1f (%.1f per CPU-s)", contender.key(), rate, cpuRate));
             }
             System.out.println(line);
         }

@@ -210,10 +210,14 @@ final class RawOrtLoop implements Contender {
     }
 
     @Override
-    public void close() throws OrtException {
+    public void close() {
         workers.shutdownNow();
         for (OrtSession session : sessions) {
-            session.close();
+            try {
+                session.close();
+            } catch (OrtException e) {
+                throw new IllegalStateException("closing a session of " + key + " failed", e);
+            }
         }
     }
 }
