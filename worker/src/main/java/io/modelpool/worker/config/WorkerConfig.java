@@ -104,10 +104,12 @@ public final class WorkerConfig extends AbstractConfig {
             .define(MAX_REQUEST_BYTES, INT, 16 * 1024 * 1024, between(64, 512 * 1024 * 1024), MEDIUM,
                     "Largest request value accepted, in bytes, checked before decoding. Larger records are "
                             + "dead-lettered.")
-            .define(HIGH_WATER, INT, 4096, atLeast(1), MEDIUM,
-                    "Pause every assigned partition when queued plus in-flight tasks and unacknowledged results "
-                            + "reach this many.")
-            .define(LOW_WATER, INT, 1024, atLeast(0), MEDIUM,
+            .define(HIGH_WATER, INT, 512, atLeast(1), MEDIUM,
+                    "Pause every assigned partition when this many records are unfinished (dispatched, not yet "
+                            + "acknowledged). It bounds memory and the work a drain must finish: keep it below what "
+                            + "the worker computes within shutdown.drain-timeout-ms (512 is about 1 s of one-text "
+                            + "requests for MiniLM on 2 cores).")
+            .define(LOW_WATER, INT, 128, atLeast(0), MEDIUM,
                     "Resume paused partitions when the same count falls to this many. Must be below the high-water "
                             + "mark.")
             .define(COMMIT_INTERVAL_MS, LONG, 1000L, between(10, 60_000), MEDIUM,
