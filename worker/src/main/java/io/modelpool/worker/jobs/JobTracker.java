@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -193,14 +194,22 @@ public final class JobTracker implements AutoCloseable {
         return streams.state();
     }
 
-    /** Starts closing without waiting: the stream thread commits and stops on its own. Safe to call repeatedly. */
+    /**
+     * Starts closing without waiting: the stream thread commits and stops on its own, and leaves the group so that a
+     * restarted worker's tracker is not held up by this member's session timeout. Safe to call repeatedly.
+     */
     public void beginClose() {
-        streams.close(Duration.ZERO);
+        streams.close(closeOptions(Duration.ZERO));
+    }
+
+    private static CloseOptions closeOptions(Duration timeout) {
+        return CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(timeout);
     }
 
     /** Waits up to {@code timeout} for the tracker to have closed; true when it has. */
     public boolean awaitClosed(Duration timeout) {
-        boolean closed = streams.close(timeout);
+        boolean closed = streams.close(closeOptions(timeout));
         if (!closed) {
             log.warn("Job tracker did not close within {}", timeout);
         }
