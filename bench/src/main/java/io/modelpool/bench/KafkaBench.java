@@ -68,6 +68,8 @@ public final class KafkaBench {
     private final Map<String, Long> arrivals = new ConcurrentHashMap<>();
     private final AtomicBoolean reading = new AtomicBoolean(true);
     private long sequence;
+    private String lastPass = "";
+    private final List<Double> steadyRates = new ArrayList<>();
 
     private KafkaBench(CapabilityService service, Map<String, Object> producerBase, String requestTopic,
             Map<String, Object> registry) {
@@ -100,6 +102,12 @@ public final class KafkaBench {
             settings.put(WorkerConfig.CREATE_TOPICS, "true");
             settings.put(WorkerConfig.TOPIC_PARTITIONS, "4");
             settings.put(WorkerConfig.WORKER_ID, "bench-worker");
+            for (int i = 0; i < args.length - 1; i++) {
+                if (args[i].equals("--set")) {
+                    String[] kv = args[i + 1].split("=", 2);
+                    settings.put(kv[0], kv[1]);
+                }
+            }
             Worker worker = Worker.start(WorkerConfig.of(settings), IntakeListener.NONE);
             worker.capabilities().awaitLoaded(Duration.ofMinutes(2));
             Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
@@ -115,9 +123,12 @@ public final class KafkaBench {
                 bench.poolPass(corpus);
                 bench.kafkaPass(corpus);
                 Map<String, Long> cpuBefore = threadCpu();
+                long processBefore = processCpu();
                 long wallBefore = System.nanoTime();
                 bench.kafkaPass(corpus);
-                String cpuSplit = cpuSplit(cpuBefore, threadCpu(), System.nanoTime() - wallBefore);
+                long wall = System.nanoTime() - wallBefore;
+                String cpuSplit = cpuSplit(cpuBefore, threadCpu(), wall) + String.format(Locale.ROOT,
+                        "; whole process %.0f%% (the rest is GC and JIT)", 100.0 * (processCpu() - processBefore) / wall);
                 System.out.println("CPU during one through-kafka pass: " + cpuSplit);
                 double[] pool = new double[passes];
                 double[] kafka = new double[passes];
@@ -129,8 +140,8 @@ public final class KafkaBench {
                         kafka[p] = bench.kafkaPass(corpus);
                         pool[p] = bench.poolPass(corpus);
                     }
-                    System.out.printf(Locale.ROOT, "pass %d: pool-only %.1f/s, through-kafka %.1f/s (%.3f)%n", p + 1,
-                            pool[p], kafka[p], kafka[p] / pool[p]);
+                    System.out.printf(Locale.ROOT, "pass %d: pool-only %.1f/s, through-kafka %.1f/s (%.3f); %s%n",
+                            p + 1, pool[p], kafka[p], kafka[p] / pool[p], bench.lastPass);
                 }
                 long[] poolLatency = bench.poolLatencies(corpus, latencyRequests, intervalMs);
                 long[] kafkaLatency = bench.kafkaLatencies(corpus, latencyRequests, intervalMs);
@@ -235,7 +246,17 @@ public final class KafkaBench {
             }
             last = Math.max(last, at);
         }
-        ids.forEach(arrivals::remove);
+        long[] at = new long[ids.size()];
+        for (int i = 0; i < ids.size(); i++) {
+            at[i] = arrivals.remove(ids.get(i)) - t0;
+        }
+        Arrays.sort(at);
+        int n = at.length;
+        double steady = (0.8 * n) / ((at[(int) (0.9 * n) - 1] - at[(int) (0.1 * n)]) / 1e9);
+        lastPass = String.format(Locale.ROOT, "first result %.0f ms, 10%% %.0f ms, 50%% %.0f ms, 90%% %.0f ms, last "
+                + "%.0f ms; steady rate (10%%..90%% of results) %.1f/s", at[0] / 1e6, at[(int) (0.1 * n)] / 1e6,
+                at[n / 2] / 1e6, at[(int) (0.9 * n) - 1] / 1e6, at[n - 1] / 1e6, steady);
+        steadyRates.add(steady);
         return corpus.size() / ((last - t0) / 1e9);
     }
 
@@ -302,6 +323,11 @@ public final class KafkaBench {
         }
         md.append(passesLine).append(".\n");
         return md.toString();
+    }
+
+    private static long processCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** CPU time per live thread, by thread name. */
