@@ -27,9 +27,9 @@ class NativeMemoryTest {
     private static final Pattern RESULT = Pattern.compile("growth-bytes=(-?\\d+) runs=(\\d+)");
 
     /**
-     * Growth per run that counts as a leak. Leaving results unclosed grows the native heap by 13-15 KB per run
-     * here; the production runner's measured growth is within +-1 MB in total (JIT and arena noise), in either
-     * direction, over thousands of batches.
+     * Least growth per run the control must show for the measure to be trusted. Leaving results unclosed grows the
+     * native heap by 13-15 KB per run here; the production runner's growth is arena and JIT noise, from -4 MB to
+     * +6 MB in total over a few thousand batches.
      */
     private static final long LEAK_BYTES_PER_RUN = 1024;
 
@@ -63,7 +63,12 @@ class NativeMemoryTest {
         LOG.info("Native heap growth: {} KB over {} runner batches; {} KB over {} runs with unclosed results",
                 runner[0] / 1024, runner[1], leaky[0] / 1024, leaky[1]);
         assertThat(leaky[0]).as("control: results never closed").isGreaterThan(LEAK_BYTES_PER_RUN * leaky[1]);
-        assertThat(runner[0]).as("production runner").isLessThan(LEAK_BYTES_PER_RUN * runner[1]);
+        // Judged against the leak the control shows on this machine: a runner leaking a quarter of what one
+        // unclosed result set leaks per run fails; arena and JIT noise (seen up to about 2 KB per run over a short
+        // run on an idle machine) does not.
+        long leakPerRun = leaky[0] / leaky[1];
+        assertThat(runner[0]).as("production runner, against a leak of %d bytes per run", leakPerRun)
+                .isLessThan(leakPerRun * runner[1] / 4);
         assertThat(List.of(runner[1], leaky[1])).allSatisfy(n -> assertThat(n).isPositive());
     }
 }
