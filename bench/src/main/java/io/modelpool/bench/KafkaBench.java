@@ -1,5 +1,11 @@
 package io.modelpool.bench;
 
+import static io.modelpool.bench.Stats.intArg;
+import static io.modelpool.bench.Stats.max;
+import static io.modelpool.bench.Stats.median;
+import static io.modelpool.bench.Stats.min;
+import static io.modelpool.bench.Stats.percentile;
+
 import io.modelpool.devstack.DevStack;
 import io.modelpool.devstack.DevStackOptions;
 import io.modelpool.schemas.Topics;
@@ -24,18 +30,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -65,8 +65,8 @@ public final class KafkaBench {
     private final KafkaProducer<String, TextEmbeddingRequest> producer;
     private final KafkaProducer<String, TextEmbeddingRequest> latencyProducer;
     private final String requestTopic;
-    private final Map<String, Long> arrivals = new ConcurrentHashMap<>();
-    private final AtomicBoolean reading = new AtomicBoolean(true);
+    /** Read time of each request's result, by request id, filled by the {@link ResultArrivals} reader. */
+    private Map<String, Long> arrivals;
     private long sequence;
     private String lastPass = "";
     private final List<Double> steadyRates = new ArrayList<>();
@@ -115,8 +115,9 @@ public final class KafkaBench {
                     stack.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all");
             KafkaBench bench = new KafkaBench(worker.capabilities().service(Capability.TEXT_EMBEDDING),
                     producerBase, Topics.requests(PREFIX, Capability.TEXT_EMBEDDING), registry);
-            Thread reader = bench.startResultReader(stack.bootstrapServers(), registry,
+            ResultArrivals reader = new ResultArrivals(stack.bootstrapServers(), registry,
                     Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
+            bench.arrivals = reader.arrivals;
             try {
                 System.out.printf(Locale.ROOT, "KafkaBench: %d sentences, %d passes, load average %s%n",
                         corpus.size(), passes, load);
@@ -153,42 +154,13 @@ public final class KafkaBench {
                     ReportFile.replaceSection(Path.of("docs", "benchmarks.md"), "kafka-end-to-end", markdown);
                 }
             } finally {
-                bench.reading.set(false);
-                reader.join(5000);
+                reader.close();
                 bench.producer.close();
                 bench.latencyProducer.close();
                 worker.beginShutdown();
                 worker.awaitShutdown();
             }
         }
-    }
-
-    private Thread startResultReader(String bootstrap, Map<String, Object> registry, String resultTopic) {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        KafkaConsumer<String, TextEmbeddingResult> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, registry, false));
-        List<TopicPartition> parts = new ArrayList<>();
-        consumer.partitionsFor(resultTopic).forEach(p -> parts.add(new TopicPartition(resultTopic, p.partition())));
-        consumer.assign(parts);
-        consumer.seekToEnd(parts);
-        parts.forEach(consumer::position);
-        Thread t = new Thread(() -> {
-            try (consumer) {
-                while (reading.get()) {
-                    consumer.poll(Duration.ofMillis(100)).forEach(r -> {
-                        if (r.value().getStatus() != ResultStatus.OK) {
-                            throw new IllegalStateException("request " + r.key() + " failed: " + r.value().getError());
-                        }
-                        arrivals.put(r.key(), System.nanoTime());
-                    });
-                }
-            }
-        }, "bench-result-reader");
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     private TextEmbeddingRequest request(String text) {
@@ -368,35 +340,5 @@ public final class KafkaBench {
             sb.append(String.format(Locale.ROOT, "%s %.0f%%", e.getKey(), 100.0 * e.getValue() / wallNanos));
         });
         return sb.toString();
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
-    private static double min(double[] v) {
-        return Arrays.stream(v).min().orElse(0);
-    }
-
-    private static double max(double[] v) {
-        return Arrays.stream(v).max().orElse(0);
-    }
-
-    private static double percentile(long[] values, int p) {
-        long[] v = values.clone();
-        Arrays.sort(v);
-        int idx = Math.min(v.length - 1, (int) Math.ceil(p / 100.0 * v.length) - 1);
-        return v[Math.max(0, idx)];
-    }
-
-    private static int intArg(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }

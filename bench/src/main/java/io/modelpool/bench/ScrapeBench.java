@@ -1,14 +1,18 @@
 package io.modelpool.bench;
 
+import static io.modelpool.bench.Stats.intArg;
+import static io.modelpool.bench.Stats.max;
+import static io.modelpool.bench.Stats.median;
+import static io.modelpool.bench.Stats.min;
+import static io.modelpool.bench.Stats.percentile;
+
 import io.modelpool.devstack.DevStack;
 import io.modelpool.devstack.DevStackOptions;
 import io.modelpool.schemas.Topics;
 import io.modelpool.schemas.serde.ConfluentAvroSerde;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.EmbeddingInputType;
-import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingRequest;
-import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.Worker;
 import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.kafka.IntakeListener;
@@ -26,17 +30,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -64,8 +63,8 @@ public final class ScrapeBench {
 
     private final KafkaProducer<String, TextEmbeddingRequest> producer;
     private final String requestTopic;
-    private final Map<String, Long> arrivals = new ConcurrentHashMap<>();
-    private final AtomicBoolean reading = new AtomicBoolean(true);
+    /** Read time of each request's result, by request id, filled by the {@link ResultArrivals} reader. */
+    private Map<String, Long> arrivals;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI metrics;
     private long sequence;
@@ -132,8 +131,9 @@ public final class ScrapeBench {
                     ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
             ScrapeBench bench = new ScrapeBench(producer, Topics.requests(PREFIX, Capability.TEXT_EMBEDDING),
                     URI.create("http://127.0.0.1:" + port + "/metrics"));
-            Thread reader = bench.startResultReader(stack.bootstrapServers(), registry,
+            ResultArrivals reader = new ResultArrivals(stack.bootstrapServers(), registry,
                     Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
+            bench.arrivals = reader.arrivals;
             try {
                 System.out.printf(Locale.ROOT, "ScrapeBench: %d sentences, %d passes each, load average %s%n",
                         corpus.size(), passes, loadBefore);
@@ -160,8 +160,7 @@ public final class ScrapeBench {
                     ReportFile.replaceSection(Path.of("docs", "benchmarks.md"), "metrics-scrape-overhead", markdown);
                 }
             } finally {
-                bench.reading.set(false);
-                reader.join(5000);
+                reader.close();
                 producer.close();
                 worker.beginShutdown();
                 worker.awaitShutdown();
@@ -219,34 +218,6 @@ public final class ScrapeBench {
             next += SCRAPE_EVERY.toNanos();
             LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
         }
-    }
-
-    private Thread startResultReader(String bootstrap, Map<String, Object> registry, String resultTopic) {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        KafkaConsumer<String, TextEmbeddingResult> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, registry, false));
-        List<TopicPartition> parts = new ArrayList<>();
-        consumer.partitionsFor(resultTopic).forEach(p -> parts.add(new TopicPartition(resultTopic, p.partition())));
-        consumer.assign(parts);
-        consumer.seekToEnd(parts);
-        parts.forEach(consumer::position);
-        Thread t = new Thread(() -> {
-            try (consumer) {
-                while (reading.get()) {
-                    consumer.poll(Duration.ofMillis(100)).forEach(r -> {
-                        if (r.value().getStatus() != ResultStatus.OK) {
-                            throw new IllegalStateException("request " + r.key() + " failed: " + r.value().getError());
-                        }
-                        arrivals.put(r.key(), System.nanoTime());
-                    });
-                }
-            }
-        }, "bench-result-reader");
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     /** Sentences per second through Kafka, from the first send to the last result read. */
@@ -309,7 +280,7 @@ public final class ScrapeBench {
         long clientCpu = stats.stream().mapToLong(ScrapeStats::clientCpuNanos).sum();
         md.append(String.format(Locale.ROOT, "- CPU time per scrape: **%.2f ms in the worker** (its HTTP threads: "
                 + "render and send), %.2f ms in the bench's HTTP client, which shares the worker's 2 cores here "
-                + "but runs in Prometheus in production. At one scrape every 100 ms the worker spends %.1f%% of "
+                + "but runs in Prometheus in a deployed fleet. At one scrape every 100 ms the worker spends %.1f%% of "
                 + "one core on it; at a usual 15 s interval, %.3f%%.%n", scrapes == 0 ? 0 : serverCpu / 1e6 / scrapes,
                 scrapes == 0 ? 0 : clientCpu / 1e6 / scrapes,
                 scrapes == 0 ? 0 : 100.0 * serverCpu / scrapes / SCRAPE_EVERY.toNanos(),
@@ -320,38 +291,5 @@ public final class ScrapeBench {
         }
         md.append(line).append(".\n");
         return md.toString();
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
-    private static double min(double[] v) {
-        return Arrays.stream(v).min().orElse(0);
-    }
-
-    private static double max(double[] v) {
-        return Arrays.stream(v).max().orElse(0);
-    }
-
-    private static double percentile(long[] values, int p) {
-        if (values.length == 0) {
-            return 0;
-        }
-        long[] v = values.clone();
-        Arrays.sort(v);
-        int idx = Math.min(v.length - 1, (int) Math.ceil(p / 100.0 * v.length) - 1);
-        return v[Math.max(0, idx)];
-    }
-
-    private static int intArg(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }

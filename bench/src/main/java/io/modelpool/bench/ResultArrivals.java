@@ -1,0 +1,61 @@
+package io.modelpool.bench;
+
+import io.modelpool.schemas.serde.ConfluentAvroSerde;
+import io.modelpool.v1.ResultStatus;
+import io.modelpool.v1.TextEmbeddingResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads a text-embedding result topic from its current end on a daemon thread and records, per request id, the
+ * {@link System#nanoTime()} at which its result was read. A result that is not OK stops the reader: a benchmark
+ * of failing requests measures nothing.
+ */
+final class ResultArrivals implements AutoCloseable {
+
+    final Map<String, Long> arrivals = new ConcurrentHashMap<>();
+    private final AtomicBoolean reading = new AtomicBoolean(true);
+    private final Thread thread;
+
+    ResultArrivals(String bootstrap, Map<String, Object> registry, String resultTopic) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaConsumer<String, TextEmbeddingResult> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, registry, false));
+        List<TopicPartition> parts = new ArrayList<>();
+        consumer.partitionsFor(resultTopic).forEach(p -> parts.add(new TopicPartition(resultTopic, p.partition())));
+        consumer.assign(parts);
+        consumer.seekToEnd(parts);
+        parts.forEach(consumer::position);
+        thread = new Thread(() -> {
+            try (consumer) {
+                while (reading.get()) {
+                    consumer.poll(Duration.ofMillis(100)).forEach(r -> {
+                        if (r.value().getStatus() != ResultStatus.OK) {
+                            throw new IllegalStateException("request " + r.key() + " failed: " + r.value().getError());
+                        }
+                        arrivals.put(r.key(), System.nanoTime());
+                    });
+                }
+            }
+        }, "bench-result-reader");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        reading.set(false);
+        thread.join(5000);
+    }
+}
