@@ -67,6 +67,7 @@ public final class KafkaBench {
     private final String requestTopic;
     /** Read time of each request's result, by request id, filled by the {@link ResultArrivals} reader. */
     private Map<String, Long> arrivals;
+    private ResultArrivals reader;
     private long sequence;
     private String lastPass = "";
     private final List<Double> steadyRates = new ArrayList<>();
@@ -118,6 +119,7 @@ public final class KafkaBench {
             ResultArrivals reader = new ResultArrivals(stack.bootstrapServers(), registry,
                     Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
             bench.arrivals = reader.arrivals;
+            bench.reader = reader;
             try {
                 System.out.printf(Locale.ROOT, "KafkaBench: %d sentences, %d passes, load average %s%n",
                         corpus.size(), passes, load);
@@ -206,18 +208,7 @@ public final class KafkaBench {
             producer.send(new ProducerRecord<>(requestTopic, r.getId(), r));
         }
         producer.flush();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        long last = 0;
-        for (String id : ids) {
-            Long at;
-            while ((at = arrivals.get(id)) == null) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("no result for " + id + " within 5 minutes");
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-            }
-            last = Math.max(last, at);
-        }
+        long last = reader.awaitAll(ids, Duration.ofMinutes(5));
         long[] at = new long[ids.size()];
         for (int i = 0; i < ids.size(); i++) {
             at[i] = arrivals.remove(ids.get(i)) - t0;

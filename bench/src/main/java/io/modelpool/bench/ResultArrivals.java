@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -51,6 +53,27 @@ final class ResultArrivals implements AutoCloseable {
         }, "bench-result-reader");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * Waits until every id has a result and returns the latest read time among them.
+     *
+     * @throws IllegalStateException naming the first id still without a result after {@code limit}
+     */
+    long awaitAll(List<String> ids, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        long last = 0;
+        for (String id : ids) {
+            Long at;
+            while ((at = arrivals.get(id)) == null) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no result for " + id + " within " + limit);
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            last = Math.max(last, at);
+        }
+        return last;
     }
 
     @Override

@@ -65,6 +65,7 @@ public final class ScrapeBench {
     private final String requestTopic;
     /** Read time of each request's result, by request id, filled by the {@link ResultArrivals} reader. */
     private Map<String, Long> arrivals;
+    private ResultArrivals reader;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI metrics;
     private long sequence;
@@ -134,6 +135,7 @@ public final class ScrapeBench {
             ResultArrivals reader = new ResultArrivals(stack.bootstrapServers(), registry,
                     Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
             bench.arrivals = reader.arrivals;
+            bench.reader = reader;
             try {
                 System.out.printf(Locale.ROOT, "ScrapeBench: %d sentences, %d passes each, load average %s%n",
                         corpus.size(), passes, loadBefore);
@@ -232,18 +234,7 @@ public final class ScrapeBench {
             producer.send(new ProducerRecord<>(requestTopic, r.getId(), r));
         }
         producer.flush();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        long last = 0;
-        for (String id : ids) {
-            Long at;
-            while ((at = arrivals.get(id)) == null) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("no result for " + id + " within 5 minutes");
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-            }
-            last = Math.max(last, at);
-        }
+        long last = reader.awaitAll(ids, Duration.ofMinutes(5));
         ids.forEach(arrivals::remove);
         return corpus.size() / ((last - t0) / 1e9);
     }
