@@ -1,5 +1,6 @@
 package io.modelpool.bench;
 
+import io.modelpool.devstack.TopicReadiness;
 import io.modelpool.devstack.DevStack;
 import io.modelpool.devstack.DevStackOptions;
 import io.modelpool.schemas.Topics;
@@ -259,6 +260,8 @@ public final class ShutdownBench implements Callable<Integer> {
         admin.createTopics(List.of(new NewTopic(requestTopic, partitions, (short) 1),
                 new NewTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
                 new NewTopic(Topics.deadLetters(prefix), 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        TopicReadiness.awaitWritable(admin, List.of(requestTopic, Topics.results(prefix, Capability.TEXT_EMBEDDING),
+                Topics.deadLetters(prefix)), Duration.ofSeconds(30));
         Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());

@@ -133,7 +133,7 @@ public final class DevStack implements AutoCloseable {
 
     /**
      * Creates the topics that do not exist yet, with the given partition counts and replication factor 1, and
-     * waits until every partition has a leader. Topics that exist are left alone.
+     * waits until every partition accepts writes (see {@link TopicReadiness}). Topics that exist are left alone.
      *
      * @throws IllegalStateException if a topic exists with a different partition count, or Kafka does not answer
      *                               within 30 s
@@ -168,6 +168,8 @@ public final class DevStack implements AutoCloseable {
             }
         }
         awaitLeaders(client, topics, deadline);
+        TopicReadiness.awaitWritable(client, topics.stream().map(NewTopic::name).toList(),
+                Duration.ofMillis(remainingMs(deadline)));
     }
 
     private void awaitLeaders(Admin client, Collection<NewTopic> topics, long deadline) {

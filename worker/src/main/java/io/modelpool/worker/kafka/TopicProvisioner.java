@@ -1,5 +1,7 @@
 package io.modelpool.worker.kafka;
 
+import java.time.Duration;
+import io.modelpool.devstack.TopicReadiness;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -58,6 +60,7 @@ public final class TopicProvisioner {
                     throw e;
                 }
             }
+            TopicReadiness.awaitWritable(admin, missing.stream().map(NewTopic::name).toList(), Duration.ofSeconds(30));
             log.info("Created topics: {}", missing.stream().map(NewTopic::name).toList());
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create topics " + topics + ": " + e.getMessage(), e);

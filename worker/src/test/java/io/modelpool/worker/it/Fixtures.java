@@ -1,5 +1,9 @@
 package io.modelpool.worker.it;
 
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
+import io.modelpool.devstack.TopicReadiness;
 import io.modelpool.schemas.Topics;
 import io.modelpool.schemas.serde.ConfluentAvroSerde;
 import io.modelpool.v1.Capability;
@@ -50,13 +54,17 @@ final class Fixtures {
 
     /** Creates the text-embedding topics (and dead letters) for a prefix. */
     static void createTopics(String prefix, int partitions) {
-        String bootstrap = stack().bootstrapServers();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(
-                    new NewTopic(Topics.requests(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
-                    new NewTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
-                    new NewTopic(Topics.deadLetters(prefix), 1, (short) 1))).all().get();
-        } catch (Exception e) {
+        List<NewTopic> topics = List.of(
+                new NewTopic(Topics.requests(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
+                new NewTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
+                new NewTopic(Topics.deadLetters(prefix), 1, (short) 1));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack().bootstrapServers()))) {
+            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+            TopicReadiness.awaitWritable(admin, topics.stream().map(NewTopic::name).toList(), Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics for " + prefix, e);
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create topics for " + prefix, e);
         }
     }

@@ -1,5 +1,6 @@
 package io.modelpool.worker.process;
 
+import io.modelpool.devstack.TopicReadiness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpool.devstack.DevStack;
@@ -105,6 +106,8 @@ final class Job implements AutoCloseable {
                     new NewTopic(Topics.requests(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
                     new NewTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
                     new NewTopic(Topics.deadLetters(prefix), 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            TopicReadiness.awaitWritable(a, List.of(Topics.requests(prefix, Capability.TEXT_EMBEDDING),
+                    Topics.results(prefix, Capability.TEXT_EMBEDDING), Topics.deadLetters(prefix)), Duration.ofSeconds(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

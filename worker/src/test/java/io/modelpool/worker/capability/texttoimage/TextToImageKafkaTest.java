@@ -79,13 +79,9 @@ class TextToImageKafkaTest {
         return m;
     }
 
-    private static void createTopics(String prefix) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedDevStack.get().bootstrapServers()))) {
-            admin.createTopics(List.of(
-                    new NewTopic(Topics.requests(prefix, Capability.TEXT_TO_IMAGE), 1, (short) 1),
-                    new NewTopic(Topics.results(prefix, Capability.TEXT_TO_IMAGE), 1, (short) 1),
-                    new NewTopic(Topics.deadLetters(prefix), 1, (short) 1))).all().get();
-        }
+    private static void createTopics(String prefix) {
+        SharedDevStack.get().createTopics(Map.of(Topics.requests(prefix, Capability.TEXT_TO_IMAGE), 1,
+                Topics.results(prefix, Capability.TEXT_TO_IMAGE), 1, Topics.deadLetters(prefix), 1));
     }
 
     private static Map<String, Object> registry() {
