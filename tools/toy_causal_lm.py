@@ -31,6 +31,7 @@ SECOND = {"<eos>": "the", "<unk>": "the", "the": "dog", "cat": "and", "sat": "fa
           "mat": "the", "and": "the", "dog": "cat", "ran": "on", "away": "on", "far": "the"}
 V = len(VOCAB)
 HEADS, HEAD_DIM = 1, 2
+THE_LIMIT = 3  # the padded toy favours "the" while a sequence's cache holds exactly this many "the"
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "worker", "src", "test", "resources", "texttotext")
@@ -120,9 +121,106 @@ def tokenizer():
     }
 
 
+def padded_graph():
+    """The toy of graph() made for padded batches: the same next-token table, checks that count only the cache
+    rows the attention mask keeps, and a rule that reads the cache: while a sequence's real cache rows hold
+    exactly THE_LIMIT "the" tokens, "the" gets +10 (so "the" continues "cat sat on the cat sat on the the cat
+    sat on ..." and never ends). A batch that mixed rows of different sequences, or counted padding as real,
+    generates something else."""
+    w = numpy_helper.from_array(weights(), "W")
+    rows = np.zeros((V, HEAD_DIM), dtype=np.float32)
+    rows[:, 0] = 1.0
+    rows[:, 1] = np.arange(V, dtype=np.float32)
+    k_rows = numpy_helper.from_array(rows, "K_rows")
+    v_rows = numpy_helper.from_array(rows * 2.0, "V_rows")
+    unk = np.zeros((V,), dtype=np.float32)
+    unk[ID["<unk>"]] = 100.0
+    the = np.zeros((V,), dtype=np.float32)
+    the[ID["the"]] = 10.0
+    consts = [
+        numpy_helper.from_array(unk, "unk_hot"),
+        numpy_helper.from_array(the, "the_hot"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+        numpy_helper.from_array(np.array(0, dtype=np.int64), "ch0"),
+        numpy_helper.from_array(np.array(1, dtype=np.int64), "ch1"),
+        numpy_helper.from_array(np.array(1.0, dtype=np.float32), "one"),
+        numpy_helper.from_array(np.array(float(ID["the"]), dtype=np.float32), "the_id"),
+        numpy_helper.from_array(np.array(THE_LIMIT - 0.5, dtype=np.float32), "the_low"),
+        numpy_helper.from_array(np.array(THE_LIMIT + 0.5, dtype=np.float32), "the_high"),
+    ]
+    nodes = [
+        helper.make_node("Gather", ["W", "input_ids"], ["base_logits"]),
+        helper.make_node("Gather", ["K_rows", "input_ids"], ["k_new3"]),
+        helper.make_node("Unsqueeze", ["k_new3", "axis1"], ["k_new"]),
+        helper.make_node("Concat", ["past_key_values.0.key", "k_new"], ["present.0.key"], axis=2),
+        helper.make_node("Gather", ["V_rows", "input_ids"], ["v_new3"]),
+        helper.make_node("Unsqueeze", ["v_new3", "axis1"], ["v_new"]),
+        helper.make_node("Concat", ["past_key_values.0.value", "v_new"], ["present.0.value"], axis=2),
+        helper.make_node("Cast", ["attention_mask"], ["mask_f"], to=TensorProto.FLOAT),
+        # channel 0 (1 per row) and channel 1 (the token id) of every cache row: [B, T]
+        helper.make_node("Gather", ["present.0.key", "ch0"], ["k0_h"], axis=3),
+        helper.make_node("Squeeze", ["k0_h", "axis1"], ["k0"]),
+        helper.make_node("Gather", ["present.0.key", "ch1"], ["k1_h"], axis=3),
+        helper.make_node("Squeeze", ["k1_h", "axis1"], ["k1"]),
+        # real rows in the cache: sum(mask * 1); fails to broadcast when the mask and the cache differ in length
+        helper.make_node("Mul", ["k0", "mask_f"], ["k0_real"]),
+        helper.make_node("ReduceSum", ["k0_real", "axis1"], ["k_count"], keepdims=1),
+        helper.make_node("ReduceSum", ["mask_f", "axis1"], ["m_sum"], keepdims=1),
+        helper.make_node("ReduceMax", ["position_ids"], ["p_max_i"], axes=[1], keepdims=1),
+        helper.make_node("Cast", ["p_max_i"], ["p_max0"], to=TensorProto.FLOAT),
+        helper.make_node("Add", ["p_max0", "one"], ["p_len"]),
+        helper.make_node("Sub", ["k_count", "m_sum"], ["d1"]),
+        helper.make_node("Abs", ["d1"], ["a1"]),
+        helper.make_node("Sub", ["p_len", "m_sum"], ["d2"]),
+        helper.make_node("Abs", ["d2"], ["a2"]),
+        helper.make_node("Add", ["a1", "a2"], ["err2"]),
+        helper.make_node("Unsqueeze", ["err2", "axis1"], ["err"]),
+        helper.make_node("Mul", ["err", "unk_hot"], ["penalty"]),
+        # "the" rows the mask keeps: [B, 1]; at exactly THE_LIMIT, "the" gets +10
+        helper.make_node("Equal", ["k1", "the_id"], ["is_the_b"]),
+        helper.make_node("Cast", ["is_the_b"], ["is_the"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["is_the", "mask_f"], ["the_real"]),
+        helper.make_node("ReduceSum", ["the_real", "axis1"], ["the_count"], keepdims=1),
+        helper.make_node("Greater", ["the_count", "the_low"], ["above_b"]),
+        helper.make_node("Less", ["the_count", "the_high"], ["below_b"]),
+        helper.make_node("And", ["above_b", "below_b"], ["at_b"]),
+        helper.make_node("Cast", ["at_b"], ["at2"], to=TensorProto.FLOAT),
+        helper.make_node("Unsqueeze", ["at2", "axis1"], ["at"]),
+        helper.make_node("Mul", ["at", "the_hot"], ["the_bonus"]),
+        helper.make_node("Add", ["base_logits", "penalty"], ["logits0"]),
+        helper.make_node("Add", ["logits0", "the_bonus"], ["logits"]),
+    ]
+    g = helper.make_graph(nodes, "toy_causal_lm_padded", signature_inputs(), signature_outputs(),
+                          initializer=[w, k_rows, v_rows] + consts)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="modelpool-tools")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def signature_inputs():
+    return [
+        helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
+        helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "total"]),
+        helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch", "seq"]),
+        helper.make_tensor_value_info("past_key_values.0.key", TensorProto.FLOAT, ["batch", HEADS, "past", HEAD_DIM]),
+        helper.make_tensor_value_info("past_key_values.0.value", TensorProto.FLOAT,
+                                      ["batch", HEADS, "past", HEAD_DIM]),
+    ]
+
+
+def signature_outputs():
+    return [
+        helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "seq", V]),
+        helper.make_tensor_value_info("present.0.key", TensorProto.FLOAT, ["batch", HEADS, "total", HEAD_DIM]),
+        helper.make_tensor_value_info("present.0.value", TensorProto.FLOAT, ["batch", HEADS, "total", HEAD_DIM]),
+    ]
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     onnx.save(graph(), os.path.join(OUT, "toy-lm.onnx"))
     with open(os.path.join(OUT, "toy-lm-tokenizer.json"), "w") as f:
         json.dump(tokenizer(), f, indent=1, sort_keys=True)
         f.write("\n")
+    onnx.save(padded_graph(), os.path.join(OUT, "toy-lm-padded.onnx"))

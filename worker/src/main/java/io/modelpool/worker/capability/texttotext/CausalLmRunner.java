@@ -7,12 +7,10 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-import io.modelpool.v1.FinishReason;
 import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.pool.BatchRunner;
 import io.modelpool.worker.runtime.Tensors;
 import java.nio.FloatBuffer;
-import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -32,13 +30,23 @@ import java.util.regex.Pattern;
  * back as {@code past_key_values.N.key|value} without copying (the previous step's result stays open until
  * the next step has run).
  *
- * <p>Between decode steps it checks, in order: EOS (the token is not emitted), stop strings (the text is cut
- * before the first one), the request's maximum of new tokens, the request's deadline (DEADLINE, truncated)
- * and the shutdown grace (SHUTDOWN, truncated). A generation therefore never runs more than one decode step
- * past its deadline or the grace.
+ * <p>After each step every sequence checks its end conditions ({@link LiveSequence}): EOS, stop strings,
+ * maximum of new tokens, deadline (DEADLINE, truncated) and the shutdown grace (SHUTDOWN, truncated). A
+ * generation therefore never runs more than one decode step past its deadline or the grace.
  *
- * <p>One sequence per session run, so a generation never depends on what else was queued. Owned by one pool
- * worker thread; the session is this runner's alone. Caches must be float32.
+ * <p>Two modes, chosen by the manifest's {@code batch-invariant} switch:
+ * <ul>
+ *   <li>one at a time (batch-invariant, the default): every generation runs alone, so it never depends on
+ *       what else was queued;</li>
+ *   <li>batched: the prompts of one pool batch are left-padded into one {@code [rows, longest]} prefill run
+ *       (padding masked out by {@code attention_mask}, positions counted over real tokens only, so every row
+ *       sees what it would see alone), then all rows decode together in one {@code [rows, 1]} step per token
+ *       over a shared, left-padded cache. A sequence that ends leaves the batch: the cache is cut down to the
+ *       rows still decoding ({@link KvCache#keep}). New requests do not join a running batch: the pool hands a
+ *       runner whole batches, and the next batch starts when this one has ended.</li>
+ * </ul>
+ *
+ * <p>Owned by one pool worker thread; the session is this runner's alone. Caches must be float32.
  */
 public final class CausalLmRunner implements BatchRunner<Generation, GenerationOutcome> {
 
@@ -61,15 +69,19 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
     private final boolean wantsMask;
     private final boolean wantsPositions;
     private final boolean wantsCacheBranch;
+    private final boolean batched;
 
     /**
      * @param session taken over: closed by {@link #close()}
      * @param clock   epoch milliseconds, for deadlines
+     * @param batched true: the inputs of one {@link #run} generate together (padded prefill, shared decode
+     *                steps); false: one after the other, each alone
      * @throws OrtException when the model lacks the inputs or outputs of the signature
      */
     CausalLmRunner(OrtEnvironment env, OrtSession session, LmTokenizer tokenizer, ShutdownGrace grace,
-                   LongSupplier clock) throws OrtException {
+                   LongSupplier clock, boolean batched) throws OrtException {
         this.env = env;
+        this.batched = batched;
         this.session = session;
         this.tokenizer = tokenizer;
         this.grace = grace;
@@ -121,76 +133,131 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
 
     @Override
     public List<GenerationOutcome> run(List<Generation> inputs) throws OrtException {
+        if (batched) {
+            return generate(inputs);
+        }
         List<GenerationOutcome> out = new ArrayList<>(inputs.size());
         for (Generation g : inputs) {
-            out.add(generate(g));
+            out.add(generate(List.of(g)).get(0));
         }
         return out;
     }
 
-    private GenerationOutcome generate(Generation g) throws OrtException {
-        if (g.deadlineEpochMs() < clock.getAsLong()) {
-            return new GenerationOutcome.Expired(g.deadlineEpochMs());
+    /**
+     * Generates for every input together: one left-padded prefill run, then one {@code [rows, 1]} decode step
+     * per token for the sequences still going. A batch of one feeds exactly what a lone generation needs: no
+     * padding, a mask of ones, positions from 0.
+     */
+    private List<GenerationOutcome> generate(List<Generation> inputs) throws OrtException {
+        GenerationOutcome[] out = new GenerationOutcome[inputs.size()];
+        List<LiveSequence> live = new ArrayList<>(inputs.size());
+        List<Integer> slots = new ArrayList<>(inputs.size());
+        long now = clock.getAsLong();
+        for (int i = 0; i < inputs.size(); i++) {
+            Generation g = inputs.get(i);
+            if (g.deadlineEpochMs() < now) {
+                out[i] = new GenerationOutcome.Expired(g.deadlineEpochMs());
+            } else {
+                live.add(new LiveSequence(g));
+                slots.add(i);
+            }
         }
-        long[] prompt = g.promptIds();
-        long[] generated = new long[g.maxNewTokens()];
-        int count = 0;
-        Sampler sampler = null;
-        FinishReason reason;
-        String stopCut = null;
-        long[] step = prompt;
-        int past = 0;
-        OrtSession.Result previous = null;
+        if (!live.isEmpty()) {
+            decode(live, slots, out);
+        }
+        return Arrays.asList(out);
+    }
+
+    private void decode(List<LiveSequence> live, List<Integer> slots, GenerationOutcome[] out) throws OrtException {
+        int rows = live.size();
+        int longest = 0;
+        for (LiveSequence s : live) {
+            longest = Math.max(longest, s.generation().promptTokens());
+        }
+        int[] padding = new int[rows];
+        long[] ids = new long[rows * longest];
+        long[] mask = new long[rows * longest];
+        long[] positions = new long[rows * longest];
+        for (int r = 0; r < rows; r++) {
+            long[] prompt = live.get(r).generation().promptIds();
+            padding[r] = longest - prompt.length;
+            Arrays.fill(ids, r * longest, r * longest + padding[r], tokenizer.eosId());
+            for (int j = 0; j < prompt.length; j++) {
+                int at = r * longest + padding[r] + j;
+                ids[at] = prompt[j];
+                mask[at] = 1L;
+                positions[at] = j;
+            }
+        }
+        int stepLength = longest;
+        int columns = 0;
+        KvCache cache = null;
         try {
             while (true) {
-                OrtSession.Result result = step(step, past, previous);
-                if (previous != null) {
-                    previous.close();
+                OrtSession.Result result = step(ids, rows, stepLength, mask, columns + stepLength, positions, cache);
+                if (cache != null) {
+                    cache.close();
                 }
-                previous = result;
-                past += step.length;
+                cache = KvCache.borrow(result, presentNames);
+                columns += stepLength;
                 OnnxTensor logits = (OnnxTensor) result.get(LOGITS).orElseThrow();
                 long[] shape = logits.getInfo().getShape();
                 int vocabulary = (int) shape[shape.length - 1];
                 float[] values = floats(logits);
-                if (sampler == null) {
-                    sampler = new Sampler(g.sampling(), vocabulary, prompt);
-                }
-                int next = sampler.next(values, values.length - vocabulary);
-                if (next == tokenizer.eosId()) {
-                    reason = FinishReason.EOS;
-                    break;
-                }
-                generated[count++] = next;
-                sampler.observe(next);
-                if (!g.stopStrings().isEmpty()) {
-                    stopCut = cutAtStop(tokenizer.decode(Arrays.copyOf(generated, count)), g.stopStrings());
-                    if (stopCut != null) {
-                        reason = FinishReason.STOP_STRING;
-                        break;
+                long nowMs = clock.getAsLong();
+                List<Integer> keep = new ArrayList<>(rows);
+                for (int r = 0; r < rows; r++) {
+                    LiveSequence s = live.get(r);
+                    int offset = ((r + 1) * stepLength - 1) * vocabulary;
+                    if (s.accept(values, offset, vocabulary, tokenizer.eosId(), tokenizer, nowMs, grace)) {
+                        out[slots.get(r)] = s.outcome(tokenizer);
+                    } else {
+                        keep.add(r);
                     }
                 }
-                if (count == g.maxNewTokens()) {
-                    reason = FinishReason.MAX_TOKENS;
-                    break;
+                if (keep.isEmpty()) {
+                    return;
                 }
-                if (clock.getAsLong() > g.deadlineEpochMs()) {
-                    reason = FinishReason.DEADLINE;
-                    break;
+                if (keep.size() < rows) {
+                    int drop = Integer.MAX_VALUE;
+                    List<LiveSequence> stillLive = new ArrayList<>(keep.size());
+                    List<Integer> stillSlots = new ArrayList<>(keep.size());
+                    int[] stillPadding = new int[keep.size()];
+                    for (int k = 0; k < keep.size(); k++) {
+                        int r = keep.get(k);
+                        drop = Math.min(drop, padding[r]);
+                        stillLive.add(live.get(r));
+                        stillSlots.add(slots.get(r));
+                        stillPadding[k] = padding[r];
+                    }
+                    for (int k = 0; k < stillPadding.length; k++) {
+                        stillPadding[k] -= drop;
+                    }
+                    KvCache kept = cache.keep(env, keep, drop);
+                    cache.close();
+                    cache = kept;
+                    columns -= drop;
+                    live = stillLive;
+                    slots = stillSlots;
+                    padding = stillPadding;
+                    rows = keep.size();
                 }
-                if (grace.expired()) {
-                    reason = FinishReason.SHUTDOWN;
-                    break;
+                stepLength = 1;
+                ids = new long[rows];
+                positions = new long[rows];
+                mask = new long[rows * (columns + 1)];
+                for (int r = 0; r < rows; r++) {
+                    LiveSequence s = live.get(r);
+                    ids[r] = s.lastToken();
+                    positions[r] = s.nextPosition();
+                    Arrays.fill(mask, r * (columns + 1) + padding[r], (r + 1) * (columns + 1), 1L);
                 }
-                step = new long[] {next};
             }
         } finally {
-            if (previous != null) {
-                previous.close();
+            if (cache != null) {
+                cache.close();
             }
         }
-        String text = stopCut != null ? stopCut : tokenizer.decode(Arrays.copyOf(generated, count));
-        return new GenerationOutcome.Text(text, prompt.length, count, reason);
     }
 
     /** The text before the earliest stop string it contains, or null when it contains none. */
@@ -205,35 +272,32 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
         return cut < 0 ? null : text.substring(0, cut);
     }
 
-    /** Runs {@code ids} after {@code past} cached tokens; the caller closes the result. */
-    private OrtSession.Result step(long[] ids, int past, OrtSession.Result previous) throws OrtException {
+    /**
+     * Runs {@code ids} ({@code rows x length}) after the cached columns, {@code mask} being
+     * {@code rows x maskColumns} and {@code positions} like {@code ids}; the caller closes the result.
+     */
+    private OrtSession.Result step(long[] ids, int rows, int length, long[] mask, int maskColumns, long[] positions,
+                                   KvCache cache) throws OrtException {
         Map<String, OnnxTensor> owned = new HashMap<>();
         Map<String, OnnxTensor> feed = new HashMap<>();
         try {
-            int total = past + ids.length;
-            owned.put(INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {1, ids.length}));
+            owned.put(INPUT_IDS, Tensors.int64(env, ids, rows, length));
             if (wantsMask) {
-                long[] mask = new long[total];
-                Arrays.fill(mask, 1L);
-                owned.put(ATTENTION_MASK, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {1, total}));
+                owned.put(ATTENTION_MASK, Tensors.int64(env, mask, rows, maskColumns));
             }
             if (wantsPositions) {
-                long[] positions = new long[ids.length];
-                for (int i = 0; i < positions.length; i++) {
-                    positions[i] = past + i;
-                }
-                owned.put(POSITION_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(positions),
-                        new long[] {1, ids.length}));
+                owned.put(POSITION_IDS, Tensors.int64(env, positions, rows, length));
             }
             if (wantsCacheBranch) {
-                owned.put(USE_CACHE_BRANCH, OnnxTensor.createTensor(env, new boolean[] {previous != null}));
+                owned.put(USE_CACHE_BRANCH, OnnxTensor.createTensor(env, new boolean[] {cache != null}));
             }
             for (int i = 0; i < pastNames.size(); i++) {
-                if (previous == null) {
-                    owned.put(pastNames.get(i), OnnxTensor.createTensor(env, FloatBuffer.allocate(0),
-                            emptyPastShapes.get(i)));
+                if (cache == null) {
+                    long[] shape = emptyPastShapes.get(i).clone();
+                    shape[0] = rows;
+                    owned.put(pastNames.get(i), OnnxTensor.createTensor(env, FloatBuffer.allocate(0), shape));
                 } else {
-                    feed.put(pastNames.get(i), (OnnxTensor) previous.get(presentNames.get(i)).orElseThrow());
+                    feed.put(pastNames.get(i), cache.layer(i));
                 }
             }
             feed.putAll(owned);

@@ -6,6 +6,8 @@ import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityProvider;
 import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.capability.OpenedCapability;
+import io.modelpool.worker.manifest.BatchSpec;
+import io.modelpool.worker.manifest.Durations;
 import io.modelpool.worker.manifest.ManifestException;
 import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.pool.ModelPool;
@@ -25,9 +27,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The text-to-text capability: serves models of the {@code causal-lm} family.
  *
- * <p>Every generation runs alone on one of the model's {@code workers} sessions (the manifest's
- * {@code batch.queue-capacity} bounds the queue; the other batch settings do not apply), so a generation never
- * depends on what else was queued, and a long one occupies one worker, not a batch. Shutdown reaches running
+ * <p>By default ({@code batch-invariant: true}) every generation runs alone on one of the model's
+ * {@code workers} sessions (the manifest's {@code batch.queue-capacity} bounds the queue; the other batch
+ * settings do not apply), so a generation never depends on what else was queued, and a long one occupies one
+ * worker, not a batch. With {@code batch-invariant: false} the pool cuts length-sorted batches by the
+ * {@code batch.*} settings and each batch generates together ({@link CausalLmRunner}); every result of a
+ * batch is delivered when its longest generation ends. Shutdown reaches running
  * generations through the pool's shutdown flag, which each generation polls between decode steps; after the
  * model's {@code shutdown-grace} they end with finish reason SHUTDOWN and are published in the drain.
  */
@@ -72,8 +77,7 @@ public final class TextToTextProvider implements CapabilityProvider {
             models.put(def.key(), new CausalLmModel(def, parameters, tokenizer, loadError));
             ShutdownGrace grace = new ShutdownGrace(pool::isShuttingDown, parameters.shutdownGrace(),
                     System::nanoTime);
-            pool.addModel(def.key(), PoolModelConfig.oneAtATime(def.workers(), def.batch().queueCapacity()),
-                    runners(def, tokenizer, loadError, grace, context.runtime()));
+            pool.addModel(def.key(), poolConfig(def), runners(def, tokenizer, loadError, grace, context.runtime()));
         }
         TextToTextService service = new TextToTextService(pool, models, context, System::currentTimeMillis);
         AutoCloseable tokenizers = () -> {
@@ -84,6 +88,19 @@ public final class TextToTextProvider implements CapabilityProvider {
             }
         };
         return new OpenedCapability(service, pool, tokenizers);
+    }
+
+    /**
+     * Batch-invariant models (the default) run one generation per runner call; the others take pool batches
+     * cut by the manifest's {@code batch.*} settings and generate each batch together.
+     */
+    static PoolModelConfig poolConfig(ModelDefinition def) {
+        BatchSpec b = def.batch();
+        if (def.batchInvariant()) {
+            return PoolModelConfig.oneAtATime(def.workers(), b.queueCapacity());
+        }
+        return new PoolModelConfig(def.workers(), b.queueCapacity(), b.maxItems(), b.maxTokens(),
+                Durations.parse(b.maxDelay()), b.sortWindow());
     }
 
     private static RunnerFactory<Generation, GenerationOutcome> runners(
@@ -98,7 +115,7 @@ public final class TextToTextProvider implements CapabilityProvider {
             OrtSession session = runtime.open(source, settings);
             try {
                 return new CausalLmRunner(runtime.environment(), session, tokenizer, grace,
-                        System::currentTimeMillis);
+                        System::currentTimeMillis, !def.batchInvariant());
             } catch (Exception e) {
                 session.close();
                 throw e;
