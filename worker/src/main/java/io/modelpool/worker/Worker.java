@@ -78,6 +78,12 @@ public final class Worker implements ShutdownCoordinator.Target {
                 createTopics(config, capabilities.enabled());
             }
             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerSettings(config, workerId));
+            if (config.exactlyOnce() && !config.transactionalIdStable()) {
+                log.warn("exactly_once with transactional id {} derived from a per-process worker id: a crashed "
+                        + "worker's open transaction then holds back read_committed readers until "
+                        + "transaction.timeout.ms; set worker.id, group.instance.id or transaction.id",
+                        config.transactionalId(workerId));
+            }
             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(config, workerId));
             observability.bindKafkaClients(consumer, producer);
             Intake intake = new Intake(settings(config, workerId), capabilities, consumer, producer,
@@ -113,7 +119,8 @@ public final class Worker implements ShutdownCoordinator.Target {
     static Intake.Settings settings(WorkerConfig c, String workerId) {
         return new Intake.Settings(workerId, c.topicPrefix(), c.maxRequestBytes(), c.highWater(), c.lowWater(),
                 c.pollTimeout(), c.commitInterval(), c.retryBackoff(), c.retryBackoffMax(), c.drainTimeout(),
-                c.closeTimeout(), c.leaveGroupOnClose());
+                c.closeTimeout(), c.leaveGroupOnClose(), c.exactlyOnce(), c.transactionInterval(),
+                c.transactionMaxRecords());
     }
 
     static Map<String, Object> consumerSettings(WorkerConfig c, String workerId) {
@@ -134,6 +141,10 @@ public final class Worker implements ShutdownCoordinator.Target {
             m.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         }
         c.groupInstanceId().ifPresent(id -> m.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
+        if (c.exactlyOnce()) {
+            // requests produced in transactions are taken only once committed, and aborted ones never
+            m.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        }
         m.putAll(c.kafkaConsumerOverrides());
         return m;
     }
@@ -148,6 +159,9 @@ public final class Worker implements ShutdownCoordinator.Target {
         m.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         m.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         m.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        if (c.exactlyOnce()) {
+            m.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, c.transactionalId(workerId));
+        }
         m.putAll(c.kafkaProducerOverrides());
         return m;
     }
@@ -225,6 +239,6 @@ public final class Worker implements ShutdownCoordinator.Target {
             return new ShutdownCoordinator.Outcome(Duration.ZERO, 0, intake.unfinished(), false, true);
         }
         return new ShutdownCoordinator.Outcome(report.elapsed(), report.drained(), report.abandoned(),
-                report.committed(), failure.get() != null);
+                report.committed(), failure.get() != null || report.fatal());
     }
 }

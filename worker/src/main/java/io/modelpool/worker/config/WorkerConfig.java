@@ -60,6 +60,13 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff-max-ms";
     public static final String DRAIN_TIMEOUT_MS = "shutdown.drain-timeout-ms";
     public static final String CLOSE_TIMEOUT_MS = "shutdown.close-timeout-ms";
+    public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+    public static final String TRANSACTION_INTERVAL_MS = "transaction.interval-ms";
+    public static final String TRANSACTION_MAX_RECORDS = "transaction.max-records";
+    public static final String TRANSACTIONAL_ID = "transaction.id";
+    /** {@value #PROCESSING_GUARANTEE} values. */
+    public static final String AT_LEAST_ONCE = "at_least_once";
+    public static final String EXACTLY_ONCE = "exactly_once";
     public static final String CREATE_TOPICS = "topics.create";
     public static final String TOPIC_PARTITIONS = "topics.partitions";
     public static final String TOPIC_REPLICATION = "topics.replication-factor";
@@ -125,6 +132,21 @@ public final class WorkerConfig extends AbstractConfig {
             .define(CLOSE_TIMEOUT_MS, LONG, 5000L, between(100, 600_000), MEDIUM,
                     "Budget for publishing, committing and closing clients after the drain. A watchdog halts the "
                             + "process when drain plus close budget plus one second have passed.")
+            .define(PROCESSING_GUARANTEE, STRING, AT_LEAST_ONCE, ConfigDef.ValidString.in(AT_LEAST_ONCE, EXACTLY_ONCE),
+                    HIGH, "at_least_once: offsets are committed behind acknowledged outcomes; a crash answers the "
+                            + "requests since the last commit again. exactly_once: a transactional producer commits "
+                            + "results, error results, dead letters and the consumed offsets atomically; readers "
+                            + "with isolation.level=read_committed see each result once. See docs/operations.md.")
+            .define(TRANSACTION_INTERVAL_MS, LONG, 100L, between(1, 60_000), MEDIUM,
+                    "exactly_once: longest a transaction stays open while outcomes flow; read_committed readers "
+                            + "see a result at most about this much later than at_least_once readers would.")
+            .define(TRANSACTION_MAX_RECORDS, INT, 1000, between(1, 1_000_000), MEDIUM,
+                    "exactly_once: most outcomes one transaction carries before it is committed.")
+            .define(TRANSACTIONAL_ID, STRING, "", MEDIUM,
+                    "exactly_once: the producer's transactional.id. It must be the same across restarts of one "
+                            + "worker instance (so a restarted worker fences its predecessor and aborts the "
+                            + "transaction a crash left open at once) and unique in the fleet. Empty: "
+                            + "<group.id>-<group.instance.id>, or <group.id>-<worker.id> without static membership.")
             .define(CREATE_TOPICS, BOOLEAN, false, LOW,
                     "Create missing request, result, dead-letter and job topics at start-up (local and test setups).")
             .define(TOPIC_PARTITIONS, INT, 12, between(1, 10_000), LOW,
@@ -386,6 +408,40 @@ public final class WorkerConfig extends AbstractConfig {
 
     public Duration healthCheckTimeout() {
         return Duration.ofMillis(getLong(HEALTH_CHECK_TIMEOUT_MS));
+    }
+
+    /** Whether {@value #PROCESSING_GUARANTEE} is {@value #EXACTLY_ONCE}. */
+    public boolean exactlyOnce() {
+        return EXACTLY_ONCE.equals(getString(PROCESSING_GUARANTEE));
+    }
+
+    public Duration transactionInterval() {
+        return Duration.ofMillis(getLong(TRANSACTION_INTERVAL_MS));
+    }
+
+    public int transactionMaxRecords() {
+        return getInt(TRANSACTION_MAX_RECORDS);
+    }
+
+    /**
+     * The transactional id of an exactly-once worker: {@value #TRANSACTIONAL_ID} when set, else the group id joined
+     * to the static membership id, else to {@code workerId} (stable only where {@value #WORKER_ID} is set).
+     */
+    public String transactionalId(String workerId) {
+        String id = getString(TRANSACTIONAL_ID);
+        if (!id.isBlank()) {
+            return id;
+        }
+        return groupId() + "-" + groupInstanceId().orElse(workerId);
+    }
+
+    /**
+     * Whether the transactional id stays the same when this worker restarts: set explicitly, or derived from a
+     * static membership id or an explicit worker id (the default worker id carries the process id).
+     */
+    public boolean transactionalIdStable() {
+        return !getString(TRANSACTIONAL_ID).isBlank() || groupInstanceId().isPresent()
+                || !getString(WORKER_ID).isBlank();
     }
 
     /**

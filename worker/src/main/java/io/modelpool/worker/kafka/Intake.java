@@ -16,6 +16,7 @@ import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +72,15 @@ import org.slf4j.LoggerFactory;
  * <p><b>Shutdown.</b> After {@link #requestShutdown()}: the pools reject new work, every partition is paused, nothing
  * more is dispatched (fetched records are left uncommitted), in-flight work drains for up to the drain timeout, the
  * outcomes are published and acknowledged, the done prefix is committed and the clients close.
+ *
+ * <p><b>Exactly once</b> ({@link Settings#exactlyOnce()}). The producer is transactional and the intake thread owns
+ * its transactions through a {@link TransactionCycle}. Outcomes leave in offset order per partition
+ * ({@link InOrderRelease}); each is sent in the open transaction and its offset counts as done at once, and the
+ * transaction commits the done prefix with {@code sendOffsetsToTransaction} when it is {@code
+ * transaction.interval-ms} old or holds {@code transaction.max-records} outcomes, on revocation (for what finished)
+ * and at shutdown. An aborted transaction's outcomes are sent again in the next one. A fenced producer (a newer
+ * instance with the same {@code transactional.id}) stops the intake without committing; the broker aborts the
+ * transaction it left open. The package documentation gives the reasoning.
  */
 public final class Intake implements Runnable {
 
@@ -99,13 +109,33 @@ public final class Intake implements Runnable {
             Duration retryBackoffMax,
             Duration drainTimeout,
             Duration closeTimeout,
-            boolean leaveGroupOnClose) {
+            boolean leaveGroupOnClose,
+            boolean exactlyOnce,
+            Duration transactionInterval,
+            int transactionMaxRecords) {
+
+        /** At-least-once settings (no transactions). */
+        public Settings(String workerId, String topicPrefix, int maxRequestBytes, int highWater, int lowWater,
+                Duration pollTimeout, Duration commitInterval, Duration retryBackoff, Duration retryBackoffMax,
+                Duration drainTimeout, Duration closeTimeout, boolean leaveGroupOnClose) {
+            this(workerId, topicPrefix, maxRequestBytes, highWater, lowWater, pollTimeout, commitInterval,
+                    retryBackoff, retryBackoffMax, drainTimeout, closeTimeout, leaveGroupOnClose, false,
+                    Duration.ofMillis(100), 1000);
+        }
     }
 
-    /** What a shutdown did, for the log line and the exit decision. */
-    public record ShutdownReport(Duration elapsed, int drained, int abandoned, boolean committed) {
+    /**
+     * What a shutdown did, for the log line and the exit decision. {@code fatal}: the intake stopped on its own
+     * because its transactional producer was fenced or failed beyond recovery; nothing was committed.
+     */
+    public record ShutdownReport(Duration elapsed, int drained, int abandoned, boolean committed, boolean fatal) {
+
+        public ShutdownReport(Duration elapsed, int drained, int abandoned, boolean committed) {
+            this(elapsed, drained, abandoned, committed, false);
+        }
+
         public boolean clean() {
-            return abandoned == 0 && committed;
+            return abandoned == 0 && committed && !fatal;
         }
     }
 
@@ -125,6 +155,11 @@ public final class Intake implements Runnable {
     private final Backoff dependencyBackoff;
     private final Backoff publishBackoff;
     private final IntakeListener listener;
+    /** exactly_once only: the open transaction, and the order in which outcomes may enter it. */
+    private final TransactionCycle transaction;
+    private final InOrderRelease release = new InOrderRelease();
+    /** Set when the transactional producer was fenced or failed fatally: the intake stops without committing. */
+    private volatile RuntimeException fatal;
 
     private volatile boolean shutdownRequested;
     private volatile boolean assigned;
@@ -155,6 +190,9 @@ public final class Intake implements Runnable {
         this.backpressure = new Backpressure(settings.highWater(), settings.lowWater());
         this.dependencyBackoff = new Backoff(settings.retryBackoff(), settings.retryBackoffMax());
         this.publishBackoff = new Backoff(settings.retryBackoff(), settings.retryBackoffMax());
+        this.transaction = settings.exactlyOnce()
+                ? new TransactionCycle(producer, settings.transactionInterval(), settings.transactionMaxRecords())
+                : null;
     }
 
     /** The request topics this intake subscribes to. */
@@ -182,13 +220,22 @@ public final class Intake implements Runnable {
         return shutdownReport;
     }
 
+    /** Whether the intake stopped because its transactional producer was fenced or failed beyond recovery. */
+    public boolean stoppedOnFatalError() {
+        return fatal != null;
+    }
+
     @Override
     public void run() {
-        consumer.subscribe(requestTopics.keySet(), new Rebalance());
-        log.info("Intake started: worker={} topics={} high-water={} low-water={}", settings.workerId(),
-                requestTopics.keySet(), settings.highWater(), settings.lowWater());
         try {
-            while (!shutdownRequested) {
+            if (transaction != null) {
+                initTransactions();
+            }
+            consumer.subscribe(requestTopics.keySet(), new Rebalance());
+            log.info("Intake started: worker={} topics={} high-water={} low-water={} guarantee={}",
+                    settings.workerId(), requestTopics.keySet(), settings.highWater(), settings.lowWater(),
+                    transaction == null ? "at_least_once" : "exactly_once");
+            while (!shutdownRequested && fatal == null) {
                 loopOnce();
             }
         } catch (WakeupException e) {
@@ -197,6 +244,14 @@ public final class Intake implements Runnable {
             }
         } finally {
             shutdownReport = shutdown();
+        }
+    }
+
+    private void initTransactions() {
+        try {
+            transaction.init();
+        } catch (KafkaException e) {
+            stopOnFatal(e);
         }
     }
 
@@ -279,7 +334,7 @@ public final class Intake implements Runnable {
                     "internal error: " + e, true, context));
         }
         dependencyBackoff.succeeded();
-        long epoch = ledger.register(tp, r.offset());
+        long epoch = register(tp, r.offset());
         InFlight inFlight = new InFlight(tp, r.offset(), epoch, capability, r.timestamp(), r.headers(), r.key());
         outcome.whenComplete((result, error) -> {
             SpecificRecord answer = error == null ? result
@@ -305,7 +360,7 @@ public final class Intake implements Runnable {
     private void deadLetter(ConsumerRecord<byte[], byte[]> r, Capability capability, String errorClass,
             String message) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        long epoch = ledger.register(tp, r.offset());
+        long epoch = register(tp, r.offset());
         InFlight inFlight = new InFlight(tp, r.offset(), epoch, capability, r.timestamp(), r.headers(), r.key());
         long now = System.currentTimeMillis();
         inFlight.deadLetter = true;
@@ -324,7 +379,25 @@ public final class Intake implements Runnable {
                 .setDeadLetteredAt(Instant.ofEpochMilli(now))
                 .build();
         log.debug("Dead-lettering {}@{}: {}: {}", tp, r.offset(), errorClass, message);
-        toPublish.add(inFlight);
+        readyToPublish(inFlight);
+    }
+
+    /** Registers a dispatched record in the ledger (and, exactly once, in the release order). */
+    private long register(TopicPartition tp, long offset) {
+        long epoch = ledger.register(tp, offset);
+        if (transaction != null) {
+            release.expect(tp, offset);
+        }
+        return epoch;
+    }
+
+    /** An outcome is known: at least once it may be published now; exactly once after its partition's earlier ones. */
+    private void readyToPublish(InFlight r) {
+        if (transaction == null) {
+            toPublish.add(r);
+        } else {
+            release.ready(r, toPublish::add);
+        }
     }
 
     // ---------------------------------------------------------------- events and publishing
@@ -357,7 +430,7 @@ public final class Intake implements Runnable {
             r.outValue = c.result();
             Object requestId = c.result().get(c.result().getSchema().getField("requestId").pos());
             r.outKey = requestId == null ? null : requestId.toString().getBytes(StandardCharsets.UTF_8);
-            toPublish.add(r);
+            readyToPublish(r);
         } else if (event instanceof IntakeEvent.Acknowledged) {
             if (ledger.markDone(r.partition, r.offset, r.epoch)) {
                 listener.acknowledged(r.capability, r.deadLetter, r.outValue, r.recordTimestampMs);
@@ -375,29 +448,26 @@ public final class Intake implements Runnable {
         if (toPublish.isEmpty() || !publishBackoff.ready(System.currentTimeMillis())) {
             return;
         }
-        while (!toPublish.isEmpty()) {
+        while (!toPublish.isEmpty() && fatal == null) {
             InFlight r = toPublish.peek();
             if (!ledger.current(r.partition, r.epoch)) {
                 toPublish.poll();
                 continue;
             }
-            Headers headers = outgoingHeaders(r);
-            byte[] value;
-            try {
-                value = encodeOutcome(r, headers);
-            } catch (RecordCodec.DependencyUnavailableException e) {
-                long delay = publishBackoff.failed(System.currentTimeMillis());
-                log.warn("Cannot encode the outcome of {}: schema registry unavailable ({}); retrying in {} ms", r,
-                        e.getMessage(), delay);
+            if (transaction != null && transaction.full() && !commitTransaction()) {
                 return;
-            } catch (SerializationException e) {
-                long delay = publishBackoff.failed(System.currentTimeMillis());
-                log.error("The schema registry refused the schema of {}'s outcome on {}: {}; its offset stays "
-                        + "uncommitted; retrying in {} ms", r, r.outTopic, e.getMessage(), delay);
+            }
+            ProducerRecord<byte[], byte[]> out = outgoing(r);
+            if (out == null) {
                 return;
             }
             toPublish.poll();
-            ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(r.outTopic, null, r.outKey, value, headers);
+            if (transaction != null) {
+                if (!sendInTransaction(out, r)) {
+                    return;
+                }
+                continue;
+            }
             try {
                 producer.send(out, (metadata, error) -> events.add(error == null
                         ? new IntakeEvent.Acknowledged(r) : new IntakeEvent.PublishFailed(r, error)));
@@ -406,6 +476,106 @@ public final class Intake implements Runnable {
                 return;
             }
             publishBackoff.succeeded();
+        }
+    }
+
+    /** The record to publish for {@code r}, or null (after a backoff was set) when it cannot be encoded now. */
+    private ProducerRecord<byte[], byte[]> outgoing(InFlight r) {
+        Headers headers = outgoingHeaders(r);
+        byte[] value;
+        try {
+            value = encodeOutcome(r, headers);
+        } catch (RecordCodec.DependencyUnavailableException e) {
+            long delay = publishBackoff.failed(System.currentTimeMillis());
+            log.warn("Cannot encode the outcome of {}: schema registry unavailable ({}); retrying in {} ms", r,
+                    e.getMessage(), delay);
+            return null;
+        } catch (SerializationException e) {
+            long delay = publishBackoff.failed(System.currentTimeMillis());
+            log.error("The schema registry refused the schema of {}'s outcome on {}: {}; its offset stays "
+                    + "uncommitted; retrying in {} ms", r, r.outTopic, e.getMessage(), delay);
+            return null;
+        }
+        return new ProducerRecord<>(r.outTopic, null, r.outKey, value, headers);
+    }
+
+    /**
+     * Exactly once: sends an outcome in the open transaction and marks its offset done (it commits with the
+     * transaction or not at all). Returns false when the send failed and the transaction was aborted.
+     */
+    private boolean sendInTransaction(ProducerRecord<byte[], byte[]> out, InFlight r) {
+        try {
+            transaction.send(out, r);
+        } catch (KafkaException e) {
+            toPublish.addFirst(r);
+            settle(transaction.abort(e));
+            return false;
+        }
+        ledger.markDone(r.partition, r.offset, r.epoch);
+        publishBackoff.succeeded();
+        return true;
+    }
+
+    /**
+     * Exactly once: commits the open transaction with the done prefix of every partition. Returns whether it
+     * committed (true too when there was nothing to commit).
+     */
+    private boolean commitTransaction() {
+        if (fatal != null) {
+            return false;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = ledger.pendingCommits();
+        if (!transaction.open() && offsets.isEmpty()) {
+            return true;
+        }
+        TransactionCycle.Outcome outcome = transaction.commit(offsets, consumer.groupMetadata());
+        if (outcome instanceof TransactionCycle.Committed c) {
+            ledger.markCommitted(offsets);
+            for (InFlight r : c.records()) {
+                listener.acknowledged(r.capability, r.deadLetter, r.outValue, r.recordTimestampMs);
+            }
+            listener.committed(offsets, c.took());
+            return true;
+        }
+        settle(outcome);
+        return false;
+    }
+
+    /**
+     * Exactly once: after an abort, the transaction's outcomes go back to the front of the queue, in their order
+     * (their offsets outstanding again), to be sent in the next transaction; after a fatal failure the intake stops.
+     */
+    private void settle(TransactionCycle.Outcome outcome) {
+        if (outcome instanceof TransactionCycle.Fatal f) {
+            stopOnFatal(f.cause());
+            return;
+        }
+        if (outcome instanceof TransactionCycle.Aborted a) {
+            List<InFlight> sent = a.records();
+            for (int i = sent.size() - 1; i >= 0; i--) {
+                InFlight r = sent.get(i);
+                if (ledger.reopen(r.partition, r.offset, r.epoch)) {
+                    toPublish.addFirst(r);
+                }
+            }
+            long delay = publishBackoff.failed(System.currentTimeMillis());
+            log.warn("Transaction of {} outcomes aborted ({}); sending them again in the next one in {} ms",
+                    sent.size(), a.cause().toString(), delay);
+        }
+    }
+
+    private void stopOnFatal(RuntimeException e) {
+        if (fatal != null) {
+            return;
+        }
+        fatal = e;
+        if (TransactionCycle.isFenced(e)) {
+            log.error("Producer fenced: another worker instance with this transactional id or group instance id has "
+                    + "started ({}); stopping without committing: the open transaction is aborted and its records "
+                    + "go to the new owner", e.toString());
+        } else {
+            log.error("Transactional producer failed beyond recovery ({}); stopping without committing: the open "
+                    + "transaction is aborted by the broker and its records are processed again", e.toString());
         }
     }
 
@@ -443,6 +613,12 @@ public final class Intake implements Runnable {
 
     private void maybeCommit(boolean force) {
         long now = System.currentTimeMillis();
+        if (transaction != null) {
+            if (force || transaction.due(now)) {
+                commitTransaction();
+            }
+            return;
+        }
         if (!force && now - lastCommitMs < settings.commitInterval().toMillis()) {
             return;
         }
@@ -568,6 +744,9 @@ public final class Intake implements Runnable {
 
     private ShutdownReport shutdown() {
         long start = System.nanoTime();
+        if (fatal != null) {
+            return stopWithoutCommitting(start);
+        }
         capabilities.beginShutdown();
         dispatching = false;
         try {
@@ -586,8 +765,11 @@ public final class Intake implements Runnable {
             acceptingOutcomes = false;
             int dropped = capabilities.abandon();
             // Outcomes already sent are not abandoned: once acknowledged they are done and committed below. Count
-            // what is left only after that, so the count matches what the next owner will process again.
-            awaitPublishedAcks(settings.closeTimeout());
+            // what is left only after that, so the count matches what the next owner will process again. Exactly
+            // once, sent outcomes are done already and commit with the final transaction.
+            if (transaction == null) {
+                awaitPublishedAcks(settings.closeTimeout());
+            }
             abandoned = ledger.outstanding();
             if (abandoned > 0) {
                 log.warn("Drain timed out after {} ms: {} requests abandoned ({} pool tasks dropped); they are not "
@@ -596,10 +778,32 @@ public final class Intake implements Runnable {
             }
         }
         int drained = outstandingAtStart - abandoned;
-        boolean committed = commitSync(tp -> true);
+        boolean committed = transaction == null ? commitSync(tp -> true) : commitTransaction();
+        if (fatal != null) {
+            return stopWithoutCommitting(start);
+        }
         closeClients();
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         ShutdownReport report = new ShutdownReport(elapsed, drained, abandoned, committed);
+        listener.shutdown(report);
+        return report;
+    }
+
+    /**
+     * Exactly once, after the producer was fenced or failed fatally: abandon everything, commit nothing (the
+     * transaction left open is aborted by the broker), close the clients.
+     */
+    private ShutdownReport stopWithoutCommitting(long start) {
+        capabilities.beginShutdown();
+        dispatching = false;
+        acceptingOutcomes = false;
+        int dropped = capabilities.abandon();
+        int abandoned = ledger.outstanding() + transaction.size();
+        log.warn("Stopping after a fatal producer error: {} requests not committed ({} pool tasks dropped); the next "
+                + "owner of their partitions processes them", abandoned, dropped);
+        closeClients();
+        ShutdownReport report = new ShutdownReport(Duration.ofNanos(System.nanoTime() - start), 0, abandoned, false,
+                true);
         listener.shutdown(report);
         return report;
     }
@@ -651,13 +855,21 @@ public final class Intake implements Runnable {
                 return;
             }
             Set<TopicPartition> revoked = new HashSet<>(partitions);
+            if (fatal != null) {
+                forget(revoked);
+                return;
+            }
             int outstanding = outstanding(revoked::contains);
             int drained = drain(revoked::contains, shutdownRequested ? Duration.ZERO : settings.drainTimeout());
             int abandoned = outstanding(revoked::contains);
-            commitSync(revoked::contains);
-            ledger.forget(revoked);
-            pausedByUs.removeAll(revoked);
-            toPublish.removeIf(r -> revoked.contains(r.partition));
+            if (transaction == null) {
+                commitSync(revoked::contains);
+            } else {
+                // One transaction spans every partition: commit all that is done, so the revoked partitions' finished
+                // outcomes and offsets become visible together before their next owner starts.
+                commitTransaction();
+            }
+            forget(revoked);
             assigned = consumer.assignment().size() > revoked.size();
             if (abandoned > 0) {
                 log.warn("Partitions revoked: {}; {} of {} in-flight requests finished, {} abandoned to the next "
@@ -669,13 +881,23 @@ public final class Intake implements Runnable {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            ledger.forget(partitions);
-            pausedByUs.removeAll(partitions);
-            toPublish.removeIf(r -> partitions.contains(r.partition));
+            forget(partitions);
+            if (transaction != null && transaction.open() && fatal == null) {
+                // The open transaction may hold outcomes of the lost partitions, whose offsets this member can no
+                // longer commit. Abort it; outcomes of partitions still held are sent again in the next one.
+                settle(transaction.abort(new KafkaException("partitions lost: " + partitions)));
+            }
             assigned = false;
             log.warn("Partitions lost (not committed; the next owner processes their records again): {}",
                     partitions);
         }
+    }
+
+    private void forget(Collection<TopicPartition> gone) {
+        ledger.forget(gone);
+        release.forget(gone);
+        pausedByUs.removeAll(gone);
+        toPublish.removeIf(r -> gone.contains(r.partition));
     }
 
     /** For tests and metrics: unfinished records. */

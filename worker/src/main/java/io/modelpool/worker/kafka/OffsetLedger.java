@@ -72,6 +72,20 @@ public final class OffsetLedger {
         return s != null && s.epoch == epoch && s.outstanding.remove(offset);
     }
 
+    /**
+     * Makes an offset that was marked done outstanding again, because the outcome that made it done was lost (an
+     * aborted exactly-once transaction): the commit position falls back to it until it is marked done again.
+     * Ignored, returning false, for an older epoch, an offset never registered, one still outstanding, or one
+     * already committed.
+     */
+    public boolean reopen(TopicPartition partition, long offset, long epoch) {
+        PartitionState s = partitions.get(partition);
+        if (s == null || s.epoch != epoch || offset >= s.nextAfterHighest || offset < s.committed) {
+            return false;
+        }
+        return s.outstanding.add(offset);
+    }
+
     /** Whether work registered under {@code epoch} still belongs to the partition's current assignment. */
     public boolean current(TopicPartition partition, long epoch) {
         PartitionState s = partitions.get(partition);

@@ -5,5 +5,18 @@
  * <p>Only the intake thread touches Kafka clients. Pool workers never do: their completions come back through a
  * queue. May import the capability layer's {@code CapabilityService} seam and the schemas module; must not import
  * the pool core's internals or ONNX Runtime.
+ *
+ * <p><b>Exactly once, and why it is built this way.</b> Pool threads hand outcomes to the intake thread, which
+ * alone sends them, so every send of a transaction happens on one producer between {@code beginTransaction} and
+ * {@code commitTransaction}, on the thread that also calls {@code sendOffsetsToTransaction} with the consumer's
+ * group metadata. A transaction must commit exactly the offsets whose outcomes it (or an earlier one) carries, in
+ * both directions: an offset committed without its outcome loses a request, and an outcome committed above the
+ * committed position is published again after a crash. Offsets commit as one position per partition, so outcomes
+ * enter transactions in offset order per partition ({@link io.modelpool.worker.kafka.InOrderRelease}); an outcome
+ * counts as done when it is sent, because it becomes visible with the transaction or not at all. An aborted
+ * transaction's outcomes are sent again from memory in the next one. Kafka's group-generation check on
+ * {@code sendOffsetsToTransaction} keeps a member that lost its partitions from committing them; the stable
+ * {@code transactional.id} lets a restarted worker fence its predecessor and abort the transaction a crash left open
+ * at once, instead of after {@code transaction.timeout.ms}.
  */
 package io.modelpool.worker.kafka;

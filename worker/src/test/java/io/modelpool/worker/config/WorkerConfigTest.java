@@ -123,6 +123,32 @@ class WorkerConfigTest {
     }
 
     @Test
+    void processingGuaranteeIsAtLeastOnceByDefaultAndAcceptsOnlyTheTwoModes() {
+        assertThat(WorkerConfig.of(minimal()).exactlyOnce()).isFalse();
+        Map<String, String> m = minimal();
+        m.put("processing.guarantee", "exactly_once");
+        assertThat(WorkerConfig.of(m).exactlyOnce()).isTrue();
+        m.put("processing.guarantee", "exactly-once-v3");
+        assertThatThrownBy(() -> WorkerConfig.of(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("processing.guarantee").hasMessageContaining("exactly-once-v3")
+                .hasMessageContaining("at_least_once");
+    }
+
+    @Test
+    void theTransactionalIdIsStablePerInstance() {
+        Map<String, String> m = minimal();
+        m.put("group.id", "fleet");
+        assertThat(WorkerConfig.of(m).transactionalIdStable()).as("default worker id carries the pid").isFalse();
+        m.put("worker.id", "w-7");
+        assertThat(WorkerConfig.of(m).transactionalId("w-7")).isEqualTo("fleet-w-7");
+        m.put("group.instance.id", "pod-3");
+        assertThat(WorkerConfig.of(m).transactionalId("w-7")).as("static membership wins").isEqualTo("fleet-pod-3");
+        m.put("transaction.id", "explicit");
+        assertThat(WorkerConfig.of(m).transactionalId("w-7")).isEqualTo("explicit");
+        assertThat(WorkerConfig.of(m).transactionalIdStable()).isTrue();
+    }
+
+    @Test
     void theCommittedConfigurationReferenceMatchesTheDeclarations() throws IOException {
         Path docs = Path.of("..", "docs", "configuration.md");
         assertThat(docs).as("docs/configuration.md exists; regenerate with ConfigDocs").exists();

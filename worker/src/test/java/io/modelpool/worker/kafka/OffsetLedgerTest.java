@@ -120,4 +120,43 @@ class OffsetLedgerTest {
     void anUnknownPartitionHasNoCommitPosition() {
         assertThat(new OffsetLedger().commitPosition(P0)).isEmpty();
     }
+
+    @Test
+    void aReopenedOffsetHoldsTheCommitPositionBackUntilItIsDoneAgain() {
+        OffsetLedger ledger = new OffsetLedger();
+        long epoch = 0;
+        for (long o = 0; o < 4; o++) {
+            epoch = ledger.register(P0, o);
+            ledger.markDone(P0, o, epoch);
+        }
+        assertThat(ledger.commitPosition(P0)).hasValue(4);
+
+        // the transaction that carried the outcomes of 2 and 3 aborted
+        assertThat(ledger.reopen(P0, 2, epoch)).isTrue();
+        assertThat(ledger.reopen(P0, 3, epoch)).isTrue();
+        assertThat(ledger.commitPosition(P0)).hasValue(2);
+        assertThat(ledger.outstanding(P0)).isEqualTo(2);
+
+        ledger.markDone(P0, 2, epoch);
+        ledger.markDone(P0, 3, epoch);
+        assertThat(ledger.commitPosition(P0)).hasValue(4);
+    }
+
+    @Test
+    void reopenIgnoresOtherEpochsCommittedOffsetsAndOffsetsNeverRegistered() {
+        OffsetLedger ledger = new OffsetLedger();
+        long epoch = ledger.register(P0, 0);
+        ledger.register(P0, 1);
+        ledger.markDone(P0, 0, epoch);
+        ledger.markDone(P0, 1, epoch);
+        ledger.markCommitted(ledger.pendingCommits());
+
+        assertThat(ledger.reopen(P0, 0, epoch)).as("below the committed position").isFalse();
+        assertThat(ledger.reopen(P0, 5, epoch)).as("never registered").isFalse();
+        ledger.forget(List.of(P0));
+        long next = ledger.register(P0, 2);
+        ledger.markDone(P0, 2, next);
+        assertThat(ledger.reopen(P0, 2, epoch)).as("an older epoch").isFalse();
+        assertThat(ledger.commitPosition(P0)).hasValue(3);
+    }
 }
