@@ -1,9 +1,11 @@
 package io.modelpool.worker.capability;
 
 import io.modelpool.v1.Capability;
+import io.modelpool.worker.capability.imageembedding.ImageEmbeddingProvider;
 import io.modelpool.worker.capability.textembedding.TextEmbeddingProvider;
 import io.modelpool.worker.capability.texttoimage.TextToImageProvider;
 import io.modelpool.worker.capability.texttotext.TextToTextProvider;
+import io.modelpool.worker.capability.vision.VisionProvider;
 import io.modelpool.worker.manifest.ManifestException;
 import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.manifest.ModelManifest;
@@ -53,10 +55,12 @@ public final class CapabilityRegistry implements AutoCloseable {
 
     /**
      * The providers this build ships: text embedding ({@code encoder-embedding}), text-to-text
-     * ({@code causal-lm}), text-to-image ({@code latent-diffusion}).
+     * ({@code causal-lm}), text-to-image ({@code latent-diffusion}), vision ({@code pp-ocr}), image embedding
+     * ({@code image-encoder}).
      */
     public static List<CapabilityProvider> defaultProviders() {
-        return List.of(new TextEmbeddingProvider(), new TextToTextProvider(), new TextToImageProvider());
+        return List.of(new TextEmbeddingProvider(), new TextToTextProvider(), new TextToImageProvider(),
+                new VisionProvider(), new ImageEmbeddingProvider());
     }
 
     /** Builds the pools for {@code manifest} with the shared ONNX runtime and the default providers. */

@@ -92,6 +92,10 @@ public final class ManifestLoader {
         RequestLimits limits = manifest.limits();
         positive(problems, "limits", "max-inputs-per-request", limits.maxInputsPerRequest());
         positive(problems, "limits", "max-input-bytes", limits.maxInputBytes());
+        positive(problems, "limits", "max-image-bytes", limits.maxImageBytes());
+        if (limits.maxImagePixels() < 1) {
+            problems.add("limits: max-image-pixels = " + limits.maxImagePixels() + " is invalid; allowed: >= 1");
+        }
         if (manifest.models().isEmpty()) {
             problems.add("models: the manifest lists no models; allowed: at least one");
         }
