@@ -39,23 +39,24 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Issue 7's scrape-overhead bench: does a Prometheus scrape of {@code /metrics} every 100 ms slow the worker down?
+ * Issue 7's scrape-overhead bench: does a Prometheus scrape of {@code /metrics} slow the worker down?
  *
  * <p>One worker with its HTTP endpoints on, on an in-process devstack, text embedding through Kafka. Passes of the
  * same sentences alternate between {@code quiet} (nobody scrapes) and {@code scraped} (a client thread GETs
- * {@code /metrics} every 100 ms for the whole pass, reading the full body), in the order quiet, scraped, scraped,
- * quiet, ... so both see the same drift in background load. Throughput of a pass is its sentences divided by the
- * time from the first send to the last result read. 100 ms is 50 to 300 times denser than usual scrape intervals
- * (5 s to 30 s), so what it costs here bounds what a real scrape costs.
+ * {@code /metrics} every {@code --scrape-every-ms} for the whole pass, reading the full body), in the order quiet,
+ * scraped, scraped, quiet, ... so both see the same drift in background load. Throughput of a pass is its sentences
+ * divided by the time from the first send to the last result read. The default, 100 ms, is 50 to 300 times denser
+ * than usual scrape intervals (5 s to 30 s), so what it costs bounds what a real scrape costs; 1000 ms is still 15
+ * times denser than Prometheus' 15 s default.
  *
  * <p>Run: {@code java -cp <bench classpath> io.modelpool.bench.ScrapeBench [--passes 6] [--sentences 3000]
- * [--no-report]}; see docs/benchmarks.md.
+ * [--scrape-every-ms 100] [--no-report]}; the report goes to the docs/benchmarks.md section named after the
+ * interval.
  */
 public final class ScrapeBench {
 
     private static final String MODEL = "all-minilm-l6-v2-q";
     private static final String PREFIX = "scrape";
-    private static final Duration SCRAPE_EVERY = Duration.ofMillis(100);
     /** The worker's HTTP server: its dispatcher and its two handler threads. */
     private static final String[] SERVER_THREADS = {"modelpool-http-", "HTTP-Dispatcher"};
     /** The bench's scraping client: the JDK HttpClient's selector and executor threads (plus the scraper's own). */
@@ -68,9 +69,12 @@ public final class ScrapeBench {
     private ResultArrivals reader;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI metrics;
+    private final Duration scrapeEvery;
     private long sequence;
 
-    private ScrapeBench(KafkaProducer<String, TextEmbeddingRequest> producer, String requestTopic, URI metrics) {
+    private ScrapeBench(KafkaProducer<String, TextEmbeddingRequest> producer, String requestTopic, URI metrics,
+            Duration scrapeEvery) {
+        this.scrapeEvery = scrapeEvery;
         this.producer = producer;
         this.requestTopic = requestTopic;
         this.metrics = metrics;
@@ -102,6 +106,7 @@ public final class ScrapeBench {
     public static void main(String[] args) throws Exception {
         int passes = intArg(args, "--passes", 6);
         int sentences = intArg(args, "--sentences", 3000);
+        Duration scrapeEvery = Duration.ofMillis(intArg(args, "--scrape-every-ms", 100));
         boolean report = !Arrays.asList(args).contains("--no-report");
         List<String> corpus = Corpus.generate(sentences, Corpus.DEFAULT_SEED);
         String loadBefore = MachineInfo.currentLoadAverage();
@@ -131,7 +136,7 @@ public final class ScrapeBench {
             KafkaProducer<String, TextEmbeddingRequest> producer = new KafkaProducer<>(p, new StringSerializer(),
                     ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
             ScrapeBench bench = new ScrapeBench(producer, Topics.requests(PREFIX, Capability.TEXT_EMBEDDING),
-                    URI.create("http://127.0.0.1:" + port + "/metrics"));
+                    URI.create("http://127.0.0.1:" + port + "/metrics"), scrapeEvery);
             ResultArrivals reader = new ResultArrivals(stack.bootstrapServers(), registry,
                     Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
             bench.arrivals = reader.arrivals;
@@ -152,14 +157,15 @@ public final class ScrapeBench {
                         quiet[i] = bench.pass(corpus);
                         scraped[i] = bench.scrapedPass(corpus, stats);
                     }
-                    System.out.printf(Locale.ROOT, "pass %d: quiet %.1f/s, scraped every 100 ms %.1f/s (%.3f)%n",
-                            i + 1, quiet[i], scraped[i], scraped[i] / quiet[i]);
+                    System.out.printf(Locale.ROOT, "pass %d: quiet %.1f/s, scraped every %d ms %.1f/s (%.3f)%n",
+                            i + 1, quiet[i], scrapeEvery.toMillis(), scraped[i], scraped[i] / quiet[i]);
                 }
-                String markdown = render(corpus.size(), passes, quiet, scraped, stats, loadBefore,
+                String markdown = render(corpus.size(), passes, scrapeEvery, quiet, scraped, stats, loadBefore,
                         MachineInfo.currentLoadAverage(), MachineInfo.current(loadBefore));
                 System.out.println(markdown);
                 if (report) {
-                    ReportFile.replaceSection(Path.of("docs", "benchmarks.md"), "metrics-scrape-overhead", markdown);
+                    ReportFile.replaceSection(Path.of("docs", "benchmarks.md"),
+                            "metrics-scrape-overhead-" + scrapeEvery.toMillis() + "ms", markdown);
                 }
             } finally {
                 reader.close();
@@ -217,7 +223,7 @@ public final class ScrapeBench {
                 return;
             }
             nanos[count[0]++] = System.nanoTime() - t0;
-            next += SCRAPE_EVERY.toNanos();
+            next += scrapeEvery.toNanos();
             LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
         }
     }
@@ -239,7 +245,7 @@ public final class ScrapeBench {
         return corpus.size() / ((last - t0) / 1e9);
     }
 
-    private static String render(int sentences, int passes, double[] quiet, double[] scraped, List<ScrapeStats> stats,
+    private static String render(int sentences, int passes, Duration every, double[] quiet, double[] scraped, List<ScrapeStats> stats,
             String loadBefore, String loadAfter, MachineInfo machine) {
         double quietMedian = median(quiet);
         double scrapedMedian = median(scraped);
@@ -260,7 +266,7 @@ public final class ScrapeBench {
         md.append("| passes | sentences/s | min | max |\n|---|---|---|---|\n");
         md.append(String.format(Locale.ROOT, "| quiet | %.1f | %.1f | %.1f |%n", quietMedian, min(quiet),
                 max(quiet)));
-        md.append(String.format(Locale.ROOT, "| scraped every 100 ms | %.1f | %.1f | %.1f |%n%n", scrapedMedian,
+        md.append(String.format(Locale.ROOT, "| scraped every %d ms | %.1f | %.1f | %.1f |%n%n", every.toMillis(), scrapedMedian,
                 min(scraped), max(scraped)));
         md.append(String.format(Locale.ROOT, "- scraped / quiet: **%.3f** (ratio of medians; median of per-pass "
                 + "ratios %.3f).%n", scrapedMedian / quietMedian, median(perPass)));
@@ -271,10 +277,10 @@ public final class ScrapeBench {
         long clientCpu = stats.stream().mapToLong(ScrapeStats::clientCpuNanos).sum();
         md.append(String.format(Locale.ROOT, "- CPU time per scrape: **%.2f ms in the worker** (its HTTP threads: "
                 + "render and send), %.2f ms in the bench's HTTP client, which shares the worker's 2 cores here "
-                + "but runs in Prometheus in a deployed fleet. At one scrape every 100 ms the worker spends %.1f%% of "
+                + "but runs in Prometheus in a deployed fleet. At one scrape every %d ms the worker spends %.1f%% of "
                 + "one core on it; at a usual 15 s interval, %.3f%%.%n", scrapes == 0 ? 0 : serverCpu / 1e6 / scrapes,
-                scrapes == 0 ? 0 : clientCpu / 1e6 / scrapes,
-                scrapes == 0 ? 0 : 100.0 * serverCpu / scrapes / SCRAPE_EVERY.toNanos(),
+                scrapes == 0 ? 0 : clientCpu / 1e6 / scrapes, every.toMillis(),
+                scrapes == 0 ? 0 : 100.0 * serverCpu / scrapes / every.toNanos(),
                 scrapes == 0 ? 0 : 100.0 * serverCpu / scrapes / Duration.ofSeconds(15).toNanos()));
         StringBuilder line = new StringBuilder("- Per pass (quiet / scraped):");
         for (int i = 0; i < passes; i++) {
