@@ -13,6 +13,7 @@ import io.modelpool.worker.lifecycle.ShutdownCoordinator;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.manifest.ModelManifest;
 import io.modelpool.worker.observe.Observability;
+import io.modelpool.worker.pool.PoolMaintenance;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,12 +51,15 @@ public final class Worker implements ShutdownCoordinator.Target {
     private final Thread intakeThread;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Observability observability;
+    private final PoolMaintenance maintenance;
     /** The job tracker, when jobs.tracker.enabled; started after the intake, closed alongside the drain. */
     private volatile JobTracker jobTracker;
     private volatile long shutdownBeganNanos;
 
-    private Worker(WorkerConfig config, CapabilityRegistry capabilities, Intake intake, Observability observability) {
+    private Worker(WorkerConfig config, CapabilityRegistry capabilities, Intake intake, Observability observability,
+                   PoolMaintenance maintenance) {
         this.config = config;
+        this.maintenance = maintenance;
         this.observability = observability;
         this.capabilities = capabilities;
         this.intake = intake;
@@ -72,8 +76,11 @@ public final class Worker implements ShutdownCoordinator.Target {
         ModelManifest manifest = ManifestLoader.load(config.manifest());
         CapabilityRegistry capabilities = CapabilityRegistry.fromManifest(manifest);
         Observability observability = null;
+        PoolMaintenance maintenance = null;
         try {
+            maintenance = capabilities.startMaintenance(maintenanceSettings(config), config.poolIdleUnload());
             observability = Observability.create(config, capabilities);
+            capabilities.warmUp(config.poolWarmUp());
             if (config.createTopics()) {
                 createTopics(config, capabilities.enabled());
             }
@@ -90,7 +97,7 @@ public final class Worker implements ShutdownCoordinator.Target {
                     new SerdeCodec(config.registryConfig(), config.topicPrefix(), capabilities.enabled()),
                     observability.intakeListener(listener));
             observability.watchIntake(intake::hasAssignment, intake::shutdownRequested);
-            Worker worker = new Worker(config, capabilities, intake, observability);
+            Worker worker = new Worker(config, capabilities, intake, observability, maintenance);
             worker.intakeThread.start();
             if (config.jobsTrackerEnabled()) {
                 worker.startJobTracker(workerId);
@@ -101,6 +108,9 @@ public final class Worker implements ShutdownCoordinator.Target {
         } catch (RuntimeException e) {
             if (observability != null) {
                 observability.close();
+            }
+            if (maintenance != null) {
+                maintenance.close();
             }
             capabilities.close();
             throw e;
@@ -114,6 +124,11 @@ public final class Worker implements ShutdownCoordinator.Target {
             // the tracker only counts results; a worker that cannot run it still serves inference
             log.error("Job tracker did not start on worker {}; inference goes on without it", workerId, e);
         }
+    }
+
+    static PoolMaintenance.Settings maintenanceSettings(WorkerConfig c) {
+        return new PoolMaintenance.Settings(c.poolMaintenanceInterval(), c.poolMemoryBudgetBytes(), c.poolScaleUpWait(),
+                c.poolWorkerIdle(), c.poolLoadRetryBackoff(), c.poolLoadRetryBackoffMax());
     }
 
     static Intake.Settings settings(WorkerConfig c, String workerId) {
@@ -213,6 +228,7 @@ public final class Worker implements ShutdownCoordinator.Target {
     public void beginShutdown() {
         shutdownBeganNanos = System.nanoTime();
         capabilities.beginShutdown();
+        maintenance.beginShutdown(); // nothing is spawned, loaded or unloaded while the pools drain
         intake.requestShutdown();
         JobTracker tracker = jobTracker;
         if (tracker != null) {
@@ -223,6 +239,7 @@ public final class Worker implements ShutdownCoordinator.Target {
     @Override
     public ShutdownCoordinator.Outcome awaitShutdown() throws InterruptedException {
         intakeThread.join();
+        maintenance.close();
         capabilities.close();
         JobTracker tracker = jobTracker;
         if (tracker != null) {

@@ -11,6 +11,7 @@ import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.manifest.ModelManifest;
 import io.modelpool.worker.pool.ModelPool;
 import io.modelpool.worker.pool.ModelState;
+import io.modelpool.worker.pool.PoolMaintenance;
 import io.modelpool.worker.pool.PoolRejectedException;
 import io.modelpool.worker.runtime.OrtRuntime;
 import java.time.Duration;
@@ -176,6 +177,54 @@ public final class CapabilityRegistry implements AutoCloseable {
             }
         }
         return states;
+    }
+
+    /**
+     * Sets each model's maintenance policy from its manifest entry (worker bounds, idle-unload time, size estimate;
+     * see {@link MaintenancePolicies}) and starts one {@link PoolMaintenance} over every pool, so that all of this
+     * worker's models share one memory budget. The caller stops it as part of its shutdown sequence
+     * ({@link PoolMaintenance#beginShutdown()}, then {@link PoolMaintenance#close()} before {@link #close()}).
+     *
+     * @param defaultIdleUnload the idle-unload time of models whose entry sets none; zero never unloads them
+     */
+    public PoolMaintenance startMaintenance(PoolMaintenance.Settings settings, Duration defaultIdleUnload) {
+        List<ModelPool<?, ?>> pools = new ArrayList<>();
+        for (OpenedCapability o : opened.values()) {
+            ModelPool<?, ?> pool = o.pool();
+            pools.add(pool);
+            for (String key : pool.models()) {
+                ModelDefinition def = manifest.model(key).orElseThrow(
+                        () -> new IllegalStateException("model '" + key + "' is in a pool but not in the manifest"));
+                try {
+                    pool.setPolicy(key, MaintenancePolicies.of(def, defaultIdleUnload));
+                } catch (PoolRejectedException e) {
+                    throw new IllegalStateException("model '" + key + "' vanished from its pool", e);
+                }
+            }
+        }
+        return PoolMaintenance.start(pools, settings);
+    }
+
+    /**
+     * Starts loading the given models now rather than on their first request (warm-up); returns at once.
+     *
+     * @throws IllegalArgumentException naming a key that no pool serves
+     */
+    public void warmUp(List<String> keys) {
+        for (String key : keys) {
+            ModelPool<?, ?> pool = opened.values().stream().map(OpenedCapability::pool).filter(p -> p.hasModel(key))
+                    .findFirst().orElseThrow(() -> new IllegalArgumentException("warm-up model '" + key
+                            + "' is not in the manifest; allowed: " + new TreeSet<>(manifest.models().stream()
+                            .map(ModelDefinition::key).toList())));
+            try {
+                pool.load(key);
+            } catch (PoolRejectedException e) {
+                throw new IllegalStateException("model '" + key + "' vanished from its pool", e);
+            }
+        }
+        if (!keys.isEmpty()) {
+            LOG.info("Warm-up: loading {}", keys);
+        }
     }
 
     /** Every pool rejects new work with {@code PoolError.ShuttingDown}; queued work still runs. */

@@ -6,12 +6,15 @@ import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
 import static org.apache.kafka.common.config.ConfigDef.Range.between;
 import static org.apache.kafka.common.config.ConfigDef.Type.BOOLEAN;
+import static org.apache.kafka.common.config.ConfigDef.Type.DOUBLE;
 import static org.apache.kafka.common.config.ConfigDef.Type.INT;
+import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -80,6 +83,15 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String HTTP_BIND_ADDRESS = "http.bind-address";
     public static final String HEALTH_CHECK_INTERVAL_MS = "health.check-interval-ms";
     public static final String HEALTH_CHECK_TIMEOUT_MS = "health.check-timeout-ms";
+    public static final String POOL_MEMORY_BUDGET_BYTES = "pool.memory-budget-bytes";
+    public static final String POOL_MEMORY_BUDGET_SHARE = "pool.memory-budget-share";
+    public static final String POOL_IDLE_UNLOAD_MS = "pool.idle-unload-ms";
+    public static final String POOL_WARM_UP = "pool.warm-up";
+    public static final String POOL_MAINTENANCE_INTERVAL_MS = "pool.maintenance-interval-ms";
+    public static final String POOL_SCALE_UP_WAIT_MS = "pool.scale-up-wait-ms";
+    public static final String POOL_WORKER_IDLE_MS = "pool.worker-idle-ms";
+    public static final String POOL_LOAD_RETRY_BACKOFF_MS = "pool.load-retry-backoff-ms";
+    public static final String POOL_LOAD_RETRY_BACKOFF_MAX_MS = "pool.load-retry-backoff-max-ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(BOOTSTRAP_SERVERS, STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), HIGH,
@@ -182,7 +194,35 @@ public final class WorkerConfig extends AbstractConfig {
                             + "thread; /health/ready reads the last result). Only with http.port set.")
             .define(HEALTH_CHECK_TIMEOUT_MS, LONG, 2000L, between(50, 60_000), LOW,
                     "Longest one readiness check of the Kafka cluster or the schema registry may take before it "
-                            + "counts as unreachable.");
+                            + "counts as unreachable.")
+            .define(POOL_MEMORY_BUDGET_BYTES, LONG, 0L, atLeast(0), MEDIUM,
+                    "Most memory the loaded models may be estimated to hold (each worker's session: model file size "
+                            + "times the manifest's size-factor). A load or a new worker that does not fit first "
+                            + "unloads the least recently used idle models, and otherwise waits; a model with work in "
+                            + "flight is never unloaded. 0: pool.memory-budget-share of the container's memory.")
+            .define(POOL_MEMORY_BUDGET_SHARE, DOUBLE, 0.5, between(0.01, 1.0), MEDIUM,
+                    "When pool.memory-budget-bytes is 0, the budget is this share of the memory the JVM sees "
+                            + "(the container's limit in a container).")
+            .define(POOL_IDLE_UNLOAD_MS, LONG, 600_000L, atLeast(0), MEDIUM,
+                    "Unload a model that has had no request for this long; its next request loads it again. A "
+                            + "manifest entry's idle-unload wins. 0: never.")
+            .define(POOL_WARM_UP, LIST, "", MEDIUM,
+                    "Model keys to load at start-up rather than on their first request, comma-separated. A key "
+                            + "that is not in the manifest stops start-up.")
+            .define(POOL_MAINTENANCE_INTERVAL_MS, LONG, 200L, between(1, 60_000), LOW,
+                    "How often the maintenance thread scales workers, unloads idle models and checks the memory "
+                            + "budget.")
+            .define(POOL_SCALE_UP_WAIT_MS, LONG, 100L, between(0, 600_000), LOW,
+                    "A model below its max-workers gets one more worker per maintenance pass while its queue holds "
+                            + "more tasks than its workers take at once, or its oldest queued task has waited this "
+                            + "long.")
+            .define(POOL_WORKER_IDLE_MS, LONG, 30_000L, between(0, 24L * 3600 * 1000), LOW,
+                    "A worker above its model's min-workers is retired after this long without a task.")
+            .define(POOL_LOAD_RETRY_BACKOFF_MS, LONG, 1000L, between(1, 600_000), LOW,
+                    "After a model fails to load, its requests are answered MODEL_LOAD_FAILED for this long; the "
+                            + "next request after it tries the load again. Doubles with each further failure.")
+            .define(POOL_LOAD_RETRY_BACKOFF_MAX_MS, LONG, 60_000L, between(1, 3_600_000), LOW,
+                    "Longest backoff between two load attempts of a model that keeps failing.");
 
     private final Map<String, String> kafkaCommon;
     private final Map<String, String> kafkaConsumer;
@@ -199,6 +239,11 @@ public final class WorkerConfig extends AbstractConfig {
         if (getInt(LOW_WATER) >= getInt(HIGH_WATER)) {
             throw new ConfigException(LOW_WATER, getInt(LOW_WATER),
                     "must be below " + HIGH_WATER + " (" + getInt(HIGH_WATER) + ")");
+        }
+        if (getLong(POOL_LOAD_RETRY_BACKOFF_MS) > getLong(POOL_LOAD_RETRY_BACKOFF_MAX_MS)) {
+            throw new ConfigException(POOL_LOAD_RETRY_BACKOFF_MS, getLong(POOL_LOAD_RETRY_BACKOFF_MS),
+                    "must not exceed " + POOL_LOAD_RETRY_BACKOFF_MAX_MS + " (" + getLong(POOL_LOAD_RETRY_BACKOFF_MAX_MS)
+                            + ")");
         }
         if (getLong(RETRY_BACKOFF_MS) > getLong(RETRY_BACKOFF_MAX_MS)) {
             throw new ConfigException(RETRY_BACKOFF_MS, getLong(RETRY_BACKOFF_MS),
@@ -408,6 +453,50 @@ public final class WorkerConfig extends AbstractConfig {
 
     public Duration healthCheckTimeout() {
         return Duration.ofMillis(getLong(HEALTH_CHECK_TIMEOUT_MS));
+    }
+
+    /**
+     * The models' memory budget in bytes: {@value #POOL_MEMORY_BUDGET_BYTES} when set, else
+     * {@value #POOL_MEMORY_BUDGET_SHARE} of the memory the JVM sees, which in a container is the container's limit.
+     */
+    public long poolMemoryBudgetBytes() {
+        long explicit = getLong(POOL_MEMORY_BUDGET_BYTES);
+        if (explicit > 0) {
+            return explicit;
+        }
+        long total = ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        return Math.max(1, (long) (total * getDouble(POOL_MEMORY_BUDGET_SHARE)));
+    }
+
+    /** How long a model may sit idle before it is unloaded; zero: never. */
+    public Duration poolIdleUnload() {
+        return Duration.ofMillis(getLong(POOL_IDLE_UNLOAD_MS));
+    }
+
+    /** Model keys to load at start-up. */
+    public List<String> poolWarmUp() {
+        return getList(POOL_WARM_UP).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    public Duration poolMaintenanceInterval() {
+        return Duration.ofMillis(getLong(POOL_MAINTENANCE_INTERVAL_MS));
+    }
+
+    public Duration poolScaleUpWait() {
+        return Duration.ofMillis(getLong(POOL_SCALE_UP_WAIT_MS));
+    }
+
+    public Duration poolWorkerIdle() {
+        return Duration.ofMillis(getLong(POOL_WORKER_IDLE_MS));
+    }
+
+    public Duration poolLoadRetryBackoff() {
+        return Duration.ofMillis(getLong(POOL_LOAD_RETRY_BACKOFF_MS));
+    }
+
+    public Duration poolLoadRetryBackoffMax() {
+        return Duration.ofMillis(getLong(POOL_LOAD_RETRY_BACKOFF_MAX_MS));
     }
 
     /** Whether {@value #PROCESSING_GUARANTEE} is {@value #EXACTLY_ONCE}. */

@@ -124,6 +124,23 @@ public final class ManifestLoader {
                 problems.add(where + ": source is missing; allowed: classpath:<resource> or file:<path>");
             }
             positive(problems, where, "workers", m.workers());
+            positive(problems, where, "min-workers", m.minWorkers());
+            if (m.minWorkers() != null && m.workers() != null && m.maxWorkers() != null
+                    && (m.minWorkers() > m.workers() || m.workers() > m.maxWorkers())) {
+                problems.add(where + ": min-workers = " + m.minWorkers() + ", workers = " + m.workers()
+                        + ", max-workers = " + m.maxWorkers() + " are invalid; allowed: min-workers <= workers <= "
+                        + "max-workers");
+            }
+            if (!(m.sizeFactor() > 0) || m.sizeFactor().isInfinite()) {
+                problems.add(where + ": size-factor = " + m.sizeFactor() + " is invalid; allowed: a number > 0");
+            }
+            if (m.idleUnload() != null) {
+                try {
+                    Durations.parse(m.idleUnload());
+                } catch (IllegalArgumentException e) {
+                    problems.add(where + ": idle-unload = " + e.getMessage());
+                }
+            }
             BatchSpec b = m.batch();
             positive(problems, where, "batch.max-items", b.maxItems());
             positive(problems, where, "batch.max-tokens", b.maxTokens());

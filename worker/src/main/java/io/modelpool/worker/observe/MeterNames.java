@@ -25,6 +25,11 @@ public final class MeterNames {
     public static final String BATCH_INFERENCE = "modelpool.batch.inference";
     public static final String MODELS_LOADED = "modelpool.models.loaded";
     public static final String MODEL_RESIDENT = "modelpool.model.resident";
+    public static final String MODEL_LOAD = "modelpool.model.load";
+    public static final String MODEL_UNLOADS = "modelpool.model.unloads";
+    public static final String POOL_WORKERS = "modelpool.pool.workers";
+    public static final String MEMORY_BUDGET = "modelpool.memory.budget";
+    public static final String MEMORY_BUDGET_USED = "modelpool.memory.budget.used";
 
     public static final String INTAKE_PAUSES = "modelpool.intake.pauses";
     public static final String INTAKE_RESUMES = "modelpool.intake.resumes";

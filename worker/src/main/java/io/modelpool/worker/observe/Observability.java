@@ -88,7 +88,7 @@ public final class Observability implements AutoCloseable {
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(registry);
         binders.add(gc);
-        PoolMeters.bind(registry, capabilities);
+        PoolMeters.bind(registry, capabilities, config.poolMemoryBudgetBytes());
         Map<Capability, Set<String>> served = new EnumMap<>(Capability.class);
         for (Capability c : capabilities.enabled()) {
             served.put(c, capabilities.pool(c).models());

@@ -3,19 +3,23 @@ package io.modelpool.worker.observe;
 import static io.modelpool.worker.observe.MeterNames.TAG_CAPABILITY;
 import static io.modelpool.worker.observe.MeterNames.TAG_MODEL;
 import static io.modelpool.worker.observe.MeterNames.TAG_OUTCOME;
+import static io.modelpool.worker.observe.MeterNames.TAG_REASON;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.pool.BatchObserver;
+import io.modelpool.worker.pool.LoadObserver;
 import io.modelpool.worker.pool.ModelPool;
 import io.modelpool.worker.pool.ModelState;
 import io.modelpool.worker.pool.PoolRejectedException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -23,13 +27,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pools' meters: per model, the queue depth and the tasks in flight (gauges read from the pool's counters at
- * scrape time), the models loaded and their resident size, and per batch its size, its tokens and its inference
- * time (from the pool's {@link BatchObserver}, on the worker thread that ran it). Per batch, one debug line.
+ * The pools' meters: per model, the queue depth, the tasks in flight and the workers (gauges read from the pool's
+ * counters at scrape time), the models loaded and their resident size, per batch its size, its tokens and its
+ * inference time (from the pool's {@link BatchObserver}, on the worker thread that ran it), per load its time and
+ * outcome and per unload its reason (from the pool's {@link LoadObserver}), and the memory budget and how much of it
+ * the loaded models use. Per batch, one debug line.
  *
- * <p>Resident size: the pool and the runtime do not report memory per model, so it is estimated as the model
- * file's size (from the manifest's source) times its worker count, since each worker holds its own session and
- * weights; 0 while the model is not loaded.
+ * <p>Resident size: the pool and the runtime do not report memory per model, so it is the estimate the memory budget
+ * counts: the model file's size times the manifest's size-factor, per worker (each worker holds its own session and
+ * weights); 0 while the model is not loaded.
  */
 final class PoolMeters {
 
@@ -42,11 +48,18 @@ final class PoolMeters {
     private PoolMeters() {
     }
 
-    static void bind(MeterRegistry registry, CapabilityRegistry capabilities) {
-        Map<String, ModelDefinition> definitions = new ConcurrentHashMap<>();
-        for (ModelDefinition d : capabilities.manifest().models()) {
-            definitions.put(d.key(), d);
+    /** @param budgetBytes the memory budget the pools' maintenance keeps them within */
+    static void bind(MeterRegistry registry, CapabilityRegistry capabilities, long budgetBytes) {
+        List<ModelPool<?, ?>> pools = new ArrayList<>();
+        for (Capability capability : capabilities.enabled()) {
+            pools.add(capabilities.pool(capability));
         }
+        Gauge.builder(MeterNames.MEMORY_BUDGET, () -> budgetBytes)
+                .description("Most memory the loaded models may be estimated to hold (pool.memory-budget-bytes)")
+                .baseUnit("bytes").strongReference(true).register(registry);
+        Gauge.builder(MeterNames.MEMORY_BUDGET_USED, pools, PoolMeters::budgetUsed)
+                .description("Estimated memory the loaded models hold, counted against the memory budget")
+                .baseUnit("bytes").strongReference(true).register(registry);
         for (Capability capability : capabilities.enabled()) {
             ModelPool<?, ?> pool = capabilities.pool(capability);
             String cap = IntakeObserver.tag(capability);
@@ -59,17 +72,39 @@ final class PoolMeters {
                         .description("Tasks waiting in the model's queue for a worker")
                         .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("tasks").strongReference(true)
                         .register(registry);
-                ModelDefinition definition = definitions.get(model);
-                long fileBytes = definition == null ? 0 : ModelFileSize.of(definition.source());
-                Gauge.builder(MeterNames.MODEL_RESIDENT, pool, p -> residentBytes(p, model, fileBytes))
-                        .description("Estimated memory of the model's loaded sessions: model file size times workers")
+                Gauge.builder(MeterNames.MODEL_RESIDENT, pool, p -> residentBytes(p, model))
+                        .description("Estimated memory of the model's loaded sessions: model file size times "
+                                + "size-factor times workers")
                         .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("bytes").strongReference(true)
+                        .register(registry);
+                Gauge.builder(MeterNames.POOL_WORKERS, pool, p -> workers(p, model))
+                        .description("Workers of the model opening or holding a session; 0 while it is unloaded")
+                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("workers").strongReference(true)
                         .register(registry);
             }
             Gauge.builder(MeterNames.MODELS_LOADED, pool, PoolMeters::loaded)
                     .description("Models of the capability whose sessions are open and serving")
                     .tags(TAG_CAPABILITY, cap).strongReference(true).register(registry);
             pool.observeBatches(new BatchMeters(registry, cap));
+            pool.observeLoads(new LoadMeters(registry, cap));
+        }
+    }
+
+    private static double budgetUsed(List<ModelPool<?, ?>> pools) {
+        long sum = 0;
+        for (ModelPool<?, ?> pool : pools) {
+            for (String model : pool.models()) {
+                sum += (long) residentBytes(pool, model);
+            }
+        }
+        return sum;
+    }
+
+    private static double workers(ModelPool<?, ?> pool, String model) {
+        try {
+            return pool.workers(model);
+        } catch (PoolRejectedException e) {
+            return 0;
         }
     }
 
@@ -85,9 +120,9 @@ final class PoolMeters {
         }
     }
 
-    private static double residentBytes(ModelPool<?, ?> pool, String model, long fileBytes) {
+    private static double residentBytes(ModelPool<?, ?> pool, String model) {
         try {
-            return pool.state(model) == ModelState.READY ? (double) fileBytes * pool.workerPending(model).size() : 0;
+            return pool.residentBytes(model);
         } catch (PoolRejectedException e) {
             return 0;
         }
@@ -105,6 +140,49 @@ final class PoolMeters {
             }
         }
         return n;
+    }
+
+    /** Load, load-failure and unload meters of one capability's pool; meters are cached per model and outcome. */
+    private static final class LoadMeters implements LoadObserver {
+
+        private final MeterRegistry registry;
+        private final String capability;
+        private final Map<String, Timer> loads = new ConcurrentHashMap<>();
+        private final Map<String, Counter> unloads = new ConcurrentHashMap<>();
+
+        LoadMeters(MeterRegistry registry, String capability) {
+            this.registry = registry;
+            this.capability = capability;
+        }
+
+        @Override
+        public void loaded(String model, long loadNanos) {
+            load(model, "ok").record(loadNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void loadFailed(String model, String reason, long loadNanos) {
+            load(model, "error").record(loadNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void unloaded(String model, UnloadReason reason) {
+            String tag = reason == UnloadReason.IDLE ? "idle" : "memory-budget";
+            unloads.computeIfAbsent(model + "\n" + tag, k -> Counter.builder(MeterNames.MODEL_UNLOADS)
+                    .description("Models unloaded, by reason: idle for pool.idle-unload-ms, or to make room in the "
+                            + "memory budget")
+                    .tags(TAG_CAPABILITY, capability, TAG_MODEL, model, TAG_REASON, tag)
+                    .register(registry)).increment();
+        }
+
+        private Timer load(String model, String outcome) {
+            return loads.computeIfAbsent(model + "\n" + outcome, k -> Timer.builder(MeterNames.MODEL_LOAD)
+                    .description("Model loads (first request or warm-up) and their time until the first session "
+                            + "opened, by outcome")
+                    .tags(TAG_CAPABILITY, capability, TAG_MODEL, model, TAG_OUTCOME, outcome)
+                    .serviceLevelObjectives(INFERENCE_BUCKETS)
+                    .register(registry));
+        }
     }
 
     /** Per-batch meters of one capability's pool; meters are cached per model (the pool's keys bound them). */

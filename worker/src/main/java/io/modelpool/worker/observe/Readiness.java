@@ -15,8 +15,8 @@ import java.util.function.BooleanSupplier;
  *
  * <ul>
  *   <li><b>intake</b>: the intake exists and its consumer holds at least one partition;</li>
- *   <li><b>models</b>: no model the manifest asks for has failed to load (a model still loading counts as
- *       loadable: its requests wait in its queue);</li>
+ *   <li><b>models</b>: no model the manifest asks for has failed to load (a model still loading, or not loaded
+ *       yet because models load on first use, counts as loadable: its requests wait in its queue);</li>
  *   <li><b>shutdown</b>: no shutdown has begun (it flips on the first SIGTERM/SIGINT, before the drain);</li>
  *   <li><b>broker</b> and <b>registry</b>: the last {@link DependencyProbe} checks answered.</li>
  * </ul>
@@ -87,7 +87,7 @@ final class Readiness {
                 } catch (PoolRejectedException e) {
                     state = ModelState.CLOSED;
                 }
-                ok &= state == ModelState.READY || state == ModelState.LOADING;
+                ok &= state == ModelState.READY || state == ModelState.LOADING || state == ModelState.UNLOADED;
                 states.add(model + "=" + state);
             }
         }

@@ -2,17 +2,30 @@ package io.modelpool.worker.pool;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One model inside a pool: its queue, its worker threads (each owning a runner and a pending counter), its
- * load state and its count of unfinished tasks.
+ * One model inside a pool: its queue, its worker threads (each owning a runner and a pending counter), its load
+ * state, its count of unfinished tasks, and what maintenance needs to know: when it was last used, how many workers
+ * it runs and what they are estimated to hold.
+ *
+ * <p>Loading is lazy: the lane starts {@link ModelState#UNLOADED}; the first submission (or {@link #load()}) makes it
+ * {@link ModelState#LOADING} and asks the pool's memory budget to start its workers, which open their runners on
+ * their own threads while the tasks wait in the queue. A load that fails on every worker fails the queued tasks with
+ * {@link PoolError.ModelLoadFailed} and refuses submissions the same way until the pool's retry backoff has passed,
+ * so a broken model costs one load attempt per backoff, never one per task.
+ *
+ * <p>Locking: {@code lock} guards the state, the worker list and the load bookkeeping; counters that maintenance
+ * reads without it are volatile. It is never held while calling into the pool (its memory budget takes its own lock
+ * first and then this one), into observers or into task listeners.
  */
 final class ModelLane<I, O> {
 
@@ -22,28 +35,46 @@ final class ModelLane<I, O> {
     private final String key;
     private final PoolModelConfig config;
     private final RunnerFactory<I, O> runners;
-    private final Runnable onIdle;
-    private final BatchObserver batchObserver;
+    private final ModelPool<I, O> pool;
     private final ModelQueue<I, O> queue;
     private final AtomicInteger outstanding = new AtomicInteger();
-    private final AtomicInteger failedWorkers = new AtomicInteger();
-    private final CompletableFuture<Void> loaded = new CompletableFuture<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition settled = lock.newCondition();
+    /** Every worker whose thread has not ended, retired ones included. */
     private final List<Worker> workers = new ArrayList<>();
-    private volatile ModelState state = ModelState.LOADING;
+    private final BitSet slots = new BitSet();
+    private volatile ModelState state = ModelState.UNLOADED;
+    private volatile MaintenancePolicy policy;
+    private volatile long lastUsedNanos = System.nanoTime();
+    /** Workers not retired: opening or open. */
+    private volatile int activeWorkers;
+    /** Active workers still opening their runner. */
+    private volatile int openingWorkers;
+    /** Retired workers whose thread has not ended yet (their runner is still open). */
+    private volatile int retiringWorkers;
+    private volatile long spawnAllowedAtNanos = System.nanoTime();
+    private boolean shuttingDown;
+    private long loadStartedNanos;
+    private int loadFailures;
+    private long retryAtNanos;
+    private String loadError = "";
 
-    ModelLane(String poolName, String key, PoolModelConfig config, RunnerFactory<I, O> runners, Runnable onIdle,
-              BatchObserver batchObserver) {
+    ModelLane(String poolName, String key, PoolModelConfig config, RunnerFactory<I, O> runners, ModelPool<I, O> pool) {
         this.poolName = poolName;
-        this.batchObserver = batchObserver;
         this.key = key;
         this.config = config;
         this.runners = runners;
-        this.onIdle = onIdle;
+        this.pool = pool;
+        this.policy = MaintenancePolicy.fixed(config.workers());
         this.queue = new ModelQueue<>(key, config.queueCapacity());
     }
 
     String key() {
         return key;
+    }
+
+    String poolName() {
+        return poolName;
     }
 
     PoolModelConfig config() {
@@ -54,32 +85,114 @@ final class ModelLane<I, O> {
         return state;
     }
 
-    void start() {
-        for (int i = 0; i < config.workers(); i++) {
-            Worker w = new Worker(i);
-            workers.add(w);
-            Thread t = new Thread(w, "modelpool-" + poolName + "-" + key + "-" + i);
-            t.setDaemon(true);
-            w.thread = t;
-            t.start();
-        }
+    MaintenancePolicy policy() {
+        return policy;
+    }
+
+    void policy(MaintenancePolicy newPolicy) {
+        this.policy = newPolicy;
+    }
+
+    boolean poolShuttingDown() {
+        return pool.isShuttingDown();
+    }
+
+    /** Workers a load starts: the configured count, within the policy's bounds. */
+    int initialWorkers() {
+        MaintenancePolicy p = policy;
+        return Math.max(p.minWorkers(), Math.min(p.maxWorkers(), config.workers()));
+    }
+
+    /** Workers not retired (opening or open). */
+    int workers() {
+        return activeWorkers;
+    }
+
+    /** Estimated memory of every worker whose thread has not ended, retiring ones included. */
+    long reservedBytes() {
+        return policy.bytesFor(activeWorkers + retiringWorkers);
+    }
+
+    /** Estimated memory of retired workers that are closing their runners: room that is about to come free. */
+    long retiringBytes() {
+        return policy.bytesFor(retiringWorkers);
+    }
+
+    /** When the lane last had a task submitted or finished. */
+    long lastUsedNanos() {
+        return lastUsedNanos;
+    }
+
+    /** How long the lane has had nothing queued or running; 0 while it has. */
+    long idleNanos(long now) {
+        return outstanding.get() == 0 ? Math.max(0, now - lastUsedNanos) : 0;
+    }
+
+    /** A load was asked for and no worker has been started for it yet: it waits for room in the budget. */
+    boolean awaitsRoom() {
+        return state == ModelState.LOADING && activeWorkers == 0 && !poolShuttingDown();
+    }
+
+    /** Ready, loaded and with nothing queued or running: it may be unloaded. */
+    boolean unloadable() {
+        return state == ModelState.READY && outstanding.get() == 0 && !poolShuttingDown();
     }
 
     void offer(List<PoolTask<I, O>> tasks) throws PoolRejectedException {
-        outstanding.addAndGet(tasks.size());
+        boolean load;
+        lock.lock();
         try {
-            queue.offerAll(tasks);
-        } catch (PoolRejectedException e) {
-            if (outstanding.addAndGet(-tasks.size()) == 0) {
-                onIdle.run();
+            long now = System.nanoTime();
+            if (state == ModelState.FAILED && !shuttingDown && now - retryAtNanos < 0) {
+                throw new PoolRejectedException(new PoolError.ModelLoadFailed(key, loadError));
             }
-            throw e;
+            outstanding.addAndGet(tasks.size());
+            try {
+                queue.offerAll(tasks);
+            } catch (PoolRejectedException e) {
+                if (outstanding.addAndGet(-tasks.size()) == 0) {
+                    pool.signalIfIdle();
+                }
+                throw e;
+            }
+            lastUsedNanos = now;
+            load = beginLoadLocked(now);
+        } finally {
+            lock.unlock();
+        }
+        if (load) {
+            pool.loadWanted(this);
         }
     }
 
+    /** Asks for a load unless the model is loaded, loading, or failed with its retry time still ahead. */
+    void load() {
+        boolean load;
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            load = !(state == ModelState.FAILED && now - retryAtNanos < 0) && beginLoadLocked(now);
+        } finally {
+            lock.unlock();
+        }
+        if (load) {
+            pool.loadWanted(this);
+        }
+    }
+
+    private boolean beginLoadLocked(long now) {
+        if (shuttingDown || (state != ModelState.UNLOADED && state != ModelState.FAILED)) {
+            return false;
+        }
+        state = ModelState.LOADING;
+        loadStartedNanos = now;
+        return true;
+    }
+
     void taskFinished() {
+        lastUsedNanos = System.nanoTime();
         if (outstanding.decrementAndGet() == 0) {
-            onIdle.run();
+            pool.signalIfIdle();
         }
     }
 
@@ -87,25 +200,250 @@ final class ModelLane<I, O> {
         return outstanding.get();
     }
 
+    /** Per active worker, by worker index, the tasks it has taken and not yet finished. */
     List<Integer> workerPending() {
-        List<Integer> counts = new ArrayList<>(workers.size());
-        for (Worker w : workers) {
+        List<Worker> active = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Worker w : workers) {
+                if (!w.retired) {
+                    active.add(w);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        active.sort(Comparator.comparingInt(w -> w.index));
+        List<Integer> counts = new ArrayList<>(active.size());
+        for (Worker w : active) {
             counts.add(w.pending());
         }
         return counts;
     }
 
+    /**
+     * Waits up to {@code timeout} for the model to leave {@link ModelState#LOADING}, asking for a load first if it is
+     * unloaded, and returns its state.
+     */
     ModelState awaitLoaded(Duration timeout) throws InterruptedException {
+        load();
+        long left = timeout.toNanos();
+        lock.lockInterruptibly();
         try {
-            loaded.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-            LOG.debug("Model '{}' not ready after waiting: {}", key, e.toString());
+            while (state == ModelState.LOADING && left > 0) {
+                left = settled.awaitNanos(left);
+            }
+            return state;
+        } finally {
+            lock.unlock();
         }
-        return state;
     }
 
+    /**
+     * Starts {@code n} workers for a load that waits for them; called by the memory budget once their estimate
+     * fits. Returns how many it started: none when the load no longer waits (or shutdown began).
+     */
+    int spawnForLoad(int n) {
+        lock.lock();
+        try {
+            if (shuttingDown || state != ModelState.LOADING || activeWorkers > 0) {
+                return 0;
+            }
+            startWorkersLocked(n);
+            LOG.debug("Model '{}' in pool '{}' loading on {} workers", key, poolName, n);
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Starts one more worker of a ready model below its maximum; called by the memory budget once it fits. */
+    boolean spawnOne() {
+        lock.lock();
+        try {
+            if (shuttingDown || state != ModelState.READY || activeWorkers >= policy.maxWorkers()) {
+                return false;
+            }
+            startWorkersLocked(1);
+            LOG.debug("Model '{}' in pool '{}' scaled up to {} workers ({} tasks queued)", key, poolName,
+                    activeWorkers, queue.size());
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void startWorkersLocked(int n) {
+        for (int i = 0; i < n; i++) {
+            int slot = slots.nextClearBit(0);
+            slots.set(slot);
+            Worker w = new Worker(slot);
+            workers.add(w);
+            activeWorkers++;
+            openingWorkers++;
+            Thread t = new Thread(w, "modelpool-" + poolName + "-" + key + "-" + slot);
+            t.setDaemon(true);
+            w.thread = t;
+            t.start();
+        }
+    }
+
+    /**
+     * Whether work waits for a worker this ready model could add: no worker is still opening, it runs fewer than its
+     * maximum, and its queue holds more tasks than its workers take at once or its oldest task has waited
+     * {@code waitNanos}.
+     */
+    boolean wantsWorker(long now, long waitNanos) {
+        if (state != ModelState.READY || poolShuttingDown() || openingWorkers > 0 || now - spawnAllowedAtNanos < 0) {
+            return false;
+        }
+        int active = activeWorkers;
+        if (active >= policy.maxWorkers()) {
+            return false;
+        }
+        int queued = queue.size();
+        if (queued == 0) {
+            return false;
+        }
+        return queued > (long) active * config.maxBatchItems() || now - queue.oldestSubmittedNanos(now) >= waitNanos;
+    }
+
+    /**
+     * Retires one open worker that has had nothing to do for {@code idleNanos}, if the model runs more than its
+     * minimum; the worker closes its runner on its own thread. Returns whether one was retired.
+     */
+    boolean retireIdleWorker(long now, long idleNanos) {
+        Worker retired = null;
+        lock.lock();
+        try {
+            if (shuttingDown || state != ModelState.READY || activeWorkers <= policy.minWorkers()) {
+                return false;
+            }
+            for (Worker w : workers) {
+                if (!w.retired && w.open && w.held == null && now - w.lastActiveNanos >= idleNanos) {
+                    retireLocked(w);
+                    retired = w;
+                    break;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (retired == null) {
+            return false;
+        }
+        queue.wakeAll();
+        LOG.debug("Model '{}' in pool '{}' scaled down to {} workers (worker {} idle)", key, poolName, activeWorkers,
+                retired.index);
+        return true;
+    }
+
+    /**
+     * Unloads the model if it is ready, has nothing queued or running and its pool is not shutting down: every
+     * worker is retired and closes its runner on its own thread; the next submission loads it again. A model with
+     * work in flight is never unloaded. Returns whether it was.
+     */
+    boolean unload(LoadObserver.UnloadReason reason) {
+        lock.lock();
+        try {
+            if (shuttingDown || state != ModelState.READY || outstanding.get() > 0) {
+                return false;
+            }
+            for (Worker w : workers) {
+                if (!w.retired) {
+                    retireLocked(w);
+                }
+            }
+            state = ModelState.UNLOADED;
+            settled.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        queue.wakeAll();
+        LOG.info("Model '{}' in pool '{}' unloaded ({})", key, poolName,
+                reason == LoadObserver.UnloadReason.IDLE ? "idle" : "room needed in the memory budget");
+        try {
+            pool.loadObserver().unloaded(key, reason);
+        } catch (RuntimeException e) {
+            LOG.warn("Load observer failed on the unload of model '{}'", key, e);
+        }
+        return true;
+    }
+
+    private void retireLocked(Worker w) {
+        w.retired = true;
+        activeWorkers--;
+        retiringWorkers++;
+        if (!w.open) {
+            openingWorkers--;
+        }
+    }
+
+    /** Fails a load that is waiting for room and can never get it; see {@link MemoryBudget}. */
+    void failLoad(String reason) {
+        List<PoolTask<I, O>> failed;
+        long loadNanos;
+        lock.lock();
+        try {
+            if (state != ModelState.LOADING || activeWorkers > 0) {
+                return;
+            }
+            loadNanos = System.nanoTime() - loadStartedNanos;
+            failed = markFailedLocked(reason);
+        } finally {
+            lock.unlock();
+        }
+        reportLoadFailure(reason, null, failed, loadNanos);
+    }
+
+    private List<PoolTask<I, O>> markFailedLocked(String reason) {
+        long now = System.nanoTime();
+        state = ModelState.FAILED;
+        loadFailures++;
+        retryAtNanos = now + pool.loadRetryBackoffNanos(loadFailures);
+        loadError = reason;
+        settled.signalAll();
+        return queue.drain();
+    }
+
+    private void reportLoadFailure(String reason, Exception cause, List<PoolTask<I, O>> failed, long loadNanos) {
+        PoolError error = new PoolError.ModelLoadFailed(key, reason);
+        int count = 0;
+        for (PoolTask<I, O> t : failed) {
+            if (t.failNow(error)) {
+                count++;
+            }
+        }
+        LOG.error("Model '{}' in pool '{}' failed to load ({}); {} queued tasks failed; submissions fail until the next"
+                + " attempt, which the first one after {} ms makes", key, poolName, reason, count,
+                TimeUnit.NANOSECONDS.toMillis(pool.loadRetryBackoffNanos(loadFailures)), cause);
+        try {
+            pool.loadObserver().loadFailed(key, reason, loadNanos);
+        } catch (RuntimeException e) {
+            LOG.warn("Load observer failed on the load failure of model '{}'", key, e);
+        }
+    }
+
+    /** Refuses new submissions; queued work still runs, except a load still waiting for room, which fails now. */
     void refuseNew() {
-        queue.refuseNew(new PoolError.ShuttingDown(key));
+        List<PoolTask<I, O>> unstarted = List.of();
+        lock.lock();
+        try {
+            shuttingDown = true;
+            queue.refuseNew(new PoolError.ShuttingDown(key));
+            if (state == ModelState.LOADING && activeWorkers == 0) {
+                // no worker will be started for it during shutdown; waiting out the drain would only delay the exit
+                unstarted = queue.drain();
+                state = ModelState.UNLOADED;
+                settled.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        PoolError error = new PoolError.ShuttingDown(key);
+        for (PoolTask<I, O> t : unstarted) {
+            t.failNow(error);
+        }
     }
 
     /** Fails every queued task and every task a worker holds but has not finished. */
@@ -117,7 +455,7 @@ final class ModelLane<I, O> {
                 count++;
             }
         }
-        for (Worker w : workers) {
+        for (Worker w : workersSnapshot()) {
             List<PoolTask<I, O>> held = w.held;
             if (held != null) {
                 for (PoolTask<I, O> t : held) {
@@ -138,51 +476,140 @@ final class ModelLane<I, O> {
                 failed++;
             }
         }
+        List<Worker> all = workersSnapshot();
         long deadline = System.nanoTime() + join.toNanos();
-        for (Worker w : workers) {
+        for (Worker w : all) {
             w.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             if (w.thread.isAlive()) {
                 w.thread.interrupt();
             }
         }
-        for (Worker w : workers) {
+        for (Worker w : all) {
             w.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             if (w.thread.isAlive()) {
                 LOG.warn("Worker {} of model '{}' did not stop in time", w.thread.getName(), key);
             }
         }
         failed += abandon();
-        state = ModelState.CLOSED;
+        lock.lock();
+        try {
+            state = ModelState.CLOSED;
+            settled.signalAll();
+        } finally {
+            lock.unlock();
+        }
         return failed;
     }
 
-    private void workerOpened(int index) {
-        if (state == ModelState.LOADING) {
-            state = ModelState.READY;
-            LOG.info("Model '{}' in pool '{}' is ready (worker {} opened first)", key, poolName, index);
+    private List<Worker> workersSnapshot() {
+        lock.lock();
+        try {
+            return new ArrayList<>(workers);
+        } finally {
+            lock.unlock();
         }
-        loaded.complete(null);
     }
 
-    private void workerFailedToOpen(int index, Exception e) {
-        LOG.error("Worker {} of model '{}' in pool '{}' failed to open its runner", index, key, poolName, e);
-        if (failedWorkers.incrementAndGet() == config.workers()) {
-            state = ModelState.FAILED;
-            PoolError error = new PoolError.ModelLoadFailed(key, String.valueOf(e.getMessage()));
-            int failed = 0;
-            for (PoolTask<I, O> t : queue.closeWith(error)) {
-                if (t.failNow(error)) {
-                    failed++;
-                }
+    /** The worker's runner opened; returns whether it should take tasks (false: it was retired meanwhile). */
+    private boolean workerOpened(Worker w) {
+        long loadNanos = -1;
+        boolean keep;
+        lock.lock();
+        try {
+            w.open = true;
+            w.lastActiveNanos = System.nanoTime();
+            keep = !w.retired;
+            if (keep) {
+                openingWorkers--;
             }
-            LOG.error("Model '{}' failed to load on every worker; {} queued tasks failed", key, failed);
-            loaded.complete(null);
+            if (keep && state == ModelState.LOADING) {
+                state = ModelState.READY;
+                loadFailures = 0;
+                loadNanos = w.lastActiveNanos - loadStartedNanos;
+                settled.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (loadNanos >= 0) {
+            LOG.info("Model '{}' in pool '{}' loaded in {} ms (worker {} opened first)", key, poolName,
+                    TimeUnit.NANOSECONDS.toMillis(loadNanos), w.index);
+            try {
+                pool.loadObserver().loaded(key, loadNanos);
+            } catch (RuntimeException e) {
+                LOG.warn("Load observer failed on the load of model '{}'", key, e);
+            }
+        }
+        return keep;
+    }
+
+    private void workerFailedToOpen(Worker w, Exception e) {
+        List<PoolTask<I, O>> failed = null;
+        long loadNanos = 0;
+        String reason = String.valueOf(e.getMessage());
+        lock.lock();
+        try {
+            boolean wasActive = !w.retired;
+            removeLocked(w);
+            if (wasActive) {
+                openingWorkers--;
+            }
+            if (state == ModelState.LOADING && activeWorkers == 0) {
+                loadNanos = System.nanoTime() - loadStartedNanos;
+                failed = markFailedLocked(reason);
+            } else if (state == ModelState.READY) {
+                // a scale-up that failed: wait a backoff before the next spawn rather than retrying every pass
+                spawnAllowedAtNanos = System.nanoTime() + pool.loadRetryBackoffNanos(1);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (failed != null) {
+            reportLoadFailure(reason, e, failed, loadNanos);
+        } else {
+            LOG.warn("Worker {} of model '{}' in pool '{}' failed to open its runner: {}", w.index, key, poolName,
+                    e.toString());
+        }
+        pool.workerEnded(this);
+    }
+
+    /** The worker's thread is about to end; its runner is closed. */
+    private void workerEnded(Worker w) {
+        boolean reload = false;
+        lock.lock();
+        try {
+            removeLocked(w);
+            if (state == ModelState.READY && activeWorkers == 0) {
+                // every worker ended without an unload (interrupted): load again if work waits
+                state = ModelState.UNLOADED;
+                reload = outstanding.get() > 0 && beginLoadLocked(System.nanoTime());
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (reload) {
+            pool.loadWanted(this);
+        }
+        pool.workerEnded(this);
+    }
+
+    private void removeLocked(Worker w) {
+        if (workers.remove(w)) {
+            slots.clear(w.index);
+            if (w.retired) {
+                retiringWorkers--;
+            } else {
+                activeWorkers--;
+            }
         }
     }
 
     private final class Worker implements Runnable {
         private final int index;
         private volatile List<PoolTask<I, O>> held;
+        private volatile boolean retired;
+        private volatile boolean open;
+        private volatile long lastActiveNanos;
         private Thread thread;
 
         Worker(int index) {
@@ -209,12 +636,13 @@ final class ModelLane<I, O> {
             try {
                 runner = runners.open(index);
             } catch (Exception e) {
-                workerFailedToOpen(index, e);
+                workerFailedToOpen(this, e);
                 return;
             }
-            workerOpened(index);
             try {
-                loop(runner);
+                if (workerOpened(this)) {
+                    loop(runner);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 LOG.debug("Worker {} of model '{}' interrupted", index, key);
@@ -224,6 +652,7 @@ final class ModelLane<I, O> {
                 } catch (Exception e) {
                     LOG.warn("Closing the runner of worker {} of model '{}' failed", index, key, e);
                 }
+                workerEnded(this);
             }
         }
 
@@ -231,7 +660,7 @@ final class ModelLane<I, O> {
             long maxDelayNanos = config.maxDelay().toNanos();
             while (true) {
                 List<PoolTask<I, O>> window = queue.takeWindow(
-                        config.maxBatchItems(), config.sortWindow(), maxDelayNanos, config.workers());
+                        config.maxBatchItems(), config.sortWindow(), maxDelayNanos, activeWorkers, () -> retired);
                 if (window.isEmpty()) {
                     return;
                 }
@@ -249,6 +678,7 @@ final class ModelLane<I, O> {
                         t.fail(e, new TaskTiming(t.submittedNanos, now, now, 0));
                     }
                 } finally {
+                    lastActiveNanos = System.nanoTime();
                     held = null;
                 }
             }
@@ -260,7 +690,7 @@ final class ModelLane<I, O> {
                 tokens += t.length;
             }
             try {
-                batchObserver.batchRan(key, batch.size(), tokens, runNanos, failed);
+                pool.batchObserver().batchRan(key, batch.size(), tokens, runNanos, failed);
             } catch (RuntimeException e) {
                 LOG.warn("Batch observer of model '{}' failed; the batch's tasks are not affected", key, e);
             }

@@ -22,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * <p>Tasks are opaque: the pool knows only their length ({@code lengthOf}), which it uses for sorting and
  * for the batch token budget.
  *
+ * <p>Models load lazily: {@link #addModel} only registers one; its first submission (or {@link #load},
+ * {@link #awaitLoaded}) starts its workers, which open their runners on their own threads while submitted tasks
+ * wait in its queue. A load that fails on every worker fails the waiting tasks with {@link PoolError.ModelLoadFailed}
+ * and refuses submissions the same way until a retry backoff has passed ({@link #loadRetryBackoff}); the first
+ * submission after it loads again. A {@link PoolMaintenance} may scale a model's workers, unload idle models and keep
+ * the loaded ones within a memory budget, following each model's {@link MaintenancePolicy}.
+ *
  * <p>Threading: every method is thread-safe. {@code submit} never blocks on inference or on model loading:
  * it queues or fails fast. Outcomes are delivered on worker threads (see {@link TaskListener}).
  *
@@ -43,6 +50,10 @@ public final class ModelPool<I, O> implements AutoCloseable {
     private volatile boolean shuttingDown;
     private volatile boolean closed;
     private volatile BatchObserver batchObserver = BatchObserver.NONE;
+    private volatile LoadObserver loadObserver = LoadObserver.NONE;
+    private volatile MemoryBudget budget;
+    private volatile long loadRetryFirstNanos = Duration.ofSeconds(1).toNanos();
+    private volatile long loadRetryMaxNanos = Duration.ofMinutes(1).toNanos();
 
     /**
      * @param name     a label for thread names and logs (for example a capability name)
@@ -51,6 +62,9 @@ public final class ModelPool<I, O> implements AutoCloseable {
     public ModelPool(String name, ToIntFunction<? super I> lengthOf) {
         this.name = Objects.requireNonNull(name, "name");
         this.lengthOf = Objects.requireNonNull(lengthOf, "lengthOf");
+        MemoryBudget own = new MemoryBudget(Long.MAX_VALUE);
+        own.cover(this);
+        this.budget = own;
     }
 
     public String name() {
@@ -58,8 +72,10 @@ public final class ModelPool<I, O> implements AutoCloseable {
     }
 
     /**
-     * Registers a model and starts its workers at once. Each worker opens its runner on its own thread, so
-     * this returns without waiting for a load; tasks submitted meanwhile wait in the queue.
+     * Registers a model, {@link ModelState#UNLOADED}: its workers start on its first submission (or {@link #load})
+     * and open their runners on their own threads, so neither this nor a submission waits for a load. Its
+     * {@link MaintenancePolicy} is {@link MaintenancePolicy#fixed} with the config's workers until
+     * {@link #setPolicy} changes it.
      *
      * @throws IllegalArgumentException when the key is already registered
      * @throws IllegalStateException    after {@link #close()}
@@ -68,8 +84,7 @@ public final class ModelPool<I, O> implements AutoCloseable {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(runners, "runners");
-        ModelLane<I, O> lane = new ModelLane<>(name, key, config, runners, this::signalIfIdle,
-                (model, size, tokens, runNanos, failed) -> batchObserver.batchRan(model, size, tokens, runNanos, failed));
+        ModelLane<I, O> lane = new ModelLane<>(name, key, config, runners, this);
         synchronized (lifecycle) {
             if (closed) {
                 throw new IllegalStateException("pool '" + name + "' is closed");
@@ -82,8 +97,65 @@ public final class ModelPool<I, O> implements AutoCloseable {
         if (shuttingDown) {
             lane.refuseNew();
         }
-        lane.start();
-        LOG.info("Pool '{}' started model '{}': {}", name, key, config);
+        LOG.info("Pool '{}' registered model '{}' (loads on first use): {}", name, key, config);
+    }
+
+    /**
+     * Sets how {@link PoolMaintenance} scales, unloads and budgets the model. Takes effect on the next maintenance
+     * pass and the next load; call it before the model is used, so the memory budget counts it right.
+     *
+     * @throws PoolRejectedException with {@link PoolError.UnknownModel} when the key is not registered
+     */
+    public void setPolicy(String key, MaintenancePolicy policy) throws PoolRejectedException {
+        lane(key).policy(Objects.requireNonNull(policy, "policy"));
+    }
+
+    /** The model's maintenance policy. */
+    public MaintenancePolicy policy(String key) throws PoolRejectedException {
+        return lane(key).policy();
+    }
+
+    /**
+     * Starts loading the model if it is unloaded (or failed, with its retry backoff passed) and returns at once; for
+     * warm-up at start-up. Does nothing after {@link #beginShutdown()}.
+     */
+    public void load(String key) throws PoolRejectedException {
+        lane(key).load();
+    }
+
+    /** Workers of the model that are opening or holding a runner; 0 while unloaded. */
+    public int workers(String key) throws PoolRejectedException {
+        return lane(key).workers();
+    }
+
+    /**
+     * The model's estimated memory: its workers, including those still closing their runners, times its policy's
+     * {@code bytesPerWorker}.
+     */
+    public long residentBytes(String key) throws PoolRejectedException {
+        return lane(key).reservedBytes();
+    }
+
+    /**
+     * Sets the backoff after a failed load: submissions fail with {@link PoolError.ModelLoadFailed} for
+     * {@code first} after the first failure, doubling with each further failure up to {@code max}; a successful load
+     * resets it. Defaults: 1 s and 1 min.
+     */
+    public void loadRetryBackoff(Duration first, Duration max) {
+        if (first.isNegative() || first.isZero() || max.compareTo(first) < 0) {
+            throw new IllegalArgumentException("load retry backoff " + first + " .. " + max
+                    + " is invalid; allowed: 0 < first <= max");
+        }
+        this.loadRetryFirstNanos = first.toNanos();
+        this.loadRetryMaxNanos = max.toNanos();
+    }
+
+    /**
+     * Reports every load, load failure and unload of every model, present and future, to {@code observer} (replacing
+     * the previous one); see {@link LoadObserver} for the thread it is called on.
+     */
+    public void observeLoads(LoadObserver observer) {
+        this.loadObserver = Objects.requireNonNull(observer, "observer");
     }
 
     /**
@@ -109,7 +181,8 @@ public final class ModelPool<I, O> implements AutoCloseable {
     }
 
     /**
-     * Waits up to {@code timeout} for the model to leave {@link ModelState#LOADING} and returns its state.
+     * Starts loading the model if it is unloaded (see {@link #load}), then waits up to {@code timeout} for it to
+     * leave {@link ModelState#LOADING} and returns its state.
      */
     public ModelState awaitLoaded(String key, Duration timeout) throws PoolRejectedException, InterruptedException {
         return lane(key).awaitLoaded(timeout);
@@ -161,7 +234,12 @@ public final class ModelPool<I, O> implements AutoCloseable {
         return future;
     }
 
-    /** From now on every submission fails with {@link PoolError.ShuttingDown}; queued work still runs. */
+    /**
+     * From now on every submission fails with {@link PoolError.ShuttingDown}; queued work still runs, on the workers
+     * the models have. No worker starts from now on: a model still waiting for room in the memory budget fails its
+     * queued tasks with {@link PoolError.ShuttingDown} at once, and maintenance neither scales nor unloads this pool's
+     * models while they drain.
+     */
     public void beginShutdown() {
         if (!shuttingDown) {
             shuttingDown = true;
@@ -279,11 +357,43 @@ public final class ModelPool<I, O> implements AutoCloseable {
         return lane;
     }
 
-    private List<ModelLane<I, O>> lanesSnapshot() {
+    List<ModelLane<I, O>> lanesSnapshot() {
         return new ArrayList<>(lanes.values());
     }
 
-    private void signalIfIdle() {
+    BatchObserver batchObserver() {
+        return batchObserver;
+    }
+
+    LoadObserver loadObserver() {
+        return loadObserver;
+    }
+
+    /** Puts this pool's models under {@code shared}, a budget several pools share (see {@link PoolMaintenance}). */
+    void useBudget(MemoryBudget shared) {
+        shared.cover(this);
+        this.budget = shared;
+    }
+
+    long loadRetryBackoffNanos(int failures) {
+        long backoff = loadRetryFirstNanos;
+        for (int i = 1; i < failures && backoff < loadRetryMaxNanos; i++) {
+            backoff *= 2;
+        }
+        return Math.min(backoff, loadRetryMaxNanos);
+    }
+
+    /** A lane asked for a load; called without the lane's lock. */
+    void loadWanted(ModelLane<I, O> lane) {
+        budget.admitLoad(lane);
+    }
+
+    /** A worker of a lane ended and its runner is closed: room may have come free. */
+    void workerEnded(ModelLane<I, O> lane) {
+        budget.admitWaiting();
+    }
+
+    void signalIfIdle() {
         drainLock.lock();
         try {
             idle.signalAll();

@@ -3,14 +3,14 @@ package io.modelpool.worker.pool;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * One model's bounded task queue. Admission is all-or-nothing per submission, so a request's tasks are
- * either all queued or none. Once closed with an error, every later offer fails with that error, so a task
- * can never be queued behind a model that will not run it.
+ * either all queued or none. Once told to refuse new work (shutdown), every later offer fails with that error, so
+ * a task can never be queued behind a model that will not run it.
  */
 final class ModelQueue<I, O> {
 
@@ -46,16 +46,26 @@ final class ModelQueue<I, O> {
     }
 
     /**
-     * Blocks until at least one task is queued or the queue stops; then, when fewer than {@code maxItems}
-     * are queued, waits up to {@code maxDelayNanos} after the oldest task's submission for more; then takes
-     * up to {@code window} tasks, but no more than a fair share among {@code workers} when more than a batch
-     * is queued. Returns an empty list only once the queue has stopped.
+     * Blocks until at least one task is queued, the queue stops or {@code retired} turns true; then, when fewer than
+     * {@code maxItems} are queued, waits up to {@code maxDelayNanos} after the oldest task's submission for more; then
+     * takes up to {@code window} tasks, but no more than a fair share among {@code workers} when more than a batch is
+     * queued. Returns an empty list once the queue has stopped and is empty, or once {@code retired} is true (checked
+     * before taking anything, so a retired worker never takes a task; wake it with {@link #wakeAll()}).
      */
-    List<PoolTask<I, O>> takeWindow(int maxItems, int window, long maxDelayNanos, int workers)
+    List<PoolTask<I, O>> takeWindow(int maxItems, int window, long maxDelayNanos, int workers, BooleanSupplier retired)
             throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            while (tasks.isEmpty()) {
+            while (true) {
+                if (retired.getAsBoolean()) {
+                    if (!tasks.isEmpty()) {
+                        notEmpty.signal(); // pass on the wake-up this worker may have consumed
+                    }
+                    return List.of();
+                }
+                if (!tasks.isEmpty()) {
+                    break;
+                }
                 if (stopped) {
                     return List.of();
                 }
@@ -69,10 +79,11 @@ final class ModelQueue<I, O> {
                     notEmpty.awaitNanos(left);
                 }
                 if (tasks.isEmpty()) {
-                    return stopped ? List.of() : takeWindow(maxItems, window, maxDelayNanos, workers);
+                    return stopped ? List.of() : takeWindow(maxItems, window, maxDelayNanos, workers, retired);
                 }
             }
-            int fairShare = Math.max(maxItems, (tasks.size() + workers - 1) / workers);
+            int sharers = Math.max(1, workers);
+            int fairShare = Math.max(maxItems, (tasks.size() + sharers - 1) / sharers);
             int n = Math.min(tasks.size(), Math.min(window, fairShare));
             List<PoolTask<I, O>> taken = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -87,14 +98,22 @@ final class ModelQueue<I, O> {
         }
     }
 
-    /** Refuses every later offer with {@code error} and returns what was queued. */
-    List<PoolTask<I, O>> closeWith(PoolError error) {
+    /** Wakes every waiting worker, so that retired ones see their flag. */
+    void wakeAll() {
         lock.lock();
         try {
-            if (closedWith == null) {
-                closedWith = error;
-            }
-            return drainLocked();
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The {@link System#nanoTime()} at which the oldest queued task was submitted; {@code now} when none is. */
+    long oldestSubmittedNanos(long now) {
+        lock.lock();
+        try {
+            PoolTask<I, O> first = tasks.peekFirst();
+            return first == null ? now : first.submittedNanos;
         } finally {
             lock.unlock();
         }

@@ -49,6 +49,28 @@ public record ModelSource(String location) {
         }
     }
 
+    /**
+     * The source's size in bytes without reading it (the file's size, or the jar entry's length); -1 when it cannot
+     * be found or its size is unknown.
+     */
+    public long sizeBytes() {
+        try {
+            if (isClasspath()) {
+                String name = location.substring(CLASSPATH.length());
+                name = name.startsWith("/") ? name.substring(1) : name;
+                ClassLoader context = Thread.currentThread().getContextClassLoader();
+                java.net.URL url = context == null ? null : context.getResource(name);
+                if (url == null) {
+                    url = ModelSource.class.getClassLoader().getResource(name);
+                }
+                return url == null ? -1 : url.openConnection().getContentLengthLong();
+            }
+            return Files.size(path());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     private Path path() {
         return Path.of(location.startsWith(FILE) ? location.substring(FILE.length()) : location);
     }
