@@ -42,7 +42,8 @@ import picocli.CommandLine.Option;
  *
  * <p>Method: both contenders are loaded, run {@code --warmup} unmeasured passes, then {@code --passes}
  * measured passes, alternating which goes first. A pass submits every request at once and waits for every
- * result; tokens per second is the generated tokens (EOS not counted) over the pass's wall time. Requests
+ * result; tokens per second is the generated tokens (EOS not counted) over the pass's wall time, and request
+ * latency is each result's end-to-end time (submission to result; medians over passes). Requests
  * are greedy, with prompt lengths and maxNewTokens drawn from {@code --seed}, so the work is the same in both
  * modes; the report says how many texts came out identical in the two modes.
  */
@@ -141,20 +142,30 @@ public final class GenerationBench implements Callable<Integer> {
             tokensPerSecond.put(SEQUENTIAL, new double[passes]);
             tokensPerSecond.put(BATCHED, new double[passes]);
             double[] ratios = new double[passes];
+            Map<String, double[]> p50 = new LinkedHashMap<>();
+            Map<String, double[]> p95 = new LinkedHashMap<>();
+            for (String key : tokensPerSecond.keySet()) {
+                p50.put(key, new double[passes]);
+                p95.put(key, new double[passes]);
+            }
             Map<String, Pass> first = new LinkedHashMap<>();
             for (int p = 0; p < passes; p++) {
                 List<String> order = p % 2 == 0 ? List.of(SEQUENTIAL, BATCHED) : List.of(BATCHED, SEQUENTIAL);
                 for (String key : order) {
                     Pass result = pass(service, key, set);
                     tokensPerSecond.get(key)[p] = result.tokensPerSecond();
+                    p50.get(key)[p] = Stats.percentile(result.latenciesMs(), 50);
+                    p95.get(key)[p] = Stats.percentile(result.latenciesMs(), 95);
                     first.putIfAbsent(key, result);
-                    System.err.printf(Locale.ROOT, "pass %d %-10s %8.1f tokens/s (%d tokens, %.2f s)%n", p + 1, key,
-                            result.tokensPerSecond(), result.tokens(), result.seconds());
+                    System.err.printf(Locale.ROOT, "pass %d %-10s %8.1f tokens/s (%d tokens, %.2f s), request "
+                                    + "latency p50 %.0f ms, p95 %.0f ms%n", p + 1, key, result.tokensPerSecond(),
+                            result.tokens(), result.seconds(), Stats.percentile(result.latenciesMs(), 50),
+                            Stats.percentile(result.latenciesMs(), 95));
                 }
                 ratios[p] = tokensPerSecond.get(BATCHED)[p] / tokensPerSecond.get(SEQUENTIAL)[p];
             }
             MachineInfo machine = MachineInfo.current(loadBefore);
-            System.out.println(report(machine, tokensPerSecond, ratios, first, set));
+            System.out.println(report(machine, tokensPerSecond, p50, p95, ratios, first, set));
         } finally {
             registry.close();
             Files.deleteIfExists(manifest);
@@ -234,7 +245,7 @@ public final class GenerationBench implements Callable<Integer> {
                 + "      max-delay: 20ms\n      queue-capacity: " + Math.max(1, requests) + "\n";
     }
 
-    private record Pass(long tokens, double seconds, List<String> texts) {
+    private record Pass(long tokens, double seconds, List<String> texts, long[] latenciesMs) {
         double tokensPerSecond() {
             return tokens / seconds;
         }
@@ -250,19 +261,23 @@ public final class GenerationBench implements Callable<Integer> {
         }
         long tokens = 0;
         List<String> texts = new ArrayList<>(set.size());
-        for (CompletableFuture<SpecificRecord> f : futures) {
+        long[] latencies = new long[set.size()];
+        for (int i = 0; i < futures.size(); i++) {
+            CompletableFuture<SpecificRecord> f = futures.get(i);
             TextToTextResult result = (TextToTextResult) f.get(10, TimeUnit.MINUTES);
             if (result.getStatus() != ResultStatus.OK) {
                 throw new IllegalStateException(model + " failed a request: " + result.getError());
             }
             tokens += result.getPayload().getGeneratedTokens();
             texts.add(result.getPayload().getText());
+            latencies[i] = result.getTimings().getEndToEndMs();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Pass(tokens, seconds, texts);
+        return new Pass(tokens, seconds, texts, latencies);
     }
 
-    private String report(MachineInfo machine, Map<String, double[]> tokensPerSecond, double[] ratios,
+    private String report(MachineInfo machine, Map<String, double[]> tokensPerSecond, Map<String, double[]> p50,
+                          Map<String, double[]> p95, double[] ratios,
                           Map<String, Pass> first, List<TextToTextRequest> set) {
         int identical = 0;
         List<String> a = first.get(SEQUENTIAL).texts();
@@ -279,10 +294,12 @@ public final class GenerationBench implements Callable<Integer> {
                 newTokens.get(0), newTokens.get(1), workers, threads, batch, passes, warmup));
         out.append(String.format(Locale.ROOT, "Machine: %d cores, %s, %s, ONNX Runtime %s, load before %s.%n%n",
                 machine.cores(), machine.cpuModel(), machine.jvm(), machine.onnxRuntime(), machine.loadAverage()));
-        out.append("| mode | tokens/s median | min | max |\n|---|---:|---:|---:|\n");
+        out.append("| mode | tokens/s median | min | max | request latency p50 (ms) | p95 (ms) |\n"
+                + "|---|---:|---:|---:|---:|---:|\n");
         for (Map.Entry<String, double[]> e : tokensPerSecond.entrySet()) {
-            out.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f |%n", e.getKey(),
-                    Stats.median(e.getValue()), Stats.min(e.getValue()), Stats.max(e.getValue())));
+            out.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.0f | %.0f |%n", e.getKey(),
+                    Stats.median(e.getValue()), Stats.min(e.getValue()), Stats.max(e.getValue()),
+                    Stats.median(p50.get(e.getKey())), Stats.median(p95.get(e.getKey()))));
         }
         out.append(String.format(Locale.ROOT, "%nbatched / sequential, per pass: median %.2f (min %.2f, max %.2f). "
                         + "Texts identical in both modes: %d of %d.%n", Stats.median(ratios), Stats.min(ratios),
