@@ -2,6 +2,7 @@ package io.modelpool.devstack;
 
 import io.modelpool.devstack.kafka.BrokerSettings;
 import io.modelpool.devstack.kafka.LocalKafkaBroker;
+import io.modelpool.devstack.registry.RegistrySettings;
 import io.modelpool.devstack.registry.SchemaRegistryServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -37,7 +38,9 @@ import java.util.stream.Stream;
  * <p>{@link #start} returns a running stack: the broker accepts clients (transactions and consumer groups
  * included) and the registry answers HTTP. {@link #close()} stops the registry, then the broker, and deletes
  * the data directory if it was a temporary one; it is idempotent. The broker can be stopped and started again
- * through {@link #broker()}, for tests of outages; the registry answers 50001 while it is down.
+ * through {@link #broker()}, for tests of outages; the registry answers 50001 while it is down. The registry can
+ * be stopped and started again too ({@link #stopRegistry()}, {@link #startRegistry()}): it comes back on the same
+ * URL with the same schema ids, which live in the broker.
  *
  * <p>Thread safety: all methods may be called from any thread.
  */
@@ -49,7 +52,8 @@ public final class DevStack implements AutoCloseable {
     private final Path dataDir;
     private final boolean temporary;
     private final LocalKafkaBroker broker;
-    private final SchemaRegistryServer registry;
+    private volatile SchemaRegistryServer registry;
+    private boolean registryStopped;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Admin admin;
 
@@ -120,6 +124,38 @@ public final class DevStack implements AutoCloseable {
 
     public SchemaRegistryServer registry() {
         return registry;
+    }
+
+    /**
+     * Stops the schema registry, releasing its port: clients get connection refused until {@link #startRegistry()}.
+     * The broker stays up. Does nothing while the registry is stopped.
+     */
+    public synchronized void stopRegistry() {
+        if (registryStopped) {
+            return;
+        }
+        registry.close();
+        registryStopped = true;
+    }
+
+    /**
+     * Starts the schema registry again with its previous settings: the same URL, the same store topic, so every id
+     * handed out before is served again. Does nothing while it runs.
+     *
+     * @throws java.io.UncheckedIOException if the port was taken by another process meanwhile
+     */
+    public synchronized void startRegistry() {
+        if (!registryStopped) {
+            return;
+        }
+        RegistrySettings previous = registry.settings();
+        registry = SchemaRegistryServer.start(new RegistrySettings(previous.bootstrapServers(), previous.host(),
+                registry.port(), previous.topic(), previous.storeTimeout()));
+        registryStopped = false;
+    }
+
+    public synchronized boolean isRegistryRunning() {
+        return !registryStopped;
     }
 
     /** Where the stack keeps its data (a temporary directory unless one was given). */

@@ -50,18 +50,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>Not thread-safe: used by the test thread only. Close it to close its clients.
  */
-final class Job implements AutoCloseable {
+public final class Job implements AutoCloseable {
 
-    static final String MODEL = "all-minilm-l6-v2-q";
+    public static final String MODEL = "all-minilm-l6-v2-q";
 
     /** A produced request's place in the request topic. */
-    record Landing(String requestId, TopicPartition partition, long offset) {
+    public record Landing(String requestId, TopicPartition partition, long offset) {
     }
 
     /** A result as read back: who answered, and how. */
-    record Answer(String requestId, ResultStatus status, String errorCode, String workerId, int embeddings) {
+    public record Answer(String requestId, ResultStatus status, String errorCode, String workerId, int embeddings) {
     }
 
+    private final DevStack stack;
     private final String prefix;
     private final String requestTopic;
     private final String resultTopic;
@@ -76,12 +77,12 @@ final class Job implements AutoCloseable {
     private final Map<String, List<Answer>> answers = new HashMap<>();
     private final Random random = new Random(42);
 
-    private Job(String prefix, int partitions) {
+    private Job(DevStack stack, String prefix, int partitions, boolean readCommitted) {
+        this.stack = stack;
         this.prefix = prefix;
         this.partitions = partitions;
         this.requestTopic = Topics.requests(prefix, Capability.TEXT_EMBEDDING);
         this.resultTopic = Topics.results(prefix, Capability.TEXT_EMBEDDING);
-        DevStack stack = stack();
         this.admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()));
         Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
         Map<String, Object> p = new HashMap<>();
@@ -94,14 +95,26 @@ final class Job implements AutoCloseable {
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        if (readCommitted) {
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        }
         this.results = new KafkaConsumer<>(c, new StringDeserializer(),
                 ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, registry, false));
     }
 
     /** A fresh prefix and group with text-embedding topics of {@code partitions} partitions. */
-    static Job create(int partitions) {
+    public static Job create(int partitions) {
+        return create(stack(), partitions, false);
+    }
+
+    /**
+     * A fresh prefix and group with text-embedding topics of {@code partitions} partitions on {@code stack} (a test
+     * that stops the broker or the registry brings its own); with {@code readCommitted} the results are read with
+     * {@code isolation.level=read_committed}, as exactly-once readers do.
+     */
+    public static Job create(DevStack stack, int partitions, boolean readCommitted) {
         String prefix = "p" + UUID.randomUUID().toString().substring(0, 8);
-        try (Admin a = Admin.create(Map.of("bootstrap.servers", stack().bootstrapServers()))) {
+        try (Admin a = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
             a.createTopics(List.of(
                     new NewTopic(Topics.requests(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
                     new NewTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
@@ -114,7 +127,7 @@ final class Job implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create topics for " + prefix, e);
         }
-        Job job = new Job(prefix, partitions);
+        Job job = new Job(stack, prefix, partitions, readCommitted);
         List<TopicPartition> parts = new ArrayList<>();
         for (int i = 0; i < partitions; i++) {
             parts.add(new TopicPartition(job.resultTopic, i));
@@ -124,15 +137,32 @@ final class Job implements AutoCloseable {
         return job;
     }
 
-    static DevStack stack() {
+    public static DevStack stack() {
         return SharedDevStack.get();
     }
 
-    String prefix() {
+    /** The broker and registry this job runs on. */
+    public DevStack devStack() {
+        return stack;
+    }
+
+    public String requestTopic() {
+        return requestTopic;
+    }
+
+    public String resultTopic() {
+        return resultTopic;
+    }
+
+    public String deadLetterTopic() {
+        return Topics.deadLetters(prefix);
+    }
+
+    public String prefix() {
         return prefix;
     }
 
-    String group() {
+    public String group() {
         return prefix + "-workers";
     }
 
@@ -140,10 +170,10 @@ final class Job implements AutoCloseable {
      * Settings of a worker of this job: the devstack, this job's prefix and group, a worker id, the given manifest,
      * frequent commits; {@code overrides} win.
      */
-    Map<String, String> workerSettings(String workerId, String manifest, Map<String, String> overrides) {
+    public Map<String, String> workerSettings(String workerId, String manifest, Map<String, String> overrides) {
         Map<String, String> m = new HashMap<>();
-        m.put(WorkerConfig.BOOTSTRAP_SERVERS, stack().bootstrapServers());
-        m.put(WorkerConfig.SCHEMA_REGISTRY_URL, stack().schemaRegistryUrl());
+        m.put(WorkerConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+        m.put(WorkerConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl());
         m.put(WorkerConfig.TOPIC_PREFIX, prefix);
         m.put(WorkerConfig.GROUP_ID, group());
         m.put(WorkerConfig.WORKER_ID, workerId);
@@ -154,12 +184,12 @@ final class Job implements AutoCloseable {
     }
 
     /** Short sentences of 5 to 30 words, one per text, from this job's seeded generator. */
-    List<String> shortTexts(int n) {
+    public List<String> shortTexts(int n) {
         return texts(n, 5, 30);
     }
 
     /** Long texts of 300 to 400 words: each is cut at the model's 256 tokens, the most one run can cost. */
-    List<String> longTexts(int n) {
+    public List<String> longTexts(int n) {
         return texts(n, 300, 400);
     }
 
@@ -181,12 +211,12 @@ final class Job implements AutoCloseable {
     }
 
     /** Sends one request (asynchronously; {@link #flush} waits for it and records where it landed). */
-    void send(String id, List<String> texts) {
+    public void send(String id, List<String> texts) {
         send(id, texts, null);
     }
 
     /** Sends one request to a given partition ({@code null}: by key). */
-    void send(String id, List<String> texts, Integer partition) {
+    public void send(String id, List<String> texts, Integer partition) {
         TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder().setId(id).setJobId(prefix).setModel(MODEL)
                 .setTexts(texts).setInputType(EmbeddingInputType.DOCUMENT).build();
         pending.add(producer.send(new ProducerRecord<>(requestTopic, partition, id, r)));
@@ -194,7 +224,7 @@ final class Job implements AutoCloseable {
     }
 
     /** Waits until every request sent so far is acknowledged, and records its partition and offset. */
-    void flush() {
+    public void flush() {
         producer.flush();
         for (int i = 0; i < pending.size(); i++) {
             RecordMetadata md;
@@ -215,12 +245,12 @@ final class Job implements AutoCloseable {
     }
 
     /** Every request produced and flushed, by id, in sending order. */
-    Map<String, Landing> landings() {
+    public Map<String, Landing> landings() {
         return landings;
     }
 
     /** Reads the result topic up to its current end and returns every answer so far, by request id. */
-    Map<String, List<Answer>> answers() {
+    public Map<String, List<Answer>> answers() {
         Map<TopicPartition, Long> end = results.endOffsets(results.assignment(), Duration.ofSeconds(10));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!caughtUp(end)) {
@@ -247,18 +277,18 @@ final class Job implements AutoCloseable {
     }
 
     /** Requests (of those flushed) with at least one result. */
-    int answeredCount() {
+    public int answeredCount() {
         Map<String, List<Answer>> a = answers();
         return (int) landings.keySet().stream().filter(a::containsKey).count();
     }
 
     /** Whether every flushed request has at least one result. */
-    boolean allAnswered() {
+    public boolean allAnswered() {
         return answeredCount() == landings.size();
     }
 
     /** The group's committed positions, per partition of the request topic. */
-    Map<TopicPartition, Long> committed() {
+    public Map<TopicPartition, Long> committed() {
         try {
             Map<TopicPartition, OffsetAndMetadata> c = admin.listConsumerGroupOffsets(group())
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
@@ -281,7 +311,7 @@ final class Job implements AutoCloseable {
      * Asserts the at-least-once invariant on what is in Kafka now: per partition, every request below the group's
      * committed offset has a result on the result topic.
      */
-    void assertNoCommittedOffsetPassesAnUnansweredRequest() {
+    public void assertNoCommittedOffsetPassesAnUnansweredRequest() {
         Map<TopicPartition, Long> committed = committed();
         Map<String, List<Answer>> a = answers();
         for (Map.Entry<TopicPartition, Long> e : committed.entrySet()) {
@@ -294,7 +324,7 @@ final class Job implements AutoCloseable {
     }
 
     /** The requests that sit at or after the committed position of their partition (work a restart redoes). */
-    List<String> atOrAfterCommitted(Map<TopicPartition, Long> committed) {
+    public List<String> atOrAfterCommitted(Map<TopicPartition, Long> committed) {
         List<String> out = new ArrayList<>();
         landings.values().forEach(l -> {
             if (l.offset() >= committed.getOrDefault(l.partition(), 0L)) {
@@ -304,7 +334,7 @@ final class Job implements AutoCloseable {
         return out;
     }
 
-    int partitions() {
+    public int partitions() {
         return partitions;
     }
 

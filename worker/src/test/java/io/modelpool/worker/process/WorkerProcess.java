@@ -30,9 +30,9 @@ import java.util.regex.Pattern;
  *
  * <p>Not thread-safe: one test thread drives one process.
  */
-final class WorkerProcess implements AutoCloseable {
+public final class WorkerProcess implements AutoCloseable {
 
-    static final Path LOG_DIR = Path.of("target", "process-logs");
+    public static final Path LOG_DIR = Path.of("target", "process-logs");
 
     private static final Pattern DRAINED = Pattern.compile(
             "Graceful shutdown complete \\((\\d+\\.\\d+)s, (\\d+) requests drained\\)");
@@ -48,7 +48,7 @@ final class WorkerProcess implements AutoCloseable {
     private long signalledAtNanos;
 
     /** How the process ended, and how long after the last signal. */
-    record Exit(int status, Duration afterSignal) {
+    public record Exit(int status, Duration afterSignal) {
     }
 
     private WorkerProcess(String name, Process process, Path log) {
@@ -61,7 +61,7 @@ final class WorkerProcess implements AutoCloseable {
      * Starts {@code modelpool-worker run} with {@code settings} as {@code --set} flags and returns at once (the
      * worker is not ready yet: see {@link #awaitAssignment}).
      */
-    static WorkerProcess start(String name, Map<String, String> settings) {
+    public static WorkerProcess start(String name, Map<String, String> settings) {
         return start(name, settings, false);
     }
 
@@ -69,7 +69,16 @@ final class WorkerProcess implements AutoCloseable {
      * Like {@link #start(String, Map)}; with {@code sigintIgnored} the JVM starts with SIGINT ignored, as a
      * non-interactive shell starts a background job ({@code trap '' INT; exec java ...}).
      */
-    static WorkerProcess start(String name, Map<String, String> settings, boolean sigintIgnored) {
+    public static WorkerProcess start(String name, Map<String, String> settings, boolean sigintIgnored) {
+        return start(name, settings, sigintIgnored, Map.of());
+    }
+
+    /**
+     * Like {@link #start(String, Map, boolean)}, with {@code environment} added to the child's environment (it wins
+     * over the default {@code MODELPOOL_LOG_LEVEL=INFO}).
+     */
+    public static WorkerProcess start(String name, Map<String, String> settings, boolean sigintIgnored,
+            Map<String, String> environment) {
         try {
             Files.createDirectories(LOG_DIR);
             Path log = LOG_DIR.resolve(name + ".log");
@@ -93,6 +102,7 @@ final class WorkerProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             builder.environment().put("MODELPOOL_LOG_LEVEL", "INFO");
+            builder.environment().putAll(environment);
             return new WorkerProcess(name, builder.start(), log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start worker process " + name, e);
@@ -115,25 +125,25 @@ final class WorkerProcess implements AutoCloseable {
         return envResetsSignals;
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** Waits until the worker's consumer holds partitions: it is consuming, and its signal handlers are in place. */
-    WorkerProcess awaitAssignment(Duration limit) {
+    public WorkerProcess awaitAssignment(Duration limit) {
         return awaitLog("Partitions assigned: [", limit);
     }
 
     /** Waits until the log contains {@code fragment}; fails early, with the log, if the process exits first. */
-    WorkerProcess awaitLog(String fragment, Duration limit) {
+    public WorkerProcess awaitLog(String fragment, Duration limit) {
         await(name + " logs \"" + fragment + "\"").atMost(limit).pollInterval(Duration.ofMillis(20))
                 .until(() -> {
                     if (log().contains(fragment)) {
@@ -149,13 +159,13 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     /** SIGTERM: the operator's (or Kubernetes') graceful stop. */
-    void sigterm() {
+    public void sigterm() {
         signalledAtNanos = System.nanoTime();
         process.destroy();
     }
 
     /** SIGINT, as Ctrl-C in a terminal sends it. */
-    void sigint() {
+    public void sigint() {
         signalledAtNanos = System.nanoTime();
         try {
             Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
@@ -171,7 +181,7 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     /** SIGKILL: a crash; nothing in the JVM runs. */
-    void sigkill() {
+    public void sigkill() {
         signalledAtNanos = System.nanoTime();
         process.destroyForcibly();
     }
@@ -182,7 +192,7 @@ final class WorkerProcess implements AutoCloseable {
      *
      * @throws AssertionError with the log when it is still running after {@code limit}
      */
-    Exit awaitExit(Duration limit) {
+    public Exit awaitExit(Duration limit) {
         try {
             if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new AssertionError(name + " still running " + limit.toMillis() + " ms after the signal; its "
@@ -195,8 +205,18 @@ final class WorkerProcess implements AutoCloseable {
         return new Exit(process.exitValue(), Duration.ofNanos(System.nanoTime() - signalledAtNanos));
     }
 
+    /** How many times the log contains {@code fragment} so far. */
+    public int logCount(String fragment) {
+        String text = log();
+        int n = 0;
+        for (int i = text.indexOf(fragment); i >= 0; i = text.indexOf(fragment, i + fragment.length())) {
+            n++;
+        }
+        return n;
+    }
+
     /** Everything the worker has written so far. */
-    String log() {
+    public String log() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -205,19 +225,19 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     /** The drained count of {@code Graceful shutdown complete (X.XXs, N requests drained)}, or -1 if not logged. */
-    int drainedCount() {
+    public int drainedCount() {
         Matcher m = DRAINED.matcher(log());
         return m.find() ? Integer.parseInt(m.group(2)) : -1;
     }
 
     /** The count of {@code Shutdown: draining N in-flight requests}, or -1 if not logged. */
-    int inFlightAtShutdown() {
+    public int inFlightAtShutdown() {
         Matcher m = IN_FLIGHT.matcher(log());
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 
     /** The abandoned count of the drain-timeout warning, or -1 if not logged. */
-    int abandonedCount() {
+    public int abandonedCount() {
         Matcher m = ABANDONED.matcher(log());
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
