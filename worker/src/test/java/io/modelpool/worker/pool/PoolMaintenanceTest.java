@@ -304,6 +304,24 @@ class PoolMaintenanceTest {
         assertThat(pool.workers("warm")).isEqualTo(1);
     }
 
+    @Test
+    void closeStopsTheMaintenanceThreadAndNothingIsUnloadedAfterBeginShutdown() throws Exception {
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        PoolMaintenance maintenance = maintain(Long.MAX_VALUE);
+        Thread thread = await().atMost(WAIT).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("modelpool-maintenance") && !before.contains(t))
+                .findFirst().orElse(null), java.util.Objects::nonNull);
+        model("kept", oneWorker(Duration.ofMillis(1)));
+
+        maintenance.beginShutdown();
+        assertThat(run("kept", "x")).isEqualTo("X");
+        await().during(Duration.ofMillis(100)).atMost(WAIT).until(() -> pool.state("kept") == ModelState.READY);
+        maintenance.close();
+
+        assertThat(thread.isAlive()).isFalse();
+        assertThat(pool.state("kept")).isEqualTo(ModelState.READY);
+    }
+
     /** Records load events as "loaded m", "failed m: reason", "unloaded m: REASON". */
     static final class Events implements LoadObserver {
         final List<String> log = new CopyOnWriteArrayList<>();
