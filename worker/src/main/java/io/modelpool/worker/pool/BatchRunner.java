@@ -17,7 +17,10 @@ public interface BatchRunner<I, O> extends AutoCloseable {
      */
     List<O> run(List<I> inputs) throws Exception;
 
-    /** Releases the runner's native resources; called once on its worker thread when the worker stops. */
+    /**
+     * Releases the runner's native resources; called once on its worker thread when the worker stops: the pool
+     * closes, the model is unloaded, or the worker is retired by scale-down.
+     */
     @Override
     void close() throws Exception;
 }

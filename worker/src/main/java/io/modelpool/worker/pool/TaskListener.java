@@ -5,9 +5,11 @@ package io.modelpool.worker.pool;
  * one request); {@code index} is the task's position in the list passed to {@code submitAll} (0 for a
  * single {@code submit}).
  *
- * <p>Threading: called on a pool worker thread, or on the thread that calls
- * {@link ModelPool#abandon()}/{@link ModelPool#close()} for tasks the pool gives up on. Exactly one of the
- * two methods is called exactly once per task, also after shutdown began. Implementations must be quick
+ * <p>Threading: called on a pool worker thread, or, for tasks the pool gives up on, on the thread that made it
+ * give up: the caller of {@link ModelPool#abandon()}, {@link ModelPool#close()} or
+ * {@link ModelPool#beginShutdown()}, the worker thread whose load failed, or the thread (possibly the submitting
+ * one) that found a model too large for the memory budget. Exactly one of the two methods is called exactly once
+ * per task, also after shutdown began. Implementations must be quick
  * and must not block: they run on the thread that runs the model. An exception thrown here is logged and
  * does not affect other tasks.
  */
