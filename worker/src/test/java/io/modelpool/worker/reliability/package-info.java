@@ -8,7 +8,9 @@
  * figures each run measured are appended to {@code target/reliability/figures.txt}; docs/reliability.md reports them
  * with the command that reproduces each.
  *
- * <p>Test code only: it drives workers through {@code io.modelpool.worker.process} and must not import worker
- * internals ({@code kafka}, {@code pool}, {@code capability}) beyond configuration key names.
+ * <p>Test code only: it drives workers as separate processes through {@code io.modelpool.worker.process} and reads
+ * them through Kafka and {@code /metrics}. From the worker's main code it uses configuration key names only, never
+ * the {@code kafka}, {@code pool} or {@code capability} packages; test fixtures of other packages (the process
+ * harness, {@code observe.Scrape}, {@code capability.image.ImageFixtures}) are fine.
  */
 package io.modelpool.worker.reliability;
