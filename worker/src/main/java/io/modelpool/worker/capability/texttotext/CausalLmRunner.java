@@ -22,6 +22,8 @@ import java.util.TreeMap;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Generates text with a decoder-only model exported with the Hugging Face/Optimum signature, reusing the
@@ -42,8 +44,10 @@ import java.util.regex.Pattern;
  *       (padding masked out by {@code attention_mask}, positions counted over real tokens only, so every row
  *       sees what it would see alone), then all rows decode together in one {@code [rows, 1]} step per token
  *       over a shared, left-padded cache. A sequence that ends leaves the batch: the cache is cut down to the
- *       rows still decoding ({@link KvCache#keep}). New requests do not join a running batch: the pool hands a
- *       runner whole batches, and the next batch starts when this one has ended.</li>
+ *       rows still decoding ({@link KvCache#keep}), and its outcome goes at once to its
+ *       {@link Generation.EarlyResult}, so its answer does not wait for the batch. New requests do not join a
+ *       running batch: the pool hands a runner whole batches, and the next batch starts when this one has
+ *       ended.</li>
  * </ul>
  *
  * <p>Owned by one pool worker thread; the session is this runner's alone. Caches must be float32.
@@ -56,6 +60,7 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
     private static final String USE_CACHE_BRANCH = "use_cache_branch";
     private static final String LOGITS = "logits";
     private static final Pattern PAST = Pattern.compile("past_key_values\\.(\\d+)\\.(key|value)");
+    private static final Logger LOG = LoggerFactory.getLogger(CausalLmRunner.class);
 
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -169,6 +174,7 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
     }
 
     private void decode(List<LiveSequence> live, List<Integer> slots, GenerationOutcome[] out) throws OrtException {
+        long startedNanos = System.nanoTime();
         int rows = live.size();
         int longest = 0;
         for (LiveSequence s : live) {
@@ -206,17 +212,22 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
                 float[] values = floats(logits);
                 long nowMs = clock.getAsLong();
                 List<Integer> keep = new ArrayList<>(rows);
+                List<Integer> ended = new ArrayList<>();
                 for (int r = 0; r < rows; r++) {
                     LiveSequence s = live.get(r);
                     int offset = ((r + 1) * stepLength - 1) * vocabulary;
                     if (s.accept(values, offset, vocabulary, tokenizer.eosId(), tokenizer, nowMs, grace)) {
                         out[slots.get(r)] = s.outcome(tokenizer);
+                        ended.add(r);
                     } else {
                         keep.add(r);
                     }
                 }
                 if (keep.isEmpty()) {
                     return;
+                }
+                for (int r : ended) {
+                    tellEarly(live.get(r).generation(), (GenerationOutcome.Text) out[slots.get(r)], startedNanos);
                 }
                 if (keep.size() < rows) {
                     int drop = Integer.MAX_VALUE;
@@ -257,6 +268,15 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
             if (cache != null) {
                 cache.close();
             }
+        }
+    }
+
+    private static void tellEarly(Generation g, GenerationOutcome.Text outcome, long startedNanos) {
+        try {
+            g.early().ended(outcome, startedNanos);
+        } catch (RuntimeException e) {
+            LOG.warn("An early-result listener of a batched generation failed; its answer comes when the batch ends",
+                    e);
         }
     }
 

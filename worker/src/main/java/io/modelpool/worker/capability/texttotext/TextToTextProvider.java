@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@code workers} sessions (the manifest's {@code batch.queue-capacity} bounds the queue; the other batch
  * settings do not apply), so a generation never depends on what else was queued, and a long one occupies one
  * worker, not a batch. With {@code batch-invariant: false} the pool cuts length-sorted batches by the
- * {@code batch.*} settings and each batch generates together ({@link CausalLmRunner}); every result of a
- * batch is delivered when its longest generation ends. Shutdown reaches running
+ * {@code batch.*} settings and each batch generates together ({@link CausalLmRunner}); a generation that
+ * ends before its batch is answered at once. Shutdown reaches running
  * generations through the pool's shutdown flag, which each generation polls between decode steps; after the
  * model's {@code shutdown-grace} they end with finish reason SHUTDOWN and are published in the drain.
  */

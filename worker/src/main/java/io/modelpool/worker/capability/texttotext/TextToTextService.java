@@ -137,8 +137,8 @@ public final class TextToTextService implements CapabilityService {
         SamplingSettings sampling = new SamplingSettings(p.getTemperature(), p.getTopK(), p.getTopP(),
                 p.getRepetitionPenalty(), seed);
         List<String> stops = List.copyOf(p.getStopStrings());
-        Generation generation = new Generation(ids, p.getMaxNewTokens(), sampling, stops, deadline);
         Answer answer = new Answer(request, requestContext, now);
+        Generation generation = new Generation(ids, p.getMaxNewTokens(), sampling, stops, deadline, answer::early);
         try {
             pool.submit(request.getModel(), generation, answer);
         } catch (PoolRejectedException e) {
@@ -210,12 +210,16 @@ public final class TextToTextService implements CapabilityService {
                 + (record == null ? "null" : record.getClass().getName()));
     }
 
-    /** Turns the one task of a request into its result; called once, on a pool thread. */
+    /**
+     * Turns the one task of a request into its result; called once by the pool, on a pool thread, and before
+     * that possibly by {@link #early} when a batched generation ends before its batch: the first answer wins.
+     */
     private final class Answer implements TaskListener<GenerationOutcome> {
 
         private final TextToTextRequest request;
         private final RequestContext requestContext;
         private final long submittedAtMs;
+        private final long submittedNanos = System.nanoTime();
         private final CompletableFuture<SpecificRecord> future = new CompletableFuture<>();
 
         Answer(TextToTextRequest request, RequestContext requestContext, long submittedAtMs) {
@@ -224,8 +228,18 @@ public final class TextToTextService implements CapabilityService {
             this.submittedAtMs = submittedAtMs;
         }
 
+        /** The generation ended while the rest of its batch decodes on: answer now. */
+        void early(GenerationOutcome.Text text, long startedNanos) {
+            long now = System.nanoTime();
+            future.complete(results.ok(request, text, TimeUnit.NANOSECONDS.toMillis(startedNanos - submittedNanos),
+                    TimeUnit.NANOSECONDS.toMillis(now - startedNanos), requestContext, submittedAtMs));
+        }
+
         @Override
         public void completed(int index, GenerationOutcome output, TaskTiming timing) {
+            if (future.isDone()) {
+                return;
+            }
             if (output instanceof GenerationOutcome.Text text) {
                 future.complete(results.ok(request, text,
                         TimeUnit.NANOSECONDS.toMillis(timing.startedNanos() - timing.submittedNanos()),
@@ -240,6 +254,9 @@ public final class TextToTextService implements CapabilityService {
 
         @Override
         public void failed(int index, Throwable cause, TaskTiming timing) {
+            if (future.isDone()) {
+                return;
+            }
             if (cause instanceof PoolRejectedException rejected) {
                 future.complete(results.error(request, PoolErrors.code(rejected.error()), rejected.getMessage(),
                         PoolErrors.retryable(rejected.error()), requestContext, submittedAtMs));

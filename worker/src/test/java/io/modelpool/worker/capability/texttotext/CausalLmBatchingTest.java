@@ -285,4 +285,31 @@ class CausalLmBatchingTest {
             registry.close();
         }
     }
+
+    @Test
+    void aShortGenerationBatchedWithALongOneIsAnsweredWhenItEndsNotWhenTheBatchDoes() throws Exception {
+        CapabilityRegistry registry = batchedRegistry();
+        try {
+            List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+            registry.pool(Capability.TEXT_TO_TEXT).observeBatches(
+                    (model, size, tokens, runNanos, failed) -> batchSizes.add(size));
+            CapabilityService service = registry.service(Capability.TEXT_TO_TEXT);
+            CompletableFuture<SpecificRecord> endless = service.handle(
+                    batchedRequest("the", ToyLm.greedy(1_000_000)), ToyLm.CONTEXT);
+            CompletableFuture<SpecificRecord> brief = service.handle(
+                    batchedRequest("dog", ToyLm.greedy(10)), ToyLm.CONTEXT);
+
+            TextToTextPayload answered = ok(ToyLm.await(brief));
+
+            assertThat(answered.getText()).isEqualTo("ran away far mat");
+            assertThat(answered.getFinishReason()).isEqualTo(FinishReason.EOS);
+            assertThat(endless).as("the long generation of the same batch still runs").isNotDone();
+            registry.beginShutdown();
+            assertThat(registry.awaitDrained(Duration.ofSeconds(5))).isTrue();
+            assertThat(ok(ToyLm.await(endless)).getFinishReason()).isEqualTo(FinishReason.SHUTDOWN);
+            assertThat(batchSizes).containsExactly(2);
+        } finally {
+            registry.close();
+        }
+    }
 }
