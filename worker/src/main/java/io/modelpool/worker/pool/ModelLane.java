@@ -186,6 +186,7 @@ final class ModelLane<I, O> {
         }
         state = ModelState.LOADING;
         loadStartedNanos = now;
+        lastUsedNanos = now;
         return true;
     }
 
@@ -524,6 +525,8 @@ final class ModelLane<I, O> {
             }
             if (keep && state == ModelState.LOADING) {
                 state = ModelState.READY;
+                // idle time counts from here: a slow load is not idle, and a warm-up load must outlive its idle-unload
+                lastUsedNanos = w.lastActiveNanos;
                 loadFailures = 0;
                 loadNanos = w.lastActiveNanos - loadStartedNanos;
                 settled.signalAll();

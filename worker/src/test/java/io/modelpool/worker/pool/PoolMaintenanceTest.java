@@ -318,7 +318,7 @@ class PoolMaintenanceTest {
         await().during(Duration.ofMillis(100)).atMost(WAIT).until(() -> pool.state("kept") == ModelState.READY);
         maintenance.close();
 
-        assertThat(thread.isAlive()).isFalse();
+        await().atMost(WAIT).until(() -> !thread.isAlive());
         assertThat(pool.state("kept")).isEqualTo(ModelState.READY);
     }
 
