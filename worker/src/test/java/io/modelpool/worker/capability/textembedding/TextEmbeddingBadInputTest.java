@@ -216,7 +216,7 @@ class TextEmbeddingBadInputTest {
                 .hasMessageContaining("model 'odd': family = 'decoder-lm' is invalid for capability 'text-embedding';"
                         + " allowed: encoder-embedding")
                 .hasMessageContaining("model 'pooly': parameters.pooling = 'max' is invalid; allowed: mean|cls")
-                .hasMessageContaining("model 'ocr': capability = 'vision' is not served by this worker");
+                .hasMessageContaining("model 'ocr': family = 'ppocr' is invalid for capability 'vision'; allowed: pp-ocr");
     }
 
     @Test
