@@ -12,15 +12,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Reads a text-embedding result topic from its current end on a daemon thread and records, per request id, the
- * {@link System#nanoTime()} at which its result was read. A result that is not OK stops the reader: a benchmark
- * of failing requests measures nothing.
+ * Reads a result topic (text-embedding unless another result class is given) from its current end on a daemon
+ * thread and records, per request id, the {@link System#nanoTime()} at which its result was read. A result that
+ * is not OK stops the reader: a benchmark of failing requests measures nothing.
  */
 final class ResultArrivals implements AutoCloseable {
 
@@ -29,11 +30,28 @@ final class ResultArrivals implements AutoCloseable {
     private final Thread thread;
 
     ResultArrivals(String bootstrap, Map<String, Object> registry, String resultTopic) {
+        this(bootstrap, registry, resultTopic, false);
+    }
+
+    /**
+     * With {@code readCommitted}, results are read as exactly-once readers read them
+     * ({@code isolation.level=read_committed}): a result arrives when its transaction commits.
+     */
+    ResultArrivals(String bootstrap, Map<String, Object> registry, String resultTopic, boolean readCommitted) {
+        this(bootstrap, registry, resultTopic, readCommitted, TextEmbeddingResult.class);
+    }
+
+    /** Reads results of {@code resultType}, any Avro result record of the contract (it has a status field). */
+    ResultArrivals(String bootstrap, Map<String, Object> registry, String resultTopic, boolean readCommitted,
+                   Class<? extends SpecificRecord> resultType) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        KafkaConsumer<String, TextEmbeddingResult> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, registry, false));
+        if (readCommitted) {
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        }
+        KafkaConsumer<String, ? extends SpecificRecord> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                ConfluentAvroSerde.specificDeserializer(resultType, registry, false));
         List<TopicPartition> parts = new ArrayList<>();
         consumer.partitionsFor(resultTopic).forEach(p -> parts.add(new TopicPartition(resultTopic, p.partition())));
         consumer.assign(parts);
@@ -43,8 +61,10 @@ final class ResultArrivals implements AutoCloseable {
             try (consumer) {
                 while (reading.get()) {
                     consumer.poll(Duration.ofMillis(100)).forEach(r -> {
-                        if (r.value().getStatus() != ResultStatus.OK) {
-                            throw new IllegalStateException("request " + r.key() + " failed: " + r.value().getError());
+                        SpecificRecord v = r.value();
+                        if (v.get(v.getSchema().getField("status").pos()) != ResultStatus.OK) {
+                            throw new IllegalStateException("request " + r.key() + " failed: "
+                                    + v.get(v.getSchema().getField("error").pos()));
                         }
                         arrivals.put(r.key(), System.nanoTime());
                     });
