@@ -151,7 +151,8 @@ public final class WorkerConfig extends AbstractConfig {
                             + "with isolation.level=read_committed see each result once. See docs/operations.md.")
             .define(TRANSACTION_INTERVAL_MS, LONG, 100L, between(1, 60_000), MEDIUM,
                     "exactly_once: longest a transaction stays open while outcomes flow; read_committed readers "
-                            + "see a result at most about this much later than at_least_once readers would.")
+                            + "see a result at most about this much later than at_least_once readers would. A "
+                            + "transaction commits at once when no other work is in flight.")
             .define(TRANSACTION_MAX_RECORDS, INT, 1000, between(1, 1_000_000), MEDIUM,
                     "exactly_once: most outcomes one transaction carries before it is committed.")
             .define(TRANSACTIONAL_ID, STRING, "", MEDIUM,

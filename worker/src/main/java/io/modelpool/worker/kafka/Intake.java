@@ -77,10 +77,10 @@ import org.slf4j.LoggerFactory;
  * its transactions through a {@link TransactionCycle}. Outcomes leave in offset order per partition
  * ({@link InOrderRelease}); each is sent in the open transaction and its offset counts as done at once, and the
  * transaction commits the done prefix with {@code sendOffsetsToTransaction} when it is {@code
- * transaction.interval-ms} old or holds {@code transaction.max-records} outcomes, on revocation (for what finished)
- * and at shutdown. An aborted transaction's outcomes are sent again in the next one. A fenced producer (a newer
- * instance with the same {@code transactional.id}) stops the intake without committing; the broker aborts the
- * transaction it left open. The package documentation gives the reasoning.
+ * transaction.interval-ms} old, holds {@code transaction.max-records} outcomes or nothing else is in flight, on
+ * revocation (for what finished) and at shutdown. An aborted transaction's outcomes are sent again in the next
+ * one. A fenced producer (a newer instance with the same {@code transactional.id}) stops the intake without
+ * committing; the broker aborts the transaction it left open. The package documentation gives the reasoning.
  */
 public final class Intake implements Runnable {
 
@@ -160,6 +160,8 @@ public final class Intake implements Runnable {
     private final InOrderRelease release = new InOrderRelease();
     /** Set when the transactional producer was fenced or failed fatally: the intake stops without committing. */
     private volatile RuntimeException fatal;
+    /** Outcomes that were sent in the transaction a fatal error left open: done in the ledger, never committed. */
+    private int lostInFatalTransaction;
 
     private volatile boolean shutdownRequested;
     private volatile boolean assigned;
@@ -547,6 +549,7 @@ public final class Intake implements Runnable {
      */
     private void settle(TransactionCycle.Outcome outcome) {
         if (outcome instanceof TransactionCycle.Fatal f) {
+            lostInFatalTransaction = f.records().size();
             stopOnFatal(f.cause());
             return;
         }
@@ -614,7 +617,10 @@ public final class Intake implements Runnable {
     private void maybeCommit(boolean force) {
         long now = System.currentTimeMillis();
         if (transaction != null) {
-            if (force || transaction.due(now)) {
+            // Commit when the transaction is old or full enough, and at once when nothing else is in flight: at
+            // light load a result then waits for one commit round trip, not for transaction.interval-ms.
+            boolean idle = transaction.open() && ledger.outstanding() == 0 && toPublish.isEmpty();
+            if (force || idle || transaction.due(now)) {
                 commitTransaction();
             }
             return;
@@ -798,7 +804,7 @@ public final class Intake implements Runnable {
         dispatching = false;
         acceptingOutcomes = false;
         int dropped = capabilities.abandon();
-        int abandoned = ledger.outstanding() + transaction.size();
+        int abandoned = ledger.outstanding() + lostInFatalTransaction;
         log.warn("Stopping after a fatal producer error: {} requests not committed ({} pool tasks dropped); the next "
                 + "owner of their partitions processes them", abandoned, dropped);
         closeClients();

@@ -196,8 +196,8 @@ final class TransactionCycle {
 
     /** Errors after which the producer must be closed, per the KafkaProducer contract, or the member must stop. */
     static boolean isFatal(Throwable e) {
-        return isFenced(e) || causedBy(e, OutOfOrderSequenceException.class) || causedBy(e, AuthorizationException.class)
-                || causedBy(e, UnsupportedVersionException.class);
+        return isFenced(e) || causedBy(e, OutOfOrderSequenceException.class)
+                || causedBy(e, AuthorizationException.class) || causedBy(e, UnsupportedVersionException.class);
     }
 
     /** Whether {@code e} says a newer instance took over the transactional id or the static group membership. */

@@ -67,6 +67,44 @@ class ExactlyOnceProcessTest {
     }
 
     @Test
+    void exactlyOnceHoldsThroughRebalancesWhenASecondWorkerJoinsAndTheFirstOneLeaves() {
+        try (Job job = Job.create(4); CommittedResults committed = new CommittedResults(job)) {
+            int n = 4000;
+            List<String> texts = job.shortTexts(997);
+            for (int i = 0; i < n; i++) {
+                job.send("rb-" + i, List.of(texts.get(i % texts.size())));
+            }
+            job.flush();
+            Set<String> ids = job.landings().keySet();
+            Map<String, String> eos = Map.of(WorkerConfig.PROCESSING_GUARANTEE, WorkerConfig.EXACTLY_ONCE,
+                    WorkerConfig.JOBS_TRACKER_ENABLED, "false");
+            try (WorkerProcess first = WorkerProcess.start("eos-rebalance-first",
+                    job.workerSettings("first", SigkillScenario.MANIFEST, eos))) {
+                first.awaitAssignment(SigkillScenario.START);
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> committed.answered(ids) >= n / 5);
+                try (WorkerProcess second = WorkerProcess.start("eos-rebalance-second",
+                        job.workerSettings("second", SigkillScenario.MANIFEST, eos))) {
+                    // the second worker joins: the first revokes half its partitions with a transaction open
+                    second.awaitAssignment(SigkillScenario.START);
+                    first.awaitLog("Partitions revoked: [", SigkillScenario.START);
+                    await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
+                            .until(() -> committed.answered(ids) >= 3 * n / 5);
+                    // the first leaves: its final transaction commits, the second takes its partitions
+                    first.sigterm();
+                    assertThat(first.awaitExit(Duration.ofSeconds(30)).status()).isZero();
+                    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+                            .until(() -> committed.answered(ids) == n);
+                    second.sigterm();
+                    assertThat(second.awaitExit(Duration.ofSeconds(30)).status()).isZero();
+                }
+            }
+            assertThat(committed.counts()).as("committed results per request").hasSize(n)
+                    .allSatisfy((id, c) -> assertThat(c).as(id).isEqualTo(1));
+        }
+    }
+
+    @Test
     void aWorkerFencedByANewerInstanceWithItsTransactionalIdStopsWithoutCommitting() {
         try (Job job = Job.create(2); CommittedResults committed = new CommittedResults(job)) {
             int n = 3000;

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The issue's full-size crash runs: 10 SIGKILLs at random moments during a 20,000-request job, restarting the
  * worker each time, once per guarantee. Tagged {@code fleet} (out of the default run) for its length; run it with
- * {@code ./mvnw -pl worker -am verify -Pfleet -Dtest=ExactlyOnceSoakProcessTest -Dsurefire.failIfNoSpecifiedTests=false}.
+ * {@code ./mvnw -pl worker -am verify -Pfleet -Dtest=ExactlyOnceSoakProcessTest
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
  * {@link ExactlyOnceProcessTest} runs the same scenario, smaller, by default.
  */
 @Tag("fleet")
