@@ -81,7 +81,8 @@ public final class ImageOps {
                 int ya = clamp(yi, h);
                 int yb = clamp(yi + 1, h);
                 for (int c = 0; c < 3; c++) {
-                    double top = (in[(ya * w + xa) * 3 + c] & 0xFF) * (1 - fx) + (in[(ya * w + xb) * 3 + c] & 0xFF) * fx;
+                    double top = (in[(ya * w + xa) * 3 + c] & 0xFF) * (1 - fx)
+                            + (in[(ya * w + xb) * 3 + c] & 0xFF) * fx;
                     double bottom = (in[(yb * w + xa) * 3 + c] & 0xFF) * (1 - fx)
                             + (in[(yb * w + xb) * 3 + c] & 0xFF) * fx;
                     out[o++] = (byte) Math.round(top * (1 - fy) + bottom * fy);

@@ -19,8 +19,8 @@ import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
- * Runs an image encoder on a batch of images: decode and preprocess each ({@link ImagePreprocessor}), one
- * run over the stacked batch, then per image the named output, pooled and normalised as the manifest says.
+ * Runs an image encoder on a batch of images: decode and preprocess each in turn ({@link ImagePreprocessor}),
+ * one run over the stacked batch, then per image the named output, pooled and normalised as the manifest says.
  * Images that fail to decode answer {@link ImageEmbeddingOutcome.Refused} and images past their deadline
  * {@link ImageEmbeddingOutcome.Expired}; neither joins the run. Every tensor is closed before {@link #run}
  * returns.
@@ -64,7 +64,8 @@ public final class ImageEncoderRunner implements BatchRunner<EncoderImage, Image
         ImageEmbeddingOutcome[] outcomes = new ImageEmbeddingOutcome[n];
         long now = clock.getAsLong();
         List<Integer> live = new ArrayList<>(n);
-        List<BgrImage> decoded = new ArrayList<>(n);
+        int item = preprocessor.itemSize();
+        float[] input = new float[n * item];
         for (int i = 0; i < n; i++) {
             EncoderImage image = images.get(i);
             if (image.deadlineEpochMs() < now) {
@@ -72,14 +73,16 @@ public final class ImageEncoderRunner implements BatchRunner<EncoderImage, Image
                 continue;
             }
             try {
-                decoded.add(ImageDecoder.decode(image.image()));
+                // preprocessed at once, so a batch holds one decoded raster at a time
+                BgrImage decoded = ImageDecoder.decode(image.image());
+                preprocessor.fill(decoded, input, live.size() * item);
                 live.add(i);
             } catch (CorruptImageException e) {
                 outcomes[i] = new ImageEmbeddingOutcome.Refused(ErrorCode.CORRUPT_IMAGE, e.getMessage());
             }
         }
         if (!live.isEmpty()) {
-            float[][] vectors = embed(decoded);
+            float[][] vectors = embed(input, live.size());
             for (int r = 0; r < live.size(); r++) {
                 outcomes[live.get(r)] = new ImageEmbeddingOutcome.Vector(vectors[r]);
             }
@@ -87,17 +90,12 @@ public final class ImageEncoderRunner implements BatchRunner<EncoderImage, Image
         return List.of(outcomes);
     }
 
-    private float[][] embed(List<BgrImage> images) throws OrtException {
-        int rows = images.size();
-        int item = preprocessor.itemSize();
-        float[] input = new float[rows * item];
-        for (int r = 0; r < rows; r++) {
-            preprocessor.fill(images.get(r), input, r * item);
-        }
+    private float[][] embed(float[] input, int rows) throws OrtException {
         long[] shape = parameters.nhwc()
                 ? new long[] {rows, parameters.height(), parameters.width(), 3}
                 : new long[] {rows, 3, parameters.height(), parameters.width()};
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
+        FloatBuffer batch = FloatBuffer.wrap(input, 0, rows * preprocessor.itemSize());
+        try (OnnxTensor tensor = OnnxTensor.createTensor(env, batch, shape);
              OrtSession.Result result = session.run(Map.of(inputName, tensor), Set.of(parameters.output()))) {
             OnnxValue value = result.get(parameters.output())
                     .orElseThrow(() -> new OrtException("no output '" + parameters.output() + "'"));

@@ -26,7 +26,8 @@ class ImageEmbeddingKafkaTest {
         for (String model : expected.keySet()) {
             for (String name : ImageEncoderTest.IMAGES) {
                 String id = model + "/" + name;
-                requests.put(id, withId(ImageEncoderTest.request(model, ImageEncoderTest.image(name), "image/png"), id));
+                byte[] png = ImageEncoderTest.image(name);
+                requests.put(id, withId(ImageEncoderTest.request(model, png, "image/png"), id));
             }
         }
         byte[] truncated = ImageFixtures.truncated(ImageEncoderTest.image("large.png"), 0.7);
