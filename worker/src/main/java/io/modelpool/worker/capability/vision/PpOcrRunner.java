@@ -274,10 +274,13 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
     public void close() throws OrtException {
         try {
             detector.close();
-            recognizer.close();
         } finally {
-            if (classifier != null) {
-                classifier.close();
+            try {
+                recognizer.close();
+            } finally {
+                if (classifier != null) {
+                    classifier.close();
+                }
             }
         }
     }
