@@ -175,7 +175,8 @@ public final class WorkerConfig extends AbstractConfig {
                             + "Empty: <group.id>-jobs.")
             .define(JOBS_STATE_DIR, STRING, "", LOW,
                     "Directory of the job tracker's local state stores. Empty: <java.io.tmpdir>/modelpool-jobs/"
-                            + "<worker.id>.")
+                            + "<worker.id>, emptied at every start (the stores are rebuilt from their changelog "
+                            + "topics). A directory set here is kept across restarts.")
             .define(JOBS_STALL_AFTER_MS, LONG, 300_000L, between(1_000, 7L * 24 * 3600 * 1000), MEDIUM,
                     "A job that is not complete and has had no new result for this long is reported STALLED; it "
                             + "is RUNNING again with its next result.")

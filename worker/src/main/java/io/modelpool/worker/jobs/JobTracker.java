@@ -55,10 +55,22 @@ public final class JobTracker implements AutoCloseable {
      * @param processingGuarantee {@code at_least_once} or {@code exactly_once_v2}
      * @param commitInterval how often offsets, store changelogs and (with exactly-once) transactions are committed
      * @param stateDir where the local state stores live
+     * @param rebuildState whether to empty {@code stateDir} before starting, so the stores are rebuilt from their
+     *                     changelog topics: true for the default directory under the system temp directory, which
+     *                     may hold stores of another cluster that used the same worker id (a local stack, a bench)
      */
     public record Settings(String applicationId, String clientId, String bootstrapServers,
             Map<String, Object> kafkaSettings, String processingGuarantee, Duration commitInterval, Path stateDir,
-            JobTopology.Settings topology) {
+            boolean rebuildState, JobTopology.Settings topology) {
+
+        /** Settings that keep what {@code stateDir} holds. */
+        public Settings(String applicationId, String clientId, String bootstrapServers,
+                Map<String, Object> kafkaSettings, String processingGuarantee, Duration commitInterval, Path stateDir,
+                JobTopology.Settings topology) {
+            this(applicationId, clientId, bootstrapServers, kafkaSettings, processingGuarantee, commitInterval,
+                    stateDir, false, topology);
+        }
+
         public Settings {
             Objects.requireNonNull(applicationId, "applicationId");
             Objects.requireNonNull(clientId, "clientId");
@@ -100,6 +112,7 @@ public final class JobTracker implements AutoCloseable {
         Path stateDir = c.jobsStateDir().map(Path::of).orElseGet(() -> defaultStateDir(workerId));
         return new Settings(c.jobsApplicationId(), workerId, c.bootstrapServers(), c.kafkaCommonOverrides(),
                 guaranteeFor(c.declaredProcessingGuarantee().orElse(null)), c.commitInterval(), stateDir,
+                c.jobsStateDir().isEmpty(),
                 new JobTopology.Settings(c.topicPrefix(), c.registryConfig(), c.jobsStallAfter(),
                         c.jobsDedupRetention(), c.jobsStatusInterval()));
     }
@@ -114,6 +127,10 @@ public final class JobTracker implements AutoCloseable {
                 log.info("Job tracker {}: {} -> {}", settings.applicationId(), previous, next);
             }
         });
+        if (settings.rebuildState()) {
+            // the stores live in their changelog topics; a left-over local copy could belong to another cluster
+            streams.cleanUp();
+        }
         streams.start();
         log.info("Job tracker started: application.id={} guarantee={} state.dir={}", settings.applicationId(),
                 settings.processingGuarantee(), settings.stateDir());

@@ -30,6 +30,7 @@ class JobTrackerSettingsTest {
         assertThat(s.applicationId()).isEqualTo("fleet-a-jobs");
         assertThat(s.processingGuarantee()).isEqualTo(StreamsConfig.AT_LEAST_ONCE);
         assertThat(s.stateDir()).isEqualTo(JobTracker.defaultStateDir("w-1"));
+        assertThat(s.rebuildState()).as("the default temp directory is rebuilt from the changelogs").isTrue();
         assertThat(s.topology().stallAfter()).isEqualTo(Duration.ofMinutes(5));
     }
 
@@ -43,6 +44,7 @@ class JobTrackerSettingsTest {
                 WorkerConfig.JOBS_STATUS_INTERVAL_MS, "250")), "w-1");
         Properties p = JobTracker.properties(s);
 
+        assertThat(s.rebuildState()).as("a directory the operator chose is kept").isFalse();
         assertThat(p).containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "tracker-x")
                 .containsEntry(StreamsConfig.STATE_DIR_CONFIG, Path.of("/var/lib/modelpool/jobs").toString())
                 .containsEntry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1)

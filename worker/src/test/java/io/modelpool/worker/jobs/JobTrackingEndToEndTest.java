@@ -139,6 +139,24 @@ class JobTrackingEndToEndTest {
     }
 
     @Test
+    void aTrackerThatRebuildsItsStateStartsFromTheChangelogsNotFromStoresLeftInItsDirectory() throws Exception {
+        createTopics();
+        Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
+        Path state = dir.resolve("default-like");
+        Path leftOver = state.resolve(prefix + "-jobs").resolve("0_0").resolve("left-over");
+        Files.createDirectories(leftOver.getParent());
+        Files.writeString(leftOver, "a store written against another cluster's schema registry");
+
+        JobTracker tracker = JobTracker.start(new JobTracker.Settings(prefix + "-jobs", prefix + "-w1",
+                stack.bootstrapServers(), Map.of(), "at_least_once", Duration.ofMillis(100), state, true,
+                new JobTopology.Settings(prefix, registry, Duration.ofMinutes(5), Duration.ofHours(1),
+                        Duration.ofMillis(200))));
+        running.add(tracker);
+
+        assertThat(leftOver).doesNotExist();
+    }
+
+    @Test
     void aTenThousandItemJobSubmittedWithTheCliReachesOneHundredPercentInStatusDespiteDuplicateResults()
             throws IOException {
         createTopics();
