@@ -171,7 +171,11 @@ public final class Worker implements ShutdownCoordinator.Target {
         m.put(ProducerConfig.ACKS_CONFIG, "all");
         m.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         m.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        m.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // Embedding vectors are float bits that lz4 barely shrinks, and compressed batches cost the worker, the
+        // broker (which validates them) and every reader CPU (KafkaBench, one run each: through-kafka/pool-only
+        // 0.716 with lz4, 0.782 without; docs/benchmarks.md). Text-heavy fleets can set
+        // kafka.producer.compression.type.
+        m.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         m.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         m.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         if (c.exactlyOnce()) {
