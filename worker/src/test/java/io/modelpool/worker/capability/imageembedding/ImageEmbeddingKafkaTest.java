@@ -9,7 +9,7 @@ import io.modelpool.v1.ImageEmbeddingRequest;
 import io.modelpool.v1.ImageEmbeddingResult;
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.worker.capability.image.ImageFixtures;
-import io.modelpool.worker.capability.image.KafkaRoundTrip;
+import io.modelpool.worker.capability.KafkaRoundTrip;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -9,7 +9,7 @@ import io.modelpool.v1.TextLine;
 import io.modelpool.v1.VisionRequest;
 import io.modelpool.v1.VisionResult;
 import io.modelpool.worker.capability.image.ImageFixtures;
-import io.modelpool.worker.capability.image.KafkaRoundTrip;
+import io.modelpool.worker.capability.KafkaRoundTrip;
 import java.awt.Font;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.modelpool.worker.capability.image;
+package io.modelpool.worker.capability;
 
 import static org.awaitility.Awaitility.await;
 
@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -43,15 +41,12 @@ public final class KafkaRoundTrip {
      */
     public static <Q extends SpecificRecord, R extends SpecificRecord> Map<String, R> run(
             Capability capability, String manifest, Class<Q> requestType, Class<R> resultType,
-            Map<String, Q> requests, Duration timeout) throws Exception {
-        String prefix = "img" + UUID.randomUUID().toString().substring(0, 8);
+            Map<String, Q> requests, Duration timeout) throws InterruptedException {
+        String prefix = "rt" + UUID.randomUUID().toString().substring(0, 8);
         String bootstrap = SharedDevStack.get().bootstrapServers();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(
-                    new NewTopic(Topics.requests(prefix, capability), 1, (short) 1),
-                    new NewTopic(Topics.results(prefix, capability), 1, (short) 1),
-                    new NewTopic(Topics.deadLetters(prefix), 1, (short) 1))).all().get();
-        }
+        // DevStack.createTopics returns once every partition accepts writes (see TopicReadiness)
+        SharedDevStack.get().createTopics(Map.of(Topics.requests(prefix, capability), 1,
+                Topics.results(prefix, capability), 1, Topics.deadLetters(prefix), 1));
         Map<String, String> settings = new HashMap<>();
         settings.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrap);
         settings.put(WorkerConfig.SCHEMA_REGISTRY_URL, SharedDevStack.get().schemaRegistryUrl());
