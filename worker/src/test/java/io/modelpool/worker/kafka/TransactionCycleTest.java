@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -46,8 +45,7 @@ class TransactionCycleTest {
     @BeforeEach
     void topics() throws Exception {
         admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()));
-        admin.createTopics(List.of(new NewTopic(out, 1, (short) 1), new NewTopic(source.topic(), 1, (short) 1)))
-                .all().get(30, TimeUnit.SECONDS);
+        stack.createTopics(Map.of(out, 1, source.topic(), 1));
     }
 
     @AfterEach

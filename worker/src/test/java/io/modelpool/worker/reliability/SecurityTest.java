@@ -69,8 +69,7 @@ class SecurityTest {
             List<String> neighbours = List.of(Topics.requests(job.prefix(), Capability.TEXT_TO_TEXT),
                     Topics.requests(job.prefix(), Capability.VISION), job.prefix() + ".internal-secrets",
                     job.prefix() + ".text-embedding.requests-extra");
-            admin.createTopics(neighbours.stream().map(t -> new NewTopic(t, 1, (short) 1)).toList()).all()
-                    .get(30, TimeUnit.SECONDS);
+            stack.createTopics(neighbours.stream().map(t -> new NewTopic(t, 1, (short) 1)).toList());
             for (String t : neighbours) {
                 raw.send(new ProducerRecord<>(t, "n".getBytes(StandardCharsets.UTF_8), "not for you".getBytes(
                         StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
@@ -105,7 +104,7 @@ class SecurityTest {
                 Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()));
                 KafkaProducer<byte[], byte[]> raw = RawRecords.producer(stack)) {
             String victim = job.prefix() + ".victim";
-            admin.createTopics(List.of(new NewTopic(victim, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            stack.createTopics(Map.of(victim, 1));
             Serializer<TextEmbeddingRequest> serializer = ConfluentAvroSerde.specificSerializer(
                     TextEmbeddingRequest.class, Map.of("schema.registry.url", stack.schemaRegistryUrl()), false);
             // Every way a client might try to pick the destination: reply headers, and topic names in the fields.
