@@ -55,6 +55,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>The broker, the registry, the worker and the client all run in this JVM on this machine's cores, as with
  * {@code modelpool-worker local}: the Kafka numbers include the broker's own CPU use.
+ *
+ * <p><b>Warm-up.</b> The in-process broker, the Kafka clients and Kafka Streams are a lot of code for the JIT: on 2
+ * cores, C2 compilation takes 20% to 50% of the CPU during the first through-Kafka passes and falls to a few percent
+ * only after about ten (printed as the warm-up runs). A long embedding job spends minutes in that steady state, so
+ * the measured passes start after {@code --warmup} through-Kafka passes.
  */
 public final class KafkaBench {
 
@@ -70,7 +75,11 @@ public final class KafkaBench {
     private ResultArrivals reader;
     private long sequence;
     private String lastPass = "";
-    private final List<Double> steadyRates = new ArrayList<>();
+    /** Broker requests per 1,000 results of the last through-kafka pass, and of every measured one. */
+    private double lastProduce;
+    private double lastFetch;
+    private final List<Double> produceRequests = new ArrayList<>();
+    private final List<Double> fetchRequests = new ArrayList<>();
 
     private KafkaBench(CapabilityService service, Map<String, Object> producerBase, String requestTopic,
             Map<String, Object> registry) {
@@ -87,7 +96,8 @@ public final class KafkaBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int passes = intArg(args, "--passes", 5);
+        int passes = intArg(args, "--passes", 7);
+        int warmup = intArg(args, "--warmup", 12);
         int sentences = intArg(args, "--sentences", 4096);
         int latencyRequests = intArg(args, "--latency-requests", 200);
         int intervalMs = intArg(args, "--latency-interval-ms", 50);
@@ -121,18 +131,19 @@ public final class KafkaBench {
             bench.arrivals = reader.arrivals;
             bench.reader = reader;
             try {
-                System.out.printf(Locale.ROOT, "KafkaBench: %d sentences, %d passes, load average %s%n",
-                        corpus.size(), passes, load);
+                System.out.printf(Locale.ROOT, "KafkaBench: %d sentences, %d warm-up and %d measured passes, load "
+                        + "average %s%n", corpus.size(), warmup, passes, load);
                 bench.poolPass(corpus);
-                bench.kafkaPass(corpus);
-                Map<String, Long> cpuBefore = threadCpu();
-                long processBefore = processCpu();
-                long wallBefore = System.nanoTime();
-                bench.kafkaPass(corpus);
-                long wall = System.nanoTime() - wallBefore;
-                String cpuSplit = cpuSplit(cpuBefore, threadCpu(), wall) + String.format(Locale.ROOT,
-                        "; whole process %.0f%% (the rest is GC and JIT)", 100.0 * (processCpu() - processBefore) / wall);
-                System.out.println("CPU during one through-kafka pass: " + cpuSplit);
+                List<String> warmupRates = new ArrayList<>();
+                for (int w = 1; w <= warmup; w++) {
+                    double rate = bench.kafkaPass(corpus);
+                    warmupRates.add(String.format(Locale.ROOT, "%.0f", rate));
+                    System.out.printf(Locale.ROOT, "warm-up %d: through-kafka %.1f/s; %s%n", w, rate, bench.lastPass);
+                }
+                String poolCpu = bench.cpuOf(() -> bench.poolPass(corpus));
+                String kafkaCpu = bench.cpuOf(() -> bench.kafkaPass(corpus));
+                System.out.println("CPU during one pool-only pass: " + poolCpu);
+                System.out.println("CPU during one through-kafka pass: " + kafkaCpu);
                 double[] pool = new double[passes];
                 double[] kafka = new double[passes];
                 for (int p = 0; p < passes; p++) {
@@ -143,14 +154,21 @@ public final class KafkaBench {
                         kafka[p] = bench.kafkaPass(corpus);
                         pool[p] = bench.poolPass(corpus);
                     }
+                    bench.produceRequests.add(bench.lastProduce);
+                    bench.fetchRequests.add(bench.lastFetch);
                     System.out.printf(Locale.ROOT, "pass %d: pool-only %.1f/s, through-kafka %.1f/s (%.3f); %s%n",
                             p + 1, pool[p], kafka[p], kafka[p] / pool[p], bench.lastPass);
                 }
                 long[] poolLatency = bench.poolLatencies(corpus, latencyRequests, intervalMs);
                 long[] kafkaLatency = bench.kafkaLatencies(corpus, latencyRequests, intervalMs);
                 String markdown = render(corpus.size(), passes, pool, kafka, poolLatency, kafkaLatency,
-                        latencyRequests, intervalMs, MachineInfo.current(load)) + "- CPU time by thread group during "
-                        + "one through-kafka pass (share of wall time, 2 cores = 200%): " + cpuSplit + ".\n";
+                        latencyRequests, intervalMs, MachineInfo.current(load))
+                        + "- Broker requests per 1,000 results in the measured through-kafka passes (median): "
+                        + bench.requestSummary() + ".\n"
+                        + "- Warm-up, through-kafka sentences/s of each of the " + warmup + " passes before the "
+                        + "measured ones: " + String.join(", ", warmupRates) + ".\n"
+                        + "- CPU time by thread group (share of wall time; 2 busy cores = 200%) during one pool-only "
+                        + "pass: " + poolCpu + ". During one through-kafka pass: " + kafkaCpu + ".\n";
                 System.out.println(markdown);
                 if (report) {
                     ReportFile.replaceSection(Path.of("docs", "benchmarks.md"), "kafka-end-to-end", markdown);
@@ -200,6 +218,7 @@ public final class KafkaBench {
     /** Sentences per second through Kafka, from the first send to the last result read. */
     private double kafkaPass(List<String> corpus) {
         System.gc();
+        Map<String, Long> requestsBefore = BrokerRequestCounts.snapshot();
         List<String> ids = new ArrayList<>(corpus.size());
         long t0 = System.nanoTime();
         for (String s : corpus) {
@@ -219,7 +238,12 @@ public final class KafkaBench {
         lastPass = String.format(Locale.ROOT, "first result %.0f ms, 10%% %.0f ms, 50%% %.0f ms, 90%% %.0f ms, last "
                 + "%.0f ms; steady rate (10%%..90%% of results) %.1f/s", at[0] / 1e6, at[(int) (0.1 * n)] / 1e6,
                 at[n / 2] / 1e6, at[(int) (0.9 * n) - 1] / 1e6, at[n - 1] / 1e6, steady);
-        steadyRates.add(steady);
+        Map<String, Long> requestsAfter = BrokerRequestCounts.snapshot();
+        double perThousand = 1000.0 / corpus.size();
+        lastProduce = perThousand * BrokerRequestCounts.between(requestsBefore, requestsAfter, "Produce");
+        lastFetch = perThousand * BrokerRequestCounts.between(requestsBefore, requestsAfter, "Fetch");
+        lastPass += String.format(Locale.ROOT, "; broker requests per 1,000 results: %.0f produce, %.0f fetch",
+                lastProduce, lastFetch);
         return corpus.size() / ((last - t0) / 1e9);
     }
 
@@ -266,8 +290,8 @@ public final class KafkaBench {
         md.append(String.format(Locale.ROOT, "Machine: %d cores, %s, %s, heap %s, ONNX Runtime %s, load average at "
                 + "start %s.%n%n", machine.cores(), machine.cpuModel(), machine.jvm(), machine.heap(),
                 machine.onnxRuntime(), machine.loadAverage()));
-        md.append(String.format(Locale.ROOT, "Throughput, %d sentences per pass, %d alternating passes (median, min-max):%n%n",
-                sentences, passes));
+        md.append(String.format(Locale.ROOT, "Throughput, %d sentences per pass, %d alternating passes after the "
+                + "warm-up (median, min-max):%n%n", sentences, passes));
         md.append("| contender | sentences/s | min | max |\n|---|---|---|---|\n");
         md.append(String.format(Locale.ROOT, "| pool-only | %.1f | %.1f | %.1f |%n", poolMedian, min(pool), max(pool)));
         md.append(String.format(Locale.ROOT, "| through-kafka | %.1f | %.1f | %.1f |%n%n", kafkaMedian, min(kafka),
@@ -288,48 +312,40 @@ public final class KafkaBench {
         return md.toString();
     }
 
-    private static long processCpu() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
+    private String requestSummary() {
+        double[] produce = produceRequests.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] fetch = fetchRequests.stream().mapToDouble(Double::doubleValue).toArray();
+        return String.format(Locale.ROOT, "%.0f produce, %.0f fetch", median(produce), median(fetch));
     }
 
-    /** CPU time per live thread, by thread name. */
-    private static Map<String, Long> threadCpu() {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        Map<String, Long> out = new HashMap<>();
-        for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
-            if (info != null) {
-                long cpu = mx.getThreadCpuTime(info.getThreadId());
-                if (cpu > 0) {
-                    out.merge(info.getThreadName() + "#" + info.getThreadId(), cpu, Long::sum);
-                }
-            }
+    /** Runs one pass and says where the process's CPU went meanwhile. */
+    private String cpuOf(Runnable pass) {
+        ThreadCpu.Snapshot before = ThreadCpu.snapshot();
+        long t0 = System.nanoTime();
+        pass.run();
+        return ThreadCpu.split(before, ThreadCpu.snapshot(), System.nanoTime() - t0, KafkaBench::threadGroup);
+    }
+
+    /** The group of a Java thread of this JVM, by name. */
+    private static String threadGroup(String name) {
+        if (name.startsWith("modelpool-text-embedding")) {
+            return "inference workers";
         }
-        return out;
-    }
-
-    /** Groups thread CPU deltas into inference, intake, Kafka clients, broker and the rest. */
-    private static String cpuSplit(Map<String, Long> before, Map<String, Long> after, long wallNanos) {
-        Map<String, Long> groups = new java.util.TreeMap<>();
-        after.forEach((name, cpu) -> {
-            long delta = cpu - before.getOrDefault(name, 0L);
-            String n = name.substring(0, name.lastIndexOf('#'));
-            String group = n.startsWith("modelpool-text-embedding") ? "inference workers"
-                    : n.startsWith("modelpool-intake") ? "worker intake thread"
-                    : n.startsWith("kafka-producer-network-thread") ? "producer I/O threads"
-                    : n.startsWith("bench-") || n.equals("main") ? "bench client threads"
-                    : n.contains("consumer") ? "consumer background threads"
-                    : n.startsWith("schema-registry") ? "schema registry"
-                    : "broker and other threads";
-            groups.merge(group, delta, Long::sum);
-        });
-        StringBuilder sb = new StringBuilder();
-        groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
-            if (sb.length() > 0) {
-                sb.append(", ");
-            }
-            sb.append(String.format(Locale.ROOT, "%s %.0f%%", e.getKey(), 100.0 * e.getValue() / wallNanos));
-        });
-        return sb.toString();
+        if (name.startsWith("modelpool-intake")) {
+            return "worker intake thread";
+        }
+        if (name.contains("-jobs")) {
+            return "job tracker";
+        }
+        if (name.endsWith("-results")) {
+            return "worker result producer I/O";
+        }
+        if (name.startsWith("bench-") || name.equals("main") || name.startsWith("kafka-producer-network-thread")) {
+            return "bench client";
+        }
+        if (name.startsWith("schema-registry")) {
+            return "schema registry";
+        }
+        return "broker and other threads";
     }
 }

@@ -135,7 +135,7 @@ public final class Worker implements ShutdownCoordinator.Target {
         return new Intake.Settings(workerId, c.topicPrefix(), c.maxRequestBytes(), c.highWater(), c.lowWater(),
                 c.pollTimeout(), c.commitInterval(), c.retryBackoff(), c.retryBackoffMax(), c.drainTimeout(),
                 c.closeTimeout(), c.leaveGroupOnClose(), c.exactlyOnce(), c.transactionInterval(),
-                c.transactionMaxRecords());
+                c.transactionMaxRecords(), c.publishLinger(), c.publishMaxRecords());
     }
 
     static Map<String, Object> consumerSettings(WorkerConfig c, String workerId) {

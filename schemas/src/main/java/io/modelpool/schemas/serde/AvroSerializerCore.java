@@ -30,6 +30,10 @@ import org.apache.avro.specific.SpecificRecord;
  * stateless.
  */
 final class AvroSerializerCore implements AutoCloseable {
+  /** Bounds of the output buffer's first size, which follows the last record's size (records of a topic are alike). */
+  private static final int MIN_SIZE_HINT = 256;
+  private static final int MAX_SIZE_HINT = 64 * 1024;
+
   private final SchemaRegistryClient client;
   private final boolean ownsClient;
   private final AvroSerdeConfig config;
@@ -37,6 +41,8 @@ final class AvroSerializerCore implements AutoCloseable {
   private final SubjectNameStrategy strategy;
   private final BoundedCache<WriterKey, DatumWriter<Object>> writers;
   private final BoundedCache<ProjectionKey, GenericDatumReader<Object>> projections;
+  /** Racy by design: any recent record's size is a good first guess. */
+  private volatile int sizeHint = MIN_SIZE_HINT;
 
   private record WriterKey(Class<?> type, Schema schema) {}
 
@@ -72,14 +78,18 @@ final class AvroSerializerCore implements AutoCloseable {
       } else {
         writer = writerFor(record);
       }
-      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+      ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
       byte[] header = new byte[ConfluentWireFormat.HEADER_SIZE];
       ConfluentWireFormat.writeHeader(header, target.id());
       out.write(header);
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      // Buffered, not direct: a direct encoder makes one synchronized stream write per value, which for an
+      // embedding vector is hundreds of calls per record.
+      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
       writer.write(datum, encoder);
       encoder.flush();
-      return out.toByteArray();
+      byte[] bytes = out.toByteArray();
+      sizeHint = Math.min(MAX_SIZE_HINT, Math.max(MIN_SIZE_HINT, bytes.length));
+      return bytes;
     } catch (IOException | RuntimeException e) {
       throw new UnencodableRecordException("cannot write a " + schema.getFullName() + " record with schema "
           + target.schema().getFullName() + ": " + e, topic, target.id(), e);

@@ -56,6 +56,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String MAX_POLL_RECORDS = "intake.max-poll-records";
     public static final String POLL_TIMEOUT_MS = "intake.poll-timeout-ms";
     public static final String MAX_REQUEST_BYTES = "intake.max-request-bytes";
+    public static final String PUBLISH_LINGER_MS = "publish.linger-ms";
+    public static final String PUBLISH_MAX_RECORDS = "publish.max-records";
     public static final String HIGH_WATER = "backpressure.high-water";
     public static final String LOW_WATER = "backpressure.low-water";
     public static final String COMMIT_INTERVAL_MS = "commit.interval-ms";
@@ -123,6 +125,14 @@ public final class WorkerConfig extends AbstractConfig {
             .define(MAX_REQUEST_BYTES, INT, 16 * 1024 * 1024, between(64, 512 * 1024 * 1024), MEDIUM,
                     "Largest request value accepted, in bytes, checked before decoding. Larger records are "
                             + "dead-lettered.")
+            .define(PUBLISH_LINGER_MS, LONG, 20L, between(0, 10_000), MEDIUM,
+                    "Longest a computed result waits in the worker for others while more requests are still "
+                            + "computing, so that results leave in fewer, larger produce requests (less broker and "
+                            + "reader CPU per result). A result is published at once when nothing else is computing, "
+                            + "so an idle worker adds no latency. 0 publishes every result at once.")
+            .define(PUBLISH_MAX_RECORDS, INT, 256, between(1, 100_000), LOW,
+                    "Results published together at most: this many waiting results leave at once, whatever "
+                            + "publish.linger-ms says.")
             .define(HIGH_WATER, INT, 512, atLeast(1), MEDIUM,
                     "Pause every assigned partition when this many records are unfinished (dispatched, not yet "
                             + "acknowledged). It bounds memory and the work a drain must finish: keep it below what "
@@ -371,6 +381,14 @@ public final class WorkerConfig extends AbstractConfig {
 
     public int maxRequestBytes() {
         return getInt(MAX_REQUEST_BYTES);
+    }
+
+    public Duration publishLinger() {
+        return Duration.ofMillis(getLong(PUBLISH_LINGER_MS));
+    }
+
+    public int publishMaxRecords() {
+        return getInt(PUBLISH_MAX_RECORDS);
     }
 
     public int highWater() {

@@ -46,6 +46,8 @@ public final class JobTracker implements AutoCloseable {
 
     static final int MAX_REPLACEMENTS = 5;
     static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(10);
+    static final int FETCH_MIN_BYTES = 256 * 1024;
+    static final Duration FETCH_MAX_WAIT = Duration.ofMillis(200);
 
     /**
      * @param applicationId the Kafka Streams application id, the same on every worker of one fleet
@@ -152,6 +154,15 @@ public final class JobTracker implements AutoCloseable {
         // the topology has no global stores; opting in now only silences Kafka Streams' start-up warning
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // Counting does not depend on the order of results across topics, so a task need not wait for its empty
+        // partitions: with idling on (the default, 0), a task fed by one of its five result partitions re-checks the
+        // other four on every loop and builds trace strings while doing so, which made the stream thread the
+        // busiest non-inference thread of a loaded worker (KafkaBench profile, docs/benchmarks.md).
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        // Progress is published every jobs.status-interval-ms (1 s), so the tracker's reads can wait for a batch:
+        // one fetch per FETCH_MIN_BYTES of results or per FETCH_MAX_WAIT, instead of one per produce request.
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG), FETCH_MIN_BYTES);
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), (int) FETCH_MAX_WAIT.toMillis());
         return p;
     }
 

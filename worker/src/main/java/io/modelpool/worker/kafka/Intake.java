@@ -96,7 +96,13 @@ public final class Intake implements Runnable {
     public static final String HEADER_SOURCE_OFFSET = "modelpool.error.source.offset";
     public static final String HEADER_WORKER = "modelpool.worker.id";
 
-    /** Settings the loop needs; built from {@code WorkerConfig} by the worker. */
+    /**
+     * Settings the loop needs; built from {@code WorkerConfig} by the worker.
+     *
+     * @param publishLinger longest a computed outcome waits for others while more work is computing
+     *                      ({@link PublishGate}); zero publishes each at once
+     * @param publishMaxRecords outcomes that leave together at most, whatever the linger
+     */
     public record Settings(
             String workerId,
             String topicPrefix,
@@ -112,16 +118,9 @@ public final class Intake implements Runnable {
             boolean leaveGroupOnClose,
             boolean exactlyOnce,
             Duration transactionInterval,
-            int transactionMaxRecords) {
-
-        /** At-least-once settings (no transactions). */
-        public Settings(String workerId, String topicPrefix, int maxRequestBytes, int highWater, int lowWater,
-                Duration pollTimeout, Duration commitInterval, Duration retryBackoff, Duration retryBackoffMax,
-                Duration drainTimeout, Duration closeTimeout, boolean leaveGroupOnClose) {
-            this(workerId, topicPrefix, maxRequestBytes, highWater, lowWater, pollTimeout, commitInterval,
-                    retryBackoff, retryBackoffMax, drainTimeout, closeTimeout, leaveGroupOnClose, false,
-                    Duration.ofMillis(100), 1000);
-        }
+            int transactionMaxRecords,
+            Duration publishLinger,
+            int publishMaxRecords) {
     }
 
     /**
@@ -152,6 +151,9 @@ public final class Intake implements Runnable {
     private final LinkedBlockingQueue<IntakeEvent> events = new LinkedBlockingQueue<>();
     private final ArrayDeque<InFlight> toPublish = new ArrayDeque<>();
     private final Backpressure backpressure;
+    private final PublishGate publishGate;
+    /** Records handed to the pool whose outcome has not come back yet: the gate's sign that more will follow. */
+    private int computing;
     private final Backoff dependencyBackoff;
     private final Backoff publishBackoff;
     private final IntakeListener listener;
@@ -190,6 +192,7 @@ public final class Intake implements Runnable {
         }
         this.deadLetterTopic = Topics.deadLetters(settings.topicPrefix());
         this.backpressure = new Backpressure(settings.highWater(), settings.lowWater());
+        this.publishGate = new PublishGate(settings.publishLinger(), settings.publishMaxRecords());
         this.dependencyBackoff = new Backoff(settings.retryBackoff(), settings.retryBackoffMax());
         this.publishBackoff = new Backoff(settings.retryBackoff(), settings.retryBackoffMax());
         this.transaction = settings.exactlyOnce()
@@ -265,7 +268,9 @@ public final class Intake implements Runnable {
             dispatch(records);
         }
         handleEvents(0);
-        publishPending();
+        if (publishGate.open(toPublish.size(), computing, System.nanoTime())) {
+            publishPending();
+        }
         maybeCommit(false);
     }
 
@@ -336,6 +341,7 @@ public final class Intake implements Runnable {
                     "internal error: " + e, true, context));
         }
         dependencyBackoff.succeeded();
+        computing++;
         long epoch = register(tp, r.offset());
         InFlight inFlight = new InFlight(tp, r.offset(), epoch, capability, r.timestamp(), r.headers(), r.key());
         outcome.whenComplete((result, error) -> {
@@ -400,6 +406,9 @@ public final class Intake implements Runnable {
         } else {
             release.ready(r, toPublish::add);
         }
+        if (!toPublish.isEmpty()) {
+            publishGate.ready(System.nanoTime());
+        }
     }
 
     // ---------------------------------------------------------------- events and publishing
@@ -421,6 +430,9 @@ public final class Intake implements Runnable {
 
     private void handle(IntakeEvent event) {
         InFlight r = event.record();
+        if (event instanceof IntakeEvent.Computed) {
+            computing--;
+        }
         if (!ledger.current(r.partition, r.epoch)) {
             return;
         }
@@ -442,11 +454,22 @@ public final class Intake implements Runnable {
             log.warn("Publishing the outcome of {} to {} failed ({}); retrying in {} ms", r, r.outTopic,
                     f.error().toString(), delay);
             toPublish.add(r);
+            publishGate.ready(System.nanoTime());
         }
     }
 
-
+    /** Sends what waits to be published, unless a publish failure's backoff is running. */
     private void publishPending() {
+        try {
+            sendWaiting();
+        } finally {
+            if (toPublish.isEmpty()) {
+                publishGate.published();
+            }
+        }
+    }
+
+    private void sendWaiting() {
         if (toPublish.isEmpty() || !publishBackoff.ready(System.currentTimeMillis())) {
             return;
         }
@@ -578,7 +601,8 @@ public final class Intake implements Runnable {
                     + "go to the new owner", e.toString());
         } else {
             log.error("Transactional producer failed beyond recovery ({}); stopping without committing: the open "
-                    + "transaction is aborted by the broker and its records are processed again", e.toString());
+                    + "transaction is aborted by the broker and its records are processed again",
+                    TransactionCycle.describe(e));
         }
     }
 

@@ -12,6 +12,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -200,18 +201,43 @@ final class TransactionCycle {
                 || causedBy(e, AuthorizationException.class) || causedBy(e, UnsupportedVersionException.class);
     }
 
-    /** Whether {@code e} says a newer instance took over the transactional id or the static group membership. */
+    /**
+     * Whether {@code e} says a newer instance took over the transactional id or the static group membership: a
+     * fencing exception, or the coordinator's answer that the transactional id is no longer mapped to this producer
+     * id ({@link InvalidPidMappingException}; a live worker's id does not expire, so another instance registered
+     * it). Searched through causes and suppressed exceptions: the producer reports the failure that put it in its
+     * error state as the cause of what later calls throw, and {@link #abort} keeps the first failure as suppressed.
+     */
     static boolean isFenced(Throwable e) {
-        return causedBy(e, ProducerFencedException.class) || causedBy(e, FencedInstanceIdException.class);
+        return causedBy(e, ProducerFencedException.class) || causedBy(e, FencedInstanceIdException.class)
+                || causedBy(e, InvalidPidMappingException.class);
     }
 
-    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    /** The exception and its causes, outermost first, for one log line. */
+    static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (sb.length() > 0) {
+                sb.append(", caused by ");
+            }
+            sb.append(t);
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Whether {@code e}, one of its causes or an exception suppressed along the way is a {@code type}. */
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (type.isInstance(t)) {
                 return true;
             }
-            if (t.getCause() == t) {
-                break;
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (causedBy(suppressed, type)) {
+                    return true;
+                }
             }
         }
         return false;

@@ -282,6 +282,54 @@ class KafkaWorkerIntegrationTest {
                 .asString(StandardCharsets.UTF_8).isEqualTo("c-7");
     }
 
+    @Test
+    void aLoneResultLeavesAtOnceWhileTheResultsOfABurstLeaveTogether() {
+        String prefix = freshPrefix();
+        createTopics(prefix, 4);
+        // A linger far longer than any answer takes: a result that waited for it would show in its end-to-end time.
+        Worker worker = startWorker(prefix, Map.of(WorkerConfig.PUBLISH_LINGER_MS, "5000",
+                WorkerConfig.PUBLISH_MAX_RECORDS, "64"));
+        String requests = Topics.requests(prefix, Capability.TEXT_EMBEDDING);
+        String results = Topics.results(prefix, Capability.TEXT_EMBEDDING);
+        Map<String, TextEmbeddingResult> answered = new ConcurrentHashMap<>();
+        int n = 400;
+        double requestsBefore;
+        try (KafkaProducer<String, TextEmbeddingRequest> producer = Fixtures.requestProducer();
+                KafkaConsumer<String, TextEmbeddingResult> consumer = Fixtures.resultConsumer()) {
+            send(producer, requests, null, request("lone", MODEL, List.of("a single request on an idle worker")));
+            producer.flush();
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                drainTopic(consumer, results, r -> answered.put(r.key(), r.value()));
+                return answered.containsKey("lone");
+            });
+            assertThat(answered.get("lone").getTimings().getEndToEndMs())
+                    .as("nothing else was computing, so the result did not wait for the linger").isLessThan(5000);
+
+            requestsBefore = producerMeter(worker, "kafka.producer.request.total");
+            List<String> texts = sentences(n, 5);
+            for (int i = 0; i < n; i++) {
+                send(producer, requests, null, request("burst-" + i, MODEL, List.of(texts.get(i))));
+            }
+            producer.flush();
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                drainTopic(consumer, results, r -> answered.put(r.key(), r.value()));
+                return answered.size() >= n + 1;
+            });
+        }
+        assertThat(answered).hasSize(n + 1);
+        // One produce request per result without the gate (one text per session run finishes one at a time); with
+        // it, results wait for each other while others compute and leave up to 64 at a time.
+        assertThat(producerMeter(worker, "kafka.producer.request.total") - requestsBefore)
+                .as("produce requests for %d results", n).isLessThanOrEqualTo(n / 4.0);
+    }
+
+    /** The summed value of one of the worker's Kafka producer meters (a Kafka client metric bound to Micrometer). */
+    private static double producerMeter(Worker worker, String name) {
+        return worker.observability().registry().find(name).meters().stream()
+                .flatMap(m -> java.util.stream.StreamSupport.stream(m.measure().spliterator(), false))
+                .mapToDouble(io.micrometer.core.instrument.Measurement::getValue).sum();
+    }
+
     private static double cosine(List<Float> a, List<Float> b) {
         double dot = 0;
         double na = 0;

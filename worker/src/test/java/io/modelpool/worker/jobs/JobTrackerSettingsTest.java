@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,20 @@ class JobTrackerSettingsTest {
         assertThat(s.topology().stallAfter()).isEqualTo(Duration.ofSeconds(90));
         assertThat(s.topology().dedupRetention()).isEqualTo(Duration.ofHours(1));
         assertThat(s.topology().statusInterval()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void theStreamThreadNeitherIdlesOnEmptyPartitionsNorFetchesPerResult() {
+        Properties p = JobTracker.properties(JobTracker.settings(config(Map.of()), "w-1"));
+
+        assertThat(p).as("counting does not depend on cross-topic order")
+                .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED)
+                .containsEntry(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG),
+                        JobTracker.FETCH_MIN_BYTES)
+                .containsEntry(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
+                        (int) JobTracker.FETCH_MAX_WAIT.toMillis());
+        assertThat(JobTracker.FETCH_MAX_WAIT).as("well inside the default status interval")
+                .isLessThan(Duration.ofMillis(1000));
     }
 
     @Test

@@ -23,7 +23,11 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidPidMappingException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -165,5 +169,23 @@ class TransactionCycleTest {
         assertThat(cycle.due(System.currentTimeMillis())).as("full").isTrue();
         assertThat(cycle.commit(Map.of(), new ConsumerGroupMetadata(group)))
                 .isInstanceOf(TransactionCycle.Committed.class);
+    }
+
+    @Test
+    void fencingIsRecognisedBehindTheProducersErrorStateAndBehindAFailedAbort() {
+        KafkaException errorState = new KafkaException("Cannot execute transactional method because we are in an "
+                + "error state", new ProducerFencedException("fenced"));
+        assertThat(TransactionCycle.isFenced(errorState)).as("the cause of an error-state exception").isTrue();
+
+        IllegalStateException abortFailed = new IllegalStateException("cannot abort");
+        abortFailed.addSuppressed(new KafkaException("send failed", new InvalidPidMappingException("remapped")));
+        assertThat(TransactionCycle.isFenced(abortFailed)).as("the first failure, kept as suppressed").isTrue();
+        assertThat(TransactionCycle.isFatal(abortFailed)).isTrue();
+
+        KafkaException other = new KafkaException("Cannot execute transactional method because we are in an error "
+                + "state", new InvalidTxnStateException("state"));
+        assertThat(TransactionCycle.isFenced(other)).as("not every error state is a takeover").isFalse();
+        assertThat(TransactionCycle.describe(other)).contains("error state").contains("caused by")
+                .contains("InvalidTxnStateException");
     }
 }
