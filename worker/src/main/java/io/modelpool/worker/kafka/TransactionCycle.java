@@ -213,17 +213,17 @@ final class TransactionCycle {
                 || causedBy(e, InvalidPidMappingException.class);
     }
 
-    /** The exception and its causes, outermost first, for one log line. */
+    /** The exception, its causes (outermost first) and what it suppressed (the failure an abort followed), in a line. */
     static String describe(Throwable e) {
         StringBuilder sb = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (sb.length() > 0) {
                 sb.append(", caused by ");
             }
             sb.append(t);
-            if (t.getCause() == t) {
-                break;
-            }
+        }
+        for (Throwable suppressed : e.getSuppressed()) {
+            sb.append("; after ").append(describe(suppressed));
         }
         return sb.toString();
     }

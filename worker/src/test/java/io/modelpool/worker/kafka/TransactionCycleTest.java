@@ -181,6 +181,8 @@ class TransactionCycleTest {
         abortFailed.addSuppressed(new KafkaException("send failed", new InvalidPidMappingException("remapped")));
         assertThat(TransactionCycle.isFenced(abortFailed)).as("the first failure, kept as suppressed").isTrue();
         assertThat(TransactionCycle.isFatal(abortFailed)).isTrue();
+        assertThat(TransactionCycle.describe(abortFailed)).as("the log line names the first failure too")
+                .contains("cannot abort").contains("; after ").contains("InvalidPidMappingException: remapped");
 
         KafkaException other = new KafkaException("Cannot execute transactional method because we are in an error "
                 + "state", new InvalidTxnStateException("state"));
