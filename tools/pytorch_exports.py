@@ -15,8 +15,10 @@ diffusers export the real ones:
   grouped-query attention with 2 key/value heads for 4 query heads). decoder_with_past_model.onnx.
 - clip-vision/: a CLIP-style ViT vision tower (patch convolution, class token, learned positions, pre-LayerNorm,
   quick-GELU MLP, post-LayerNorm on the class token, projection): pixel_values -> image_embeds,
-  last_hidden_state.
-- diffusion/: a latent-diffusion trio with diffusers' ONNX names: text_encoder (CLIP-style, causal, int32
+  last_hidden_state, with Optimum's dynamic axes (batch, channels, height, width).
+- diffusion/: a latent-diffusion trio with the names and dynamic axes of diffusers' ONNX export
+  (scripts/convert_stable_diffusion_checkpoint_to_onnx.py; Optimum's are the same but for axis names):
+  text_encoder (CLIP-style, causal, int32
   input_ids -> last_hidden_state, pooler_output), unet (sample, timestep, encoder_hidden_states -> out_sample:
   sinusoidal timestep embedding, ResNet blocks with GroupNorm and time conditioning, transformer blocks with
   self- and cross-attention and a GEGLU feed-forward, down- and up-sampling with a skip connection) and
@@ -553,6 +555,9 @@ def decoders():
     save(fp16_cache_variant(with_past), "gpt2", "errors", "fp16-cache.onnx")
     save(no_present_variant(with_past), "gpt2", "errors", "no-present.onnx")
     external = external_data_variant(with_past)
+    data = os.path.join(OUT, "gpt2", "errors", "external-data.onnx.data")
+    if os.path.exists(data):
+        os.remove(data)  # onnx.save appends to an existing external data file
     onnx.save(external, os.path.join(OUT, "gpt2", "errors", "external-data.onnx"))
     with open(os.path.join(OUT, "gpt2", "errors", "tokenizer-too-big.json"), "w") as f:
         json.dump(word_tokenizer(WORDS + ["zebra", "yacht"]), f, indent=1, sort_keys=True)
@@ -674,7 +679,8 @@ def vision():
                                 "class_token": [round(float(v), 7) for v in hidden[0, 0]]})
     example = torch.zeros(2, 3, 32, 32)
     save(export(model, (example,), ["pixel_values"], ["image_embeds", "last_hidden_state"],
-                {"pixel_values": {0: "batch_size"}, "image_embeds": {0: "batch_size"},
+                {"pixel_values": {0: "batch_size", 1: "num_channels", 2: "height", 3: "width"},
+                 "image_embeds": {0: "batch_size"},
                  "last_hidden_state": {0: "batch_size"}}), "clip-vision", "model.onnx")
     write_json(golden, "clip-vision", "expected.json")
 
@@ -974,20 +980,17 @@ def diffusion():
         unet.conv_out.weight.mul_(0.5)
     ids = torch.tensor([diffusion_ids("a red house"), diffusion_ids("")], dtype=torch.int32)
     save(export(text_encoder, (ids,), ["input_ids"], ["last_hidden_state", "pooler_output"],
-                {"input_ids": {0: "batch_size", 1: "sequence_length"},
-                 "last_hidden_state": {0: "batch_size", 1: "sequence_length"},
-                 "pooler_output": {0: "batch_size"}}), "diffusion", "text_encoder", "model.onnx")
+                {"input_ids": {0: "batch", 1: "sequence"}}), "diffusion", "text_encoder", "model.onnx")
     save(export(unet, (torch.randn(2, LATENT_CHANNELS, 8, 6, generator=torch.Generator().manual_seed(1)),
                        torch.tensor([981.0, 981.0]), torch.randn(2, TEXT_LENGTH, HIDDEN,
                                                                generator=torch.Generator().manual_seed(2))),
                 ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
-                {"sample": {0: "batch_size", 2: "height", 3: "width"}, "timestep": {0: "steps"},
-                 "encoder_hidden_states": {0: "batch_size", 1: "sequence_length"},
-                 "out_sample": {0: "batch_size", 2: "height", 3: "width"}}), "diffusion", "unet", "model.onnx")
+                {"sample": {0: "batch", 1: "channels", 2: "height", 3: "width"}, "timestep": {0: "batch"},
+                 "encoder_hidden_states": {0: "batch", 1: "sequence"}}), "diffusion", "unet", "model.onnx")
     save(export(vae, (torch.randn(1, LATENT_CHANNELS, 6, 4, generator=torch.Generator().manual_seed(3)),),
                 ["latent_sample"], ["sample"],
-                {"latent_sample": {0: "batch_size", 2: "latent_height", 3: "latent_width"},
-                 "sample": {0: "batch_size", 2: "height", 3: "width"}}), "diffusion", "vae_decoder", "model.onnx")
+                {"latent_sample": {0: "batch", 1: "channels", 2: "height", 3: "width"}}),
+         "diffusion", "vae_decoder", "model.onnx")
     with open(os.path.join(OUT, "diffusion", "tokenizer.json"), "w") as f:
         json.dump(diffusion_tokenizer(), f, indent=1, sort_keys=True)
         f.write("\n")
