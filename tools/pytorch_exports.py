@@ -44,7 +44,7 @@ inputs but only logits out), no-past.onnx is decoder_model.onnx itself; and a to
 model's vocabulary (gpt2/errors/tokenizer-too-big.json).
 
 Deterministic: running it twice writes identical bytes (checked with cmp). Run: /usr/bin/python3
-tools/pytorch_exports.py (Debian's python3-torch 1.13, python3-onnx, python3-numpy). About a minute on 2 cores.
+tools/pytorch_exports.py (Debian's python3-torch 1.13, python3-onnx, python3-numpy). Under a minute on 2 cores.
 """
 import copy
 import hashlib

@@ -1,5 +1,6 @@
 package io.modelpool.worker.runtime;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -92,7 +93,7 @@ public final class ExternalData {
                     throw new IllegalArgumentException("truncated field");
                 }
                 if (field == 8) {
-                    name = new String(b, start, length, java.nio.charset.StandardCharsets.UTF_8);
+                    name = new String(b, start, length, StandardCharsets.UTF_8);
                 } else if (field == 13) {
                     external = true;
                     String[] entry = entry(b, start, start + length);
@@ -121,7 +122,7 @@ public final class ExternalData {
             }
             int length = Math.toIntExact(varint(b, at));
             if (field == 1 || field == 2) {
-                kv[field - 1] = new String(b, at[0], length, java.nio.charset.StandardCharsets.UTF_8);
+                kv[field - 1] = new String(b, at[0], length, StandardCharsets.UTF_8);
             }
             at[0] += length;
         }

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -161,7 +162,7 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
             throw new OrtException(role + " " + name + " is " + info.getInfo() + "; expected a float32 tensor");
         }
         if (t.type != OnnxJavaType.FLOAT) {
-            throw new OrtException(role + " " + name + " is " + t.type.name().toLowerCase(java.util.Locale.ROOT)
+            throw new OrtException(role + " " + name + " is " + t.type.name().toLowerCase(Locale.ROOT)
                     + "; expected float32: causal-lm keeps logits and the KV cache in float32 (export the decoder"
                     + " in float32, for example without Optimum's --fp16)");
         }

@@ -14,6 +14,7 @@ import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.pool.ModelState;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,7 +56,7 @@ class ExportLoadErrorsTest {
         TextToTextResult result = (TextToTextResult) service.handle(TextToTextRequest.newBuilder().setId(model)
                         .setModel(model).setPrompt("the cat")
                         .setParameters(GenerationParameters.newBuilder().setMaxNewTokens(3).build()).build(),
-                ToyLm.CONTEXT).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                ToyLm.CONTEXT).get(30, TimeUnit.SECONDS);
 
         assertThat(result.getStatus()).isEqualTo(ResultStatus.ERROR);
         assertThat(result.getError().getCode()).isEqualTo(ErrorCode.MODEL_LOAD_FAILED);

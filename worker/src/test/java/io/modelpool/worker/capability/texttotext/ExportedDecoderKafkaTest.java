@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,7 +41,7 @@ class ExportedDecoderKafkaTest {
         try (InputStream in = ExportedDecoderKafkaTest.class.getResourceAsStream(
                 "/exported/" + architecture + "/expected.json")) {
             JsonNode root = new ObjectMapper().readTree(in);
-            return java.util.stream.StreamSupport.stream(root.get("cases").spliterator(), false)
+            return StreamSupport.stream(root.get("cases").spliterator(), false)
                     .map(c -> new Case(c.get("prompt").asText(), c.get("text").asText(), c.get("ids").size()))
                     .toList();
         }
