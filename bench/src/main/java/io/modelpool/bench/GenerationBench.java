@@ -1,5 +1,7 @@
 package io.modelpool.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.GenerationParameters;
 import io.modelpool.v1.ResultStatus;
@@ -62,6 +64,9 @@ public final class GenerationBench implements Callable<Integer> {
     @Option(names = "--tiny", description = "Use the padded toy LM of the worker's tests instead of the transformer.")
     boolean tiny;
 
+    @Option(names = "--exported", description = "Use a decoder exported by PyTorch instead: DIR/decoder_with_past_model.onnx and DIR/tokenizer.json, as tools/pytorch_exports.py writes them (worker/src/test/resources/exported/llama); prompts draw from its vocabulary.")
+    Path exported;
+
     @Option(names = "--generator-args", defaultValue = "",
             description = "Extra arguments for tools/toy_causal_lm.py --transformer when the model is generated, for example '--d-model 512 --layers 8'.")
     String generatorArgs;
@@ -115,6 +120,10 @@ public final class GenerationBench implements Callable<Integer> {
             model = fixtures.resolve("toy-lm-padded.onnx");
             tokenizer = fixtures.resolve("toy-lm-tokenizer.json");
             words = List.of("the", "cat", "sat", "on", "mat", "and", "dog", "ran", "away", "far");
+        } else if (exported != null) {
+            model = exported.resolve("decoder_with_past_model.onnx");
+            tokenizer = exported.resolve("tokenizer.json");
+            words = vocabularyWords(tokenizer);
         } else {
             model = modelDir.resolve("model.onnx");
             tokenizer = modelDir.resolve("tokenizer.json");
@@ -200,6 +209,21 @@ public final class GenerationBench implements Callable<Integer> {
         }
         if (words.isEmpty()) {
             throw new IllegalStateException(tokenizer + " is not a tokenizer written by tools/toy_causal_lm.py");
+        }
+        return words;
+    }
+
+    /** The words of a word-level tokenizer.json, its special tokens (in angle brackets) left out. */
+    private static List<String> vocabularyWords(Path tokenizer) throws IOException {
+        JsonNode vocab = new ObjectMapper().readTree(tokenizer.toFile()).path("model").path("vocab");
+        List<String> words = new ArrayList<>();
+        vocab.fieldNames().forEachRemaining(w -> {
+            if (!w.startsWith("<")) {
+                words.add(w);
+            }
+        });
+        if (words.isEmpty()) {
+            throw new IllegalStateException(tokenizer + " has no word-level vocabulary");
         }
         return words;
     }
@@ -290,7 +314,7 @@ public final class GenerationBench implements Callable<Integer> {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "Model: %s; %d requests, prompts %d-%d tokens, maxNewTokens %d-%d, "
                         + "greedy; workers %d, intra-op threads %d, batch.max-items %d; %d passes after %d warm-up.%n",
-                tiny ? "padded toy LM (tests)" : modelDir, set.size(), promptTokens.get(0), promptTokens.get(1),
+                tiny ? "padded toy LM (tests)" : exported != null ? exported : modelDir, set.size(), promptTokens.get(0), promptTokens.get(1),
                 newTokens.get(0), newTokens.get(1), workers, threads, batch, passes, warmup));
         out.append(String.format(Locale.ROOT, "Machine: %d cores, %s, %s, ONNX Runtime %s, load before %s.%n%n",
                 machine.cores(), machine.cpuModel(), machine.jvm(), machine.onnxRuntime(), machine.loadAverage()));

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,9 +65,23 @@ public final class OrtRuntime {
         }
     }
 
-    /** Reads the source and opens a session on it. */
+    /**
+     * Reads the source and opens a session on it.
+     *
+     * @throws IOException when the source cannot be read, or when the model keeps weights in external data files
+     *                     ({@link ExternalData}): sessions are opened on the model's bytes, which have no directory
+     *                     to find such files in
+     */
     public OrtSession open(ModelSource source, SessionSettings settings) throws OrtException, IOException {
-        return open(source.readAllBytes(), settings);
+        byte[] model = source.readAllBytes();
+        Optional<ExternalData.Reference> external = ExternalData.find(model);
+        if (external.isPresent()) {
+            throw new IOException(source + ": tensor '" + external.get().tensor() + "' is stored in the external"
+                    + " file '" + external.get().location() + "'; expected every weight inside the .onnx file, as"
+                    + " the worker loads models from memory: save it with onnx.save(model, path,"
+                    + " save_as_external_data=False) (possible under 2 GB)");
+        }
+        return open(model, settings);
     }
 
     /** Session options for {@code settings}; the caller closes them. */

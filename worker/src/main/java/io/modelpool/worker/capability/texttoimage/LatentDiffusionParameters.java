@@ -17,6 +17,9 @@ import java.util.Set;
  * @param textSequenceLength tokens the text encoder sees; longer prompts are cut (CLIP: 77)
  * @param vaeScaling         latents are divided by this before decoding (Stable Diffusion 1.x: 0.18215)
  * @param vaeScaleFactor     image pixels per latent cell along each side (Stable Diffusion: 8)
+ * @param latentChannels     channels of the latents when the denoiser's {@code sample} input leaves them
+ *                           dynamic, as diffusers' and Optimum's exports do (default 4, Stable Diffusion 1.x, 2.x
+ *                           and XL); a denoiser with a fixed channel count must agree with it when it is set
  * @param defaultWidth       width when the request gives none
  * @param defaultHeight      height when the request gives none
  * @param maxPixels          the most width x height one request may ask for (INPUT_TOO_LARGE beyond it)
@@ -27,12 +30,15 @@ import java.util.Set;
  */
 public record LatentDiffusionParameters(String textEncoder, String vaeDecoder, String padToken,
                                         int textSequenceLength, double vaeScaling, int vaeScaleFactor,
+                                        Integer latentChannels,
                                         int defaultWidth, int defaultHeight, int maxPixels, int maxSteps,
                                         NoiseSchedule schedule, Duration shutdownGrace) {
 
     public static final String FAMILY = "latent-diffusion";
+    /** Latent channels of Stable Diffusion 1.x, 2.x and XL, for a denoiser whose channel dimension is dynamic. */
+    public static final int DEFAULT_LATENT_CHANNELS = 4;
     private static final Set<String> KNOWN = Set.of("text-encoder", "vae-decoder", "pad-token",
-            "text-sequence-length", "vae-scaling", "vae-scale-factor", "default-width", "default-height",
+            "text-sequence-length", "vae-scaling", "vae-scale-factor", "latent-channels", "default-width", "default-height",
             "max-pixels", "max-steps", "train-timesteps", "beta-start", "beta-end", "beta-schedule",
             "shutdown-grace");
 
@@ -52,6 +58,7 @@ public record LatentDiffusionParameters(String textEncoder, String vaeDecoder, S
         int length = integer(p, "text-sequence-length", 77, 1, 4096, where);
         double scaling = number(p, "vae-scaling", 0.18215, where);
         int factor = integer(p, "vae-scale-factor", 8, 1, 64, where);
+        Integer channels = p.containsKey("latent-channels") ? integer(p, "latent-channels", 4, 1, 1024, where) : null;
         int width = integer(p, "default-width", 512, 1, 16384, where);
         int height = integer(p, "default-height", 512, 1, 16384, where);
         int maxPixels = integer(p, "max-pixels", 1024 * 1024, 1, 64 * 1024 * 1024, where);
@@ -76,7 +83,7 @@ public record LatentDiffusionParameters(String textEncoder, String vaeDecoder, S
             throw new ManifestException(where + "shutdown-grace = '" + graceValue
                     + "' is invalid; allowed: a duration such as 500ms or 3s");
         }
-        return new LatentDiffusionParameters(encoder, decoder, pad, length, scaling, factor, width, height,
+        return new LatentDiffusionParameters(encoder, decoder, pad, length, scaling, factor, channels, width, height,
                 maxPixels, maxSteps, new NoiseSchedule(train, betaStart, betaEnd,
                 betaSchedule.equals("scaled-linear")), grace);
     }

@@ -82,11 +82,11 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
             }
         }
         TensorInfo sample = tensorInfo(inputs.get("sample"), "sample");
-        if (sample.getShape().length != 4 || sample.getShape()[1] <= 0 || sample.type != OnnxJavaType.FLOAT) {
-            throw new OrtException("latent-diffusion denoiser input sample must be float32 [batch, channels, "
-                    + "height, width] with fixed channels; it is " + sample);
+        if (sample.getShape().length != 4 || sample.type != OnnxJavaType.FLOAT) {
+            throw new OrtException("latent-diffusion denoiser input sample is " + sample
+                    + "; expected float32 [batch, channels, height, width]");
         }
-        this.latentChannels = (int) sample.getShape()[1];
+        this.latentChannels = latentChannels(sample.getShape()[1], parameters.latentChannels());
         TensorInfo timestep = tensorInfo(inputs.get("timestep"), "timestep");
         this.timestepType = timestep.type;
         this.timestepIsScalar = timestep.getShape().length == 0;
@@ -97,6 +97,21 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
         this.denoiserOutput = denoiser.getOutputNames().iterator().next();
         this.decoderInput = vaeDecoder.getInputNames().iterator().next();
         this.decoderOutput = vaeDecoder.getOutputNames().iterator().next();
+    }
+
+    /**
+     * The denoiser's channel count when its export fixes it (it must then agree with {@code latent-channels} if that
+     * is set), else {@code latent-channels} or 4: diffusers' and Optimum's exports leave it dynamic.
+     */
+    static int latentChannels(long exported, Integer declared) throws OrtException {
+        if (exported > 0) {
+            if (declared != null && declared != exported) {
+                throw new OrtException("latent-diffusion denoiser input sample has " + exported
+                        + " channels; expected parameters.latent-channels (" + declared + ")");
+            }
+            return (int) exported;
+        }
+        return declared != null ? declared : LatentDiffusionParameters.DEFAULT_LATENT_CHANNELS;
     }
 
     private static TensorInfo tensorInfo(NodeInfo info, String name) throws OrtException {

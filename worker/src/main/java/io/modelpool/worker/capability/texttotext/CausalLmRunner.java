@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -93,10 +94,12 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
         this.clock = clock;
         Set<String> inputs = session.getInputNames();
         Map<String, NodeInfo> inputInfo = session.getInputInfo();
-        if (!inputs.contains(INPUT_IDS) || !session.getOutputNames().contains(LOGITS)) {
+        Map<String, NodeInfo> outputInfo = session.getOutputInfo();
+        if (!inputs.contains(INPUT_IDS) || !outputInfo.containsKey(LOGITS)) {
             throw new OrtException("causal-lm needs an '" + INPUT_IDS + "' input and a '" + LOGITS
-                    + "' output; inputs: " + inputs + ", outputs: " + session.getOutputNames());
+                    + "' output; inputs: " + inputs + ", outputs: " + outputInfo.keySet());
         }
+        checkLogits(outputInfo.get(LOGITS), tokenizer);
         this.wantsMask = inputs.contains(ATTENTION_MASK);
         this.wantsPositions = inputs.contains(POSITION_IDS);
         this.wantsCacheBranch = inputs.contains(USE_CACHE_BRANCH);
@@ -109,29 +112,69 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
                         m.group(2).equals("key") ? 0 : 1] = name;
             }
         }
+        if (layers.isEmpty()) {
+            throw new OrtException("input past_key_values.0.key is missing; expected a decoder exported with its KV"
+                    + " cache (past_key_values.N.key|value in, present.N.key|value out: Optimum's"
+                    + " decoder_with_past_model.onnx or decoder_model_merged.onnx, not decoder_model.onnx); inputs: "
+                    + inputs);
+        }
         for (Map.Entry<Integer, String[]> layer : layers.entrySet()) {
             for (int kv = 0; kv < 2; kv++) {
+                String suffix = kv == 0 ? ".key" : ".value";
                 String past = layer.getValue()[kv];
-                String present = "present." + layer.getKey() + (kv == 0 ? ".key" : ".value");
-                if (past == null || !session.getOutputNames().contains(present)) {
-                    throw new OrtException("causal-lm layer " + layer.getKey() + " needs past_key_values."
-                            + layer.getKey() + ".key|value inputs and present." + layer.getKey()
-                            + ".key|value outputs; outputs: " + session.getOutputNames());
+                String present = "present." + layer.getKey() + suffix;
+                if (past == null) {
+                    throw new OrtException("input past_key_values." + layer.getKey() + suffix + " is missing;"
+                            + " expected a key and a value input for every cached layer; inputs: " + inputs);
+                }
+                if (!outputInfo.containsKey(present)) {
+                    throw new OrtException("output " + present + " is missing; expected one present.N.key|value"
+                            + " output for every past_key_values.N.key|value input (export with use_cache, as"
+                            + " Optimum's text-generation-with-past task does); outputs: " + outputInfo.keySet());
                 }
                 pastNames.add(past);
                 presentNames.add(present);
                 outputNames.add(present);
                 emptyPastShapes.add(emptyShape(past, inputInfo.get(past)));
+                requireFloat32(present, "output", outputInfo.get(present));
             }
         }
     }
 
+    /** Logits must be float32, with at least one entry per tokenizer id when their last dimension is fixed. */
+    private static void checkLogits(NodeInfo info, LmTokenizer tokenizer) throws OrtException {
+        TensorInfo t = requireFloat32(LOGITS, "output", info);
+        long[] shape = t.getShape();
+        long entries = shape.length == 0 ? -1 : shape[shape.length - 1];
+        if (entries > 0 && entries < tokenizer.vocabularySize()) {
+            throw new OrtException("output logits has " + entries + " entries per token but the tokenizer has "
+                    + tokenizer.vocabularySize() + " ids; expected at least " + tokenizer.vocabularySize()
+                    + " (a tokenizer.json of another model?)");
+        }
+        if (entries > 0 && tokenizer.eosId() >= entries) {
+            throw new OrtException("output logits has " + entries + " entries per token but the eos-token's id is "
+                    + tokenizer.eosId() + "; expected an id the model can score");
+        }
+    }
+
+    private static TensorInfo requireFloat32(String name, String role, NodeInfo info) throws OrtException {
+        if (!(info.getInfo() instanceof TensorInfo t)) {
+            throw new OrtException(role + " " + name + " is " + info.getInfo() + "; expected a float32 tensor");
+        }
+        if (t.type != OnnxJavaType.FLOAT) {
+            throw new OrtException(role + " " + name + " is " + t.type.name().toLowerCase(Locale.ROOT)
+                    + "; expected float32: causal-lm keeps logits and the KV cache in float32 (export the decoder"
+                    + " in float32, for example without Optimum's --fp16)");
+        }
+        return t;
+    }
+
     /** [1, heads, 0, head size]: the cache before the prompt; heads and head size must be fixed. */
     private static long[] emptyShape(String name, NodeInfo info) throws OrtException {
-        if (!(info.getInfo() instanceof TensorInfo t) || t.type != OnnxJavaType.FLOAT || t.getShape().length != 4
-                || t.getShape()[1] <= 0 || t.getShape()[3] <= 0) {
-            throw new OrtException("causal-lm input " + name + " must be float32 [batch, heads, past, head size]"
-                    + " with fixed heads and head size; it is " + info.getInfo());
+        TensorInfo t = requireFloat32(name, "input", info);
+        if (t.getShape().length != 4 || t.getShape()[1] <= 0 || t.getShape()[3] <= 0) {
+            throw new OrtException("input " + name + " has shape " + Arrays.toString(t.getShape())
+                    + "; expected [batch, heads, past, head size] with fixed heads and head size");
         }
         return new long[] {1, t.getShape()[1], 0, t.getShape()[3]};
     }

@@ -2,9 +2,11 @@ package io.modelpool.worker.capability.texttotext;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelpool.worker.runtime.ModelSource;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -20,12 +22,14 @@ final class LmTokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final long eosId;
+    private final int vocabularySize;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private LmTokenizer(HuggingFaceTokenizer tokenizer, long eosId) {
+    private LmTokenizer(HuggingFaceTokenizer tokenizer, long eosId, int vocabularySize) {
         this.tokenizer = tokenizer;
         this.eosId = eosId;
+        this.vocabularySize = vocabularySize;
     }
 
     /**
@@ -34,17 +38,43 @@ final class LmTokenizer implements AutoCloseable {
      * @throws IOException when the file cannot be read or {@code eosToken} is not exactly one token
      */
     static LmTokenizer load(ModelSource source, String eosToken) throws IOException {
-        try (InputStream in = source.open()) {
-            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(in, Map.of(
-                    "padding", "false", "truncation", "false", "addSpecialTokens", "true"));
-            long[] ids = tokenizer.encode(eosToken, false, false).getIds();
-            if (ids.length != 1) {
-                tokenizer.close();
-                throw new IOException("eos-token '" + eosToken + "' is " + ids.length
-                        + " tokens in " + source + "; it must be exactly one");
-            }
-            return new LmTokenizer(tokenizer, ids[0]);
+        byte[] json = source.readAllBytes();
+        int size = vocabularySize(json);
+        HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), Map.of(
+                "padding", "false", "truncation", "false", "addSpecialTokens", "true"));
+        long[] ids = tokenizer.encode(eosToken, false, false).getIds();
+        if (ids.length != 1) {
+            tokenizer.close();
+            throw new IOException("eos-token '" + eosToken + "' is " + ids.length
+                    + " tokens in " + source + "; it must be exactly one");
         }
+        return new LmTokenizer(tokenizer, ids[0], size);
+    }
+
+    /**
+     * One more than the largest id of a tokenizer.json: its model's vocabulary (an object of token to id for
+     * WordLevel, WordPiece and BPE; a list of [token, score] pairs for Unigram) and its added tokens.
+     */
+    static int vocabularySize(byte[] json) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(json);
+        long largest = -1;
+        JsonNode vocab = root.path("model").path("vocab");
+        if (vocab.isArray()) {
+            largest = vocab.size() - 1L;
+        } else {
+            for (JsonNode id : vocab) {
+                largest = Math.max(largest, id.asLong());
+            }
+        }
+        for (JsonNode added : root.path("added_tokens")) {
+            largest = Math.max(largest, added.path("id").asLong());
+        }
+        return Math.toIntExact(largest + 1);
+    }
+
+    /** One more than the largest id the tokenizer produces. */
+    int vocabularySize() {
+        return vocabularySize;
     }
 
     long eosId() {
