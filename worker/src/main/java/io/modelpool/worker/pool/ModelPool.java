@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.ToIntFunction;
@@ -34,12 +35,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Shutdown: after {@link #beginShutdown()} every submission fails with {@link PoolError.ShuttingDown};
  * queued and running tasks still run to completion. {@link #awaitDrained(Duration)} waits for them,
- * {@link #abandon()} fails what is left, {@link #close()} stops the workers and closes their runners.
+ * {@link #abandon()} fails what is left, {@link #close(Duration)} stops the workers within a budget, terminating
+ * runs that were abandoned, and each worker closes its runner.
  */
 public final class ModelPool<I, O> implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelPool.class);
-    private static final Duration CLOSE_JOIN = Duration.ofSeconds(10);
+    /** The budget of {@link #close()}. */
+    public static final Duration DEFAULT_CLOSE_BUDGET = Duration.ofSeconds(10);
+    /** At most this much of a close budget is kept for terminated runs to return and their runners to close. */
+    public static final Duration TERMINATE_RESERVE = Duration.ofSeconds(1);
 
     private final String name;
     private final ToIntFunction<? super I> lengthOf;
@@ -49,6 +54,7 @@ public final class ModelPool<I, O> implements AutoCloseable {
     private final Condition idle = drainLock.newCondition();
     private volatile boolean shuttingDown;
     private volatile boolean closed;
+    private volatile boolean closedClean;
     private volatile BatchObserver batchObserver = BatchObserver.NONE;
     private volatile LoadObserver loadObserver = LoadObserver.NONE;
     private volatile MemoryBudget budget;
@@ -314,31 +320,88 @@ public final class ModelPool<I, O> implements AutoCloseable {
         return count;
     }
 
-    /**
-     * Begins shutdown if not yet begun, fails whatever is still queued, stops the workers (waiting up to 10 s
-     * for running batches) and lets each close its runner. Idempotent.
-     */
+    /** Closes within {@link #DEFAULT_CLOSE_BUDGET}; see {@link #close(Duration)}. */
     @Override
     public void close() {
+        close(DEFAULT_CLOSE_BUDGET);
+    }
+
+    /**
+     * Begins shutdown if not yet begun, fails whatever is still queued and stops the workers, all within
+     * {@code budget} in total, however many models there are. Each worker closes its runner on its own thread once
+     * its batch is over:
+     * <ol>
+     *   <li>workers whose batch was given up on already ({@link #abandon()}) have their run terminated at once
+     *       ({@link BatchRunner#terminate()}): nobody waits for it;</li>
+     *   <li>other running batches may finish until the budget, less a reserve of half of it and at most
+     *       {@link #TERMINATE_RESERVE}, is spent;</li>
+     *   <li>then their tasks fail with {@link PoolError.ShuttingDown}, their runs are terminated, their workers
+     *       interrupted, and the reserve is spent waiting for them to end.</li>
+     * </ol>
+     * A worker still running when the budget ends is left behind (its thread is a daemon, so it never holds the
+     * process up) and logged. Idempotent: a later call returns at once, with the first one's answer once that is known
+     * (false while the first still closes).
+     *
+     * @return true when every worker ended and closed its runner within the budget
+     */
+    public boolean close(Duration budget) {
+        long started = System.nanoTime();
+        long deadline = started + Math.max(0, budget.toNanos());
         synchronized (lifecycle) {
             if (closed) {
-                return;
+                return closedClean;
             }
             closed = true;
         }
         beginShutdown();
-        for (ModelLane<I, O> lane : lanesSnapshot()) {
-            try {
-                int failed = lane.stop(CLOSE_JOIN);
-                if (failed > 0) {
-                    LOG.warn("Pool '{}' failed {} unfinished tasks of model '{}' on close", name, failed, lane.key());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                LOG.warn("Interrupted while stopping model '{}' of pool '{}'", lane.key(), name);
-            }
+        List<ModelLane<I, O>> all = lanesSnapshot();
+        int[] failed = new int[all.size()];
+        for (int i = 0; i < all.size(); i++) {
+            failed[i] += all.get(i).beginClose();
         }
-        LOG.info("Pool '{}' closed", name);
+        long reserve = Math.min(Math.max(0, budget.toNanos()) / 2, TERMINATE_RESERVE.toNanos());
+        int alive;
+        try {
+            alive = awaitWorkersEnded(all, deadline - reserve);
+            if (alive > 0) {
+                for (int i = 0; i < all.size(); i++) {
+                    failed[i] += all.get(i).abandonRunning();
+                }
+                alive = awaitWorkersEnded(all, deadline);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("Interrupted while closing pool '{}'; its workers are told to stop but not waited for", name);
+            for (int i = 0; i < all.size(); i++) {
+                failed[i] += all.get(i).abandonRunning();
+            }
+            alive = -1;
+        }
+        for (int i = 0; i < all.size(); i++) {
+            ModelLane<I, O> lane = all.get(i);
+            if (failed[i] > 0) {
+                LOG.warn("Pool '{}' failed {} unfinished tasks of model '{}' on close", name, failed[i], lane.key());
+            }
+            List<String> left = lane.liveWorkerNames();
+            if (!left.isEmpty()) {
+                LOG.warn("Pool '{}' left {} workers of model '{}' running after its close budget of {} ms: {}; their"
+                        + " runs did not stop when terminated", name, left.size(), lane.key(), budget.toMillis(), left);
+            }
+            lane.markClosed();
+        }
+        closedClean = alive == 0;
+        LOG.info("Pool '{}' closed in {} ms{}", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                closedClean ? "" : " (workers left running)");
+        return closedClean;
+    }
+
+    private static int awaitWorkersEnded(List<? extends ModelLane<?, ?>> lanes, long deadlineNanos)
+            throws InterruptedException {
+        int alive = 0;
+        for (ModelLane<?, ?> lane : lanes) {
+            alive += lane.awaitWorkersEnded(deadlineNanos);
+        }
+        return alive;
     }
 
     private ModelLane<I, O> admit(String key) throws PoolRejectedException {

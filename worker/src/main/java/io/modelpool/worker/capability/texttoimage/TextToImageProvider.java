@@ -14,6 +14,8 @@ import io.modelpool.worker.pool.RunnerFactory;
 import io.modelpool.worker.runtime.ModelSource;
 import io.modelpool.worker.runtime.OrtRuntime;
 import io.modelpool.worker.runtime.SessionSettings;
+import java.time.Duration;
+import java.util.Optional;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,6 +51,11 @@ public final class TextToImageProvider implements CapabilityProvider {
             throw new ManifestException("model '" + model.key() + "': tokenizer is missing for family "
                     + LatentDiffusionParameters.FAMILY + "; allowed: classpath:<tokenizer.json> or file:<path>");
         }
+    }
+
+    @Override
+    public Optional<Duration> shutdownGrace(ModelDefinition model) {
+        return Optional.of(LatentDiffusionParameters.from(model).shutdownGrace());
     }
 
     @Override

@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.pool.BatchRunner;
+import io.modelpool.worker.runtime.TerminableRuns;
 import io.modelpool.worker.runtime.Tensors;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -75,6 +76,7 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
     private final boolean wantsPositions;
     private final boolean wantsCacheBranch;
     private final boolean batched;
+    private final TerminableRuns runs;
 
     /**
      * @param session taken over: closed by {@link #close()}
@@ -124,6 +126,7 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
                 emptyPastShapes.add(emptyShape(past, inputInfo.get(past)));
             }
         }
+        this.runs = new TerminableRuns();
     }
 
     /** [1, heads, 0, head size]: the cache before the prompt; heads and head size must be fixed. */
@@ -321,7 +324,7 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
                 }
             }
             feed.putAll(owned);
-            return session.run(feed, outputNames);
+            return session.run(feed, outputNames, runs.options());
         } finally {
             Tensors.closeAll(owned);
         }
@@ -335,7 +338,16 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
     }
 
     @Override
+    public void terminate() {
+        runs.terminate();
+    }
+
+    @Override
     public void close() throws OrtException {
-        session.close();
+        try {
+            session.close();
+        } finally {
+            runs.close();
+        }
     }
 }

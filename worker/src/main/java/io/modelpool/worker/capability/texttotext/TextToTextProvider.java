@@ -16,6 +16,8 @@ import io.modelpool.worker.pool.RunnerFactory;
 import io.modelpool.worker.runtime.ModelSource;
 import io.modelpool.worker.runtime.OrtRuntime;
 import io.modelpool.worker.runtime.SessionSettings;
+import java.time.Duration;
+import java.util.Optional;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +59,11 @@ public final class TextToTextProvider implements CapabilityProvider {
             throw new ManifestException("model '" + model.key() + "': tokenizer is missing for family "
                     + CausalLmParameters.FAMILY + "; allowed: classpath:<tokenizer.json> or file:<path>");
         }
+    }
+
+    @Override
+    public Optional<Duration> shutdownGrace(ModelDefinition model) {
+        return Optional.of(CausalLmParameters.from(model).shutdownGrace());
     }
 
     @Override
