@@ -194,6 +194,20 @@ public final class CapabilityRegistry implements AutoCloseable {
     }
 
     /**
+     * The estimated seconds of work queued and running across all pools: per model, the summed cost of its
+     * unfinished tasks times its learned seconds per cost unit, divided by its workers (see
+     * {@link ModelPool#estimatedSeconds(String)}). {@link Double#POSITIVE_INFINITY} while a model with work has not
+     * completed a batch yet, so admission by work stays conservative until every busy model has shown its speed.
+     */
+    public double estimatedSecondsInFlight() {
+        double sum = 0;
+        for (OpenedCapability o : opened.values()) {
+            sum += o.pool().estimatedSecondsInFlight();
+        }
+        return sum;
+    }
+
+    /**
      * Waits up to {@code timeout} in all for every model to finish loading (or fail) and returns each model's
      * state by key.
      */

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -38,6 +39,9 @@ final class ModelLane<I, O> {
     private final ModelPool<I, O> pool;
     private final ModelQueue<I, O> queue;
     private final AtomicInteger outstanding = new AtomicInteger();
+    /** The summed cost of the tasks queued or running. */
+    private final AtomicLong outstandingCost = new AtomicLong();
+    private final CostRate rate = new CostRate();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition settled = lock.newCondition();
     /** Every worker whose thread has not ended, retired ones included. */
@@ -146,10 +150,16 @@ final class ModelLane<I, O> {
             if (state == ModelState.FAILED && !shuttingDown && now - retryAtNanos < 0) {
                 throw new PoolRejectedException(new PoolError.ModelLoadFailed(key, loadError));
             }
+            long cost = 0;
+            for (PoolTask<I, O> t : tasks) {
+                cost += t.cost;
+            }
             outstanding.addAndGet(tasks.size());
+            outstandingCost.addAndGet(cost);
             try {
                 queue.offerAll(tasks);
             } catch (PoolRejectedException e) {
+                outstandingCost.addAndGet(-cost);
                 if (outstanding.addAndGet(-tasks.size()) == 0) {
                     pool.signalIfIdle();
                 }
@@ -190,11 +200,40 @@ final class ModelLane<I, O> {
         return true;
     }
 
-    void taskFinished() {
+    void taskFinished(long cost) {
         lastUsedNanos = System.nanoTime();
+        outstandingCost.addAndGet(-cost);
         if (outstanding.decrementAndGet() == 0) {
             pool.signalIfIdle();
         }
+    }
+
+    /** The summed cost of the tasks queued or running. */
+    long outstandingCost() {
+        return outstandingCost.get();
+    }
+
+    /** Seconds of one worker per cost unit, learned from completed batches; NaN until one completed. */
+    double secondsPerCostUnit() {
+        return rate.secondsPerUnit();
+    }
+
+    /** Workers the lane's work is shared by: its active workers, or those a load would start while it has none. */
+    int parallelWorkers() {
+        int active = activeWorkers;
+        return Math.max(1, active > 0 ? active : initialWorkers());
+    }
+
+    /**
+     * Seconds the lane's workers need for work of {@code cost}: cost times the learned rate, shared by its workers;
+     * 0 for no work, {@link Double#POSITIVE_INFINITY} for some while the rate is unknown (see {@link CostRate}).
+     */
+    double secondsFor(long cost) {
+        if (cost <= 0) {
+            return 0;
+        }
+        double perUnit = rate.secondsPerUnit();
+        return Double.isNaN(perUnit) ? Double.POSITIVE_INFINITY : cost * perUnit / parallelWorkers();
     }
 
     int pending() {
@@ -790,6 +829,7 @@ final class ModelLane<I, O> {
                 inputs.add(t.input);
             }
             long started = System.nanoTime();
+            long clockStarted = pool.nanoClock().getAsLong();
             List<O> outputs;
             try {
                 outputs = runner.run(inputs);
@@ -814,6 +854,11 @@ final class ModelLane<I, O> {
                 return;
             }
             long finished = System.nanoTime();
+            long cost = 0;
+            for (PoolTask<I, O> t : live) {
+                cost += t.cost;
+            }
+            rate.observe(pool.nanoClock().getAsLong() - clockStarted, cost);
             observe(live, finished - started, false);
             int size = live.size();
             for (int i = 0; i < size; i++) {

@@ -11,7 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * queue (see {@link Batcher} and {@link PoolModelConfig}).
  *
  * <p>Tasks are opaque: the pool knows only their length ({@code lengthOf}), which it uses for sorting and
- * for the batch token budget.
+ * for the batch token budget, and their cost ({@code costOf}), a number in the capability's own units from which
+ * each model learns its seconds per unit, so that work queued and running can be told in seconds
+ * ({@link #estimatedSeconds(String)}, {@link #estimatedSecondsInFlight()}, {@link #estimateSeconds}).
  *
  * <p>Models load lazily: {@link #addModel} only registers one; its first submission (or {@link #load},
  * {@link #awaitLoaded}) starts its workers, which open their runners on their own threads while submitted tasks
@@ -48,6 +52,8 @@ public final class ModelPool<I, O> implements AutoCloseable {
 
     private final String name;
     private final ToIntFunction<? super I> lengthOf;
+    private final ToLongFunction<? super I> costOf;
+    private final LongSupplier nanoClock;
     private final Map<String, ModelLane<I, O>> lanes = new ConcurrentHashMap<>();
     private final Object lifecycle = new Object();
     private final ReentrantLock drainLock = new ReentrantLock();
@@ -62,12 +68,31 @@ public final class ModelPool<I, O> implements AutoCloseable {
     private volatile long loadRetryMaxNanos = Duration.ofMinutes(1).toNanos();
 
     /**
-     * @param name     a label for thread names and logs (for example a capability name)
-     * @param lengthOf a task's length for sorting and the token budget (for example its token count)
+     * A pool whose task cost is the task's length; see {@link #ModelPool(String, ToIntFunction, ToLongFunction)}.
      */
     public ModelPool(String name, ToIntFunction<? super I> lengthOf) {
+        this(name, lengthOf, lengthOf::applyAsInt);
+    }
+
+    /**
+     * @param name     a label for thread names and logs (for example a capability name)
+     * @param lengthOf a task's length for sorting and the token budget (for example its token count)
+     * @param costOf   a task's cost, in whatever unit its capability knows (tokens, pixels, steps times area), at
+     *                 least 1 (smaller values count as 1): each model learns its seconds per unit from its completed
+     *                 batches, and the pool turns work queued and running into seconds with it
+     *                 ({@link #estimatedSeconds(String)}). Only ratios within one model matter, so the unit needs
+     *                 no calibration.
+     */
+    public ModelPool(String name, ToIntFunction<? super I> lengthOf, ToLongFunction<? super I> costOf) {
+        this(name, lengthOf, costOf, System::nanoTime);
+    }
+
+    /** As above, with the clock that times batch runs for the learned rate (a test clock in tests). */
+    ModelPool(String name, ToIntFunction<? super I> lengthOf, ToLongFunction<? super I> costOf, LongSupplier nanoClock) {
         this.name = Objects.requireNonNull(name, "name");
         this.lengthOf = Objects.requireNonNull(lengthOf, "lengthOf");
+        this.costOf = Objects.requireNonNull(costOf, "costOf");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         MemoryBudget own = new MemoryBudget(Long.MAX_VALUE);
         own.cover(this);
         this.budget = own;
@@ -210,7 +235,7 @@ public final class ModelPool<I, O> implements AutoCloseable {
         List<PoolTask<I, O>> tasks = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
             I input = inputs.get(i);
-            tasks.add(new PoolTask<>(input, lengthOf.applyAsInt(input), i, now, listener, lane));
+            tasks.add(new PoolTask<>(input, lengthOf.applyAsInt(input), costOf(input), i, now, listener, lane));
         }
         lane.offer(tasks);
     }
@@ -238,6 +263,58 @@ public final class ModelPool<I, O> implements AutoCloseable {
             }
         });
         return future;
+    }
+
+    /**
+     * The model's learned speed: seconds of one worker's time per unit of task cost, from its completed batches (the
+     * mean of the first few, then a moving average; see {@code CostRate}); {@link Double#NaN} until one completed.
+     */
+    public double secondsPerCostUnit(String key) throws PoolRejectedException {
+        return lane(key).secondsPerCostUnit();
+    }
+
+    /**
+     * The estimated seconds of work the model has queued and running: the summed cost of its unfinished tasks times
+     * its learned rate, divided by its workers (they share the work). 0 with nothing queued or running;
+     * {@link Double#POSITIVE_INFINITY} with work while the rate is unknown, so that admission by work is
+     * conservative, one task at a time, until the model has completed a batch. 0 for an unknown key.
+     */
+    public double estimatedSeconds(String key) {
+        ModelLane<I, O> lane = lanes.get(key);
+        return lane == null ? 0 : lane.secondsFor(lane.outstandingCost());
+    }
+
+    /** {@link #estimatedSeconds(String)} summed over every model: the pool's work in flight, in seconds. */
+    public double estimatedSecondsInFlight() {
+        double sum = 0;
+        for (ModelLane<I, O> lane : lanesSnapshot()) {
+            sum += lane.secondsFor(lane.outstandingCost());
+        }
+        return sum;
+    }
+
+    /**
+     * The seconds of work {@code inputs} would add to the model's estimate if submitted now: their summed cost times
+     * the learned rate, divided by the model's workers; {@link Double#POSITIVE_INFINITY} while the rate is unknown.
+     * Called before a submission, on any thread; it submits nothing.
+     */
+    public double estimateSeconds(String key, List<? extends I> inputs) throws PoolRejectedException {
+        ModelLane<I, O> lane = lane(key);
+        long cost = 0;
+        for (I input : inputs) {
+            cost += costOf(input);
+        }
+        return lane.secondsFor(cost);
+    }
+
+    /** The summed cost of the model's queued and running tasks, in its capability's units. */
+    public long outstandingCost(String key) {
+        ModelLane<I, O> lane = lanes.get(key);
+        return lane == null ? 0 : lane.outstandingCost();
+    }
+
+    private long costOf(I input) {
+        return Math.max(1, costOf.applyAsLong(input));
     }
 
     /**
@@ -422,6 +499,10 @@ public final class ModelPool<I, O> implements AutoCloseable {
 
     List<ModelLane<I, O>> lanesSnapshot() {
         return new ArrayList<>(lanes.values());
+    }
+
+    LongSupplier nanoClock() {
+        return nanoClock;
     }
 
     BatchObserver batchObserver() {

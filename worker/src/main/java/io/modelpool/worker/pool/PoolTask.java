@@ -14,16 +14,18 @@ final class PoolTask<I, O> {
 
     final I input;
     final int length;
+    final long cost;
     final int index;
     final long submittedNanos;
     private final TaskListener<? super O> listener;
     private final ModelLane<I, O> lane;
     private volatile int done;
 
-    PoolTask(I input, int length, int index, long submittedNanos, TaskListener<? super O> listener,
+    PoolTask(I input, int length, long cost, int index, long submittedNanos, TaskListener<? super O> listener,
              ModelLane<I, O> lane) {
         this.input = input;
         this.length = length;
+        this.cost = cost;
         this.index = index;
         this.submittedNanos = submittedNanos;
         this.listener = listener;
@@ -50,7 +52,7 @@ final class PoolTask<I, O> {
                         + " was reported failed instead", listener, index, lane.key(), lane.poolName(), e);
             }
         } finally {
-            lane.taskFinished();
+            lane.taskFinished(cost);
         }
         return true;
     }
@@ -62,7 +64,7 @@ final class PoolTask<I, O> {
         try {
             tellFailed(cause, timing, null);
         } finally {
-            lane.taskFinished();
+            lane.taskFinished(cost);
         }
         return true;
     }

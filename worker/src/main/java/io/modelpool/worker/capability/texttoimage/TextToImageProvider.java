@@ -60,7 +60,8 @@ public final class TextToImageProvider implements CapabilityProvider {
 
     @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
-        ModelPool<ImageTask, ImageOutcome> pool = new ModelPool<>("text-to-image", ImageTask::cost);
+        ModelPool<ImageTask, ImageOutcome> pool = new ModelPool<>("text-to-image", ImageTask::cost,
+                ImageTask::work);
         Map<String, DiffusionModel> models = new LinkedHashMap<>();
         for (ModelDefinition def : definitions) {
             LatentDiffusionParameters parameters = LatentDiffusionParameters.from(def);

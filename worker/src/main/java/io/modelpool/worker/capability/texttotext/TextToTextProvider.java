@@ -68,7 +68,8 @@ public final class TextToTextProvider implements CapabilityProvider {
 
     @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
-        ModelPool<Generation, GenerationOutcome> pool = new ModelPool<>("text-to-text", Generation::promptTokens);
+        ModelPool<Generation, GenerationOutcome> pool = new ModelPool<>("text-to-text", Generation::promptTokens,
+                g -> (long) g.promptTokens() + g.maxNewTokens());
         Map<String, CausalLmModel> models = new LinkedHashMap<>();
         for (ModelDefinition def : definitions) {
             CausalLmParameters parameters = CausalLmParameters.from(def);
