@@ -61,6 +61,7 @@ public final class ModelPool<I, O> implements AutoCloseable {
     private volatile boolean shuttingDown;
     private volatile boolean closed;
     private volatile boolean closedClean;
+    private final RecentMean submissionSeconds = new RecentMean();
     private volatile BatchObserver batchObserver = BatchObserver.NONE;
     private volatile LoadObserver loadObserver = LoadObserver.NONE;
     private volatile MemoryBudget budget;
@@ -233,11 +234,16 @@ public final class ModelPool<I, O> implements AutoCloseable {
         ModelLane<I, O> lane = admit(key);
         long now = System.nanoTime();
         List<PoolTask<I, O>> tasks = new ArrayList<>(inputs.size());
+        long cost = 0;
         for (int i = 0; i < inputs.size(); i++) {
             I input = inputs.get(i);
-            tasks.add(new PoolTask<>(input, lengthOf.applyAsInt(input), costOf(input), i, now, listener, lane));
+            PoolTask<I, O> task = new PoolTask<>(input, lengthOf.applyAsInt(input), costOf(input), i, now, listener,
+                    lane);
+            cost += task.cost;
+            tasks.add(task);
         }
         lane.offer(tasks);
+        submissionSeconds.observe(lane.secondsFor(cost));
     }
 
     /** Queues one task, reported to {@code listener} with index 0; see {@link #submitAll}. */
@@ -305,6 +311,16 @@ public final class ModelPool<I, O> implements AutoCloseable {
             cost += costOf(input);
         }
         return lane.secondsFor(cost);
+    }
+
+    /**
+     * The recent mean of the seconds of work one submission (one {@code submit} or {@code submitAll}, typically one
+     * request) brought, at its model's learned rate and shared by its workers, over every model of the pool; NaN
+     * until a submission arrived for a model whose rate was known. Times a count of requests not yet submitted (a
+     * consumer lag), it estimates the seconds that backlog will take.
+     */
+    public double recentSecondsPerSubmission() {
+        return submissionSeconds.mean();
     }
 
     /** The summed cost of the model's queued and running tasks, in its capability's units. */

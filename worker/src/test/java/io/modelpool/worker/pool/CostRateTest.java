@@ -164,4 +164,19 @@ class CostRateTest {
 
         assertThat(pool.secondsPerCostUnit(MODEL)).isCloseTo(0.002, within(1e-12));
     }
+
+    @Test
+    void theRecentSecondsPerSubmissionTurnAFutureBacklogIntoSeconds() throws Exception {
+        model(2, 2 * MS);
+        pool.submit(MODEL, "t:1");
+        assertThat(pool.recentSecondsPerSubmission()).as("no rate known at that submission").isNaN();
+        assertThat(pool.awaitDrained(Duration.ofSeconds(10))).isTrue();
+
+        // learned 2 ms per unit; requests of 300 and 100 units on two workers bring 0.3 s and 0.1 s of work
+        pool.submitAll(MODEL, List.of("t:200", "t:100"), new ModelPoolTest.CollectingListener());
+        pool.submit(MODEL, "t:100");
+        assertThat(pool.awaitDrained(Duration.ofSeconds(10))).isTrue();
+
+        assertThat(pool.recentSecondsPerSubmission()).isCloseTo((0.3 + 0.1) / 2, within(1e-9));
+    }
 }
