@@ -3,7 +3,9 @@ package io.modelpool.worker.capability;
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.manifest.ManifestException;
 import io.modelpool.worker.manifest.ModelDefinition;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -27,6 +29,16 @@ public interface CapabilityProvider {
      * @throws ManifestException naming the model key, the parameter, the value and what is allowed
      */
     void validate(ModelDefinition model);
+
+    /**
+     * How long a model's work in flight may still run once the worker began shutting down, for families that cut
+     * long work at a grace (generations, denoising loops); empty for families whose batches are short. The registry
+     * refuses a grace that is not below the worker's drain timeout, since the work it lets run would then outlive
+     * the drain. Called after {@link #validate}.
+     */
+    default Optional<Duration> shutdownGrace(ModelDefinition model) {
+        return Optional.empty();
+    }
 
     /**
      * Builds the capability's pool for its manifest models (all of this capability, already validated) and

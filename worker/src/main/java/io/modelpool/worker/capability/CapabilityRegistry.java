@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * to (tests, benchmarks, readiness).
  *
  * <p>Shutdown: {@link #beginShutdown()}, then {@link #awaitDrained(Duration)}, then {@link #abandon()} if
- * the drain timed out, then {@link #close()}. All methods are thread-safe.
+ * the drain timed out, then {@link #close(Duration)}. All methods are thread-safe.
  */
 public final class CapabilityRegistry implements AutoCloseable {
 
@@ -77,6 +77,26 @@ public final class CapabilityRegistry implements AutoCloseable {
      */
     public static CapabilityRegistry fromManifest(ModelManifest manifest, OrtRuntime runtime,
                                                   List<CapabilityProvider> providers) {
+        return fromManifest(manifest, runtime, providers, null);
+    }
+
+    /**
+     * Builds the pools for {@code manifest} with the shared ONNX runtime and the default providers, for a worker
+     * whose drain lasts {@code drainTimeout} ({@code shutdown.drain-timeout-ms}): a model whose
+     * {@code shutdown-grace} is not below it stops start-up, since the work it lets run would outlive the drain.
+     */
+    public static CapabilityRegistry fromManifest(ModelManifest manifest, Duration drainTimeout) {
+        return fromManifest(manifest, OrtRuntime.shared(), defaultProviders(), drainTimeout);
+    }
+
+    /**
+     * As {@link #fromManifest(ModelManifest, OrtRuntime, List)}, and checks each model's shutdown grace (see
+     * {@link CapabilityProvider#shutdownGrace}) against the drain timeout when one is given.
+     *
+     * @param drainTimeout the worker's drain timeout; null checks no grace
+     */
+    public static CapabilityRegistry fromManifest(ModelManifest manifest, OrtRuntime runtime,
+                                                  List<CapabilityProvider> providers, Duration drainTimeout) {
         Map<Capability, CapabilityProvider> byCapability = new EnumMap<>(Capability.class);
         for (CapabilityProvider p : providers) {
             if (byCapability.put(p.capability(), p) != null) {
@@ -104,6 +124,11 @@ public final class CapabilityRegistry implements AutoCloseable {
                 problems.add(e.getMessage());
                 continue;
             }
+            String grace = graceProblem(m, p, drainTimeout);
+            if (grace != null) {
+                problems.add(grace);
+                continue;
+            }
             models.computeIfAbsent(c, k -> new ArrayList<>()).add(m);
         }
         if (!problems.isEmpty()) {
@@ -121,6 +146,18 @@ public final class CapabilityRegistry implements AutoCloseable {
         }
         LOG.info("Capability registry started: {} (ONNX Runtime {})", describe(opened), runtime.version());
         return new CapabilityRegistry(manifest, Collections.unmodifiableMap(opened));
+    }
+
+    /** Why the model's shutdown grace does not fit in the drain, or null when it does (or no drain is given). */
+    private static String graceProblem(ModelDefinition m, CapabilityProvider p, Duration drainTimeout) {
+        if (drainTimeout == null) {
+            return null;
+        }
+        return p.shutdownGrace(m).filter(grace -> grace.compareTo(drainTimeout) >= 0)
+                .map(grace -> "model '" + m.key() + "': shutdown-grace = " + grace.toMillis() + " ms is not below "
+                        + "shutdown.drain-timeout-ms = " + drainTimeout.toMillis() + "; lower the grace or raise the"
+                        + " drain timeout, so that work cut at the grace still ends inside the drain")
+                .orElse(null);
     }
 
     /** The manifest it was built from. */
@@ -152,6 +189,20 @@ public final class CapabilityRegistry implements AutoCloseable {
         int sum = 0;
         for (OpenedCapability o : opened.values()) {
             sum += o.pool().pending();
+        }
+        return sum;
+    }
+
+    /**
+     * The estimated seconds of work queued and running across all pools: per model, the summed cost of its
+     * unfinished tasks times its learned seconds per cost unit, divided by its workers (see
+     * {@link ModelPool#estimatedSeconds(String)}). {@link Double#POSITIVE_INFINITY} while a model with work has not
+     * completed a batch yet, so admission by work stays conservative until every busy model has shown its speed.
+     */
+    public double estimatedSecondsInFlight() {
+        double sum = 0;
+        for (OpenedCapability o : opened.values()) {
+            sum += o.pool().estimatedSecondsInFlight();
         }
         return sum;
     }
@@ -264,20 +315,46 @@ public final class CapabilityRegistry implements AutoCloseable {
         return count;
     }
 
-    /** Stops workers and closes sessions and tokenizers. Idempotent. */
+    /** Closes within {@link ModelPool#DEFAULT_CLOSE_BUDGET}; see {@link #close(Duration)}. */
     @Override
     public void close() {
+        close(ModelPool.DEFAULT_CLOSE_BUDGET);
+    }
+
+    /**
+     * Stops every pool's workers (each closes its ONNX sessions) and closes the capabilities' resources (tokenizers,
+     * processors), all within {@code budget} in total: the pools share it one after another (see
+     * {@link ModelPool#close(Duration)}; runs abandoned by a timed-out drain are terminated, not waited for). A
+     * capability whose workers did not all end keeps its resources open, since a worker left running may still use
+     * them; the process's exit frees them. Idempotent: a later call returns at once.
+     *
+     * @return true when every worker ended and every resource was closed within the budget
+     */
+    public boolean close(Duration budget) {
         if (!closed.compareAndSet(false, true)) {
-            return;
+            return true;
+        }
+        long deadline = System.nanoTime() + Math.max(0, budget.toNanos());
+        boolean clean = true;
+        for (OpenedCapability o : opened.values()) {
+            o.pool().beginShutdown();
         }
         for (OpenedCapability o : opened.values()) {
-            o.pool().close();
+            Capability capability = o.service().capability();
+            if (!o.pool().close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+                clean = false;
+                LOG.warn("Capability {} keeps its tokenizers and processors open: some of its workers still run",
+                        capability);
+                continue;
+            }
             try {
                 o.resources().close();
             } catch (Exception e) {
-                LOG.warn("Closing resources of capability {} failed", o.service().capability(), e);
+                clean = false;
+                LOG.warn("Closing resources of capability {} failed", capability, e);
             }
         }
+        return clean;
     }
 
     private OpenedCapability openedOf(Capability capability) {

@@ -11,8 +11,9 @@ import java.util.function.LongSupplier;
  * {@code grace} (counted from the first time any of it saw the flag) to finish on its own, and after it ends
  * early, so that its answer is published within the drain instead of the drain timing out on it.
  *
- * <p>Thread-safe; polled between steps by every worker of a pool. Keep {@code grace} below the worker's
- * drain timeout.
+ * <p>Thread-safe; polled between steps by every worker of a pool. {@code grace} must be below the worker's
+ * drain timeout: {@link CapabilityRegistry#fromManifest(io.modelpool.worker.manifest.ModelManifest,
+ * java.time.Duration)} refuses a manifest whose grace is not.
  */
 public final class ShutdownGrace {
 

@@ -81,6 +81,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String JOBS_STALL_AFTER_MS = "jobs.stall-after-ms";
     public static final String JOBS_DEDUP_RETENTION_MS = "jobs.dedup-retention-ms";
     public static final String JOBS_STATUS_INTERVAL_MS = "jobs.status-interval-ms";
+    public static final String JOBS_RETENTION_MS = "jobs.retention-ms";
     public static final String HTTP_PORT = "http.port";
     public static final String HTTP_BIND_ADDRESS = "http.bind-address";
     public static final String HEALTH_CHECK_INTERVAL_MS = "health.check-interval-ms";
@@ -196,6 +197,11 @@ public final class WorkerConfig extends AbstractConfig {
             .define(JOBS_STATUS_INTERVAL_MS, LONG, 1000L, between(10, 60_000), LOW,
                     "How often the job tracker publishes the progress of jobs that changed. Changes of state "
                             + "(registered, COMPLETED, STALLED) are published at once.")
+            .define(JOBS_RETENTION_MS, LONG, 7L * 24 * 3600 * 1000, between(60_000, 365L * 24 * 3600 * 1000), LOW,
+                    "How long the job tracker keeps a COMPLETED or STALLED job in its store after the job's last "
+                            + "change; then the job leaves the store (the compacted status topic keeps its last "
+                            + "status). Found through an index by deadline, never by walking every job. Keep it at or "
+                            + "above jobs.dedup-retention-ms, or a late duplicate result starts the job anew.")
             .define(HTTP_PORT, INT, 0, between(0, 65_535), MEDIUM,
                     "Port of the worker's HTTP endpoints: /metrics (Prometheus), /health/live, /health/ready. "
                             + "0 switches them off. See docs/metrics.md.")
@@ -452,6 +458,11 @@ public final class WorkerConfig extends AbstractConfig {
 
     public Duration jobsDedupRetention() {
         return Duration.ofMillis(getLong(JOBS_DEDUP_RETENTION_MS));
+    }
+
+    /** {@value #JOBS_RETENTION_MS}. */
+    public Duration jobsRetention() {
+        return Duration.ofMillis(getLong(JOBS_RETENTION_MS));
     }
 
     public Duration jobsStatusInterval() {

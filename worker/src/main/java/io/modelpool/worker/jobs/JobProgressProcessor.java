@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -27,25 +27,32 @@ import org.apache.kafka.streams.state.Stores;
  * (first sight, registration, COMPLETED, STALLED, back to RUNNING) is published at once. Both stores are persistent
  * and changelogged, so a job marked unsent before a crash is still published after the restore.
  *
- * <p>A second wall-clock punctuator marks RUNNING jobs STALLED when nothing happened to them for {@code stallAfter}
- * ({@link JobProgress#stalled}). It walks the whole store, which holds one entry per job (not per result), at most
- * every few seconds.
+ * <p>A second wall-clock punctuator attends to the jobs that are due, and only to them: RUNNING jobs with nothing new
+ * for {@code stallAfter} turn STALLED ({@link JobProgress#stalled}), and COMPLETED or STALLED jobs unchanged for
+ * {@code retention} leave both stores. It finds them through {@value JobDeadlines#STORE}, an index keyed by each
+ * job's next deadline ({@link JobDeadlines}), with one range read from the start of the index up to now; the index is
+ * kept in step with every change of a job. A store restored from a version without the index is indexed once, when
+ * its task starts. The compacted status topic keeps an expired job's last status; only the tracker forgets it.
  */
 final class JobProgressProcessor implements ProcessorSupplier<String, JobEvent, String, JobStatus> {
 
     static final String STATUS_STORE = "job-status";
     static final String UNSENT_STORE = "job-status-unsent";
+    private static final byte[] NO_VALUE = new byte[0];
     /** The stall check runs this often at most, and at least every {@code stallAfter / 4}. */
     static final Duration MAX_STALL_CHECK_INTERVAL = Duration.ofSeconds(30);
 
     private final Serde<JobStatus> statusSerde;
     private final Duration stallAfter;
     private final Duration statusInterval;
+    private final JobDeadlines deadlines;
 
-    JobProgressProcessor(Serde<JobStatus> statusSerde, Duration stallAfter, Duration statusInterval) {
+    JobProgressProcessor(Serde<JobStatus> statusSerde, Duration stallAfter, Duration statusInterval,
+                         Duration retention) {
         this.statusSerde = statusSerde;
         this.stallAfter = stallAfter;
         this.statusInterval = statusInterval;
+        this.deadlines = new JobDeadlines(stallAfter, retention);
     }
 
     static Duration stallCheckInterval(Duration stallAfter, Duration statusInterval) {
@@ -60,7 +67,9 @@ final class JobProgressProcessor implements ProcessorSupplier<String, JobEvent, 
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATUS_STORE), Serdes.String(), statusSerde)
                         .withCachingEnabled(),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UNSENT_STORE), Serdes.String(),
-                        Serdes.Long()).withCachingEnabled());
+                        Serdes.Long()).withCachingEnabled(),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JobDeadlines.STORE), Serdes.Bytes(),
+                        Serdes.ByteArray()).withCachingEnabled());
     }
 
     @Override
@@ -69,15 +78,32 @@ final class JobProgressProcessor implements ProcessorSupplier<String, JobEvent, 
             private ProcessorContext<String, JobStatus> context;
             private KeyValueStore<String, JobStatus> jobs;
             private KeyValueStore<String, Long> unsent;
+            private KeyValueStore<Bytes, byte[]> due;
 
             @Override
             public void init(ProcessorContext<String, JobStatus> context) {
                 this.context = context;
                 this.jobs = context.getStateStore(STATUS_STORE);
                 this.unsent = context.getStateStore(UNSENT_STORE);
+                this.due = context.getStateStore(JobDeadlines.STORE);
+                indexUnindexedJobs();
                 context.schedule(statusInterval, PunctuationType.WALL_CLOCK_TIME, this::publishUnsent);
                 context.schedule(stallCheckInterval(stallAfter, statusInterval), PunctuationType.WALL_CLOCK_TIME,
-                        this::markStalled);
+                        this::attendDueJobs);
+            }
+
+            /** Builds the index once over a store that has jobs but no index (one written before the index existed). */
+            private void indexUnindexedJobs() {
+                try (KeyValueIterator<Bytes, byte[]> it = due.all()) {
+                    if (it.hasNext()) {
+                        return;
+                    }
+                }
+                try (KeyValueIterator<String, JobStatus> it = jobs.all()) {
+                    while (it.hasNext()) {
+                        due.put(deadlines.keyOf(it.next().value), NO_VALUE);
+                    }
+                }
             }
 
             @Override
@@ -91,7 +117,7 @@ final class JobProgressProcessor implements ProcessorSupplier<String, JobEvent, 
                 JobStatus after = event instanceof JobEvent.Registered r
                         ? JobProgress.registered(before, r, now)
                         : JobProgress.answered(before, (JobEvent.Answered) event, now);
-                jobs.put(after.getJobId(), after);
+                store(before, after);
                 if (JobProgress.stateChanged(before, after)) {
                     publish(after, now);
                 } else {
@@ -114,18 +140,44 @@ final class JobProgressProcessor implements ProcessorSupplier<String, JobEvent, 
                 sent.forEach(unsent::delete);
             }
 
-            private void markStalled(long now) {
-                List<JobStatus> stalled = new ArrayList<>();
-                try (KeyValueIterator<String, JobStatus> it = jobs.all()) {
+            /** Stalls or expires the jobs whose deadline has passed; reads only those (see {@link JobDeadlines}). */
+            private void attendDueJobs(long now) {
+                List<Bytes> dueKeys = new ArrayList<>();
+                try (KeyValueIterator<Bytes, byte[]> it = due.range(JobDeadlines.first(), JobDeadlines.dueBefore(now))) {
                     while (it.hasNext()) {
-                        KeyValue<String, JobStatus> job = it.next();
-                        JobProgress.stalled(job.value, now, stallAfter).ifPresent(stalled::add);
+                        dueKeys.add(it.next().key);
                     }
                 }
-                for (JobStatus s : stalled) {
-                    jobs.put(s.getJobId(), s);
-                    publish(s, now);
+                for (Bytes key : dueKeys) {
+                    String jobId = JobDeadlines.jobId(key);
+                    JobStatus status = jobs.get(jobId);
+                    if (status == null || !deadlines.keyOf(status).equals(key)) {
+                        due.delete(key); // an entry the job has moved on from: nothing to do
+                    } else if (JobDeadlines.expires(status)) {
+                        due.delete(key);
+                        jobs.delete(jobId);
+                        unsent.delete(jobId);
+                    } else {
+                        JobProgress.stalled(status, now, stallAfter).ifPresent(stalled -> {
+                            store(status, stalled);
+                            publish(stalled, now);
+                        });
+                    }
                 }
+            }
+
+            /** Writes the job's new status and moves its deadline in the index. */
+            private void store(JobStatus before, JobStatus after) {
+                jobs.put(after.getJobId(), after);
+                Bytes next = deadlines.keyOf(after);
+                if (before != null) {
+                    Bytes previous = deadlines.keyOf(before);
+                    if (previous.equals(next)) {
+                        return;
+                    }
+                    due.delete(previous);
+                }
+                due.put(next, NO_VALUE);
             }
 
             private void publish(JobStatus status, long now) {

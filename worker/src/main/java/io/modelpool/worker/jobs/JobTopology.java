@@ -28,7 +28,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *       -&gt; dedup by (job id, request id)   [windowed store job-result-ids]
  *       -&gt; re-key by job id ---------------------+
  *   &lt;prefix&gt;.jobs (keyed by job id) -&gt; JobEvent -+-&gt; repartition "job-events" by job id
- *       -&gt; progress per job                    [store job-status (queryable), job-status-unsent]
+ *       -&gt; progress per job                    [store job-status (queryable), job-status-unsent, job-deadlines]
  *       -&gt; &lt;prefix&gt;.jobs.status (compacted, keyed by job id)
  * </pre>
  *
@@ -46,15 +46,27 @@ public final class JobTopology {
      * @param stallAfter a RUNNING job with nothing new for this long is STALLED
      * @param dedupRetention how long a request id is remembered to drop duplicate results
      * @param statusInterval how often changed jobs are published
+     * @param retention how long a COMPLETED or STALLED job stays in the store after its last change
      */
     public record Settings(String topicPrefix, Map<String, ?> registryConfig, Duration stallAfter,
-            Duration dedupRetention, Duration statusInterval) {
+            Duration dedupRetention, Duration statusInterval, Duration retention) {
+
+        /** The default of {@code jobs.retention-ms}. */
+        public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+
         public Settings {
             Objects.requireNonNull(topicPrefix, "topicPrefix");
             registryConfig = Map.copyOf(registryConfig);
             requirePositive("stallAfter", stallAfter);
             requirePositive("dedupRetention", dedupRetention);
             requirePositive("statusInterval", statusInterval);
+            requirePositive("retention", retention);
+        }
+
+        /** Settings with the default retention, {@link #DEFAULT_RETENTION}. */
+        public Settings(String topicPrefix, Map<String, ?> registryConfig, Duration stallAfter,
+                Duration dedupRetention, Duration statusInterval) {
+            this(topicPrefix, registryConfig, stallAfter, dedupRetention, statusInterval, DEFAULT_RETENTION);
         }
 
         private static void requirePositive(String name, Duration d) {
@@ -94,7 +106,8 @@ public final class JobTopology {
         Serde<JobStatus> statusSerde = ConfluentAvroSerde.specificSerde(JobStatus.class, registry, false);
         answers.merge(registrations, Named.as("merge-job-events"))
                 .repartition(Repartitioned.with(Serdes.String(), new JobEventSerde()).withName("job-events"))
-                .process(new JobProgressProcessor(statusSerde, settings.stallAfter(), settings.statusInterval()),
+                .process(new JobProgressProcessor(statusSerde, settings.stallAfter(), settings.statusInterval(),
+                        settings.retention()),
                         Named.as("job-progress"))
                 .to(Topics.jobStatus(prefix), Produced.with(Serdes.String(), statusSerde).withName("job-status-out"));
         return builder.build();

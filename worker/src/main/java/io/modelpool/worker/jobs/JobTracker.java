@@ -116,7 +116,7 @@ public final class JobTracker implements AutoCloseable {
                 guaranteeFor(c.declaredProcessingGuarantee().orElse(null)), c.commitInterval(), stateDir,
                 c.jobsStateDir().isEmpty(),
                 new JobTopology.Settings(c.topicPrefix(), c.registryConfig(), c.jobsStallAfter(),
-                        c.jobsDedupRetention(), c.jobsStatusInterval()));
+                        c.jobsDedupRetention(), c.jobsStatusInterval(), c.jobsRetention()));
     }
 
     /** Builds the topology and starts the streams client; processing begins once the group has assigned tasks. */

@@ -30,6 +30,16 @@ public final class MeterNames {
     public static final String POOL_WORKERS = "modelpool.pool.workers";
     public static final String MEMORY_BUDGET = "modelpool.memory.budget";
     public static final String MEMORY_BUDGET_USED = "modelpool.memory.budget.used";
+    /** Per model: learned seconds of one worker per unit of task cost (Prometheus: ..._cost_rate_seconds). */
+    public static final String MODEL_COST_RATE = "modelpool.model.cost.rate";
+    /** Per model: estimated seconds of work queued and running, shared by its workers. */
+    public static final String MODEL_WORK = "modelpool.model.work.seconds";
+    /**
+     * Per capability: the estimated seconds this worker needs to clear its assigned backlog (consumer lag times the
+     * recent mean cost per record, at the learned rate); the autoscaling signal of deploy/ (KEDA, Prometheus
+     * {@code modelpool_backlog_seconds}). Registered by the intake.
+     */
+    public static final String BACKLOG_SECONDS = "modelpool.backlog.seconds";
 
     public static final String INTAKE_PAUSES = "modelpool.intake.pauses";
     public static final String INTAKE_RESUMES = "modelpool.intake.resumes";

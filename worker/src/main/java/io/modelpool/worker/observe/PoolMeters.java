@@ -27,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The pools' meters: per model, the queue depth, the tasks in flight and the workers (gauges read from the pool's
- * counters at scrape time), the models loaded and their resident size, per batch its size, its tokens and its
+ * The pools' meters: per model, the queue depth, the tasks in flight, the workers, the learned seconds per cost unit
+ * and the estimated seconds of work queued and running (gauges read from the pool's counters at scrape time), the models loaded and their resident size, per batch its size, its tokens and its
  * inference time (from the pool's {@link BatchObserver}, on the worker thread that ran it), per load its time and
  * outcome and per unload its reason (from the pool's {@link LoadObserver}), and the memory budget and how much of it
  * the loaded models use. Per batch, one debug line.
@@ -77,6 +77,16 @@ final class PoolMeters {
                                 + "size-factor times workers")
                         .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("bytes").strongReference(true)
                         .register(registry);
+                Gauge.builder(MeterNames.MODEL_COST_RATE, pool, p -> secondsPerCostUnit(p, model))
+                        .description("Learned seconds of one worker per unit of task cost (tokens, pixels, steps x "
+                                + "area), from completed batches; NaN until the first")
+                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("seconds").strongReference(true)
+                        .register(registry);
+                Gauge.builder(MeterNames.MODEL_WORK, pool, p -> p.estimatedSeconds(model))
+                        .description("Estimated seconds of work queued and running: their cost times the learned "
+                                + "rate, divided by the workers; +Inf with work before the rate is known")
+                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("seconds").strongReference(true)
+                        .register(registry);
                 Gauge.builder(MeterNames.POOL_WORKERS, pool, p -> workers(p, model))
                         .description("Workers of the model opening or holding a session; 0 while it is unloaded")
                         .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("workers").strongReference(true)
@@ -105,6 +115,14 @@ final class PoolMeters {
             return pool.workers(model);
         } catch (PoolRejectedException e) {
             return 0;
+        }
+    }
+
+    private static double secondsPerCostUnit(ModelPool<?, ?> pool, String model) {
+        try {
+            return pool.secondsPerCostUnit(model);
+        } catch (PoolRejectedException e) {
+            return Double.NaN;
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -38,6 +39,9 @@ final class ModelLane<I, O> {
     private final ModelPool<I, O> pool;
     private final ModelQueue<I, O> queue;
     private final AtomicInteger outstanding = new AtomicInteger();
+    /** The summed cost of the tasks queued or running. */
+    private final AtomicLong outstandingCost = new AtomicLong();
+    private final CostRate rate = new CostRate();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition settled = lock.newCondition();
     /** Every worker whose thread has not ended, retired ones included. */
@@ -146,10 +150,16 @@ final class ModelLane<I, O> {
             if (state == ModelState.FAILED && !shuttingDown && now - retryAtNanos < 0) {
                 throw new PoolRejectedException(new PoolError.ModelLoadFailed(key, loadError));
             }
+            long cost = 0;
+            for (PoolTask<I, O> t : tasks) {
+                cost += t.cost;
+            }
             outstanding.addAndGet(tasks.size());
+            outstandingCost.addAndGet(cost);
             try {
                 queue.offerAll(tasks);
             } catch (PoolRejectedException e) {
+                outstandingCost.addAndGet(-cost);
                 if (outstanding.addAndGet(-tasks.size()) == 0) {
                     pool.signalIfIdle();
                 }
@@ -190,11 +200,40 @@ final class ModelLane<I, O> {
         return true;
     }
 
-    void taskFinished() {
+    void taskFinished(long cost) {
         lastUsedNanos = System.nanoTime();
+        outstandingCost.addAndGet(-cost);
         if (outstanding.decrementAndGet() == 0) {
             pool.signalIfIdle();
         }
+    }
+
+    /** The summed cost of the tasks queued or running. */
+    long outstandingCost() {
+        return outstandingCost.get();
+    }
+
+    /** Seconds of one worker per cost unit, learned from completed batches; NaN until one completed. */
+    double secondsPerCostUnit() {
+        return rate.secondsPerUnit();
+    }
+
+    /** Workers the lane's work is shared by: its active workers, or those a load would start while it has none. */
+    int parallelWorkers() {
+        int active = activeWorkers;
+        return Math.max(1, active > 0 ? active : initialWorkers());
+    }
+
+    /**
+     * Seconds the lane's workers need for work of {@code cost}: cost times the learned rate, shared by its workers;
+     * 0 for no work, {@link Double#POSITIVE_INFINITY} for some while the rate is unknown (see {@link CostRate}).
+     */
+    double secondsFor(long cost) {
+        if (cost <= 0) {
+            return 0;
+        }
+        double perUnit = rate.secondsPerUnit();
+        return Double.isNaN(perUnit) ? Double.POSITIVE_INFINITY : cost * perUnit / parallelWorkers();
     }
 
     int pending() {
@@ -469,29 +508,71 @@ final class ModelLane<I, O> {
         return count;
     }
 
-    /** Stops the workers; each closes its runner on its own thread. Returns tasks failed here. */
-    int stop(Duration join) throws InterruptedException {
+    /**
+     * The first step of a close: stops the queue, failing every queued task, so that each worker ends (and closes its
+     * runner) once it has finished what it holds; and terminates the runs of workers whose held tasks were all
+     * given up on already (by {@link #abandon()}), since nobody waits for their outputs. Returns tasks failed here.
+     */
+    int beginClose() {
+        PoolError error = new PoolError.ShuttingDown(key);
         int failed = 0;
         for (PoolTask<I, O> t : queue.stop()) {
-            if (t.failNow(new PoolError.ShuttingDown(key))) {
+            if (t.failNow(error)) {
                 failed++;
             }
         }
+        for (Worker w : workersSnapshot()) {
+            if (w.holdsOnlyFinished()) {
+                w.terminate();
+            }
+        }
+        return failed;
+    }
+
+    /**
+     * The last step of a close whose patience ran out: fails every task still held, terminates every worker's run
+     * and interrupts every worker (one waiting on anything but a native run wakes). Returns tasks failed here.
+     */
+    int abandonRunning() {
+        int failed = abandon();
+        for (Worker w : workersSnapshot()) {
+            w.terminate();
+            w.thread.interrupt();
+        }
+        return failed;
+    }
+
+    /**
+     * Waits until every worker thread has ended or {@code deadlineNanos} ({@link System#nanoTime()}) has passed;
+     * returns how many are still alive.
+     */
+    int awaitWorkersEnded(long deadlineNanos) throws InterruptedException {
         List<Worker> all = workersSnapshot();
-        long deadline = System.nanoTime() + join.toNanos();
+        int alive = 0;
         for (Worker w : all) {
-            w.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            long left = deadlineNanos - System.nanoTime();
+            if (left > 0) {
+                TimeUnit.NANOSECONDS.timedJoin(w.thread, left);
+            }
             if (w.thread.isAlive()) {
-                w.thread.interrupt();
+                alive++;
             }
         }
-        for (Worker w : all) {
-            w.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        return alive;
+    }
+
+    /** Names of the worker threads still alive, for the close's warning. */
+    List<String> liveWorkerNames() {
+        List<String> names = new ArrayList<>();
+        for (Worker w : workersSnapshot()) {
             if (w.thread.isAlive()) {
-                LOG.warn("Worker {} of model '{}' did not stop in time", w.thread.getName(), key);
+                names.add(w.thread.getName());
             }
         }
-        failed += abandon();
+        return names;
+    }
+
+    void markClosed() {
         lock.lock();
         try {
             state = ModelState.CLOSED;
@@ -499,7 +580,6 @@ final class ModelLane<I, O> {
         } finally {
             lock.unlock();
         }
-        return failed;
     }
 
     private List<Worker> workersSnapshot() {
@@ -613,6 +693,7 @@ final class ModelLane<I, O> {
         private volatile boolean retired;
         private volatile boolean open;
         private volatile long lastActiveNanos;
+        private volatile BatchRunner<I, O> runner;
         private Thread thread;
 
         Worker(int index) {
@@ -633,6 +714,33 @@ final class ModelLane<I, O> {
             return count;
         }
 
+        /** Holds a window of tasks, every one of which was finished by someone else (abandoned). */
+        boolean holdsOnlyFinished() {
+            List<PoolTask<I, O>> tasks = held;
+            if (tasks == null) {
+                return false;
+            }
+            for (PoolTask<I, O> t : tasks) {
+                if (!t.isDone()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Asks the runner, from the closing thread, to stop its run; see {@link BatchRunner#terminate()}. */
+        void terminate() {
+            BatchRunner<I, O> r = runner;
+            if (r == null) {
+                return;
+            }
+            try {
+                r.terminate();
+            } catch (RuntimeException e) {
+                LOG.warn("Terminating the run of worker {} of model '{}' failed", index, key, e);
+            }
+        }
+
         @Override
         public void run() {
             BatchRunner<I, O> runner;
@@ -642,6 +750,7 @@ final class ModelLane<I, O> {
                 workerFailedToOpen(this, e);
                 return;
             }
+            this.runner = runner;
             try {
                 if (workerOpened(this)) {
                     loop(runner);
@@ -720,6 +829,7 @@ final class ModelLane<I, O> {
                 inputs.add(t.input);
             }
             long started = System.nanoTime();
+            long clockStarted = pool.nanoClock().getAsLong();
             List<O> outputs;
             try {
                 outputs = runner.run(inputs);
@@ -744,6 +854,11 @@ final class ModelLane<I, O> {
                 return;
             }
             long finished = System.nanoTime();
+            long cost = 0;
+            for (PoolTask<I, O> t : live) {
+                cost += t.cost;
+            }
+            rate.observe(pool.nanoClock().getAsLong() - clockStarted, cost);
             observe(live, finished - started, false);
             int size = live.size();
             for (int i = 0; i < size; i++) {

@@ -8,9 +8,12 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * queue (see {@link Batcher} and {@link PoolModelConfig}).
  *
  * <p>Tasks are opaque: the pool knows only their length ({@code lengthOf}), which it uses for sorting and
- * for the batch token budget.
+ * for the batch token budget, and their cost ({@code costOf}), a number in the capability's own units from which
+ * each model learns its seconds per unit, so that work queued and running can be told in seconds
+ * ({@link #estimatedSeconds(String)}, {@link #estimatedSecondsInFlight()}, {@link #estimateSeconds}).
  *
  * <p>Models load lazily: {@link #addModel} only registers one; its first submission (or {@link #load},
  * {@link #awaitLoaded}) starts its workers, which open their runners on their own threads while submitted tasks
@@ -34,21 +39,29 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Shutdown: after {@link #beginShutdown()} every submission fails with {@link PoolError.ShuttingDown};
  * queued and running tasks still run to completion. {@link #awaitDrained(Duration)} waits for them,
- * {@link #abandon()} fails what is left, {@link #close()} stops the workers and closes their runners.
+ * {@link #abandon()} fails what is left, {@link #close(Duration)} stops the workers within a budget, terminating
+ * runs that were abandoned, and each worker closes its runner.
  */
 public final class ModelPool<I, O> implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelPool.class);
-    private static final Duration CLOSE_JOIN = Duration.ofSeconds(10);
+    /** The budget of {@link #close()}. */
+    public static final Duration DEFAULT_CLOSE_BUDGET = Duration.ofSeconds(10);
+    /** At most this much of a close budget is kept for terminated runs to return and their runners to close. */
+    public static final Duration TERMINATE_RESERVE = Duration.ofSeconds(1);
 
     private final String name;
     private final ToIntFunction<? super I> lengthOf;
+    private final ToLongFunction<? super I> costOf;
+    private final LongSupplier nanoClock;
     private final Map<String, ModelLane<I, O>> lanes = new ConcurrentHashMap<>();
     private final Object lifecycle = new Object();
     private final ReentrantLock drainLock = new ReentrantLock();
     private final Condition idle = drainLock.newCondition();
     private volatile boolean shuttingDown;
     private volatile boolean closed;
+    private volatile boolean closedClean;
+    private final RecentMean submissionSeconds = new RecentMean();
     private volatile BatchObserver batchObserver = BatchObserver.NONE;
     private volatile LoadObserver loadObserver = LoadObserver.NONE;
     private volatile MemoryBudget budget;
@@ -56,12 +69,31 @@ public final class ModelPool<I, O> implements AutoCloseable {
     private volatile long loadRetryMaxNanos = Duration.ofMinutes(1).toNanos();
 
     /**
-     * @param name     a label for thread names and logs (for example a capability name)
-     * @param lengthOf a task's length for sorting and the token budget (for example its token count)
+     * A pool whose task cost is the task's length; see {@link #ModelPool(String, ToIntFunction, ToLongFunction)}.
      */
     public ModelPool(String name, ToIntFunction<? super I> lengthOf) {
+        this(name, lengthOf, lengthOf::applyAsInt);
+    }
+
+    /**
+     * @param name     a label for thread names and logs (for example a capability name)
+     * @param lengthOf a task's length for sorting and the token budget (for example its token count)
+     * @param costOf   a task's cost, in whatever unit its capability knows (tokens, pixels, steps times area), at
+     *                 least 1 (smaller values count as 1): each model learns its seconds per unit from its completed
+     *                 batches, and the pool turns work queued and running into seconds with it
+     *                 ({@link #estimatedSeconds(String)}). Only ratios within one model matter, so the unit needs
+     *                 no calibration.
+     */
+    public ModelPool(String name, ToIntFunction<? super I> lengthOf, ToLongFunction<? super I> costOf) {
+        this(name, lengthOf, costOf, System::nanoTime);
+    }
+
+    /** As above, with the clock that times batch runs for the learned rate (a test clock in tests). */
+    ModelPool(String name, ToIntFunction<? super I> lengthOf, ToLongFunction<? super I> costOf, LongSupplier nanoClock) {
         this.name = Objects.requireNonNull(name, "name");
         this.lengthOf = Objects.requireNonNull(lengthOf, "lengthOf");
+        this.costOf = Objects.requireNonNull(costOf, "costOf");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         MemoryBudget own = new MemoryBudget(Long.MAX_VALUE);
         own.cover(this);
         this.budget = own;
@@ -202,11 +234,16 @@ public final class ModelPool<I, O> implements AutoCloseable {
         ModelLane<I, O> lane = admit(key);
         long now = System.nanoTime();
         List<PoolTask<I, O>> tasks = new ArrayList<>(inputs.size());
+        long cost = 0;
         for (int i = 0; i < inputs.size(); i++) {
             I input = inputs.get(i);
-            tasks.add(new PoolTask<>(input, lengthOf.applyAsInt(input), i, now, listener, lane));
+            PoolTask<I, O> task = new PoolTask<>(input, lengthOf.applyAsInt(input), costOf(input), i, now, listener,
+                    lane);
+            cost += task.cost;
+            tasks.add(task);
         }
         lane.offer(tasks);
+        submissionSeconds.observe(lane.secondsFor(cost));
     }
 
     /** Queues one task, reported to {@code listener} with index 0; see {@link #submitAll}. */
@@ -232,6 +269,68 @@ public final class ModelPool<I, O> implements AutoCloseable {
             }
         });
         return future;
+    }
+
+    /**
+     * The model's learned speed: seconds of one worker's time per unit of task cost, from its completed batches (the
+     * mean of the first few, then a moving average; see {@code CostRate}); {@link Double#NaN} until one completed.
+     */
+    public double secondsPerCostUnit(String key) throws PoolRejectedException {
+        return lane(key).secondsPerCostUnit();
+    }
+
+    /**
+     * The estimated seconds of work the model has queued and running: the summed cost of its unfinished tasks times
+     * its learned rate, divided by its workers (they share the work). 0 with nothing queued or running;
+     * {@link Double#POSITIVE_INFINITY} with work while the rate is unknown, so that admission by work is
+     * conservative, one task at a time, until the model has completed a batch. 0 for an unknown key.
+     */
+    public double estimatedSeconds(String key) {
+        ModelLane<I, O> lane = lanes.get(key);
+        return lane == null ? 0 : lane.secondsFor(lane.outstandingCost());
+    }
+
+    /** {@link #estimatedSeconds(String)} summed over every model: the pool's work in flight, in seconds. */
+    public double estimatedSecondsInFlight() {
+        double sum = 0;
+        for (ModelLane<I, O> lane : lanesSnapshot()) {
+            sum += lane.secondsFor(lane.outstandingCost());
+        }
+        return sum;
+    }
+
+    /**
+     * The seconds of work {@code inputs} would add to the model's estimate if submitted now: their summed cost times
+     * the learned rate, divided by the model's workers; {@link Double#POSITIVE_INFINITY} while the rate is unknown.
+     * Called before a submission, on any thread; it submits nothing.
+     */
+    public double estimateSeconds(String key, List<? extends I> inputs) throws PoolRejectedException {
+        ModelLane<I, O> lane = lane(key);
+        long cost = 0;
+        for (I input : inputs) {
+            cost += costOf(input);
+        }
+        return lane.secondsFor(cost);
+    }
+
+    /**
+     * The recent mean of the seconds of work one submission (one {@code submit} or {@code submitAll}, typically one
+     * request) brought, at its model's learned rate and shared by its workers, over every model of the pool; NaN
+     * until a submission arrived for a model whose rate was known. Times a count of requests not yet submitted (a
+     * consumer lag), it estimates the seconds that backlog will take.
+     */
+    public double recentSecondsPerSubmission() {
+        return submissionSeconds.mean();
+    }
+
+    /** The summed cost of the model's queued and running tasks, in its capability's units. */
+    public long outstandingCost(String key) {
+        ModelLane<I, O> lane = lanes.get(key);
+        return lane == null ? 0 : lane.outstandingCost();
+    }
+
+    private long costOf(I input) {
+        return Math.max(1, costOf.applyAsLong(input));
     }
 
     /**
@@ -314,31 +413,88 @@ public final class ModelPool<I, O> implements AutoCloseable {
         return count;
     }
 
-    /**
-     * Begins shutdown if not yet begun, fails whatever is still queued, stops the workers (waiting up to 10 s
-     * for running batches) and lets each close its runner. Idempotent.
-     */
+    /** Closes within {@link #DEFAULT_CLOSE_BUDGET}; see {@link #close(Duration)}. */
     @Override
     public void close() {
+        close(DEFAULT_CLOSE_BUDGET);
+    }
+
+    /**
+     * Begins shutdown if not yet begun, fails whatever is still queued and stops the workers, all within
+     * {@code budget} in total, however many models there are. Each worker closes its runner on its own thread once
+     * its batch is over:
+     * <ol>
+     *   <li>workers whose batch was given up on already ({@link #abandon()}) have their run terminated at once
+     *       ({@link BatchRunner#terminate()}): nobody waits for it;</li>
+     *   <li>other running batches may finish until the budget, less a reserve of half of it and at most
+     *       {@link #TERMINATE_RESERVE}, is spent;</li>
+     *   <li>then their tasks fail with {@link PoolError.ShuttingDown}, their runs are terminated, their workers
+     *       interrupted, and the reserve is spent waiting for them to end.</li>
+     * </ol>
+     * A worker still running when the budget ends is left behind (its thread is a daemon, so it never holds the
+     * process up) and logged. Idempotent: a later call returns at once, with the first one's answer once that is known
+     * (false while the first still closes).
+     *
+     * @return true when every worker ended and closed its runner within the budget
+     */
+    public boolean close(Duration budget) {
+        long started = System.nanoTime();
+        long deadline = started + Math.max(0, budget.toNanos());
         synchronized (lifecycle) {
             if (closed) {
-                return;
+                return closedClean;
             }
             closed = true;
         }
         beginShutdown();
-        for (ModelLane<I, O> lane : lanesSnapshot()) {
-            try {
-                int failed = lane.stop(CLOSE_JOIN);
-                if (failed > 0) {
-                    LOG.warn("Pool '{}' failed {} unfinished tasks of model '{}' on close", name, failed, lane.key());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                LOG.warn("Interrupted while stopping model '{}' of pool '{}'", lane.key(), name);
-            }
+        List<ModelLane<I, O>> all = lanesSnapshot();
+        int[] failed = new int[all.size()];
+        for (int i = 0; i < all.size(); i++) {
+            failed[i] += all.get(i).beginClose();
         }
-        LOG.info("Pool '{}' closed", name);
+        long reserve = Math.min(Math.max(0, budget.toNanos()) / 2, TERMINATE_RESERVE.toNanos());
+        int alive;
+        try {
+            alive = awaitWorkersEnded(all, deadline - reserve);
+            if (alive > 0) {
+                for (int i = 0; i < all.size(); i++) {
+                    failed[i] += all.get(i).abandonRunning();
+                }
+                alive = awaitWorkersEnded(all, deadline);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("Interrupted while closing pool '{}'; its workers are told to stop but not waited for", name);
+            for (int i = 0; i < all.size(); i++) {
+                failed[i] += all.get(i).abandonRunning();
+            }
+            alive = -1;
+        }
+        for (int i = 0; i < all.size(); i++) {
+            ModelLane<I, O> lane = all.get(i);
+            if (failed[i] > 0) {
+                LOG.warn("Pool '{}' failed {} unfinished tasks of model '{}' on close", name, failed[i], lane.key());
+            }
+            List<String> left = lane.liveWorkerNames();
+            if (!left.isEmpty()) {
+                LOG.warn("Pool '{}' left {} workers of model '{}' running after its close budget of {} ms: {}; their"
+                        + " runs did not stop when terminated", name, left.size(), lane.key(), budget.toMillis(), left);
+            }
+            lane.markClosed();
+        }
+        closedClean = alive == 0;
+        LOG.info("Pool '{}' closed in {} ms{}", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                closedClean ? "" : " (workers left running)");
+        return closedClean;
+    }
+
+    private static int awaitWorkersEnded(List<? extends ModelLane<?, ?>> lanes, long deadlineNanos)
+            throws InterruptedException {
+        int alive = 0;
+        for (ModelLane<?, ?> lane : lanes) {
+            alive += lane.awaitWorkersEnded(deadlineNanos);
+        }
+        return alive;
     }
 
     private ModelLane<I, O> admit(String key) throws PoolRejectedException {
@@ -359,6 +515,10 @@ public final class ModelPool<I, O> implements AutoCloseable {
 
     List<ModelLane<I, O>> lanesSnapshot() {
         return new ArrayList<>(lanes.values());
+    }
+
+    LongSupplier nanoClock() {
+        return nanoClock;
     }
 
     BatchObserver batchObserver() {

@@ -14,16 +14,18 @@ final class PoolTask<I, O> {
 
     final I input;
     final int length;
+    final long cost;
     final int index;
     final long submittedNanos;
     private final TaskListener<? super O> listener;
     private final ModelLane<I, O> lane;
     private volatile int done;
 
-    PoolTask(I input, int length, int index, long submittedNanos, TaskListener<? super O> listener,
+    PoolTask(I input, int length, long cost, int index, long submittedNanos, TaskListener<? super O> listener,
              ModelLane<I, O> lane) {
         this.input = input;
         this.length = length;
+        this.cost = cost;
         this.index = index;
         this.submittedNanos = submittedNanos;
         this.listener = listener;
@@ -34,16 +36,23 @@ final class PoolTask<I, O> {
         return done != 0;
     }
 
+    /**
+     * Reports the output to the listener. A listener that throws on it is told {@code failed} with that exception
+     * instead, so whoever waits on the task still hears of it, once; see {@link TaskListener}.
+     */
     boolean complete(O output, TaskTiming timing) {
         if (!DONE.compareAndSet(this, 0, 1)) {
             return false;
         }
         try {
             listener.completed(index, output, timing);
-        } catch (RuntimeException e) {
-            LOG.warn("Task listener threw on completion of a task of model '{}'", lane.key(), e);
+        } catch (RuntimeException | Error e) {
+            if (tellFailed(e, timing, e)) {
+                LOG.warn("Task listener {} threw on the completion of task {} of model '{}' in pool '{}'; the task"
+                        + " was reported failed instead", listener, index, lane.key(), lane.poolName(), e);
+            }
         } finally {
-            lane.taskFinished();
+            lane.taskFinished(cost);
         }
         return true;
     }
@@ -53,13 +62,30 @@ final class PoolTask<I, O> {
             return false;
         }
         try {
-            listener.failed(index, cause, timing);
-        } catch (RuntimeException e) {
-            LOG.warn("Task listener threw on failure of a task of model '{}'", lane.key(), e);
+            tellFailed(cause, timing, null);
         } finally {
-            lane.taskFinished();
+            lane.taskFinished(cost);
         }
         return true;
+    }
+
+    /**
+     * Tells the listener the task failed; returns false, after logging it, when that threw too.
+     * {@code completionError} is what the listener's completion threw, when that came first.
+     */
+    private boolean tellFailed(Throwable cause, TaskTiming timing, Throwable completionError) {
+        try {
+            listener.failed(index, cause, timing);
+            return true;
+        } catch (RuntimeException | Error e) {
+            if (completionError != null && completionError != e) {
+                e.addSuppressed(completionError);
+            }
+            LOG.error("Task listener {} threw when told task {} of model '{}' in pool '{}' {}; its waiter cannot be"
+                    + " told of this task", listener, index, lane.key(), lane.poolName(),
+                    completionError == null ? "failed" : "completed, and again when told it failed", e);
+            return false;
+        }
     }
 
     boolean failNow(PoolError error) {

@@ -10,8 +10,13 @@ package io.modelpool.worker.pool;
  * {@link ModelPool#beginShutdown()}, the worker thread whose load failed, or the thread (possibly the submitting
  * one) that found a model too large for the memory budget. Exactly one of the two methods is called exactly once
  * per task, also after shutdown began. Implementations must be quick
- * and must not block: they run on the thread that runs the model. An exception thrown here is logged and
- * does not affect other tasks.
+ * and must not block: they run on the thread that runs the model.
+ *
+ * <p>Exceptions: one thrown by {@link #completed} is logged once, with the task's index, model and pool, and the
+ * same task is then reported to {@link #failed} with that exception as its cause, so a waiter that only hears of
+ * outcomes through this listener is still told. One thrown by {@link #failed} is logged; nothing further is
+ * called for that task. Neither affects other tasks. {@code toString()} names the listener in those logs: give it
+ * the ids an operator needs (a request id, for example).
  */
 public interface TaskListener<O> {
 

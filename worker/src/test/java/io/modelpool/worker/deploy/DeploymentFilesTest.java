@@ -171,4 +171,121 @@ class DeploymentFilesTest {
             assertThat(ROOT.resolve(copies.group(1))).as("COPY source").exists();
         }
     }
+
+    private static JsonNode kubernetes(String file) throws IOException {
+        return YAML.readTree(ROOT.resolve("deploy/kubernetes").resolve(file).toFile());
+    }
+
+    /** The StatefulSet's pod settings as the worker reads them: the ConfigMap's file plus the pod's environment. */
+    private static WorkerConfig podConfig(String podName, Path dir) throws IOException {
+        Path file = dir.resolve("worker.yaml");
+        Files.writeString(file, kubernetes("worker-configmap.yaml").path("data").path("worker.yaml").asText());
+        JsonNode container = kubernetes("worker-statefulset.yaml").path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        Map<String, String> env = new java.util.HashMap<>();
+        for (JsonNode e : container.path("env")) {
+            if (e.has("value")) {
+                env.put(e.path("name").asText(), e.path("value").asText());
+            } else {
+                assertThat(e.path("valueFrom").path("fieldRef").path("fieldPath").asText())
+                        .as("%s comes from the pod", e.path("name").asText()).isEqualTo("metadata.name");
+                env.put(e.path("name").asText(), podName);
+            }
+        }
+        env.remove("MODELPOOL_LOG_FORMAT");
+        return WorkerConfig.of(ConfigSources.merge(file, env, Map.of()));
+    }
+
+    @Test
+    void everyKubernetesManifestNamesTheFleetAndSelectsItsPods() throws IOException {
+        Map<String, String> kinds = Map.of("worker-configmap.yaml", "ConfigMap", "worker-service.yaml", "Service",
+                "worker-statefulset.yaml", "StatefulSet", "worker-pdb.yaml", "PodDisruptionBudget",
+                "keda-scaledobject.yaml", "ScaledObject");
+        for (Map.Entry<String, String> e : kinds.entrySet()) {
+            JsonNode m = kubernetes(e.getKey());
+            assertThat(m.path("kind").asText()).as(e.getKey()).isEqualTo(e.getValue());
+            assertThat(m.path("metadata").path("name").asText()).as(e.getKey()).isEqualTo("modelpool-worker");
+        }
+        JsonNode set = kubernetes("worker-statefulset.yaml").path("spec");
+        String app = set.path("template").path("metadata").path("labels").path("app.kubernetes.io/name").asText();
+        assertThat(set.path("selector").path("matchLabels").path("app.kubernetes.io/name").asText()).isEqualTo(app);
+        assertThat(kubernetes("worker-pdb.yaml").path("spec").path("selector").path("matchLabels")
+                .path("app.kubernetes.io/name").asText()).isEqualTo(app);
+        assertThat(kubernetes("worker-pdb.yaml").path("spec").path("maxUnavailable").asInt()).isEqualTo(1);
+        assertThat(kubernetes("worker-service.yaml").path("spec").path("selector").path("app.kubernetes.io/name")
+                .asText()).isEqualTo(app);
+        assertThat(set.path("serviceName").asText()).isEqualTo("modelpool-worker");
+        JsonNode target = kubernetes("keda-scaledobject.yaml").path("spec").path("scaleTargetRef");
+        assertThat(target.path("kind").asText()).isEqualTo("StatefulSet");
+        assertThat(target.path("name").asText()).isEqualTo("modelpool-worker");
+        JsonNode volume = set.path("template").path("spec").path("volumes").get(0);
+        assertThat(volume.path("configMap").path("name").asText()).isEqualTo("modelpool-worker");
+    }
+
+    @Test
+    void eachPodTakesAStableGroupInstanceAndTransactionalIdFromItsName(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        WorkerConfig pod0 = podConfig("modelpool-worker-0", dir);
+
+        assertThat(pod0.groupInstanceId()).contains("modelpool-worker-0");
+        assertThat(pod0.workerId()).isEqualTo("modelpool-worker-0");
+        assertThat(pod0.transactionalIdStable()).isTrue();
+        assertThat(pod0.transactionalId(pod0.workerId())).isEqualTo(pod0.groupId() + "-modelpool-worker-0");
+        assertThat(podConfig("modelpool-worker-1", dir).transactionalId("any"))
+                .isEqualTo(pod0.groupId() + "-modelpool-worker-1");
+    }
+
+    @Test
+    void probesAskTheHealthEndpointsOnTheMetricsPortTheWorkerServes(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        WorkerConfig config = podConfig("modelpool-worker-0", dir);
+        JsonNode container = kubernetes("worker-statefulset.yaml").path("spec").path("template").path("spec")
+                .path("containers").get(0);
+        JsonNode port = container.path("ports").get(0);
+
+        assertThat(port.path("name").asText()).isEqualTo("metrics");
+        assertThat(port.path("containerPort").asInt()).isEqualTo(config.getInt(WorkerConfig.HTTP_PORT));
+        assertThat(config.getString(WorkerConfig.HTTP_BIND_ADDRESS)).isEqualTo("0.0.0.0");
+        assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/health/live");
+        assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/health/ready");
+        assertThat(container.path("startupProbe").path("httpGet").path("path").asText()).isEqualTo("/health/live");
+        for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
+            assertThat(container.path(probe).path("httpGet").path("port").asText()).as(probe).isEqualTo("metrics");
+        }
+        assertThat(kubernetes("worker-service.yaml").path("spec").path("ports").get(0).path("targetPort").asText())
+                .isEqualTo("metrics");
+        assertThat(container.path("args").toString()).contains("--config", "/etc/modelpool/worker.yaml");
+        assertThat(container.path("volumeMounts").get(0).path("mountPath").asText()).isEqualTo("/etc/modelpool");
+    }
+
+    @Test
+    void theTerminationGracePeriodExceedsDrainPlusCloseAndTheWatchdogSecond(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        WorkerConfig config = podConfig("modelpool-worker-0", dir);
+        WorkerConfig defaults = WorkerConfig.of(Map.of(WorkerConfig.BOOTSTRAP_SERVERS, "k:9092",
+                WorkerConfig.SCHEMA_REGISTRY_URL, "http://r:8081"));
+        long graceMs = kubernetes("worker-statefulset.yaml").path("spec").path("template").path("spec")
+                .path("terminationGracePeriodSeconds").asLong() * 1000;
+
+        for (WorkerConfig c : List.of(config, defaults)) {
+            assertThat(graceMs).isGreaterThan(c.drainTimeout().plus(c.closeTimeout()).plusSeconds(1).toMillis());
+        }
+    }
+
+    @Test
+    void kedaScalesOnTheBacklogSecondsGaugeThroughPrometheusWithinThePartitionCount() throws IOException {
+        JsonNode spec = kubernetes("keda-scaledobject.yaml").path("spec");
+        JsonNode trigger = spec.path("triggers").get(0);
+        String prometheusName = io.modelpool.worker.observe.MeterNames.BACKLOG_SECONDS.replace('.', '_');
+
+        assertThat(prometheusName).isEqualTo("modelpool_backlog_seconds");
+        assertThat(trigger.path("type").asText()).isEqualTo("prometheus");
+        assertThat(trigger.path("metadata").path("query").asText()).contains(prometheusName);
+        assertThat(Double.parseDouble(trigger.path("metadata").path("threshold").asText())).isPositive();
+        assertThat(spec.path("minReplicaCount").asInt()).isPositive();
+        int partitions = Integer.parseInt(compose.path("x-topic-partitions").asText());
+        assertThat(spec.path("maxReplicaCount").asInt())
+                .as("replicas beyond the request topics' %d partitions would idle", partitions)
+                .isLessThanOrEqualTo(partitions).isGreaterThanOrEqualTo(spec.path("minReplicaCount").asInt());
+    }
 }

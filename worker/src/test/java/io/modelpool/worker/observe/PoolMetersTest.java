@@ -56,6 +56,9 @@ class PoolMetersTest {
             assertThat(meters.get(MeterNames.MEMORY_BUDGET_USED).gauge().value())
                     .isEqualTo(maintenance.budgetUsedBytes());
             assertThat(meters.get(MeterNames.MEMORY_BUDGET).gauge().value()).isEqualTo(BUDGET);
+            assertThat(meters.get(MeterNames.MODEL_COST_RATE).tag("model", "mini").gauge().value())
+                    .as("no batch has run yet").isNaN();
+            assertThat(meters.get(MeterNames.MODEL_WORK).tag("model", "mini").gauge().value()).isZero();
             assertThat(meters.get(MeterNames.MODEL_LOAD).tags("model", "mini", "outcome", "ok").timer().count())
                     .isEqualTo(1);
             assertThat(meters.get(MeterNames.MODEL_LOAD).tags("model", "mini", "outcome", "ok").timer()

@@ -29,6 +29,15 @@ public final class Scrape {
         this.samples = samples;
     }
 
+    /** A sample value in the text format: a Go float, or +Inf, -Inf, NaN. */
+    private static double value(String text) {
+        return switch (text) {
+            case "+Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(text);
+        };
+    }
+
     public static Scrape parse(String text) {
         List<Sample> out = new ArrayList<>();
         for (String line : text.split("\n")) {
@@ -37,7 +46,7 @@ public final class Scrape {
             }
             int space = line.lastIndexOf(' ');
             String series = line.substring(0, space);
-            double value = Double.parseDouble(line.substring(space + 1));
+            double value = value(line.substring(space + 1));
             int brace = series.indexOf('{');
             String name = brace < 0 ? series : series.substring(0, brace);
             Map<String, String> labels = new LinkedHashMap<>();

@@ -279,8 +279,56 @@ class ModelPoolTest {
         assertThat(listener.outcomes.get(1)).startsWith("failed:");
     }
 
+    @Test
+    void aListenerThatThrowsOnCompletionIsToldTheTaskFailedAndThePoolDrains() throws Exception {
+        pool.addModel(MODEL, batching(1, 100, 4, 1_000, Duration.ZERO, 4), worker -> RecordingRunner.open());
+        CollectingListener listener = new CollectingListener() {
+            @Override
+            public void completed(int index, String output, TaskTiming timing) {
+                if (index == 1) {
+                    throw new IllegalStateException("cannot build the result of " + output);
+                }
+                super.completed(index, output, timing);
+            }
+        };
+
+        pool.submitAll(MODEL, List.of("zero", "one", "two"), listener);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> listener.outcomes.size() == 3);
+        assertThat(listener.outcomes).containsEntry(0, "ZERO").containsEntry(2, "TWO")
+                .containsEntry(1, "failed: java.lang.IllegalStateException: cannot build the result of ONE");
+        assertThat(pool.awaitDrained(Duration.ofSeconds(10))).isTrue();
+        assertThat(pool.pending()).isZero();
+    }
+
+    @Test
+    void aListenerThatThrowsOnBothOutcomesStillLetsThePoolDrain() throws Exception {
+        pool.addModel(MODEL, batching(1, 100, 4, 1_000, Duration.ZERO, 4), worker -> RecordingRunner.open());
+        List<Integer> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TaskListener<String> broken = new TaskListener<>() {
+            @Override
+            public void completed(int index, String output, TaskTiming timing) {
+                told.add(index);
+                throw new IllegalStateException("completion");
+            }
+
+            @Override
+            public void failed(int index, Throwable cause, TaskTiming timing) {
+                told.add(-1 - index);
+                throw new IllegalStateException("failure");
+            }
+        };
+
+        pool.submitAll(MODEL, List.of("a", "b"), broken);
+
+        assertThat(pool.awaitDrained(Duration.ofSeconds(10))).isTrue();
+        assertThat(told).containsExactlyInAnyOrder(0, -1, 1, -2);
+        CompletableFuture<Completed<String>> next = pool.submit(MODEL, "next");
+        assertThat(next.get(10, TimeUnit.SECONDS).output()).isEqualTo("NEXT");
+    }
+
     /** Records outputs, and failures as "failed: ...", by index. */
-    static final class CollectingListener implements TaskListener<String> {
+    static class CollectingListener implements TaskListener<String> {
         final Map<Integer, String> outcomes = new ConcurrentHashMap<>();
 
         @Override

@@ -44,7 +44,8 @@ public final class ImageEmbeddingProvider implements CapabilityProvider {
     @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
         // every image becomes the same input size: a task's pool length is 1
-        ModelPool<EncoderImage, ImageEmbeddingOutcome> pool = new ModelPool<>("image-embedding", image -> 1);
+        ModelPool<EncoderImage, ImageEmbeddingOutcome> pool = new ModelPool<>("image-embedding", image -> 1,
+                image -> image.image().pixels());
         Set<String> keys = new LinkedHashSet<>();
         for (ModelDefinition def : definitions) {
             keys.add(def.key());

@@ -10,6 +10,7 @@ import io.modelpool.worker.capability.image.BgrImage;
 import io.modelpool.worker.capability.image.CorruptImageException;
 import io.modelpool.worker.capability.image.ImageDecoder;
 import io.modelpool.worker.pool.BatchRunner;
+import io.modelpool.worker.runtime.TerminableRuns;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +36,7 @@ public final class ImageEncoderRunner implements BatchRunner<EncoderImage, Image
     private final ImagePreprocessor preprocessor;
     private final LongSupplier clock;
     private final String inputName;
+    private final TerminableRuns runs;
 
     /**
      * @param session taken over: closed by {@link #close()}
@@ -56,6 +58,7 @@ public final class ImageEncoderRunner implements BatchRunner<EncoderImage, Image
             throw new OrtException("image encoder has no output '" + parameters.output() + "'; outputs: "
                     + session.getOutputNames());
         }
+        this.runs = new TerminableRuns();
     }
 
     @Override
@@ -96,7 +99,7 @@ public final class ImageEncoderRunner implements BatchRunner<EncoderImage, Image
                 : new long[] {rows, 3, parameters.height(), parameters.width()};
         FloatBuffer batch = FloatBuffer.wrap(input, 0, rows * preprocessor.itemSize());
         try (OnnxTensor tensor = OnnxTensor.createTensor(env, batch, shape);
-             OrtSession.Result result = session.run(Map.of(inputName, tensor), Set.of(parameters.output()))) {
+             OrtSession.Result result = session.run(Map.of(inputName, tensor), Set.of(parameters.output()), runs.options())) {
             OnnxValue value = result.get(parameters.output())
                     .orElseThrow(() -> new OrtException("no output '" + parameters.output() + "'"));
             if (!(value instanceof OnnxTensor out)) {
@@ -123,7 +126,16 @@ public final class ImageEncoderRunner implements BatchRunner<EncoderImage, Image
     }
 
     @Override
+    public void terminate() {
+        runs.terminate();
+    }
+
+    @Override
     public void close() throws OrtException {
-        session.close();
+        try {
+            session.close();
+        } finally {
+            runs.close();
+        }
     }
 }

@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.modelpool.worker.pool.BatchRunner;
 import io.modelpool.worker.runtime.Tensors;
+import io.modelpool.worker.runtime.TerminableRuns;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -26,7 +27,8 @@ import java.util.function.LongSupplier;
  * positions. Texts whose deadline has passed are answered {@link EmbeddingOutcome.Expired} and left out of
  * the run. Every tensor and result is closed before {@link #run} returns.
  *
- * <p>Owned by one pool worker thread; the session is this runner's alone.
+ * <p>Owned by one pool worker thread; the session is this runner's alone. Every run passes this runner's
+ * {@link TerminableRuns} options, so a closing pool can stop a run it gave up on ({@link #terminate()}).
  */
 public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, EmbeddingOutcome> {
 
@@ -47,6 +49,7 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
     private LongBuffer types;
     private FloatBuffer hidden;
     private final int hiddenSize;
+    private final TerminableRuns runs;
 
     /**
      * @param session taken over: closed by {@link #close()}
@@ -66,6 +69,7 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
         this.outputName = tokenOutput(session);
         this.outputNames = java.util.Set.of(outputName);
         this.hiddenSize = fixedHiddenSize(session, outputName);
+        this.runs = new TerminableRuns();
     }
 
     /** The output holding per-token vectors: {@code last_hidden_state}, else the first rank-3 float output. */
@@ -155,11 +159,11 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
                 // ONNX Runtime writes the token vectors straight into our buffer: no output allocation or copy
                 FloatBuffer out = hiddenBuffer(cells * hiddenSize);
                 try (OnnxTensor pinned = OnnxTensor.createTensor(env, out, new long[] {rows, length, hiddenSize});
-                     OrtSession.Result result = session.run(feed, Map.of(outputName, pinned))) {
+                     OrtSession.Result result = session.run(feed, java.util.Set.of(), Map.of(outputName, pinned), runs.options())) {
                     poolRows(out, 0, rows, length, hiddenSize, lengths, live, outcomes);
                 }
             } else {
-                try (OrtSession.Result result = session.run(feed, outputNames)) {
+                try (OrtSession.Result result = session.run(feed, outputNames, runs.options())) {
                     FloatBuffer out = Tensors.floats(result, outputName);
                     poolRows(out, out.position(), rows, length, out.remaining() / cells, lengths, live, outcomes);
                 }
@@ -239,7 +243,16 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
     }
 
     @Override
+    public void terminate() {
+        runs.terminate();
+    }
+
+    @Override
     public void close() throws OrtException {
-        session.close();
+        try {
+            session.close();
+        } finally {
+            runs.close();
+        }
     }
 }

@@ -54,6 +54,12 @@ final class RequestAssembly implements TaskListener<EmbeddingOutcome> {
         this.remaining = new AtomicInteger(texts.size());
     }
 
+    /** Names the request in the pool's logs. */
+    @Override
+    public String toString() {
+        return "request '" + request.getId() + "' (job '" + request.getJobId() + "')";
+    }
+
     CompletableFuture<SpecificRecord> future() {
         return future;
     }

@@ -62,7 +62,7 @@ public final class TextEmbeddingProvider implements CapabilityProvider {
 
     @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
-        ModelPool<EncodedText, EmbeddingOutcome> pool = new ModelPool<>("text-embedding", EncodedText::tokens);
+        ModelPool<EncodedText, EmbeddingOutcome> pool = new ModelPool<>("text-embedding", EncodedText::tokens, EncodedText::tokens);
         Map<String, TextModel> models = new LinkedHashMap<>();
         for (ModelDefinition def : definitions) {
             EncoderEmbeddingParameters parameters = EncoderEmbeddingParameters.from(def);

@@ -22,4 +22,13 @@ public record ImageTask(long[] promptIds, long[] negativeIds, int steps, float g
     public int cost() {
         return steps;
     }
+
+    /**
+     * The task's cost for the pool's learned rate: denoising steps times the image's area (the latent area times the
+     * model's fixed VAE scale factor squared, so proportional to it within one model), twice that with guidance,
+     * which runs the denoiser on two branches.
+     */
+    public long work() {
+        return (long) steps * width * height * (guidanceScale != 1f ? 2 : 1);
+    }
 }

@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.pool.BatchRunner;
+import io.modelpool.worker.runtime.TerminableRuns;
 import io.modelpool.worker.runtime.Tensors;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -56,6 +57,7 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
     private final int latentChannels;
     private final String decoderInput;
     private final String decoderOutput;
+    private final TerminableRuns runs;
 
     /** Takes over the three sessions: closed by {@link #close()}. */
     LatentDiffusionRunner(OrtEnvironment env, OrtSession textEncoder, OrtSession denoiser, OrtSession vaeDecoder,
@@ -97,6 +99,7 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
         this.denoiserOutput = denoiser.getOutputNames().iterator().next();
         this.decoderInput = vaeDecoder.getInputNames().iterator().next();
         this.decoderOutput = vaeDecoder.getOutputNames().iterator().next();
+        this.runs = new TerminableRuns();
     }
 
     /**
@@ -119,6 +122,11 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
             throw new OrtException("model input " + name + " is not a tensor");
         }
         return t;
+    }
+
+    @Override
+    public void terminate() {
+        runs.terminate();
     }
 
     @Override
@@ -145,7 +153,7 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
         float[] hidden;
         long[] hiddenShape;
         try (OnnxTensor input = idsTensor(ids, rows, length);
-             OrtSession.Result r = textEncoder.run(Map.of(encoderInput, input), Set.of(encoderOutput))) {
+             OrtSession.Result r = textEncoder.run(Map.of(encoderInput, input), Set.of(encoderOutput), runs.options())) {
             OnnxTensor h = (OnnxTensor) r.get(encoderOutput).orElseThrow();
             hiddenShape = h.getInfo().getShape();
             hidden = floats(h);
@@ -217,7 +225,7 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
             owned.put("timestep", timestepTensor(t, rows));
             Map<String, OnnxTensor> feed = new HashMap<>(owned);
             feed.put("encoder_hidden_states", states);
-            try (OrtSession.Result r = denoiser.run(feed, Set.of(denoiserOutput))) {
+            try (OrtSession.Result r = denoiser.run(feed, Set.of(denoiserOutput), runs.options())) {
                 return floats((OnnxTensor) r.get(denoiserOutput).orElseThrow());
             }
         } finally {
@@ -253,7 +261,7 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
         long[] shape;
         try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(latents),
                 new long[] {1, latentChannels, lh, lw});
-             OrtSession.Result r = vaeDecoder.run(Map.of(decoderInput, in), Set.of(decoderOutput))) {
+             OrtSession.Result r = vaeDecoder.run(Map.of(decoderInput, in), Set.of(decoderOutput), runs.options())) {
             OnnxTensor out = (OnnxTensor) r.get(decoderOutput).orElseThrow();
             shape = out.getInfo().getShape();
             image = floats(out);
@@ -308,7 +316,11 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
             try {
                 denoiser.close();
             } finally {
-                vaeDecoder.close();
+                try {
+                    vaeDecoder.close();
+                } finally {
+                    runs.close();
+                }
             }
         }
     }

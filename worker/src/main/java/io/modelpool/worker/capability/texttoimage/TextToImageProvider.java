@@ -14,6 +14,8 @@ import io.modelpool.worker.pool.RunnerFactory;
 import io.modelpool.worker.runtime.ModelSource;
 import io.modelpool.worker.runtime.OrtRuntime;
 import io.modelpool.worker.runtime.SessionSettings;
+import java.time.Duration;
+import java.util.Optional;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,8 +54,14 @@ public final class TextToImageProvider implements CapabilityProvider {
     }
 
     @Override
+    public Optional<Duration> shutdownGrace(ModelDefinition model) {
+        return Optional.of(LatentDiffusionParameters.from(model).shutdownGrace());
+    }
+
+    @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
-        ModelPool<ImageTask, ImageOutcome> pool = new ModelPool<>("text-to-image", ImageTask::cost);
+        ModelPool<ImageTask, ImageOutcome> pool = new ModelPool<>("text-to-image", ImageTask::cost,
+                ImageTask::work);
         Map<String, DiffusionModel> models = new LinkedHashMap<>();
         for (ModelDefinition def : definitions) {
             LatentDiffusionParameters parameters = LatentDiffusionParameters.from(def);

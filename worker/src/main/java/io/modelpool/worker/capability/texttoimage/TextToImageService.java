@@ -215,6 +215,12 @@ public final class TextToImageService implements CapabilityService {
             this.submittedAtMs = submittedAtMs;
         }
 
+        /** Names the request in the pool's logs. */
+        @Override
+        public String toString() {
+            return "request '" + request.getId() + "' (job '" + request.getJobId() + "')";
+        }
+
         @Override
         public void completed(int index, ImageOutcome output, TaskTiming timing) {
             if (output instanceof ImageOutcome.Png png) {

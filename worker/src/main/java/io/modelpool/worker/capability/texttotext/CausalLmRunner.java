@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.pool.BatchRunner;
+import io.modelpool.worker.runtime.TerminableRuns;
 import io.modelpool.worker.runtime.Tensors;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -76,6 +77,7 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
     private final boolean wantsPositions;
     private final boolean wantsCacheBranch;
     private final boolean batched;
+    private final TerminableRuns runs;
 
     /**
      * @param session taken over: closed by {@link #close()}
@@ -139,6 +141,7 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
                 requireFloat32(present, "output", outputInfo.get(present));
             }
         }
+        this.runs = new TerminableRuns();
     }
 
     /** Logits must be float32, with at least one entry per tokenizer id when their last dimension is fixed. */
@@ -364,7 +367,7 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
                 }
             }
             feed.putAll(owned);
-            return session.run(feed, outputNames);
+            return session.run(feed, outputNames, runs.options());
         } finally {
             Tensors.closeAll(owned);
         }
@@ -378,7 +381,16 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
     }
 
     @Override
+    public void terminate() {
+        runs.terminate();
+    }
+
+    @Override
     public void close() throws OrtException {
-        session.close();
+        try {
+            session.close();
+        } finally {
+            runs.close();
+        }
     }
 }

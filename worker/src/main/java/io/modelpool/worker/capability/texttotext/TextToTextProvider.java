@@ -16,6 +16,8 @@ import io.modelpool.worker.pool.RunnerFactory;
 import io.modelpool.worker.runtime.ModelSource;
 import io.modelpool.worker.runtime.OrtRuntime;
 import io.modelpool.worker.runtime.SessionSettings;
+import java.time.Duration;
+import java.util.Optional;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,8 +62,14 @@ public final class TextToTextProvider implements CapabilityProvider {
     }
 
     @Override
+    public Optional<Duration> shutdownGrace(ModelDefinition model) {
+        return Optional.of(CausalLmParameters.from(model).shutdownGrace());
+    }
+
+    @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
-        ModelPool<Generation, GenerationOutcome> pool = new ModelPool<>("text-to-text", Generation::promptTokens);
+        ModelPool<Generation, GenerationOutcome> pool = new ModelPool<>("text-to-text", Generation::promptTokens,
+                g -> (long) g.promptTokens() + g.maxNewTokens());
         Map<String, CausalLmModel> models = new LinkedHashMap<>();
         for (ModelDefinition def : definitions) {
             CausalLmParameters parameters = CausalLmParameters.from(def);

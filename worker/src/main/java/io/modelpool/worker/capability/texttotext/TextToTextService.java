@@ -228,6 +228,12 @@ public final class TextToTextService implements CapabilityService {
             this.submittedAtMs = submittedAtMs;
         }
 
+        /** Names the request in the pool's logs. */
+        @Override
+        public String toString() {
+            return "request '" + request.getId() + "' (job '" + request.getJobId() + "')";
+        }
+
         /** The generation ended while the rest of its batch decodes on: answer now. */
         void early(GenerationOutcome.Text text, long startedNanos) {
             long now = System.nanoTime();

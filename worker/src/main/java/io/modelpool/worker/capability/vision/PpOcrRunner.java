@@ -10,6 +10,7 @@ import io.modelpool.worker.capability.image.CorruptImageException;
 import io.modelpool.worker.capability.image.ImageDecoder;
 import io.modelpool.worker.capability.image.ImageOps;
 import io.modelpool.worker.pool.BatchRunner;
+import io.modelpool.worker.runtime.TerminableRuns;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -51,10 +52,11 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
     private final CtcDecoder decoder;
     private final PpOcrParameters parameters;
     private final LongSupplier clock;
+    private final TerminableRuns runs;
 
     /** Sessions are taken over: closed by {@link #close()}; {@code classifier} may be null when not used. */
     public PpOcrRunner(OrtEnvironment env, OrtSession detector, OrtSession classifier, OrtSession recognizer,
-                       CtcDecoder decoder, PpOcrParameters parameters, LongSupplier clock) {
+                       CtcDecoder decoder, PpOcrParameters parameters, LongSupplier clock) throws OrtException {
         this.env = env;
         this.detector = detector;
         this.classifier = classifier;
@@ -62,6 +64,7 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
         this.decoder = decoder;
         this.parameters = parameters;
         this.clock = clock;
+        this.runs = new TerminableRuns();
     }
 
     /** A line cut from a page, with what became of it. */
@@ -259,7 +262,7 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
     private float[] run(OrtSession session, float[] input, long[] shape) throws OrtException {
         String inputName = session.getInputNames().iterator().next();
         try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
-             OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
+             OrtSession.Result result = session.run(Map.of(inputName, tensor), runs.options())) {
             if (!(result.get(0) instanceof OnnxTensor out)) {
                 throw new OrtException("model output 0 is not a tensor");
             }
@@ -271,6 +274,11 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
     }
 
     @Override
+    public void terminate() {
+        runs.terminate();
+    }
+
+    @Override
     public void close() throws OrtException {
         try {
             detector.close();
@@ -278,8 +286,12 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
             try {
                 recognizer.close();
             } finally {
-                if (classifier != null) {
-                    classifier.close();
+                try {
+                    if (classifier != null) {
+                        classifier.close();
+                    }
+                } finally {
+                    runs.close();
                 }
             }
         }

@@ -48,7 +48,7 @@ public final class VisionProvider implements CapabilityProvider {
     @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
         // a page's pool length is 1: batches are bounded by pages (batch.max-items), not by a token budget
-        ModelPool<OcrPage, OcrOutcome> pool = new ModelPool<>("vision", page -> 1);
+        ModelPool<OcrPage, OcrOutcome> pool = new ModelPool<>("vision", page -> 1, page -> page.image().pixels());
         Set<String> keys = new LinkedHashSet<>();
         for (ModelDefinition def : definitions) {
             keys.add(def.key());

@@ -70,14 +70,21 @@ class RegistryLifecycleTest {
 
         assertThat(unexpected.get()).isNull();
         assertThat(stoppedBy.get()).isInstanceOf(PoolError.ShuttingDown.class);
-        assertThat(abandoned).isGreaterThanOrEqualTo(0);
+        int ok = 0;
+        int shuttingDown = 0;
         for (CompletableFuture<SpecificRecord> f : accepted) {
             TextEmbeddingResult r = Embeddings.await(f);
             if (r.getStatus() == ResultStatus.ERROR) {
                 assertThat(r.getError().getCode().name()).isEqualTo("SHUTTING_DOWN");
                 assertThat(r.getError().getRetryable()).isTrue();
+                shuttingDown++;
+            } else {
+                ok++;
             }
         }
+        // one text per request, so one pool task each: every task abandon() counted is one SHUTTING_DOWN answer
+        assertThat(shuttingDown).as("requests answered SHUTTING_DOWN").isEqualTo(abandoned);
+        assertThat(ok + shuttingDown).as("every accepted request answered once").isEqualTo(accepted.size());
     }
 
     @Test

@@ -268,17 +268,15 @@ class CausalLmBatchingTest {
             for (String prompt : List.of("the", "cat", "sat on the cat")) {
                 running.add(service.handle(batchedRequest(prompt, ToyLm.greedy(1_000_000)), ToyLm.CONTEXT));
             }
-            long start = System.nanoTime();
             registry.beginShutdown();
             boolean drained = registry.awaitDrained(Duration.ofSeconds(5));
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-            assertThat(drained).isTrue();
-            assertThat(took).isLessThan(Duration.ofSeconds(5)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+            assertThat(drained).as("the generations ended inside the drain").isTrue();
             for (CompletableFuture<SpecificRecord> f : running) {
                 TextToTextPayload p = ok(ToyLm.await(f));
                 assertThat(p.getFinishReason()).isEqualTo(FinishReason.SHUTDOWN);
                 assertThat(p.getTruncated()).isTrue();
+                assertThat(p.getGeneratedTokens()).isPositive().isLessThan(1_000_000);
                 assertThat(p.getText()).doesNotContain("<unk>");
             }
         } finally {

@@ -1,5 +1,8 @@
 package io.modelpool.worker.capability.texttotext;
 
+import io.modelpool.worker.capability.ShutdownGrace;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import static io.modelpool.worker.capability.texttotext.ToyLm.CONTEXT;
 import static io.modelpool.worker.capability.texttotext.ToyLm.await;
 import static io.modelpool.worker.capability.texttotext.ToyLm.generate;
@@ -158,6 +161,22 @@ class CausalLmGenerationTest {
     }
 
     @Test
+    void theShutdownGraceLetsWorkRunOnForItsLengthFromTheFirstLookAfterShutdownBegan() {
+        AtomicBoolean shuttingDown = new AtomicBoolean();
+        AtomicLong clock = new AtomicLong(0);
+        ShutdownGrace grace = new ShutdownGrace(shuttingDown::get, Duration.ofSeconds(1), clock::get);
+
+        clock.set(Duration.ofSeconds(30).toNanos());
+        assertThat(grace.expired()).as("before shutdown").isFalse();
+        shuttingDown.set(true);
+        assertThat(grace.expired()).as("first look after shutdown began").isFalse();
+        clock.addAndGet(Duration.ofMillis(999).toNanos());
+        assertThat(grace.expired()).as("just inside the grace").isFalse();
+        clock.addAndGet(Duration.ofMillis(1).toNanos());
+        assertThat(grace.expired()).as("at the grace").isTrue();
+    }
+
+    @Test
     void stopStringCutIsAtTheEarliestOccurrenceOfAnyStopString() {
         assertThat(CausalLmRunner.cutAtStop("cat sat on the mat", List.of("mat", "sat"))).isEqualTo("cat ");
         assertThat(CausalLmRunner.cutAtStop("cat sat", List.of("dog"))).isNull();
@@ -169,16 +188,14 @@ class CausalLmGenerationTest {
         CapabilityService ownService = ToyLm.service(own);
         try {
             CompletableFuture<SpecificRecord> running = ownService.handle(request("the", greedy(1_000_000)), CONTEXT);
-            long start = System.nanoTime();
             own.beginShutdown();
             boolean drained = own.awaitDrained(Duration.ofSeconds(5));
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-            assertThat(drained).isTrue();
-            assertThat(took).isLessThan(Duration.ofSeconds(5)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+            assertThat(drained).as("the generation ended inside the drain").isTrue();
             TextToTextPayload p = ok(await(running));
             assertThat(p.getFinishReason()).isEqualTo(FinishReason.SHUTDOWN);
             assertThat(p.getTruncated()).isTrue();
+            assertThat(p.getGeneratedTokens()).isPositive().isLessThan(1_000_000);
             assertThat(p.getText()).startsWith("cat sat on the");
         } finally {
             own.close();
