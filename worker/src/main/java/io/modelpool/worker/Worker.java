@@ -6,6 +6,9 @@ import io.modelpool.worker.capability.CapabilityRegistry;
 import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.jobs.JobTracker;
 import io.modelpool.worker.kafka.Intake;
+import io.modelpool.worker.kafka.IntakeSettings;
+import io.modelpool.worker.kafka.Publishability;
+import io.modelpool.worker.kafka.ShutdownReport;
 import io.modelpool.worker.kafka.IntakeListener;
 import io.modelpool.worker.kafka.SerdeCodec;
 import io.modelpool.worker.kafka.TopicProvisioner;
@@ -91,12 +94,14 @@ public final class Worker implements ShutdownCoordinator.Target {
                         + "transaction.timeout.ms; set worker.id, group.instance.id or transaction.id",
                         config.transactionalId(workerId));
             }
-            KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(config, workerId));
+            Map<String, Object> producerSettings = producerSettings(config, workerId);
+            Publishability.check(producerSettings, config.deadLetterMaxValueBytes(), config.maxRequestBytes());
+            KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings);
             observability.bindKafkaClients(consumer, producer);
             Intake intake = new Intake(settings(config, workerId), capabilities, consumer, producer,
                     new SerdeCodec(config.registryConfig(), config.topicPrefix(), capabilities.enabled()),
                     observability.intakeListener(listener));
-            observability.watchIntake(intake::hasAssignment, intake::shutdownRequested);
+            observability.watchIntake(intake::hasAssignment, intake::shutdownRequested, intake::lastTurnNanos);
             Worker worker = new Worker(config, capabilities, intake, observability, maintenance);
             worker.intakeThread.start();
             if (config.jobsTrackerEnabled()) {
@@ -131,8 +136,9 @@ public final class Worker implements ShutdownCoordinator.Target {
                 c.poolWorkerIdle(), c.poolLoadRetryBackoff(), c.poolLoadRetryBackoffMax());
     }
 
-    static Intake.Settings settings(WorkerConfig c, String workerId) {
-        return new Intake.Settings(workerId, c.topicPrefix(), c.maxRequestBytes(), c.highWater(), c.lowWater(),
+    static IntakeSettings settings(WorkerConfig c, String workerId) {
+        return new IntakeSettings(workerId, c.topicPrefix(), c.maxRequestBytes(), c.deadLetterMaxValueBytes(),
+                c.publishPermanentFailureAttempts(), c.highWater(), c.lowWater(),
                 c.pollTimeout(), c.commitInterval(), c.retryBackoff(), c.retryBackoffMax(), c.drainTimeout(),
                 c.closeTimeout(), c.leaveGroupOnClose(), c.exactlyOnce(), c.transactionInterval(),
                 c.transactionMaxRecords(), c.publishLinger(), c.publishMaxRecords());
@@ -156,10 +162,9 @@ public final class Worker implements ShutdownCoordinator.Target {
             m.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         }
         c.groupInstanceId().ifPresent(id -> m.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
-        if (c.exactlyOnce()) {
-            // requests produced in transactions are taken only once committed, and aborted ones never
-            m.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        }
+        // Both guarantees: requests produced in transactions are taken only once committed, and aborted ones
+        // never (at least once must not compute a request its producer took back either).
+        m.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         m.putAll(c.kafkaConsumerOverrides());
         return m;
     }
@@ -244,7 +249,11 @@ public final class Worker implements ShutdownCoordinator.Target {
     public ShutdownCoordinator.Outcome awaitShutdown() throws InterruptedException {
         intakeThread.join();
         maintenance.close();
-        capabilities.close();
+        // One deadline from the signal bounds every step after the drain: the intake used its share for publishing,
+        // committing and closing the clients; the pools get what is left and do not join abandoned native batches.
+        long began = shutdownBeganNanos == 0 ? System.nanoTime() : shutdownBeganNanos;
+        long deadline = began + config.drainTimeout().plus(config.closeTimeout()).toNanos();
+        capabilities.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         JobTracker tracker = jobTracker;
         if (tracker != null) {
             // The tracker has been closing since the signal, alongside the drain. It only counts results and
@@ -255,11 +264,12 @@ public final class Worker implements ShutdownCoordinator.Target {
             tracker.awaitClosed(left.isNegative() ? Duration.ZERO : left);
         }
         observability.close();
-        Intake.ShutdownReport report = intake.shutdownReport();
+        ShutdownReport report = intake.shutdownReport();
+        Duration sinceSignal = Duration.ofNanos(System.nanoTime() - began);
         if (report == null) {
-            return new ShutdownCoordinator.Outcome(Duration.ZERO, 0, intake.unfinished(), false, true);
+            return new ShutdownCoordinator.Outcome(sinceSignal, 0, intake.unfinished(), false, true);
         }
-        return new ShutdownCoordinator.Outcome(report.elapsed(), report.drained(), report.abandoned(),
+        return new ShutdownCoordinator.Outcome(sinceSignal, report.drained(), report.abandoned(),
                 report.committed(), failure.get() != null || report.fatal());
     }
 }

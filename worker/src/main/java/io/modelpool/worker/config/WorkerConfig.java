@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -58,6 +59,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String MAX_REQUEST_BYTES = "intake.max-request-bytes";
     public static final String PUBLISH_LINGER_MS = "publish.linger-ms";
     public static final String PUBLISH_MAX_RECORDS = "publish.max-records";
+    public static final String DEAD_LETTER_MAX_VALUE_BYTES = "dead-letter.max-value-bytes";
+    public static final String PUBLISH_PERMANENT_FAILURE_ATTEMPTS = "publish.permanent-failure-attempts";
     public static final String HIGH_WATER = "backpressure.high-water";
     public static final String LOW_WATER = "backpressure.low-water";
     public static final String COMMIT_INTERVAL_MS = "commit.interval-ms";
@@ -86,6 +89,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String HTTP_BIND_ADDRESS = "http.bind-address";
     public static final String HEALTH_CHECK_INTERVAL_MS = "health.check-interval-ms";
     public static final String HEALTH_CHECK_TIMEOUT_MS = "health.check-timeout-ms";
+    public static final String HEALTH_LIVENESS_STALL_MS = "health.liveness-stall-ms";
     public static final String POOL_MEMORY_BUDGET_BYTES = "pool.memory-budget-bytes";
     public static final String POOL_MEMORY_BUDGET_SHARE = "pool.memory-budget-share";
     public static final String POOL_IDLE_UNLOAD_MS = "pool.idle-unload-ms";
@@ -134,6 +138,16 @@ public final class WorkerConfig extends AbstractConfig {
             .define(PUBLISH_MAX_RECORDS, INT, 256, between(1, 100_000), LOW,
                     "Results published together at most: this many waiting results leave at once, whatever "
                             + "publish.linger-ms says.")
+            .define(DEAD_LETTER_MAX_VALUE_BYTES, INT, 256 * 1024, between(0, 64 * 1024 * 1024), MEDIUM,
+                    "Largest original value a dead letter carries, in bytes. A larger value is left out of the "
+                            + "dead letter, which then names its size and SHA-256, so a dead letter always fits the "
+                            + "producer's max.request.size (checked at start-up).")
+            .define(PUBLISH_PERMANENT_FAILURE_ATTEMPTS, INT, 3, between(1, 100), LOW,
+                    "How often an outcome is tried after a permanent publishing failure (too large for the "
+                            + "producer or the topic, topic not authorized or invalid, not encodable) before a "
+                            + "smaller one replaces it: a result becomes an error result, an error result a dead "
+                            + "letter, a dead letter one without the original value and headers. Retriable failures "
+                            + "(broker unavailable) are retried with backoff without a bound.")
             .define(HIGH_WATER, INT, 512, atLeast(1), MEDIUM,
                     "Pause every assigned partition when this many records are unfinished (dispatched, not yet "
                             + "acknowledged). It bounds memory and the work a drain must finish: keep it below what "
@@ -213,6 +227,12 @@ public final class WorkerConfig extends AbstractConfig {
             .define(HEALTH_CHECK_TIMEOUT_MS, LONG, 2000L, between(50, 60_000), LOW,
                     "Longest one readiness check of the Kafka cluster or the schema registry may take before it "
                             + "counts as unreachable.")
+            .define(HEALTH_LIVENESS_STALL_MS, LONG, 60_000L, between(1_000, 3_600_000), MEDIUM,
+                    "/health/live answers 503 when the intake loop has not turned for this long (a stuck poll, "
+                            + "commit or send), so the orchestrator restarts the worker. The loop turns at least every "
+                            + "intake.poll-timeout-ms while healthy; a revocation or shutdown drain turns it too. A value "
+                            + "below shutdown.drain-timeout-ms plus shutdown.close-timeout-ms counts as that sum, "
+                            + "because a revocation's drain and commit may hold the loop that long.")
             .define(POOL_MEMORY_BUDGET_BYTES, LONG, 0L, atLeast(0), MEDIUM,
                     "Most memory the loaded models may be estimated to hold (each worker's session: model file size "
                             + "times the manifest's size-factor). A load or a new worker that does not fit first "
@@ -263,9 +283,37 @@ public final class WorkerConfig extends AbstractConfig {
                     "must not exceed " + POOL_LOAD_RETRY_BACKOFF_MAX_MS + " (" + getLong(POOL_LOAD_RETRY_BACKOFF_MAX_MS)
                             + ")");
         }
+        refuseGuaranteeCritical(KAFKA_PREFIX, kafkaCommon);
+        refuseGuaranteeCritical(KAFKA_CONSUMER_PREFIX, kafkaConsumer);
+        refuseGuaranteeCritical(KAFKA_PRODUCER_PREFIX, kafkaProducer);
         if (getLong(RETRY_BACKOFF_MS) > getLong(RETRY_BACKOFF_MAX_MS)) {
             throw new ConfigException(RETRY_BACKOFF_MS, getLong(RETRY_BACKOFF_MS),
                     "must not exceed " + RETRY_BACKOFF_MAX_MS + " (" + getLong(RETRY_BACKOFF_MAX_MS) + ")");
+        }
+    }
+
+    /**
+     * Kafka client settings the worker's guarantees rest on; a {@code kafka.*} override of one is refused at start-up
+     * rather than applied. Offsets are committed by the intake behind acknowledged outcomes (never automatically),
+     * both guarantees read committed requests only, results are acknowledged by every in-sync replica without
+     * duplicates, and the transactional id and the group are set by their own keys.
+     */
+    static final Map<String, String> GUARANTEE_CRITICAL = Map.of(
+            "enable.auto.commit", "the intake commits offsets behind acknowledged outcomes",
+            "isolation.level", "both guarantees read requests with read_committed",
+            "acks", "outcomes must be acknowledged by all in-sync replicas before their offsets commit",
+            "enable.idempotence", "a retried send must not duplicate an outcome",
+            "transactional.id", "set it with " + TRANSACTIONAL_ID,
+            "group.id", "set it with " + GROUP_ID,
+            "group.instance.id", "set it with " + GROUP_INSTANCE_ID,
+            "auto.commit.interval.ms", "the intake commits offsets itself (" + COMMIT_INTERVAL_MS + ")");
+
+    private static void refuseGuaranteeCritical(String prefix, Map<String, String> overrides) {
+        for (String key : new TreeSet<>(overrides.keySet())) {
+            String why = GUARANTEE_CRITICAL.get(key);
+            if (why != null) {
+                throw new ConfigException(prefix + key + " cannot be overridden: " + why);
+            }
         }
     }
 
@@ -393,6 +441,14 @@ public final class WorkerConfig extends AbstractConfig {
         return Duration.ofMillis(getLong(PUBLISH_LINGER_MS));
     }
 
+    public int deadLetterMaxValueBytes() {
+        return getInt(DEAD_LETTER_MAX_VALUE_BYTES);
+    }
+
+    public int publishPermanentFailureAttempts() {
+        return getInt(PUBLISH_PERMANENT_FAILURE_ATTEMPTS);
+    }
+
     public int publishMaxRecords() {
         return getInt(PUBLISH_MAX_RECORDS);
     }
@@ -480,6 +536,12 @@ public final class WorkerConfig extends AbstractConfig {
 
     public Duration healthCheckInterval() {
         return Duration.ofMillis(getLong(HEALTH_CHECK_INTERVAL_MS));
+    }
+
+    /** The liveness threshold: {@code health.liveness-stall-ms}, at least drain plus close timeout. */
+    public Duration livenessStall() {
+        return Duration.ofMillis(Math.max(getLong(HEALTH_LIVENESS_STALL_MS),
+                getLong(DRAIN_TIMEOUT_MS) + getLong(CLOSE_TIMEOUT_MS)));
     }
 
     public Duration healthCheckTimeout() {

@@ -1,6 +1,8 @@
 package io.modelpool.worker.kafka;
 
 import io.modelpool.v1.Capability;
+import io.modelpool.v1.DeadLetter;
+import io.modelpool.v1.ErrorCode;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
@@ -9,9 +11,19 @@ import org.apache.kafka.common.header.Headers;
  * One consumed record on its way to an acknowledged outcome: where it came from (partition, offset and the ledger
  * epoch it was registered under), and, once known, what to publish for it.
  *
- * <p>Created and read on the intake thread; pool threads only hand it back through the event queue.
+ * <p>Created and read on the intake thread; pool threads only hand it back through the event queue. The producer's
+ * I/O thread writes {@link #sendError} only.
  */
 final class InFlight {
+
+    /** Which outcome is to be published; each later stage is smaller (see {@link Publishability}). */
+    enum Stage { RESULT, ERROR_RESULT, DEAD_LETTER, MINIMAL_DEAD_LETTER }
+
+    /** Builds an error result for this record's request, for a result that cannot be published. */
+    @FunctionalInterface
+    interface ErrorResults {
+        SpecificRecord errorResult(ErrorCode code, String message);
+    }
 
     final TopicPartition partition;
     final long offset;
@@ -20,16 +32,32 @@ final class InFlight {
     final long recordTimestampMs;
     final Headers headers;
     final byte[] originalKey;
+    /** What a dead letter of this record keeps of its value. */
+    final DeadLetters.Original original;
+
+    /** Where the record is; the {@link InFlightTracker} moves it. */
+    InFlightTracker.State state = InFlightTracker.State.DISPATCHED;
 
     /** What to publish: set once the outcome is known. */
     String outTopic;
     byte[] outKey;
     SpecificRecord outValue;
-    /** Whether the outcome is a dead letter (as opposed to a result or error result). */
-    boolean deadLetter;
+    Stage stage = Stage.RESULT;
+    /** Null for a record dead-lettered at dispatch. */
+    ErrorResults errorResults;
+    /** The result topic, for an error result that replaces a result. */
+    String resultTopic;
+    String deadLetterTopic;
+
+    /** Permanent publishing failures of the current outcome; reset when a smaller one replaces it. */
+    int permanentFailures;
+    /** Not sent again before this time (epoch ms), after a permanent failure. */
+    long retryAtMs;
+    /** Exactly once: the failure the producer reported for this record's send in the open transaction. */
+    volatile Exception sendError;
 
     InFlight(TopicPartition partition, long offset, long epoch, Capability capability, long recordTimestampMs,
-            Headers headers, byte[] originalKey) {
+            Headers headers, byte[] originalKey, DeadLetters.Original original) {
         this.partition = partition;
         this.offset = offset;
         this.epoch = epoch;
@@ -37,6 +65,40 @@ final class InFlight {
         this.recordTimestampMs = recordTimestampMs;
         this.headers = headers;
         this.originalKey = originalKey;
+        this.original = original;
+    }
+
+    /** Whether the outcome is a dead letter (as opposed to a result or error result). */
+    boolean deadLetter() {
+        return stage == Stage.DEAD_LETTER || stage == Stage.MINIMAL_DEAD_LETTER;
+    }
+
+    DeadLetters.Source source() {
+        return new DeadLetters.Source(partition.topic(), partition.partition(), offset, recordTimestampMs,
+                originalKey);
+    }
+
+    void becomeErrorResult(ErrorCode code, String message) {
+        if (errorResults == null) {
+            throw new IllegalStateException(this + " has no request to answer with an error result");
+        }
+        stage = Stage.ERROR_RESULT;
+        outTopic = resultTopic;
+        outValue = errorResults.errorResult(code, message);
+    }
+
+    void becomeDeadLetter(DeadLetter letter) {
+        stage = Stage.DEAD_LETTER;
+        outTopic = deadLetterTopic;
+        outKey = originalKey;
+        outValue = letter;
+    }
+
+    void becomeMinimalDeadLetter(DeadLetter letter) {
+        stage = Stage.MINIMAL_DEAD_LETTER;
+        outTopic = deadLetterTopic;
+        outKey = null;
+        outValue = letter;
     }
 
     @Override

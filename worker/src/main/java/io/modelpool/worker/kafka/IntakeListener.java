@@ -49,7 +49,7 @@ public interface IntakeListener {
     }
 
     /** The shutdown sequence finished. */
-    default void shutdown(Intake.ShutdownReport report) {
+    default void shutdown(ShutdownReport report) {
     }
 
     /** A listener that ignores everything. */

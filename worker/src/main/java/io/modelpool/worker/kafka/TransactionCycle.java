@@ -117,7 +117,12 @@ final class TransactionCycle {
             open = true;
             openedAtMs = System.currentTimeMillis();
         }
-        producer.send(out);
+        record.sendError = null;
+        producer.send(out, (metadata, error) -> {
+            if (error != null) {
+                record.sendError = error;
+            }
+        });
         records.add(record);
     }
 

@@ -1,6 +1,13 @@
 /**
- * The Kafka side of the worker: the intake loop that owns the consumer and the producer, the offset ledger that
- * decides what may be committed, result publishing, dead letters, backpressure and rebalance handling.
+ * The Kafka side of the worker. {@link io.modelpool.worker.kafka.Intake} is the loop (poll, dispatch, pause
+ * reconciliation, event pump); {@link io.modelpool.worker.kafka.Dispatcher} decodes and hands records to their
+ * capability; {@link io.modelpool.worker.kafka.InFlightTracker} follows every record (dispatched, computed, sent,
+ * done, with assignment epochs) over the {@link io.modelpool.worker.kafka.OffsetLedger};
+ * {@link io.modelpool.worker.kafka.Publisher} encodes and sends, with {@link io.modelpool.worker.kafka.Publishability}
+ * replacing what can never be published and {@link io.modelpool.worker.kafka.DeadLetters} building capped dead
+ * letters; one {@link io.modelpool.worker.kafka.Delivery} per guarantee, chosen once, commits;
+ * {@link io.modelpool.worker.kafka.Admission} bounds the work in flight; {@link io.modelpool.worker.kafka.Drain}
+ * and {@link io.modelpool.worker.kafka.Rebalance} bound revocations and shutdown.
  *
  * <p>Only the intake thread touches Kafka clients. Pool workers never do: their completions come back through a
  * queue. May import the capability layer's {@code CapabilityService} seam and the schemas module; must not import

@@ -34,7 +34,7 @@ public final class ShutdownCoordinator {
         Outcome awaitShutdown() throws InterruptedException;
     }
 
-    /** The sequence's result, for the closing log line. */
+    /** The sequence's result, for the closing log line; {@code elapsed} is measured from the signal. */
     public record Outcome(Duration elapsed, int drained, int abandoned, boolean committed, boolean failed) {
     }
 
@@ -68,8 +68,13 @@ public final class ShutdownCoordinator {
         if (initiated.compareAndSet(false, true)) {
             reason = why;
             log.info("Shutdown requested ({}): pausing intake and draining in-flight work", why);
+            long signalled = System.nanoTime();
             watchdog = Watchdog.start(budget.plusSeconds(1), () -> {
-                log.error("Shutdown did not finish within {} ms; halting", budget.plusSeconds(1).toMillis());
+                // The sequence's own line will not come: say how it ended, in the same form, before halting.
+                log.error("Shutdown complete ({}, requests still in flight abandoned: not committed, another worker "
+                        + "will process them) but the sequence overran its budget of {} ms; halting with status 1",
+                        String.format(Locale.ROOT, "%.2fs", (System.nanoTime() - signalled) / 1e9),
+                        budget.toMillis());
                 halter.halt(1);
             });
             target.beginShutdown();

@@ -1,7 +1,7 @@
 package io.modelpool.worker.observe;
 
 import io.modelpool.v1.Capability;
-import io.modelpool.worker.kafka.Intake;
+import io.modelpool.worker.kafka.ShutdownReport;
 import io.modelpool.worker.kafka.IntakeListener;
 import java.time.Duration;
 import java.util.Map;
@@ -50,7 +50,7 @@ record BothListeners(IntakeListener first, IntakeListener second) implements Int
     }
 
     @Override
-    public void shutdown(Intake.ShutdownReport report) {
+    public void shutdown(ShutdownReport report) {
         first.shutdown(report);
         second.shutdown(report);
     }

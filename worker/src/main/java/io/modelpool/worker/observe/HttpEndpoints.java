@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code GET /metrics}: every meter in the Prometheus text format (0.0.4);</li>
- *   <li>{@code GET /health/live}: 200 while the process serves HTTP at all;</li>
+ *   <li>{@code GET /health/live}: 200 while the intake loop turns, 503 once it has not turned for
+ *       {@code health.liveness-stall-ms};</li>
  *   <li>{@code GET /health/ready}: 200 when {@link Readiness} says ready, 503 otherwise; the JSON body names
  *       each check.</li>
  * </ul>
@@ -54,7 +55,7 @@ final class HttpEndpoints implements AutoCloseable {
      * @throws UncheckedIOException when the address cannot be bound (for example, the port is in use)
      */
     static HttpEndpoints start(InetSocketAddress address, PrometheusMeterRegistry registry,
-            Supplier<Readiness.Report> readiness) {
+            Supplier<Readiness.Report> readiness, Supplier<String> stalled) {
         HttpServer server;
         try {
             server = HttpServer.create(address, 16);
@@ -76,8 +77,14 @@ final class HttpEndpoints implements AutoCloseable {
             registry.scrape(body);
             send(exchange, 200, PROMETHEUS_TEXT, body.toByteArray());
         }));
-        server.createContext("/health/live", guarded(exchange -> send(exchange, 200, "application/json",
-                "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8))));
+        server.createContext("/health/live", guarded(exchange -> {
+            String why = stalled.get();
+            ObjectNode body = JSON.createObjectNode().put("status", why == null ? "UP" : "DOWN");
+            if (why != null) {
+                body.put("detail", why);
+            }
+            send(exchange, why == null ? 200 : 503, "application/json", JSON.writeValueAsBytes(body));
+        }));
         server.createContext("/health/ready", guarded(exchange -> {
             Readiness.Report report = readiness.get();
             endpoints.logChange(report);

@@ -15,7 +15,7 @@ import io.micrometer.core.instrument.Timer;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.DeadLetter;
 import io.modelpool.worker.capability.Capabilities;
-import io.modelpool.worker.kafka.Intake;
+import io.modelpool.worker.kafka.ShutdownReport;
 import io.modelpool.worker.kafka.IntakeListener;
 import java.time.Duration;
 import java.util.Map;
@@ -178,7 +178,7 @@ final class IntakeObserver implements IntakeListener {
     }
 
     @Override
-    public void shutdown(Intake.ShutdownReport report) {
+    public void shutdown(ShutdownReport report) {
         drained.increment(report.drained());
         abandoned.increment(report.abandoned());
         shutdownDuration.record(report.elapsed());

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -106,7 +107,7 @@ public final class Observability implements AutoCloseable {
             readiness = new Readiness(capabilities, probe);
             try {
                 endpoints = HttpEndpoints.start(new InetSocketAddress(config.httpBindAddress(), config.httpPort()),
-                        registry, readiness::evaluate);
+                        registry, readiness::evaluate, () -> readiness.stalled(config.livenessStall().toNanos()));
             } catch (RuntimeException e) {
                 probe.close();
                 gc.close();
@@ -154,13 +155,15 @@ public final class Observability implements AutoCloseable {
     }
 
     /**
-     * Readiness follows the intake from now on: ready needs an assigned partition and no shutdown.
+     * Readiness and liveness follow the intake from now on: ready needs a running intake and no shutdown; live
+     * needs its loop to have turned within {@code health.liveness-stall-ms}.
      *
      * @param assigned     whether the consumer holds a partition (for example {@code intake::hasAssignment})
      * @param shuttingDown whether a shutdown has begun (for example {@code intake::shutdownRequested})
+     * @param lastTurnNanos when the intake loop last turned ({@link System#nanoTime()})
      */
-    public void watchIntake(BooleanSupplier assigned, BooleanSupplier shuttingDown) {
-        readiness.watchIntake(new Readiness.IntakeState(assigned, shuttingDown));
+    public void watchIntake(BooleanSupplier assigned, BooleanSupplier shuttingDown, LongSupplier lastTurnNanos) {
+        readiness.watchIntake(new Readiness.IntakeState(assigned, shuttingDown, lastTurnNanos));
     }
 
     /** The registry; the worker's meters, for tests and benchmarks. */

@@ -9,12 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Whether the worker should count as ready, and why not. Ready means all of:
  *
  * <ul>
- *   <li><b>intake</b>: the intake exists and its consumer holds at least one partition;</li>
+ *   <li><b>intake</b>: the intake runs; holding no partition is fine (a fleet with more workers than partitions
+ *       has idle members, and a rollout must not wait for them);</li>
  *   <li><b>models</b>: no model the manifest asks for has failed to load (a model still loading, or not loaded
  *       yet because models load on first use, counts as loadable: its requests wait in its queue);</li>
  *   <li><b>shutdown</b>: no shutdown has begun (it flips on the first SIGTERM/SIGINT, before the drain);</li>
@@ -35,7 +37,7 @@ final class Readiness {
     }
 
     /** What readiness needs from the intake, once it exists. */
-    record IntakeState(BooleanSupplier assigned, BooleanSupplier shuttingDown) {
+    record IntakeState(BooleanSupplier assigned, BooleanSupplier shuttingDown, LongSupplier lastTurnNanos) {
     }
 
     private static final DependencyProbe.Status NOT_PROBED =
@@ -55,6 +57,18 @@ final class Readiness {
         this.intake = state;
     }
 
+    /**
+     * Liveness: null while the intake loop turned within {@code stallNanos} (or has not started), else why not.
+     */
+    String stalled(long stallNanos) {
+        IntakeState in = intake;
+        if (in == null) {
+            return null;
+        }
+        long idle = System.nanoTime() - in.lastTurnNanos().getAsLong();
+        return idle < stallNanos ? null : "intake loop has not turned for " + idle / 1_000_000 + " ms";
+    }
+
     Report evaluate() {
         List<Check> checks = new ArrayList<>();
         IntakeState in = intake;
@@ -63,7 +77,8 @@ final class Readiness {
             checks.add(new Check("shutdown", true, "not requested"));
         } else {
             boolean assigned = in.assigned().getAsBoolean();
-            checks.add(new Check("intake", assigned, assigned ? "partitions assigned" : "no partitions assigned"));
+            checks.add(new Check("intake", true, assigned ? "partitions assigned"
+                    : "running, no partitions assigned (idle member)"));
             boolean stopping = in.shuttingDown().getAsBoolean();
             checks.add(new Check("shutdown", !stopping, stopping ? "shutting down" : "not requested"));
         }

@@ -10,10 +10,25 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class WorkerConfigTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"kafka.consumer.enable.auto.commit=true",
+            "kafka.consumer.isolation.level=read_uncommitted", "kafka.producer.acks=1",
+            "kafka.producer.enable.idempotence=false", "kafka.producer.transactional.id=t",
+            "kafka.enable.auto.commit=true", "kafka.group.id=other"})
+    void guaranteeCriticalClientOverridesAreRefusedWithOneLineNamingTheKey(String setting) {
+        Map<String, String> m = minimal();
+        String[] kv = setting.split("=", 2);
+        m.put(kv[0], kv[1]);
+        assertThatThrownBy(() -> WorkerConfig.of(m)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(kv[0] + " cannot be overridden: ").hasMessageNotContaining("\n");
+    }
 
     private static Map<String, String> minimal() {
         Map<String, String> m = new HashMap<>();

@@ -138,7 +138,7 @@ class ObservabilityIntegrationTest {
     }
 
     @Test
-    void readinessWaitsForPartitionsAndTurnsNotReadyAsSoonAsShutdownBegins() throws Exception {
+    void readinessDoesNotWaitForPartitionsAndTurnsNotReadyAsSoonAsShutdownBegins() throws Exception {
         String prefix = freshPrefix();
         // No request topic yet, and no auto-creation: the consumer subscribes but holds no partition.
         Worker worker = startWorker(prefix, Map.of(
@@ -149,14 +149,18 @@ class ObservabilityIntegrationTest {
         JsonNode before = await().atMost(Duration.ofSeconds(30)).until(() -> ready(base),
                 r -> r.path("checks").path("broker").path("ok").asBoolean()
                         && r.path("checks").path("registry").path("ok").asBoolean());
-        assertThat(before.path("status").asText()).isEqualTo("NOT_READY");
-        assertThat(before.path("checks").path("intake").path("detail").asText()).isEqualTo("no partitions assigned");
-        assertThat(Scrape.get(base, "/health/ready").statusCode()).isEqualTo(503);
+        // A member without partitions (more workers than partitions) is ready: a rollout must not wait for it.
+        assertThat(before.path("status").asText()).isEqualTo("READY");
+        assertThat(before.path("checks").path("intake").path("detail").asText())
+                .isEqualTo("running, no partitions assigned (idle member)");
+        assertThat(Scrape.get(base, "/health/ready").statusCode()).isEqualTo(200);
         assertThat(Scrape.get(base, "/health/live").statusCode()).isEqualTo(200);
 
         createTopics(prefix, 1);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> Scrape.get(base, "/health/ready").statusCode() == 200);
+                .until(() -> ready(base).path("checks").path("intake").path("detail").asText()
+                        .equals("partitions assigned"));
+        assertThat(Scrape.get(base, "/health/ready").statusCode()).isEqualTo(200);
         assertThat(Scrape.of(base).sum("modelpool_worker_ready")).isEqualTo(1);
 
         // What a SIGTERM does first (ShutdownCoordinator -> Worker.beginShutdown): readiness flips at once, while

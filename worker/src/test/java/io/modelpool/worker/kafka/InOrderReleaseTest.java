@@ -19,7 +19,8 @@ class InOrderReleaseTest {
     private static final TopicPartition P1 = new TopicPartition("modelpool.text-embedding.requests", 1);
 
     private static InFlight record(TopicPartition tp, long offset) {
-        return new InFlight(tp, offset, 0, Capability.TEXT_EMBEDDING, 0, new RecordHeaders(), null);
+        return new InFlight(tp, offset, 0, Capability.TEXT_EMBEDDING, 0, new RecordHeaders(), null,
+                DeadLetters.Original.TOMBSTONE);
     }
 
     @Test

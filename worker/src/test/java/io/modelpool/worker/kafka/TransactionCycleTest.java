@@ -69,7 +69,7 @@ class TransactionCycleTest {
 
     private static InFlight inFlight(long offset) {
         return new InFlight(new TopicPartition("in", 0), offset, 0, Capability.TEXT_EMBEDDING, 0, new RecordHeaders(),
-                null);
+                null, DeadLetters.Original.TOMBSTONE);
     }
 
     private void send(TransactionCycle cycle, String value, long offset) {

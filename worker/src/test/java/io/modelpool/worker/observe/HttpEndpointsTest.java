@@ -27,8 +27,9 @@ class HttpEndpointsTest {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicReference<Readiness.Report> readiness = new AtomicReference<>(READY);
+    private final AtomicReference<String> stalled = new AtomicReference<>();
     private final HttpEndpoints endpoints = HttpEndpoints.start(new InetSocketAddress("127.0.0.1", 0), registry,
-            readiness::get);
+            readiness::get, stalled::get);
     private final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach
@@ -73,6 +74,16 @@ class HttpEndpointsTest {
         HttpResponse<String> r = send("GET", "/health/live");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("{\"status\":\"UP\"}");
+    }
+
+    @Test
+    void livenessAnswers503NamingTheStallWhenTheIntakeLoopHasNotTurned() throws Exception {
+        stalled.set("intake loop has not turned for 61000 ms");
+        HttpResponse<String> r = send("GET", "/health/live");
+        assertThat(r.statusCode()).isEqualTo(503);
+        JsonNode body = new ObjectMapper().readTree(r.body());
+        assertThat(body.path("status").asText()).isEqualTo("DOWN");
+        assertThat(body.path("detail").asText()).contains("has not turned");
     }
 
     @Test

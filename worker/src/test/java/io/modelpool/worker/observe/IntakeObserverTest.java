@@ -10,7 +10,7 @@ import io.modelpool.v1.ResultError;
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.v1.Timings;
-import io.modelpool.worker.kafka.Intake;
+import io.modelpool.worker.kafka.ShutdownReport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -87,7 +87,7 @@ class IntakeObserverTest {
         observer.paused();
         observer.resumed();
         observer.paused();
-        observer.shutdown(new Intake.ShutdownReport(Duration.ofMillis(1500), 40, 2, true));
+        observer.shutdown(new ShutdownReport(Duration.ofMillis(1500), 40, 2, true));
 
         assertThat(registry.get(MeterNames.OFFSET_COMMIT).timer().count()).isEqualTo(1);
         assertThat(registry.get(MeterNames.OFFSET_COMMIT).timer().totalTime(java.util.concurrent.TimeUnit.MILLISECONDS))

@@ -14,6 +14,13 @@ import io.modelpool.worker.kafka.IntakeListener;
 import io.modelpool.worker.lifecycle.ShutdownCoordinator;
 import io.modelpool.worker.pool.PoolError;
 import io.modelpool.worker.pool.PoolRejectedException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -72,13 +79,15 @@ class ShutdownSequenceInProcessTest {
             throws Exception {
         try (Job job = Job.create(1)) {
             WorkerConfig config = WorkerConfig.of(job.workerSettings("in-process", GracefulShutdownProcessTest.SLOW,
-                    Map.of(WorkerConfig.DRAIN_TIMEOUT_MS, "1000")));
+                    Map.of(WorkerConfig.DRAIN_TIMEOUT_MS, "1000", WorkerConfig.HTTP_PORT, Integer.toString(freePort()),
+                            WorkerConfig.HTTP_BIND_ADDRESS, "127.0.0.1", WorkerConfig.HEALTH_CHECK_INTERVAL_MS,
+                            "200")));
             Worker worker = Worker.start(config, IntakeListener.NONE);
             CopyOnWriteArrayList<Integer> halts = new CopyOnWriteArrayList<>();
             ShutdownCoordinator coordinator = new ShutdownCoordinator(worker,
                     config.drainTimeout().plus(config.closeTimeout()), halts::add);
             try {
-                signalMidDrain(job, worker, coordinator);
+                signalMidDrain(job, worker, coordinator, config.httpPort());
             } finally {
                 coordinator.requestStop("end of test");
                 assertThat(coordinator.awaitCompletion()).isZero();
@@ -89,17 +98,24 @@ class ShutdownSequenceInProcessTest {
         }
     }
 
-    private static void signalMidDrain(Job job, Worker worker, ShutdownCoordinator coordinator) throws Exception {
+    private static void signalMidDrain(Job job, Worker worker, ShutdownCoordinator coordinator, int httpPort)
+            throws Exception {
         job.send("canary", job.shortTexts(1));
         job.send("heavy", job.longTexts(200));
         job.flush();
         await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
                 .until(() -> job.answers().containsKey("canary"));
-        assertThat(coordinator.initiated()).as("ready before the signal").isFalse();
+        await("/health/ready answers 200 before the signal").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50)).until(() -> ready(httpPort).statusCode() == 200);
 
         coordinator.initiate("SIGTERM");
 
-        assertThat(coordinator.initiated()).as("readiness reports not ready from the first signal").isTrue();
+        HttpResponse<String> notReady = ready(httpPort);
+        assertThat(notReady.statusCode()).as("/health/ready from the first signal, while the drain runs")
+                .isEqualTo(503);
+        JsonNode shutdown = new ObjectMapper().readTree(notReady.body()).path("checks").path("shutdown");
+        assertThat(shutdown.path("ok").asBoolean()).isFalse();
+        assertThat(shutdown.path("detail").asText()).isEqualTo("shutting down");
         TextEmbeddingRequest late = TextEmbeddingRequest.newBuilder().setId("late").setModel(Job.MODEL)
                 .setTexts(List.of("submitted during the drain")).setInputType(EmbeddingInputType.DOCUMENT)
                 .build();
@@ -109,5 +125,17 @@ class ShutdownSequenceInProcessTest {
         assertThat(rejected).as("a submission right after the signal").isNotNull();
         assertThat(rejected.error()).isInstanceOf(PoolError.ShuttingDown.class);
         assertThat(worker.intake().shutdownReport()).as("the drain is still running").isNull();
+    }
+
+    private static HttpResponse<String> ready(int port) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 }

@@ -38,6 +38,9 @@ public final class WorkerProcess implements AutoCloseable {
             "Graceful shutdown complete \\((\\d+\\.\\d+)s, (\\d+) requests drained\\)");
     private static final Pattern ABANDONED = Pattern.compile("Drain timed out after \\d+ ms: (\\d+) requests abandoned");
 
+    private static final Pattern FINAL_LINE = Pattern.compile("Shutdown complete \\((\\d+\\.\\d+)s,",
+            Pattern.CASE_INSENSITIVE);
+
     private static final Pattern IN_FLIGHT = Pattern.compile("Shutdown: draining (\\d+) in-flight requests");
 
     private static Boolean envResetsSignals;
@@ -228,6 +231,15 @@ public final class WorkerProcess implements AutoCloseable {
     public int drainedCount() {
         Matcher m = DRAINED.matcher(log());
         return m.find() ? Integer.parseInt(m.group(2)) : -1;
+    }
+
+    /**
+     * The seconds of the final shutdown line ({@code Graceful shutdown complete (X.XXs, ...} or its abandoned form),
+     * which the worker measures from the signal; -1 if not logged.
+     */
+    public double reportedShutdownSeconds() {
+        Matcher m = FINAL_LINE.matcher(log());
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
 
     /** The count of {@code Shutdown: draining N in-flight requests}, or -1 if not logged. */

@@ -1,0 +1,32 @@
+package io.modelpool.worker.kafka;
+
+import java.time.Duration;
+
+/**
+ * Settings the loop needs; built from {@code WorkerConfig} by the worker.
+ *
+ * @param publishLinger longest a computed outcome waits for others while more work is computing
+ *                      ({@link PublishGate}); zero publishes each at once
+ * @param publishMaxRecords outcomes that leave together at most, whatever the linger
+ */
+public record IntakeSettings(
+        String workerId,
+        String topicPrefix,
+        int maxRequestBytes,
+        int deadLetterMaxValueBytes,
+        int permanentFailureAttempts,
+        int highWater,
+        int lowWater,
+        Duration pollTimeout,
+        Duration commitInterval,
+        Duration retryBackoff,
+        Duration retryBackoffMax,
+        Duration drainTimeout,
+        Duration closeTimeout,
+        boolean leaveGroupOnClose,
+        boolean exactlyOnce,
+        Duration transactionInterval,
+        int transactionMaxRecords,
+        Duration publishLinger,
+        int publishMaxRecords) {
+}
