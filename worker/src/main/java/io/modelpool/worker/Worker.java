@@ -77,7 +77,7 @@ public final class Worker implements ShutdownCoordinator.Target {
     public static Worker start(WorkerConfig config, IntakeListener listener) {
         String workerId = config.workerId();
         ModelManifest manifest = ManifestLoader.load(config.manifest());
-        CapabilityRegistry capabilities = CapabilityRegistry.fromManifest(manifest);
+        CapabilityRegistry capabilities = CapabilityRegistry.fromManifest(manifest, config.drainTimeout());
         Observability observability = null;
         PoolMaintenance maintenance = null;
         try {

@@ -357,14 +357,6 @@ public final class CapabilityRegistry implements AutoCloseable {
         return clean;
     }
 
-    /**
-     * Closes every pool and its resources within {@code budget}, the time the shutdown sequence has left.
-     * Delegates to {@link #close()}.
-     */
-    public void close(Duration budget) {
-        close();
-    }
-
     private OpenedCapability openedOf(Capability capability) {
         OpenedCapability o = opened.get(capability);
         if (o == null) {

@@ -497,13 +497,6 @@ public final class ModelPool<I, O> implements AutoCloseable {
         return alive;
     }
 
-    /**
-     * Closes the pool within {@code budget}, the time the shutdown sequence has left. Delegates to {@link #close()}.
-     */
-    public void close(Duration budget) {
-        close();
-    }
-
     private ModelLane<I, O> admit(String key) throws PoolRejectedException {
         ModelLane<I, O> lane = lane(key);
         if (shuttingDown) {
