@@ -17,12 +17,15 @@ RUN ./mvnw -B -ntp -q -pl worker -am install -DskipTests
 
 FROM eclipse-temurin:17.0.15_6-jre
 RUN groupadd --system --gid 10001 modelpool \
- && useradd --system --uid 10001 --gid modelpool --home-dir /opt/modelpool --no-create-home modelpool
+ && useradd --system --uid 10001 --gid modelpool --home-dir /opt/modelpool --no-create-home modelpool \
+ && mkdir -p /var/lib/modelpool && chown modelpool:modelpool /var/lib/modelpool
 WORKDIR /opt/modelpool
 COPY --from=build /src/worker/target/modelpool-worker.jar ./modelpool-worker.jar
 COPY --from=build /src/worker/target/lib/ ./lib/
 # ONNX Runtime and the tokenizer library unpack their native code to a writable directory at start-up.
+# data.dir holds the job tracker's state stores (rebuilt from Kafka at every start).
 ENV DJL_CACHE_DIR=/tmp/djl \
+    MODELPOOL_DATA_DIR=/var/lib/modelpool \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError" \
     MODELPOOL_HTTP_PORT=9400
 USER 10001:10001

@@ -58,7 +58,7 @@ public final class JobTracker implements AutoCloseable {
      * @param commitInterval how often offsets, store changelogs and (with exactly-once) transactions are committed
      * @param stateDir where the local state stores live
      * @param rebuildState whether to empty {@code stateDir} before starting, so the stores are rebuilt from their
-     *                     changelog topics: true for the default directory under the system temp directory, which
+     *                     changelog topics: true for the default directory under the data directory, which
      *                     may hold stores of another cluster that used the same worker id (a local stack, a bench)
      */
     public record Settings(String applicationId, String clientId, String bootstrapServers,
@@ -111,7 +111,7 @@ public final class JobTracker implements AutoCloseable {
 
     /** The tracker settings of a worker: its Kafka and registry settings, its guarantee, the jobs.* keys. */
     public static Settings settings(WorkerConfig c, String workerId) {
-        Path stateDir = c.jobsStateDir().map(Path::of).orElseGet(() -> defaultStateDir(workerId));
+        Path stateDir = c.jobsStateDir().map(Path::of).orElseGet(() -> defaultStateDir(c.dataDir(), workerId));
         return new Settings(c.jobsApplicationId(), workerId, c.bootstrapServers(), c.kafkaCommonOverrides(),
                 guaranteeFor(c.declaredProcessingGuarantee().orElse(null)), c.commitInterval(), stateDir,
                 c.jobsStateDir().isEmpty(),
@@ -249,9 +249,11 @@ public final class JobTracker implements AutoCloseable {
         awaitClosed(Duration.ofSeconds(10));
     }
 
-    /** The default state directory of {@code workerId}: one per worker under the system temp directory. */
-    public static Path defaultStateDir(String workerId) {
-        return Path.of(System.getProperty("java.io.tmpdir"), "modelpool-jobs", workerId.replaceAll("[^A-Za-z0-9._-]",
-                "_"));
+    /**
+     * The default state directory of {@code workerId}: one per worker under {@code dataDir}/jobs. Not under the system
+     * temp directory, which the OS may clear under a running worker (Kafka Streams warns about it).
+     */
+    public static Path defaultStateDir(Path dataDir, String workerId) {
+        return dataDir.resolve("jobs").resolve(workerId.replaceAll("[^A-Za-z0-9._-]", "_"));
     }
 }
