@@ -2,10 +2,14 @@ package io.modelpool.worker.jobs;
 
 import io.modelpool.v1.JobStatus;
 import io.modelpool.worker.config.WorkerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -59,7 +64,8 @@ public final class JobTracker implements AutoCloseable {
      * @param stateDir where the local state stores live
      * @param rebuildState whether to empty {@code stateDir} before starting, so the stores are rebuilt from their
      *                     changelog topics: true for the default directory under the data directory, which
-     *                     may hold stores of another cluster that used the same worker id (a local stack, a bench)
+     *                     may hold stores of another cluster that used the same worker id (a local stack, a bench);
+     *                     such a directory is also deleted once the tracker has closed
      */
     public record Settings(String applicationId, String clientId, String bootstrapServers,
             Map<String, Object> kafkaSettings, String processingGuarantee, Duration commitInterval, Path stateDir,
@@ -90,10 +96,12 @@ public final class JobTracker implements AutoCloseable {
     }
 
     private final KafkaStreams streams;
+    private final Settings settings;
     private final Deque<Long> replacements = new ArrayDeque<>();
 
-    private JobTracker(KafkaStreams streams) {
+    private JobTracker(KafkaStreams streams, Settings settings) {
         this.streams = streams;
+        this.settings = settings;
     }
 
     /**
@@ -121,18 +129,21 @@ public final class JobTracker implements AutoCloseable {
 
     /** Builds the topology and starts the streams client; processing begins once the group has assigned tasks. */
     public static JobTracker start(Settings settings) {
-        KafkaStreams streams = new KafkaStreams(JobTopology.build(settings.topology()), properties(settings));
-        JobTracker tracker = new JobTracker(streams);
+        if (settings.rebuildState()) {
+            // The stores live in their changelog topics; a left-over local copy could belong to another cluster.
+            // Deleted before Kafka Streams opens the directory: KafkaStreams.cleanUp() leaves its own process file
+            // behind and warns that the directory is not empty.
+            deleteStateDir(settings.stateDir());
+        }
+        Properties properties = properties(settings);
+        KafkaStreams streams = new KafkaStreams(JobTopology.build(settings.topology(), properties), properties);
+        JobTracker tracker = new JobTracker(streams, settings);
         streams.setUncaughtExceptionHandler(tracker::onStreamThreadFailure);
         streams.setStateListener((next, previous) -> {
             if (next == KafkaStreams.State.ERROR || next == KafkaStreams.State.RUNNING) {
                 log.info("Job tracker {}: {} -> {}", settings.applicationId(), previous, next);
             }
         });
-        if (settings.rebuildState()) {
-            // the stores live in their changelog topics; a left-over local copy could belong to another cluster
-            streams.cleanUp();
-        }
         streams.start();
         log.info("Job tracker started: application.id={} guarantee={} state.dir={}", settings.applicationId(),
                 settings.processingGuarantee(), settings.stateDir());
@@ -151,7 +162,9 @@ public final class JobTracker implements AutoCloseable {
         // the tracker shares the worker's cores with inference: one thread is plenty for counting
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DecodeFailureHandler.class.getName());
-        // the topology has no global stores; opting in now only silences Kafka Streams' start-up warning
+        // The topology has no global stores; opting in follows Kafka Streams' advice (the 5.0 default). It only
+        // takes effect because JobTopology builds with these properties: a StreamsBuilder without them makes a
+        // StreamsConfig of its own, without this key, and that one warns.
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         // Counting does not depend on the order of results across topics, so a task need not wait for its empty
@@ -240,6 +253,9 @@ public final class JobTracker implements AutoCloseable {
         boolean closed = streams.close(closeOptions(timeout));
         if (!closed) {
             log.warn("Job tracker did not close within {}", timeout);
+        } else if (settings.rebuildState()) {
+            // rebuilt at every start anyway: leave nothing behind in the data directory
+            deleteStateDir(settings.stateDir());
         }
         return closed;
     }
@@ -247,6 +263,19 @@ public final class JobTracker implements AutoCloseable {
     @Override
     public void close() {
         awaitClosed(Duration.ofSeconds(10));
+    }
+
+    private static void deleteStateDir(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> tree = Files.walk(dir)) {
+            for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("Could not delete the job tracker's state directory {}: {}", dir, e.toString());
+        }
     }
 
     /**
