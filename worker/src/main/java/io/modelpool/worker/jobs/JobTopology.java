@@ -6,7 +6,6 @@ import io.modelpool.v1.Capability;
 import io.modelpool.v1.JobRegistration;
 import io.modelpool.v1.JobStatus;
 import java.time.Duration;
-import java.util.Properties;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.generic.GenericRecord;
@@ -14,8 +13,6 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -70,21 +67,8 @@ public final class JobTopology {
     private JobTopology() {
     }
 
-    /** The topology with Kafka Streams' default configuration (tests that drive it with a TopologyTestDriver). */
     public static Topology build(Settings settings) {
-        Properties defaults = new Properties();
-        defaults.put(StreamsConfig.APPLICATION_ID_CONFIG, "modelpool-jobs");
-        defaults.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        defaults.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        return build(settings, defaults);
-    }
-
-    /**
-     * The topology, built with the streams client's own {@code properties}, so that topology-level settings come
-     * from the one configuration the client runs with.
-     */
-    public static Topology build(Settings settings, Properties properties) {
-        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(properties)));
+        StreamsBuilder builder = new StreamsBuilder();
         String prefix = settings.topicPrefix();
         Map<String, ?> registry = settings.registryConfig();
 

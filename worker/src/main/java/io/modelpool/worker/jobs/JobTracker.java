@@ -136,7 +136,7 @@ public final class JobTracker implements AutoCloseable {
             deleteStateDir(settings.stateDir());
         }
         Properties properties = properties(settings);
-        KafkaStreams streams = new KafkaStreams(JobTopology.build(settings.topology(), properties), properties);
+        KafkaStreams streams = new KafkaStreams(JobTopology.build(settings.topology()), properties);
         JobTracker tracker = new JobTracker(streams, settings);
         streams.setUncaughtExceptionHandler(tracker::onStreamThreadFailure);
         streams.setStateListener((next, previous) -> {
@@ -162,10 +162,11 @@ public final class JobTracker implements AutoCloseable {
         // the tracker shares the worker's cores with inference: one thread is plenty for counting
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DecodeFailureHandler.class.getName());
-        // The topology has no global stores; opting in follows Kafka Streams' advice (the 5.0 default). It only
-        // takes effect because JobTopology builds with these properties: a StreamsBuilder without them makes a
-        // StreamsConfig of its own, without this key, and that one warns.
+        // The topology has no global stores; opting in follows Kafka Streams' advice (the 5.0 default). The main
+        // consumer needs it too: its partition assignor builds a StreamsConfig of its own from the consumer's
+        // settings only, and that one warns at start when the key is missing (Kafka 4.3).
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         // Counting does not depend on the order of results across topics, so a task need not wait for its empty
         // partitions: with idling on (the default, 0), a task fed by one of its five result partitions re-checks the
