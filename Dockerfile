@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# The modelpool worker image. Multi-stage: a JDK builds the worker with the Maven wrapper; a JRE runs it as a
+# The modelpool worker image. Multi-stage: a JDK builds the worker (no broker, no client: see worker/pom.xml's
+# enforcer rule) with the Maven wrapper; a JRE runs it as a
 # non-root user with the JVM sized by the container's memory limit.
 #   docker build -t modelpool-worker .
 #   docker run --rm -e MODELPOOL_KAFKA_BOOTSTRAP_SERVERS=... -e MODELPOOL_SCHEMA_REGISTRY_URL=... modelpool-worker
@@ -8,12 +9,16 @@ FROM eclipse-temurin:17.0.15_6-jdk AS build
 WORKDIR /src
 COPY .mvn/ .mvn/
 COPY mvnw pom.xml ./
+# Only what the image runs: the worker and the two modules it depends on. The other modules' POMs must be there for
+# the reactor to read; with tests skipped (-Dmaven.test.skip) nothing depends on them, so they are not built.
+COPY kafka-support/ kafka-support/
 COPY schemas/ schemas/
-COPY devstack/ devstack/
-COPY producer-cli/ producer-cli/
 COPY worker/ worker/
+COPY devstack/pom.xml devstack/pom.xml
+COPY producer-cli/pom.xml producer-cli/pom.xml
+COPY local/pom.xml local/pom.xml
 COPY bench/pom.xml bench/pom.xml
-RUN ./mvnw -B -ntp -q -pl worker -am install -DskipTests
+RUN ./mvnw -B -ntp -q -pl worker -am package -Dmaven.test.skip=true
 
 FROM eclipse-temurin:17.0.15_6-jre
 RUN groupadd --system --gid 10001 modelpool \

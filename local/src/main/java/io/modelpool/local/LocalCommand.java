@@ -1,13 +1,16 @@
-package io.modelpool.worker;
+package io.modelpool.local;
 
 import io.modelpool.cli.CliException;
 import io.modelpool.cli.EmbedJob;
 import io.modelpool.cli.EmbedSummary;
+import io.modelpool.cli.ExitCodes;
 import io.modelpool.cli.JobSpec;
 import io.modelpool.cli.KafkaConnection;
 import io.modelpool.cli.input.InputSpec;
+import io.modelpool.cli.output.Progress;
 import io.modelpool.devstack.DevStack;
 import io.modelpool.devstack.DevStackOptions;
+import io.modelpool.worker.Worker;
 import io.modelpool.worker.config.ConfigSources;
 import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.kafka.IntakeListener;
@@ -22,32 +25,52 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code modelpool-worker local}: the embedded local stack (an in-process Kafka broker and a Confluent-compatible
- * schema registry) plus one worker, for a first run, development and demos.
+ * {@code modelpool-local}: the embedded local stack (an in-process Kafka broker and a Confluent-compatible schema
+ * registry) plus one worker, for a first run, development and demos.
  *
  * <p>With {@code --embed FILE} or {@code --embed-sample} it runs one embedding job through Kafka end to end, writes
- * the vectors, prints the throughput and shuts everything down; the exit status is the job's (0 all ok, 2 some
- * inputs failed, 1 could not run). Without them it serves until SIGTERM or SIGINT.
+ * the vectors, shuts everything down and prints a summary; without them it serves until SIGTERM or SIGINT. The
+ * terminal shows one line saying where the stack is, the job's progress and the summary; the whole log goes to
+ * {@code DATA_DIR/logs/local.log} ({@code --verbose} shows it on the terminal too).
+ *
+ * <p>No logger is touched before {@link LocalLogging#configure} has run, so nothing reaches the terminal through
+ * Logback's default set-up.
  */
-@Command(name = "local", mixinStandardHelpOptions = true,
-        description = "Start the embedded local stack (Kafka broker + schema registry) and a worker.")
+@Command(name = "modelpool-local", mixinStandardHelpOptions = true, versionProvider = LocalMain.Version.class,
+        description = "Start the embedded local stack (Kafka broker + schema registry) and a worker; "
+                + "with --embed or --embed-sample, run one embedding job through it and exit.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the job succeeded, or the stack served until a signal and shut down cleanly",
+                "1:could not run (bad options, input or set-up), the job was stopped or timed out, or the worker "
+                        + "failed",
+                "2:the job ran to its end but some inputs failed (their errors are in the output)"},
+        footer = {"%nExamples:", "  java -jar local/target/modelpool-local.jar --embed-sample",
+                "  java -jar local/target/modelpool-local.jar --embed docs.jsonl -o vectors.jsonl",
+                "  java -jar local/target/modelpool-local.jar            # serve on 127.0.0.1:9092 and :8081"})
 final class LocalCommand implements Callable<Integer> {
 
-    private static final Logger log = LoggerFactory.getLogger(LocalCommand.class);
     static final String SAMPLE = "samples/sentences.txt";
+    static final Path DEFAULT_DATA_DIR = Path.of(".modelpool");
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "Keep the broker's and registry's data here across runs. Default: a temporary directory "
-                    + "when embedding, .modelpool/devstack when serving.")
+            description = "Where the local files go: logs/local.log, the job tracker's state (jobs/) and, when "
+                    + "serving or when this option is given, the broker's and registry's data (devstack/), kept "
+                    + "across runs. Default: ${DEFAULT-VALUE}; an embed run without this option keeps its broker "
+                    + "data in a temporary directory, deleted at exit.",
+            defaultValue = ".modelpool")
     Path dataDir;
 
     @Option(names = "--kafka-port", paramLabel = "PORT",
@@ -76,8 +99,13 @@ final class LocalCommand implements Callable<Integer> {
             description = "Model key to embed with (default ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--no-progress", description = "Do not draw a progress bar.")
+    @Option(names = "--no-progress", description = "Do not show progress (no bar on a terminal, no progress lines "
+            + "elsewhere).")
     boolean noProgress;
+
+    @Option(names = {"-v", "--verbose"}, description = "Show the whole log on the terminal too (as does setting "
+            + "MODELPOOL_LOG_LEVEL, which also sets the level of modelpool's loggers).")
+    boolean verbose;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one worker setting; repeatable.")
     List<String> overrides = new ArrayList<>();
@@ -86,15 +114,27 @@ final class LocalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         boolean embedding = embed != null || embedSample;
         if (embed != null && embedSample) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new CommandLine.ParameterException(spec.commandLine(),
                     "--embed and --embed-sample are mutually exclusive");
         }
-        Path input = embedSample ? extractSample() : embed;
-        DevStackOptions options = dataDir != null ? DevStackOptions.persistent(dataDir)
-                : embedding ? DevStackOptions.ephemeral() : DevStackOptions.persistent(Path.of(".modelpool", "devstack"));
+        PrintStream err = System.err;
+        boolean terminal = Progress.stderrIsTerminal();
+        Path logFile = dataDir.resolve("logs").resolve("local.log");
+        LocalLogging.configure(logFile, verbose || LocalLogging.levelRequested(), LocalLogging.levelFromEnvironment(),
+                terminal);
+        Logger log = LoggerFactory.getLogger(LocalCommand.class);
+        log.info("modelpool-local starting: data directory {}, embedding {}", dataDir.toAbsolutePath(),
+                embedSample ? "the bundled sample" : embed);
+
+        boolean dataDirGiven = spec.commandLine().getParseResult().hasMatchedOption("--data-dir");
+        DevStackOptions options = embedding && !dataDirGiven ? DevStackOptions.ephemeral()
+                : DevStackOptions.persistent(dataDir.resolve("devstack"));
         options = options.withPorts(kafkaPort != null ? kafkaPort : embedding ? 0 : 9092,
                 registryPort != null ? registryPort : embedding ? 0 : 8081).withDefaultPartitions(partitions);
-        PrintStream out = System.out;
+        if (terminal) {
+            err.print("Starting a local Kafka broker, schema registry and worker...");
+            err.flush();
+        }
         try (DevStack stack = DevStack.start(options)) {
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put(WorkerConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers());
@@ -102,35 +142,38 @@ final class LocalCommand implements Callable<Integer> {
             settings.put(WorkerConfig.CREATE_TOPICS, "true");
             settings.put(WorkerConfig.TOPIC_PARTITIONS, Integer.toString(partitions));
             settings.put(WorkerConfig.GROUP_ID, "modelpool-local");
+            settings.put(WorkerConfig.DATA_DIR, dataDir.toString());
             settings.putAll(ConfigSources.parseFlags(overrides));
             WorkerConfig config = WorkerConfig.of(settings);
             Worker worker = Worker.start(config, IntakeListener.NONE);
-            out.printf("Local stack ready: bootstrap servers %s, schema registry %s, topic prefix %s%n",
-                    stack.bootstrapServers(), stack.schemaRegistryUrl(), config.topicPrefix());
+            err.print(terminal ? "\r\u001b[K" : "");
+            err.printf("Local stack: Kafka %s, schema registry %s, topics %s.*, logs %s%n", stack.bootstrapServers(),
+                    stack.schemaRegistryUrl(), config.topicPrefix(), logFile);
             if (!embedding) {
                 ShutdownCoordinator coordinator = new ShutdownCoordinator(worker,
                         config.drainTimeout().plus(config.closeTimeout()), Runtime.getRuntime()::halt);
                 Signals.install(coordinator);
-                out.println("Serving until SIGTERM or Ctrl-C.");
+                err.println("Serving until Ctrl-C (or SIGTERM).");
                 return coordinator.awaitCompletion();
             }
-            return embedThenStop(stack, config, worker, input, out);
+            return embedThenStop(stack, config, worker, embedSample ? extractSample(dataDir) : embed, err, logFile,
+                    log);
         }
     }
 
-    private int embedThenStop(DevStack stack, WorkerConfig config, Worker worker, Path input, PrintStream out)
-            throws InterruptedException {
+    private int embedThenStop(DevStack stack, WorkerConfig config, Worker worker, Path input, PrintStream err,
+                              Path logFile, Logger log) throws InterruptedException {
         KafkaConnection connection = KafkaConnection.of(stack.bootstrapServers(), stack.schemaRegistryUrl())
                 .withTopicPrefix(config.topicPrefix());
         EmbedJob job;
         try {
-            JobSpec spec = JobSpec.of(connection, InputSpec.of(input)).withModel(model);
-            job = new EmbedJob(EmbedJob.Options.of(spec, output).withProgress(!noProgress), System.err);
+            JobSpec jobSpec = JobSpec.of(connection, InputSpec.of(input)).withModel(model);
+            job = new EmbedJob(EmbedJob.Options.of(jobSpec, output).withProgress(!noProgress), err);
         } catch (CliException e) {
-            System.err.println("modelpool-worker local: " + e.getMessage());
+            err.println("modelpool-local: " + e.getMessage());
             worker.beginShutdown();
             worker.awaitShutdown();
-            return WorkerMain.EXIT_CONFIG;
+            return ExitCodes.COULD_NOT_RUN;
         }
         EmbedJob running = job;
         ShutdownCoordinator coordinator = new ShutdownCoordinator(new ShutdownCoordinator.Target() {
@@ -150,23 +193,26 @@ final class LocalCommand implements Callable<Integer> {
         try {
             summary = job.run();
         } catch (CliException e) {
-            System.err.println("modelpool-worker local: embedding failed: " + e.getMessage());
+            err.println("modelpool-local: embedding failed: " + e.getMessage());
+            log.warn("Embedding failed", e);
             coordinator.requestStop("embedding failed");
             coordinator.awaitCompletion();
-            return WorkerMain.EXIT_FAILED;
+            return ExitCodes.COULD_NOT_RUN;
         }
-        out.println(summary.describe());
-        out.printf(Locale.ROOT, "Throughput through Kafka, end to end (produce, worker, results): %.1f inputs/s%n",
-                summary.inputsPerSecond());
+        TerminalFilter.stackStopping();
         coordinator.requestStop("local job finished");
         int status = coordinator.awaitCompletion();
-        log.debug("Worker exited with status {}", status);
+        log.info("Worker exited with status {}", status);
+        err.print(summary.describe());
+        err.printf("Logs in %s%n", logFile);
+        err.flush();
         return status != 0 ? status : summary.exitCode();
     }
 
-    private static Path extractSample() throws IOException {
-        Path file = Files.createTempFile("modelpool-sample-", ".txt");
-        file.toFile().deleteOnExit();
+    /** Copies the bundled corpus to {@code dataDir}, where the embed job reads it like any file. */
+    private static Path extractSample(Path dataDir) throws IOException {
+        Path file = dataDir.resolve("samples").resolve("sentences.txt");
+        Files.createDirectories(file.getParent());
         try (InputStream in = LocalCommand.class.getClassLoader().getResourceAsStream(SAMPLE)) {
             if (in == null) {
                 throw new IOException("the bundled sample corpus " + SAMPLE + " is missing from the class path");
