@@ -182,8 +182,11 @@ public final class EmbedJob {
     private record InFlight(long sequence, List<String> inputIds) {
     }
 
-    /** An answered request, waiting in the window for every earlier one. */
-    private record Answer(List<String> inputIds, List<List<Float>> vectors, long tokens, long truncated,
+    /**
+     * An answered request, waiting in the window for every earlier one. Vectors are kept as float arrays: Avro's
+     * decoded {@code List<Float>} takes about five times the memory, and up to {@code maxInFlight} answers wait here.
+     */
+    private record Answer(List<String> inputIds, List<float[]> vectors, long tokens, long truncated,
                           String errorCode, String errorMessage) {
         static Answer failed(List<String> inputIds, String code, String message) {
             return new Answer(inputIds, null, 0, 0, code, message);
@@ -201,11 +204,16 @@ public final class EmbedJob {
                 return failed(inputIds, "INTERNAL", "the result holds " + embeddings.size() + " embeddings for "
                         + inputIds.size() + " texts");
             }
-            List<List<Float>> vectors = new ArrayList<>(embeddings.size());
+            List<float[]> vectors = new ArrayList<>(embeddings.size());
             long tokens = 0;
             long truncated = 0;
             for (Embedding e : embeddings) {
-                vectors.add(e.getVector());
+                List<Float> vector = e.getVector();
+                float[] values = new float[vector.size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = vector.get(i);
+                }
+                vectors.add(values);
                 tokens += e.getTokens();
                 truncated += e.getTruncated() ? 1 : 0;
             }
