@@ -15,6 +15,7 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.DefaultProgressBarRenderer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarStyle;
 import me.tongfei.progressbar.ProgressState;
 
@@ -79,7 +80,7 @@ public interface Progress extends AutoCloseable {
                 .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                 .setUpdateIntervalMillis(250)
                 .setRenderer(renderer)
-                .setConsumer(new ConsoleProgressBarConsumer(terminal))
+                .setConsumer(new ClosesOnce(new ConsoleProgressBarConsumer(terminal)))
                 .build();
         return new Progress() {
             @Override
@@ -171,6 +172,47 @@ public interface Progress extends AutoCloseable {
             }
         }
         return System.console() != null;
+    }
+
+    /**
+     * The bar's console, drawn on until it is closed and closed once. progressbar 0.10.1 closes its consumer from the
+     * update thread when a tick sees the bar finished and again from {@code close()}'s final refresh, and a tick
+     * that was running when {@code close()} began drew the finished bar twice, on two lines.
+     */
+    final class ClosesOnce implements ProgressBarConsumer {
+        private final ProgressBarConsumer console;
+        private boolean closed;
+
+        ClosesOnce(ProgressBarConsumer console) {
+            this.console = console;
+        }
+
+        @Override
+        public int getMaxRenderedLength() {
+            return console.getMaxRenderedLength();
+        }
+
+        @Override
+        public synchronized void accept(String rendered) {
+            if (!closed) {
+                console.accept(rendered);
+            }
+        }
+
+        @Override
+        public synchronized void clear() {
+            if (!closed) {
+                console.clear();
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                console.close();
+            }
+        }
     }
 
     /** The bar's renderer, with the speed and ETA of a {@link MovingRate} instead of the mean since the start. */
