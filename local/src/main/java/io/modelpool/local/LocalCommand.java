@@ -150,8 +150,18 @@ final class LocalCommand implements Callable<Integer> {
             err.printf("Local stack: Kafka %s, schema registry %s, topics %s.*, logs %s%n", stack.bootstrapServers(),
                     stack.schemaRegistryUrl(), config.topicPrefix(), logFile);
             if (!embedding) {
-                ShutdownCoordinator coordinator = new ShutdownCoordinator(worker,
-                        config.drainTimeout().plus(config.closeTimeout()), Runtime.getRuntime()::halt);
+                ShutdownCoordinator coordinator = new ShutdownCoordinator(new ShutdownCoordinator.Target() {
+                    @Override
+                    public void beginShutdown() {
+                        TerminalFilter.stackStopping();
+                        worker.beginShutdown();
+                    }
+
+                    @Override
+                    public ShutdownCoordinator.Outcome awaitShutdown() throws InterruptedException {
+                        return worker.awaitShutdown();
+                    }
+                }, config.drainTimeout().plus(config.closeTimeout()), Runtime.getRuntime()::halt);
                 Signals.install(coordinator);
                 err.println("Serving until Ctrl-C (or SIGTERM).");
                 return coordinator.awaitCompletion();
@@ -179,6 +189,7 @@ final class LocalCommand implements Callable<Integer> {
         ShutdownCoordinator coordinator = new ShutdownCoordinator(new ShutdownCoordinator.Target() {
             @Override
             public void beginShutdown() {
+                TerminalFilter.stackStopping();
                 running.stop();
                 worker.beginShutdown();
             }
