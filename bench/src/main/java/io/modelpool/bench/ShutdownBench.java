@@ -1,6 +1,6 @@
 package io.modelpool.bench;
 
-import io.modelpool.devstack.TopicReadiness;
+import io.modelpool.kafka.TopicReadiness;
 import io.modelpool.devstack.DevStack;
 import io.modelpool.devstack.DevStackOptions;
 import io.modelpool.schemas.Topics;

@@ -3,6 +3,7 @@ package io.modelpool.devstack;
 import io.modelpool.devstack.kafka.BrokerSettings;
 import io.modelpool.devstack.kafka.LocalKafkaBroker;
 import io.modelpool.devstack.registry.RegistrySettings;
+import io.modelpool.kafka.TopicReadiness;
 import io.modelpool.devstack.registry.SchemaRegistryServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;

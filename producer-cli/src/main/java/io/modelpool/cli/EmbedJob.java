@@ -146,8 +146,8 @@ public final class EmbedJob {
                      "modelpool-cli-" + spec.jobId()));
              InputReader reader = InputReader.open(spec.input());
              JsonlResultWriter out = openOutput(options.output());
-             Progress progress = options.progress() && Progress.terminalAttached()
-                     ? Progress.bar("embed " + spec.jobId(), inputs, messages)
+             Progress progress = options.progress()
+                     ? Progress.forStderr("embed " + spec.jobId(), inputs, messages)
                      : Progress.none()) {
             Jobs.register(sender, spec, requests, jobsTopicExists, messages);
             Run run = new Run(spec, topics, sender, tail, new RequestBatcher(reader, spec.jobId(), spec.textsPerRequest()),
@@ -157,8 +157,8 @@ public final class EmbedJob {
             out.flush();
             long answered = run.succeeded + run.failed;
             return new EmbedSummary(spec.jobId(), options.output(), inputs, requests, run.succeeded, run.failed,
-                    run.failuresByCode, inputs - answered, run.duplicates, Duration.ofNanos(System.nanoTime() - started),
-                    outcome);
+                    run.failuresByCode, run.truncated, run.tokens, inputs - answered, run.duplicates,
+                    Duration.ofNanos(System.nanoTime() - started), outcome);
         } catch (InputException e) {
             throw new CliException(e.getMessage(), e);
         } catch (IOException | UncheckedIOException e) {
@@ -182,10 +182,14 @@ public final class EmbedJob {
     private record InFlight(long sequence, List<String> inputIds) {
     }
 
-    /** An answered request, waiting in the window for every earlier one. */
-    private record Answer(List<String> inputIds, List<List<Float>> vectors, String errorCode, String errorMessage) {
+    /**
+     * An answered request, waiting in the window for every earlier one. Vectors are kept as float arrays: Avro's
+     * decoded {@code List<Float>} takes about five times the memory, and up to {@code maxInFlight} answers wait here.
+     */
+    private record Answer(List<String> inputIds, List<float[]> vectors, long tokens, long truncated,
+                          String errorCode, String errorMessage) {
         static Answer failed(List<String> inputIds, String code, String message) {
-            return new Answer(inputIds, null, code, message);
+            return new Answer(inputIds, null, 0, 0, code, message);
         }
 
         static Answer of(List<String> inputIds, TextEmbeddingResult result) {
@@ -200,9 +204,20 @@ public final class EmbedJob {
                 return failed(inputIds, "INTERNAL", "the result holds " + embeddings.size() + " embeddings for "
                         + inputIds.size() + " texts");
             }
-            List<List<Float>> vectors = new ArrayList<>(embeddings.size());
-            embeddings.forEach(e -> vectors.add(e.getVector()));
-            return new Answer(inputIds, vectors, null, null);
+            List<float[]> vectors = new ArrayList<>(embeddings.size());
+            long tokens = 0;
+            long truncated = 0;
+            for (Embedding e : embeddings) {
+                List<Float> vector = e.getVector();
+                float[] values = new float[vector.size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = vector.get(i);
+                }
+                vectors.add(values);
+                tokens += e.getTokens();
+                truncated += e.getTruncated() ? 1 : 0;
+            }
+            return new Answer(inputIds, vectors, tokens, truncated, null, null);
         }
     }
 
@@ -220,6 +235,8 @@ public final class EmbedJob {
         private final Map<String, Long> failuresByCode = new TreeMap<>();
         private long succeeded;
         private long failed;
+        private long truncated;
+        private long tokens;
         private long duplicates;
 
         Run(JobSpec spec, JobTopics topics, RequestSender sender, ResultTail tail, RequestBatcher batcher,
@@ -320,6 +337,8 @@ public final class EmbedJob {
 
         private void write(Answer answer) throws IOException {
             List<String> ids = answer.inputIds();
+            tokens += answer.tokens();
+            truncated += answer.truncated();
             for (int i = 0; i < ids.size(); i++) {
                 if (answer.vectors() != null) {
                     out.writeVector(ids.get(i), null, answer.vectors().get(i));

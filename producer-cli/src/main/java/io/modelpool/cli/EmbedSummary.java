@@ -16,13 +16,16 @@ import java.util.TreeMap;
  * @param succeeded inputs written with a vector
  * @param failed inputs written with an error
  * @param failuresByCode failed inputs per error code, sorted by code
+ * @param truncated inputs embedded after being cut to the model's maximum sequence length
+ * @param tokens tokens the model saw for the inputs written with a vector, special tokens included
  * @param missing inputs with no line in the output (only after a timeout or a stop)
  * @param duplicatesIgnored results that arrived again for a request already answered
  * @param elapsed from start to end, counting pass included
  * @param outcome how the job ended
  */
 public record EmbedSummary(String jobId, Path output, long inputs, long requests, long succeeded, long failed,
-                           Map<String, Long> failuresByCode, long missing, long duplicatesIgnored, Duration elapsed,
+                           Map<String, Long> failuresByCode, long truncated, long tokens, long missing,
+                           long duplicatesIgnored, Duration elapsed,
                            Outcome outcome) {
 
     /** How a job ended. */
@@ -53,8 +56,16 @@ public record EmbedSummary(String jobId, Path output, long inputs, long requests
         return seconds > 0 ? (succeeded + failed) / seconds : 0;
     }
 
-    /** The summary a user reads at the end of a run, a few lines. */
+    /**
+     * The summary a user reads at the end of a run: two lines (three with ignored duplicates) when the job ran to its
+     * end or timed out, one line when it was stopped (Ctrl-C).
+     */
     public String describe() {
+        if (outcome == Outcome.STOPPED) {
+            return String.format(Locale.ROOT, "Stopped after %.1f s: wrote %d of %d lines to %s (%d ok, %d failed); "
+                            + "%d inputs have no result.%n", elapsed.toMillis() / 1000.0, succeeded + failed, inputs,
+                    output, succeeded, failed, missing);
+        }
         StringBuilder text = new StringBuilder();
         text.append(String.format(Locale.ROOT, "Job %s: %d inputs in %d requests, %d ok, %d failed",
                 jobId, inputs, requests, succeeded, failed));
@@ -64,18 +75,16 @@ public record EmbedSummary(String jobId, Path output, long inputs, long requests
             text.setLength(text.length() - 2);
             text.append(')');
         }
-        text.append(String.format(Locale.ROOT, ", in %.1f s (%.1f inputs/s)%n",
-                elapsed.toMillis() / 1000.0, inputsPerSecond()));
+        text.append(String.format(Locale.ROOT, ", %d truncated, %d tokens, in %.1f s (%.1f inputs/s)%n",
+                truncated, tokens, elapsed.toMillis() / 1000.0, inputsPerSecond()));
         if (duplicatesIgnored > 0) {
             text.append(String.format(Locale.ROOT, "Ignored %d duplicate results.%n", duplicatesIgnored));
         }
-        switch (outcome) {
-            case COMPLETED -> text.append(String.format(Locale.ROOT, "Wrote %d lines to %s%n", succeeded + failed, output));
-            case TIMED_OUT -> text.append(String.format(Locale.ROOT,
+        if (outcome == Outcome.COMPLETED) {
+            text.append(String.format(Locale.ROOT, "Wrote %d lines to %s%n", succeeded + failed, output));
+        } else {
+            text.append(String.format(Locale.ROOT,
                     "Timed out: %d of %d inputs have no result. %s holds the first %d inputs.%n",
-                    missing, inputs, output, succeeded + failed));
-            case STOPPED -> text.append(String.format(Locale.ROOT,
-                    "Stopped: %d of %d inputs have no result. %s holds the first %d inputs.%n",
                     missing, inputs, output, succeeded + failed));
         }
         return text.toString();

@@ -56,7 +56,7 @@ public final class SubmitJob {
         try (RequestSender sender = new RequestSender(Clients.producer(spec.connection(), spec.connectTimeout(),
                      "modelpool-cli-" + spec.jobId()));
              InputReader reader = InputReader.open(spec.input());
-             Progress bar = progress && Progress.terminalAttached()
+             Progress bar = progress && Progress.stderrIsTerminal()
                      ? Progress.bar("submit " + spec.jobId(), inputs, messages)
                      : Progress.none()) {
             Jobs.register(sender, spec, requests, jobsTopicExists, messages);

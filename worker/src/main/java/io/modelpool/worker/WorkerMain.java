@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "modelpool-worker", mixinStandardHelpOptions = true, versionProvider = WorkerMain.Version.class,
         description = "Kafka batch inference worker: consumes Avro requests, runs ONNX models, publishes results.",
-        subcommands = {WorkerMain.Run.class, LocalCommand.class, WorkerMain.Docs.class},
+        subcommands = {WorkerMain.Run.class, WorkerMain.Docs.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:graceful shutdown", "1:worker failed, or forced exit (second signal, watchdog)",
                 "2:invalid configuration or usage"})

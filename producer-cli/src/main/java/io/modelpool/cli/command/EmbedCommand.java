@@ -62,6 +62,9 @@ public final class EmbedCommand implements Callable<Integer> {
         EmbedJob.Options options = new EmbedJob.Options(jobSpec, output, maxInFlight, timeout,
                 !noProgress);
         EmbedJob embed = new EmbedJob(options, err);
+        // where the job runs, once, before the progress display
+        err.println("Embedding " + jobSpec.input().file() + " with " + jobSpec.model() + " through "
+                + jobSpec.connection().describe() + ", topics " + jobSpec.connection().topicPrefix() + ".*");
         EmbedSummary summary;
         StopOnSignal signals = new StopOnSignal(embed::stop);
         try {

@@ -89,6 +89,18 @@ public final class JsonlResultWriter implements Closeable, Flushable {
         }
     }
 
+    /** The same line as {@link #writeVector(String, String, List)}, from a primitive array. */
+    public void writeVector(String id, String jobId, float[] vector) throws IOException {
+        start(id, jobId);
+        json.writeFieldName("vector");
+        json.writeStartArray();
+        for (float value : vector) {
+            json.writeNumber(value);
+        }
+        json.writeEndArray();
+        end();
+    }
+
     private void writeFloats(List<Float> vector) throws IOException {
         json.writeStartArray();
         for (Float value : vector) {

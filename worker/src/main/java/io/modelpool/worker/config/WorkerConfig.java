@@ -12,6 +12,7 @@ import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +49,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
     public static final String WORKER_ID = "worker.id";
+    public static final String DATA_DIR = "data.dir";
     public static final String TOPIC_PREFIX = "topic.prefix";
     public static final String MANIFEST = "manifest";
     public static final String GROUP_ID = "group.id";
@@ -107,6 +109,10 @@ public final class WorkerConfig extends AbstractConfig {
                     "Confluent-compatible schema registry URL(s), comma-separated.")
             .define(WORKER_ID, STRING, "", HIGH,
                     "This worker's id, written into every result. Empty: host name plus process id.")
+            .define(DATA_DIR, STRING, ".modelpool", new ConfigDef.NonEmptyString(), MEDIUM,
+                    "Directory of the worker's local files (the job tracker's state stores, under jobs/); relative "
+                            + "to the working directory unless absolute. Never the system temp directory, which "
+                            + "the OS may clear under a running worker.")
             .define(TOPIC_PREFIX, STRING, "modelpool", new ConfigDef.NonEmptyString(), HIGH,
                     "Prefix of every topic: <prefix>.<capability>.requests, <prefix>.<capability>.results, "
                             + "<prefix>.dead-letters.")
@@ -199,8 +205,8 @@ public final class WorkerConfig extends AbstractConfig {
                     "Kafka Streams application id of the job tracker; the same on every worker of one fleet. "
                             + "Empty: <group.id>-jobs.")
             .define(JOBS_STATE_DIR, STRING, "", LOW,
-                    "Directory of the job tracker's local state stores. Empty: <java.io.tmpdir>/modelpool-jobs/"
-                            + "<worker.id>, emptied at every start (the stores are rebuilt from their changelog "
+                    "Directory of the job tracker's local state stores. Empty: <data.dir>/jobs/<worker.id>, "
+                            + "emptied at every start (the stores are rebuilt from their changelog "
                             + "topics). A directory set here is kept across restarts.")
             .define(JOBS_STALL_AFTER_MS, LONG, 300_000L, between(1_000, 7L * 24 * 3600 * 1000), MEDIUM,
                     "A job that is not complete and has had no new result for this long is reported STALLED; it "
@@ -501,6 +507,11 @@ public final class WorkerConfig extends AbstractConfig {
     public String jobsApplicationId() {
         String id = getString(JOBS_APPLICATION_ID);
         return id.isBlank() ? groupId() + "-jobs" : id;
+    }
+
+    /** The directory of the worker's local files, {@value #DATA_DIR}. */
+    public Path dataDir() {
+        return Path.of(getString(DATA_DIR));
     }
 
     /** The configured state directory of the job tracker, if one is set. */

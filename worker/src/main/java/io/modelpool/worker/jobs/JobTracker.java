@@ -2,10 +2,14 @@ package io.modelpool.worker.jobs;
 
 import io.modelpool.v1.JobStatus;
 import io.modelpool.worker.config.WorkerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -58,8 +63,9 @@ public final class JobTracker implements AutoCloseable {
      * @param commitInterval how often offsets, store changelogs and (with exactly-once) transactions are committed
      * @param stateDir where the local state stores live
      * @param rebuildState whether to empty {@code stateDir} before starting, so the stores are rebuilt from their
-     *                     changelog topics: true for the default directory under the system temp directory, which
-     *                     may hold stores of another cluster that used the same worker id (a local stack, a bench)
+     *                     changelog topics: true for the default directory under the data directory, which
+     *                     may hold stores of another cluster that used the same worker id (a local stack, a bench);
+     *                     such a directory is also deleted once the tracker has closed
      */
     public record Settings(String applicationId, String clientId, String bootstrapServers,
             Map<String, Object> kafkaSettings, String processingGuarantee, Duration commitInterval, Path stateDir,
@@ -90,10 +96,12 @@ public final class JobTracker implements AutoCloseable {
     }
 
     private final KafkaStreams streams;
+    private final Settings settings;
     private final Deque<Long> replacements = new ArrayDeque<>();
 
-    private JobTracker(KafkaStreams streams) {
+    private JobTracker(KafkaStreams streams, Settings settings) {
         this.streams = streams;
+        this.settings = settings;
     }
 
     /**
@@ -111,7 +119,7 @@ public final class JobTracker implements AutoCloseable {
 
     /** The tracker settings of a worker: its Kafka and registry settings, its guarantee, the jobs.* keys. */
     public static Settings settings(WorkerConfig c, String workerId) {
-        Path stateDir = c.jobsStateDir().map(Path::of).orElseGet(() -> defaultStateDir(workerId));
+        Path stateDir = c.jobsStateDir().map(Path::of).orElseGet(() -> defaultStateDir(c.dataDir(), workerId));
         return new Settings(c.jobsApplicationId(), workerId, c.bootstrapServers(), c.kafkaCommonOverrides(),
                 guaranteeFor(c.declaredProcessingGuarantee().orElse(null)), c.commitInterval(), stateDir,
                 c.jobsStateDir().isEmpty(),
@@ -121,18 +129,21 @@ public final class JobTracker implements AutoCloseable {
 
     /** Builds the topology and starts the streams client; processing begins once the group has assigned tasks. */
     public static JobTracker start(Settings settings) {
-        KafkaStreams streams = new KafkaStreams(JobTopology.build(settings.topology()), properties(settings));
-        JobTracker tracker = new JobTracker(streams);
+        if (settings.rebuildState()) {
+            // The stores live in their changelog topics; a left-over local copy could belong to another cluster.
+            // Deleted before Kafka Streams opens the directory: KafkaStreams.cleanUp() leaves its own process file
+            // behind and warns that the directory is not empty.
+            deleteStateDir(settings.stateDir());
+        }
+        Properties properties = properties(settings);
+        KafkaStreams streams = new KafkaStreams(JobTopology.build(settings.topology()), properties);
+        JobTracker tracker = new JobTracker(streams, settings);
         streams.setUncaughtExceptionHandler(tracker::onStreamThreadFailure);
         streams.setStateListener((next, previous) -> {
             if (next == KafkaStreams.State.ERROR || next == KafkaStreams.State.RUNNING) {
                 log.info("Job tracker {}: {} -> {}", settings.applicationId(), previous, next);
             }
         });
-        if (settings.rebuildState()) {
-            // the stores live in their changelog topics; a left-over local copy could belong to another cluster
-            streams.cleanUp();
-        }
         streams.start();
         log.info("Job tracker started: application.id={} guarantee={} state.dir={}", settings.applicationId(),
                 settings.processingGuarantee(), settings.stateDir());
@@ -151,8 +162,11 @@ public final class JobTracker implements AutoCloseable {
         // the tracker shares the worker's cores with inference: one thread is plenty for counting
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DecodeFailureHandler.class.getName());
-        // the topology has no global stores; opting in now only silences Kafka Streams' start-up warning
+        // The topology has no global stores; opting in follows Kafka Streams' advice (the 5.0 default). The main
+        // consumer needs it too: its partition assignor builds a StreamsConfig of its own from the consumer's
+        // settings only, and that one warns at start when the key is missing (Kafka 4.3).
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         // Counting does not depend on the order of results across topics, so a task need not wait for its empty
         // partitions: with idling on (the default, 0), a task fed by one of its five result partitions re-checks the
@@ -240,6 +254,9 @@ public final class JobTracker implements AutoCloseable {
         boolean closed = streams.close(closeOptions(timeout));
         if (!closed) {
             log.warn("Job tracker did not close within {}", timeout);
+        } else if (settings.rebuildState()) {
+            // rebuilt at every start anyway: leave nothing behind in the data directory
+            deleteStateDir(settings.stateDir());
         }
         return closed;
     }
@@ -249,9 +266,24 @@ public final class JobTracker implements AutoCloseable {
         awaitClosed(Duration.ofSeconds(10));
     }
 
-    /** The default state directory of {@code workerId}: one per worker under the system temp directory. */
-    public static Path defaultStateDir(String workerId) {
-        return Path.of(System.getProperty("java.io.tmpdir"), "modelpool-jobs", workerId.replaceAll("[^A-Za-z0-9._-]",
-                "_"));
+    private static void deleteStateDir(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> tree = Files.walk(dir)) {
+            for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            log.warn("Could not delete the job tracker's state directory {}: {}", dir, e.toString());
+        }
+    }
+
+    /**
+     * The default state directory of {@code workerId}: one per worker under {@code dataDir}/jobs. Not under the system
+     * temp directory, which the OS may clear under a running worker (Kafka Streams warns about it).
+     */
+    public static Path defaultStateDir(Path dataDir, String workerId) {
+        return dataDir.resolve("jobs").resolve(workerId.replaceAll("[^A-Za-z0-9._-]", "_"));
     }
 }

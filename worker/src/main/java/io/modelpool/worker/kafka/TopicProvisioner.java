@@ -1,7 +1,7 @@
 package io.modelpool.worker.kafka;
 
 import java.time.Duration;
-import io.modelpool.devstack.TopicReadiness;
+import io.modelpool.kafka.TopicReadiness;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.modelpool.worker.it;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutionException;
-import io.modelpool.devstack.TopicReadiness;
+import io.modelpool.kafka.TopicReadiness;
 import io.modelpool.schemas.Topics;
 import io.modelpool.schemas.serde.ConfluentAvroSerde;
 import io.modelpool.v1.Capability;

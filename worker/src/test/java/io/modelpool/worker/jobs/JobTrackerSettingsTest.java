@@ -30,9 +30,18 @@ class JobTrackerSettingsTest {
 
         assertThat(s.applicationId()).isEqualTo("fleet-a-jobs");
         assertThat(s.processingGuarantee()).isEqualTo(StreamsConfig.AT_LEAST_ONCE);
-        assertThat(s.stateDir()).isEqualTo(JobTracker.defaultStateDir("w-1"));
-        assertThat(s.rebuildState()).as("the default temp directory is rebuilt from the changelogs").isTrue();
+        assertThat(s.stateDir()).isEqualTo(Path.of(".modelpool", "jobs", "w-1"));
+        assertThat(s.rebuildState()).as("the default directory is rebuilt from the changelogs").isTrue();
         assertThat(s.topology().stallAfter()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void theDefaultStateDirectoryFollowsTheDataDirectoryNeverTheSystemTempDirectory() {
+        JobTracker.Settings s = JobTracker.settings(config(Map.of(WorkerConfig.DATA_DIR, "/srv/modelpool")), "w:1");
+
+        assertThat(s.stateDir()).isEqualTo(Path.of("/srv/modelpool", "jobs", "w_1"));
+        assertThat(s.stateDir().toAbsolutePath().startsWith(System.getProperty("java.io.tmpdir"))).isFalse();
+        assertThat(s.rebuildState()).isTrue();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.modelpool.worker.process;
 
-import io.modelpool.devstack.TopicReadiness;
+import io.modelpool.kafka.TopicReadiness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpool.devstack.DevStack;

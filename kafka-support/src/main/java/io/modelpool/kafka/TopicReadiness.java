@@ -1,4 +1,4 @@
-package io.modelpool.devstack;
+package io.modelpool.kafka;
 
 import java.time.Duration;
 import java.util.Collection;
