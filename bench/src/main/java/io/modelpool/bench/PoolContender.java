@@ -151,10 +151,12 @@ final class PoolContender implements Contender {
     @Override
     public String description() {
         BatchSpec b = model.batch();
-        String batching = model.batchInvariant()
+        boolean perToken = "per-token".equals(model.parameters().get("activation-quantization"));
+        String batching = model.batchInvariant() && !perToken
                 ? "batch-invariant: one text per run"
-                : String.format(Locale.ROOT, "micro-batches of up to %d (max-tokens %d, max-delay %s, sort-window %d)",
-                        b.maxItems(), b.maxTokens(), b.maxDelay(), b.sortWindow());
+                : String.format(Locale.ROOT, "%smicro-batches of up to %d (max-tokens %d, max-delay %s, sort-window %d)",
+                        perToken ? "per-token int8, invariant " : "", b.maxItems(), b.maxTokens(), b.maxDelay(),
+                        b.sortWindow());
         return String.format(Locale.ROOT, "modelpool CapabilityService.handle, one request per sentence, "
                         + "%d workers x 1 session (%d intra-op thread, %s), %s",
                 model.workers(), model.session().intraOpThreads(), model.session().optimizationLevel(), batching);
