@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import io.modelpool.worker.runtime.PerTokenQuantization;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,8 +39,11 @@ public final class EmbeddingBench implements Callable<Integer> {
     static final String RAW_INVARIANT = "raw-invariant";
     static final String RAW_SORTED = "raw-sorted";
     static final String RAW_UNSORTED = "raw-unsorted";
-    static final List<String> KEYS = List.of(LANGCHAIN4J, RAW_INVARIANT, RAW_SORTED, RAW_UNSORTED,
-            PoolContender.Mode.INVARIANT.key(), PoolContender.Mode.THROUGHPUT.key());
+    static final String RAW_PER_TOKEN = "raw-per-token";
+    static final String RAW_PER_TOKEN_SORTED = "raw-per-token-sorted";
+    static final List<String> KEYS = List.of(LANGCHAIN4J, RAW_INVARIANT, RAW_SORTED, RAW_UNSORTED, RAW_PER_TOKEN,
+            RAW_PER_TOKEN_SORTED, PoolContender.Mode.INVARIANT.key(), PoolContender.Mode.THROUGHPUT.key(),
+            PoolContender.Mode.AS_EXPORTED.key());
 
     @Option(names = "--passes", defaultValue = "7", description = "Measured passes per contender (default: ${DEFAULT-VALUE}).")
     int passes;
@@ -49,6 +53,16 @@ public final class EmbeddingBench implements Callable<Integer> {
 
     @Option(names = "--sentences", defaultValue = "4096", description = "Corpus size (default: ${DEFAULT-VALUE}).")
     int sentences;
+
+    @Option(names = "--corpus", paramLabel = "FILE",
+            description = "Measure this file instead of the generated corpus: one text per line, or JSON lines with a \"text\" field "
+                    + "(RealCorpus builds short.txt and chunk.txt from Python's docstrings); --sentences caps how many are read.")
+    Path corpusFile;
+
+    @Option(names = "--max-tokens", defaultValue = "" + MiniLm.MAX_TOKENS,
+            description = "Where the raw loops and the pool cut a text, special tokens included (default: ${DEFAULT-VALUE}, "
+                    + "the shipped manifest's; LangChain4j's embedder always cuts at 128).")
+    int maxTokens;
 
     @Option(names = "--seed", defaultValue = "" + Corpus.DEFAULT_SEED, description = "Corpus seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -125,8 +139,8 @@ public final class EmbeddingBench implements Callable<Integer> {
 
     private int throughput() throws Exception {
         String loadBefore = MachineInfo.currentLoadAverage();
-        List<String> corpus = Corpus.generate(sentences, seed);
-        HuggingFaceTokenizer tokenizer = MiniLm.tokenizer();
+        List<String> corpus = corpusFile == null ? Corpus.generate(sentences, seed) : CorpusFile.read(corpusFile, sentences);
+        HuggingFaceTokenizer tokenizer = MiniLm.tokenizer(maxTokens);
         Set<Integer> windows = new TreeSet<>(poolSortWindows);
         windows.add(PoolContender.shippedSortWindow());
         CorpusStats corpusStats = CorpusStats.of(corpus, tokenizer, batch, windows);
@@ -138,6 +152,9 @@ public final class EmbeddingBench implements Callable<Integer> {
                 corpusStats.sentences(), seed, corpusStats.minWords(), corpusStats.maxWords(), corpusStats.medianWords(),
                 corpusStats.minTokens(), corpusStats.maxTokens(), corpusStats.medianTokens(), corpusStats.totalTokens());
         print("%s", corpusStats.paddingSummary());
+        print("corpus source: %s; %d of %d texts reach the %d-token cut (truncated); token percentiles %s",
+                corpusFile == null ? "generated" : corpusFile, CorpusFile.truncated(corpus, tokenizer, maxTokens),
+                corpus.size(), maxTokens, CorpusFile.percentiles(corpus, tokenizer));
 
         try {
             for (Contender contender : contenders.values()) {
@@ -172,7 +189,8 @@ public final class EmbeddingBench implements Callable<Integer> {
         Map<String, Contender> pools = new LinkedHashMap<>();
         for (PoolContender.Mode mode : PoolContender.Mode.values()) {
             if (wants(wanted, mode.key())) {
-                pools.put(mode.key(), PoolContender.create(mode, null));
+                pools.put(mode.key(), PoolContender.create(mode, null,
+                        maxTokens == MiniLm.MAX_TOKENS ? null : maxTokens));
             }
         }
         for (int window : poolSortWindows) {
@@ -194,6 +212,17 @@ public final class EmbeddingBench implements Callable<Integer> {
         if (wants(wanted, RAW_UNSORTED)) {
             contenders.put(RAW_UNSORTED, new RawOrtLoop(RAW_UNSORTED, RawOrtLoop.Layout.UNSORTED_BATCHES,
                     workers, batch, optLevel, model, tokenizer));
+        }
+        if (wants(wanted, RAW_PER_TOKEN) || wants(wanted, RAW_PER_TOKEN_SORTED)) {
+            byte[] perToken = PerTokenQuantization.rewrite(model).model();
+            if (wants(wanted, RAW_PER_TOKEN)) {
+                contenders.put(RAW_PER_TOKEN, new RawOrtLoop(RAW_PER_TOKEN, RawOrtLoop.Layout.ONE_SEQUENCE_PER_RUN,
+                        workers, 1, optLevel, perToken, tokenizer));
+            }
+            if (wants(wanted, RAW_PER_TOKEN_SORTED)) {
+                contenders.put(RAW_PER_TOKEN_SORTED, new RawOrtLoop(RAW_PER_TOKEN_SORTED,
+                        RawOrtLoop.Layout.SORTED_BATCHES, workers, batch, optLevel, perToken, tokenizer));
+            }
         }
         contenders.putAll(pools);
         return contenders;

@@ -37,11 +37,16 @@ final class MiniLm {
      * The tokenizer is thread-safe; callers share one.
      */
     static HuggingFaceTokenizer tokenizer() {
+        return tokenizer(MAX_TOKENS);
+    }
+
+    /** The same tokenizer, cutting at {@code maxTokens} instead (LangChain4j's embedder cuts at 128). */
+    static HuggingFaceTokenizer tokenizer(int maxTokens) {
         try (InputStream in = open(TOKENIZER_RESOURCE)) {
             return HuggingFaceTokenizer.newInstance(in, Map.of(
                     "padding", "false",
                     "truncation", "true",
-                    "maxLength", Integer.toString(MAX_TOKENS)));
+                    "maxLength", Integer.toString(maxTokens)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + TOKENIZER_RESOURCE + " from the classpath", e);
         }

@@ -36,21 +36,31 @@ import org.apache.avro.specific.SpecificRecord;
  */
 final class PoolContender implements Contender {
 
-    /** The manifest's {@code batch-invariant} switch, as a contender. */
+    /** The manifest's {@code batch-invariant} switch and activation quantisation, as a contender. */
     enum Mode {
-        /** {@code batch-invariant: true}: one text per session run on parallel single-thread sessions. */
-        INVARIANT(true),
+        /**
+         * The shipped entry: {@code batch-invariant: true} with per-token int8, which batches (length-sorted
+         * micro-batches whose vectors are bitwise those of each text alone).
+         */
+        INVARIANT(true, null),
         /** {@code batch-invariant: false}: length-sorted micro-batches. */
-        THROUGHPUT(false);
+        THROUGHPUT(false, null),
+        /**
+         * The int8 file as exported (per-tensor quantisation) with {@code batch-invariant: true}: one text per
+         * session run on parallel single-thread sessions, the shipped default before per-token quantisation.
+         */
+        AS_EXPORTED(true, "as-exported");
 
         private final boolean batchInvariant;
+        private final String activationQuantization;
 
-        Mode(boolean batchInvariant) {
+        Mode(boolean batchInvariant, String activationQuantization) {
             this.batchInvariant = batchInvariant;
+            this.activationQuantization = activationQuantization;
         }
 
         String key() {
-            return "pool-" + name().toLowerCase(Locale.ROOT);
+            return "pool-" + name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
 
         static Mode parse(String text) {
@@ -59,7 +69,8 @@ final class PoolContender implements Contender {
                     return mode;
                 }
             }
-            throw new IllegalArgumentException("unknown pool mode '" + text + "'; allowed: invariant, throughput");
+            throw new IllegalArgumentException("unknown pool mode '" + text
+                    + "'; allowed: invariant, throughput, as-exported");
         }
     }
 
@@ -100,8 +111,22 @@ final class PoolContender implements Contender {
      *                   a contender with its own sort window has the key {@code pool-throughput-sw<N>}
      */
     static PoolContender create(Mode mode, Integer sortWindow) {
+        return create(mode, sortWindow, null);
+    }
+
+    /**
+     * @param maxTokens the model's {@code max-sequence-length} instead of the manifest's, or null for the
+     *                  manifest's (LangChain4j's embedder cuts at 128)
+     */
+    static PoolContender create(Mode mode, Integer sortWindow, Integer maxTokens) {
         ModelManifest shipped = ManifestLoader.load(MANIFEST);
         ModelDefinition model = shippedModel().withBatchInvariant(mode.batchInvariant);
+        if (mode.activationQuantization != null) {
+            model = model.withParameter("activation-quantization", mode.activationQuantization);
+        }
+        if (maxTokens != null) {
+            model = model.withParameter("max-sequence-length", maxTokens);
+        }
         if (sortWindow != null) {
             BatchSpec b = model.batch();
             model = model.withWorkers(model.workers(),
@@ -126,10 +151,12 @@ final class PoolContender implements Contender {
     @Override
     public String description() {
         BatchSpec b = model.batch();
-        String batching = model.batchInvariant()
+        boolean perToken = "per-token".equals(model.parameters().get("activation-quantization"));
+        String batching = model.batchInvariant() && !perToken
                 ? "batch-invariant: one text per run"
-                : String.format(Locale.ROOT, "micro-batches of up to %d (max-tokens %d, max-delay %s, sort-window %d)",
-                        b.maxItems(), b.maxTokens(), b.maxDelay(), b.sortWindow());
+                : String.format(Locale.ROOT, "%smicro-batches of up to %d (max-tokens %d, max-delay %s, sort-window %d)",
+                        perToken ? "per-token int8, invariant " : "", b.maxItems(), b.maxTokens(), b.maxDelay(),
+                        b.sortWindow());
         return String.format(Locale.ROOT, "modelpool CapabilityService.handle, one request per sentence, "
                         + "%d workers x 1 session (%d intra-op thread, %s), %s",
                 model.workers(), model.session().intraOpThreads(), model.session().optimizationLevel(), batching);

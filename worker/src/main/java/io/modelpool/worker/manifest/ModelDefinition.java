@@ -83,6 +83,14 @@ public record ModelDefinition(
                 workers, session, minWorkers, maxWorkers, idleUnload, sizeFactor);
     }
 
+    /** The same model with one family parameter set (added or replaced), for serving one file two ways. */
+    public ModelDefinition withParameter(String name, Object value) {
+        Map<String, Object> changed = new LinkedHashMap<>(parameters);
+        changed.put(name, value);
+        return new ModelDefinition(key, capability, family, source, tokenizer, batchInvariant, changed, batch,
+                workers, session, minWorkers, maxWorkers, idleUnload, sizeFactor);
+    }
+
     /** The same model with another key, for serving one model file under two keys. */
     public ModelDefinition withKey(String newKey) {
         return new ModelDefinition(newKey, capability, family, source, tokenizer, batchInvariant, parameters,

@@ -56,7 +56,7 @@ public final class NativeLeakProbe {
         long after;
         int measured;
         if (mode.equals("runner")) {
-            EncoderEmbeddingParameters mean = new EncoderEmbeddingParameters(Pooling.MEAN, true, 256, "", "");
+            EncoderEmbeddingParameters mean = new EncoderEmbeddingParameters(Pooling.MEAN, true, 256, "", "", false);
             List<EncodedText> batch = List.of(
                     new EncodedText(new long[] {101, 7592, 102}, false, Long.MAX_VALUE),
                     new EncodedText(new long[] {101, 7592, 2088, 1010, 2023, 102}, false, Long.MAX_VALUE));

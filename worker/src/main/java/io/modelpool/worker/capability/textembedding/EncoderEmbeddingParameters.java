@@ -15,13 +15,19 @@ import java.util.Set;
  *                          flagged (default 512)
  * @param queryPrefix       prepended to QUERY inputs (default none; e5 uses {@code "query: "})
  * @param passagePrefix     prepended to DOCUMENT inputs (default none; e5 uses {@code "passage: "})
+ * @param perTokenQuantization {@code activation-quantization: per-token} rewrites a dynamically quantised int8
+ *                          model at load so that each token's activations get their own scale
+ *                          ({@link io.modelpool.worker.runtime.PerTokenQuantization}): batched results are then
+ *                          bitwise those of each text alone, so a batch-invariant model can batch.
+ *                          {@code as-exported} (default) runs the file as it is
  */
 public record EncoderEmbeddingParameters(Pooling pooling, boolean normalize, int maxSequenceLength,
-                                         String queryPrefix, String passagePrefix) {
+                                         String queryPrefix, String passagePrefix, boolean perTokenQuantization) {
 
     public static final String FAMILY = "encoder-embedding";
     private static final Set<String> KNOWN =
-            Set.of("pooling", "normalize", "max-sequence-length", "query-prefix", "passage-prefix");
+            Set.of("pooling", "normalize", "max-sequence-length", "query-prefix", "passage-prefix",
+                    "activation-quantization");
 
     /** Reads and checks the parameters; the exception names the model key, the parameter and the value. */
     public static EncoderEmbeddingParameters from(ModelDefinition model) {
@@ -49,8 +55,15 @@ public record EncoderEmbeddingParameters(Pooling pooling, boolean normalize, int
             throw new ManifestException(where + "max-sequence-length = '" + lengthValue
                     + "' is invalid; allowed: an integer from 3 to 8192");
         }
+        Object quantizationValue = p.getOrDefault("activation-quantization", "as-exported");
+        boolean perToken = switch (String.valueOf(quantizationValue).toLowerCase(Locale.ROOT)) {
+            case "per-token" -> true;
+            case "as-exported" -> false;
+            default -> throw new ManifestException(where + "activation-quantization = '" + quantizationValue
+                    + "' is invalid; allowed: per-token|as-exported");
+        };
         return new EncoderEmbeddingParameters(pooling, normalize, length,
-                text(p, "query-prefix", where), text(p, "passage-prefix", where));
+                text(p, "query-prefix", where), text(p, "passage-prefix", where), perToken);
     }
 
     private static String text(Map<String, Object> p, String name, String where) {

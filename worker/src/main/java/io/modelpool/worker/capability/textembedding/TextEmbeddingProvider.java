@@ -14,6 +14,7 @@ import io.modelpool.worker.pool.PoolModelConfig;
 import io.modelpool.worker.pool.RunnerFactory;
 import io.modelpool.worker.runtime.ModelSource;
 import io.modelpool.worker.runtime.OrtRuntime;
+import io.modelpool.worker.runtime.PerTokenQuantization;
 import io.modelpool.worker.runtime.SessionSettings;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -26,15 +27,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The text-embedding capability: serves models of the {@code encoder-embedding} family.
  *
- * <p>Execution mode per model, from the manifest's {@code batch-invariant} switch:
+ * <p>Execution mode per model, from the manifest's {@code batch-invariant} switch and its
+ * {@code activation-quantization} parameter:
  * <ul>
- *   <li>{@code true} (default): every text runs alone on one of the model's {@code workers} sessions, in
- *       parallel. A text's vector never depends on what else was queued. This matters for the int8 models:
- *       they quantise activations dynamically over the whole input tensor, so a padded batch changes every
- *       member's vector (cosine 0.99 instead of 1.0 against the text alone).</li>
- *   <li>{@code false}: length-sorted micro-batches up to {@code batch.max-items} texts and
+ *   <li>{@code batch-invariant: true} with {@code activation-quantization: per-token} (the shipped models):
+ *       the int8 model is rewritten at load to quantise each token on its own
+ *       ({@link io.modelpool.worker.runtime.PerTokenQuantization}), so a padded batch gives every text bitwise
+ *       the vector it gets alone; texts run in length-sorted micro-batches within {@code batch.*}.</li>
+ *   <li>{@code batch-invariant: true} on a model as exported (the default): every text runs alone on one of the
+ *       model's {@code workers} sessions, in parallel. A text's vector never depends on what else was queued.
+ *       This matters for dynamically quantised int8 files: they quantise activations over the whole input
+ *       tensor, so a padded batch changes every member's vector (cosine 0.99 instead of 1.0 against the text
+ *       alone).</li>
+ *   <li>{@code batch-invariant: false}: length-sorted micro-batches up to {@code batch.max-items} texts and
  *       {@code batch.max-tokens} padded tokens, waiting up to {@code batch.max-delay} for a batch to fill;
- *       more throughput, vectors within about 1% of the invariant ones on int8 models.</li>
+ *       on an int8 model as exported, vectors within about 1% of the invariant ones.</li>
  * </ul>
  */
 public final class TextEmbeddingProvider implements CapabilityProvider {
@@ -89,14 +96,37 @@ public final class TextEmbeddingProvider implements CapabilityProvider {
         return new OpenedCapability(service, pool, tokenizers);
     }
 
-    /** The pool settings a manifest entry asks for; batch-invariant models run one text per session run. */
+    /**
+     * The pool settings a manifest entry asks for: a batch-invariant model runs one text per session run unless
+     * its per-token quantisation makes batches invariant too.
+     */
     public static PoolModelConfig poolConfig(ModelDefinition def) {
         BatchSpec b = def.batch();
-        if (def.batchInvariant()) {
+        if (def.batchInvariant() && !EncoderEmbeddingParameters.from(def).perTokenQuantization()) {
             return PoolModelConfig.oneAtATime(def.workers(), b.queueCapacity());
         }
         return new PoolModelConfig(def.workers(), b.queueCapacity(), b.maxItems(), b.maxTokens(),
                 Durations.parse(b.maxDelay()), b.sortWindow());
+    }
+
+    /** The model's bytes as the session should see them: rewritten when the manifest asks for per-token int8. */
+    static byte[] load(ModelDefinition def, ModelSource source, EncoderEmbeddingParameters parameters)
+            throws IOException {
+        byte[] model = source.readAllBytes();
+        if (!parameters.perTokenQuantization()) {
+            return model;
+        }
+        long start = System.nanoTime();
+        PerTokenQuantization.Result result;
+        try {
+            result = PerTokenQuantization.rewrite(model);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("model '" + def.key() + "' (" + def.source() + "): activation-quantization"
+                    + " per-token failed: " + e.getMessage(), e);
+        }
+        LOG.debug("Model '{}': per-token quantization rewrote {} quantizations and {} matrix products in {} ms",
+                def.key(), result.quantizations(), result.matMuls(), (System.nanoTime() - start) / 1_000_000);
+        return result.model();
     }
 
     private static RunnerFactory<EncodedText, EmbeddingOutcome> runners(
@@ -107,7 +137,7 @@ public final class TextEmbeddingProvider implements CapabilityProvider {
             if (tokenizerError != null) {
                 throw new IOException("tokenizer " + def.tokenizer() + " failed to load: " + tokenizerError);
             }
-            OrtSession session = runtime.open(source, settings);
+            OrtSession session = runtime.open(load(def, source, parameters), settings);
             try {
                 return new EncoderEmbeddingRunner(runtime.environment(), session, parameters,
                         System::currentTimeMillis);
