@@ -8,7 +8,8 @@ import java.util.List;
  * Turns a DB (Differentiable Binarization; Liao et al., AAAI 2020) text probability map into text boxes, as
  * PP-OCR's {@code DBPostProcess} does with OpenCV:
  * <ol>
- *   <li>binarise at {@code binary-threshold};</li>
+ *   <li>binarise at {@code binary-threshold}, then, with {@code det-dilate}, dilate the mask by a 3 x 3
+ *       square as RapidOCR does, so that the kernels of one line's words join;</li>
  *   <li>find the 8-connected components (OpenCV traces their outer contours; the component's pixels have the
  *       same convex hull), at most {@code max-candidates};</li>
  *   <li>fit each the smallest rotated rectangle ({@link MinAreaRect}); drop those whose short side is under
@@ -40,13 +41,13 @@ final class DbPostProcess {
     static List<float[]> boxes(float[] prob, int mapWidth, int mapHeight, int origW, int origH,
                                PpOcrParameters p) {
         int n = mapWidth * mapHeight;
-        float threshold = (float) p.binaryThreshold();
+        boolean[] text = binarise(prob, mapWidth, mapHeight, (float) p.binaryThreshold(), p.detDilate());
         int[] label = new int[n];
         Arrays.fill(label, -1);
         int[] stack = new int[n];
         int components = 0;
         for (int start = 0; start < n && components < p.maxCandidates(); start++) {
-            if (label[start] >= 0 || prob[start] <= threshold) {
+            if (label[start] >= 0 || !text[start]) {
                 continue;
             }
             int top = 0;
@@ -67,7 +68,7 @@ final class DbPostProcess {
                             continue;
                         }
                         int q = yy * mapWidth + xx;
-                        if (label[q] < 0 && prob[q] > threshold) {
+                        if (label[q] < 0 && text[q]) {
                             label[q] = components;
                             stack[top++] = q;
                         }
@@ -133,6 +134,40 @@ final class DbPostProcess {
             boxes.add(box);
         }
         return boxes;
+    }
+
+    /**
+     * The text mask: pixels above {@code threshold}, grown by one pixel in all eight directions when
+     * {@code dilate} is set (a 3 x 3 dilation, which joins the kernels of neighbouring characters and words
+     * into one line).
+     */
+    static boolean[] binarise(float[] prob, int mapWidth, int mapHeight, float threshold, boolean dilate) {
+        int n = mapWidth * mapHeight;
+        boolean[] above = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            above[i] = prob[i] > threshold;
+        }
+        if (!dilate) {
+            return above;
+        }
+        // separable: a row pass, then a column pass over its result
+        boolean[] rows = new boolean[n];
+        for (int y = 0; y < mapHeight; y++) {
+            int row = y * mapWidth;
+            for (int x = 0; x < mapWidth; x++) {
+                rows[row + x] = above[row + x] || (x > 0 && above[row + x - 1])
+                        || (x + 1 < mapWidth && above[row + x + 1]);
+            }
+        }
+        boolean[] out = new boolean[n];
+        for (int y = 0; y < mapHeight; y++) {
+            int row = y * mapWidth;
+            for (int x = 0; x < mapWidth; x++) {
+                out[row + x] = rows[row + x] || (y > 0 && rows[row - mapWidth + x])
+                        || (y + 1 < mapHeight && rows[row + mapWidth + x]);
+            }
+        }
+        return out;
     }
 
     /** Mean probability over the pixels whose centres lie in the rectangle (edges included). */

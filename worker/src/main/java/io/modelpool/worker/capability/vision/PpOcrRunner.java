@@ -13,6 +13,7 @@ import io.modelpool.worker.pool.BatchRunner;
 import io.modelpool.worker.runtime.TerminableRuns;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -99,15 +100,16 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
                 outcomes[i] = new OcrOutcome.Refused(ErrorCode.CORRUPT_IMAGE, e.getMessage());
                 continue;
             }
-            for (float[] box : detect(image)) {
-                BgrImage line = cut(image, box);
+            BgrImage padded = pad(image, parameters.detPadding(), unscaled(image) ? 32 : 1);
+            for (float[] box : detect(padded)) {
+                BgrImage line = cut(padded, box);
                 if (line != null) {
-                    lines.add(new Line(i, box, line));
+                    lines.add(new Line(i, unpad(box, parameters.detPadding(), image), line));
                 }
             }
         }
         if (parameters.classify() && classifier != null) {
-            classify(lines);
+            classify(lines, pages.size());
         }
         recognise(lines);
         List<List<OcrLine>> read = new ArrayList<>(pages.size());
@@ -116,7 +118,8 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
         }
         for (Line line : lines) {
             if (!line.read.text().isBlank() && line.read.confidence() >= parameters.minScore()) {
-                read.get(line.page).add(new OcrLine(line.read.text(), line.read.confidence(), line.quad));
+                String text = LineText.finish(line.read, parameters.spaceThreshold(), parameters.latinPunctuation());
+                read.get(line.page).add(new OcrLine(text, line.read.confidence(), line.quad));
             }
         }
         for (int i = 0; i < pages.size(); i++) {
@@ -127,7 +130,47 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
         return List.of(outcomes);
     }
 
-    /** Text boxes of one page in reading order, in page pixels. */
+    /** True when detection reads the padded page at its own size: the size bound does not shrink or grow it. */
+    private boolean unscaled(BgrImage image) {
+        int longer = Math.max(image.width(), image.height()) + 2 * parameters.detPadding();
+        return !parameters.detLimitMin() && longer <= parameters.detLimitSideLen();
+    }
+
+    /**
+     * The page with a white border of {@code padding} pixels on every side, and more on the right and bottom up
+     * to a multiple of {@code multiple} pixels, so that a page read at its own size is not stretched to the
+     * detector's multiple of 32.
+     */
+    static BgrImage pad(BgrImage image, int padding, int multiple) {
+        int w = roundUp(image.width() + 2 * padding, multiple);
+        int h = roundUp(image.height() + 2 * padding, multiple);
+        if (w == image.width() && h == image.height()) {
+            return image;
+        }
+        byte[] out = new byte[w * h * 3];
+        Arrays.fill(out, (byte) 0xFF);
+        int row = image.width() * 3;
+        for (int y = 0; y < image.height(); y++) {
+            System.arraycopy(image.data(), y * row, out, ((y + padding) * w + padding) * 3, row);
+        }
+        return new BgrImage(w, h, out);
+    }
+
+    private static int roundUp(int size, int multiple) {
+        return (size + multiple - 1) / multiple * multiple;
+    }
+
+    /** A box found on the padded page, in the page's own pixels, clipped to it. */
+    private static float[] unpad(float[] box, int padding, BgrImage page) {
+        float[] out = new float[8];
+        for (int i = 0; i < 4; i++) {
+            out[2 * i] = Math.min(Math.max(box[2 * i] - padding, 0), page.width() - 1);
+            out[2 * i + 1] = Math.min(Math.max(box[2 * i + 1] - padding, 0), page.height() - 1);
+        }
+        return out;
+    }
+
+    /** Text boxes of one (padded) page in reading order, in its pixels. */
     List<float[]> detect(BgrImage image) throws OrtException {
         int w = image.width();
         int h = image.height();
@@ -178,25 +221,63 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
         return (double) ch / cw >= 1.5 ? ImageOps.rotate90(line) : line;
     }
 
-    private void classify(List<Line> lines) throws OrtException {
+    /**
+     * Turns upside-down lines upright: each line the classifier reads as upside down with more than
+     * {@code classify-threshold}, or, with {@code classify-vote: page}, every line of a page where most lines
+     * read so and none elsewhere.
+     */
+    private void classify(List<Line> lines, int pageCount) throws OrtException {
         int height = PpOcrParameters.LINE_HEIGHT;
         int width = PpOcrParameters.CLS_WIDTH;
+        boolean[] flip = new boolean[lines.size()];
         for (int from = 0; from < lines.size(); from += parameters.recBatch()) {
             List<Line> chunk = lines.subList(from, Math.min(lines.size(), from + parameters.recBatch()));
             float[] input = new float[chunk.size() * 3 * height * width];
             for (int i = 0; i < chunk.size(); i++) {
-                fillLine(input, i, chunk.get(i).image, width, width);
+                fillLine(input, i, middle(chunk.get(i).image, (double) width / height), width, width);
             }
             float[] probs = run(classifier, input, new long[] {chunk.size(), 3, height, width});
             int classes = probs.length / chunk.size();
             for (int i = 0; i < chunk.size(); i++) {
                 float upright = probs[i * classes];
                 float flipped = probs[i * classes + 1];
-                if (flipped > upright && flipped > parameters.classifyThreshold()) {
-                    chunk.get(i).image = ImageOps.rotate180(chunk.get(i).image);
-                }
+                flip[from + i] = flipped > upright && flipped > parameters.classifyThreshold();
             }
         }
+        if (parameters.classifyByPage()) {
+            int[] votes = new int[pageCount];
+            int[] counts = new int[pageCount];
+            for (int i = 0; i < lines.size(); i++) {
+                counts[lines.get(i).page]++;
+                votes[lines.get(i).page] += flip[i] ? 1 : 0;
+            }
+            for (int i = 0; i < lines.size(); i++) {
+                int page = lines.get(i).page;
+                flip[i] = 2 * votes[page] > counts[page];
+            }
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            if (flip[i]) {
+                lines.get(i).image = ImageOps.rotate180(lines.get(i).image);
+            }
+        }
+    }
+
+    /**
+     * The middle of a line at most {@code aspect} times as wide as high: the classifier's 48 x 192 input would
+     * squeeze a whole long line past reading, and any stretch of a line shows which way up it stands.
+     */
+    static BgrImage middle(BgrImage line, double aspect) {
+        int width = (int) Math.ceil(line.height() * aspect);
+        if (line.width() <= width) {
+            return line;
+        }
+        int left = (line.width() - width) / 2;
+        byte[] out = new byte[width * line.height() * 3];
+        for (int y = 0; y < line.height(); y++) {
+            System.arraycopy(line.data(), (y * line.width() + left) * 3, out, y * width * 3, width * 3);
+        }
+        return new BgrImage(width, line.height(), out);
     }
 
     private void recognise(List<Line> lines) throws OrtException {

@@ -11,9 +11,10 @@ import org.junit.jupiter.api.Test;
 /** DB post-processing and its geometry on hand-made probability maps. */
 class DbGeometryTest {
 
+    /** The defaults, without the dilation, whose one pixel of growth the geometry below leaves out. */
     private static final PpOcrParameters DEFAULTS = PpOcrParameters.from(new ModelDefinition("m", "vision", "pp-ocr",
             "classpath:d.onnx", null, null, Map.of("recognizer", "classpath:r.onnx", "classifier",
-            "classpath:c.onnx", "keys", "classpath:k.txt"), null, null, null));
+            "classpath:c.onnx", "keys", "classpath:k.txt", "det-dilate", false), null, null, null));
 
     @Test
     void theMinimumAreaRectangleOfATiltedBarFollowsItsTilt() {
@@ -76,5 +77,33 @@ class DbGeometryTest {
         float[] below = {10, 90, 60, 90, 60, 110, 10, 110};
 
         assertThat(ReadingOrder.sort(List.of(below, right, left))).containsExactly(left, right, below);
+    }
+
+    @Test
+    void aTiltedLineReadsLeftToRightBeforeTheLineBelowItsRaisedEnd() {
+        // a page turned 2 degrees: each line rises 35 px over its 1000 px, more than the 30 px between lines
+        float[] firstStart = {0, 100, 500, 82.5f, 500, 102.5f, 0, 120};
+        float[] firstEnd = {520, 81.8f, 1000, 65, 1000, 85, 520, 101.8f};
+        float[] secondStart = {0, 130, 500, 112.5f, 500, 132.5f, 0, 150};
+        float[] secondEnd = {520, 111.8f, 1000, 95, 1000, 115, 520, 131.8f};
+
+        assertThat(ReadingOrder.sort(List.of(secondEnd, firstEnd, secondStart, firstStart)))
+                .containsExactly(firstStart, firstEnd, secondStart, secondEnd);
+    }
+
+    @Test
+    void dilationJoinsTheKernelsOfNeighbouringCharacters() {
+        // two kernels one pixel apart on a 7 x 3 map
+        float[] prob = new float[21];
+        prob[7 + 2] = 0.9f;
+        prob[7 + 4] = 0.9f;
+
+        boolean[] plain = DbPostProcess.binarise(prob, 7, 3, 0.3f, false);
+        boolean[] dilated = DbPostProcess.binarise(prob, 7, 3, 0.3f, true);
+
+        assertThat(plain[7 + 3]).isFalse();
+        assertThat(dilated[7 + 3]).isTrue();
+        assertThat(dilated[1]).as("diagonal neighbour").isTrue();
+        assertThat(dilated[0]).isFalse();
     }
 }
