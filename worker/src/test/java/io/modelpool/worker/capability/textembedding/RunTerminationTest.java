@@ -31,7 +31,7 @@ class RunTerminationTest {
 
     private static final ModelSource MINILM = new ModelSource("classpath:all-minilm-l6-v2-q.onnx");
     private static final EncoderEmbeddingParameters MEAN =
-            new EncoderEmbeddingParameters(Pooling.MEAN, true, 512, "", "");
+            new EncoderEmbeddingParameters(Pooling.MEAN, true, 512, "", "", false);
 
     /** Texts of 512 tokens each (the encoder's longest): a run of 16 takes seconds on one thread. */
     private static List<EncodedText> longTexts(int count) {
