@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The shipped MiniLM int8 model, rewritten to per-token activation quantisation, gives every text bitwise the
+ * The MiniLM int8 model, rewritten to per-token activation quantisation, gives every text bitwise the
  * same vector in any padded batch as alone, and its vectors are at least as close to the float32 model's as the
  * int8 model's as exported. Each invariance check is paired with the accuracy check: a rewrite that ONNX
  * Runtime fused wrongly stayed perfectly invariant while its vectors scored cosine 0.6 against float32.

@@ -37,6 +37,7 @@ class TextEmbeddingCorrectnessTest {
     private static final String MINILM = "all-minilm-l6-v2-q";
     private static final String MINILM_BATCHED = "all-minilm-l6-v2-q-batched";
     private static final String MINILM_AS_EXPORTED = "all-minilm-l6-v2-q-as-exported";
+    private static final String MINILM_PER_TOKEN = "all-minilm-l6-v2-q-per-token";
     private static final String BGE = "bge-small-en-v1.5-q";
     private static final String E5 = "e5-small-v2-q";
 
@@ -53,8 +54,12 @@ class TextEmbeddingCorrectnessTest {
         // the file as exported (per-tensor int8), one text per run: what LangChain4j's embedder runs
         models.add(shipped.model(MINILM).orElseThrow().withKey(MINILM_AS_EXPORTED)
                 .withParameter("activation-quantization", "as-exported").withWorkers(1, BatchSpec.defaults()));
+        // the opt-in per-token rewrite, which batches under the batch-invariant promise
+        models.add(shipped.model(MINILM).orElseThrow().withKey(MINILM_PER_TOKEN)
+                .withParameter("activation-quantization", "per-token"));
         registry = CapabilityRegistry.fromManifest(new ModelManifest(shipped.limits(), models));
-        assertThat(registry.awaitLoaded(Duration.ofSeconds(60))).containsOnlyKeys(MINILM, MINILM_BATCHED, MINILM_AS_EXPORTED, BGE, E5)
+        assertThat(registry.awaitLoaded(Duration.ofSeconds(60)))
+                .containsOnlyKeys(MINILM, MINILM_BATCHED, MINILM_AS_EXPORTED, MINILM_PER_TOKEN, BGE, E5)
                 .allSatisfy((key, state) -> assertThat(state).isEqualTo(ModelState.READY));
         service = registry.service(Capability.TEXT_EMBEDDING);
     }
@@ -88,12 +93,12 @@ class TextEmbeddingCorrectnessTest {
         texts.add("Ünïcödé text, emoji 🙂 and punctuation — all handled the same way!");
 
         List<float[]> ours = embedEach(service, MINILM_AS_EXPORTED, texts);
-        List<float[]> perToken = embedEach(service, MINILM, texts);
+        List<float[]> perToken = embedEach(service, MINILM_PER_TOKEN, texts);
 
         for (int i = 0; i < texts.size(); i++) {
             float[] theirs = reference.embed(texts.get(i)).content().vector();
             assertThat(cosine(ours.get(i), theirs)).as("text %d: %s", i, texts.get(i)).isGreaterThanOrEqualTo(0.9999);
-            // the shipped per-token rewrite quantises differently: same text, vector within a few per cent
+            // the per-token rewrite quantises differently: same text, vector within a few per cent
             assertThat(cosine(perToken.get(i), theirs)).as("per-token, text %d", i).isGreaterThan(0.95);
         }
     }
@@ -101,19 +106,22 @@ class TextEmbeddingCorrectnessTest {
     @Test
     void invariantModeGivesATextTheSameVectorWhateverItIsBatchedWith() throws Exception {
         List<String> texts = Embeddings.sentences(64);
-        List<float[]> alone = new ArrayList<>();
-        for (String t : texts.subList(0, 8)) {
-            alone.add(vector(call(service, request(MINILM, List.of(t))), 0));
-        }
+        // the shipped entry runs each text alone; the per-token entry batches, and a batch changes no bit of a vector
+        for (String model : List.of(MINILM, MINILM_PER_TOKEN)) {
+            List<float[]> alone = new ArrayList<>();
+            for (String t : texts.subList(0, 8)) {
+                alone.add(vector(call(service, request(model, List.of(t))), 0));
+            }
 
-        // the same texts inside one 64-text request and among 64 concurrent single-text requests
-        TextEmbeddingResult together = call(service, request(MINILM, texts));
-        List<float[]> crowd = embedEach(service, MINILM, texts);
+            // the same texts inside one 64-text request and among 64 concurrent single-text requests
+            TextEmbeddingResult together = call(service, request(model, texts));
+            List<float[]> crowd = embedEach(service, model, texts);
 
-        // the shipped model batches (per-token int8), and a batch changes no bit of a text's vector
-        for (int i = 0; i < 8; i++) {
-            assertThat(vector(together, i)).as("text %d in a 64-text request", i).isEqualTo(alone.get(i));
-            assertThat(crowd.get(i)).as("text %d among concurrent requests", i).isEqualTo(alone.get(i));
+            for (int i = 0; i < 8; i++) {
+                assertThat(vector(together, i)).as("%s: text %d in a 64-text request", model, i)
+                        .isEqualTo(alone.get(i));
+                assertThat(crowd.get(i)).as("%s: text %d among concurrent requests", model, i).isEqualTo(alone.get(i));
+            }
         }
     }
 
