@@ -37,7 +37,7 @@ public final class MeterNames {
     /**
      * Per capability: the estimated seconds this worker needs to clear its assigned backlog (consumer lag times the
      * recent mean cost per record, at the learned rate); the autoscaling signal of deploy/ (KEDA, Prometheus
-     * {@code modelpool_backlog_seconds}). Registered by the intake.
+     * {@code modelpool_backlog_seconds}). Registered by {@link BacklogMeters}.
      */
     public static final String BACKLOG_SECONDS = "modelpool.backlog.seconds";
 

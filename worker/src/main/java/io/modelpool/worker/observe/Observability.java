@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -95,6 +96,11 @@ public final class Observability implements AutoCloseable {
             served.put(c, capabilities.pool(c).models());
         }
         IntakeObserver intakeObserver = new IntakeObserver(registry, served);
+        Map<Capability, DoubleSupplier> secondsPerRequest = new EnumMap<>(Capability.class);
+        for (Capability c : capabilities.enabled()) {
+            secondsPerRequest.put(c, capabilities.pool(c)::recentSecondsPerSubmission);
+        }
+        BacklogMeters.bind(registry, config.topicPrefix(), secondsPerRequest);
 
         DependencyProbe probe = null;
         HttpEndpoints endpoints = null;

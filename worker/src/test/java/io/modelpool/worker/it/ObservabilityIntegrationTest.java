@@ -103,6 +103,14 @@ class ObservabilityIntegrationTest {
             assertThat(s.sum("modelpool_requests_completed_total") + s.sum("modelpool_requests_failed_total")
                     + s.sum("modelpool_requests_dead_lettered_total")).isEqualTo(total);
         });
+        // every request was consumed, so the backlog the autoscaler sees drains to 0 seconds once the consumer's lag
+        // metrics refresh
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(Scrape.of(base).samples("modelpool_backlog_seconds"))
+                        .singleElement().satisfies(backlog -> {
+                            assertThat(backlog.labels()).containsEntry("capability", "text-embedding");
+                            assertThat(backlog.value()).isZero();
+                        }));
         Scrape s = Scrape.of(base);
         assertThat(s.sum("modelpool_requests_received_total", "capability", "text-embedding")).isEqualTo(total);
         assertThat(s.sum("modelpool_requests_completed_total", "model", MODEL)).isEqualTo(good);
