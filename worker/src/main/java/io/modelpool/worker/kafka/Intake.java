@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Offsets.</b> The {@link InFlightTracker} follows every dispatched record to done; commits carry the
  * contiguous done prefix, so the committed position never passes an unfinished record.
  *
- * <p><b>Backpressure.</b> {@link Admission} bounds the unfinished records; the rest of a poll is fetched again
- * later, and every assigned partition pauses meanwhile, polling all the while.
+ * <p><b>Backpressure.</b> {@link Admission} bounds the estimated seconds of work in flight and the unfinished records;
+ * the rest of a poll is fetched again later, and every partition pauses meanwhile, polling all the while.
  *
  * <p><b>Rebalance.</b> On revocation, work of the revoked partitions gets up to the drain timeout to finish; the
  * done prefix is committed before the callback returns; the rest is abandoned (not committed). Lost partitions are
@@ -112,7 +112,7 @@ public final class Intake implements Runnable {
             throw new IllegalArgumentException("the manifest enables no capability: nothing to consume");
         }
         this.deadLetterTopic = Topics.deadLetters(settings.topicPrefix());
-        this.admission = new Admission(settings.highWater(), settings.lowWater());
+        this.admission = new Admission(settings, capabilities::estimatedSecondsInFlight);
         this.deadLetters = new DeadLetters(settings.workerId(), settings.deadLetterMaxValueBytes(), clock);
         this.publisher = new Publisher(settings.workerId(), tracker, codec, deadLetters,
                 new Publishability(settings.permanentFailureAttempts(), settings.retryBackoff(),
