@@ -105,6 +105,10 @@ class ShutdownSequenceInProcessTest {
         job.flush();
         await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
                 .until(() -> job.answers().containsKey("canary"));
+        // Admission by work lets the heavy request in once the canary's batch taught the model its rate: wait until
+        // it is in the pool, so the signal finds it computing.
+        await("the heavy request is in the pool").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                .until(() -> worker.capabilities().pool(Capability.TEXT_EMBEDDING).pending() > 0);
         await("/health/ready answers 200 before the signal").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(50)).until(() -> ready(httpPort).statusCode() == 200);
 
