@@ -25,8 +25,9 @@ public interface CapabilityService {
 
     /**
      * Validates and submits. Bad input, unknown model, expired deadline, model load failure and inference
-     * failure all complete the future with an ERROR result (never an exceptional completion). Every request
-     * that does not throw gets exactly one result.
+     * failure all complete the future with an ERROR result. Every request that does not throw gets exactly one
+     * result, except one whose work the worker's shutdown cut short: its future completes exceptionally with
+     * {@link AbandonedAtShutdownException}, and the intake leaves it to the partition's next owner.
      *
      * @throws PoolRejectedException synchronously, having submitted nothing, only when the pool is shutting
      *                               down ({@code PoolError.ShuttingDown}) or the model's bounded queue is full

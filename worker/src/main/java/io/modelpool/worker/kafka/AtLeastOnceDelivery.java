@@ -75,6 +75,11 @@ final class AtLeastOnceDelivery implements Delivery {
     }
 
     @Override
+    public void abandoned(InFlight r, Consumer<InFlight> abandon) {
+        abandon.accept(r); // later records go on: the commit stops below this one, a duplicate is allowed
+    }
+
+    @Override
     public boolean keepsPartitionOrder() {
         return false;
     }

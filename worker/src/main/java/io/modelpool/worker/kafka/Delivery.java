@@ -20,8 +20,8 @@ import org.apache.kafka.common.TopicPartition;
  * </ul>
  *
  * <p>Every method runs on the intake thread, which alone touches the consumer and the producer. A delivery never
- * blocks longer than the budget it is given, except exactly-once's transaction commit, which the producer bounds by
- * {@code max.block.ms}.
+ * blocks longer than the budget it is given, nor past the shutdown's deadline once shutdown began; only exactly-once's
+ * transaction commits while running are bounded by the producer's {@code max.block.ms} instead.
  */
 interface Delivery {
 
@@ -45,6 +45,12 @@ interface Delivery {
 
     /** An outcome is known: hands to {@code sendable} what may be sent now, in the order it must be sent. */
     void computed(InFlight r, Consumer<InFlight> sendable);
+
+    /**
+     * The record's work was cut at shutdown and has no outcome: hands to {@code abandon} the record and whatever the
+     * delivery can no longer send because of it (exactly once: the later outcomes of its partition).
+     */
+    void abandoned(InFlight r, Consumer<InFlight> abandon);
 
     /** Whether a later outcome of a partition must wait while an earlier one of it waits (exactly once). */
     boolean keepsPartitionOrder();

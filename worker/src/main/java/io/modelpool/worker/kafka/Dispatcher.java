@@ -2,6 +2,7 @@ package io.modelpool.worker.kafka;
 
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.ErrorCode;
+import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import io.modelpool.worker.capability.CapabilityRegistry;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.RequestContext;
@@ -11,6 +12,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.IntSupplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -176,9 +178,16 @@ final class Dispatcher {
         inFlight.resultTopic = resultTopics.get(capability);
         inFlight.errorResults = (code, message) -> service.errorResult(request, code, message, false, context);
         tracker.computing(inFlight);
-        outcome.whenComplete((result, error) -> events.add(new IntakeEvent.Computed(inFlight, error == null ? result
-                : service.errorResult(request, ErrorCode.INTERNAL, "internal error: " + error, true, context))));
+        outcome.whenComplete((result, error) -> events.add(cutAtShutdown(error) ? new IntakeEvent.Abandoned(inFlight)
+                : new IntakeEvent.Computed(inFlight, error == null ? result
+                        : service.errorResult(request, ErrorCode.INTERNAL, "internal error: " + error, true, context))));
         return true;
+    }
+
+    /** Whether a future failed because the shutdown cut its work: the record is then abandoned, not answered. */
+    static boolean cutAtShutdown(Throwable error) {
+        Throwable cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
+        return cause instanceof AbandonedAtShutdownException;
     }
 
     private void rewind(TopicPartition tp, long offset, String why, Exception cause) {

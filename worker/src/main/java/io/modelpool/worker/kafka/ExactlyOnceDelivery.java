@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -37,12 +38,16 @@ final class ExactlyOnceDelivery implements Delivery {
     private final InFlightTracker tracker;
     private final IntakeListener listener;
     private final Resend resend;
+    /** Null while running (a commit is bounded by the producer's {@code max.block.ms}); what is left at shutdown. */
+    private final Supplier<Duration> shutdownBudget;
     private final InOrderRelease release = new InOrderRelease();
     private RuntimeException fatal;
     private int lostToFatal;
 
     ExactlyOnceDelivery(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
-            TransactionCycle transaction, InFlightTracker tracker, IntakeListener listener, Resend resend) {
+            TransactionCycle transaction, InFlightTracker tracker, IntakeListener listener, Resend resend,
+            Supplier<Duration> shutdownBudget) {
+        this.shutdownBudget = shutdownBudget;
         this.consumer = consumer;
         this.transaction = transaction;
         this.tracker = tracker;
@@ -72,6 +77,11 @@ final class ExactlyOnceDelivery implements Delivery {
     @Override
     public void computed(InFlight r, Consumer<InFlight> sendable) {
         release.ready(r, sendable);
+    }
+
+    @Override
+    public void abandoned(InFlight r, Consumer<InFlight> abandon) {
+        release.cut(r, abandon);
     }
 
     @Override
@@ -124,11 +134,16 @@ final class ExactlyOnceDelivery implements Delivery {
     @Override
     public boolean commitNow(Predicate<TopicPartition> which, Duration budget) {
         // One transaction spans every partition: commit all that is done, so the revoked partitions' outcomes and
-        // offsets become visible together before their next owner starts.
-        return commit();
+        // offsets become visible together before their next owner starts. Bounded by the budget (revocation, shutdown).
+        return commit(budget);
     }
 
     private boolean commit() {
+        return commit(shutdownBudget.get());
+    }
+
+    /** Commits the open transaction with what is done; within {@code budget} unless it is null. */
+    private boolean commit(Duration budget) {
         if (fatal != null) {
             return false;
         }
@@ -136,7 +151,8 @@ final class ExactlyOnceDelivery implements Delivery {
         if (!transaction.open() && offsets.isEmpty()) {
             return true;
         }
-        TransactionCycle.Outcome outcome = transaction.commit(offsets, consumer.groupMetadata());
+        TransactionCycle.Outcome outcome = budget == null ? transaction.commit(offsets, consumer.groupMetadata())
+                : transaction.commit(offsets, consumer.groupMetadata(), budget);
         if (outcome instanceof TransactionCycle.Committed c) {
             tracker.committed(offsets);
             for (InFlight r : c.records()) {

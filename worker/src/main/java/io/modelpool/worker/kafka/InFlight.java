@@ -3,6 +3,7 @@ package io.modelpool.worker.kafka;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.DeadLetter;
 import io.modelpool.v1.ErrorCode;
+import java.nio.charset.StandardCharsets;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
@@ -76,6 +77,14 @@ final class InFlight {
     DeadLetters.Source source() {
         return new DeadLetters.Source(partition.topic(), partition.partition(), offset, recordTimestampMs,
                 originalKey);
+    }
+
+    /** The record's result came back from its capability: it goes to the result topic, keyed by the request id. */
+    void becomeResult(SpecificRecord result) {
+        outTopic = resultTopic;
+        outValue = result;
+        Object requestId = result.get(result.getSchema().getField("requestId").pos());
+        outKey = requestId == null ? null : requestId.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     void becomeErrorResult(ErrorCode code, String message) {

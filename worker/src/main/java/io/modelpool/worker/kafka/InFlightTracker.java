@@ -1,8 +1,10 @@
 package io.modelpool.worker.kafka;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -15,7 +17,9 @@ import org.apache.kafka.common.TopicPartition;
  * <p>A record moves {@code DISPATCHED} (handed to its capability, or dead-lettered at once) to {@code COMPUTED} (its
  * outcome is known and waits in the send queue) to {@code SENT} (handed to the producer) to {@code DONE} (at least
  * once: acknowledged by the broker; exactly once: sent in the open transaction, which commits it or not at all). A
- * send that fails puts it back to {@code COMPUTED}; an aborted transaction reopens a {@code DONE} one.
+ * send that fails puts it back to {@code COMPUTED}; an aborted transaction reopens a {@code DONE} one. A record whose
+ * work the shutdown cut is {@code ABANDONED}: it stays outstanding in the ledger, so its offset is never committed,
+ * but nothing waits for it any more ({@link #unsettled()}).
  *
  * <p>Assignment epochs: a partition revoked and assigned again starts a new epoch in the ledger, and every method
  * that takes a record ignores one from an older epoch, so a late completion or acknowledgement of work done before a
@@ -26,10 +30,11 @@ import org.apache.kafka.common.TopicPartition;
 final class InFlightTracker {
 
     /** Where a record is on its way to a committed offset. */
-    enum State { DISPATCHED, COMPUTED, SENT, DONE }
+    enum State { DISPATCHED, COMPUTED, SENT, DONE, ABANDONED }
 
     private final OffsetLedger ledger = new OffsetLedger();
     private final ArrayDeque<InFlight> waiting = new ArrayDeque<>();
+    private final List<InFlight> abandoned = new ArrayList<>();
     /** Records handed to a capability whose outcome has not come back: the publish gate's sign that more follow. */
     private int computing;
 
@@ -77,6 +82,37 @@ final class InFlightTracker {
             return true;
         }
         return false;
+    }
+
+    /**
+     * The record's work was cut by the shutdown: nothing will be published for it and its offset stays outstanding,
+     * so no commit passes it and the partition's next owner runs it again. Ignored for a stale record.
+     */
+    void abandon(InFlight r) {
+        if (current(r) && r.state != State.ABANDONED) {
+            r.state = State.ABANDONED;
+            abandoned.add(r);
+        }
+    }
+
+    int abandonedCount() {
+        return abandoned.size();
+    }
+
+    /** Records dispatched and neither done nor abandoned: what a drain waits for. */
+    int unsettled() {
+        return outstanding() - abandoned.size();
+    }
+
+    /** {@link #unsettled()} of the partitions of {@code assignment} that {@code which} accepts. */
+    int unsettled(Collection<TopicPartition> assignment, Predicate<TopicPartition> which) {
+        int n = outstanding(assignment, which);
+        for (InFlight r : abandoned) {
+            if (assignment.contains(r.partition) && which.test(r.partition)) {
+                n--;
+            }
+        }
+        return n;
     }
 
     /** Exactly once: the transaction that made the record done was aborted. False when it is no longer current. */
@@ -130,5 +166,6 @@ final class InFlightTracker {
     void forget(Collection<TopicPartition> gone) {
         ledger.forget(gone);
         waiting.removeIf(r -> gone.contains(r.partition));
+        abandoned.removeIf(r -> gone.contains(r.partition));
     }
 }

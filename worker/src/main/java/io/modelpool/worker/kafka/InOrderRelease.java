@@ -34,6 +34,10 @@ final class InOrderRelease {
         final ArrayDeque<Long> expected = new ArrayDeque<>();
         /** Computed outcomes waiting for an earlier offset, by offset. */
         final Map<Long, InFlight> ready = new HashMap<>();
+        /** The lowest offset abandoned at shutdown: nothing at or above it is released any more. */
+        long cutAt = Long.MAX_VALUE;
+        /** Where outcomes at or above {@link #cutAt} go instead of being released. */
+        Consumer<InFlight> abandon;
     }
 
     private final Map<TopicPartition, PartitionQueue> partitions = new HashMap<>();
@@ -64,6 +68,11 @@ final class InOrderRelease {
         if (q == null || !q.expected.contains(record.offset)) {
             return 0;
         }
+        if (record.offset > q.cutAt) {
+            q.expected.remove(record.offset);
+            q.abandon.accept(record);
+            return 0;
+        }
         q.ready.put(record.offset, record);
         int released = 0;
         while (!q.expected.isEmpty()) {
@@ -76,6 +85,29 @@ final class InOrderRelease {
             released++;
         }
         return released;
+    }
+
+    /**
+     * The record's work was abandoned at shutdown: its outcome never comes, so no later outcome of its partition may
+     * be released (its transaction would commit results above the position the partition can commit). Hands the
+     * record, the later outcomes held and every later one still to come to {@code abandon}.
+     */
+    void cut(InFlight record, Consumer<InFlight> abandon) {
+        PartitionQueue q = partitions.get(record.partition);
+        if (q == null || !q.expected.remove(record.offset)) {
+            return;
+        }
+        abandon.accept(record);
+        q.cutAt = Math.min(q.cutAt, record.offset);
+        q.abandon = abandon;
+        q.ready.values().removeIf(held -> {
+            if (held.offset > q.cutAt) {
+                q.expected.remove(held.offset);
+                abandon.accept(held);
+                return true;
+            }
+            return false;
+        });
     }
 
     /** Computed outcomes held back behind an earlier record, over every partition. */

@@ -3,7 +3,6 @@ package io.modelpool.worker.kafka;
 import io.modelpool.schemas.Topics;
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -13,7 +12,6 @@ import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -121,7 +119,8 @@ public final class Intake implements Runnable {
                 new Backoff(settings.retryBackoff(), settings.retryBackoffMax()), clock);
         this.delivery = settings.exactlyOnce()
                 ? new ExactlyOnceDelivery(consumer, new TransactionCycle(producer, settings.transactionInterval(),
-                        settings.transactionMaxRecords()), tracker, listener, publisher)
+                        settings.transactionMaxRecords()), tracker, listener, publisher,
+                        () -> finalDeadlineNanos == Long.MAX_VALUE ? null : closeBudget())
                 : new AtLeastOnceDelivery(consumer, producer, tracker, listener, events, publisher,
                         settings.commitInterval());
         publisher.deliverThrough(delivery);
@@ -256,11 +255,13 @@ public final class Intake implements Runnable {
         if (event instanceof IntakeEvent.Computed c) {
             tracker.returned();
             if (acceptingOutcomes && tracker.current(r)) {
-                r.outTopic = r.resultTopic;
-                r.outValue = c.result();
-                Object requestId = c.result().get(c.result().getSchema().getField("requestId").pos());
-                r.outKey = requestId == null ? null : requestId.toString().getBytes(StandardCharsets.UTF_8);
+                r.becomeResult(c.result());
                 delivery.computed(r, this::sendable);
+            }
+        } else if (event instanceof IntakeEvent.Abandoned) {
+            tracker.returned();
+            if (acceptingOutcomes && tracker.current(r)) {
+                delivery.abandoned(r, tracker::abandon);
             }
         } else if (event instanceof IntakeEvent.Acknowledged) {
             delivery.acknowledged(r);
@@ -326,8 +327,7 @@ public final class Intake implements Runnable {
         }
         log.info("Shutdown: draining {} in-flight requests for up to {} ms", tracker.outstanding(),
                 settings.drainTimeout().toMillis());
-        Drain.Result drain = Drain.run(tracker::outstanding, drainDeadline, waitMs -> pump(waitMs, true));
-        int abandoned = 0;
+        Drain.Result drain = Drain.run(tracker::unsettled, drainDeadline, waitMs -> pump(waitMs, true));
         if (drain.left() > 0) {
             // Work still running is abandoned: not published, not committed; the next owner processes it again.
             acceptingOutcomes = false;
@@ -337,18 +337,21 @@ public final class Intake implements Runnable {
             while (delivery.awaitingAcknowledgement() > 0 && System.nanoTime() < ackDeadline) {
                 handleEvents(Math.max(1, Math.min(10, TimeUnit.NANOSECONDS.toMillis(ackDeadline - System.nanoTime()))));
             }
-            abandoned = tracker.outstanding();
-            if (abandoned > 0) {
+            if (tracker.outstanding() > 0) {
                 log.warn("Drain timed out after {} ms: {} requests abandoned ({} pool tasks dropped); they are not "
                         + "committed and will be processed by another worker", settings.drainTimeout().toMillis(),
-                        abandoned, dropped);
+                        tracker.outstanding(), dropped);
             }
+        } else if (tracker.abandonedCount() > 0) {
+            log.warn("{} requests cut at their model's shutdown grace are abandoned: not published, not committed; "
+                    + "the next owner of their partitions runs them whole", tracker.outstanding());
         }
+        int abandoned = tracker.outstanding();
         boolean committed = delivery.commitNow(tp -> true, closeBudget());
         if (delivery.fatal() != null) {
             return stopWithoutCommitting(start);
         }
-        closeClients();
+        ClientClose.close(consumer, producer, settings.leaveGroupOnClose(), this::closeBudget);
         ShutdownReport report = new ShutdownReport(Duration.ofNanos(System.nanoTime() - start),
                 drain.outstandingAtStart() - abandoned, abandoned, committed);
         listener.shutdown(report);
@@ -364,27 +367,11 @@ public final class Intake implements Runnable {
         int abandoned = tracker.outstanding() + delivery.lostToFatal();
         log.warn("Stopping after a fatal producer error: {} requests not committed ({} pool tasks dropped); the next "
                 + "owner of their partitions processes them", abandoned, dropped);
-        closeClients();
+        ClientClose.close(consumer, producer, settings.leaveGroupOnClose(), this::closeBudget);
         ShutdownReport report = new ShutdownReport(Duration.ofNanos(System.nanoTime() - start), 0, abandoned, false,
                 true);
         listener.shutdown(report);
         return report;
-    }
-
-    private void closeClients() {
-        CloseOptions options = CloseOptions.groupMembershipOperation(settings.leaveGroupOnClose()
-                ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
-                : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP).withTimeout(closeBudget());
-        try {
-            consumer.close(options);
-        } catch (KafkaException e) {
-            log.warn("Closing the consumer failed: {}", e.toString());
-        }
-        try {
-            producer.close(closeBudget());
-        } catch (KafkaException e) {
-            log.warn("Closing the producer failed: {}", e.toString());
-        }
     }
 
     private void forget(Collection<TopicPartition> gone, boolean lost) {

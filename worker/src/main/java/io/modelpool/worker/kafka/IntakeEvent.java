@@ -18,6 +18,13 @@ sealed interface IntakeEvent {
     record Acknowledged(InFlight record) implements IntakeEvent {
     }
 
+    /**
+     * The capability gave the record's work up at shutdown (cut at the model's shutdown grace): nothing is published
+     * for it and its offset is not committed, so the partition's next owner runs it whole.
+     */
+    record Abandoned(InFlight record) implements IntakeEvent {
+    }
+
     /** Publishing the outcome failed after the producer's own retries; publish it again after a backoff. */
     record PublishFailed(InFlight record, Exception error) implements IntakeEvent {
     }

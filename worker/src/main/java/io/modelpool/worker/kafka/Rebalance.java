@@ -61,7 +61,7 @@ final class Rebalance implements ConsumerRebalanceListener {
         }
         Set<TopicPartition> revoked = new HashSet<>(partitions);
         if (delivery.fatal() == null) {
-            Drain.Result drain = Drain.run(() -> tracker.outstanding(consumer.assignment(), revoked::contains),
+            Drain.Result drain = Drain.run(() -> tracker.unsettled(consumer.assignment(), revoked::contains),
                     System.nanoTime() + drainBudget.get().toNanos(), pump);
             delivery.commitNow(revoked::contains, commitBudget.get());
             if (drain.left() > 0) {

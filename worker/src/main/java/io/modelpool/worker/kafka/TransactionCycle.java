@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
@@ -12,6 +15,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -156,6 +160,32 @@ final class TransactionCycle {
         List<InFlight> done = List.copyOf(records);
         reset();
         return new Committed(done, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /**
+     * {@link #commit(Map, ConsumerGroupMetadata)} within {@code budget}: on a helper thread, so a broker that does not
+     * answer cannot hold the caller past a revocation's or the shutdown's deadline (the producer's own bound is
+     * {@code max.block.ms}, twice with the retry). A commit still running when the budget is spent may or may not
+     * commit, so it is {@link Fatal}: the caller stops, the producer is closed, and the broker completes or aborts the
+     * transaction; a read_committed reader sees it whole or not at all either way.
+     */
+    Outcome commit(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group, Duration budget) {
+        List<InFlight> sent = List.copyOf(records);
+        FutureTask<Outcome> task = new FutureTask<>(() -> commit(offsets, group));
+        Thread thread = new Thread(task, "modelpool-transaction-commit");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            return task.get(Math.max(0, budget.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return new Fatal(sent, new TimeoutException("the transaction did not commit within " + budget.toMillis()
+                    + " ms; it may or may not commit"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Fatal(sent, new InterruptException(e));
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
     }
 
     private void commitWithOneRetry() {

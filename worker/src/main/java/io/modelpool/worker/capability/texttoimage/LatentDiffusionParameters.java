@@ -26,7 +26,7 @@ import java.util.Set;
  * @param maxSteps           the most denoising steps one request may ask for (INPUT_TOO_LARGE beyond it)
  * @param schedule           the training noise schedule (train-timesteps, beta-start, beta-end, beta-schedule)
  * @param shutdownGrace      once the pool is shutting down, how long an image in progress may still run
- *                           before it is given up with a retryable SHUTTING_DOWN error
+ *                           before it is cut and abandoned (not answered: the next owner draws it whole)
  */
 public record LatentDiffusionParameters(String textEncoder, String vaeDecoder, String padToken,
                                         int textSequenceLength, double vaeScaling, int vaeScaleFactor,

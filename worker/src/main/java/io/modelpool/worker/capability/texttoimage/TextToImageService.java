@@ -10,6 +10,7 @@ import io.modelpool.v1.TextToImagePayload;
 import io.modelpool.v1.TextToImageRequest;
 import io.modelpool.v1.TextToImageResult;
 import io.modelpool.v1.Timings;
+import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.PoolErrors;
@@ -236,9 +237,9 @@ public final class TextToImageService implements CapabilityService {
                         + expired.deadlineEpochMs() + " ms since epoch) passed before the image was done", false,
                         requestContext, submittedAtMs));
             } else if (output instanceof ImageOutcome.ShutDown down) {
-                future.complete(errorRecord(request, ErrorCode.SHUTTING_DOWN, "the worker shut down after "
-                        + down.stepsDone() + " denoising steps; resubmit the request", true, requestContext,
-                        submittedAtMs));
+                // Abandoned, not answered: the partition's next owner draws the image whole.
+                future.completeExceptionally(new AbandonedAtShutdownException("the denoising of " + this
+                        + " was cut at the shutdown grace after " + down.stepsDone() + " steps"));
             }
         }
 

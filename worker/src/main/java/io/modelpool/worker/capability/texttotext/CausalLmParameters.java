@@ -17,8 +17,8 @@ import java.util.Set;
  * @param maxPromptTokens the most prompt tokens; a longer prompt is refused with INPUT_TOO_LARGE (default
  *                        1024, at most 1,000,000)
  * @param shutdownGrace   once the pool is shutting down, how long generations in flight may still run before
- *                        they end with finish reason SHUTDOWN and the truncated flag; keep it below the
- *                        worker's {@code shutdown.drain-timeout-ms} so that they are published in the drain
+ *                        they are cut and abandoned (not answered: the partition's next owner runs them whole);
+ *                        below the worker's {@code shutdown.drain-timeout-ms}, so the drain need not time out
  *                        (default 3s)
  */
 public record CausalLmParameters(String eosToken, int maxNewTokens, int maxPromptTokens, Duration shutdownGrace) {

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * {@code batch.*} settings and each batch generates together ({@link CausalLmRunner}); a generation that
  * ends before its batch is answered at once. Shutdown reaches running
  * generations through the pool's shutdown flag, which each generation polls between decode steps; after the
- * model's {@code shutdown-grace} they end with finish reason SHUTDOWN and are published in the drain.
+ * model's {@code shutdown-grace} they are cut and abandoned: nothing is published for them and their records stay
+ * uncommitted, so the partition's next owner runs them whole.
  */
 public final class TextToTextProvider implements CapabilityProvider {
 

@@ -2,8 +2,10 @@ package io.modelpool.worker.capability.texttotext;
 
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.ErrorCode;
+import io.modelpool.v1.FinishReason;
 import io.modelpool.v1.GenerationParameters;
 import io.modelpool.v1.TextToTextRequest;
+import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.PoolErrors;
@@ -236,6 +238,9 @@ public final class TextToTextService implements CapabilityService {
 
         /** The generation ended while the rest of its batch decodes on: answer now. */
         void early(GenerationOutcome.Text text, long startedNanos) {
+            if (abandoned(text)) {
+                return;
+            }
             long now = System.nanoTime();
             future.complete(results.ok(request, text, TimeUnit.NANOSECONDS.toMillis(startedNanos - submittedNanos),
                     TimeUnit.NANOSECONDS.toMillis(now - startedNanos), requestContext, submittedAtMs));
@@ -247,6 +252,9 @@ public final class TextToTextService implements CapabilityService {
                 return;
             }
             if (output instanceof GenerationOutcome.Text text) {
+                if (abandoned(text)) {
+                    return;
+                }
                 future.complete(results.ok(request, text,
                         TimeUnit.NANOSECONDS.toMillis(timing.startedNanos() - timing.submittedNanos()),
                         TimeUnit.NANOSECONDS.toMillis(timing.finishedNanos() - timing.startedNanos()),
@@ -256,6 +264,19 @@ public final class TextToTextService implements CapabilityService {
                         + expired.deadlineEpochMs() + " ms since epoch) passed before generation started", false,
                         requestContext, submittedAtMs));
             }
+        }
+
+        /**
+         * A generation cut at the shutdown grace is abandoned, not answered: a truncated text would answer the
+         * request for good with less than it asked for, while the partition's next owner can run it whole.
+         */
+        private boolean abandoned(GenerationOutcome.Text text) {
+            if (text.finishReason() != FinishReason.SHUTDOWN) {
+                return false;
+            }
+            future.completeExceptionally(new AbandonedAtShutdownException("the generation of " + this + " was cut "
+                    + "at the shutdown grace after " + text.generatedTokens() + " tokens"));
+            return true;
         }
 
         @Override

@@ -1,5 +1,7 @@
 package io.modelpool.worker.capability.texttoimage;
 
+import java.util.concurrent.ExecutionException;
+import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpool.v1.Capability;
@@ -108,7 +110,7 @@ class LatentDiffusionTest {
     }
 
     @Test
-    void aShutdownGivesUpALongDenoisingAfterTheGraceWithARetryableError() throws Exception {
+    void aShutdownCutsALongDenoisingAtTheGraceAndAbandonsItUnanswered() throws Exception {
         CapabilityRegistry own = ToyDiffusion.registry();
         try {
             TextToImageRequest slow = TextToImageRequest.newBuilder().setId("slow").setModel(ToyDiffusion.MODEL)
@@ -120,10 +122,10 @@ class LatentDiffusionTest {
 
             assertThat(own.awaitDrained(Duration.ofSeconds(5))).isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
-            TextToImageResult result = (TextToImageResult) running.get(5, TimeUnit.SECONDS);
-            assertThat(result.getStatus()).isEqualTo(ResultStatus.ERROR);
-            assertThat(result.getError().getCode()).isEqualTo(ErrorCode.SHUTTING_DOWN);
-            assertThat(result.getError().getRetryable()).isTrue();
+            assertThat(running).as("no SHUTTING_DOWN error answers it: the partition's next owner draws it whole")
+                    .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+                    .withCauseInstanceOf(AbandonedAtShutdownException.class)
+                    .withMessageContaining("cut at the shutdown grace");
         } finally {
             own.close();
         }
