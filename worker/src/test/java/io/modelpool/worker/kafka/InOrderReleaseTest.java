@@ -43,6 +43,30 @@ class InOrderReleaseTest {
     }
 
     @Test
+    void aRecordAbandonedAtShutdownGivesUpTheLaterOutcomesOfItsPartitionOnly() {
+        InOrderRelease release = new InOrderRelease();
+        for (long o = 0; o < 5; o++) {
+            release.expect(P0, o);
+        }
+        release.expect(P1, 0);
+        List<Long> out = new ArrayList<>();
+        List<Long> abandoned = new ArrayList<>();
+        release.ready(record(P0, 0), r -> out.add(r.offset));
+        release.ready(record(P0, 3), r -> out.add(r.offset)); // held behind 1 and 2
+
+        release.cut(record(P0, 2), r -> abandoned.add(r.offset));
+        assertThat(abandoned).as("2 itself and the held 3: a transaction may not carry them above 2")
+                .containsExactlyInAnyOrder(2L, 3L);
+        release.ready(record(P0, 1), r -> out.add(r.offset));
+        release.ready(record(P0, 4), r -> out.add(r.offset));
+        release.ready(record(P1, 0), r -> out.add(r.offset));
+
+        assertThat(out).as("below the cut and other partitions still go").containsExactly(0L, 1L, 0L);
+        assertThat(abandoned).as("4, computed after the cut, is given up too").containsExactlyInAnyOrder(2L, 3L, 4L);
+        assertThat(release.held()).isZero();
+    }
+
+    @Test
     void partitionsDoNotWaitForEachOther() {
         InOrderRelease release = new InOrderRelease();
         release.expect(P0, 0);
