@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Shutdown.</b> After {@link #requestShutdown()} the pools reject new work, every partition is paused, nothing
  * more is dispatched; in-flight work drains until the drain timeout counted from the request, polling with every
  * partition paused; then publishing, the commit and the client closes share what is left of one deadline (drain
- * plus close timeout, from the request).
+ * plus close timeout, from the request). Work a capability cut at its shutdown grace comes back
+ * {@linkplain IntakeEvent.Abandoned abandoned}: nothing is published for it, its offset is not committed, and the
+ * drain does not wait for it.
  */
 public final class Intake implements Runnable {
 
