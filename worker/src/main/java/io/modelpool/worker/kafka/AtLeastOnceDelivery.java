@@ -158,11 +158,13 @@ final class AtLeastOnceDelivery implements Delivery {
         if (offsets.isEmpty()) {
             return true;
         }
-        // A wakeup meant for the loop can hit the commit; the commit itself is still wanted, so try once more.
+        // A wakeup meant for the loop can hit the commit; the commit itself is still wanted, so try once more, within
+        // what is left of the same budget.
+        long deadline = System.nanoTime() + budget.toNanos();
         for (int attempt = 1; attempt <= 2; attempt++) {
             try {
                 long start = System.nanoTime();
-                consumer.commitSync(offsets, budget);
+                consumer.commitSync(offsets, Duration.ofNanos(Math.max(0, deadline - start)));
                 tracker.committed(offsets);
                 listener.committed(offsets, Duration.ofNanos(System.nanoTime() - start));
                 return true;

@@ -7,7 +7,9 @@
  * replacing what can never be published and {@link io.modelpool.worker.kafka.DeadLetters} building capped dead
  * letters; one {@link io.modelpool.worker.kafka.Delivery} per guarantee, chosen once, commits;
  * {@link io.modelpool.worker.kafka.Admission} bounds the work in flight; {@link io.modelpool.worker.kafka.Drain}
- * and {@link io.modelpool.worker.kafka.Rebalance} bound revocations and shutdown.
+ * and {@link io.modelpool.worker.kafka.Rebalance} bound revocations and shutdown, and
+ * {@link io.modelpool.worker.kafka.ClientClose} closes the clients within what is left of the shutdown's deadline.
+ * Work a capability cut at shutdown comes back abandoned: it is neither published nor committed.
  *
  * <p>Only the intake thread touches Kafka clients. Pool workers never do: their completions come back through a
  * queue. May import the capability layer's {@code CapabilityService} seam and the schemas module; must not import

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.worker.config.WorkerConfig;
+import io.modelpool.worker.observe.Scrape;
 import io.modelpool.worker.process.Job.Answer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,20 +158,24 @@ class GracefulShutdownProcessTest {
     }
 
     @Test
-    void aDrainThatCannotFinishGivesUpAtTheTimeoutLogsTheAbandonedCountAndARestartAnswersThem() {
+    void aDrainThatCannotFinishGivesUpAtTheTimeoutLogsTheAbandonedCountAndARestartAnswersThem() throws Exception {
         Duration drain = Duration.ofMillis(500);
+        int port = LongBatchShutdownProcessTest.freePort();
         try (Job job = Job.create(1)) {
             WorkerProcess slow = ready(start(job, "slow", SLOW,
-                    Map.of(WorkerConfig.DRAIN_TIMEOUT_MS, Long.toString(drain.toMillis()))));
+                    Map.of(WorkerConfig.DRAIN_TIMEOUT_MS, Long.toString(drain.toMillis()),
+                            WorkerConfig.HTTP_PORT, Integer.toString(port))));
             job.send("canary", job.shortTexts(1));
             for (int i = 0; i < 3; i++) {
                 job.send("heavy-" + i, job.longTexts(100));
             }
             job.flush();
-            // The canary is first in the partition: once it is answered, heavy-0 has been handed to the pool (the
-            // others may still be in the intake's hands), and each heavy request needs seconds.
+            // Admission by work lets heavy-0 in once the canary's batch taught the model its rate: wait until it is in
+            // the pool (each heavy request needs seconds), so the signal finds it computing.
             await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
                     .until(() -> job.answers().containsKey("canary"));
+            await("heavy-0 is in the pool").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> Scrape.of("http://127.0.0.1:" + port).sum("modelpool_pool_in_flight_tasks") > 0);
 
             slow.sigterm();
             WorkerProcess.Exit exit = slow.awaitExit(Duration.ofSeconds(30));

@@ -15,6 +15,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A native batch that runs far longer than the drain does not hold the worker's exit: the worker (its own JVM, real
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class LongBatchShutdownProcessTest {
 
+    private static final Logger log = LoggerFactory.getLogger(LongBatchShutdownProcessTest.class);
     private static final String LONG_BATCH = "classpath:process/minilm-long-batch.yaml";
     private static final Duration DRAIN = Duration.ofSeconds(1);
 
@@ -49,6 +52,8 @@ class LongBatchShutdownProcessTest {
 
             worker.sigterm();
             WorkerProcess.Exit exit = worker.awaitExit(Duration.ofSeconds(30));
+            log.info("Worker exited {} ms after SIGTERM with a drain of {} ms; it reports {} s",
+                    exit.afterSignal().toMillis(), DRAIN.toMillis(), worker.reportedShutdownSeconds());
 
             assertThat(exit.status()).as("an abandoning drain still exits 0").isZero();
             assertThat(exit.afterSignal()).as("from the signal to the process's end, seen from outside")
@@ -86,7 +91,7 @@ class LongBatchShutdownProcessTest {
         }
     }
 
-    private static int freePort() throws Exception {
+    static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
