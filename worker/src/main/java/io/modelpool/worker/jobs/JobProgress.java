@@ -26,8 +26,10 @@ import java.util.Optional;
  *   <li>A cancel makes an unfinished job CANCELLING; it turns CANCELLED once every request is answered (the
  *       workers answer the unstarted ones CANCELLED) or when nothing happened to it for the stall time (requests
  *       that were never produced). A cancel of a COMPLETED, CANCELLED or EXPIRED job changes nothing.</li>
- *   <li>A RUNNING or STALLED job whose completion window ({@code expiresAt}) closes becomes EXPIRED; the workers
- *       answer its leftovers EXPIRED, and they are counted as they come. CANCELLED and EXPIRED are final, like
+ *   <li>A RUNNING or STALLED job whose completion window ({@code expiresAt}) closes becomes EXPIRED, at its deadline
+ *       or with the first change after it, whichever the tracker sees first (a job whose last results arrive after
+ *       the window is EXPIRED, not COMPLETED); the workers answer its leftovers EXPIRED, and they are counted as they
+ *       come. CANCELLED and EXPIRED are final, like
  *       COMPLETED.</li>
  *   <li>First and last result time are the minimum and maximum of the results' record times, so late records do
  *       not move them backwards; throughput is results per second between them (0 until they differ).</li>
@@ -56,8 +58,8 @@ final class JobProgress {
         }
         next.setUpdatedAt(Instant.ofEpochMilli(nowMs));
         JobState previous = current == null ? JobState.UNKNOWN : current.getState();
-        next.setState(stateAfter(previous, next.getSucceeded() + next.getFailed(), registration.expectedCount(),
-                false));
+        next.setState(windowed(previous, stateAfter(previous, next.getSucceeded() + next.getFailed(),
+                registration.expectedCount(), false), next.getExpiresAt(), nowMs));
         return next.build();
     }
 
@@ -83,7 +85,8 @@ final class JobProgress {
         next.setResultsPerSecond(throughput(done, first, last));
         next.setUpdatedAt(Instant.ofEpochMilli(nowMs));
         JobState previous = current == null ? JobState.UNKNOWN : current.getState();
-        next.setState(stateAfter(previous, done, next.getExpectedCount(), true));
+        next.setState(windowed(previous, stateAfter(previous, done, next.getExpectedCount(), true),
+                next.getExpiresAt(), nowMs));
         return next.build();
     }
 
@@ -149,6 +152,19 @@ final class JobProgress {
     static boolean stateChanged(JobStatus previous, JobStatus next) {
         return previous == null || previous.getState() != next.getState()
                 || previous.getExpectedCount() != next.getExpectedCount();
+    }
+
+    /**
+     * EXPIRED instead of {@code next} when the job's window closed before it ended: a change seen after the window
+     * (its last results, say) cannot complete it any more. A job that ended or was cancelled earlier keeps its state.
+     */
+    private static JobState windowed(JobState previous, JobState next, Instant expiresAt, long nowMs) {
+        boolean open = expiresAt == null || nowMs < expiresAt.toEpochMilli();
+        if (open || isFinal(previous) || previous == JobState.CANCELLING || next == JobState.CANCELLING
+                || next == JobState.CANCELLED) {
+            return next;
+        }
+        return JobState.EXPIRED;
     }
 
     private static JobState stateAfter(JobState previous, long done, long expected, boolean newResult) {

@@ -125,6 +125,7 @@ public final class JobControls implements JobGate, AutoCloseable {
         m.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         m.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         m.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        m.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         m.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         m.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         JobControls controls = new JobControls(settings, new KafkaConsumer<>(m), Clock.systemUTC());
@@ -188,35 +189,46 @@ public final class JobControls implements JobGate, AutoCloseable {
     private void run() {
         try {
             while (!closing) {
-                assignExistingTopics();
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-                for (TopicPartition tp : records.partitions()) {
-                    for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
-                        if (!apply(r)) {
-                            break; // rewound to r: the registry is away; retried at the next poll
-                        }
+                try {
+                    turn();
+                } catch (WakeupException e) {
+                    if (!closing) {
+                        log.debug("Job controls feed woken; reading on");
                     }
-                }
-                checkCaughtUp();
-                long now = clock.millis();
-                if (now - lastPruneMs >= PRUNE_INTERVAL.toMillis()) {
-                    prune(now);
-                    lastPruneMs = now;
+                } catch (KafkaException e) {
+                    // Kafka away or a metadata timeout: cancels wait in the topic, so read on after a pause
+                    log.warn("Job controls feed cannot read now ({}); retrying in {} ms", e.toString(),
+                            DEPENDENCY_RETRY.toMillis());
+                    Thread.sleep(DEPENDENCY_RETRY.toMillis());
                 }
             }
-        } catch (WakeupException e) {
-            if (!closing) {
-                log.error("Job controls feed woken unexpectedly; cancels and completion windows are no longer "
-                        + "enforced on this worker", e);
-            }
-        } catch (KafkaException | IllegalStateException e) {
-            log.error("Job controls feed stopped; cancels and completion windows are no longer enforced on this "
-                    + "worker", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("Job controls feed stopped; cancels and completion windows are no longer enforced on this "
+                    + "worker", e);
         } finally {
             caughtUp.countDown();
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(1)));
+        }
+    }
+
+    /** One poll: (re)assign, apply what came, note the catch-up, prune now and then. */
+    private void turn() throws InterruptedException {
+        assignExistingTopics();
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+        for (TopicPartition tp : records.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+                if (!apply(r)) {
+                    break; // rewound to r: the registry is away; retried at the next poll
+                }
+            }
+        }
+        checkCaughtUp();
+        long now = clock.millis();
+        if (now - lastPruneMs >= PRUNE_INTERVAL.toMillis()) {
+            prune(now);
+            lastPruneMs = now;
         }
     }
 
