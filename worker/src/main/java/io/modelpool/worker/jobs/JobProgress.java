@@ -1,6 +1,7 @@
 package io.modelpool.worker.jobs;
 
 import io.modelpool.schemas.Contract;
+import io.modelpool.v1.ErrorCode;
 import io.modelpool.v1.JobState;
 import io.modelpool.v1.JobStatus;
 import java.time.Duration;
@@ -23,7 +24,7 @@ import java.util.Optional;
  *   <li>COMPLETED once {@code succeeded + failed >= expectedCount} with a known expected count; it stays COMPLETED.
  *       Otherwise RUNNING, or STALLED when nothing happened to the job for the stall time; a new result makes a
  *       STALLED job RUNNING again, a repeated registration does not.</li>
- *   <li>A cancel makes an unfinished job CANCELLING; it turns CANCELLED once every request is answered (the
+ *   <li>A cancel, or a first CANCELLED result (whichever the tracker reads first), makes an unfinished job CANCELLING; it turns CANCELLED once every request is answered (the
  *       workers answer the unstarted ones CANCELLED) or when nothing happened to it for the stall time (requests
  *       that were never produced). A cancel of a COMPLETED, CANCELLED or EXPIRED job changes nothing.</li>
  *   <li>A RUNNING or STALLED job whose completion window ({@code expiresAt}) closes becomes EXPIRED, at its deadline
@@ -44,6 +45,8 @@ final class JobProgress {
         Contract.trustGeneratedClasses();
     }
 
+    private static final String CANCELLED_CODE = ErrorCode.CANCELLED.name();
+
     private JobProgress() {
     }
 
@@ -59,7 +62,7 @@ final class JobProgress {
         next.setUpdatedAt(Instant.ofEpochMilli(nowMs));
         JobState previous = current == null ? JobState.UNKNOWN : current.getState();
         next.setState(windowed(previous, stateAfter(previous, next.getSucceeded() + next.getFailed(),
-                registration.expectedCount(), false), next.getExpiresAt(), nowMs));
+                registration.expectedCount(), false, cancelledCount(next)), next.getExpiresAt(), nowMs));
         return next.build();
     }
 
@@ -85,14 +88,20 @@ final class JobProgress {
         next.setResultsPerSecond(throughput(done, first, last));
         next.setUpdatedAt(Instant.ofEpochMilli(nowMs));
         JobState previous = current == null ? JobState.UNKNOWN : current.getState();
-        next.setState(windowed(previous, stateAfter(previous, done, next.getExpectedCount(), true),
-                next.getExpiresAt(), nowMs));
+        next.setState(windowed(previous, stateAfter(previous, done, next.getExpectedCount(), true,
+                cancelledCount(next)), next.getExpiresAt(), nowMs));
         return next.build();
     }
 
     /** The job after {@code modelpool cancel}: CANCELLING (CANCELLED when already answered in full), or unchanged. */
     static JobStatus cancelled(JobStatus current, JobEvent.Cancelled cancel, long nowMs) {
         JobState previous = current == null ? JobState.UNKNOWN : current.getState();
+        if ((previous == JobState.CANCELLING || previous == JobState.CANCELLED)
+                && current.getCancelRequestedAt() == null) {
+            // its CANCELLED results came first and made it so: the cancel fills in when it was asked
+            return JobStatus.newBuilder(current).setCancelRequestedAt(Instant.ofEpochMilli(cancel.requestedAtMs()))
+                    .build();
+        }
         if (previous == JobState.CANCELLING || isFinal(previous)) {
             return current;
         }
@@ -167,12 +176,23 @@ final class JobProgress {
         return JobState.EXPIRED;
     }
 
-    private static JobState stateAfter(JobState previous, long done, long expected, boolean newResult) {
+    /** Requests answered CANCELLED: only a cancel of the job produces them. */
+    private static long cancelledCount(JobStatus.Builder status) {
+        return status.getFailuresByCode().getOrDefault(CANCELLED_CODE, 0L);
+    }
+
+    /**
+     * The state after a change. A job with CANCELLED results is being cancelled even before the tracker has read the
+     * cancel itself (the workers may read it sooner), so that the order of the streams never makes a cancelled job
+     * COMPLETED.
+     */
+    private static JobState stateAfter(JobState previous, long done, long expected, boolean newResult,
+            long cancelled) {
         if (isFinal(previous)) {
             return previous;
         }
         boolean answered = expected >= 0 && done >= expected;
-        if (previous == JobState.CANCELLING) {
+        if (previous == JobState.CANCELLING || cancelled > 0) {
             return answered ? JobState.CANCELLED : JobState.CANCELLING;
         }
         if (answered) {

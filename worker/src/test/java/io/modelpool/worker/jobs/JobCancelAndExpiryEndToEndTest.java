@@ -43,6 +43,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Cancel and expiry of batch jobs on the devstack broker and registry, with real workers running the MiniLM model and
@@ -51,6 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JobCancelAndExpiryEndToEndTest {
 
+    private static final Logger log = LoggerFactory.getLogger(JobCancelAndExpiryEndToEndTest.class);
     private static final Duration CANCEL_BOUND = Duration.ofSeconds(1);
 
     @TempDir
@@ -194,6 +197,11 @@ class JobCancelAndExpiryEndToEndTest {
         long cancelledResults = results.values().stream()
                 .filter(r -> r.value().getStatus() == ResultStatus.ERROR
                         && r.value().getError().getCode() == ErrorCode.CANCELLED).count();
+        long latestMs = computed.stream().mapToLong(ConsumerRecord::timestamp).max().orElse(0)
+                - cancelReturned.toEpochMilli();
+        log.info("Cancelled job {} of {} requests: {} computed, {} CANCELLED; the latest computed result was "
+                + "published {} ms after the cancel returned", jobId, requests, computed.size(), cancelledResults,
+                latestMs);
         assertThat(computed).as("every computed result was published by a second after the cancel returned")
                 .allSatisfy(r -> assertThat(Instant.ofEpochMilli(r.timestamp()))
                         .isBefore(cancelReturned.plus(CANCEL_BOUND)));

@@ -129,6 +129,19 @@ class JobCancelAndExpiryTopologyTest {
     }
 
     @Test
+    void cancelledResultsReadBeforeTheCancelItselfStillEndTheJobCancelledNotCompleted() {
+        jobs.pipeInput("j", registration("j", 2), T0);
+        results.pipeInput("r1", ok("j", "r1"), T0);
+        results.pipeInput("r2", failed("j", "r2", ErrorCode.CANCELLED), T0);
+        assertThat(store.get("j").getState()).isEqualTo(JobState.CANCELLED);
+
+        cancel("j");
+
+        assertThat(store.get("j").getState()).isEqualTo(JobState.CANCELLED);
+        assertThat(store.get("j").getCancelRequestedAt()).as("filled in by the late cancel").isNotNull();
+    }
+
+    @Test
     void aCancelOfACompletedJobChangesNothing() {
         jobs.pipeInput("j", registration("j", 1), T0);
         results.pipeInput("r1", ok("j", "r1"), T0);
