@@ -274,6 +274,7 @@ public final class Worker implements ShutdownCoordinator.Target {
         capabilities.beginShutdown();
         maintenance.beginShutdown(); // nothing is spawned, loaded or unloaded while the pools drain
         intake.requestShutdown();
+        jobControls.beginClose(); // non-blocking; what it read still withdraws work during the drain
         JobTracker tracker = jobTracker;
         if (tracker != null) {
             tracker.beginClose(); // non-blocking: the tracker closes while the intake drains

@@ -60,6 +60,7 @@ public final class JobControls implements JobGate, AutoCloseable {
     private static final Duration MISSING_TOPIC_RECHECK = Duration.ofSeconds(10);
     private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(1);
     private static final long NEVER = Long.MAX_VALUE;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     /**
      * @param topicPrefix the fleet's topic prefix
@@ -197,9 +198,11 @@ public final class JobControls implements JobGate, AutoCloseable {
                     }
                 } catch (KafkaException e) {
                     // Kafka away or a metadata timeout: cancels wait in the topic, so read on after a pause
-                    log.warn("Job controls feed cannot read now ({}); retrying in {} ms", e.toString(),
-                            DEPENDENCY_RETRY.toMillis());
-                    Thread.sleep(DEPENDENCY_RETRY.toMillis());
+                    if (!closing) {
+                        log.warn("Job controls feed cannot read now ({}); retrying in {} ms", e.toString(),
+                                DEPENDENCY_RETRY.toMillis());
+                        Thread.sleep(DEPENDENCY_RETRY.toMillis());
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -209,7 +212,11 @@ public final class JobControls implements JobGate, AutoCloseable {
                     + "worker", e);
         } finally {
             caughtUp.countDown();
-            consumer.close(CloseOptions.timeout(Duration.ofSeconds(1)));
+            try {
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(1)));
+            } catch (KafkaException e) {
+                log.warn("Closing the job controls consumer failed: {}", e.toString());
+            }
         }
     }
 
@@ -309,13 +316,21 @@ public final class JobControls implements JobGate, AutoCloseable {
         }
     }
 
-    /** Stops the feed thread and closes its consumer. */
-    @Override
-    public void close() {
+    /**
+     * Starts stopping the feed without waiting (safe from a signal handler); what it has read still answers
+     * {@link #withdrawal}, so work drained at shutdown is still withdrawn.
+     */
+    public void beginClose() {
         closing = true;
         consumer.wakeup();
+    }
+
+    /** Stops the feed thread and waits up to {@link #CLOSE_WAIT} for it to close its consumer. */
+    @Override
+    public void close() {
+        beginClose();
         try {
-            thread.join(Duration.ofSeconds(5).toMillis());
+            thread.join(CLOSE_WAIT.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
