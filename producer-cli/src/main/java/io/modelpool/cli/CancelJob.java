@@ -15,8 +15,8 @@ import java.util.Objects;
 import org.apache.kafka.common.KafkaException;
 
 /**
- * {@code modelpool cancel}: writes a CANCEL {@link JobControl} for the job to the compacted {@code <prefix>.jobs.control}
- * topic and returns once Kafka has acknowledged it. Every worker reads that topic and answers the job's requests that
+ * {@code modelpool cancel}: writes a CANCEL {@link JobControl} for the job to the compacted
+ * {@code <prefix>.jobs.control} topic and returns once Kafka has acknowledged it. Every worker reads that topic and answers the job's requests that
  * have not started computing with CANCELLED; the job tracker shows the job CANCELLING, then CANCELLED.
  *
  * <p>The job must be known to the job status topic and not have ended: cancelling an unknown job

@@ -16,8 +16,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * {@code modelpool wait}: follows one job on the status topic until it ends (COMPLETED, CANCELLED, EXPIRED), drawing a progress bar with the
- * fleet's rate and the ETA at that rate.
+ * {@code modelpool wait}: follows one job on the status topic until it ends (COMPLETED, CANCELLED, EXPIRED),
+ * drawing a progress bar with the fleet's rate and the ETA at that rate.
  *
  * <p>Runs on the calling thread; {@link #stop} may be called from any thread (a signal handler) and ends the wait
  * within one poll. Every wait is bounded: the job must appear within {@code unknownJobTimeout}, and the whole wait
