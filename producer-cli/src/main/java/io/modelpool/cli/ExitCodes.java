@@ -11,6 +11,10 @@ public final class ExitCodes {
     public static final int COULD_NOT_RUN = 1;
     /** The job ran to the end but some inputs failed; their errors are in the output. */
     public static final int SOME_INPUTS_FAILED = 2;
+    /** {@code cancel}: no such job on the job status topic. */
+    public static final int UNKNOWN_JOB = 3;
+    /** {@code cancel}: the job has already ended (COMPLETED, CANCELLED or EXPIRED); nothing was cancelled. */
+    public static final int JOB_ENDED = 4;
 
     private ExitCodes() {
     }

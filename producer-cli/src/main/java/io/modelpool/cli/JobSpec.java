@@ -23,9 +23,12 @@ import java.util.regex.Pattern;
  * @param inputType documents or queries (models with asymmetric prefixes use it)
  * @param textsPerRequest how many inputs each request carries, 1 to {@value #MAX_TEXTS_PER_REQUEST}
  * @param connectTimeout how long to wait for Kafka before giving up
+ * @param completionWindow how long the job has from its registration; requests still unanswered then are answered
+ *                         EXPIRED without inference. Null for no window
  */
 public record JobSpec(KafkaConnection connection, InputSpec input, String model, String jobId,
-                      EmbeddingInputType inputType, int textsPerRequest, Duration connectTimeout) {
+                      EmbeddingInputType inputType, int textsPerRequest, Duration connectTimeout,
+                      Duration completionWindow) {
     public static final String DEFAULT_MODEL = "all-minilm-l6-v2-q";
     public static final int MAX_TEXTS_PER_REQUEST = 256;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
@@ -54,6 +57,15 @@ public record JobSpec(KafkaConnection connection, InputSpec input, String model,
                     + ", was " + textsPerRequest);
         }
         CliException.requirePositive("--connect-timeout", connectTimeout);
+        if (completionWindow != null) {
+            CliException.requirePositive("--completion-window", completionWindow);
+        }
+    }
+
+    /** A spec without a completion window. */
+    public JobSpec(KafkaConnection connection, InputSpec input, String model, String jobId,
+                   EmbeddingInputType inputType, int textsPerRequest, Duration connectTimeout) {
+        this(connection, input, model, jobId, inputType, textsPerRequest, connectTimeout, null);
     }
 
     /** A spec with the defaults: the default model, a new job id, documents, one text per request. */
@@ -63,23 +75,31 @@ public record JobSpec(KafkaConnection connection, InputSpec input, String model,
     }
 
     public JobSpec withModel(String newModel) {
-        return new JobSpec(connection, input, newModel, jobId, inputType, textsPerRequest, connectTimeout);
+        return new JobSpec(connection, input, newModel, jobId, inputType, textsPerRequest, connectTimeout,
+                completionWindow);
     }
 
     public JobSpec withJobId(String newJobId) {
-        return new JobSpec(connection, input, model, newJobId, inputType, textsPerRequest, connectTimeout);
+        return new JobSpec(connection, input, model, newJobId, inputType, textsPerRequest, connectTimeout,
+                completionWindow);
     }
 
     public JobSpec withInputType(EmbeddingInputType newInputType) {
-        return new JobSpec(connection, input, model, jobId, newInputType, textsPerRequest, connectTimeout);
+        return new JobSpec(connection, input, model, jobId, newInputType, textsPerRequest, connectTimeout,
+                completionWindow);
     }
 
     public JobSpec withTextsPerRequest(int n) {
-        return new JobSpec(connection, input, model, jobId, inputType, n, connectTimeout);
+        return new JobSpec(connection, input, model, jobId, inputType, n, connectTimeout, completionWindow);
     }
 
     public JobSpec withConnectTimeout(Duration timeout) {
-        return new JobSpec(connection, input, model, jobId, inputType, textsPerRequest, timeout);
+        return new JobSpec(connection, input, model, jobId, inputType, textsPerRequest, timeout,
+                completionWindow);
+    }
+
+    public JobSpec withCompletionWindow(Duration window) {
+        return new JobSpec(connection, input, model, jobId, inputType, textsPerRequest, connectTimeout, window);
     }
 
     /** A fresh job id: {@code job-<UTC time>-<6 hex digits>}, readable and sortable by submission time. */

@@ -16,8 +16,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * {@code modelpool wait}: follows one job on the status topic until it is COMPLETED, drawing a progress bar with the
- * fleet's rate and the ETA at that rate.
+ * {@code modelpool wait}: follows one job on the status topic until it ends (COMPLETED, CANCELLED, EXPIRED),
+ * drawing a progress bar with the fleet's rate and the ETA at that rate.
  *
  * <p>Runs on the calling thread; {@link #stop} may be called from any thread (a signal handler) and ends the wait
  * within one poll. Every wait is bounded: the job must appear within {@code unknownJobTimeout}, and the whole wait
@@ -42,7 +42,7 @@ public final class JobWaiter {
 
     /** How the wait ended. */
     public sealed interface Outcome {
-        /** The job completed; {@code status} is its final state. */
+        /** The job ended (COMPLETED, CANCELLED or EXPIRED); {@code status} is its final state. */
         record Completed(JobStatus status) implements Outcome {
         }
 
@@ -76,7 +76,7 @@ public final class JobWaiter {
                     if (status != null) {
                         bar = bar == null ? startBar(status) : bar;
                         bar.show(status);
-                        if (status.getState() == JobState.COMPLETED) {
+                        if (CancelJob.ended(status.getState())) {
                             return new Outcome.Completed(status);
                         }
                     }
@@ -154,7 +154,8 @@ public final class JobWaiter {
             Duration eta = JobStatusTable.eta(status);
             String rate = String.format(Locale.ROOT, "fleet %.1f/s", status.getResultsPerSecond());
             String left = eta == null ? "ETA ?" : "ETA " + formatted(eta);
-            String state = status.getState() == JobState.STALLED ? " STALLED" : "";
+            String state = status.getState() == JobState.STALLED || status.getState() == JobState.CANCELLING
+                    ? " " + status.getState() : "";
             String failed = status.getFailed() == 0 ? "" : ", " + status.getFailed() + " failed";
             bar.setExtraMessage(rate + ", " + left + failed + state);
         }

@@ -87,13 +87,15 @@ final class Jobs {
                     + " is not registered with the job tracker; its requests run all the same.");
             return;
         }
+        Instant now = Instant.now();
         JobRegistration registration = JobRegistration.newBuilder()
                 .setJobId(spec.jobId())
                 .setCapability(Capability.TEXT_EMBEDDING)
                 .setModel(spec.model())
                 .setExpectedCount(expectedRequests)
                 .setSubmitter(submitter())
-                .setSubmittedAt(Instant.now())
+                .setSubmittedAt(now)
+                .setExpiresAt(spec.completionWindow() == null ? null : now.plus(spec.completionWindow()))
                 .build();
         try {
             sender.sendAndWait(topics.jobs(), spec.jobId(), registration, spec.connectTimeout());

@@ -20,17 +20,20 @@ class CommandLineTest {
     void helpListsTheCommandsOptionsAndExitCodes() {
         CommandRun top = CommandRun.of(List.of("--help"));
         CommandRun embed = CommandRun.of(List.of("embed", "--help"));
+        CommandRun cancel = CommandRun.of(List.of("cancel", "--help"));
 
         assertThat(top.exitCode()).isZero();
-        assertThat(top.out()).contains("embed", "submit", "results", "Exit codes:");
+        assertThat(top.out()).contains("embed", "submit", "results", "cancel", "Exit codes:");
         assertThat(embed.exitCode()).isZero();
         assertThat(embed.out())
                 .contains("--input", "--output", "--format", "--id-field", "--text-field", "--column",
                         "--texts-per-request", "--max-in-flight", "--timeout", "--no-progress",
                         "--bootstrap-servers", "MODELPOOL_BOOTSTRAP_SERVERS", "--schema-registry",
                         "MODELPOOL_SCHEMA_REGISTRY_URL", "--topic-prefix", "--client-config", "--model",
-                        "all-minilm-l6-v2-q", "--job-id")
+                        "all-minilm-l6-v2-q", "--job-id", "--completion-window")
                 .contains("Exit codes:", "0   All inputs succeeded.", "2   Some inputs failed");
+        assertThat(cancel.exitCode()).isZero();
+        assertThat(cancel.out()).contains("JOB", "CANCELLED", "3   No such job", "4   The job has already ended");
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
  *   modelpool.dead-letters                records the worker could not decode
  *   modelpool.jobs                        job registrations
  *   modelpool.jobs.status                 job progress (compacted)
+ *   modelpool.jobs.control                job cancellations (compacted)
  * </pre>
  *
  * A capability's topic name is its enum name in lower case with dashes ({@code TEXT_TO_IMAGE ->
@@ -52,6 +53,11 @@ public final class Topics {
   /** {@code <prefix>.jobs.status}. */
   public static String jobStatus(String prefix) {
     return checked(prefix) + ".jobs.status";
+  }
+
+  /** {@code <prefix>.jobs.control}: cancellations, read by every worker from the beginning. */
+  public static String jobControl(String prefix) {
+    return checked(prefix) + ".jobs.control";
   }
 
   /** The capability's name in topic names: {@code TEXT_EMBEDDING -> text-embedding}. */

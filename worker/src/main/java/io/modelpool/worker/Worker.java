@@ -7,6 +7,7 @@ import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.jobs.JobTracker;
 import io.modelpool.worker.kafka.Intake;
 import io.modelpool.worker.kafka.IntakeSettings;
+import io.modelpool.worker.kafka.JobControls;
 import io.modelpool.worker.kafka.Publishability;
 import io.modelpool.worker.kafka.ShutdownReport;
 import io.modelpool.worker.kafka.IntakeListener;
@@ -17,6 +18,7 @@ import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.manifest.ModelManifest;
 import io.modelpool.worker.observe.Observability;
 import io.modelpool.worker.pool.PoolMaintenance;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,6 +49,8 @@ public final class Worker implements ShutdownCoordinator.Target {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
     /** How long after the signal the exit may wait for the job tracker, if the intake and pools finish sooner. */
     private static final Duration TRACKER_GRACE = Duration.ofMillis(500);
+    /** How long a starting worker waits to have read the job controls before it dispatches anyway. */
+    private static final Duration CONTROLS_CATCH_UP = Duration.ofSeconds(10);
 
     private final WorkerConfig config;
     private final CapabilityRegistry capabilities;
@@ -57,11 +61,14 @@ public final class Worker implements ShutdownCoordinator.Target {
     private final PoolMaintenance maintenance;
     /** The job tracker, when jobs.tracker.enabled; started after the intake, closed alongside the drain. */
     private volatile JobTracker jobTracker;
+    /** Cancels and completion windows, read from the beginning before the intake starts. */
+    private final JobControls jobControls;
     private volatile long shutdownBeganNanos;
 
     private Worker(WorkerConfig config, CapabilityRegistry capabilities, Intake intake, Observability observability,
-                   PoolMaintenance maintenance) {
+                   PoolMaintenance maintenance, JobControls jobControls) {
         this.config = config;
+        this.jobControls = jobControls;
         this.maintenance = maintenance;
         this.observability = observability;
         this.capabilities = capabilities;
@@ -80,6 +87,7 @@ public final class Worker implements ShutdownCoordinator.Target {
         CapabilityRegistry capabilities = CapabilityRegistry.fromManifest(manifest, config.drainTimeout());
         Observability observability = null;
         PoolMaintenance maintenance = null;
+        JobControls jobControls = null;
         try {
             maintenance = capabilities.startMaintenance(maintenanceSettings(config), config.poolIdleUnload());
             observability = Observability.create(config, capabilities);
@@ -98,11 +106,12 @@ public final class Worker implements ShutdownCoordinator.Target {
             Publishability.check(producerSettings, config.deadLetterMaxValueBytes(), config.maxRequestBytes());
             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings);
             observability.bindKafkaClients(consumer, producer);
+            jobControls = startJobControls(config, workerId);
             Intake intake = new Intake(settings(config, workerId), capabilities, consumer, producer,
                     new SerdeCodec(config.registryConfig(), config.topicPrefix(), capabilities.enabled()),
-                    observability.intakeListener(listener));
+                    observability.intakeListener(listener), jobControls, Clock.systemUTC());
             observability.watchIntake(intake::hasAssignment, intake::shutdownRequested, intake::lastTurnNanos);
-            Worker worker = new Worker(config, capabilities, intake, observability, maintenance);
+            Worker worker = new Worker(config, capabilities, intake, observability, maintenance, jobControls);
             worker.intakeThread.start();
             if (config.jobsTrackerEnabled()) {
                 worker.startJobTracker(workerId);
@@ -111,6 +120,9 @@ public final class Worker implements ShutdownCoordinator.Target {
                     config.groupId(), config.bootstrapServers());
             return worker;
         } catch (RuntimeException e) {
+            if (jobControls != null) {
+                jobControls.close();
+            }
             if (observability != null) {
                 observability.close();
             }
@@ -120,6 +132,27 @@ public final class Worker implements ShutdownCoordinator.Target {
             capabilities.close();
             throw e;
         }
+    }
+
+    /**
+     * Starts the job controls feed and waits, up to {@link #CONTROLS_CATCH_UP}, until it has read what its topics
+     * hold, so that a restarted worker does not run requests of a job cancelled while it was away.
+     */
+    private static JobControls startJobControls(WorkerConfig config, String workerId) {
+        JobControls controls = JobControls.start(new JobControls.Settings(config.topicPrefix(), workerId,
+                config.bootstrapServers(), config.kafkaCommonOverrides(), config.registryConfig(),
+                config.jobsRetention()));
+        try {
+            if (!controls.awaitCaughtUp(CONTROLS_CATCH_UP)) {
+                log.warn("Job controls not read within {}; serving on, cancels apply once they are read",
+                        CONTROLS_CATCH_UP);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            controls.close();
+            throw new IllegalStateException("interrupted while reading job controls", e);
+        }
+        return controls;
     }
 
     private void startJobTracker(String workerId) {
@@ -199,9 +232,11 @@ public final class Worker implements ShutdownCoordinator.Target {
         topics.add(Topics.deadLetters(c.topicPrefix()));
         topics.add(Topics.jobs(c.topicPrefix()));
         topics.add(Topics.jobStatus(c.topicPrefix()));
+        topics.add(Topics.jobControl(c.topicPrefix()));
         Map<String, Object> admin = new HashMap<>(c.kafkaCommonOverrides());
         admin.put("bootstrap.servers", c.bootstrapServers());
-        TopicProvisioner.ensure(admin, topics, Set.of(Topics.jobs(c.topicPrefix()), Topics.jobStatus(c.topicPrefix())),
+        TopicProvisioner.ensure(admin, topics, Set.of(Topics.jobs(c.topicPrefix()), Topics.jobStatus(c.topicPrefix()),
+                Topics.jobControl(c.topicPrefix())),
                 c.topicPartitions(), c.topicReplicationFactor());
     }
 
@@ -239,6 +274,7 @@ public final class Worker implements ShutdownCoordinator.Target {
         capabilities.beginShutdown();
         maintenance.beginShutdown(); // nothing is spawned, loaded or unloaded while the pools drain
         intake.requestShutdown();
+        jobControls.beginClose(); // non-blocking; what it read still withdraws work during the drain
         JobTracker tracker = jobTracker;
         if (tracker != null) {
             tracker.beginClose(); // non-blocking: the tracker closes while the intake drains
@@ -248,6 +284,7 @@ public final class Worker implements ShutdownCoordinator.Target {
     @Override
     public ShutdownCoordinator.Outcome awaitShutdown() throws InterruptedException {
         intakeThread.join();
+        jobControls.close();
         maintenance.close();
         // One deadline from the signal bounds every step after the drain: the intake used its share for publishing,
         // committing and closing the clients; the pools get what is left and do not join abandoned native batches.

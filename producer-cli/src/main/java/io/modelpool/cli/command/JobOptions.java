@@ -45,9 +45,15 @@ public final class JobOptions {
             description = "Inputs per request, 1 to " + JobSpec.MAX_TEXTS_PER_REQUEST + " (default: ${DEFAULT-VALUE}).")
     int textsPerRequest;
 
+    @Option(names = "--completion-window", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Time the job has, from its registration, e.g. 24h; requests still unanswered then are "
+                    + "answered EXPIRED without inference (default: none).")
+    Duration completionWindow;
+
     /** The job these flags describe, on {@code connection}. */
     JobSpec toSpec(KafkaConnection connection, Duration connectTimeout) {
         return new JobSpec(connection, new InputSpec(input, format, idField, textField), model,
-                jobId != null ? jobId : JobSpec.newJobId(), inputType, textsPerRequest, connectTimeout);
+                jobId != null ? jobId : JobSpec.newJobId(), inputType, textsPerRequest, connectTimeout,
+                completionWindow);
     }
 }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
         description = {"Send inference jobs to a modelpool worker fleet through Kafka and collect",
             "the results. Options follow the command name: modelpool embed --input ... ", ""},
         subcommands = {EmbedCommand.class, SubmitCommand.class, ResultsCommand.class, StatusCommand.class,
-            WaitCommand.class},
+            WaitCommand.class, CancelCommand.class},
         exitCodeListHeading = CommandHelp.EXIT_CODES_HEADING,
         exitCodeList = {CommandHelp.EXIT_OK, CommandHelp.EXIT_COULD_NOT_RUN, CommandHelp.EXIT_SOME_FAILED},
         footer = {"%nExample:%n  modelpool embed --input sentences.txt --output vectors.jsonl"})
@@ -44,6 +44,6 @@ public final class ModelpoolCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(),
-                "Name a command: embed, submit or results (job progress: status, wait)");
+                "Name a command: embed, submit or results (jobs: status, wait, cancel)");
     }
 }

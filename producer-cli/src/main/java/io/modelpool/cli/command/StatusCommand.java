@@ -20,7 +20,8 @@ import picocli.CommandLine.ParentCommand;
         mixinStandardHelpOptions = true,
         description = {
             "Read <prefix>.jobs.status, where the workers' job tracker publishes each job's progress, and",
-            "print one line per job, most recently updated first: state (RUNNING, COMPLETED, STALLED),",
+            "print one line per job, most recently updated first: state (RUNNING, COMPLETED, STALLED,",
+            "CANCELLING, CANCELLED, EXPIRED),",
             "results so far of the expected count, succeeded, failed, the fleet's rate and the failures",
             "per error code. Follow one job to its end with 'modelpool wait JOB'.", ""},
         exitCodeListHeading = CommandHelp.EXIT_CODES_HEADING,

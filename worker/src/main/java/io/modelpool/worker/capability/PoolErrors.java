@@ -2,6 +2,7 @@ package io.modelpool.worker.capability;
 
 import io.modelpool.v1.ErrorCode;
 import io.modelpool.worker.pool.PoolError;
+import io.modelpool.worker.pool.Withdrawal;
 
 /** Maps pool errors to the contract's error codes and retry advice. */
 public final class PoolErrors {
@@ -18,12 +19,14 @@ public final class PoolErrors {
             return ErrorCode.UNKNOWN_MODEL;
         } else if (error instanceof PoolError.ModelLoadFailed) {
             return ErrorCode.MODEL_LOAD_FAILED;
+        } else if (error instanceof PoolError.Withdrawn w) {
+            return w.reason().kind() == Withdrawal.Kind.CANCELLED ? ErrorCode.CANCELLED : ErrorCode.EXPIRED;
         }
         throw new IllegalArgumentException("unmapped pool error " + error);
     }
 
-    /** Whether resubmitting the same request may succeed: all but an unknown model. */
+    /** Whether resubmitting the same request may succeed: all but an unknown model and withdrawn work. */
     public static boolean retryable(PoolError error) {
-        return !(error instanceof PoolError.UnknownModel);
+        return !(error instanceof PoolError.UnknownModel || error instanceof PoolError.Withdrawn);
     }
 }

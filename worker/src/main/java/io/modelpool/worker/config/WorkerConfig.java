@@ -210,7 +210,9 @@ public final class WorkerConfig extends AbstractConfig {
                             + "topics). A directory set here is kept across restarts.")
             .define(JOBS_STALL_AFTER_MS, LONG, 300_000L, between(1_000, 7L * 24 * 3600 * 1000), MEDIUM,
                     "A job that is not complete and has had no new result for this long is reported STALLED; it "
-                            + "is RUNNING again with its next result.")
+                            + "is RUNNING again with its next result. A CANCELLING job with nothing new for this long "
+                            + "is CANCELLED. Deadlines (this one, completion windows) are checked every quarter of it, "
+                            + "at most every 30 s.")
             .define(JOBS_DEDUP_RETENTION_MS, LONG, 24L * 3600 * 1000, between(60_000, 30L * 24 * 3600 * 1000), LOW,
                     "How long the job tracker remembers a request id to drop duplicate results (at-least-once "
                             + "redeliveries). A duplicate arriving later than this after the first counts twice.")
@@ -218,8 +220,9 @@ public final class WorkerConfig extends AbstractConfig {
                     "How often the job tracker publishes the progress of jobs that changed. Changes of state "
                             + "(registered, COMPLETED, STALLED) are published at once.")
             .define(JOBS_RETENTION_MS, LONG, 7L * 24 * 3600 * 1000, between(60_000, 365L * 24 * 3600 * 1000), LOW,
-                    "How long the job tracker keeps a COMPLETED or STALLED job in its store after the job's last "
-                            + "change; then the job leaves the store (the compacted status topic keeps its last "
+                    "How long the job tracker keeps a COMPLETED, STALLED, CANCELLED or EXPIRED job in its store "
+                            + "after the job's last change (and workers remember a cancel or a completion window after "
+                            + "it was given or closed); then the job leaves the store (the compacted status topic keeps its last "
                             + "status). Found through an index by deadline, never by walking every job. Keep it at or "
                             + "above jobs.dedup-retention-ms, or a late duplicate result starts the job anew.")
             .define(HTTP_PORT, INT, 0, between(0, 65_535), MEDIUM,

@@ -13,8 +13,12 @@ import org.apache.kafka.common.utils.Bytes;
  *
  * <p>A job has exactly one deadline, a function of its status alone:
  * <ul>
- *   <li>RUNNING (or not yet registered): {@code updatedAt + stallAfter}, when it turns STALLED;</li>
- *   <li>COMPLETED or STALLED: {@code updatedAt + retention}, when it leaves the store.</li>
+ *   <li>RUNNING (or not yet registered): {@code updatedAt + stallAfter}, when it turns STALLED, or the end of its
+ *       completion window when that comes first, when it turns EXPIRED;</li>
+ *   <li>CANCELLING: {@code updatedAt + stallAfter}, when it turns CANCELLED (nothing more is coming);</li>
+ *   <li>STALLED: {@code updatedAt + retention}, when it leaves the store, or the end of its completion window when
+ *       that comes first;</li>
+ *   <li>COMPLETED, CANCELLED or EXPIRED: {@code updatedAt + retention}, when it leaves the store.</li>
  * </ul>
  * Since the deadline follows from the status, the processor replaces the old key (from the status before a change)
  * with the new one on every change, and the index holds one key per job.
@@ -38,11 +42,22 @@ final class JobDeadlines {
 
     /** Whether the job's next deadline leaves it out of the store (true) rather than marks it STALLED. */
     static boolean expires(JobStatus status) {
-        return status.getState() == JobState.COMPLETED || status.getState() == JobState.STALLED;
+        return JobProgress.isFinal(status.getState()) || status.getState() == JobState.STALLED;
+    }
+
+    /** Whether the job's next deadline is the end of its completion window. */
+    boolean windowFirst(JobStatus status) {
+        JobState state = status.getState();
+        return status.getExpiresAt() != null && !JobProgress.isFinal(state) && state != JobState.CANCELLING
+                && status.getExpiresAt().toEpochMilli() < waitEnd(status);
     }
 
     /** The job's deadline in epoch milliseconds. */
     long deadlineMs(JobStatus status) {
+        return windowFirst(status) ? status.getExpiresAt().toEpochMilli() : waitEnd(status);
+    }
+
+    private long waitEnd(JobStatus status) {
         long updated = status.getUpdatedAt().toEpochMilli();
         long wait = (expires(status) ? retention : stallAfter).toMillis();
         return updated > Long.MAX_VALUE - wait ? Long.MAX_VALUE : updated + wait;

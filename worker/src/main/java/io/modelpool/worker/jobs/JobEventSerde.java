@@ -16,14 +16,18 @@ import org.apache.kafka.common.serialization.Serializer;
  * Binary form of {@link JobEvent} on the tracker's internal repartition topic. Internal topics are read only by the
  * same topology, so a compact format with a leading version byte is enough and keeps the registry out of the
  * per-result path: {@code version(1) tag(1)} then, for a registration, {@code jobId capability model expected
- * submitter submittedAt}, for an answer {@code jobId requestId errorCode('' when OK) at}. Strings are
- * length-prefixed UTF-8.
+ * submitter submittedAt} (tag 3 adds {@code expiresAt}, the completion window's end), for an answer
+ * {@code jobId requestId errorCode('' when OK) at}, for a cancel (tag 4) {@code jobId requestedBy requestedAt}.
+ * Strings are length-prefixed UTF-8. New tags, not a new version, so that events written before an upgrade still
+ * read.
  */
 final class JobEventSerde implements Serde<JobEvent> {
 
     static final byte VERSION = 1;
     private static final byte REGISTERED = 1;
     private static final byte ANSWERED = 2;
+    private static final byte REGISTERED_WITH_WINDOW = 3;
+    private static final byte CANCELLED = 4;
     /** Ids, model keys and submitters are short; anything longer is a corrupt record, not a job. */
     private static final int MAX_STRING_BYTES = 64 * 1024;
 
@@ -42,13 +46,21 @@ final class JobEventSerde implements Serde<JobEvent> {
         try (DataOutputStream out = new DataOutputStream(buffer)) {
             out.writeByte(VERSION);
             if (event instanceof JobEvent.Registered r) {
-                out.writeByte(REGISTERED);
+                out.writeByte(r.hasWindow() ? REGISTERED_WITH_WINDOW : REGISTERED);
                 writeString(out, r.jobId());
                 writeString(out, r.capability().name());
                 writeString(out, r.model());
                 out.writeLong(r.expectedCount());
                 writeString(out, r.submitter());
                 out.writeLong(r.submittedAtMs());
+                if (r.hasWindow()) {
+                    out.writeLong(r.expiresAtMs());
+                }
+            } else if (event instanceof JobEvent.Cancelled c) {
+                out.writeByte(CANCELLED);
+                writeString(out, c.jobId());
+                writeString(out, c.requestedBy());
+                out.writeLong(c.requestedAtMs());
             } else if (event instanceof JobEvent.Answered a) {
                 out.writeByte(ANSWERED);
                 writeString(out, a.jobId());
@@ -72,6 +84,10 @@ final class JobEventSerde implements Serde<JobEvent> {
             return switch (tag) {
                 case REGISTERED -> new JobEvent.Registered(readString(in), Capability.valueOf(readString(in)),
                         readString(in), in.readLong(), readString(in), in.readLong());
+                case REGISTERED_WITH_WINDOW -> new JobEvent.Registered(readString(in),
+                        Capability.valueOf(readString(in)), readString(in), in.readLong(), readString(in),
+                        in.readLong(), in.readLong());
+                case CANCELLED -> new JobEvent.Cancelled(readString(in), readString(in), in.readLong());
                 case ANSWERED -> {
                     String jobId = readString(in);
                     String requestId = readString(in);

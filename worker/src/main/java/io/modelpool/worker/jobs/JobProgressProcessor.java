@@ -28,8 +28,9 @@ import org.apache.kafka.streams.state.Stores;
  * and changelogged, so a job marked unsent before a crash is still published after the restore.
  *
  * <p>A second wall-clock punctuator attends to the jobs that are due, and only to them: RUNNING jobs with nothing new
- * for {@code stallAfter} turn STALLED ({@link JobProgress#stalled}), and COMPLETED or STALLED jobs unchanged for
- * {@code retention} leave both stores. It finds them through {@value JobDeadlines#STORE}, an index keyed by each
+ * for {@code stallAfter} turn STALLED and CANCELLING ones CANCELLED, RUNNING or STALLED jobs whose completion window
+ * closed turn EXPIRED ({@link JobProgress#atDeadline}), and COMPLETED, STALLED, CANCELLED or EXPIRED jobs unchanged
+ * for {@code retention} leave both stores. It finds them through {@value JobDeadlines#STORE}, an index keyed by each
  * job's next deadline ({@link JobDeadlines}), with one range read from the start of the index up to now; the index is
  * kept in step with every change of a job. A store restored from a version without the index is indexed once, when
  * its task starts. The compacted status topic keeps an expired job's last status; only the tracker forgets it.
@@ -114,9 +115,17 @@ final class JobProgressProcessor implements ProcessorSupplier<String, JobEvent, 
                 }
                 long now = context.currentSystemTimeMs();
                 JobStatus before = jobs.get(event.jobId());
-                JobStatus after = event instanceof JobEvent.Registered r
-                        ? JobProgress.registered(before, r, now)
-                        : JobProgress.answered(before, (JobEvent.Answered) event, now);
+                JobStatus after;
+                if (event instanceof JobEvent.Registered r) {
+                    after = JobProgress.registered(before, r, now);
+                } else if (event instanceof JobEvent.Cancelled c) {
+                    after = JobProgress.cancelled(before, c, now);
+                    if (after == before) {
+                        return; // already cancelling or finished: nothing changes
+                    }
+                } else {
+                    after = JobProgress.answered(before, (JobEvent.Answered) event, now);
+                }
                 store(before, after);
                 if (JobProgress.stateChanged(before, after)) {
                     publish(after, now);
@@ -153,14 +162,14 @@ final class JobProgressProcessor implements ProcessorSupplier<String, JobEvent, 
                     JobStatus status = jobs.get(jobId);
                     if (status == null || !deadlines.keyOf(status).equals(key)) {
                         due.delete(key); // an entry the job has moved on from: nothing to do
-                    } else if (JobDeadlines.expires(status)) {
+                    } else if (JobDeadlines.expires(status) && !deadlines.windowFirst(status)) {
                         due.delete(key);
                         jobs.delete(jobId);
                         unsent.delete(jobId);
                     } else {
-                        JobProgress.stalled(status, now, stallAfter).ifPresent(stalled -> {
-                            store(status, stalled);
-                            publish(stalled, now);
+                        JobProgress.atDeadline(status, now, stallAfter).ifPresent(next -> {
+                            store(status, next);
+                            publish(next, now);
                         });
                     }
                 }

@@ -3,6 +3,8 @@ package io.modelpool.worker.jobs;
 import io.modelpool.schemas.Topics;
 import io.modelpool.schemas.serde.ConfluentAvroSerde;
 import io.modelpool.v1.Capability;
+import io.modelpool.v1.JobAction;
+import io.modelpool.v1.JobControl;
 import io.modelpool.v1.JobRegistration;
 import io.modelpool.v1.JobStatus;
 import java.time.Duration;
@@ -28,6 +30,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *       -&gt; dedup by (job id, request id)   [windowed store job-result-ids]
  *       -&gt; re-key by job id ---------------------+
  *   &lt;prefix&gt;.jobs (keyed by job id) -&gt; JobEvent -+-&gt; repartition "job-events" by job id
+ *   &lt;prefix&gt;.jobs.control (cancels) -&gt; JobEvent -+
  *       -&gt; progress per job                    [store job-status (queryable), job-status-unsent, job-deadlines]
  *       -&gt; &lt;prefix&gt;.jobs.status (compacted, keyed by job id)
  * </pre>
@@ -46,7 +49,8 @@ public final class JobTopology {
      * @param stallAfter a RUNNING job with nothing new for this long is STALLED
      * @param dedupRetention how long a request id is remembered to drop duplicate results
      * @param statusInterval how often changed jobs are published
-     * @param retention how long a COMPLETED or STALLED job stays in the store after its last change
+     * @param retention how long a COMPLETED, STALLED, CANCELLED or EXPIRED job stays in the store after its last
+     *                  change
      */
     public record Settings(String topicPrefix, Map<String, ?> registryConfig, Duration stallAfter,
             Duration dedupRetention, Duration statusInterval, Duration retention) {
@@ -103,8 +107,16 @@ public final class JobTopology {
                 .filter((jobId, r) -> r != null, Named.as("drop-tombstones"))
                 .map((jobId, r) -> KeyValue.pair(r.getJobId(), toEvent(r)), Named.as("registration-events"));
 
+        Serde<JobControl> controlSerde = ConfluentAvroSerde.specificSerde(JobControl.class, registry, false);
+        KStream<String, JobEvent> cancels = builder
+                .stream(Topics.jobControl(prefix), Consumed.with(Serdes.String(), controlSerde).withName("controls"))
+                .filter((jobId, c) -> c != null && c.getAction() == JobAction.CANCEL, Named.as("cancels-only"))
+                .map((jobId, c) -> KeyValue.pair(c.getJobId(), (JobEvent) new JobEvent.Cancelled(c.getJobId(),
+                        c.getRequestedBy(), c.getRequestedAt().toEpochMilli())), Named.as("cancel-events"));
+
         Serde<JobStatus> statusSerde = ConfluentAvroSerde.specificSerde(JobStatus.class, registry, false);
         answers.merge(registrations, Named.as("merge-job-events"))
+                .merge(cancels, Named.as("merge-cancel-events"))
                 .repartition(Repartitioned.with(Serdes.String(), new JobEventSerde()).withName("job-events"))
                 .process(new JobProgressProcessor(statusSerde, settings.stallAfter(), settings.statusInterval(),
                         settings.retention()),
@@ -115,6 +127,7 @@ public final class JobTopology {
 
     static JobEvent.Registered toEvent(JobRegistration r) {
         return new JobEvent.Registered(r.getJobId(), r.getCapability(), r.getModel(), r.getExpectedCount(),
-                r.getSubmitter(), r.getSubmittedAt().toEpochMilli());
+                r.getSubmitter(), r.getSubmittedAt().toEpochMilli(),
+                r.getExpiresAt() == null ? JobEvent.Registered.NO_WINDOW : r.getExpiresAt().toEpochMilli());
     }
 }

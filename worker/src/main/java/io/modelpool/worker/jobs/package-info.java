@@ -1,7 +1,8 @@
 /**
  * The job tracker: a Kafka Streams topology, run inside the worker, that joins job registrations
  * ({@code <prefix>.jobs}) with the results of every capability and keeps each job's progress (succeeded, failed by
- * error code, first and last result time, throughput, RUNNING/COMPLETED/STALLED) in a queryable state store and on
+ * error code, first and last result time, throughput, RUNNING/COMPLETED/STALLED/CANCELLING/CANCELLED/EXPIRED, with
+ * cancels from {@code <prefix>.jobs.control}) in a queryable state store and on
  * the compacted {@code <prefix>.jobs.status} topic. {@link io.modelpool.worker.jobs.JobTracker} is its lifecycle
  * and read API, {@link io.modelpool.worker.jobs.JobTopology} the topology, {@link io.modelpool.worker.jobs.JobProgress}
  * the per-job arithmetic, testable without Kafka.

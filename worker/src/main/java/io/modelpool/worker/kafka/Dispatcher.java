@@ -62,13 +62,15 @@ final class Dispatcher {
     private final Backoff backoff;
     private final Clock clock;
     private final Sink sink;
+    private final JobGate jobs;
     private boolean dispatching = true;
     private boolean dependencyDown;
 
     Dispatcher(String workerId, int maxRequestBytes, CapabilityRegistry capabilities, Consumer<byte[], byte[]> consumer,
             RecordCodec codec, Map<String, Capability> requestTopics, Map<Capability, String> resultTopics,
             InFlightTracker tracker, Admission admission, DeadLetters deadLetters, IntakeListener listener,
-            Queue<IntakeEvent> events, Backoff backoff, Clock clock, Sink sink) {
+            Queue<IntakeEvent> events, Backoff backoff, Clock clock, JobGate jobs, Sink sink) {
+        this.jobs = jobs;
         this.workerId = workerId;
         this.maxRequestBytes = maxRequestBytes;
         this.capabilities = capabilities;
@@ -158,7 +160,7 @@ final class Dispatcher {
         RequestContext context = new RequestContext(workerId, r.timestamp());
         CompletableFuture<SpecificRecord> outcome;
         try {
-            outcome = service.handle(request, context);
+            outcome = WithdrawnRequests.handle(jobs, service, request, context);
         } catch (PoolRejectedException e) {
             consumer.seek(tp, r.offset());
             if (e.error() instanceof PoolError.ShuttingDown) {

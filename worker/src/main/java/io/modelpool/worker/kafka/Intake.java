@@ -93,11 +93,11 @@ public final class Intake implements Runnable {
 
     public Intake(IntakeSettings settings, CapabilityRegistry capabilities, Consumer<byte[], byte[]> consumer,
             Producer<byte[], byte[]> producer, RecordCodec codec, IntakeListener listener) {
-        this(settings, capabilities, consumer, producer, codec, listener, Clock.systemUTC());
+        this(settings, capabilities, consumer, producer, codec, listener, JobGate.OPEN, Clock.systemUTC());
     }
 
     public Intake(IntakeSettings settings, CapabilityRegistry capabilities, Consumer<byte[], byte[]> consumer,
-            Producer<byte[], byte[]> producer, RecordCodec codec, IntakeListener listener, Clock clock) {
+            Producer<byte[], byte[]> producer, RecordCodec codec, IntakeListener listener, JobGate jobs, Clock clock) {
         this.settings = settings;
         this.capabilities = capabilities;
         this.consumer = consumer;
@@ -128,7 +128,7 @@ public final class Intake implements Runnable {
         publisher.deliverThrough(delivery);
         this.dispatcher = new Dispatcher(settings.workerId(), settings.maxRequestBytes(), capabilities, consumer, codec,
                 requestTopics, resultTopics, tracker, admission, deadLetters, listener, events,
-                new Backoff(settings.retryBackoff(), settings.retryBackoffMax()), clock, new Dispatcher.Sink() {
+                new Backoff(settings.retryBackoff(), settings.retryBackoffMax()), clock, jobs, new Dispatcher.Sink() {
                     @Override
                     public InFlight register(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability c) {
                         return Intake.this.register(r, tp, c);

@@ -809,6 +809,9 @@ final class ModelLane<I, O> {
         }
 
         private void runBatch(BatchRunner<I, O> runner, List<PoolTask<I, O>> batch) {
+            for (PoolTask<I, O> t : batch) {
+                t.failIfWithdrawn(); // withdrawn tasks end here, done, and the filter below leaves them out
+            }
             List<PoolTask<I, O>> live = batch;
             for (PoolTask<I, O> t : batch) {
                 if (t.isDone()) {

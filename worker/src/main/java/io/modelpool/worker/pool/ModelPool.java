@@ -222,7 +222,9 @@ public final class ModelPool<I, O> implements AutoCloseable {
 
     /**
      * Queues every input as one task, all or none, and reports each outcome to {@code listener} with the
-     * input's index in {@code inputs}.
+     * input's index in {@code inputs}. The tasks carry the {@link Withdrawal} in scope on the calling thread
+     * ({@link Withdrawals#during}), if any: a task withdrawn before its batch runs fails with
+     * {@link PoolError.Withdrawn} and is not run.
      *
      * @throws PoolRejectedException nothing was queued: {@link PoolError.UnknownModel},
      *                               {@link PoolError.ModelLoadFailed}, {@link PoolError.ShuttingDown}, or
@@ -233,12 +235,13 @@ public final class ModelPool<I, O> implements AutoCloseable {
         Objects.requireNonNull(listener, "listener");
         ModelLane<I, O> lane = admit(key);
         long now = System.nanoTime();
+        Withdrawal withdrawal = Withdrawals.current();
         List<PoolTask<I, O>> tasks = new ArrayList<>(inputs.size());
         long cost = 0;
         for (int i = 0; i < inputs.size(); i++) {
             I input = inputs.get(i);
             PoolTask<I, O> task = new PoolTask<>(input, lengthOf.applyAsInt(input), costOf(input), i, now, listener,
-                    lane);
+                    lane, withdrawal);
             cost += task.cost;
             tasks.add(task);
         }

@@ -40,4 +40,12 @@ public sealed interface PoolError {
             return "model '" + model + "' failed to load: " + reason;
         }
     }
+
+    /** The submitter withdrew the task before it started ({@link Withdrawal}); it was not run. */
+    record Withdrawn(String model, Withdrawal.Reason reason) implements PoolError {
+        @Override
+        public String describe() {
+            return reason.message();
+        }
+    }
 }

@@ -19,10 +19,18 @@ final class PoolTask<I, O> {
     final long submittedNanos;
     private final TaskListener<? super O> listener;
     private final ModelLane<I, O> lane;
+    /** Asked just before the task's batch runs; null when the submitter gave none. */
+    private final Withdrawal withdrawal;
     private volatile int done;
 
     PoolTask(I input, int length, long cost, int index, long submittedNanos, TaskListener<? super O> listener,
              ModelLane<I, O> lane) {
+        this(input, length, cost, index, submittedNanos, listener, lane, null);
+    }
+
+    PoolTask(I input, int length, long cost, int index, long submittedNanos, TaskListener<? super O> listener,
+             ModelLane<I, O> lane, Withdrawal withdrawal) {
+        this.withdrawal = withdrawal;
         this.input = input;
         this.length = length;
         this.cost = cost;
@@ -86,6 +94,25 @@ final class PoolTask<I, O> {
                     completionError == null ? "failed" : "completed, and again when told it failed", e);
             return false;
         }
+    }
+
+    /**
+     * Fails the task with {@link PoolError.Withdrawn} when its submitter has withdrawn it; called just before its
+     * batch runs. Returns whether it did.
+     */
+    boolean failIfWithdrawn() {
+        if (withdrawal == null || isDone()) {
+            return false;
+        }
+        Withdrawal.Reason reason;
+        try {
+            reason = withdrawal.reason();
+        } catch (RuntimeException e) {
+            LOG.warn("Withdrawal check of task {} of model '{}' in pool '{}' failed; the task runs", index, lane.key(),
+                    lane.poolName(), e);
+            return false;
+        }
+        return reason != null && failNow(new PoolError.Withdrawn(lane.key(), reason));
     }
 
     boolean failNow(PoolError error) {

@@ -95,6 +95,8 @@ class JobTrackingEndToEndTest {
         topics.add(new NewTopic(Topics.jobs(prefix), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")));
         topics.add(new NewTopic(Topics.jobStatus(prefix), 1, (short) 1)
                 .configs(Map.of("cleanup.policy", "compact")));
+        topics.add(new NewTopic(Topics.jobControl(prefix), 1, (short) 1)
+                .configs(Map.of("cleanup.policy", "compact")));
         stack.createTopics(topics);
     }
 
