@@ -99,7 +99,8 @@ public final class Worker implements ShutdownCoordinator.Target {
             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings);
             observability.bindKafkaClients(consumer, producer);
             Intake intake = new Intake(settings(config, workerId), capabilities, consumer, producer,
-                    new SerdeCodec(config.registryConfig(), config.topicPrefix(), capabilities.enabled()),
+                    new SerdeCodec(config.registryConfig(), config.topicPrefix(), capabilities.enabled(),
+                            config.schemaLookupsPerSecond(), config.schemaLookupThreads()),
                     observability.intakeListener(listener));
             observability.watchIntake(intake::hasAssignment, intake::shutdownRequested, intake::lastTurnNanos);
             Worker worker = new Worker(config, capabilities, intake, observability, maintenance);

@@ -210,7 +210,7 @@ public final class Intake implements Runnable {
         reconcilePause();
         boolean busy = tracker.outstanding() > 0 || tracker.waitingCount() > 0;
         ConsumerRecords<byte[], byte[]> records = consumer.poll(busy ? BUSY_POLL : settings.pollTimeout());
-        if (!records.isEmpty() && !shutdownRequested) {
+        if (!shutdownRequested) { // every turn: records parked on a schema lookup resume here
             dispatcher.dispatch(records, this::unfinished);
         }
         handleEvents(0);
