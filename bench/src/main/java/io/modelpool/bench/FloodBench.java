@@ -93,11 +93,11 @@ public final class FloodBench {
         Process worker = null;
         try (DevStack stack = DevStack.start(DevStackOptions.ephemeral().withDefaultPartitions(PARTITIONS))) {
             worker = startWorker(stack, settings, work.resolve("worker.log"));
+            awaitTopics(stack);
             FloodBench bench = new FloodBench(stack);
             System.out.printf(Locale.ROOT, "FloodBench: %d good requests, %d hostile before each, %d passes, "
                     + "load average %s, worker settings %s, worker log %s%n", good, perGood, passes, load, settings,
                     work.resolve("worker.log"));
-            bench.awaitDeadLetterTopic();
             bench.pass(corpus.subList(0, Math.min(500, good)), 0); // warm-up: assignment, model load, first batches
             double[] clean = new double[passes];
             double[] flood = new double[passes];
@@ -157,19 +157,20 @@ public final class FloodBench {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    /** Waits until the worker has created its topics, so that their end offsets can be read. */
-    private void awaitDeadLetterTopic() {
+    /** Waits until the worker has created its topics, so that their partitions can be read. */
+    private static void awaitTopics(DevStack stack) {
+        List<String> topics = List.of(Topics.requests(PREFIX, Capability.TEXT_EMBEDDING),
+                Topics.results(PREFIX, Capability.TEXT_EMBEDDING), Topics.deadLetters(PREFIX));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (deadLetterPartitions().isEmpty() || producerCannotSee()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the worker did not create " + deadLetters + " within 3 minutes");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            while (!c.listTopics(Duration.ofSeconds(10)).keySet().containsAll(topics)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the worker did not create " + topics + " within 3 minutes");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
         }
-    }
-
-    private boolean producerCannotSee() {
-        return producer.partitionsFor(requests).size() < PARTITIONS;
     }
 
     private List<TopicPartition> deadLetterPartitions() {

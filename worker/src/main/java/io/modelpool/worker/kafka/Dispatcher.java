@@ -9,6 +9,7 @@ import io.modelpool.worker.pool.PoolError;
 import io.modelpool.worker.pool.PoolRejectedException;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Queue;
@@ -33,8 +34,11 @@ import org.slf4j.LoggerFactory;
  * dead-lettered because a dependency was briefly down.
  *
  * <p>A record whose writer schema the codec must first look up ({@link RecordCodec#prepare}) is <em>parked</em>: it
- * is registered with the tracker at once (so no commit passes it, and it counts against the bounds on unfinished
- * records) and the records after it go on, in its partition and in the others; the lookup runs on the codec's threads.
+ * is registered with the tracker at once (so no commit passes it) and the records after it go on, in its partition
+ * and in the others; the lookup runs on the codec's threads. Parked records do not count against the bounds on
+ * work in flight ({@link #parked()}, {@link #partitionWaits}: they hold no work) but against their own, in records
+ * and bytes ({@value #MAX_PARKED_RECORDS} records, {@value #MAX_PARKED_BYTES} bytes of values): at the bound every
+ * partition waits, paused, until half of them have been taken.
  * Every call to {@link #dispatch} first takes the parked records whose lookup has answered, in the order they were
  * parked: decoded, dead-lettered or handed to their capability as if they had just been polled. A parked record whose
  * lookup failed (registry unreachable) is looked up again after the dependency backoff; one the pool refuses waits in
@@ -73,8 +77,19 @@ final class Dispatcher {
     private final Sink sink;
     private boolean dispatching = true;
     private boolean dependencyDown;
+    /** Most records parked at once. */
+    static final int MAX_PARKED_RECORDS = 16_384;
+    /** Most bytes of parked records at once: their values plus {@value #PARKED_OVERHEAD_BYTES} each. */
+    static final long MAX_PARKED_BYTES = 64L * 1024 * 1024;
+    /** What a parked record costs beyond its value (record, registration, lookup), roughly. */
+    static final int PARKED_OVERHEAD_BYTES = 512;
+
     /** Registered records waiting for their writer schema's lookup, in the order they were polled. */
     private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    private final Map<TopicPartition, Integer> parkedPerPartition = new HashMap<>();
+    private long parkedBytes;
+    /** At the parking bound: no record that needs a lookup is taken until half the parked ones have been. */
+    private boolean parkingFull;
 
     /** A record registered with the tracker and not yet taken, because its writer schema is being looked up. */
     private static final class Parked {
@@ -130,9 +145,45 @@ final class Dispatcher {
         return dependencyDown;
     }
 
-    /** Records parked while their writer schema is looked up. */
+    /** Records parked while their writer schema is looked up (registered with the tracker, holding no work). */
     int parked() {
         return parked.size();
+    }
+
+    /**
+     * Whether {@code tp} must wait (be paused) while {@code assigned} partitions share the bounds: its records in
+     * flight, parked ones aside, are at its share of the record bound ({@link Admission#partitionFull}), or parking
+     * is at its bound.
+     */
+    boolean partitionWaits(TopicPartition tp, int assigned) {
+        return admission.partitionFull(unparked(tp), assigned) || parkingFull;
+    }
+
+    /** Records of {@code tp} in flight, parked ones aside (a revoked partition's are dropped on the next turn). */
+    private int unparked(TopicPartition tp) {
+        return Math.max(0, tracker.outstanding(tp) - parkedPerPartition.getOrDefault(tp, 0));
+    }
+
+    private void park(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability capability,
+            CompletableFuture<Void> lookup) {
+        parked.addLast(new Parked(r, sink.register(r, tp, capability), lookup));
+        parkedPerPartition.merge(tp, 1, Integer::sum);
+        parkedBytes += cost(r);
+        if (parked.size() >= MAX_PARKED_RECORDS || parkedBytes >= MAX_PARKED_BYTES) {
+            parkingFull = true;
+        }
+    }
+
+    private void unpark(Parked p) {
+        parkedPerPartition.merge(p.inFlight.partition, -1, (a, b) -> a + b == 0 ? null : a + b);
+        parkedBytes -= cost(p.record);
+        if (parkingFull && parked.size() <= MAX_PARKED_RECORDS / 2 && parkedBytes <= MAX_PARKED_BYTES / 2) {
+            parkingFull = false;
+        }
+    }
+
+    private static long cost(ConsumerRecord<byte[], byte[]> r) {
+        return (long) r.serializedValueSize() + Math.max(0, r.serializedKeySize()) + PARKED_OVERHEAD_BYTES;
     }
 
     /**
@@ -151,7 +202,7 @@ final class Dispatcher {
                     consumer.seek(tp, r.offset());
                     break;
                 }
-                if (admission.partitionFull(tracker.outstanding(tp), assigned)) {
+                if (admission.partitionFull(unparked(tp), assigned)) {
                     consumer.seek(tp, r.offset()); // this partition waits alone; the others go on
                     break;
                 }
@@ -170,8 +221,14 @@ final class Dispatcher {
     /** Returns false when the record was not taken and its partition was rewound to it. */
     private boolean dispatchOne(ConsumerRecord<byte[], byte[]> r, TopicPartition tp) {
         Capability capability = requestTopics.get(r.topic());
-        listener.received(capability);
         byte[] value = r.value();
+        CompletableFuture<Void> lookup = value == null || value.length > maxRequestBytes ? null
+                : codec.prepare(r.topic(), value);
+        if (lookup != null && !lookup.isDone() && parkingFull) {
+            consumer.seek(tp, r.offset()); // parking is at its bound: the partition waits for its lookup to be taken
+            return false;
+        }
+        listener.received(capability);
         if (value == null) {
             deadLetter(r, tp, capability, null, "TombstoneRecord",
                     "a request record must have a value; this one is a tombstone");
@@ -182,9 +239,8 @@ final class Dispatcher {
                     + "intake.max-request-bytes (" + maxRequestBytes + ")");
             return true;
         }
-        CompletableFuture<Void> lookup = codec.prepare(r.topic(), value);
         if (!lookup.isDone()) {
-            parked.addLast(new Parked(r, sink.register(r, tp, capability), lookup));
+            park(r, tp, capability, lookup);
             return true;
         }
         return take(r, tp, capability, null) != Taken.WAIT;
@@ -252,6 +308,7 @@ final class Dispatcher {
             Parked p = it.next();
             if (!tracker.current(p.inFlight)) {
                 it.remove(); // revoked or lost: not committed, so the partition's next owner reads it again
+                unpark(p);
                 continue;
             }
             if (!dispatching || dependencyDown) {
@@ -274,6 +331,7 @@ final class Dispatcher {
                 return;
             }
             it.remove();
+            unpark(p);
         }
         if (failed) {
             Parked first = parked.stream().filter(p -> p.retry).findFirst().orElseThrow();

@@ -175,7 +175,7 @@ public final class Intake implements Runnable {
 
     /** For tests and metrics: unfinished records. */
     public int unfinished() {
-        return tracker.outstanding() + tracker.waitingCount();
+        return Math.max(0, tracker.outstanding() - dispatcher.parked()) + tracker.waitingCount(); // parked: no work
     }
 
     @Override
@@ -280,7 +280,7 @@ public final class Intake implements Runnable {
         int assignedCount = consumer.assignment().size();
         pausing.reconcile(consumer, shutdownRequested || !dispatcher.dispatching() || admission.paused()
                 || dispatcher.dependencyDown(),
-                tp -> admission.partitionFull(tracker.outstanding(tp), assignedCount));
+                tp -> dispatcher.partitionWaits(tp, assignedCount));
     }
 
     /** One turn of a drain: publish, take events, and at shutdown poll with every partition paused. */

@@ -45,6 +45,7 @@ class ParkedRecordTest {
     private final MockProducer<byte[], byte[]> producer =
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final AtomicInteger prepared = new AtomicInteger();
+    private final AtomicInteger received = new AtomicInteger();
     private volatile CompletableFuture<Void> lookup = new CompletableFuture<>();
     private CapabilityRegistry capabilities;
     private SerdeCodec serde;
@@ -112,15 +113,47 @@ class ParkedRecordTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> !intake.hasAssignment());
         lookup.complete(null);
 
-        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(20))
-                .until(() -> intake.unfinished() == 0);
-        assertThat(producer.history()).as("no dead letter for the record the partition's next owner reads")
-                .hasSize(1);
+        await("no dead letter for the record the partition's next owner reads").during(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(20)).until(() -> producer.history().size() == 1);
+        assertThat(intake.unfinished()).isZero();
+    }
+
+    @Test
+    void atTheParkingBoundNoFurtherRecordIsTakenUntilTheLookupsAnswer() {
+        start(1_000); // a record bound above the re-fed records: MockConsumer hands out a rewound record only once
+        int flood = Dispatcher.MAX_PARKED_RECORDS + 100;
+        byte[][] values = new byte[flood][];
+        java.util.Arrays.fill(values, unknownId());
+        feed(values);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> received.get() == Dispatcher.MAX_PARKED_RECORDS);
+        await("the bound holds").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(20))
+                .until(() -> received.get() == Dispatcher.MAX_PARKED_RECORDS);
+        assertThat(producer.history()).isEmpty();
+        assertThat(consumer.position(TP)).as("rewound to the first record not taken")
+                .isEqualTo(Dispatcher.MAX_PARKED_RECORDS);
+
+        lookup.complete(null);
+        await().atMost(Duration.ofSeconds(120)).until(() -> committed() == Dispatcher.MAX_PARKED_RECORDS);
+        // A real consumer fetches the rewound records again; MockConsumer hands out each added record once.
+        consumer.schedulePollTask(() -> {
+            for (int i = Dispatcher.MAX_PARKED_RECORDS; i < flood; i++) {
+                consumer.addRecord(new ConsumerRecord<>(REQUESTS, 0, i, new byte[] {1}, unknownId()));
+            }
+        });
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> committed() == flood);
+        assertThat(producer.history()).hasSize(flood)
+                .allSatisfy(r -> assertThat(errorClass(r)).endsWith("UnknownSchemaIdException"));
     }
 
     private void start() {
+        start(64);
+    }
+
+    private void start(int highWater) {
         capabilities = CapabilityRegistry.fromManifest(ManifestLoader.load("classpath:process/minilm.yaml"));
-        IntakeSettings settings = new IntakeSettings("unit-worker", PREFIX, 1_000_000, 256 * 1024, 3, 64, 16,
+        IntakeSettings settings = new IntakeSettings("unit-worker", PREFIX, 1_000_000, 256 * 1024, 3, highWater, 16,
                 Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
                 Duration.ofMillis(500), Duration.ofSeconds(1), true, false, Duration.ofMillis(20), 100,
                 Duration.ZERO, 16);
@@ -146,7 +179,12 @@ class ParkedRecordTest {
                 return serde.encode(topic, headers, value);
             }
         };
-        intake = new Intake(settings, capabilities, consumer, producer, codec, IntakeListener.NONE);
+        intake = new Intake(settings, capabilities, consumer, producer, codec, new IntakeListener() {
+            @Override
+            public void received(Capability capability) {
+                received.incrementAndGet();
+            }
+        });
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
