@@ -144,8 +144,9 @@ public final class WorkerConfig extends AbstractConfig {
             .define(SCHEMA_LOOKUPS_PER_SECOND, DOUBLE, 1000.0, between(1, 1_000_000), MEDIUM,
                     "Most schema-registry lookups of writer schemas the worker has not cached, per second on "
                             + "average (a burst of one second's worth after a quiet spell). Lookups run off the intake "
-                            + "thread: a record waiting for one is held (and counted against backpressure.high-water) "
-                            + "while the records after it go on. Ids the registry does not know are remembered for "
+                            + "thread: a record waiting for one is parked (at most 16384 records or 64 MiB; not "
+                            + "counted against backpressure.high-water) while the records after it go on. Ids the "
+                            + "registry does not know are remembered for "
                             + "schema.registry.missing.id.cache.ttl.sec (60 s) in a cache of "
                             + "schema.registry.missing.cache.size (10000) ids.")
             .define(SCHEMA_LOOKUP_THREADS, INT, 4, between(1, 64), LOW,
