@@ -108,7 +108,8 @@ public final class Worker implements ShutdownCoordinator.Target {
             observability.bindKafkaClients(consumer, producer);
             jobControls = startJobControls(config, workerId);
             Intake intake = new Intake(settings(config, workerId), capabilities, consumer, producer,
-                    new SerdeCodec(config.registryConfig(), config.topicPrefix(), capabilities.enabled()),
+                    new SerdeCodec(config.registryConfig(), config.topicPrefix(), capabilities.enabled(),
+                            config.schemaLookupsPerSecond(), config.schemaLookupThreads()),
                     observability.intakeListener(listener), jobControls, Clock.systemUTC());
             observability.watchIntake(intake::hasAssignment, intake::shutdownRequested, intake::lastTurnNanos);
             Worker worker = new Worker(config, capabilities, intake, observability, maintenance, jobControls);

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.modelpool.schemas.internal.BoundedCache;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * {@code max.retries} times, waiting {@code retries.wait.ms} doubled per attempt (with jitter, capped at
  * {@code retries.max.wait.ms}), and never past {@code schema.registry.request.deadline.ms} from the first
  * attempt. Each retry goes to the next configured URL.
+ *
+ * <p>Unknown ids: an id the registry answers as not found (error 40403) is remembered for
+ * {@code missing.id.cache.ttl.sec} in a Caffeine cache of at most {@code missing.cache.size} ids, and asked for
+ * again only once it has expired, so repeated records with the same unknown id cost one call per TTL.
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private static final Logger LOG = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
@@ -65,6 +72,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private final BoundedCache<SubjectSchema, RegisteredSchema> lookups;
   private final BoundedCache<SubjectVersion, RegisteredSchema> versions;
   private final BoundedCache<String, TimedVersion> latest;
+  /** Ids the registry answered as not found, with that answer. */
+  private final Cache<Integer, RegistryErrorException> missingIds;
 
   private record SubjectSchema(String subject, Schema schema) {}
 
@@ -73,6 +82,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private record TimedVersion(RegisteredSchema version, long fetchedAtNanos) {}
 
   public RestSchemaRegistryClient(SchemaRegistryClientConfig config) {
+    this(config, Ticker.systemTicker());
+  }
+
+  /** With the clock that expires unknown ids ({@code missing.id.cache.ttl.sec}); tests pass a manual one. */
+  RestSchemaRegistryClient(SchemaRegistryClientConfig config, Ticker ticker) {
     this.config = config;
     this.urls = config.urls();
     HttpClient.Builder builder = HttpClient.newBuilder()
@@ -91,6 +105,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     this.lookups = new BoundedCache<>(capacity);
     this.versions = new BoundedCache<>(capacity);
     this.latest = new BoundedCache<>(capacity);
+    this.missingIds = Caffeine.newBuilder()
+        .expireAfterWrite(config.missingIdCacheTtl())
+        .maximumSize(config.missingCacheSize())
+        .ticker(ticker)
+        .executor(Runnable::run)
+        .build();
   }
 
   /** Builds a client from Confluent-style properties; see {@link SchemaRegistryClientConfig}. */
@@ -129,10 +149,36 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public Schema schemaById(int id) {
-    return schemasById.computeIfAbsent(id, key -> {
-      JsonNode answer = call("GET", "/schemas/ids/" + id, null, "fetching schema id " + id);
-      return parseSchema(answer, "schema id " + id);
-    });
+    RegistryErrorException missing = missingIds.getIfPresent(id);
+    if (missing != null) {
+      throw new RegistryErrorException(missing.getMessage() + " (remembered for up to "
+          + config.missingIdCacheTtl().toSeconds() + " s)", missing.httpStatus(), missing.errorCode(),
+          missing.registryMessage());
+    }
+    try {
+      return schemasById.computeIfAbsent(id, key -> {
+        JsonNode answer = call("GET", "/schemas/ids/" + id, null, "fetching schema id " + id);
+        return parseSchema(answer, "schema id " + id);
+      });
+    } catch (RegistryErrorException e) {
+      // Only the registry's own "schema not found" is remembered: a bare 404 from a proxy or a wrong base URL
+      // says nothing about the id.
+      if (e.errorCode() == RegistryErrorException.SCHEMA_NOT_FOUND) {
+        missingIds.put(id, e);
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public boolean answersFromCache(int id) {
+    return schemasById.get(id) != null || missingIds.getIfPresent(id) != null;
+  }
+
+  /** Unknown ids remembered now (expired ones dropped first), for tests of the bound. */
+  long missingIdsCached() {
+    missingIds.cleanUp();
+    return missingIds.estimatedSize();
   }
 
   @Override

@@ -10,7 +10,8 @@ import org.apache.avro.Schema;
  *
  * <p>Caching: answers that cannot change (the schema of an id, the id of a schema under a subject) are cached
  * in bounded caches, so a warm client answers without a network call. The latest version of a subject is
- * cached only as long as the client's configuration says ({@code latest.cache.ttl.sec}).
+ * cached only as long as the client's configuration says ({@code latest.cache.ttl.sec}); an id the registry
+ * does not know is remembered as unknown for {@code missing.id.cache.ttl.sec}.
  *
  * <p>Failures: a registry that cannot be reached, times out, or keeps answering 5xx or 429 after the bounded
  * retries produces {@link RegistryUnreachableException}; asking again later may succeed. A definite answer
@@ -50,6 +51,15 @@ public interface SchemaRegistryClient extends AutoCloseable {
    *     text does not parse as Avro
    */
   Schema schemaById(int id);
+
+  /**
+   * Whether {@link #schemaById} would answer {@code id} now without a network call: its schema is cached, or the
+   * registry recently said it has no such id. Never blocks; callers use it to decide whether a lookup must go to
+   * another thread first. The default, for clients without caches, is {@code false}.
+   */
+  default boolean answersFromCache(int id) {
+    return false;
+  }
 
   /**
    * The latest version under {@code subject} ({@code GET /subjects/{subject}/versions/latest}).

@@ -45,6 +45,8 @@ public class SchemaRegistryClientConfig extends AbstractConfig {
   public static final String REQUEST_DEADLINE_MS = "schema.registry.request.deadline.ms";
   public static final String MAX_SCHEMAS_PER_SUBJECT = "max.schemas.per.subject";
   public static final String LATEST_CACHE_TTL_SEC = "latest.cache.ttl.sec";
+  public static final String MISSING_ID_CACHE_TTL_SEC = "missing.id.cache.ttl.sec";
+  public static final String MISSING_CACHE_SIZE = "missing.cache.size";
 
   /** How credentials reach the registry. */
   public enum CredentialsSource {
@@ -140,6 +142,16 @@ public class SchemaRegistryClientConfig extends AbstractConfig {
     return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
   }
 
+  /** How long an id the registry said it does not know is answered as unknown without asking again. */
+  public Duration missingIdCacheTtl() {
+    return Duration.ofSeconds(getLong(MISSING_ID_CACHE_TTL_SEC));
+  }
+
+  /** How many unknown ids are remembered at most. */
+  public int missingCacheSize() {
+    return getInt(MISSING_CACHE_SIZE);
+  }
+
   private Optional<String> resolveUserInfo(String urlUserInfo) {
     CredentialsSource source = CredentialsSource.valueOf(getString(BASIC_AUTH_CREDENTIALS_SOURCE));
     switch (source) {
@@ -226,6 +238,14 @@ public class SchemaRegistryClientConfig extends AbstractConfig {
                 + "least recently used entries evicted first.")
         .define(LATEST_CACHE_TTL_SEC, Type.LONG, -1L, ConfigDef.Range.atLeast(-1), Importance.LOW,
             "How long the latest version of a subject is cached, in seconds; -1 caches it until the client "
-                + "is closed, 0 asks the registry every time.");
+                + "is closed, 0 asks the registry every time.")
+        .define(MISSING_ID_CACHE_TTL_SEC, Type.LONG, 60L, ConfigDef.Range.between(0, 86_400), Importance.LOW,
+            "How long a schema id the registry answered as not found (error 40403) is answered as unknown without "
+                + "asking again, in seconds, so a flood of records with unknown ids costs one registry call per "
+                + "distinct id and TTL; a schema registered under that id later is seen once the entry expires. "
+                + "0 turns the negative cache off. Confluent's key; its default is 0.")
+        .define(MISSING_CACHE_SIZE, Type.INT, 10_000, ConfigDef.Range.atLeast(1), Importance.LOW,
+            "Most unknown schema ids remembered at once (see " + MISSING_ID_CACHE_TTL_SEC + "); beyond it the "
+                + "entries least likely to be asked for again are dropped. Confluent's key and default.");
   }
 }

@@ -18,8 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import io.modelpool.schemas.registry.SchemaRegistryClientConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -35,7 +37,8 @@ import org.apache.kafka.common.config.ConfigException;
  *       only and win over {@code kafka.}.</li>
  *   <li>{@code schema.registry.}: settings of the schema-registry client and serde, with the prefix kept where
  *       Confluent's own key has it ({@code schema.registry.url}, {@code schema.registry.ssl.truststore.location})
- *       and stripped otherwise ({@code schema.registry.basic.auth.user.info} becomes {@code basic.auth.user.info}).</li>
+ *       and stripped otherwise ({@code schema.registry.basic.auth.user.info} becomes {@code basic.auth.user.info},
+ *       {@code schema.registry.missing.id.cache.ttl.sec} becomes {@code missing.id.cache.ttl.sec}).</li>
  * </ul>
  * Any other key that is not declared stops start-up with a message naming it.
  */
@@ -59,6 +62,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String MAX_POLL_RECORDS = "intake.max-poll-records";
     public static final String POLL_TIMEOUT_MS = "intake.poll-timeout-ms";
     public static final String MAX_REQUEST_BYTES = "intake.max-request-bytes";
+    public static final String SCHEMA_LOOKUPS_PER_SECOND = "intake.schema-lookups-per-second";
+    public static final String SCHEMA_LOOKUP_THREADS = "intake.schema-lookup-threads";
     public static final String PUBLISH_LINGER_MS = "publish.linger-ms";
     public static final String PUBLISH_MAX_RECORDS = "publish.max-records";
     public static final String DEAD_LETTER_MAX_VALUE_BYTES = "dead-letter.max-value-bytes";
@@ -136,6 +141,16 @@ public final class WorkerConfig extends AbstractConfig {
             .define(MAX_REQUEST_BYTES, INT, 16 * 1024 * 1024, between(64, 512 * 1024 * 1024), MEDIUM,
                     "Largest request value accepted, in bytes, checked before decoding. Larger records are "
                             + "dead-lettered.")
+            .define(SCHEMA_LOOKUPS_PER_SECOND, DOUBLE, 1000.0, between(1, 1_000_000), MEDIUM,
+                    "Most schema-registry lookups of writer schemas the worker has not cached, per second on "
+                            + "average (a burst of one second's worth after a quiet spell). Lookups run off the intake "
+                            + "thread: a record waiting for one is parked (at most 16384 records or 64 MiB; not "
+                            + "counted against backpressure.high-water) while the records after it go on. Ids the "
+                            + "registry does not know are remembered for "
+                            + "schema.registry.missing.id.cache.ttl.sec (60 s) in a cache of "
+                            + "schema.registry.missing.cache.size (10000) ids.")
+            .define(SCHEMA_LOOKUP_THREADS, INT, 4, between(1, 64), LOW,
+                    "Schema-registry lookups at once (see " + SCHEMA_LOOKUPS_PER_SECOND + ").")
             .define(PUBLISH_LINGER_MS, LONG, 20L, between(0, 10_000), MEDIUM,
                     "Longest a computed result waits in the worker for others while more requests are still "
                             + "computing, so that results leave in fewer, larger produce requests (less broker and "
@@ -362,6 +377,10 @@ public final class WorkerConfig extends AbstractConfig {
         if (rest.startsWith("basic.auth.") || rest.startsWith("bearer.auth.")) {
             return rest;
         }
+        Set<String> clientKeys = SchemaRegistryClientConfig.configDef().names();
+        if (clientKeys.contains(rest) && !clientKeys.contains(key)) {
+            return rest; // schema.registry.missing.id.cache.ttl.sec -> missing.id.cache.ttl.sec
+        }
         return key;
     }
 
@@ -444,6 +463,14 @@ public final class WorkerConfig extends AbstractConfig {
 
     public int maxRequestBytes() {
         return getInt(MAX_REQUEST_BYTES);
+    }
+
+    public double schemaLookupsPerSecond() {
+        return getDouble(SCHEMA_LOOKUPS_PER_SECOND);
+    }
+
+    public int schemaLookupThreads() {
+        return getInt(SCHEMA_LOOKUP_THREADS);
     }
 
     public Duration publishLinger() {

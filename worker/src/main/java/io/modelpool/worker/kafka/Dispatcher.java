@@ -9,6 +9,9 @@ import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.pool.PoolError;
 import io.modelpool.worker.pool.PoolRejectedException;
 import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +34,18 @@ import org.slf4j.LoggerFactory;
  * at its bound, when the pool is shutting down, or when a dependency is away (the schema registry cannot be reached,
  * the model's queue is full): then intake pauses with backoff ({@link #dependencyDown}), so a good record is never
  * dead-lettered because a dependency was briefly down.
+ *
+ * <p>A record whose writer schema the codec must first look up ({@link RecordCodec#prepare}) is <em>parked</em>: it
+ * is registered with the tracker at once (so no commit passes it) and the records after it go on, in its partition
+ * and in the others; the lookup runs on the codec's threads. Parked records do not count against the bounds on
+ * work in flight ({@link #parked()}, {@link #partitionWaits}: they hold no work) but against their own, in records
+ * and bytes ({@value #MAX_PARKED_RECORDS} records, {@value #MAX_PARKED_BYTES} bytes of values): at the bound every
+ * partition waits, paused, until half of them have been taken.
+ * Every call to {@link #dispatch} first takes the parked records whose lookup has answered, in the order they were
+ * parked: decoded, dead-lettered or handed to their capability as if they had just been polled. A parked record whose
+ * lookup failed (registry unreachable) is looked up again after the dependency backoff; one the pool refuses waits in
+ * the same way. Parked records of a revoked partition are dropped (not committed: the partition's next owner reads
+ * them again); at shutdown they are abandoned with the rest of the unfinished work.
  *
  * <p>Not thread-safe: the intake thread's. Completions come back on pool threads as events.
  */
@@ -65,6 +80,34 @@ final class Dispatcher {
     private final JobGate jobs;
     private boolean dispatching = true;
     private boolean dependencyDown;
+    /** Most records parked at once. */
+    static final int MAX_PARKED_RECORDS = 16_384;
+    /** Most bytes of parked records at once: their values plus {@value #PARKED_OVERHEAD_BYTES} each. */
+    static final long MAX_PARKED_BYTES = 64L * 1024 * 1024;
+    /** What a parked record costs beyond its value (record, registration, lookup), roughly. */
+    static final int PARKED_OVERHEAD_BYTES = 512;
+
+    /** Registered records waiting for their writer schema's lookup, in the order they were polled. */
+    private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    private final Map<TopicPartition, Integer> parkedPerPartition = new HashMap<>();
+    private long parkedBytes;
+    /** At the parking bound: no record that needs a lookup is taken until half the parked ones have been. */
+    private boolean parkingFull;
+
+    /** A record registered with the tracker and not yet taken, because its writer schema is being looked up. */
+    private static final class Parked {
+        final ConsumerRecord<byte[], byte[]> record;
+        final InFlight inFlight;
+        CompletableFuture<Void> lookup;
+        /** Its lookup failed: looked up again once the dependency backoff has passed. */
+        boolean retry;
+
+        Parked(ConsumerRecord<byte[], byte[]> record, InFlight inFlight, CompletableFuture<Void> lookup) {
+            this.record = record;
+            this.inFlight = inFlight;
+            this.lookup = lookup;
+        }
+    }
 
     Dispatcher(String workerId, int maxRequestBytes, CapabilityRegistry capabilities, Consumer<byte[], byte[]> consumer,
             RecordCodec codec, Map<String, Capability> requestTopics, Map<Capability, String> resultTopics,
@@ -106,8 +149,56 @@ final class Dispatcher {
         return dependencyDown;
     }
 
-    /** Takes the polled records until one is refused; {@code unfinished} counts the work in flight. */
+    /** Records parked while their writer schema is looked up (registered with the tracker, holding no work). */
+    int parked() {
+        return parked.size();
+    }
+
+    /**
+     * Whether {@code tp} must wait (be paused) while {@code assigned} partitions share the bounds: its records in
+     * flight, parked ones aside, are at its share of the record bound ({@link Admission#partitionFull}), or parking
+     * is at its bound.
+     */
+    boolean partitionWaits(TopicPartition tp, int assigned) {
+        return admission.partitionFull(unparked(tp), assigned) || parkingFull;
+    }
+
+    /** Records of {@code tp} in flight, parked ones aside (a revoked partition's are dropped on the next turn). */
+    private int unparked(TopicPartition tp) {
+        return Math.max(0, tracker.outstanding(tp) - parkedPerPartition.getOrDefault(tp, 0));
+    }
+
+    private void park(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability capability,
+            CompletableFuture<Void> lookup) {
+        parked.addLast(new Parked(r, sink.register(r, tp, capability), lookup));
+        parkedPerPartition.merge(tp, 1, Integer::sum);
+        parkedBytes += cost(r);
+        if (parked.size() >= MAX_PARKED_RECORDS || parkedBytes >= MAX_PARKED_BYTES) {
+            parkingFull = true;
+        }
+    }
+
+    private void unpark(Parked p) {
+        parkedPerPartition.merge(p.inFlight.partition, -1, (a, b) -> a + b == 0 ? null : a + b);
+        parkedBytes -= cost(p.record);
+        if (parkingFull && parked.size() <= MAX_PARKED_RECORDS / 2 && parkedBytes <= MAX_PARKED_BYTES / 2) {
+            parkingFull = false;
+        }
+    }
+
+    private static long cost(ConsumerRecord<byte[], byte[]> r) {
+        return (long) r.serializedValueSize() + Math.max(0, r.serializedKeySize()) + PARKED_OVERHEAD_BYTES;
+    }
+
+    /**
+     * Takes the parked records whose lookup has answered, then the polled records until one is refused;
+     * {@code unfinished} counts the work in flight. Called on every turn of the loop, with or without records.
+     */
     void dispatch(ConsumerRecords<byte[], byte[]> records, IntSupplier unfinished) {
+        resumeParked();
+        if (records.isEmpty()) {
+            return;
+        }
         int assigned = consumer.assignment().size();
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
@@ -115,7 +206,7 @@ final class Dispatcher {
                     consumer.seek(tp, r.offset());
                     break;
                 }
-                if (admission.partitionFull(tracker.outstanding(tp), assigned)) {
+                if (admission.partitionFull(unparked(tp), assigned)) {
                     consumer.seek(tp, r.offset()); // this partition waits alone; the others go on
                     break;
                 }
@@ -134,27 +225,50 @@ final class Dispatcher {
     /** Returns false when the record was not taken and its partition was rewound to it. */
     private boolean dispatchOne(ConsumerRecord<byte[], byte[]> r, TopicPartition tp) {
         Capability capability = requestTopics.get(r.topic());
-        listener.received(capability);
         byte[] value = r.value();
+        CompletableFuture<Void> lookup = value == null || value.length > maxRequestBytes ? null
+                : codec.prepare(r.topic(), value);
+        if (lookup != null && !lookup.isDone() && parkingFull) {
+            consumer.seek(tp, r.offset()); // parking is at its bound: the partition waits for its lookup to be taken
+            return false;
+        }
+        listener.received(capability);
         if (value == null) {
-            deadLetter(r, tp, capability, "TombstoneRecord",
+            deadLetter(r, tp, capability, null, "TombstoneRecord",
                     "a request record must have a value; this one is a tombstone");
             return true;
         }
         if (value.length > maxRequestBytes) {
-            deadLetter(r, tp, capability, "RequestTooLarge", "request of " + value.length + " bytes exceeds "
+            deadLetter(r, tp, capability, null, "RequestTooLarge", "request of " + value.length + " bytes exceeds "
                     + "intake.max-request-bytes (" + maxRequestBytes + ")");
             return true;
         }
+        if (!lookup.isDone()) {
+            park(r, tp, capability, lookup);
+            return true;
+        }
+        return take(r, tp, capability, null) != Taken.WAIT;
+    }
+
+    /** What became of a record {@link #take} was given. */
+    private enum Taken { TAKEN, WAIT }
+
+    /**
+     * Decodes a record whose schema lookup has answered and dead-letters it or hands it to its capability.
+     * {@code parkedAs} is the parked record's registration, or null for a record just polled, which is registered
+     * here once taken. A polled record that must wait is rewound to; a parked one stays parked.
+     */
+    private Taken take(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability capability, InFlight parkedAs) {
         SpecificRecord request;
         try {
-            request = codec.decode(r.topic(), r.headers(), value);
+            request = codec.decode(r.topic(), r.headers(), r.value());
         } catch (RecordCodec.DependencyUnavailableException e) {
-            rewind(tp, r.offset(), "schema registry unavailable while decoding " + tp + "@" + r.offset(), e);
-            return false;
+            dependencyFailed(tp, parkedAs == null ? r.offset() : -1,
+                    "schema registry unavailable while decoding " + tp + "@" + r.offset(), e);
+            return Taken.WAIT;
         } catch (SerializationException e) {
-            deadLetter(r, tp, capability, e.getClass().getName(), String.valueOf(e.getMessage()));
-            return true;
+            deadLetter(r, tp, capability, parkedAs, e.getClass().getName(), String.valueOf(e.getMessage()));
+            return Taken.TAKEN;
         }
         CapabilityService service = capabilities.service(capability);
         RequestContext context = new RequestContext(workerId, r.timestamp());
@@ -162,13 +276,16 @@ final class Dispatcher {
         try {
             outcome = WithdrawnRequests.handle(jobs, service, request, context);
         } catch (PoolRejectedException e) {
-            consumer.seek(tp, r.offset());
+            if (parkedAs == null) {
+                consumer.seek(tp, r.offset());
+            }
             if (e.error() instanceof PoolError.ShuttingDown) {
                 dispatching = false;
             } else {
-                rewind(tp, r.offset(), "pool rejected " + tp + "@" + r.offset() + ": " + e.error(), null);
+                dependencyFailed(tp, parkedAs == null ? r.offset() : -1,
+                        "pool rejected " + tp + "@" + r.offset() + ": " + e.error(), null);
             }
-            return false;
+            return Taken.WAIT;
         } catch (RuntimeException e) {
             log.error("Capability {} failed on request at {}@{}; answering with an INTERNAL error", capability, tp,
                     r.offset(), e);
@@ -176,14 +293,14 @@ final class Dispatcher {
                     "internal error: " + e, true, context));
         }
         backoff.succeeded();
-        InFlight inFlight = sink.register(r, tp, capability);
+        InFlight inFlight = parkedAs != null ? parkedAs : sink.register(r, tp, capability);
         inFlight.resultTopic = resultTopics.get(capability);
         inFlight.errorResults = (code, message) -> service.errorResult(request, code, message, false, context);
         tracker.computing(inFlight);
         outcome.whenComplete((result, error) -> events.add(cutAtShutdown(error) ? new IntakeEvent.Abandoned(inFlight)
                 : new IntakeEvent.Computed(inFlight, error == null ? result
                         : service.errorResult(request, ErrorCode.INTERNAL, "internal error: " + error, true, context))));
-        return true;
+        return Taken.TAKEN;
     }
 
     /** Whether a future failed because the shutdown cut its work: the record is then abandoned, not answered. */
@@ -192,8 +309,65 @@ final class Dispatcher {
         return cause instanceof AbandonedAtShutdownException;
     }
 
-    private void rewind(TopicPartition tp, long offset, String why, Exception cause) {
-        consumer.seek(tp, offset);
+    /**
+     * Takes the parked records whose lookup has answered, in order; stops at a dependency failure. A lookup that
+     * failed is started again once the backoff it caused has passed.
+     */
+    private void resumeParked() {
+        boolean failed = false;
+        for (Iterator<Parked> it = parked.iterator(); it.hasNext(); ) {
+            Parked p = it.next();
+            if (!tracker.current(p.inFlight)) {
+                it.remove(); // revoked or lost: not committed, so the partition's next owner reads it again
+                unpark(p);
+                continue;
+            }
+            if (!dispatching || dependencyDown) {
+                return;
+            }
+            if (p.retry) {
+                p.retry = false;
+                p.lookup = codec.prepare(p.record.topic(), p.record.value());
+            }
+            if (!p.lookup.isDone()) {
+                continue;
+            }
+            if (p.lookup.isCompletedExceptionally()) {
+                p.retry = true;
+                failed = true;
+                continue;
+            }
+            if (take(p.record, p.inFlight.partition, p.inFlight.capability, p.inFlight) == Taken.WAIT) {
+                p.retry = true; // prepared again after the backoff, so decode never waits on the registry here
+                return;
+            }
+            it.remove();
+            unpark(p);
+        }
+        if (failed) {
+            Parked first = parked.stream().filter(p -> p.retry).findFirst().orElseThrow();
+            dependencyFailed(first.inFlight.partition, -1, "schema registry unavailable while looking up the writer "
+                    + "schema of " + first.inFlight, cause(first.lookup));
+        }
+    }
+
+    private static Exception cause(CompletableFuture<Void> failed) {
+        try {
+            failed.join();
+            return null;
+        } catch (RuntimeException e) {
+            return e.getCause() instanceof Exception c ? c : e;
+        }
+    }
+
+    /**
+     * A dependency failed: rewinds {@code tp} to {@code offset} (a record just polled; -1 for a parked one, which
+     * stays registered) and pauses intake for the next backoff.
+     */
+    private void dependencyFailed(TopicPartition tp, long offset, String why, Exception cause) {
+        if (offset >= 0) {
+            consumer.seek(tp, offset);
+        }
         long delay = backoff.failed(clock.millis());
         if (!dependencyDown) {
             dependencyDown = true;
@@ -205,8 +379,8 @@ final class Dispatcher {
     }
 
     private void deadLetter(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability capability,
-            String errorClass, String message) {
-        InFlight inFlight = sink.register(r, tp, capability);
+            InFlight parkedAs, String errorClass, String message) {
+        InFlight inFlight = parkedAs != null ? parkedAs : sink.register(r, tp, capability);
         inFlight.becomeDeadLetter(deadLetters.of(inFlight.source(), inFlight.original, errorClass, message));
         log.debug("Dead-lettering {}: {}: {}", inFlight, errorClass, message);
         sink.deadLettered(inFlight);

@@ -176,7 +176,7 @@ public final class Intake implements Runnable {
 
     /** For tests and metrics: unfinished records. */
     public int unfinished() {
-        return tracker.outstanding() + tracker.waitingCount();
+        return Math.max(0, tracker.outstanding() - dispatcher.parked()) + tracker.waitingCount(); // parked: no work
     }
 
     @Override
@@ -211,7 +211,7 @@ public final class Intake implements Runnable {
         reconcilePause();
         boolean busy = tracker.outstanding() > 0 || tracker.waitingCount() > 0;
         ConsumerRecords<byte[], byte[]> records = consumer.poll(busy ? BUSY_POLL : settings.pollTimeout());
-        if (!records.isEmpty() && !shutdownRequested) {
+        if (!shutdownRequested) { // every turn: records parked on a schema lookup resume here
             dispatcher.dispatch(records, this::unfinished);
         }
         handleEvents(0);
@@ -283,7 +283,7 @@ public final class Intake implements Runnable {
         int assignedCount = consumer.assignment().size();
         pausing.reconcile(consumer, shutdownRequested || !dispatcher.dispatching() || admission.paused()
                 || dispatcher.dependencyDown(),
-                tp -> admission.partitionFull(tracker.outstanding(tp), assignedCount));
+                tp -> dispatcher.partitionWaits(tp, assignedCount));
     }
 
     /** One turn of a drain: publish, take events, and at shutdown poll with every partition paused. */

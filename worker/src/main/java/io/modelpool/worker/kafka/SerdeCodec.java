@@ -2,16 +2,22 @@ package io.modelpool.worker.kafka;
 
 import io.modelpool.schemas.Contract;
 import io.modelpool.schemas.Topics;
+import io.modelpool.schemas.registry.NotAvroSchemaException;
+import io.modelpool.schemas.registry.RegistryErrorException;
 import io.modelpool.schemas.registry.SchemaRegistryClient;
 import io.modelpool.schemas.serde.ConfluentAvroSerde;
 import io.modelpool.schemas.registry.RegistryUnreachableException;
+import io.modelpool.schemas.serde.ConfluentWireFormat;
 import io.modelpool.schemas.serde.AvroSerdeException;
 import io.modelpool.schemas.serde.RegistryUnavailableException;
 import io.modelpool.schemas.serde.UndecodableRecordException;
 import io.modelpool.v1.Capability;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
@@ -24,15 +30,36 @@ import org.apache.kafka.common.serialization.Serializer;
  * byte, truncated frame, unknown schema id, malformed Avro) is the record's fault and leads to a dead letter; every
  * other serde failure (registry unavailable, credentials refused) is a dependency failure the intake waits out. Requests are read into the generated class of their topic's capability,
  * with Avro schema resolution from whatever compatible writer schema the producer used.
+ *
+ * <p>Writer schemas the client has not cached are looked up by {@link #prepare} on {@link SchemaLookups}' threads at
+ * a bounded rate, never on the intake thread; the client remembers ids the registry does not know
+ * ({@code schema.registry.missing.id.cache.ttl.sec}), so a flood of records with unknown ids costs one call per
+ * distinct id. {@link #close()} stops the lookup threads.
  */
-public final class SerdeCodec implements RecordCodec {
+public final class SerdeCodec implements RecordCodec, AutoCloseable {
+
+    /** Registry lookups per second by default ({@code intake.schema-lookups-per-second}). */
+    public static final double DEFAULT_LOOKUPS_PER_SECOND = 1_000;
+    /** Registry lookups at once by default ({@code intake.schema-lookup-threads}). */
+    public static final int DEFAULT_LOOKUP_THREADS = 4;
 
     private final SchemaRegistryClient registry;
+    private final SchemaLookups lookups;
     private final Map<String, Deserializer<? extends SpecificRecord>> requestDeserializers = new HashMap<>();
     private final Serializer<SpecificRecord> serializer;
 
     public SerdeCodec(Map<String, Object> registryConfig, String topicPrefix, Set<Capability> capabilities) {
+        this(registryConfig, topicPrefix, capabilities, DEFAULT_LOOKUPS_PER_SECOND, DEFAULT_LOOKUP_THREADS);
+    }
+
+    /**
+     * @param lookupsPerSecond registry lookups of uncached writer schemas per second, on average
+     * @param lookupThreads registry lookups at once
+     */
+    public SerdeCodec(Map<String, Object> registryConfig, String topicPrefix, Set<Capability> capabilities,
+            double lookupsPerSecond, int lookupThreads) {
         this.registry = ConfluentAvroSerde.registryClient(registryConfig);
+        this.lookups = new SchemaLookups(registry::schemaById, lookupsPerSecond, lookupThreads);
         for (Capability c : capabilities) {
             requestDeserializers.put(Topics.requests(topicPrefix, c),
                     ConfluentAvroSerde.specificDeserializer(Contract.requestClass(c), registry, registryConfig,
@@ -40,6 +67,25 @@ public final class SerdeCodec implements RecordCodec {
         }
         this.serializer = ConfluentAvroSerde.specificSerializer(SpecificRecord.class, registry, registryConfig,
                 false);
+    }
+
+    @Override
+    public CompletableFuture<Void> prepare(String topic, byte[] value) {
+        OptionalInt id = value == null || value.length == 0 || value[0] != ConfluentWireFormat.MAGIC_BYTE
+                ? OptionalInt.empty() : ConfluentWireFormat.peekSchemaId(value);
+        if (id.isEmpty() || !requestDeserializers.containsKey(topic) || registry.answersFromCache(id.getAsInt())) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return lookups.fetch(id.getAsInt()).handle((found, failure) -> {
+            Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+            if (cause == null || cause instanceof NotAvroSchemaException
+                    || cause instanceof RegistryErrorException e && e.errorCode() == RegistryErrorException.SCHEMA_NOT_FOUND) {
+                // Found, or a definite answer about the id that decode turns into a dead letter.
+                return null;
+            }
+            throw new DependencyUnavailableException("schema registry unavailable while looking up schema id "
+                    + id.getAsInt() + ": " + cause.getMessage(), cause);
+        });
     }
 
     @Override
@@ -66,5 +112,12 @@ public final class SerdeCodec implements RecordCodec {
         } catch (RegistryUnavailableException | RegistryUnreachableException e) {
             throw new DependencyUnavailableException(e.getMessage(), e);
         }
+    }
+
+    /** Stops the lookup threads; the registry client has nothing to release. */
+    @Override
+    public void close() {
+        lookups.close();
+        registry.close();
     }
 }

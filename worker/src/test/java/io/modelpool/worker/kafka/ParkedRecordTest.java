@@ -1,0 +1,225 @@
+package io.modelpool.worker.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.modelpool.devstack.SharedDevStack;
+import io.modelpool.schemas.Topics;
+import io.modelpool.v1.Capability;
+import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.manifest.ManifestLoader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A record whose writer schema is still being looked up is parked, not waited for: on Kafka's MockConsumer and
+ * MockProducer, with the real Confluent serde on the devstack's registry, whose lookup the test holds back (the
+ * codec's {@code prepare} returns a future the test completes, standing for a slow or unreachable registry).
+ */
+class ParkedRecordTest {
+
+    private static final String PREFIX = "park" + UUID.randomUUID().toString().substring(0, 8);
+    private static final String REQUESTS = Topics.requests(PREFIX, Capability.TEXT_EMBEDDING);
+    private static final TopicPartition TP = new TopicPartition(REQUESTS, 0);
+    private static final int UNKNOWN_ID = 1_777_000_001;
+
+    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+    private final MockProducer<byte[], byte[]> producer =
+            new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    private final AtomicInteger prepared = new AtomicInteger();
+    private final AtomicInteger received = new AtomicInteger();
+    private volatile CompletableFuture<Void> lookup = new CompletableFuture<>();
+    private CapabilityRegistry capabilities;
+    private SerdeCodec serde;
+    private Intake intake;
+    private Thread thread;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (intake != null) {
+            intake.requestShutdown();
+        }
+        if (thread != null) {
+            thread.join(Duration.ofSeconds(30).toMillis());
+        }
+        if (capabilities != null) {
+            capabilities.close();
+        }
+        if (serde != null) {
+            serde.close();
+        }
+    }
+
+    @Test
+    void theRecordsAfterAPendingLookupGoOnAndNothingIsCommittedPastItUntilItIsDeadLettered() {
+        start();
+        feed(unknownId(), garbage(), garbage());
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> producer.history().size() == 2);
+        assertThat(sourceOffsets()).as("the two records after the pending one").containsExactly(1L, 2L);
+        assertThat(committed()).as("the commit stays at the parked record").isZero();
+
+        lookup.complete(null);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 3L);
+        assertThat(producer.history()).hasSize(3);
+        assertThat(errorClass(producer.history().get(2))).endsWith("UnknownSchemaIdException");
+    }
+
+    @Test
+    void aLookupThatFailsIsTriedAgainAfterTheBackoffAndTheRecordIsNeverDeadLetteredMeanwhile() {
+        start();
+        feed(unknownId(), garbage());
+        await().atMost(Duration.ofSeconds(20)).until(() -> producer.history().size() == 1);
+
+        CompletableFuture<Void> failed = lookup;
+        lookup = new CompletableFuture<>();
+        failed.completeExceptionally(new RecordCodec.DependencyUnavailableException("registry down", null));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> prepared.get() == 2);
+        assertThat(producer.history()).as("only the garbage record's dead letter").hasSize(1);
+        assertThat(committed()).isZero();
+
+        lookup.complete(null);
+        await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 2L);
+        assertThat(errorClass(producer.history().get(1))).endsWith("UnknownSchemaIdException");
+    }
+
+    @Test
+    void aParkedRecordOfARevokedPartitionIsDroppedNotCommitted() {
+        start();
+        feed(unknownId(), garbage());
+        await().atMost(Duration.ofSeconds(20)).until(() -> producer.history().size() == 1);
+
+        consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !intake.hasAssignment());
+        lookup.complete(null);
+
+        await("no dead letter for the record the partition's next owner reads").during(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(20)).until(() -> producer.history().size() == 1);
+        assertThat(intake.unfinished()).isZero();
+    }
+
+    @Test
+    void atTheParkingBoundNoFurtherRecordIsTakenUntilTheLookupsAnswer() {
+        start(1_000); // a record bound above the re-fed records: MockConsumer hands out a rewound record only once
+        int flood = Dispatcher.MAX_PARKED_RECORDS + 100;
+        byte[][] values = new byte[flood][];
+        java.util.Arrays.fill(values, unknownId());
+        feed(values);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> received.get() == Dispatcher.MAX_PARKED_RECORDS);
+        await("the bound holds").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(20))
+                .until(() -> received.get() == Dispatcher.MAX_PARKED_RECORDS);
+        assertThat(producer.history()).isEmpty();
+        assertThat(consumer.position(TP)).as("rewound to the first record not taken")
+                .isEqualTo(Dispatcher.MAX_PARKED_RECORDS);
+
+        lookup.complete(null);
+        await().atMost(Duration.ofSeconds(120)).until(() -> committed() == Dispatcher.MAX_PARKED_RECORDS);
+        // A real consumer fetches the rewound records again; MockConsumer hands out each added record once.
+        consumer.schedulePollTask(() -> {
+            for (int i = Dispatcher.MAX_PARKED_RECORDS; i < flood; i++) {
+                consumer.addRecord(new ConsumerRecord<>(REQUESTS, 0, i, new byte[] {1}, unknownId()));
+            }
+        });
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> committed() == flood);
+        assertThat(producer.history()).hasSize(flood)
+                .allSatisfy(r -> assertThat(errorClass(r)).endsWith("UnknownSchemaIdException"));
+    }
+
+    private void start() {
+        start(64);
+    }
+
+    private void start(int highWater) {
+        capabilities = CapabilityRegistry.fromManifest(ManifestLoader.load("classpath:process/minilm.yaml"));
+        IntakeSettings settings = new IntakeSettings("unit-worker", PREFIX, 1_000_000, 256 * 1024, 3, highWater, 16,
+                Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
+                Duration.ofMillis(500), Duration.ofSeconds(1), true, false, Duration.ofMillis(20), 100,
+                Duration.ZERO, 16);
+        serde = new SerdeCodec(Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()), PREFIX,
+                Set.of(Capability.TEXT_EMBEDDING));
+        RecordCodec codec = new RecordCodec() {
+            @Override
+            public CompletableFuture<Void> prepare(String topic, byte[] value) {
+                if (value != null && value.length > 4 && ByteBuffer.wrap(value, 1, 4).getInt() == UNKNOWN_ID) {
+                    prepared.incrementAndGet();
+                    return lookup;
+                }
+                return serde.prepare(topic, value);
+            }
+
+            @Override
+            public SpecificRecord decode(String topic, Headers headers, byte[] value) {
+                return serde.decode(topic, headers, value);
+            }
+
+            @Override
+            public byte[] encode(String topic, Headers headers, SpecificRecord value) {
+                return serde.encode(topic, headers, value);
+            }
+        };
+        intake = new Intake(settings, capabilities, consumer, producer, codec, new IntakeListener() {
+            @Override
+            public void received(Capability capability) {
+                received.incrementAndGet();
+            }
+        });
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(TP));
+            consumer.updateBeginningOffsets(Map.of(TP, 0L));
+        });
+        thread = new Thread(intake, "unit-intake");
+        thread.start();
+    }
+
+    private void feed(byte[]... values) {
+        consumer.schedulePollTask(() -> {
+            for (int i = 0; i < values.length; i++) {
+                consumer.addRecord(new ConsumerRecord<>(REQUESTS, 0, i, new byte[] {1}, values[i]));
+            }
+        });
+    }
+
+    private long committed() {
+        OffsetAndMetadata c = consumer.committed(Set.of(TP)).get(TP);
+        return c == null ? -1 : c.offset();
+    }
+
+    private List<Long> sourceOffsets() {
+        return producer.history().stream().map(r -> Long.parseLong(new String(
+                r.headers().lastHeader("modelpool.error.source.offset").value(), StandardCharsets.UTF_8))).toList();
+    }
+
+    private static String errorClass(ProducerRecord<byte[], byte[]> deadLetter) {
+        return new String(deadLetter.headers().lastHeader("modelpool.error.class").value(), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] unknownId() {
+        return ByteBuffer.allocate(9).put((byte) 0).putInt(UNKNOWN_ID).putInt(42).array();
+    }
+
+    private static byte[] garbage() {
+        return new byte[] {0x7f, 1, 2, 3};
+    }
+}
