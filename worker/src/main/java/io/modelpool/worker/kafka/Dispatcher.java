@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
+import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -115,20 +116,24 @@ final class Dispatcher {
                     consumer.seek(tp, r.offset()); // this partition waits alone; the others go on
                     break;
                 }
-                if (!admission.admits(unfinished.getAsInt())) {
+                int before = unfinished.getAsInt();
+                if (!admission.admits(before)) {
                     // Leave the rest of the partition to be fetched again after the resume, so the bound is hard.
                     consumer.seek(tp, r.offset());
                     break;
                 }
-                if (!dispatchOne(r, tp)) {
+                if (!dispatchOne(r, tp, before == 0)) {
                     break;
                 }
             }
         }
     }
 
-    /** Returns false when the record was not taken and its partition was rewound to it. */
-    private boolean dispatchOne(ConsumerRecord<byte[], byte[]> r, TopicPartition tp) {
+    /**
+     * Returns false when the record was not taken and its partition was rewound to it; {@code alone} when nothing
+     * else was unfinished.
+     */
+    private boolean dispatchOne(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, boolean alone) {
         Capability capability = requestTopics.get(r.topic());
         listener.received(capability);
         byte[] value = r.value();
@@ -176,9 +181,18 @@ final class Dispatcher {
         inFlight.resultTopic = resultTopics.get(capability);
         inFlight.errorResults = (code, message) -> service.errorResult(request, code, message, false, context);
         tracker.computing(inFlight);
+        if (alone) {
+            admission.dispatchedAlone(capability, modelOf(request));
+        }
         outcome.whenComplete((result, error) -> events.add(new IntakeEvent.Computed(inFlight, error == null ? result
                 : service.errorResult(request, ErrorCode.INTERNAL, "internal error: " + error, true, context))));
         return true;
+    }
+
+    /** The model a request names: every request schema of the contract has a {@code model} field. */
+    private static String modelOf(SpecificRecord request) {
+        Schema.Field field = request.getSchema().getField("model");
+        return field == null ? "?" : String.valueOf(request.get(field.pos()));
     }
 
     private void rewind(TopicPartition tp, long offset, String why, Exception cause) {
