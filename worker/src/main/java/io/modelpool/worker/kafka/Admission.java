@@ -1,5 +1,6 @@
 package io.modelpool.worker.kafka;
 
+import io.modelpool.schemas.Topics;
 import io.modelpool.v1.Capability;
 import java.time.Duration;
 import java.util.HashSet;
@@ -112,7 +113,8 @@ final class Admission {
             log.warn(String.format(Locale.ROOT, "A %s request for model '%s' is estimated at %.2f s of work, over the "
                     + "work budget of %.2f s (backpressure.work-budget-share %s of shutdown.drain-timeout-ms): such a "
                     + "request is admitted alone and may not finish within a drain; raise the drain timeout or send "
-                    + "smaller requests (logged once per model)", capability, model, work, budgetSeconds, share));
+                    + "smaller requests (logged once per model)", Topics.name(capability), model, work, budgetSeconds,
+                    share));
         }
     }
 

@@ -116,7 +116,7 @@ class AdmissionTest {
         admission.dispatchedAlone(Capability.TEXT_EMBEDDING, "other");
         assertThat(logged.list).hasSize(2).allSatisfy(e -> assertThat(e.getLevel()).isEqualTo(Level.WARN));
         assertThat(logged.list.get(0).getFormattedMessage())
-                .contains("model 'big'", "4.00 s of work", "work budget of 2.50 s", "admitted alone");
+                .contains("text-to-text request for model 'big'", "4.00 s of work", "work budget of 2.50 s", "admitted alone");
         assertThat(logged.list.get(1).getFormattedMessage()).contains("model 'other'");
     }
 
