@@ -329,6 +329,7 @@ public final class ShutdownBench implements Callable<Integer> {
         String loadBefore = loadAverage();
         Instant began = Instant.now();
         List<double[]> passes = new ArrayList<>();
+        int unanswered;
         try (DevStack s = DevStack.start(DevStackOptions.ephemeral())) {
             stack = s;
             openClients();
@@ -343,6 +344,7 @@ public final class ShutdownBench implements Callable<Integer> {
                 print("pass %d: work budget %.1f requests/s, record window %.1f requests/s, ratio %.3f", pass,
                         perSecond[0], perSecond[1], perSecond[0] / perSecond[1]);
             }
+            unanswered = sent - answeredCount();
         } finally {
             closeClients();
         }
@@ -362,10 +364,12 @@ public final class ShutdownBench implements Callable<Integer> {
                     i % 2 == 0 ? "work budget" : "record window", p[0], p[1], p[0] / p[1]));
         }
         b.append(String.format(Locale.ROOT, "%nRatio, work budget over record window: median %.3f, min %.3f, max "
-                + "%.3f.%n", ratios[ratios.length / 2], ratios[0], ratios[ratios.length - 1]));
+                + "%.3f.%n", ratios.length % 2 == 1 ? ratios[ratios.length / 2]
+                : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2, ratios[0],
+                ratios[ratios.length - 1]));
         System.out.println(b);
         Files.writeString(workDir.resolve("throughput-" + mix.label() + ".md"), b.toString(), StandardCharsets.UTF_8);
-        return sent - answeredCount();
+        return unanswered == 0 ? 0 : 1;
     }
 
     /** Requests per second one worker answers, from its first result to the last of {@code count} new requests. */
