@@ -1,5 +1,6 @@
 package io.modelpool.bench;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.modelpool.kafka.TopicReadiness;
 import io.modelpool.devstack.DevStack;
 import io.modelpool.devstack.DevStackOptions;
@@ -7,8 +8,9 @@ import io.modelpool.schemas.Topics;
 import io.modelpool.schemas.serde.ConfluentAvroSerde;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.EmbeddingInputType;
+import io.modelpool.v1.GenerationParameters;
 import io.modelpool.v1.TextEmbeddingRequest;
-import io.modelpool.v1.TextEmbeddingResult;
+import io.modelpool.v1.TextToTextRequest;
 import io.modelpool.worker.WorkerMain;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +30,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -40,6 +44,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine;
@@ -47,9 +52,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Graceful shutdown under load: a chain of worker processes works through one text-embedding job, and each one is
- * stopped with SIGTERM at a random moment while the job is loaded. The next worker of the chain takes over; a final
- * worker finishes the job.
+ * Graceful shutdown under load: a chain of worker processes works through one job, and each one is stopped with
+ * SIGTERM at a random moment while the job is loaded. The next worker of the chain takes over; a final worker
+ * finishes the job.
+ *
+ * <p>The job is one {@linkplain Mix mix} of requests ({@code --mix}): real short sentences, real chunk-sized
+ * documents cut at 256 tokens, requests of 64 real sentences each, an even mix of the three (MiniLM), or
+ * text-to-text on the toy transformer of {@code tools/toy_causal_lm.py} with 64 new tokens per request. The real
+ * text is the corpus {@link RealCorpus} writes ({@code --corpus-dir}).
  *
  * <p>Per SIGTERM it measures the time from the signal to the process being gone ({@link Process#waitFor}), reads
  * the drained and abandoned counts from the worker's own log lines ({@code Graceful shutdown complete (...)}, {@code
@@ -61,18 +71,99 @@ import picocli.CommandLine.Option;
  * <p>Everything runs against an ephemeral devstack (in-process Kafka broker and schema registry) in this JVM; the
  * workers are separate JVMs started with this JVM's class path and the real MiniLM model. Not a test: it paces
  * itself with sleeps, and it prints a report (Markdown) on stdout.
+ *
+ * <p>With {@code --throughput-passes N} it measures throughput instead of stopping workers: per pass, one worker
+ * with the default admission (the work budget) and one with {@code backpressure.work-budget-share=0} (the record
+ * window alone, the admission before issue 21), in alternating order, each from its first result to the last of a
+ * backlog produced before it started; the report gives requests per second and each pass's ratio.
  */
 @Command(name = "shutdown-bench", mixinStandardHelpOptions = true,
         description = "SIGTERM a loaded worker N times at random moments; report time to exit, drained, abandoned, lost.")
 public final class ShutdownBench implements Callable<Integer> {
 
     static final String MODEL = "all-minilm-l6-v2-q";
+    static final String T2T_MODEL = "toy-transformer";
+
+    /** What the job's requests hold. */
+    enum Mix {
+        /** The bench's generated sample sentences, {@code --texts} per request (the bench before {@code --mix}). */
+        sample(Capability.TEXT_EMBEDDING, 3000),
+        /** One real short sentence (5-120 words) per request. */
+        short_(Capability.TEXT_EMBEDDING, 3000),
+        /** One real chunk-sized document (150-400 words, cut at 256 tokens by the model) per request. */
+        chunk(Capability.TEXT_EMBEDDING, 800),
+        /** 64 real short sentences per request. */
+        texts64(Capability.TEXT_EMBEDDING, 200),
+        /** short, chunk and texts64 requests in turn. */
+        even(Capability.TEXT_EMBEDDING, 500),
+        /** Text-to-text on the toy transformer: a 16-64-word prompt, 64 new tokens at most. */
+        t2t(Capability.TEXT_TO_TEXT, 300);
+
+        final Capability capability;
+        final int defaultBacklog;
+
+        Mix(Capability capability, int defaultBacklog) {
+            this.capability = capability;
+            this.defaultBacklog = defaultBacklog;
+        }
+
+        String label() {
+            return this == short_ ? "short" : name();
+        }
+
+        static Mix parse(String name) {
+            for (Mix m : values()) {
+                if (m.label().equals(name)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("unknown mix '" + name + "'; allowed: sample, short, chunk, texts64, "
+                    + "even, t2t");
+        }
+    }
+
+    @Option(names = "--mix", defaultValue = "sample", converter = MixConverter.class,
+            description = "Requests of the job: sample (generated sentences, --texts per request), short, chunk, "
+                    + "texts64, even or t2t (default ${DEFAULT-VALUE}).")
+    Mix mix;
+
+    @Option(names = "--corpus-dir", defaultValue = "/tmp/corpus",
+            description = "Where RealCorpus wrote short.txt and chunk.txt (default ${DEFAULT-VALUE}).")
+    Path corpusDir;
+
+    @Option(names = "--t2t-model-dir", defaultValue = "bench/target/toy-transformer",
+            description = "model.onnx and tokenizer.json of the t2t mix; written by tools/toy_causal_lm.py "
+                    + "--transformer when missing (default ${DEFAULT-VALUE}).")
+    Path t2tModelDir;
+
+    @Option(names = "--max-new-tokens", defaultValue = "64",
+            description = "New tokens per text-to-text request (default ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--throughput-passes", defaultValue = "0",
+            description = "Measure throughput, work budget against record window, this many passes, instead of "
+                    + "stopping workers (default ${DEFAULT-VALUE}: stop workers).")
+    int throughputPasses;
+
+    @Option(names = "--throughput-requests", description = "Requests per throughput measurement (default: 4 x the "
+            + "mix's backlog).")
+    Integer throughputRequests;
+
+    static final class MixConverter implements CommandLine.ITypeConverter<Mix> {
+        @Override
+        public Mix convert(String value) {
+            return Mix.parse(value);
+        }
+    }
 
     @Option(names = "--runs", defaultValue = "20", description = "SIGTERMs (default ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--backlog", defaultValue = "3000",
-            description = "Unanswered requests kept queued before each worker starts (default ${DEFAULT-VALUE}).")
+    @Option(names = "--backlog",
+            description = "Unanswered requests kept queued before each worker starts (default: the mix's, 3000 short "
+                    + "or sample, 800 chunk, 200 texts64, 500 even, 300 t2t).")
+    Integer backlogOption;
+
     int backlog;
 
     @Option(names = "--texts", defaultValue = "2", description = "Texts per request (default ${DEFAULT-VALUE}).")
@@ -109,7 +200,7 @@ public final class ShutdownBench implements Callable<Integer> {
             int drained, int abandoned, int committedPastUnanswered) {
     }
 
-    /** The manifest every worker of the chain serves: the shipped MiniLM entry, alone. */
+    /** The manifest every worker of an embedding mix serves: the shipped MiniLM entry, alone. */
     static final String MANIFEST = """
             models:
               - key: all-minilm-l6-v2-q
@@ -135,6 +226,23 @@ public final class ShutdownBench implements Callable<Integer> {
                   execution-mode: sequential
             """;
 
+    /** The manifest of the t2t mix: the toy transformer, one generation at a time on two workers. */
+    static final String T2T_MANIFEST = """
+            models:
+              - key: toy-transformer
+                capability: text-to-text
+                family: causal-lm
+                source: file:%s
+                tokenizer: file:%s
+                parameters:
+                  eos-token: "<eos>"
+                  shutdown-grace: 3s
+                workers: 2
+                session:
+                  intra-op-threads: 1
+                  inter-op-threads: 1
+            """;
+
     private static final Pattern IN_FLIGHT = Pattern.compile("Shutdown: draining (\\d+) in-flight requests");
     private static final Pattern CLEAN = Pattern.compile("Graceful shutdown complete \\((\\d+\\.\\d+)s, (\\d+) "
             + "requests drained\\)");
@@ -144,15 +252,20 @@ public final class ShutdownBench implements Callable<Integer> {
     private DevStack stack;
     private String prefix;
     private String requestTopic;
-    private KafkaProducer<String, TextEmbeddingRequest> producer;
-    private KafkaConsumer<String, TextEmbeddingResult> results;
+    private KafkaProducer<String, SpecificRecord> producer;
+    private KafkaConsumer<String, GenericRecord> results;
     private Admin admin;
     private final Map<String, Long> sentAt = new HashMap<>();
     private final Map<TopicPartition, TreeMap<Long, String>> byOffset = new HashMap<>();
     private final Map<String, Integer> answers = new HashMap<>();
     private final Map<String, String> firstAnswerer = new HashMap<>();
+    private final Map<String, Integer> answeredBy = new HashMap<>();
     private int sent;
     private Random random;
+    private List<String> shortTexts = List.of();
+    private List<String> chunkTexts = List.of();
+    private List<String> promptWords = List.of();
+    private String corpusLine = "";
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ShutdownBench()).execute(args));
@@ -161,16 +274,22 @@ public final class ShutdownBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         random = new Random(seed);
+        backlog = backlogOption != null ? backlogOption : mix.defaultBacklog;
+        if (backlog < 1 || runs < 0 || maxNewTokens < 1 || throughputPasses < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "need --backlog >= 1, --runs >= 0, "
+                    + "--max-new-tokens >= 1 and --throughput-passes >= 0");
+        }
         Files.createDirectories(workDir);
-        Path manifest = workDir.resolve("minilm.yaml").toAbsolutePath();
-        Files.writeString(manifest, MANIFEST, StandardCharsets.UTF_8);
+        Path manifest = workDir.resolve(mix.label() + ".yaml").toAbsolutePath();
+        Files.writeString(manifest, prepareMix(), StandardCharsets.UTF_8);
+        if (throughputPasses > 0) {
+            return throughput(manifest);
+        }
         String loadBefore = loadAverage();
         List<Stop> stops = new ArrayList<>();
         Instant began = Instant.now();
         try (DevStack s = DevStack.start(DevStackOptions.ephemeral())) {
             stack = s;
-            prefix = "bench" + Long.toHexString(System.nanoTime() & 0xffffff);
-            requestTopic = Topics.requests(prefix, Capability.TEXT_EMBEDDING);
             openClients();
             for (int run = 1; run <= runs; run++) {
                 topUp();
@@ -201,6 +320,93 @@ public final class ShutdownBench implements Callable<Integer> {
             closeClients();
         }
     }
+
+    // ------------------------------------------------------------------ throughput
+
+    /** Work budget against record window, {@code --throughput-passes} times in alternating order. */
+    private int throughput(Path manifest) throws Exception {
+        int perPass = throughputRequests != null ? throughputRequests : 4 * backlog;
+        String loadBefore = loadAverage();
+        Instant began = Instant.now();
+        List<double[]> passes = new ArrayList<>();
+        int unanswered;
+        try (DevStack s = DevStack.start(DevStackOptions.ephemeral())) {
+            stack = s;
+            openClients();
+            for (int pass = 1; pass <= throughputPasses; pass++) {
+                double[] perSecond = new double[2];
+                boolean workFirst = pass % 2 == 1;
+                for (boolean byWork : workFirst ? List.of(true, false) : List.of(false, true)) {
+                    perSecond[byWork ? 0 : 1] = measure(manifest, "pass-" + pass + (byWork ? "-work" : "-records"),
+                            byWork, perPass);
+                }
+                passes.add(perSecond);
+                print("pass %d: work budget %.1f requests/s, record window %.1f requests/s, ratio %.3f", pass,
+                        perSecond[0], perSecond[1], perSecond[0] / perSecond[1]);
+            }
+            unanswered = sent - answeredCount();
+        } finally {
+            closeClients();
+        }
+        double[] ratios = passes.stream().mapToDouble(p -> p[0] / p[1]).sorted().toArray();
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "Mix %s: throughput through Kafka, %d passes of %d requests per "
+                + "admission, %d partitions, one worker from its first result to the backlog's last, worker settings "
+                + "%s; %d cores, load average %s before, %s after; %d s in all.%n%nCorpus: %s.%n%n", mix.label(),
+                passes.size(), perPass, partitions, workerSettings.isEmpty() ? "default" : workerSettings,
+                Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(),
+                Duration.between(began, Instant.now()).toSeconds(), corpusLine));
+        b.append("| pass | first | work budget | record window (`backpressure.work-budget-share=0`) | ratio |\n"
+                + "|---|---|---:|---:|---:|\n");
+        for (int i = 0; i < passes.size(); i++) {
+            double[] p = passes.get(i);
+            b.append(String.format(Locale.ROOT, "| %d | %s | %.1f requests/s | %.1f requests/s | %.3f |%n", i + 1,
+                    i % 2 == 0 ? "work budget" : "record window", p[0], p[1], p[0] / p[1]));
+        }
+        b.append(String.format(Locale.ROOT, "%nRatio, work budget over record window: median %.3f, min %.3f, max "
+                + "%.3f.%n", ratios.length % 2 == 1 ? ratios[ratios.length / 2]
+                : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2, ratios[0],
+                ratios[ratios.length - 1]));
+        System.out.println(b);
+        Files.writeString(workDir.resolve("throughput-" + mix.label() + ".md"), b.toString(), StandardCharsets.UTF_8);
+        return unanswered == 0 ? 0 : 1;
+    }
+
+    /** Requests per second one worker answers, from its first result to the last of {@code count} new requests. */
+    private double measure(Path manifest, String workerId, boolean byWork, int count) throws Exception {
+        answeredCount();
+        produce(count);
+        WorkerRun worker = WorkerRun.start(this, workerId, manifest,
+                byWork ? Map.of() : Map.of("backpressure.work-budget-share", "0"));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (answeredBy.getOrDefault(workerId, 0) == 0) {
+            if (System.nanoTime() > deadline || !worker.process.isAlive()) {
+                worker.process.destroyForcibly();
+                throw new IllegalStateException(workerId + " answered nothing in 2 minutes; see " + worker.log);
+            }
+            answeredCount();
+            Thread.sleep(20);
+        }
+        long first = System.nanoTime();
+        int before = answeredBy.get(workerId);
+        deadline = first + TimeUnit.MINUTES.toNanos(10);
+        while (answeredCount() < sent) {
+            if (System.nanoTime() > deadline || !worker.process.isAlive()) {
+                worker.process.destroyForcibly();
+                throw new IllegalStateException(workerId + " left requests unanswered; see " + worker.log);
+            }
+            Thread.sleep(20);
+        }
+        double perSecond = (answeredBy.get(workerId) - before) / ((System.nanoTime() - first) / 1e9);
+        worker.process.destroy();
+        if (!worker.process.waitFor(60, TimeUnit.SECONDS)) {
+            worker.process.destroyForcibly();
+        }
+        print("%s: %.1f requests/s", workerId, perSecond);
+        return perSecond;
+    }
+
+    // ------------------------------------------------------------------ SIGTERMs
 
     private Stop stopOne(int run, Path manifest) throws Exception {
         WorkerRun worker = WorkerRun.start(this, "run-" + run, manifest);
@@ -255,29 +461,36 @@ public final class ShutdownBench implements Callable<Integer> {
 
     // ------------------------------------------------------------------ the job
 
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private void openClients() throws Exception {
+        prefix = "bench" + Long.toHexString(System.nanoTime() & 0xffffff);
+        requestTopic = Topics.requests(prefix, mix.capability);
+        String resultTopic = Topics.results(prefix, mix.capability);
         admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()));
         admin.createTopics(List.of(new NewTopic(requestTopic, partitions, (short) 1),
-                new NewTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
+                new NewTopic(resultTopic, partitions, (short) 1),
                 new NewTopic(Topics.deadLetters(prefix), 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        TopicReadiness.awaitWritable(admin, List.of(requestTopic, Topics.results(prefix, Capability.TEXT_EMBEDDING),
-                Topics.deadLetters(prefix)), Duration.ofSeconds(30));
+        TopicReadiness.awaitWritable(admin, List.of(requestTopic, resultTopic, Topics.deadLetters(prefix)),
+                Duration.ofSeconds(30));
         Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        Class<? extends SpecificRecord> requestType = mix.capability == Capability.TEXT_TO_TEXT
+                ? TextToTextRequest.class : TextEmbeddingRequest.class;
         producer = new KafkaProducer<>(p, new StringSerializer(),
-                ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
+                (Serializer<SpecificRecord>) (Serializer) ConfluentAvroSerde.specificSerializer(requestType, registry,
+                        false));
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         results = new KafkaConsumer<>(c, new StringDeserializer(),
-                ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, registry, false));
+                ConfluentAvroSerde.genericDeserializer(registry, false));
         List<TopicPartition> parts = new ArrayList<>();
         for (int i = 0; i < partitions; i++) {
-            parts.add(new TopicPartition(Topics.results(prefix, Capability.TEXT_EMBEDDING), i));
+            parts.add(new TopicPartition(resultTopic, i));
         }
         results.assign(parts);
         results.seekToBeginning(parts);
@@ -297,18 +510,17 @@ public final class ShutdownBench implements Callable<Integer> {
 
     /** Produces requests until {@code backlog} are unanswered, and records where each landed. */
     private void topUp() throws Exception {
-        int missing = backlog - (sent - answeredCount());
+        produce(backlog - (sent - answeredCount()));
+    }
+
+    /** Produces {@code count} requests of the mix and records where each landed. */
+    private void produce(int count) throws Exception {
+        int missing = Math.max(0, count);
         List<Future<RecordMetadata>> futures = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < missing; i++) {
             String id = "r-" + (sent + i);
-            List<String> texts = new ArrayList<>();
-            for (int t = 0; t < textsPerRequest; t++) {
-                texts.add(sentence());
-            }
-            TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder().setId(id).setJobId(prefix).setModel(MODEL)
-                    .setTexts(texts).setInputType(EmbeddingInputType.DOCUMENT).build();
-            futures.add(producer.send(new ProducerRecord<>(requestTopic, id, r)));
+            futures.add(producer.send(new ProducerRecord<>(requestTopic, id, request(id, sent + i))));
             ids.add(id);
         }
         producer.flush();
@@ -319,6 +531,103 @@ public final class ShutdownBench implements Callable<Integer> {
             sentAt.put(ids.get(i), System.currentTimeMillis());
         }
         sent += Math.max(0, missing);
+    }
+
+    /** Request number {@code n} of the mix. */
+    private SpecificRecord request(String id, int n) {
+        if (mix == Mix.t2t) {
+            int words = 16 + random.nextInt(49);
+            StringBuilder prompt = new StringBuilder();
+            for (int w = 0; w < words; w++) {
+                prompt.append(w == 0 ? "" : " ").append(promptWords.get(random.nextInt(promptWords.size())));
+            }
+            return TextToTextRequest.newBuilder().setId(id).setJobId(prefix).setModel(T2T_MODEL)
+                    .setPrompt(prompt.toString())
+                    .setParameters(GenerationParameters.newBuilder().setMaxNewTokens(maxNewTokens).build()).build();
+        }
+        Mix kind = mix == Mix.even ? List.of(Mix.short_, Mix.chunk, Mix.texts64).get(n % 3) : mix;
+        List<String> texts = new ArrayList<>();
+        switch (kind) {
+            case short_ -> texts.add(pick(shortTexts));
+            case chunk -> texts.add(pick(chunkTexts));
+            case texts64 -> {
+                for (int t = 0; t < 64; t++) {
+                    texts.add(pick(shortTexts));
+                }
+            }
+            default -> {
+                for (int t = 0; t < textsPerRequest; t++) {
+                    texts.add(sentence());
+                }
+            }
+        }
+        return TextEmbeddingRequest.newBuilder().setId(id).setJobId(prefix).setModel(MODEL).setTexts(texts)
+                .setInputType(EmbeddingInputType.DOCUMENT).build();
+    }
+
+    private String pick(List<String> texts) {
+        return texts.get(random.nextInt(texts.size()));
+    }
+
+    /** Reads what the mix needs (corpus, toy model) and returns the workers' manifest. */
+    private String prepareMix() throws Exception {
+        if (mix == Mix.t2t) {
+            Path model = t2tModelDir.resolve("model.onnx").toAbsolutePath();
+            Path tokenizer = t2tModelDir.resolve("tokenizer.json").toAbsolutePath();
+            if (!Files.exists(model) || !Files.exists(tokenizer)) {
+                writeToyTransformer();
+            }
+            String json = Files.readString(tokenizer, StandardCharsets.UTF_8);
+            List<String> words = new ArrayList<>();
+            for (int i = 2; json.contains("\"w" + i + "\""); i++) {
+                words.add("w" + i);
+            }
+            if (words.isEmpty()) {
+                throw new IllegalStateException(tokenizer + " is not a tokenizer written by tools/toy_causal_lm.py");
+            }
+            promptWords = words;
+            corpusLine = String.format(Locale.ROOT, "prompts of 16-64 random words of the toy transformer's "
+                    + "%d-word vocabulary, %d new tokens at most",
+                    words.size(), maxNewTokens);
+            return T2T_MANIFEST.formatted(model, tokenizer);
+        }
+        if (mix != Mix.sample) {
+            Path shortFile = corpusDir.resolve("short.txt");
+            Path chunkFile = corpusDir.resolve("chunk.txt");
+            if (!Files.exists(shortFile) || !Files.exists(chunkFile)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), corpusDir + " lacks short.txt or "
+                        + "chunk.txt; write them with: java -cp bench/target/classes io.modelpool.bench.RealCorpus "
+                        + corpusDir);
+            }
+            shortTexts = CorpusFile.read(shortFile, Integer.MAX_VALUE);
+            chunkTexts = CorpusFile.read(chunkFile, Integer.MAX_VALUE);
+            try (HuggingFaceTokenizer tokenizer = MiniLm.tokenizer(MiniLm.MAX_TOKENS)) {
+                corpusLine = String.format(Locale.ROOT, "%s: %d sentences, MiniLM tokens %s; %s: %d chunks, %d of "
+                        + "them cut at %d tokens, tokens %s", shortFile, shortTexts.size(),
+                        CorpusFile.percentiles(shortTexts, tokenizer), chunkFile, chunkTexts.size(),
+                        CorpusFile.truncated(chunkTexts, tokenizer, MiniLm.MAX_TOKENS), MiniLm.MAX_TOKENS,
+                        CorpusFile.percentiles(chunkTexts, tokenizer));
+            }
+        } else {
+            corpusLine = "generated sentences of 5-44 words from a 40-word vocabulary, " + textsPerRequest
+                    + " per request";
+        }
+        return MANIFEST;
+    }
+
+    private void writeToyTransformer() throws IOException, InterruptedException {
+        List<String> command = List.of("/usr/bin/python3", "tools/toy_causal_lm.py", "--transformer",
+                t2tModelDir.toString());
+        print("writing the t2t model: %s", String.join(" ", command));
+        Process process = new ProcessBuilder(command).inheritIO().start();
+        if (!process.waitFor(5, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("tools/toy_causal_lm.py did not finish within 5 minutes");
+        }
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException("tools/toy_causal_lm.py failed with exit code " + process.exitValue()
+                    + " (it needs /usr/bin/python3 with onnx and numpy: apt-get install -y python3-onnx)");
+        }
     }
 
     private String sentence() {
@@ -338,10 +647,13 @@ public final class ShutdownBench implements Callable<Integer> {
         Map<TopicPartition, Long> end = results.endOffsets(results.assignment(), Duration.ofSeconds(10));
         boolean behind = true;
         while (behind) {
-            for (ConsumerRecord<String, TextEmbeddingResult> r : results.poll(Duration.ofMillis(50))) {
-                String id = r.value().getRequestId().toString();
+            for (ConsumerRecord<String, GenericRecord> r : results.poll(Duration.ofMillis(50))) {
+                String id = String.valueOf(r.value().get("requestId"));
                 answers.merge(id, 1, Integer::sum);
-                firstAnswerer.putIfAbsent(id, r.value().getWorkerId().toString());
+                String worker = String.valueOf(r.value().get("workerId"));
+                if (firstAnswerer.putIfAbsent(id, worker) == null) {
+                    answeredBy.merge(worker, 1, Integer::sum);
+                }
             }
             behind = false;
             for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
@@ -386,6 +698,11 @@ public final class ShutdownBench implements Callable<Integer> {
         }
 
         static WorkerRun start(ShutdownBench bench, String workerId, Path manifest) throws IOException {
+            return start(bench, workerId, manifest, Map.of());
+        }
+
+        static WorkerRun start(ShutdownBench bench, String workerId, Path manifest, Map<String, String> extra)
+                throws IOException {
             Path log = bench.workDir.resolve(workerId + ".log").toAbsolutePath();
             Path args = bench.workDir.resolve("classpath.args").toAbsolutePath();
             Files.writeString(args, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\")
@@ -407,6 +724,7 @@ public final class ShutdownBench implements Callable<Integer> {
                 }
                 settings.put(kv.substring(0, eq), kv.substring(eq + 1));
             }
+            settings.putAll(extra);
             settings.forEach((k, v) -> {
                 command.add("--set");
                 command.add(k + "=" + v);
@@ -445,11 +763,11 @@ public final class ShutdownBench implements Callable<Integer> {
         int pastUnanswered = stops.stream().mapToInt(Stop::committedPastUnanswered).sum();
         long nonZero = stops.stream().filter(s -> s.exitStatus() != 0).count();
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%d SIGTERMs, %d requests of %d texts, %d partitions, backlog %d per "
+        b.append(String.format(Locale.ROOT, "Mix %s: %d SIGTERMs, %d requests, %d partitions, backlog %d per "
                 + "worker, signal %d-%d ms after the worker's first result, worker settings %s; %d cores, load "
-                + "average %s before, %s after; %d s in all.%n%n", stops.size(), sent, textsPerRequest, partitions,
-                backlog, minDelayMs, maxDelayMs, workerSettings.isEmpty() ? "default" : workerSettings,
-                Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter, took.toSeconds()));
+                + "average %s before, %s after; %d s in all.%n%nCorpus: %s.%n%n", mix.label(), stops.size(), sent,
+                partitions, backlog, minDelayMs, maxDelayMs, workerSettings.isEmpty() ? "default" : workerSettings,
+                Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter, took.toSeconds(), corpusLine));
         b.append("| measure | value |\n|---|---|\n");
         b.append(String.format(Locale.ROOT, "| time to exit, median | %.2f s |%n", median));
         b.append(String.format(Locale.ROOT, "| time to exit, max | %.2f s |%n", max));

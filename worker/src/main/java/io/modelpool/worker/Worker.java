@@ -175,7 +175,8 @@ public final class Worker implements ShutdownCoordinator.Target {
                 c.publishPermanentFailureAttempts(), c.highWater(), c.lowWater(),
                 c.pollTimeout(), c.commitInterval(), c.retryBackoff(), c.retryBackoffMax(), c.drainTimeout(),
                 c.closeTimeout(), c.leaveGroupOnClose(), c.exactlyOnce(), c.transactionInterval(),
-                c.transactionMaxRecords(), c.publishLinger(), c.publishMaxRecords());
+                c.transactionMaxRecords(), c.publishLinger(), c.publishMaxRecords(), c.workBudgetShare(),
+                c.maxInFlightBytes());
     }
 
     static Map<String, Object> consumerSettings(WorkerConfig c, String workerId) {

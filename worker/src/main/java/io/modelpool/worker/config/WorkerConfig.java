@@ -70,6 +70,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String PUBLISH_PERMANENT_FAILURE_ATTEMPTS = "publish.permanent-failure-attempts";
     public static final String HIGH_WATER = "backpressure.high-water";
     public static final String LOW_WATER = "backpressure.low-water";
+    public static final String WORK_BUDGET_SHARE = "backpressure.work-budget-share";
+    public static final String MAX_IN_FLIGHT_BYTES = "backpressure.max-in-flight-bytes";
     public static final String COMMIT_INTERVAL_MS = "commit.interval-ms";
     public static final String RETRY_BACKOFF_MS = "retry.backoff-ms";
     public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff-max-ms";
@@ -171,12 +173,23 @@ public final class WorkerConfig extends AbstractConfig {
                             + "(broker unavailable) are retried with backoff without a bound.")
             .define(HIGH_WATER, INT, 512, atLeast(1), MEDIUM,
                     "Pause every assigned partition when this many records are unfinished (dispatched, not yet "
-                            + "acknowledged). It bounds memory and the work a drain must finish: keep it below what "
-                            + "the worker computes within shutdown.drain-timeout-ms (512 is about 1 s of one-text "
-                            + "requests for MiniLM on 2 cores).")
+                            + "acknowledged): an upper bound on records in memory and outcomes waiting on the broker. "
+                            + "The work a drain must finish is bounded by backpressure.work-budget-share.")
             .define(LOW_WATER, INT, 128, atLeast(0), MEDIUM,
                     "Resume paused partitions when the same count falls to this many. Must be below the high-water "
                             + "mark.")
+            .define(WORK_BUDGET_SHARE, DOUBLE, 0.5, between(0.0, 1.0), MEDIUM,
+                    "Share of shutdown.drain-timeout-ms that the estimated seconds of work in flight may fill: "
+                            + "each task's cost (tokens, pixels, steps x area) times its model's learned seconds per "
+                            + "cost unit, divided by the model's workers. Intake pauses there and resumes at half of "
+                            + "it; the rest of the drain is the margin for an estimate that is low. A request whose "
+                            + "estimate alone exceeds the budget is admitted alone (logged once per model). 0 turns "
+                            + "the work budget off, leaving the record and byte bounds.")
+            .define(MAX_IN_FLIGHT_BYTES, LONG, 64L * 1024 * 1024, between(1024, 16L * 1024 * 1024 * 1024), MEDIUM,
+                    "Request bytes (record values as read from Kafka) the pools may hold: records handed to a "
+                            + "capability whose outcome has not come back. Intake pauses there and resumes at half "
+                            + "of it; a lone record is always admitted, so any request up to intake.max-request-bytes "
+                            + "still runs.")
             .define(COMMIT_INTERVAL_MS, LONG, 1000L, between(10, 60_000), MEDIUM,
                     "How often the done prefix is committed while records flow. Commits also happen on revocation "
                             + "and shutdown.")
@@ -495,6 +508,14 @@ public final class WorkerConfig extends AbstractConfig {
 
     public int lowWater() {
         return getInt(LOW_WATER);
+    }
+
+    public double workBudgetShare() {
+        return getDouble(WORK_BUDGET_SHARE);
+    }
+
+    public long maxInFlightBytes() {
+        return getLong(MAX_IN_FLIGHT_BYTES);
     }
 
     public Duration commitInterval() {

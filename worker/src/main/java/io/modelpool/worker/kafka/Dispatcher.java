@@ -17,6 +17,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.IntSupplier;
+import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -210,20 +211,24 @@ final class Dispatcher {
                     consumer.seek(tp, r.offset()); // this partition waits alone; the others go on
                     break;
                 }
-                if (!admission.admits(unfinished.getAsInt())) {
+                int before = unfinished.getAsInt();
+                if (!admission.admits(before)) {
                     // Leave the rest of the partition to be fetched again after the resume, so the bound is hard.
                     consumer.seek(tp, r.offset());
                     break;
                 }
-                if (!dispatchOne(r, tp)) {
+                if (!dispatchOne(r, tp, before == 0)) {
                     break;
                 }
             }
         }
     }
 
-    /** Returns false when the record was not taken and its partition was rewound to it. */
-    private boolean dispatchOne(ConsumerRecord<byte[], byte[]> r, TopicPartition tp) {
+    /**
+     * Returns false when the record was not taken and its partition was rewound to it; {@code alone} when nothing
+     * else was unfinished.
+     */
+    private boolean dispatchOne(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, boolean alone) {
         Capability capability = requestTopics.get(r.topic());
         byte[] value = r.value();
         CompletableFuture<Void> lookup = value == null || value.length > maxRequestBytes ? null
@@ -247,7 +252,7 @@ final class Dispatcher {
             park(r, tp, capability, lookup);
             return true;
         }
-        return take(r, tp, capability, null) != Taken.WAIT;
+        return take(r, tp, capability, null, alone) != Taken.WAIT;
     }
 
     /** What became of a record {@link #take} was given. */
@@ -258,7 +263,8 @@ final class Dispatcher {
      * {@code parkedAs} is the parked record's registration, or null for a record just polled, which is registered
      * here once taken. A polled record that must wait is rewound to; a parked one stays parked.
      */
-    private Taken take(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability capability, InFlight parkedAs) {
+    private Taken take(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability capability, InFlight parkedAs,
+            boolean alone) {
         SpecificRecord request;
         try {
             request = codec.decode(r.topic(), r.headers(), r.value());
@@ -297,10 +303,19 @@ final class Dispatcher {
         inFlight.resultTopic = resultTopics.get(capability);
         inFlight.errorResults = (code, message) -> service.errorResult(request, code, message, false, context);
         tracker.computing(inFlight);
+        if (alone) {
+            admission.dispatchedAlone(capability, modelOf(request));
+        }
         outcome.whenComplete((result, error) -> events.add(cutAtShutdown(error) ? new IntakeEvent.Abandoned(inFlight)
                 : new IntakeEvent.Computed(inFlight, error == null ? result
                         : service.errorResult(request, ErrorCode.INTERNAL, "internal error: " + error, true, context))));
         return Taken.TAKEN;
+    }
+
+    /** The model a request names: every request schema of the contract has a {@code model} field. */
+    private static String modelOf(SpecificRecord request) {
+        Schema.Field field = request.getSchema().getField("model");
+        return field == null ? "?" : String.valueOf(request.get(field.pos()));
     }
 
     /** Whether a future failed because the shutdown cut its work: the record is then abandoned, not answered. */
@@ -337,7 +352,7 @@ final class Dispatcher {
                 failed = true;
                 continue;
             }
-            if (take(p.record, p.inFlight.partition, p.inFlight.capability, p.inFlight) == Taken.WAIT) {
+            if (take(p.record, p.inFlight.partition, p.inFlight.capability, p.inFlight, false) == Taken.WAIT) {
                 p.retry = true; // prepared again after the backoff, so decode never waits on the registry here
                 return;
             }

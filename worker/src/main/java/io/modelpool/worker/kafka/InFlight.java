@@ -69,6 +69,11 @@ final class InFlight {
         this.original = original;
     }
 
+    /** The size of the request record's value, in bytes (0 for a tombstone). */
+    long requestBytes() {
+        return original == null || original.tombstone() ? 0 : original.size();
+    }
+
     /** Whether the outcome is a dead letter (as opposed to a result or error result). */
     boolean deadLetter() {
         return stage == Stage.DEAD_LETTER || stage == Stage.MINIMAL_DEAD_LETTER;

@@ -37,6 +37,8 @@ final class InFlightTracker {
     private final List<InFlight> abandoned = new ArrayList<>();
     /** Records handed to a capability whose outcome has not come back: the publish gate's sign that more follow. */
     private int computing;
+    /** The request bytes (record values) of those records: what the pools hold, for admission's byte bound. */
+    private long computingBytes;
 
     /** Registers a consumed record: its partition's current epoch, to build the {@link InFlight} with. */
     long register(TopicPartition partition, long offset) {
@@ -47,11 +49,13 @@ final class InFlightTracker {
     void computing(InFlight r) {
         r.state = State.DISPATCHED;
         computing++;
+        computingBytes += r.requestBytes();
     }
 
-    /** An outcome came back from the pool (whether or not the record is still current). */
-    void returned() {
+    /** The outcome of {@code r} came back from the pool (whether or not the record is still current). */
+    void returned(InFlight r) {
         computing--;
+        computingBytes -= r.requestBytes();
     }
 
     /** Whether the record still belongs to its partition's current assignment. */
@@ -131,6 +135,11 @@ final class InFlightTracker {
 
     int computingCount() {
         return computing;
+    }
+
+    /** The request bytes of the records whose outcome has not come back. */
+    long computingBytes() {
+        return computingBytes;
     }
 
     /** Records dispatched and not done, over every partition. */

@@ -112,7 +112,7 @@ public final class Intake implements Runnable {
             throw new IllegalArgumentException("the manifest enables no capability: nothing to consume");
         }
         this.deadLetterTopic = Topics.deadLetters(settings.topicPrefix());
-        this.admission = new Admission(settings, capabilities::estimatedSecondsInFlight);
+        this.admission = new Admission(settings, capabilities::estimatedSecondsInFlight, tracker::computingBytes);
         this.deadLetters = new DeadLetters(settings.workerId(), settings.deadLetterMaxValueBytes(), clock);
         this.publisher = new Publisher(settings.workerId(), tracker, codec, deadLetters,
                 new Publishability(settings.permanentFailureAttempts(), settings.retryBackoff(),
@@ -255,7 +255,7 @@ public final class Intake implements Runnable {
     private void handle(IntakeEvent event) {
         InFlight r = event.record();
         if (event instanceof IntakeEvent.Computed c) {
-            tracker.returned();
+            tracker.returned(r);
             if (acceptingOutcomes && tracker.current(r)) {
                 r.becomeResult(c.result());
                 delivery.computed(r, this::sendable);

@@ -8,6 +8,8 @@ import java.time.Duration;
  * @param publishLinger longest a computed outcome waits for others while more work is computing
  *                      ({@link PublishGate}); zero publishes each at once
  * @param publishMaxRecords outcomes that leave together at most, whatever the linger
+ * @param workBudgetShare share of the drain timeout the estimated work in flight may fill; 0 counts no work
+ * @param maxInFlightBytes request bytes the pools may hold at most ({@link Admission})
  */
 public record IntakeSettings(
         String workerId,
@@ -28,5 +30,7 @@ public record IntakeSettings(
         Duration transactionInterval,
         int transactionMaxRecords,
         Duration publishLinger,
-        int publishMaxRecords) {
+        int publishMaxRecords,
+        double workBudgetShare,
+        long maxInFlightBytes) {
 }

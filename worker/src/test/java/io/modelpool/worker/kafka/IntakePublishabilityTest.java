@@ -147,7 +147,7 @@ class IntakePublishabilityTest {
         IntakeSettings settings = new IntakeSettings("unit-worker", PREFIX, 1_000_000, deadLetterCap, 3, 64, 16,
                 Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(1), Duration.ofMillis(5),
                 Duration.ofMillis(500), Duration.ofSeconds(1), true, exactlyOnce, Duration.ofMillis(20), 100,
-                Duration.ZERO, 16);
+                Duration.ZERO, 16, 0.5, 64L * 1024 * 1024);
         RecordCodec serde = new SerdeCodec(Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()),
                 PREFIX, capabilities.enabled());
         RecordCodec codec = unencodableOffset == null ? serde : new RecordCodec() {

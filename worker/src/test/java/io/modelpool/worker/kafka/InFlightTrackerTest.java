@@ -1,0 +1,46 @@
+package io.modelpool.worker.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelpool.v1.Capability;
+import java.util.List;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.Test;
+
+class InFlightTrackerTest {
+
+    private static final TopicPartition P0 = new TopicPartition("modelpool.text-embedding.requests", 0);
+
+    private static InFlight record(InFlightTracker tracker, long offset, int valueBytes) {
+        long epoch = tracker.register(P0, offset);
+        return new InFlight(P0, offset, epoch, Capability.TEXT_EMBEDDING, 0, new RecordHeaders(), null,
+                new DeadLetters.Original(new byte[valueBytes], valueBytes, null));
+    }
+
+    @Test
+    void theRequestBytesHeldAreThoseOfRecordsWhoseOutcomeHasNotComeBack() {
+        InFlightTracker tracker = new InFlightTracker();
+        InFlight small = record(tracker, 0, 100);
+        InFlight large = record(tracker, 1, 5_000);
+        tracker.computing(small);
+        tracker.computing(large);
+        assertThat(tracker.computingBytes()).isEqualTo(5_100);
+
+        tracker.returned(large);
+        assertThat(tracker.computingBytes()).as("the large request's outcome came back").isEqualTo(100);
+        tracker.ready(large);
+        assertThat(tracker.computingBytes()).as("an outcome waiting to be sent holds no request").isEqualTo(100);
+    }
+
+    @Test
+    void aRevokedPartitionsLateOutcomeStillReleasesItsBytes() {
+        InFlightTracker tracker = new InFlightTracker();
+        InFlight r = record(tracker, 0, 700);
+        tracker.computing(r);
+        tracker.forget(List.of(P0));
+        tracker.returned(r);
+        assertThat(tracker.computingBytes()).isZero();
+        assertThat(tracker.current(r)).isFalse();
+    }
+}
