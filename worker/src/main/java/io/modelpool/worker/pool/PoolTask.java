@@ -17,12 +17,15 @@ final class PoolTask<I, O> {
     final long cost;
     final int index;
     final long submittedNanos;
+    /** The priority class, 0 first; see {@link AgingQueue}. */
+    final int priority;
     private final TaskListener<? super O> listener;
     private final ModelLane<I, O> lane;
     private volatile int done;
 
-    PoolTask(I input, int length, long cost, int index, long submittedNanos, TaskListener<? super O> listener,
-             ModelLane<I, O> lane) {
+    PoolTask(I input, int length, long cost, int index, long submittedNanos, int priority,
+             TaskListener<? super O> listener, ModelLane<I, O> lane) {
+        this.priority = priority;
         this.input = input;
         this.length = length;
         this.cost = cost;
