@@ -5,6 +5,7 @@ import io.modelpool.v1.ErrorCode;
 import io.modelpool.worker.capability.CapabilityRegistry;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.RequestContext;
+import io.modelpool.worker.capability.RequestPriorities;
 import io.modelpool.worker.pool.PoolError;
 import io.modelpool.worker.pool.PoolRejectedException;
 import java.time.Clock;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * capability and registers each taken record with the tracker and the delivery.
  *
  * <p>A record is not taken, and its partition is rewound to it, when {@link Admission} says the work in flight is
- * at its bound, when the pool is shutting down, or when a dependency is away (the schema registry cannot be reached,
+ * at its bound, when it is bulk work and {@link BulkGate} keeps the rest of the budget for interactive work, when the pool is shutting down, or when a dependency is away (the schema registry cannot be reached,
  * the model's queue is full): then intake pauses with backoff ({@link #dependencyDown}), so a good record is never
  * dead-lettered because a dependency was briefly down.
  *
@@ -60,6 +61,7 @@ final class Dispatcher {
     private final Backoff backoff;
     private final Clock clock;
     private final Sink sink;
+    private final BulkGate bulkGate;
     private boolean dispatching = true;
     private boolean dependencyDown;
 
@@ -82,6 +84,12 @@ final class Dispatcher {
         this.backoff = backoff;
         this.clock = clock;
         this.sink = sink;
+        this.bulkGate = new BulkGate(capabilities::estimatedSecondsInFlight, admission.budgetSeconds(), clock::millis);
+    }
+
+    /** Whether {@code tp} is held back because its next record is bulk work and bulk is at its share; see {@link BulkGate}. */
+    boolean holds(TopicPartition tp) {
+        return bulkGate.holds(tp);
     }
 
     /** Whether records may be dispatched at all (false once the pool said it is shutting down, or at shutdown). */
@@ -120,7 +128,7 @@ final class Dispatcher {
                     consumer.seek(tp, r.offset());
                     break;
                 }
-                if (!dispatchOne(r, tp)) {
+                if (!dispatchOne(r, tp, unfinished)) {
                     break;
                 }
             }
@@ -128,7 +136,7 @@ final class Dispatcher {
     }
 
     /** Returns false when the record was not taken and its partition was rewound to it. */
-    private boolean dispatchOne(ConsumerRecord<byte[], byte[]> r, TopicPartition tp) {
+    private boolean dispatchOne(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, IntSupplier unfinished) {
         Capability capability = requestTopics.get(r.topic());
         listener.received(capability);
         byte[] value = r.value();
@@ -151,6 +159,14 @@ final class Dispatcher {
         } catch (SerializationException e) {
             deadLetter(r, tp, capability, e.getClass().getName(), String.valueOf(e.getMessage()));
             return true;
+        }
+        if (RequestPriorities.poolClass(request) == RequestPriorities.BULK) {
+            if (!bulkGate.admitsBulk(tp, unfinished.getAsInt())) {
+                consumer.seek(tp, r.offset()); // held: interactive records keep room in the budget
+                return false;
+            }
+        } else {
+            bulkGate.taken(tp);
         }
         CapabilityService service = capabilities.service(capability);
         RequestContext context = new RequestContext(workerId, r.timestamp());

@@ -280,7 +280,7 @@ public final class Intake implements Runnable {
         int assignedCount = consumer.assignment().size();
         pausing.reconcile(consumer, shutdownRequested || !dispatcher.dispatching() || admission.paused()
                 || dispatcher.dependencyDown(),
-                tp -> admission.partitionFull(tracker.outstanding(tp), assignedCount));
+                tp -> admission.partitionFull(tracker.outstanding(tp), assignedCount) || dispatcher.holds(tp));
     }
 
     /** One turn of a drain: publish, take events, and at shutdown poll with every partition paused. */
