@@ -252,7 +252,7 @@ public final class EmbedJob {
         Map<Integer, Long> requestEnds = ProducedRequests.endOffsets(spec.connection(), topics.requests(),
                 spec.connectTimeout());
         new JobState(spec.jobId(), spec.model(), spec.inputType().name(), spec.textsPerRequest(),
-                errors == null ? null : errors.toString(), requestEnds, tail.positions()).write(options.output());
+                errors == null ? null : errors.toAbsolutePath().toString(), requestEnds, tail.positions()).write(options.output());
         return new Start(false, null, 0, 0, Map.of(), new BitSet());
     }
 
