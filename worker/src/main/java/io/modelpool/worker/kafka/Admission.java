@@ -87,11 +87,6 @@ final class Admission {
         return backpressure.paused() || workPaused;
     }
 
-    /** The unfinished records at which every partition pauses. */
-    int highWater() {
-        return highWater;
-    }
-
     /** The budget of estimated work in flight, in seconds. */
     double budgetSeconds() {
         return budgetSeconds;

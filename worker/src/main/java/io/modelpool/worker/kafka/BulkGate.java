@@ -3,14 +3,13 @@ package io.modelpool.worker.kafka;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.DoubleSupplier;
-import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * Keeps room in the work budget for interactive requests: bulk records (batch jobs) are dispatched only while the
- * estimated work in flight is under {@value #BULK_SHARE_OF_BUDGET} of {@link Admission}'s budget and the unfinished
- * records are under the same share of its high-water mark; interactive records may fill all of both.
+ * estimated work in flight is under {@value #BULK_SHARE_OF_BUDGET} of {@link Admission}'s budget; interactive records
+ * may fill all of it.
  *
  * <p>Without it a large job keeps the work in flight at the budget, {@link Admission} pauses every partition there
  * and resumes them only at half of it, and an interactive request waits in Kafka for seconds of bulk work. With it
@@ -35,43 +34,29 @@ final class BulkGate {
 
     private final DoubleSupplier workSeconds;
     private final double bulkBudgetSeconds;
-    private final IntSupplier unfinished;
-    private final int bulkRecords;
     private final LongSupplier clockMillis;
     private final Map<TopicPartition, Long> heldSince = new HashMap<>();
 
     /**
      * @param workSeconds   the pools' estimated seconds of work queued and running
      * @param budgetSeconds {@link Admission#budgetSeconds()}
-     * @param unfinished    the records dispatched and not yet done
-     * @param highWater     {@link Admission#highWater()}: at that many unfinished records every partition pauses
-     *                      until the count falls to the low-water mark, which would leave an interactive request in
-     *                      Kafka for that long; bulk alone stops at the share of it
      * @param clockMillis   the time, for aging
      */
-    BulkGate(DoubleSupplier workSeconds, double budgetSeconds, IntSupplier unfinished, int highWater,
-             LongSupplier clockMillis) {
+    BulkGate(DoubleSupplier workSeconds, double budgetSeconds, LongSupplier clockMillis) {
         this.workSeconds = workSeconds;
         this.bulkBudgetSeconds = budgetSeconds * BULK_SHARE_OF_BUDGET;
-        this.unfinished = unfinished;
-        this.bulkRecords = Math.max(1, (int) (highWater * BULK_SHARE_OF_BUDGET));
         this.clockMillis = clockMillis;
-    }
-
-    /** Whether bulk work is under its share of both bounds. */
-    private boolean roomForBulk() {
-        return unfinished.getAsInt() < bulkRecords && workSeconds.getAsDouble() < bulkBudgetSeconds;
     }
 
     /**
      * Whether a bulk record at the head of {@code tp} may be dispatched now; when not, the partition is held
      * (the caller rewinds it to the record) until {@link #holds} finds room or the hold ages.
      *
-     * @param inFlight the records in flight; with none, bulk always goes
+     * @param unfinished the records in flight; with none, bulk always goes
      */
-    boolean admitsBulk(TopicPartition tp, int inFlight) {
+    boolean admitsBulk(TopicPartition tp, int unfinished) {
         Long since = heldSince.get(tp);
-        if (inFlight == 0 || roomForBulk()
+        if (unfinished == 0 || workSeconds.getAsDouble() < bulkBudgetSeconds
                 || since != null && clockMillis.getAsLong() - since >= AGING_MILLIS) {
             heldSince.remove(tp);
             return true;
@@ -93,7 +78,7 @@ final class BulkGate {
         if (since == null) {
             return false;
         }
-        if (roomForBulk() || clockMillis.getAsLong() - since >= AGING_MILLIS) {
+        if (workSeconds.getAsDouble() < bulkBudgetSeconds || clockMillis.getAsLong() - since >= AGING_MILLIS) {
             return false; // resumed, to be fetched again; admitsBulk takes it or holds it anew
         }
         return true;

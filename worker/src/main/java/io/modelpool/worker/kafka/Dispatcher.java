@@ -64,8 +64,6 @@ final class Dispatcher {
     private final BulkGate bulkGate;
     private boolean dispatching = true;
     private boolean dependencyDown;
-    /** The intake's count of unfinished records, as last handed to {@link #dispatch}. */
-    private IntSupplier unfinished;
 
     Dispatcher(String workerId, int maxRequestBytes, CapabilityRegistry capabilities, Consumer<byte[], byte[]> consumer,
             RecordCodec codec, Map<String, Capability> requestTopics, Map<Capability, String> resultTopics,
@@ -86,8 +84,7 @@ final class Dispatcher {
         this.backoff = backoff;
         this.clock = clock;
         this.sink = sink;
-        this.bulkGate = new BulkGate(capabilities::estimatedSecondsInFlight, admission.budgetSeconds(),
-                () -> unfinished == null ? 0 : unfinished.getAsInt(), admission.highWater(), clock::millis);
+        this.bulkGate = new BulkGate(capabilities::estimatedSecondsInFlight, admission.budgetSeconds(), clock::millis);
     }
 
     /** Whether {@code tp} is held back because its next record is bulk work and bulk is at its share; see {@link BulkGate}. */
@@ -115,7 +112,6 @@ final class Dispatcher {
 
     /** Takes the polled records until one is refused; {@code unfinished} counts the work in flight. */
     void dispatch(ConsumerRecords<byte[], byte[]> records, IntSupplier unfinished) {
-        this.unfinished = unfinished;
         int assigned = consumer.assignment().size();
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {

@@ -2,7 +2,6 @@ package io.modelpool.worker.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.DoubleAdder;
 import org.apache.kafka.common.TopicPartition;
@@ -14,12 +13,8 @@ class BulkGateTest {
 
     private final DoubleAdder work = new DoubleAdder();
     private final AtomicLong now = new AtomicLong(1_000);
-    private final AtomicInteger unfinished = new AtomicInteger(10);
-    /**
-     * A budget of 2.5 s of work, as with the default 5 s drain, and the default high-water mark of 512 records: bulk
-     * may fill 1.25 s and 256 records of it.
-     */
-    private final BulkGate gate = new BulkGate(work::sum, 2.5, unfinished::get, 512, now::get);
+    /** A budget of 2.5 s of work, as with the default 5 s drain: bulk may fill 1.25 s of it. */
+    private final BulkGate gate = new BulkGate(work::sum, 2.5, now::get);
 
     @Test
     void bulkGoesWhileTheWorkInFlightIsUnderItsShareOfTheBudget() {
@@ -55,19 +50,6 @@ class BulkGateTest {
         assertThat(gate.holds(P0)).as("aged: resumed to fetch its record again").isFalse();
         assertThat(gate.admitsBulk(P0, 10)).isTrue();
         assertThat(gate.admitsBulk(P0, 10)).as("the next bulk record waits anew").isFalse();
-    }
-
-    @Test
-    void bulkAlsoStopsAtItsShareOfTheHighWaterMarkSoItNeverPausesEveryPartitionAlone() {
-        work.add(0.1);
-        unfinished.set(256);
-
-        assertThat(gate.admitsBulk(P0, 256)).isFalse();
-        assertThat(gate.holds(P0)).isTrue();
-
-        unfinished.set(255);
-        assertThat(gate.holds(P0)).isFalse();
-        assertThat(gate.admitsBulk(P0, 255)).isTrue();
     }
 
     @Test
