@@ -168,7 +168,7 @@ final class PoolContender implements Contender {
         for (String text : texts) {
             // The all-fields constructor, as a decoder would fill it; the builder would resolve field defaults.
             TextEmbeddingRequest request = new TextEmbeddingRequest("bench-" + requestNumber++, null, MODEL, null,
-                    List.of(text), EmbeddingInputType.DOCUMENT);
+                    List.of(text), EmbeddingInputType.DOCUMENT, null);
             results.add(submit(request));
         }
         float[][] embeddings = new float[texts.size()][];

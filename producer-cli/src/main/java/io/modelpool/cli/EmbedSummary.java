@@ -63,8 +63,8 @@ public record EmbedSummary(String jobId, Path output, long inputs, long requests
     public String describe() {
         if (outcome == Outcome.STOPPED) {
             return String.format(Locale.ROOT, "Stopped after %.1f s: wrote %d of %d lines to %s (%d ok, %d failed); "
-                            + "%d inputs have no result.%n", elapsed.toMillis() / 1000.0, succeeded + failed, inputs,
-                    output, succeeded, failed, missing);
+                            + "%d inputs have no result; run the same command with --resume to continue.%n",
+                    elapsed.toMillis() / 1000.0, succeeded + failed, inputs, output, succeeded, failed, missing);
         }
         StringBuilder text = new StringBuilder();
         text.append(String.format(Locale.ROOT, "Job %s: %d inputs in %d requests, %d ok, %d failed",
@@ -84,7 +84,7 @@ public record EmbedSummary(String jobId, Path output, long inputs, long requests
             text.append(String.format(Locale.ROOT, "Wrote %d lines to %s%n", succeeded + failed, output));
         } else {
             text.append(String.format(Locale.ROOT,
-                    "Timed out: %d of %d inputs have no result. %s holds the first %d inputs.%n",
+                    "Timed out: %d of %d inputs have no result. %s holds the first %d inputs; --resume continues.%n",
                     missing, inputs, output, succeeded + failed));
         }
         return text.toString();

@@ -1,5 +1,6 @@
 package io.modelpool.cli.command;
 
+import io.modelpool.cli.CliException;
 import io.modelpool.cli.EmbedJob;
 import io.modelpool.cli.EmbedSummary;
 import io.modelpool.cli.JobSpec;
@@ -27,6 +28,8 @@ import picocli.CommandLine.ParentCommand;
         exitCodeList = {CommandHelp.EXIT_OK, CommandHelp.EXIT_COULD_NOT_RUN, CommandHelp.EXIT_SOME_FAILED},
         footer = {"%nExamples:",
             "  modelpool embed -i sentences.txt -o vectors.jsonl",
+            "  modelpool embed -i sentences.txt -o vectors.jsonl --errors failed.jsonl",
+            "  modelpool embed -i sentences.txt -o vectors.jsonl --resume    (after the run was killed)",
             "  modelpool embed -i docs.jsonl --id-field doc_id --text-field body -o out.jsonl",
             "  modelpool embed -i table.csv --column text -o out.jsonl \\",
             "      --bootstrap-servers kafka:9092 --schema-registry http://registry:8081"})
@@ -38,8 +41,19 @@ public final class EmbedCommand implements Callable<Integer> {
     JobOptions job;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true,
-            description = "JSON Lines file to write (replaced if it exists).")
+            description = "JSON Lines file to write (replaced if it exists, continued with --resume).")
     Path output;
+
+    @Option(names = "--errors", paramLabel = "FILE",
+            description = "Write failed inputs ({\"id\":...,\"error\":{\"code\":...,\"message\":...}}) to this JSON Lines "
+                    + "file instead of the output, so that the output holds only vectors (replaced if it exists).")
+    Path errors;
+
+    @Option(names = "--resume",
+            description = "Continue the job an interrupted embed started on this output (killed, stopped or timed out): "
+                    + "keep the lines written, produce only the requests Kafka does not hold, wait for the rest. "
+                    + "The job id, model, input type, texts per request and errors file are the earlier run's.")
+    boolean resume;
 
     @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "" + EmbedJob.DEFAULT_MAX_IN_FLIGHT,
             description = "At most N requests produced but not yet written; also bounds the reorder buffer (default: ${DEFAULT-VALUE}).")
@@ -58,9 +72,12 @@ public final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream err = parent.err();
+        if (resume && job.jobId != null) {
+            throw new CliException("--resume continues the job recorded next to " + output + "; leave out --job-id");
+        }
         JobSpec jobSpec = job.toSpec(connection.toConnection(), connection.connectTimeout());
-        EmbedJob.Options options = new EmbedJob.Options(jobSpec, output, maxInFlight, timeout,
-                !noProgress);
+        EmbedJob.Options options = new EmbedJob.Options(jobSpec, output, errors, maxInFlight, timeout, !noProgress,
+                resume);
         EmbedJob embed = new EmbedJob(options, err);
         // where the job runs, once, before the progress display
         err.println("Embedding " + jobSpec.input().file() + " with " + jobSpec.model() + " through "

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * Produces a job's records through one idempotent, batching producer ({@code acks=all}).
@@ -49,7 +50,12 @@ public final class RequestSender implements AutoCloseable {
      * @throws KafkaException when the record cannot even be queued (serialization, registry, timeout)
      */
     public void send(String topic, String key, SpecificRecord value, long sequence) {
-        producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
+        send(topic, key, value, sequence, null);
+    }
+
+    /** {@link #send(String, String, SpecificRecord, long)} with record headers ({@code null}: none). */
+    public void send(String topic, String key, SpecificRecord value, long sequence, Headers headers) {
+        producer.send(new ProducerRecord<>(topic, null, key, value, headers), (metadata, error) -> {
             if (error != null) {
                 failures.add(new Failure(sequence, key, error));
             }

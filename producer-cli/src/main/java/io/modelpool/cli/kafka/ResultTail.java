@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -59,14 +60,35 @@ public final class ResultTail implements AutoCloseable {
         return open(connection, topic, timeout, clientId, true);
     }
 
+    /**
+     * Opens the tail at the given offset of each partition (a partition not named starts at its beginning): where an
+     * earlier run's tail started, so that a resumed job sees every result its requests ever got.
+     */
+    public static ResultTail atOffsets(KafkaConnection connection, String topic, Map<Integer, Long> offsets,
+                                       Duration timeout, String clientId) {
+        return open(connection, topic, timeout, clientId, offsets);
+    }
+
     private static ResultTail open(KafkaConnection connection, String topic, Duration timeout, String clientId,
                                    boolean fromBeginning) {
+        return open(connection, topic, timeout, clientId, fromBeginning ? Map.of() : null);
+    }
+
+    /** {@code offsets} null: at the end; otherwise at those offsets, the beginning where none is named. */
+    private static ResultTail open(KafkaConnection connection, String topic, Duration timeout, String clientId,
+                                   Map<Integer, Long> offsets) {
         Consumer<String, TextEmbeddingResult> consumer = Clients.resultConsumer(connection, timeout, clientId);
         try {
             List<TopicPartition> partitions = partitionsOf(consumer, topic, connection, timeout);
             consumer.assign(partitions);
-            if (fromBeginning) {
+            if (offsets != null) {
                 consumer.seekToBeginning(partitions);
+                for (TopicPartition partition : partitions) {
+                    Long offset = offsets.get(partition.partition());
+                    if (offset != null) {
+                        consumer.seek(partition, offset);
+                    }
+                }
             } else {
                 Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
                 ends.forEach(consumer::seek);
@@ -130,6 +152,15 @@ public final class ResultTail implements AutoCloseable {
             }
         }
         return results;
+    }
+
+    /** The offset each partition will be read from next, by partition number. */
+    public Map<Integer, Long> positions() {
+        Map<Integer, Long> positions = new TreeMap<>();
+        for (TopicPartition partition : consumer.assignment()) {
+            positions.put(partition.partition(), consumer.position(partition));
+        }
+        return positions;
     }
 
     /** How many undecodable records were skipped. */

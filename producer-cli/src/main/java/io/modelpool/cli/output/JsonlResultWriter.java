@@ -12,6 +12,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -42,6 +43,12 @@ public final class JsonlResultWriter implements Closeable, Flushable {
             Files.createDirectories(parent);
         }
         return new JsonlResultWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8));
+    }
+
+    /** Appends to {@code file}, creating it when missing: a resumed job continues the lines an earlier run wrote. */
+    public static JsonlResultWriter append(Path file) throws IOException {
+        return new JsonlResultWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.APPEND));
     }
 
     /** Writes to a stream that this writer does not close (stdout). */

@@ -1,12 +1,20 @@
 package io.modelpool.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.modelpool.schemas.registry.RegistryErrorException;
+import io.modelpool.schemas.registry.SchemaRegistryClient;
 import io.modelpool.schemas.testing.ContractSamples;
 import io.modelpool.schemas.testing.DevRegistry;
 import io.modelpool.schemas.testing.Greetings;
 import io.modelpool.v1.EmbeddingInputType;
+import io.modelpool.v1.ImageEmbeddingRequest;
+import io.modelpool.v1.RequestPriority;
 import io.modelpool.v1.TextEmbeddingRequest;
+import io.modelpool.v1.TextToImageRequest;
+import io.modelpool.v1.TextToTextRequest;
+import io.modelpool.v1.VisionRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,13 +51,46 @@ class SchemaEvolutionTest {
   }
 
   @Test
+  void theRegistryAcceptsEveryRequestWithItsPriorityAfterTheRequestWithoutAndOldBytesReadAsNoPriority() {
+    try (SchemaRegistryClient registry = DevRegistry.client()) {
+      for (Schema current : List.of(TextEmbeddingRequest.getClassSchema(), TextToTextRequest.getClassSchema(),
+          ImageEmbeddingRequest.getClassSchema(), VisionRequest.getClassSchema(), TextToImageRequest.getClassSchema())) {
+        String subject = DevRegistry.uniqueTopic("priority") + "-value";
+        registry.register(subject, withFields(current, field -> !field.name().equals("priority")));
+
+        assertThat(registry.register(subject, current)).as(current.getName()).isPositive();
+      }
+      // the check has teeth: the same field without its default is refused
+      String subject = DevRegistry.uniqueTopic("priority") + "-value";
+      Schema current = TextEmbeddingRequest.getClassSchema();
+      registry.register(subject, withFields(current, field -> !field.name().equals("priority")));
+      Schema.Field priority = current.getField("priority");
+      Schema noDefault = withFields(current, field -> !field.name().equals("priority"),
+          new Schema.Field("priority", priority.schema(), priority.doc()));
+      assertThatThrownBy(() -> registry.register(subject, noDefault)).isInstanceOf(RegistryErrorException.class)
+          .hasMessageContaining("incompatible").hasMessageContaining("priority");
+    }
+    String topic = DevRegistry.uniqueTopic("priority");
+    TextEmbeddingRequest current = ContractSamples.textEmbeddingRequest();
+    current.setPriority(RequestPriority.BULK);
+    byte[] oldBytes = generic.serialize(topic,
+        copy(current, withFields(TextEmbeddingRequest.getClassSchema(), field -> !field.name().equals("priority"))));
+    byte[] newBytes = ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, config, false)
+        .serialize(topic, current);
+    var reader = ConfluentAvroSerde.specificDeserializer(TextEmbeddingRequest.class, config, false);
+
+    assertThat(reader.deserialize(topic, oldBytes).getPriority()).isNull();
+    assertThat(reader.deserialize(topic, newBytes).getPriority()).isEqualTo(RequestPriority.BULK);
+  }
+
+  @Test
   void aV1GeneratedClassReadsV2BytesIgnoringTheFieldItDoesNotKnow() {
     String topic = DevRegistry.uniqueTopic("evolve");
     TextEmbeddingRequest v1 = ContractSamples.textEmbeddingRequest();
     byte[] v1Bytes =
         ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, config, false).serialize(topic, v1);
 
-    byte[] v2Bytes = generic.serialize(topic, withPriority(v1, 5));
+    byte[] v2Bytes = generic.serialize(topic, withWeight(v1, 5));
     TextEmbeddingRequest read = ConfluentAvroSerde.specificDeserializer(TextEmbeddingRequest.class, config, false)
         .deserialize(topic, v2Bytes);
 
@@ -87,11 +128,11 @@ class SchemaEvolutionTest {
     assertThat(deserializer.deserialize(topic, v2Bytes)).isEqualTo(Greetings.v2("ciao", "it"));
   }
 
-  /** TextEmbeddingRequest's schema plus {@code priority: int = 0}: what a v2 producer might send. */
-  private static GenericRecord withPriority(TextEmbeddingRequest v1, int priority) {
-    Schema.Field extra = new Schema.Field("priority", Schema.create(Schema.Type.INT), "Scheduling priority.", 0);
+  /** TextEmbeddingRequest's schema plus {@code weight: int = 0}: what a later producer might send. */
+  private static GenericRecord withWeight(TextEmbeddingRequest v1, int weight) {
+    Schema.Field extra = new Schema.Field("weight", Schema.create(Schema.Type.INT), "A later field.", 0);
     GenericRecord v2 = copy(v1, withFields(TextEmbeddingRequest.getClassSchema(), field -> true, extra));
-    v2.put("priority", priority);
+    v2.put("weight", weight);
     return v2;
   }
 
@@ -118,6 +159,8 @@ class SchemaEvolutionTest {
         case "deadline" -> request.getDeadline() == null ? null : request.getDeadline().toEpochMilli();
         case "texts" -> request.getTexts();
         case "inputType" -> new GenericData.EnumSymbol(field.schema(), request.getInputType().name());
+        case "priority" -> request.getPriority() == null ? null
+            : new GenericData.EnumSymbol(field.schema().getTypes().get(1), request.getPriority().name());
         default -> field.defaultVal();
       };
       record.put(field.name(), value);

@@ -6,6 +6,7 @@ import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import io.modelpool.worker.capability.CapabilityRegistry;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.RequestContext;
+import io.modelpool.worker.capability.RequestPriorities;
 import io.modelpool.worker.pool.PoolError;
 import io.modelpool.worker.pool.PoolRejectedException;
 import java.time.Clock;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * capability and registers each taken record with the tracker and the delivery.
  *
  * <p>A record is not taken, and its partition is rewound to it, when {@link Admission} says the work in flight is
- * at its bound, when the pool is shutting down, or when a dependency is away (the schema registry cannot be reached,
+ * at its bound, when it is bulk work and {@link BulkGate} keeps the rest of the budget for interactive work, when the pool is shutting down, or when a dependency is away (the schema registry cannot be reached,
  * the model's queue is full): then intake pauses with backoff ({@link #dependencyDown}), so a good record is never
  * dead-lettered because a dependency was briefly down.
  *
@@ -79,6 +80,7 @@ final class Dispatcher {
     private final Clock clock;
     private final Sink sink;
     private final JobGate jobs;
+    private final BulkGate bulkGate;
     private boolean dispatching = true;
     private boolean dependencyDown;
     /** Most records parked at once. */
@@ -130,6 +132,12 @@ final class Dispatcher {
         this.backoff = backoff;
         this.clock = clock;
         this.sink = sink;
+        this.bulkGate = new BulkGate(capabilities::estimatedSecondsInFlight, admission.budgetSeconds(), clock::millis);
+    }
+
+    /** Whether {@code tp} is held back because its next record is bulk work and bulk is at its share; see {@link BulkGate}. */
+    boolean holds(TopicPartition tp) {
+        return bulkGate.holds(tp);
     }
 
     /** Whether records may be dispatched at all (false once the pool said it is shutting down, or at shutdown). */
@@ -217,7 +225,7 @@ final class Dispatcher {
                     consumer.seek(tp, r.offset());
                     break;
                 }
-                if (!dispatchOne(r, tp, before == 0)) {
+                if (!dispatchOne(r, tp, before)) {
                     break;
                 }
             }
@@ -225,10 +233,10 @@ final class Dispatcher {
     }
 
     /**
-     * Returns false when the record was not taken and its partition was rewound to it; {@code alone} when nothing
-     * else was unfinished.
+     * Returns false when the record was not taken and its partition was rewound to it; {@code unfinished} is the
+     * work in flight before it.
      */
-    private boolean dispatchOne(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, boolean alone) {
+    private boolean dispatchOne(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, int unfinished) {
         Capability capability = requestTopics.get(r.topic());
         byte[] value = r.value();
         CompletableFuture<Void> lookup = value == null || value.length > maxRequestBytes ? null
@@ -252,7 +260,7 @@ final class Dispatcher {
             park(r, tp, capability, lookup);
             return true;
         }
-        return take(r, tp, capability, null, alone) != Taken.WAIT;
+        return take(r, tp, capability, null, unfinished) != Taken.WAIT;
     }
 
     /** What became of a record {@link #take} was given. */
@@ -264,7 +272,7 @@ final class Dispatcher {
      * here once taken. A polled record that must wait is rewound to; a parked one stays parked.
      */
     private Taken take(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability capability, InFlight parkedAs,
-            boolean alone) {
+            int unfinished) {
         SpecificRecord request;
         try {
             request = codec.decode(r.topic(), r.headers(), r.value());
@@ -275,6 +283,14 @@ final class Dispatcher {
         } catch (SerializationException e) {
             deadLetter(r, tp, capability, parkedAs, e.getClass().getName(), String.valueOf(e.getMessage()));
             return Taken.TAKEN;
+        }
+        if (RequestPriorities.poolClass(request) == RequestPriorities.BULK) {
+            if (parkedAs == null && !bulkGate.admitsBulk(tp, unfinished)) {
+                consumer.seek(tp, r.offset()); // held: interactive records keep room in the budget
+                return Taken.WAIT;
+            }
+        } else {
+            bulkGate.taken(tp);
         }
         CapabilityService service = capabilities.service(capability);
         RequestContext context = new RequestContext(workerId, r.timestamp());
@@ -303,7 +319,7 @@ final class Dispatcher {
         inFlight.resultTopic = resultTopics.get(capability);
         inFlight.errorResults = (code, message) -> service.errorResult(request, code, message, false, context);
         tracker.computing(inFlight);
-        if (alone) {
+        if (unfinished == 0) {
             admission.dispatchedAlone(capability, modelOf(request));
         }
         outcome.whenComplete((result, error) -> events.add(cutAtShutdown(error) ? new IntakeEvent.Abandoned(inFlight)
@@ -352,7 +368,7 @@ final class Dispatcher {
                 failed = true;
                 continue;
             }
-            if (take(p.record, p.inFlight.partition, p.inFlight.capability, p.inFlight, false) == Taken.WAIT) {
+            if (take(p.record, p.inFlight.partition, p.inFlight.capability, p.inFlight, -1) == Taken.WAIT) {
                 p.retry = true; // prepared again after the backoff, so decode never waits on the registry here
                 return;
             }

@@ -283,7 +283,7 @@ public final class Intake implements Runnable {
         int assignedCount = consumer.assignment().size();
         pausing.reconcile(consumer, shutdownRequested || !dispatcher.dispatching() || admission.paused()
                 || dispatcher.dependencyDown(),
-                tp -> dispatcher.partitionWaits(tp, assignedCount));
+                tp -> dispatcher.partitionWaits(tp, assignedCount) || dispatcher.holds(tp));
     }
 
     /** One turn of a drain: publish, take events, and at shutdown poll with every partition paused. */

@@ -240,6 +240,11 @@ final class ModelLane<I, O> {
         return outstanding.get();
     }
 
+    /** Tasks of priority class {@code priority} waiting in the queue. */
+    int queued(int priority) {
+        return queue.size(priority);
+    }
+
     /** Per active worker, by worker index, the tasks it has taken and not yet finished. */
     List<Integer> workerPending() {
         List<Worker> active = new ArrayList<>();

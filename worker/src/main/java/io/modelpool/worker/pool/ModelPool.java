@@ -232,7 +232,23 @@ public final class ModelPool<I, O> implements AutoCloseable {
      */
     public void submitAll(String key, List<? extends I> inputs, TaskListener<? super O> listener)
             throws PoolRejectedException {
+        submitAll(key, inputs, 0, listener);
+    }
+
+    /**
+     * {@link #submitAll(String, List, TaskListener)} in priority class {@code priority}: the model's queue serves
+     * class 0 first, then 1, with aging and a minimum share for the later classes ({@link PriorityPolicy#DEFAULT}).
+     * The pool gives the class no meaning beyond that order.
+     *
+     * @throws IllegalArgumentException when {@code priority} is not a class of the policy
+     */
+    public void submitAll(String key, List<? extends I> inputs, int priority, TaskListener<? super O> listener)
+            throws PoolRejectedException {
         Objects.requireNonNull(listener, "listener");
+        if (priority < 0 || priority >= PriorityPolicy.DEFAULT.classes()) {
+            throw new IllegalArgumentException("priority class " + priority + " is out of range 0.."
+                    + (PriorityPolicy.DEFAULT.classes() - 1));
+        }
         ModelLane<I, O> lane = admit(key);
         long now = System.nanoTime();
         Withdrawal withdrawal = Withdrawals.current();
@@ -240,8 +256,8 @@ public final class ModelPool<I, O> implements AutoCloseable {
         long cost = 0;
         for (int i = 0; i < inputs.size(); i++) {
             I input = inputs.get(i);
-            PoolTask<I, O> task = new PoolTask<>(input, lengthOf.applyAsInt(input), costOf(input), i, now, listener,
-                    lane, withdrawal);
+            PoolTask<I, O> task = new PoolTask<>(input, lengthOf.applyAsInt(input), costOf(input), i, now, priority,
+                    listener, lane, withdrawal);
             cost += task.cost;
             tasks.add(task);
         }
@@ -362,6 +378,15 @@ public final class ModelPool<I, O> implements AutoCloseable {
         int sum = 0;
         for (ModelLane<I, O> lane : lanesSnapshot()) {
             sum += lane.pending();
+        }
+        return sum;
+    }
+
+    /** Tasks of priority class {@code priority} queued (not yet taken by a worker), across all models. */
+    public int queued(int priority) {
+        int sum = 0;
+        for (ModelLane<I, O> lane : lanesSnapshot()) {
+            sum += lane.queued(priority);
         }
         return sum;
     }

@@ -1,6 +1,5 @@
 package io.modelpool.worker.pool;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
@@ -8,7 +7,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
- * One model's bounded task queue. Admission is all-or-nothing per submission, so a request's tasks are
+ * One model's bounded task queue, ordered by the tasks' priority classes with aging and a minimum share
+ * ({@link AgingQueue}, {@link PriorityPolicy}). Admission is all-or-nothing per submission, so a request's tasks are
  * either all queued or none. Once told to refuse new work (shutdown), every later offer fails with that error, so
  * a task can never be queued behind a model that will not run it.
  */
@@ -16,15 +16,20 @@ final class ModelQueue<I, O> {
 
     private final String model;
     private final int capacity;
-    private final ArrayDeque<PoolTask<I, O>> tasks = new ArrayDeque<>();
+    private final AgingQueue<PoolTask<I, O>> tasks;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private PoolError closedWith;
     private boolean stopped;
 
     ModelQueue(String model, int capacity) {
+        this(model, capacity, PriorityPolicy.DEFAULT);
+    }
+
+    ModelQueue(String model, int capacity, PriorityPolicy priorities) {
         this.model = model;
         this.capacity = capacity;
+        this.tasks = new AgingQueue<>(priorities, t -> t.priority, t -> t.submittedNanos);
     }
 
     /** Queues all of {@code batch} or none of it. */
@@ -38,7 +43,9 @@ final class ModelQueue<I, O> {
                 throw new PoolRejectedException(
                         new PoolError.Overloaded(model, tasks.size(), capacity, batch.size()));
             }
-            tasks.addAll(batch);
+            for (PoolTask<I, O> task : batch) {
+                tasks.add(task);
+            }
             notEmpty.signal();
         } finally {
             lock.unlock();
@@ -72,7 +79,7 @@ final class ModelQueue<I, O> {
                 notEmpty.await();
             }
             if (maxDelayNanos > 0) {
-                long deadline = tasks.peekFirst().submittedNanos + maxDelayNanos;
+                long deadline = tasks.oldest().submittedNanos + maxDelayNanos;
                 long left;
                 while (!stopped && !tasks.isEmpty() && tasks.size() < maxItems
                         && (left = deadline - System.nanoTime()) > 0) {
@@ -86,8 +93,9 @@ final class ModelQueue<I, O> {
             int fairShare = Math.max(maxItems, (tasks.size() + sharers - 1) / sharers);
             int n = Math.min(tasks.size(), Math.min(window, fairShare));
             List<PoolTask<I, O>> taken = new ArrayList<>(n);
+            long now = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                taken.add(tasks.pollFirst());
+                taken.add(tasks.poll(now));
             }
             if (!tasks.isEmpty()) {
                 notEmpty.signal();
@@ -112,7 +120,7 @@ final class ModelQueue<I, O> {
     long oldestSubmittedNanos(long now) {
         lock.lock();
         try {
-            PoolTask<I, O> first = tasks.peekFirst();
+            PoolTask<I, O> first = tasks.oldest();
             return first == null ? now : first.submittedNanos;
         } finally {
             lock.unlock();
@@ -161,9 +169,17 @@ final class ModelQueue<I, O> {
         }
     }
 
+    /** Tasks of priority class {@code c} waiting. */
+    int size(int c) {
+        lock.lock();
+        try {
+            return tasks.size(c);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private List<PoolTask<I, O>> drainLocked() {
-        List<PoolTask<I, O>> all = new ArrayList<>(tasks);
-        tasks.clear();
-        return all;
+        return tasks.drain();
     }
 }

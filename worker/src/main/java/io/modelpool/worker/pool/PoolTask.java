@@ -17,19 +17,22 @@ final class PoolTask<I, O> {
     final long cost;
     final int index;
     final long submittedNanos;
+    /** The priority class, 0 first; see {@link AgingQueue}. */
+    final int priority;
     private final TaskListener<? super O> listener;
     private final ModelLane<I, O> lane;
     /** Asked just before the task's batch runs; null when the submitter gave none. */
     private final Withdrawal withdrawal;
     private volatile int done;
 
-    PoolTask(I input, int length, long cost, int index, long submittedNanos, TaskListener<? super O> listener,
-             ModelLane<I, O> lane) {
-        this(input, length, cost, index, submittedNanos, listener, lane, null);
+    PoolTask(I input, int length, long cost, int index, long submittedNanos, int priority,
+             TaskListener<? super O> listener, ModelLane<I, O> lane) {
+        this(input, length, cost, index, submittedNanos, priority, listener, lane, null);
     }
 
-    PoolTask(I input, int length, long cost, int index, long submittedNanos, TaskListener<? super O> listener,
-             ModelLane<I, O> lane, Withdrawal withdrawal) {
+    PoolTask(I input, int length, long cost, int index, long submittedNanos, int priority,
+             TaskListener<? super O> listener, ModelLane<I, O> lane, Withdrawal withdrawal) {
+        this.priority = priority;
         this.withdrawal = withdrawal;
         this.input = input;
         this.length = length;

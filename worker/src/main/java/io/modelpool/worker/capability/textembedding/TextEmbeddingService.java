@@ -8,6 +8,7 @@ import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.PoolErrors;
 import io.modelpool.worker.capability.RequestContext;
+import io.modelpool.worker.capability.RequestPriorities;
 import io.modelpool.worker.manifest.RequestLimits;
 import io.modelpool.worker.pool.ModelPool;
 import io.modelpool.worker.pool.PoolError;
@@ -132,7 +133,7 @@ public final class TextEmbeddingService implements CapabilityService {
         }
         RequestAssembly assembly = new RequestAssembly(request, requestContext, results, now, encoded);
         try {
-            pool.submitAll(request.getModel(), encoded, assembly);
+            pool.submitAll(request.getModel(), encoded, RequestPriorities.poolClass(request), assembly);
         } catch (PoolRejectedException e) {
             PoolError pe = e.error();
             if (pe instanceof PoolError.ShuttingDown || pe instanceof PoolError.Overloaded) {

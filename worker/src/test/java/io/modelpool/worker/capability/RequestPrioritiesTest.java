@@ -1,0 +1,32 @@
+package io.modelpool.worker.capability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelpool.v1.EmbeddingInputType;
+import io.modelpool.v1.RequestPriority;
+import io.modelpool.v1.TextEmbeddingRequest;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RequestPrioritiesTest {
+
+    private static TextEmbeddingRequest request(String jobId, RequestPriority priority) {
+        return TextEmbeddingRequest.newBuilder().setId("r").setJobId(jobId).setModel("m").setTexts(List.of("t"))
+                .setInputType(EmbeddingInputType.DOCUMENT).setPriority(priority).build();
+    }
+
+    @Test
+    void withoutAPriorityAJobsRequestIsBulkAndALoneRequestIsInteractive() {
+        assertThat(RequestPriorities.of(request("job-1", null))).isEqualTo(RequestPriority.BULK);
+        assertThat(RequestPriorities.poolClass(request("job-1", null))).isEqualTo(RequestPriorities.BULK);
+        assertThat(RequestPriorities.of(request(null, null))).isEqualTo(RequestPriority.INTERACTIVE);
+        assertThat(RequestPriorities.poolClass(request(null, null))).isEqualTo(RequestPriorities.INTERACTIVE);
+    }
+
+    @Test
+    void anExplicitPriorityWinsOverTheJobRule() {
+        assertThat(RequestPriorities.poolClass(request("job-1", RequestPriority.INTERACTIVE)))
+                .isEqualTo(RequestPriorities.INTERACTIVE);
+        assertThat(RequestPriorities.poolClass(request(null, RequestPriority.BULK))).isEqualTo(RequestPriorities.BULK);
+    }
+}
