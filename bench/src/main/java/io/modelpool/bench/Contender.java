@@ -22,6 +22,20 @@ interface Contender extends AutoCloseable {
      */
     float[][] embed(List<String> texts) throws Exception;
 
+    /**
+     * The wall-clock nanoseconds of the last {@link #embed} call as the contender measures it itself, or -1 when the
+     * harness's own clock around the call is the figure (a contender running other processes times them, and
+     * leaves reading their output back out).
+     */
+    default long lastWallNanos() {
+        return -1;
+    }
+
+    /** The CPU nanoseconds the last {@link #embed} call used in processes of its own, or -1 for this JVM's. */
+    default long lastCpuNanos() {
+        return -1;
+    }
+
     /** Releases sessions and threads; called once, after the last pass. */
     @Override
     void close();

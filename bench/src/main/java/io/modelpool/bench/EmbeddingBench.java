@@ -85,6 +85,29 @@ public final class EmbeddingBench implements Callable<Integer> {
             description = "Run only these contenders (keys: langchain4j, raw-invariant, raw-sorted, raw-unsorted, pool-invariant, pool-throughput).")
     List<String> only;
 
+    @Option(names = "--user-path", description = "Also run the user's path (issue 25): a worker process "
+            + "(local/target/modelpool-local.jar serving) and `modelpool embed` (producer-cli/target/modelpool-cli.jar) as its own "
+            + "process per pass; build both jars first.")
+    boolean userPath;
+
+    @Option(names = "--worker-heap", paramLabel = "SIZE", description = "The user-path worker's -Xmx (default: the JVM's).")
+    String workerHeap;
+
+    @Option(names = "--cli-heap", paramLabel = "SIZE", description = "The user-path CLI's -Xmx (default: the JVM's).")
+    String cliHeap;
+
+    @Option(names = "--jfr", paramLabel = "DIR", description = "User path: after the warm-up, record JFR profiles "
+            + "(settings=profile) of the worker process and of every CLI run into DIR.")
+    Path jfr;
+
+    @Option(names = "--also-cut", split = ",", paramLabel = "TOKENS", description = "Also run the shipped pool entry "
+            + "cutting texts at these token counts (keys pool-invariant-cutN), e.g. 128, LangChain4j's cut.")
+    List<Integer> alsoCut = List.of();
+
+    @Option(names = "--repeat", defaultValue = "1", description = "Repeat the corpus this many times (a small corpus "
+            + "file long enough to time a process; default: ${DEFAULT-VALUE}).")
+    int repeat;
+
     @Option(names = "--report", defaultValue = "docs/benchmarks.md", description = "Markdown file whose generated section is refreshed (default: ${DEFAULT-VALUE}).")
     Path report;
 
@@ -125,10 +148,12 @@ public final class EmbeddingBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (passes < 1 || warmup < 0 || sentences < batch || workers < 1 || batch < 1
+        if (passes < 1 || warmup < 0 || sentences < batch || workers < 1 || batch < 1 || repeat < 1
+                || alsoCut.stream().anyMatch(c -> c < 3)
                 || poolSortWindows.stream().anyMatch(w -> w < batch)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "need --passes >= 1, --warmup >= 0, "
-                    + "--workers >= 1, 1 <= --batch <= --sentences, every --pool-sort-windows value >= --batch");
+                    + "--workers >= 1, 1 <= --batch <= --sentences, every --pool-sort-windows value >= --batch, --repeat >= 1, "
+                    + "every --also-cut value >= 3");
         }
         if (only != null && !KEYS.containsAll(only)) {
             throw new CommandLine.ParameterException(new CommandLine(this),
@@ -140,6 +165,13 @@ public final class EmbeddingBench implements Callable<Integer> {
     private int throughput() throws Exception {
         String loadBefore = MachineInfo.currentLoadAverage();
         List<String> corpus = corpusFile == null ? Corpus.generate(sentences, seed) : CorpusFile.read(corpusFile, sentences);
+        if (repeat > 1) {
+            List<String> repeated = new ArrayList<>(corpus.size() * repeat);
+            for (int i = 0; i < repeat; i++) {
+                repeated.addAll(corpus);
+            }
+            corpus = List.copyOf(repeated);
+        }
         HuggingFaceTokenizer tokenizer = MiniLm.tokenizer(maxTokens);
         Set<Integer> windows = new TreeSet<>(poolSortWindows);
         windows.add(PoolContender.shippedSortWindow());
@@ -155,14 +187,30 @@ public final class EmbeddingBench implements Callable<Integer> {
         print("corpus source: %s; %d of %d texts reach the %d-token cut (truncated); token percentiles %s",
                 corpusFile == null ? "generated" : corpusFile, CorpusFile.truncated(corpus, tokenizer, maxTokens),
                 corpus.size(), maxTokens, CorpusFile.percentiles(corpus, tokenizer));
+        for (int cut : alsoCut) {
+            print("at the %d-token cut: %d of %d texts truncated", cut, CorpusFile.truncated(corpus, tokenizer, cut),
+                    corpus.size());
+        }
 
         try {
             for (Contender contender : contenders.values()) {
                 print("contender %-22s %s", contender.key(), contender.description());
             }
             Map<String, Similarity.Agreement> agreement = warmUp(contenders, corpus);
+            UserPathContender user = contenders.get(UserPathContender.KEY) instanceof UserPathContender u ? u : null;
+            if (user != null) {
+                print("user-path CPU over the warm-up run: %s", user.cpuSplit());
+                user.resetCpuSplit();
+                if (jfr != null) {
+                    user.startProfiling(jfr);
+                    print("recording JFR profiles of the user path into %s", jfr);
+                }
+            }
             Map<String, PassStats> results = measure(contenders, corpus);
             String loadAfter = MachineInfo.currentLoadAverage();
+            if (user != null) {
+                print("user-path CPU over the measured passes: %s", user.cpuSplit());
+            }
 
             ThroughputReport throughput = new ThroughputReport(machine, loadAfter, corpusStats, contenders, results,
                     agreement, passes, warmup, command);
@@ -187,11 +235,18 @@ public final class EmbeddingBench implements Callable<Integer> {
         // The pools start first: the worker's runtime names the shared ONNX Runtime environment, which
         // only the first caller of OrtEnvironment.getEnvironment may do.
         Map<String, Contender> pools = new LinkedHashMap<>();
+        if (userPath) {
+            pools.put(UserPathContender.KEY, UserPathContender.start(workerHeap, cliHeap));
+        }
         for (PoolContender.Mode mode : PoolContender.Mode.values()) {
             if (wants(wanted, mode.key())) {
                 pools.put(mode.key(), PoolContender.create(mode, null,
                         maxTokens == MiniLm.MAX_TOKENS ? null : maxTokens));
             }
+        }
+        for (int cut : alsoCut) {
+            String key = PoolContender.Mode.INVARIANT.key() + "-cut" + cut;
+            pools.put(key, PoolContender.create(PoolContender.Mode.INVARIANT, null, cut, key));
         }
         for (int window : poolSortWindows) {
             PoolContender tuned = PoolContender.create(PoolContender.Mode.THROUGHPUT, window);
@@ -239,7 +294,9 @@ public final class EmbeddingBench implements Callable<Integer> {
             for (Contender contender : contenders.values()) {
                 long start = System.nanoTime();
                 last.put(contender.key(), contender.embed(corpus));
-                print("warm-up %d  %-22s %8.1f sentences/s", pass + 1, contender.key(), rate(corpus.size(), start));
+                long own = contender.lastWallNanos();
+                double rate = own >= 0 ? corpus.size() / (own / 1e9) : rate(corpus.size(), start);
+                print("warm-up %d  %-22s %8.1f sentences/s", pass + 1, contender.key(), rate);
             }
         }
         float[][] reference = last.get(RAW_INVARIANT);
@@ -266,6 +323,10 @@ public final class EmbeddingBench implements Callable<Integer> {
                 float[][] embeddings = contender.embed(corpus);
                 double rate = rate(corpus.size(), start);
                 double cpuRate = corpus.size() / ((ProcessCpu.nanos() - cpuStart) / 1e9);
+                if (contender.lastWallNanos() >= 0) {
+                    rate = corpus.size() / (contender.lastWallNanos() / 1e9);
+                    cpuRate = corpus.size() / (contender.lastCpuNanos() / 1e9);
+                }
                 if (embeddings.length != corpus.size()) {
                     throw new IllegalStateException(contender.key() + " returned " + embeddings.length + " embeddings for "
                             + corpus.size() + " sentences");

@@ -119,6 +119,11 @@ final class PoolContender implements Contender {
      *                  manifest's (LangChain4j's embedder cuts at 128)
      */
     static PoolContender create(Mode mode, Integer sortWindow, Integer maxTokens) {
+        return create(mode, sortWindow, maxTokens, sortWindow == null ? mode.key() : mode.key() + "-sw" + sortWindow);
+    }
+
+    /** The same, under the contender key {@code key}. */
+    static PoolContender create(Mode mode, Integer sortWindow, Integer maxTokens, String key) {
         ModelManifest shipped = ManifestLoader.load(MANIFEST);
         ModelDefinition model = shippedModel().withBatchInvariant(mode.batchInvariant);
         if (mode.activationQuantization != null) {
@@ -140,7 +145,7 @@ final class PoolContender implements Contender {
             registry.close();
             throw new IllegalStateException("model '" + MODEL + "' did not load within " + LOAD_TIMEOUT + ": " + states);
         }
-        return new PoolContender(sortWindow == null ? mode.key() : mode.key() + "-sw" + sortWindow, model, registry);
+        return new PoolContender(key, model, registry);
     }
 
     @Override
@@ -158,8 +163,9 @@ final class PoolContender implements Contender {
                         perToken ? "per-token int8, invariant " : "", b.maxItems(), b.maxTokens(), b.maxDelay(),
                         b.sortWindow());
         return String.format(Locale.ROOT, "modelpool CapabilityService.handle, one request per sentence, "
-                        + "%d workers x 1 session (%d intra-op thread, %s), %s",
-                model.workers(), model.session().intraOpThreads(), model.session().optimizationLevel(), batching);
+                        + "%d workers x 1 session (%d intra-op thread, %s), %s, cut at %s tokens",
+                model.workers(), model.session().intraOpThreads(), model.session().optimizationLevel(), batching,
+                model.parameters().get("max-sequence-length"));
     }
 
     @Override

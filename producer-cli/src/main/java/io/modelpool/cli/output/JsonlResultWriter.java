@@ -2,6 +2,7 @@ package io.modelpool.cli.output;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.Flushable;
@@ -26,7 +27,11 @@ import java.util.List;
  * <p>Not thread-safe. Lines are buffered; {@link #flush()} or {@link #close()} pushes them out.
  */
 public final class JsonlResultWriter implements Closeable, Flushable {
-    private static final JsonFactory JSON = new JsonFactory();
+    /**
+     * Floats are written with Jackson's Schubfach writer: the shortest decimal that reads back as the same float,
+     * several times cheaper than JDK 17's {@code Float.toString}, which an embedding job calls 384 times per text.
+     */
+    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
 
     private final JsonGenerator json;
 

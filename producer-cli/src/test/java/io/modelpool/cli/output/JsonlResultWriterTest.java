@@ -2,9 +2,14 @@ package io.modelpool.cli.output;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class JsonlResultWriterTest {
@@ -23,5 +28,37 @@ class JsonlResultWriterTest {
                 {"id":"b","error":{"code":"EMPTY_INPUT","message":"text 0 is empty"}}
                 {"id":"c","jobId":"job-1","vectors":[[1.0],[2.0]]}
                 """);
+    }
+
+    @Test
+    void everyWrittenFloatReadsBackAsTheSameFloat() throws IOException {
+        Random random = new Random(25);
+        float[] vector = new float[10_000];
+        for (int i = 0; i < vector.length; i++) {
+            vector[i] = switch (i % 4) {
+                case 0 -> (float) random.nextGaussian() * 0.05f;        // what normalised embeddings hold
+                case 1 -> Float.intBitsToFloat(random.nextInt() & 0xFEFFFFFF); // any finite bit pattern
+                case 2 -> random.nextFloat() * 1e-6f;
+                default -> (float) (random.nextDouble() * 1e6);
+            };
+        }
+        StringWriter text = new StringWriter();
+        try (JsonlResultWriter out = new JsonlResultWriter(text)) {
+            out.writeVector("v", null, vector);
+        }
+
+        List<String> numbers = new ArrayList<>();
+        try (JsonParser json = new JsonFactory().createParser(text.toString())) {
+            for (JsonToken token = json.nextToken(); token != null; token = json.nextToken()) {
+                if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT) {
+                    numbers.add(json.getText()); // the digits as written
+                }
+            }
+        }
+        assertThat(numbers).hasSize(vector.length);
+        for (int i = 0; i < vector.length; i++) {
+            assertThat(Float.floatToIntBits(Float.parseFloat(numbers.get(i)))).as("value %d, written %s", i, numbers.get(i))
+                    .isEqualTo(Float.floatToIntBits(vector[i]));
+        }
     }
 }
