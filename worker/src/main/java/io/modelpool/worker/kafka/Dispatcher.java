@@ -204,7 +204,7 @@ final class Dispatcher {
      * {@code unfinished} counts the work in flight. Called on every turn of the loop, with or without records.
      */
     void dispatch(ConsumerRecords<byte[], byte[]> records, IntSupplier unfinished) {
-        resumeParked();
+        resumeParked(unfinished);
         if (records.isEmpty()) {
             return;
         }
@@ -245,7 +245,9 @@ final class Dispatcher {
             consumer.seek(tp, r.offset()); // parking is at its bound: the partition waits for its lookup to be taken
             return false;
         }
-        listener.received(capability);
+        if (lookup == null || lookup.isDone()) {
+            listener.received(capability); // a parked record is received when it is taken
+        }
         if (value == null) {
             deadLetter(r, tp, capability, null, "TombstoneRecord",
                     "a request record must have a value; this one is a tombstone");
@@ -344,7 +346,7 @@ final class Dispatcher {
      * Takes the parked records whose lookup has answered, in order; stops at a dependency failure. A lookup that
      * failed is started again once the backoff it caused has passed.
      */
-    private void resumeParked() {
+    private void resumeParked(IntSupplier unfinished) {
         boolean failed = false;
         for (Iterator<Parked> it = parked.iterator(); it.hasNext(); ) {
             Parked p = it.next();
@@ -368,7 +370,12 @@ final class Dispatcher {
                 failed = true;
                 continue;
             }
-            if (take(p.record, p.inFlight.partition, p.inFlight.capability, p.inFlight, -1) == Taken.WAIT) {
+            int before = unfinished.getAsInt();
+            if (!admission.admits(before)) {
+                return; // parked records are taken under the same bounds as polled ones
+            }
+            listener.received(p.inFlight.capability);
+            if (take(p.record, p.inFlight.partition, p.inFlight.capability, p.inFlight, before) == Taken.WAIT) {
                 p.retry = true; // prepared again after the backoff, so decode never waits on the registry here
                 return;
             }

@@ -261,7 +261,7 @@ public final class Intake implements Runnable {
                 delivery.computed(r, this::sendable);
             }
         } else if (event instanceof IntakeEvent.Abandoned) {
-            tracker.returned();
+            tracker.returned(r);
             if (acceptingOutcomes && tracker.current(r)) {
                 delivery.abandoned(r, tracker::abandon);
             }

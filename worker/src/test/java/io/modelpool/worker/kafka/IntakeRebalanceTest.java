@@ -114,7 +114,7 @@ class IntakeRebalanceTest {
         capabilities = CapabilityRegistry.fromManifest(ManifestLoader.load("classpath:process/minilm.yaml"));
         IntakeSettings settings = new IntakeSettings("unit-worker", PREFIX, 1_000_000, 100_000, 3, 64, 16,
                 Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(1), Duration.ofMillis(5), drain,
-                Duration.ofSeconds(5), true, false, Duration.ofMillis(20), 100, Duration.ZERO, 16);
+                Duration.ofSeconds(5), true, false, Duration.ofMillis(20), 100, Duration.ZERO, 16, 0.5, 64L * 1024 * 1024);
         RecordCodec codec = new SerdeCodec(Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()),
                 PREFIX, capabilities.enabled());
         intake = new Intake(settings, capabilities, consumer, producer, codec, IntakeListener.NONE);

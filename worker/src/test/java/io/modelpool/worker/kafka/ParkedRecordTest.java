@@ -126,9 +126,10 @@ class ParkedRecordTest {
         java.util.Arrays.fill(values, unknownId());
         feed(values);
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> received.get() == Dispatcher.MAX_PARKED_RECORDS);
+        await().atMost(Duration.ofSeconds(60)).until(() -> consumer.position(TP) == Dispatcher.MAX_PARKED_RECORDS);
         await("the bound holds").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(20))
-                .until(() -> received.get() == Dispatcher.MAX_PARKED_RECORDS);
+                .until(() -> consumer.position(TP) == Dispatcher.MAX_PARKED_RECORDS);
+        assertThat(received).as("a parked record is received when it is taken, after its lookup").hasValue(0);
         assertThat(producer.history()).isEmpty();
         assertThat(consumer.position(TP)).as("rewound to the first record not taken")
                 .isEqualTo(Dispatcher.MAX_PARKED_RECORDS);
@@ -156,7 +157,7 @@ class ParkedRecordTest {
         IntakeSettings settings = new IntakeSettings("unit-worker", PREFIX, 1_000_000, 256 * 1024, 3, highWater, 16,
                 Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
                 Duration.ofMillis(500), Duration.ofSeconds(1), true, false, Duration.ofMillis(20), 100,
-                Duration.ZERO, 16);
+                Duration.ZERO, 16, 0.5, 64L * 1024 * 1024);
         serde = new SerdeCodec(Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()), PREFIX,
                 Set.of(Capability.TEXT_EMBEDDING));
         RecordCodec codec = new RecordCodec() {
