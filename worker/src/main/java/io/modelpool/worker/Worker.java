@@ -62,6 +62,9 @@ public final class Worker implements ShutdownCoordinator.Target {
     /** The job tracker, when jobs.tracker.enabled; started after the intake, closed alongside the drain. */
     private volatile JobTracker jobTracker;
     /** Cancels and completion windows, read from the beginning before the intake starts. */
+    /** How long the pools' close waits for runs terminated after a drain that gave up. */
+    private static final Duration ABANDONED_RUNS_WAIT = Duration.ofMillis(300);
+
     private final JobControls jobControls;
     private volatile long shutdownBeganNanos;
 
@@ -286,13 +289,22 @@ public final class Worker implements ShutdownCoordinator.Target {
     @Override
     public ShutdownCoordinator.Outcome awaitShutdown() throws InterruptedException {
         intakeThread.join();
-        jobControls.close();
+        // Not joined: the feed holds no outcome and no group membership, and its daemon thread closes its consumer
+        // on its own; waiting for it here spent seconds past the drain.
+        jobControls.beginClose();
         maintenance.close();
         // One deadline from the signal bounds every step after the drain: the intake used its share for publishing,
         // committing and closing the clients; the pools get what is left and do not join abandoned native batches.
         long began = shutdownBeganNanos == 0 ? System.nanoTime() : shutdownBeganNanos;
         long deadline = began + config.drainTimeout().plus(config.closeTimeout()).toNanos();
-        capabilities.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        Duration poolBudget = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        ShutdownReport drained = intake.shutdownReport();
+        if (drained != null && drained.abandoned() > 0 && poolBudget.compareTo(ABANDONED_RUNS_WAIT) > 0) {
+            // The drain gave up: the abandoned runs were terminated, and ONNX Runtime honours that only between
+            // operators, which took over a second for one large batch. Their daemon workers are not waited for.
+            poolBudget = ABANDONED_RUNS_WAIT;
+        }
+        capabilities.close(poolBudget);
         JobTracker tracker = jobTracker;
         if (tracker != null) {
             // The tracker has been closing since the signal, alongside the drain. It only counts results and

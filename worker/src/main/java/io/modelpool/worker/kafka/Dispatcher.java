@@ -259,6 +259,10 @@ final class Dispatcher {
             return true;
         }
         if (!lookup.isDone()) {
+            if (!admission.admits(unfinished + parked.size())) {
+                consumer.seek(tp, r.offset()); // parked records count against admission's bounds too
+                return false;
+            }
             park(r, tp, capability, lookup);
             return true;
         }

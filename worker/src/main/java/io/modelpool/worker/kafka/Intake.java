@@ -327,9 +327,11 @@ public final class Intake implements Runnable {
         } catch (KafkaException e) {
             log.warn("Pausing partitions at shutdown failed: {}", e.toString());
         }
-        log.info("Shutdown: draining {} in-flight requests for up to {} ms", tracker.outstanding(),
+        // Parked records hold no work and are not taken any more: left uncommitted, the next owner reads them again.
+        log.info("Shutdown: draining {} in-flight requests for up to {} ms", tracker.outstanding() - dispatcher.parked(),
                 settings.drainTimeout().toMillis());
-        Drain.Result drain = Drain.run(tracker::unsettled, drainDeadline, waitMs -> pump(waitMs, true));
+        Drain.Result drain = Drain.run(() -> tracker.unsettled() - dispatcher.parked(), drainDeadline,
+                waitMs -> pump(waitMs, true));
         if (drain.left() > 0) {
             // Work still running is abandoned: not published, not committed; the next owner processes it again.
             acceptingOutcomes = false;
@@ -339,16 +341,20 @@ public final class Intake implements Runnable {
             while (delivery.awaitingAcknowledgement() > 0 && System.nanoTime() < ackDeadline) {
                 handleEvents(Math.max(1, Math.min(10, TimeUnit.NANOSECONDS.toMillis(ackDeadline - System.nanoTime()))));
             }
-            if (tracker.outstanding() > 0) {
+            if (tracker.outstanding() > dispatcher.parked()) {
                 log.warn("Drain timed out after {} ms: {} requests abandoned ({} pool tasks dropped); they are not "
                         + "committed and will be processed by another worker", settings.drainTimeout().toMillis(),
-                        tracker.outstanding(), dropped);
+                        tracker.outstanding() - dispatcher.parked(), dropped);
             }
         } else if (tracker.abandonedCount() > 0) {
             log.warn("{} requests cut at their model's shutdown grace are abandoned: not published, not committed; "
                     + "the next owner of their partitions runs them whole", tracker.outstanding());
         }
-        int abandoned = tracker.outstanding();
+        if (dispatcher.parked() > 0) {
+            log.info("{} records waiting on a schema lookup were not taken; left uncommitted for the next owner",
+                    dispatcher.parked());
+        }
+        int abandoned = tracker.outstanding() - dispatcher.parked();
         boolean committed = delivery.commitNow(tp -> true, closeBudget());
         if (delivery.fatal() != null) {
             return stopWithoutCommitting(start);

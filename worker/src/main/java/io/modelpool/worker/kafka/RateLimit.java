@@ -24,7 +24,7 @@ final class RateLimit {
     /**
      * @param perSecond permits per second on average, above 0
      * @param burst permits that may be taken at once after a quiet spell, at least 1
-     * @param nanoClock a monotonic clock in nanoseconds ({@link System#nanoTime()} in production)
+     * @param nanoClock a monotonic clock in nanoseconds ({@link System#nanoTime()} outside tests)
      */
     RateLimit(double perSecond, int burst, LongSupplier nanoClock) {
         if (!(perSecond > 0) || Double.isInfinite(perSecond)) {

@@ -120,7 +120,8 @@ class ParkedRecordTest {
 
     @Test
     void atTheParkingBoundNoFurtherRecordIsTakenUntilTheLookupsAnswer() {
-        start(1_000); // a record bound above the re-fed records: MockConsumer hands out a rewound record only once
+        // A record bound above the flood: MockConsumer hands out a rewound record only once.
+        start(Dispatcher.MAX_PARKED_RECORDS + 1_000);
         int flood = Dispatcher.MAX_PARKED_RECORDS + 100;
         byte[][] values = new byte[flood][];
         java.util.Arrays.fill(values, unknownId());
