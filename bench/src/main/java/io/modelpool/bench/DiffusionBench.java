@@ -7,7 +7,9 @@ import io.modelpool.v1.Scheduler;
 import io.modelpool.v1.TextToImageRequest;
 import io.modelpool.v1.TextToImageResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.pool.ModelState;
@@ -21,10 +23,9 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.specific.SpecificRecord;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Text-to-image throughput through the worker's model pool on a latent-diffusion export: images per second and
@@ -86,7 +87,7 @@ public final class DiffusionBench implements Callable<Integer> {
         String loadBefore = MachineInfo.currentLoadAverage();
         Path manifest = Files.createTempFile("diffusion-bench", ".yaml");
         Files.writeString(manifest, manifest());
-        CapabilityRegistry registry = CapabilityRegistry.fromManifest(ManifestLoader.load("file:" + manifest));
+        PoolGroup registry = CapabilityRegistry.fromManifest(ManifestLoader.load("file:" + manifest));
         try {
             if (registry.awaitLoaded(Duration.ofMinutes(2)).get(MODEL) != ModelState.READY) {
                 throw new IllegalStateException("model did not load from " + modelDir);
@@ -132,7 +133,7 @@ public final class DiffusionBench implements Callable<Integer> {
     }
 
     private double pass(CapabilityService service, Setting setting) throws Exception {
-        List<CompletableFuture<SpecificRecord>> futures = new ArrayList<>(images);
+        List<CompletableFuture<Outcome>> futures = new ArrayList<>(images);
         long start = System.nanoTime();
         for (int i = 0; i < images; i++) {
             futures.add(service.handle(TextToImageRequest.newBuilder().setId(UUID.randomUUID().toString())
@@ -142,8 +143,8 @@ public final class DiffusionBench implements Callable<Integer> {
                             .setSeed(i + 1L).build())
                     .build(), CONTEXT));
         }
-        for (CompletableFuture<SpecificRecord> f : futures) {
-            TextToImageResult r = (TextToImageResult) f.get(10, TimeUnit.MINUTES);
+        for (CompletableFuture<Outcome> f : futures) {
+            TextToImageResult r = (TextToImageResult) f.get(10, TimeUnit.MINUTES).record();
             if (r.getStatus() != ResultStatus.OK) {
                 throw new IllegalStateException("a request failed: " + r.getError());
             }

@@ -15,6 +15,7 @@ import io.modelpool.v1.VisionRequest;
 import io.modelpool.v1.VisionResult;
 import io.modelpool.worker.Worker;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.kafka.IntakeListener;
@@ -46,9 +47,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Images per second (issue 9) for OCR (the {@code pp-ocr} family on the real PP-OCRv4 models) and for image
@@ -198,17 +199,17 @@ public final class ImageBench implements Callable<Integer> {
 
         private double pool(CapabilityService service, String pass) throws Exception {
             long start = System.nanoTime();
-            List<CompletableFuture<SpecificRecord>> futures = new ArrayList<>(inputs.size());
+            List<CompletableFuture<Outcome>> futures = new ArrayList<>(inputs.size());
             for (int i = 0; i < inputs.size(); i++) {
                 futures.add(service.handle(request.apply(pass + "-" + i, inputs.get(i)), CONTEXT));
             }
-            for (CompletableFuture<SpecificRecord> f : futures) {
+            for (CompletableFuture<Outcome> f : futures) {
                 // wait as ResultArrivals.awaitAll does, waking every millisecond: on this VM a process whose
                 // other threads all sleep in a blocking get() ran its inference 2 to 4 times slower
                 while (!f.isDone()) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
                 }
-                SpecificRecord r = f.get(10, TimeUnit.MINUTES);
+                SpecificRecord r = f.get(10, TimeUnit.MINUTES).record();
                 if (r.get(r.getSchema().getField("status").pos()) != ResultStatus.OK) {
                     throw new IllegalStateException("pool-only request failed: " + r);
                 }

@@ -17,6 +17,7 @@ import io.modelpool.v1.TextEmbeddingRequest;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.Worker;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.kafka.IntakeListener;
@@ -32,7 +33,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -188,7 +188,7 @@ public final class KafkaBench {
                 .setTexts(List.of(text)).setInputType(EmbeddingInputType.DOCUMENT).build();
     }
 
-    private CompletableFuture<SpecificRecord> submit(TextEmbeddingRequest request) {
+    private CompletableFuture<Outcome> submit(TextEmbeddingRequest request) {
         while (true) {
             try {
                 return service.handle(request, new RequestContext("bench", System.currentTimeMillis()));
@@ -202,12 +202,12 @@ public final class KafkaBench {
     private double poolPass(List<String> corpus) {
         System.gc();
         long t0 = System.nanoTime();
-        List<CompletableFuture<SpecificRecord>> futures = new ArrayList<>(corpus.size());
+        List<CompletableFuture<Outcome>> futures = new ArrayList<>(corpus.size());
         for (String s : corpus) {
             futures.add(submit(request(s)));
         }
-        for (CompletableFuture<SpecificRecord> f : futures) {
-            TextEmbeddingResult r = (TextEmbeddingResult) f.join();
+        for (CompletableFuture<Outcome> f : futures) {
+            TextEmbeddingResult r = (TextEmbeddingResult) f.join().record();
             if (r.getStatus() != ResultStatus.OK) {
                 throw new IllegalStateException("pool-only request failed: " + r.getError());
             }

@@ -6,7 +6,9 @@ import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingRequest;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.manifest.BatchSpec;
 import io.modelpool.worker.manifest.ManifestLoader;
@@ -23,7 +25,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Contender (c): the worker's text-embedding capability, driven the way the Kafka intake drives it: one
@@ -83,11 +84,11 @@ final class PoolContender implements Contender {
 
     private final String key;
     private final ModelDefinition model;
-    private final CapabilityRegistry registry;
+    private final PoolGroup registry;
     private final CapabilityService service;
     private long requestNumber;
 
-    private PoolContender(String key, ModelDefinition model, CapabilityRegistry registry) {
+    private PoolContender(String key, ModelDefinition model, PoolGroup registry) {
         this.key = key;
         this.model = model;
         this.registry = registry;
@@ -139,7 +140,7 @@ final class PoolContender implements Contender {
         }
         ModelManifest manifest = ManifestLoader.validate(new ModelManifest(shipped.limits(), List.of(model)),
                 MANIFEST + " (" + mode.key() + ")");
-        CapabilityRegistry registry = CapabilityRegistry.fromManifest(manifest);
+        PoolGroup registry = CapabilityRegistry.fromManifest(manifest);
         Map<String, ModelState> states = registry.awaitLoaded(LOAD_TIMEOUT);
         if (states.get(MODEL) != ModelState.READY) {
             registry.close();
@@ -170,7 +171,7 @@ final class PoolContender implements Contender {
 
     @Override
     public float[][] embed(List<String> texts) throws Exception {
-        List<CompletableFuture<SpecificRecord>> results = new ArrayList<>(texts.size());
+        List<CompletableFuture<Outcome>> results = new ArrayList<>(texts.size());
         for (String text : texts) {
             // The all-fields constructor, as a decoder would fill it; the builder would resolve field defaults.
             TextEmbeddingRequest request = new TextEmbeddingRequest("bench-" + requestNumber++, null, MODEL, null,
@@ -179,7 +180,7 @@ final class PoolContender implements Contender {
         }
         float[][] embeddings = new float[texts.size()][];
         for (int i = 0; i < embeddings.length; i++) {
-            TextEmbeddingResult result = (TextEmbeddingResult) results.get(i).get(LOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            TextEmbeddingResult result = (TextEmbeddingResult) results.get(i).get(LOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).record();
             if (result.getStatus() != ResultStatus.OK) {
                 throw new IllegalStateException("request " + result.getRequestId() + " failed: " + result.getError());
             }
@@ -194,7 +195,7 @@ final class PoolContender implements Contender {
     }
 
     /** Submits one request; when the model's bounded queue is full, waits for room as the intake would. */
-    private CompletableFuture<SpecificRecord> submit(TextEmbeddingRequest request) throws PoolRejectedException {
+    private CompletableFuture<Outcome> submit(TextEmbeddingRequest request) throws PoolRejectedException {
         long giveUp = System.nanoTime() + ROOM_TIMEOUT_NANOS;
         while (true) {
             try {

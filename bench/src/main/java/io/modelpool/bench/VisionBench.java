@@ -20,6 +20,7 @@ import io.modelpool.v1.VisionRequest;
 import io.modelpool.v1.VisionResult;
 import io.modelpool.worker.Worker;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.config.WorkerConfig;
@@ -129,7 +130,7 @@ public final class VisionBench implements Callable<Integer> {
         Map<String, List<List<String>>> reads = new LinkedHashMap<>();
         Map<String, double[]> rates = new LinkedHashMap<>();
         if (accuracyOnly) {
-            try (CapabilityRegistry registry = CapabilityRegistry.fromManifest(ManifestLoader.load(manifest))) {
+            try (PoolGroup registry = CapabilityRegistry.fromManifest(ManifestLoader.load(manifest))) {
                 registry.awaitLoaded(Duration.ofMinutes(2));
                 CapabilityService service = registry.service(Capability.VISION);
                 reads.put("modelpool, pool alone", pool(service, images, "a").reads);

@@ -3,6 +3,7 @@ package io.modelpool.worker;
 import io.modelpool.schemas.Topics;
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.jobs.JobTracker;
 import io.modelpool.worker.kafka.Intake;
@@ -53,7 +54,7 @@ public final class Worker implements ShutdownCoordinator.Target {
     private static final Duration CONTROLS_CATCH_UP = Duration.ofSeconds(10);
 
     private final WorkerConfig config;
-    private final CapabilityRegistry capabilities;
+    private final PoolGroup capabilities;
     private final Intake intake;
     private final Thread intakeThread;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -68,7 +69,7 @@ public final class Worker implements ShutdownCoordinator.Target {
     private final JobControls jobControls;
     private volatile long shutdownBeganNanos;
 
-    private Worker(WorkerConfig config, CapabilityRegistry capabilities, Intake intake, Observability observability,
+    private Worker(WorkerConfig config, PoolGroup capabilities, Intake intake, Observability observability,
                    PoolMaintenance maintenance, JobControls jobControls) {
         this.config = config;
         this.jobControls = jobControls;
@@ -87,7 +88,7 @@ public final class Worker implements ShutdownCoordinator.Target {
     public static Worker start(WorkerConfig config, IntakeListener listener) {
         String workerId = config.workerId();
         ModelManifest manifest = ManifestLoader.load(config.manifest());
-        CapabilityRegistry capabilities = CapabilityRegistry.fromManifest(manifest, config.drainTimeout());
+        PoolGroup capabilities = CapabilityRegistry.fromManifest(manifest, config.drainTimeout());
         Observability observability = null;
         PoolMaintenance maintenance = null;
         JobControls jobControls = null;
@@ -174,12 +175,7 @@ public final class Worker implements ShutdownCoordinator.Target {
     }
 
     static IntakeSettings settings(WorkerConfig c, String workerId) {
-        return new IntakeSettings(workerId, c.topicPrefix(), c.maxRequestBytes(), c.deadLetterMaxValueBytes(),
-                c.publishPermanentFailureAttempts(), c.highWater(), c.lowWater(),
-                c.pollTimeout(), c.commitInterval(), c.retryBackoff(), c.retryBackoffMax(), c.drainTimeout(),
-                c.closeTimeout(), c.leaveGroupOnClose(), c.exactlyOnce(), c.transactionInterval(),
-                c.transactionMaxRecords(), c.publishLinger(), c.publishMaxRecords(), c.workBudgetShare(),
-                c.maxInFlightBytes());
+        return IntakeSettings.from(c, workerId);
     }
 
     static Map<String, Object> consumerSettings(WorkerConfig c, String workerId) {
@@ -249,7 +245,7 @@ public final class Worker implements ShutdownCoordinator.Target {
         return intake;
     }
 
-    public CapabilityRegistry capabilities() {
+    public PoolGroup capabilities() {
         return capabilities;
     }
 

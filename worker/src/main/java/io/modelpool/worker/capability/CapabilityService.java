@@ -7,7 +7,9 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * One per capability: turns decoded Avro requests into pool work and outcomes into Avro results.
+ * One per capability: turns decoded Avro requests into pool work and outcomes into Avro results, each an
+ * {@link Outcome} (the record to publish and its envelope). {@link PooledService} implements it once for every
+ * capability that runs on a model pool.
  *
  * <p>Threading: {@link #handle} and {@link #errorResult} are called on the intake thread (any single thread
  * is fine; both are also safe to call from several threads). {@code handle} does the request's cheap
@@ -24,9 +26,16 @@ public interface CapabilityService {
     Class<? extends SpecificRecord> requestClass();
 
     /**
+     * The request's envelope: its id, job id, model, deadline and priority, as the owning capability reads them.
+     *
+     * @throws IllegalArgumentException when {@code request} is not of {@link #requestClass()}
+     */
+    RequestFields requestFields(SpecificRecord request);
+
+    /**
      * Validates and submits. Bad input, unknown model, expired deadline, model load failure and inference
-     * failure all complete the future with an ERROR result. Every request that does not throw gets exactly one
-     * result, except one whose work the worker's shutdown cut short: its future completes exceptionally with
+     * failure all complete the future with an ERROR outcome. Every request that does not throw gets exactly one
+     * outcome, except one whose work the worker's shutdown cut short: its future completes exceptionally with
      * {@link AbandonedAtShutdownException}, and the intake leaves it to the partition's next owner.
      *
      * @throws PoolRejectedException synchronously, having submitted nothing, only when the pool is shutting
@@ -34,10 +43,13 @@ public interface CapabilityService {
      *                               ({@code PoolError.Overloaded}); the intake then holds the record and
      *                               retries later or pauses
      */
-    CompletableFuture<SpecificRecord> handle(SpecificRecord request, RequestContext context)
+    CompletableFuture<Outcome> handle(SpecificRecord request, RequestContext context)
             throws PoolRejectedException;
 
-    /** An ERROR result for a request of this capability, for failures the intake itself detects. */
-    SpecificRecord errorResult(SpecificRecord request, ErrorCode code, String message, boolean retryable,
-                               RequestContext context);
+    /**
+     * An ERROR outcome for a request of this capability, without inference: for failures the intake itself
+     * detects (an internal error, a result too large to publish) and for requests it answers unrun.
+     */
+    Outcome errorResult(SpecificRecord request, ErrorCode code, String message, boolean retryable,
+                        RequestContext context);
 }

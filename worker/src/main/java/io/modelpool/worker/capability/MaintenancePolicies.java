@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * size estimate, which is the model file's size times the entry's {@code size-factor} per worker (each worker holds
  * its own session). Never looks at the model's key or family.
  */
-public final class MaintenancePolicies {
+final class MaintenancePolicies {
 
     private static final Logger LOG = LoggerFactory.getLogger(MaintenancePolicies.class);
 

@@ -5,7 +5,7 @@ import io.modelpool.worker.pool.PoolError;
 import io.modelpool.worker.pool.Withdrawal;
 
 /** Maps pool errors to the contract's error codes and retry advice. */
-public final class PoolErrors {
+final class PoolErrors {
 
     private PoolErrors() {
     }

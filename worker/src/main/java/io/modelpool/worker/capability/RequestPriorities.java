@@ -1,8 +1,6 @@
 package io.modelpool.worker.capability;
 
 import io.modelpool.v1.RequestPriority;
-import org.apache.avro.Schema;
-import org.apache.avro.specific.SpecificRecord;
 
 /**
  * The one rule that turns a request's {@code priority} field into a pool priority class: {@code INTERACTIVE} is
@@ -20,18 +18,15 @@ public final class RequestPriorities {
     }
 
     /** The request's priority, by its field or, when unset, by whether it belongs to a job. */
-    public static RequestPriority of(SpecificRecord request) {
-        Schema schema = request.getSchema();
-        Schema.Field priority = schema.getField("priority");
-        if (priority != null && request.get(priority.pos()) instanceof RequestPriority set) {
-            return set;
+    public static RequestPriority of(RequestFields request) {
+        if (request.priority() != null) {
+            return request.priority();
         }
-        Schema.Field jobId = schema.getField("jobId");
-        return jobId != null && request.get(jobId.pos()) != null ? RequestPriority.BULK : RequestPriority.INTERACTIVE;
+        return request.jobId() != null ? RequestPriority.BULK : RequestPriority.INTERACTIVE;
     }
 
     /** The request's pool priority class: {@link #INTERACTIVE} or {@link #BULK}. */
-    public static int poolClass(SpecificRecord request) {
+    public static int poolClass(RequestFields request) {
         return of(request) == RequestPriority.INTERACTIVE ? INTERACTIVE : BULK;
     }
 }

@@ -107,7 +107,7 @@ final class AtLeastOnceDelivery implements Delivery {
     public void acknowledged(InFlight r) {
         awaitingAck--;
         if (tracker.done(r)) {
-            listener.acknowledged(r.capability, r.deadLetter(), r.outValue, r.recordTimestampMs);
+            r.reportAcknowledged(listener);
         }
     }
 

@@ -9,7 +9,7 @@ import java.time.Duration;
  *
  * <p>Not thread-safe.
  */
-public final class Backoff {
+final class Backoff {
 
     private final long initialMs;
     private final long maxMs;

@@ -6,7 +6,7 @@ package io.modelpool.worker.kafka;
  *
  * <p>Not thread-safe: owned by the intake thread.
  */
-public final class Backpressure {
+final class Backpressure {
 
     /** What the intake should do after an observation. */
     public enum Action { NONE, PAUSE, RESUME }

@@ -3,9 +3,11 @@ package io.modelpool.worker.kafka;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.ErrorCode;
 import io.modelpool.worker.capability.AbandonedAtShutdownException;
-import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.CapabilityServices;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
+import io.modelpool.worker.capability.RequestFields;
 import io.modelpool.worker.capability.RequestPriorities;
 import io.modelpool.worker.pool.PoolError;
 import io.modelpool.worker.pool.PoolRejectedException;
@@ -18,7 +20,6 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.IntSupplier;
-import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -66,7 +67,7 @@ final class Dispatcher {
 
     private final String workerId;
     private final int maxRequestBytes;
-    private final CapabilityRegistry capabilities;
+    private final CapabilityServices capabilities;
     private final Consumer<byte[], byte[]> consumer;
     private final RecordCodec codec;
     private final Map<String, Capability> requestTopics;
@@ -112,7 +113,7 @@ final class Dispatcher {
         }
     }
 
-    Dispatcher(String workerId, int maxRequestBytes, CapabilityRegistry capabilities, Consumer<byte[], byte[]> consumer,
+    Dispatcher(String workerId, int maxRequestBytes, CapabilityServices capabilities, Consumer<byte[], byte[]> consumer,
             RecordCodec codec, Map<String, Capability> requestTopics, Map<Capability, String> resultTopics,
             InFlightTracker tracker, Admission admission, DeadLetters deadLetters, IntakeListener listener,
             Queue<IntakeEvent> events, Backoff backoff, Clock clock, JobGate jobs, Sink sink) {
@@ -290,7 +291,9 @@ final class Dispatcher {
             deadLetter(r, tp, capability, parkedAs, e.getClass().getName(), String.valueOf(e.getMessage()));
             return Taken.TAKEN;
         }
-        if (RequestPriorities.poolClass(request) == RequestPriorities.BULK) {
+        CapabilityService service = capabilities.service(capability);
+        RequestFields fields = service.requestFields(request);
+        if (RequestPriorities.poolClass(fields) == RequestPriorities.BULK) {
             if (parkedAs == null && !bulkGate.admitsBulk(tp, unfinished)) {
                 consumer.seek(tp, r.offset()); // held: interactive records keep room in the budget
                 return Taken.WAIT;
@@ -298,11 +301,10 @@ final class Dispatcher {
         } else {
             bulkGate.taken(tp);
         }
-        CapabilityService service = capabilities.service(capability);
         RequestContext context = new RequestContext(workerId, r.timestamp());
-        CompletableFuture<SpecificRecord> outcome;
+        CompletableFuture<Outcome> outcome;
         try {
-            outcome = WithdrawnRequests.handle(jobs, service, request, context);
+            outcome = WithdrawnRequests.handle(jobs, service, request, fields.jobId(), context);
         } catch (PoolRejectedException e) {
             if (parkedAs == null) {
                 consumer.seek(tp, r.offset());
@@ -326,18 +328,12 @@ final class Dispatcher {
         inFlight.errorResults = (code, message) -> service.errorResult(request, code, message, false, context);
         tracker.computing(inFlight);
         if (unfinished == 0) {
-            admission.dispatchedAlone(capability, modelOf(request));
+            admission.dispatchedAlone(capability, fields.model() == null ? "?" : fields.model());
         }
         outcome.whenComplete((result, error) -> events.add(cutAtShutdown(error) ? new IntakeEvent.Abandoned(inFlight)
                 : new IntakeEvent.Computed(inFlight, error == null ? result
                         : service.errorResult(request, ErrorCode.INTERNAL, "internal error: " + error, true, context))));
         return Taken.TAKEN;
-    }
-
-    /** The model a request names: every request schema of the contract has a {@code model} field. */
-    private static String modelOf(SpecificRecord request) {
-        Schema.Field field = request.getSchema().getField("model");
-        return field == null ? "?" : String.valueOf(request.get(field.pos()));
     }
 
     /** Whether a future failed because the shutdown cut its work: the record is then abandoned, not answered. */

@@ -156,7 +156,7 @@ final class ExactlyOnceDelivery implements Delivery {
         if (outcome instanceof TransactionCycle.Committed c) {
             tracker.committed(offsets);
             for (InFlight r : c.records()) {
-                listener.acknowledged(r.capability, r.deadLetter(), r.outValue, r.recordTimestampMs);
+                r.reportAcknowledged(listener);
             }
             listener.committed(offsets, c.took());
             return true;

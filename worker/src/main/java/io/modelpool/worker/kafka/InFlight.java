@@ -3,8 +3,8 @@ package io.modelpool.worker.kafka;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.DeadLetter;
 import io.modelpool.v1.ErrorCode;
+import io.modelpool.worker.capability.Outcome;
 import java.nio.charset.StandardCharsets;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
 
@@ -23,7 +23,7 @@ final class InFlight {
     /** Builds an error result for this record's request, for a result that cannot be published. */
     @FunctionalInterface
     interface ErrorResults {
-        SpecificRecord errorResult(ErrorCode code, String message);
+        Outcome errorResult(ErrorCode code, String message);
     }
 
     final TopicPartition partition;
@@ -42,7 +42,10 @@ final class InFlight {
     /** What to publish: set once the outcome is known. */
     String outTopic;
     byte[] outKey;
-    SpecificRecord outValue;
+    /** The result or error result to publish, at the result stages. */
+    Outcome result;
+    /** The dead letter to publish, at the dead-letter stages. */
+    DeadLetter letter;
     Stage stage = Stage.RESULT;
     /** Null for a record dead-lettered at dispatch. */
     ErrorResults errorResults;
@@ -74,6 +77,23 @@ final class InFlight {
         return original == null || original.tombstone() ? 0 : original.size();
     }
 
+    /** Sets the outcome the capability computed: a result (OK or ERROR) keyed by its request id. */
+    void becomeResult(Outcome outcome) {
+        stage = Stage.RESULT;
+        outTopic = resultTopic;
+        outKey = outcome.envelope().requestId().getBytes(StandardCharsets.UTF_8);
+        result = outcome;
+    }
+
+    /** Tells {@code listener} that this record's outcome was acknowledged. */
+    void reportAcknowledged(IntakeListener listener) {
+        if (deadLetter()) {
+            listener.deadLettered(capability, letter, recordTimestampMs);
+        } else {
+            listener.answered(capability, result.envelope(), recordTimestampMs);
+        }
+    }
+
     /** Whether the outcome is a dead letter (as opposed to a result or error result). */
     boolean deadLetter() {
         return stage == Stage.DEAD_LETTER || stage == Stage.MINIMAL_DEAD_LETTER;
@@ -84,35 +104,27 @@ final class InFlight {
                 originalKey);
     }
 
-    /** The record's result came back from its capability: it goes to the result topic, keyed by the request id. */
-    void becomeResult(SpecificRecord result) {
-        outTopic = resultTopic;
-        outValue = result;
-        Object requestId = result.get(result.getSchema().getField("requestId").pos());
-        outKey = requestId == null ? null : requestId.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
     void becomeErrorResult(ErrorCode code, String message) {
         if (errorResults == null) {
             throw new IllegalStateException(this + " has no request to answer with an error result");
         }
         stage = Stage.ERROR_RESULT;
         outTopic = resultTopic;
-        outValue = errorResults.errorResult(code, message);
+        result = errorResults.errorResult(code, message);
     }
 
     void becomeDeadLetter(DeadLetter letter) {
         stage = Stage.DEAD_LETTER;
         outTopic = deadLetterTopic;
         outKey = originalKey;
-        outValue = letter;
+        this.letter = letter;
     }
 
     void becomeMinimalDeadLetter(DeadLetter letter) {
         stage = Stage.MINIMAL_DEAD_LETTER;
         outTopic = deadLetterTopic;
         outKey = null;
-        outValue = letter;
+        this.letter = letter;
     }
 
     @Override

@@ -2,7 +2,7 @@ package io.modelpool.worker.kafka;
 
 import io.modelpool.schemas.Topics;
 import io.modelpool.v1.Capability;
-import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.CapabilityServices;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -62,7 +62,7 @@ public final class Intake implements Runnable {
     private static final Duration BUSY_POLL = Duration.ofMillis(2);
 
     private final IntakeSettings settings;
-    private final CapabilityRegistry capabilities;
+    private final CapabilityServices capabilities;
     private final Consumer<byte[], byte[]> consumer;
     private final Producer<byte[], byte[]> producer;
     private final IntakeListener listener;
@@ -91,12 +91,12 @@ public final class Intake implements Runnable {
     /** False once a timed-out drain abandoned the rest: late outcomes are then dropped, not published. */
     private boolean acceptingOutcomes = true;
 
-    public Intake(IntakeSettings settings, CapabilityRegistry capabilities, Consumer<byte[], byte[]> consumer,
+    public Intake(IntakeSettings settings, CapabilityServices capabilities, Consumer<byte[], byte[]> consumer,
             Producer<byte[], byte[]> producer, RecordCodec codec, IntakeListener listener) {
         this(settings, capabilities, consumer, producer, codec, listener, JobGate.OPEN, Clock.systemUTC());
     }
 
-    public Intake(IntakeSettings settings, CapabilityRegistry capabilities, Consumer<byte[], byte[]> consumer,
+    public Intake(IntakeSettings settings, CapabilityServices capabilities, Consumer<byte[], byte[]> consumer,
             Producer<byte[], byte[]> producer, RecordCodec codec, IntakeListener listener, JobGate jobs, Clock clock) {
         this.settings = settings;
         this.capabilities = capabilities;
@@ -257,7 +257,7 @@ public final class Intake implements Runnable {
         if (event instanceof IntakeEvent.Computed c) {
             tracker.returned(r);
             if (acceptingOutcomes && tracker.current(r)) {
-                r.becomeResult(c.result());
+                r.becomeResult(c.outcome());
                 delivery.computed(r, this::sendable);
             }
         } else if (event instanceof IntakeEvent.Abandoned) {

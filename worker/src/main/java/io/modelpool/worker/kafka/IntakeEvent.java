@@ -1,6 +1,6 @@
 package io.modelpool.worker.kafka;
 
-import org.apache.avro.specific.SpecificRecord;
+import io.modelpool.worker.capability.Outcome;
 
 /**
  * What other threads tell the intake thread. Pool workers report computed outcomes; the producer's I/O thread
@@ -10,8 +10,8 @@ sealed interface IntakeEvent {
 
     InFlight record();
 
-    /** The pool finished a request: {@code result} (OK or ERROR) is ready to publish. */
-    record Computed(InFlight record, SpecificRecord result) implements IntakeEvent {
+    /** The pool finished a request: {@code outcome} (OK or ERROR) is ready to publish. */
+    record Computed(InFlight record, Outcome outcome) implements IntakeEvent {
     }
 
     /** The broker acknowledged the record's outcome: its offset is done. */

@@ -1,9 +1,10 @@
 package io.modelpool.worker.kafka;
 
 import io.modelpool.v1.Capability;
+import io.modelpool.v1.DeadLetter;
+import io.modelpool.worker.capability.Outcome;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -18,14 +19,20 @@ public interface IntakeListener {
     }
 
     /**
-     * A record's outcome was acknowledged by the broker, so its offset is done.
+     * A record's result (OK, or an error result) was acknowledged by the broker, so its offset is done.
      *
-     * @param deadLetter whether the outcome was a dead letter rather than a result or error result
-     * @param outcome the published record (a result of the capability, or a {@code DeadLetter})
+     * @param result what the published result says
      * @param recordTimestampMs the request record's Kafka timestamp
      */
-    default void acknowledged(Capability capability, boolean deadLetter, SpecificRecord outcome,
-            long recordTimestampMs) {
+    default void answered(Capability capability, Outcome.Envelope result, long recordTimestampMs) {
+    }
+
+    /**
+     * A record's dead letter was acknowledged by the broker, so its offset is done.
+     *
+     * @param recordTimestampMs the request record's Kafka timestamp
+     */
+    default void deadLettered(Capability capability, DeadLetter letter, long recordTimestampMs) {
     }
 
     /** Offsets were committed. */

@@ -27,7 +27,7 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p>Not thread-safe: owned by the intake thread, like the consumer.
  */
-public final class OffsetLedger {
+final class OffsetLedger {
 
     private static final class PartitionState {
         final long epoch;

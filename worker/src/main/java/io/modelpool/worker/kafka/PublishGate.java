@@ -18,7 +18,7 @@ import java.time.Duration;
  *
  * <p>Drains, revocations and shutdown publish without asking the gate. Not thread-safe: owned by the intake thread.
  */
-public final class PublishGate {
+final class PublishGate {
 
     private final long lingerNanos;
     private final int maxRecords;

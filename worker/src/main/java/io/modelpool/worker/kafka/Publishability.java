@@ -125,7 +125,7 @@ public final class Publishability {
             case ERROR_RESULT -> r.becomeDeadLetter(deadLetters.of(r.source(), r.original,
                     error.getClass().getName(), "neither the result nor an error result could be published to "
                             + r.outTopic + ": " + why));
-            case DEAD_LETTER -> r.becomeMinimalDeadLetter(deadLetters.minimal((DeadLetter) r.outValue, why));
+            case DEAD_LETTER -> r.becomeMinimalDeadLetter(deadLetters.minimal(r.letter, why));
             case MINIMAL_DEAD_LETTER -> {
                 r.retryAtMs = nowMs + backoffMax.toMillis();
                 return Step.STUCK;

@@ -190,13 +190,9 @@ final class Publisher implements Delivery.Resend {
      */
     private ProducerRecord<byte[], byte[]> outgoing(InFlight r) {
         Headers headers = headers(r);
-        if (!r.deadLetter()) {
-            Object timings = r.outValue.get(r.outValue.getSchema().getField("timings").pos());
-            if (timings instanceof SpecificRecord t && r.recordTimestampMs >= 0) {
-                t.put(t.getSchema().getField("endToEndMs").pos(), Math.max(0L, clock.millis() - r.recordTimestampMs));
-            }
-        }
-        byte[] value = codec.encode(r.outTopic, headers, r.outValue);
+        SpecificRecord outValue = r.deadLetter() ? r.letter
+                : r.result.stamp(workerId, r.recordTimestampMs >= 0 ? clock.millis() - r.recordTimestampMs : 0L);
+        byte[] value = codec.encode(r.outTopic, headers, outValue);
         return new ProducerRecord<>(r.outTopic, null, r.outKey, value, headers);
     }
 
@@ -210,7 +206,8 @@ final class Publisher implements Delivery.Resend {
             }
         }
         headers.add(HEADER_WORKER, workerId.getBytes(StandardCharsets.UTF_8));
-        if (r.deadLetter() && r.outValue instanceof DeadLetter dl) {
+        if (r.deadLetter()) {
+            DeadLetter dl = r.letter;
             headers.add(HEADER_ERROR_CLASS, dl.getErrorClass().getBytes(StandardCharsets.UTF_8));
             headers.add(HEADER_ERROR_MESSAGE, dl.getErrorMessage().getBytes(StandardCharsets.UTF_8));
             headers.add(HEADER_SOURCE_TOPIC, r.partition.topic().getBytes(StandardCharsets.UTF_8));

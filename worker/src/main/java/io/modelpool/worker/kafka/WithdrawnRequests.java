@@ -2,12 +2,12 @@ package io.modelpool.worker.kafka;
 
 import io.modelpool.v1.ErrorCode;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.pool.PoolRejectedException;
 import io.modelpool.worker.pool.Withdrawal;
 import io.modelpool.worker.pool.Withdrawals;
 import java.util.concurrent.CompletableFuture;
-import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -21,10 +21,13 @@ final class WithdrawnRequests {
     private WithdrawnRequests() {
     }
 
-    /** Like {@link CapabilityService#handle}, with the job's withdrawal applied; see the class comment. */
-    static CompletableFuture<SpecificRecord> handle(JobGate gate, CapabilityService service, SpecificRecord request,
-            RequestContext context) throws PoolRejectedException {
-        String jobId = jobIdOf(request);
+    /**
+     * Like {@link CapabilityService#handle}, with the job's withdrawal applied; see the class comment.
+     *
+     * @param jobId the request's job id ({@link CapabilityService#requestFields}), or null
+     */
+    static CompletableFuture<Outcome> handle(JobGate gate, CapabilityService service, SpecificRecord request,
+            String jobId, RequestContext context) throws PoolRejectedException {
         Withdrawal withdrawal = jobId == null ? null : gate.withdrawal(jobId);
         Withdrawal.Reason why = withdrawal == null ? null : withdrawal.reason();
         if (why != null) {
@@ -36,12 +39,5 @@ final class WithdrawnRequests {
 
     static ErrorCode code(Withdrawal.Kind kind) {
         return kind == Withdrawal.Kind.CANCELLED ? ErrorCode.CANCELLED : ErrorCode.EXPIRED;
-    }
-
-    /** The request's {@code jobId} (every request schema has one, optional), or null. */
-    static String jobIdOf(SpecificRecord request) {
-        Schema.Field field = request.getSchema().getField("jobId");
-        Object value = field == null ? null : request.get(field.pos());
-        return value == null ? null : value.toString();
     }
 }

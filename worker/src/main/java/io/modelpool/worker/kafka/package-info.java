@@ -12,8 +12,11 @@
  * Work a capability cut at shutdown comes back abandoned: it is neither published nor committed.
  *
  * <p>Only the intake thread touches Kafka clients. Pool workers never do: their completions come back through a
- * queue. May import the capability layer's {@code CapabilityService} seam and the schemas module; must not import
- * the pool core's internals or ONNX Runtime.
+ * queue. May import the capability layer's seam ({@code CapabilityServices}, {@code CapabilityService},
+ * {@code Outcome}, {@code RequestFields}, {@code RequestContext}, {@code RequestPriorities},
+ * {@code AbandonedAtShutdownException}), the pool's refusals ({@code PoolError}, {@code PoolRejectedException}) and
+ * withdrawal scope ({@code Withdrawal}, {@code Withdrawals}), and the schemas module; must not import the pool core's
+ * internals or ONNX Runtime.
  *
  * <p><b>Exactly once, and why it is built this way.</b> Pool threads hand outcomes to the intake thread, which
  * alone sends them, so every send of a transaction happens on one producer between {@code beginTransaction} and

@@ -1,11 +1,12 @@
 package io.modelpool.worker.observe;
 
 import io.modelpool.v1.Capability;
+import io.modelpool.v1.DeadLetter;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.kafka.ShutdownReport;
 import io.modelpool.worker.kafka.IntakeListener;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -19,10 +20,15 @@ record BothListeners(IntakeListener first, IntakeListener second) implements Int
     }
 
     @Override
-    public void acknowledged(Capability capability, boolean deadLetter, SpecificRecord outcome,
-            long recordTimestampMs) {
-        first.acknowledged(capability, deadLetter, outcome, recordTimestampMs);
-        second.acknowledged(capability, deadLetter, outcome, recordTimestampMs);
+    public void answered(Capability capability, Outcome.Envelope result, long recordTimestampMs) {
+        first.answered(capability, result, recordTimestampMs);
+        second.answered(capability, result, recordTimestampMs);
+    }
+
+    @Override
+    public void deadLettered(Capability capability, DeadLetter letter, long recordTimestampMs) {
+        first.deadLettered(capability, letter, recordTimestampMs);
+        second.deadLettered(capability, letter, recordTimestampMs);
     }
 
     @Override

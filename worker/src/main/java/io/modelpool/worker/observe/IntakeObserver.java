@@ -15,14 +15,13 @@ import io.micrometer.core.instrument.Timer;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.DeadLetter;
 import io.modelpool.worker.capability.Capabilities;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.kafka.ShutdownReport;
 import io.modelpool.worker.kafka.IntakeListener;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.Schema;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -110,52 +109,53 @@ final class IntakeObserver implements IntakeListener {
     }
 
     @Override
-    public void acknowledged(Capability capability, boolean deadLetter, SpecificRecord outcome,
-            long recordTimestampMs) {
-        long endToEndMs = recordTimestampMs >= 0 ? Math.max(0, System.currentTimeMillis() - recordTimestampMs) : -1;
+    public void deadLettered(Capability capability, DeadLetter letter, long recordTimestampMs) {
+        long endToEndMs = endToEndMs(recordTimestampMs);
         String cap = tag(capability);
-        if (deadLetter) {
-            String reason = outcome instanceof DeadLetter dl ? simpleName(dl.getErrorClass()) : "unknown";
-            deadLettered.withTags(TAG_CAPABILITY, cap, TAG_REASON, reason).increment();
-            if (endToEndMs >= 0) {
-                endToEnd.withTags(TAG_CAPABILITY, cap, TAG_MODEL, NO_MODEL, TAG_OUTCOME, "dead_letter")
-                        .record(endToEndMs, TimeUnit.MILLISECONDS);
-            }
-            if (log.isDebugEnabled() && outcome instanceof DeadLetter dl) {
-                log.atDebug().addKeyValue("source", dl.getSourceTopic() + "-" + dl.getSourcePartition() + "@"
-                        + dl.getSourceOffset()).addKeyValue("reason", reason)
-                        .log("Request record dead-lettered");
-            }
-            return;
+        String reason = simpleName(letter.getErrorClass());
+        deadLettered.withTags(TAG_CAPABILITY, cap, TAG_REASON, reason).increment();
+        if (endToEndMs >= 0) {
+            endToEnd.withTags(TAG_CAPABILITY, cap, TAG_MODEL, NO_MODEL, TAG_OUTCOME, "dead_letter")
+                    .record(endToEndMs, TimeUnit.MILLISECONDS);
         }
-        String requestId = text(outcome, "requestId");
-        String model = text(outcome, "model");
-        String modelTag = model != null && servedModels.getOrDefault(capability, Set.of()).contains(model)
-                ? model : UNKNOWN_MODEL;
-        String status = text(outcome, "status");
-        boolean ok = "OK".equals(status);
-        String errorCode = null;
+        if (log.isDebugEnabled()) {
+            log.atDebug().addKeyValue("source", letter.getSourceTopic() + "-" + letter.getSourcePartition() + "@"
+                    + letter.getSourceOffset()).addKeyValue("reason", reason)
+                    .log("Request record dead-lettered");
+        }
+    }
+
+    @Override
+    public void answered(Capability capability, Outcome.Envelope result, long recordTimestampMs) {
+        long endToEndMs = endToEndMs(recordTimestampMs);
+        String cap = tag(capability);
+        String model = result.model();
+        String modelTag = servedModels.getOrDefault(capability, Set.of()).contains(model) ? model : UNKNOWN_MODEL;
+        boolean ok = result.ok();
+        String errorCode = ok ? null : result.errorCode().name();
         if (ok) {
             completed.withTags(TAG_CAPABILITY, cap, TAG_MODEL, modelTag).increment();
         } else {
-            errorCode = errorCode(outcome);
             failed.withTags(TAG_CAPABILITY, cap, TAG_MODEL, modelTag, TAG_ERROR_CODE, errorCode).increment();
         }
         String outcomeTag = ok ? "ok" : "error";
-        long queuedMs = timing(outcome, "queuedMs");
-        if (queuedMs >= 0) {
-            queued.withTags(TAG_CAPABILITY, cap, TAG_MODEL, modelTag, TAG_OUTCOME, outcomeTag)
-                    .record(queuedMs, TimeUnit.MILLISECONDS);
-        }
+        long queuedMs = result.queuedMs();
+        queued.withTags(TAG_CAPABILITY, cap, TAG_MODEL, modelTag, TAG_OUTCOME, outcomeTag)
+                .record(queuedMs, TimeUnit.MILLISECONDS);
         if (endToEndMs >= 0) {
             endToEnd.withTags(TAG_CAPABILITY, cap, TAG_MODEL, modelTag, TAG_OUTCOME, outcomeTag)
                     .record(endToEndMs, TimeUnit.MILLISECONDS);
         }
         if (log.isDebugEnabled()) {
-            log.atDebug().addKeyValue("request_id", requestId).addKeyValue("model", model)
+            log.atDebug().addKeyValue("request_id", result.requestId()).addKeyValue("model", model)
                     .addKeyValue("status", ok ? "OK" : errorCode).addKeyValue("queued_ms", queuedMs)
                     .addKeyValue("end_to_end_ms", endToEndMs).log("Request answered");
         }
+    }
+
+    /** From the request record's timestamp until now, or -1 when the record has none. */
+    private static long endToEndMs(long recordTimestampMs) {
+        return recordTimestampMs >= 0 ? Math.max(0, System.currentTimeMillis() - recordTimestampMs) : -1;
     }
 
     @Override
@@ -197,28 +197,5 @@ final class IntakeObserver implements IntakeListener {
             return "unknown";
         }
         return className.substring(className.lastIndexOf('.') + 1);
-    }
-
-    private static Object field(SpecificRecord record, String name) {
-        Schema.Field f = record.getSchema().getField(name);
-        return f == null ? null : record.get(f.pos());
-    }
-
-    private static String text(SpecificRecord record, String name) {
-        Object v = field(record, name);
-        return v == null ? null : v.toString();
-    }
-
-    private static String errorCode(SpecificRecord result) {
-        Object error = field(result, "error");
-        Object code = error instanceof SpecificRecord e ? field(e, "code") : null;
-        return code == null ? "unknown" : code.toString();
-    }
-
-    /** A field of the result's timings in ms, or -1 when the result carries none. */
-    private static long timing(SpecificRecord result, String name) {
-        Object timings = field(result, "timings");
-        Object v = timings instanceof SpecificRecord t ? field(t, name) : null;
-        return v instanceof Number n ? n.longValue() : -1;
     }
 }

@@ -15,7 +15,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelpool.v1.Capability;
-import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.kafka.IntakeListener;
 import java.net.InetSocketAddress;
@@ -80,7 +80,7 @@ public final class Observability implements AutoCloseable {
      *
      * @throws java.io.UncheckedIOException when the HTTP address cannot be bound
      */
-    public static Observability create(WorkerConfig config, CapabilityRegistry capabilities) {
+    public static Observability create(WorkerConfig config, PoolGroup capabilities) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         List<AutoCloseable> binders = new ArrayList<>();
         for (MeterBinder binder : List.of(new JvmMemoryMetrics(), new JvmThreadMetrics(), new ClassLoaderMetrics(),

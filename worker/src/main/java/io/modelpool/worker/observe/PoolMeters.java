@@ -11,7 +11,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.modelpool.v1.Capability;
-import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.pool.BatchObserver;
 import io.modelpool.worker.pool.LoadObserver;
 import io.modelpool.worker.pool.ModelPool;
@@ -49,7 +49,7 @@ final class PoolMeters {
     }
 
     /** @param budgetBytes the memory budget the pools' maintenance keeps them within */
-    static void bind(MeterRegistry registry, CapabilityRegistry capabilities, long budgetBytes) {
+    static void bind(MeterRegistry registry, PoolGroup capabilities, long budgetBytes) {
         List<ModelPool<?, ?>> pools = new ArrayList<>();
         for (Capability capability : capabilities.enabled()) {
             pools.add(capabilities.pool(capability));

@@ -1,7 +1,7 @@
 package io.modelpool.worker.observe;
 
 import io.modelpool.v1.Capability;
-import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.pool.ModelPool;
 import io.modelpool.worker.pool.ModelState;
 import io.modelpool.worker.pool.PoolRejectedException;
@@ -43,12 +43,12 @@ final class Readiness {
     private static final DependencyProbe.Status NOT_PROBED =
             new DependencyProbe.Status(false, "not probed: http.port is 0", 0);
 
-    private final CapabilityRegistry capabilities;
+    private final PoolGroup capabilities;
     private final DependencyProbe probe;
     private volatile IntakeState intake;
 
     /** @param probe the dependency probe; null when the HTTP endpoints are off */
-    Readiness(CapabilityRegistry capabilities, DependencyProbe probe) {
+    Readiness(PoolGroup capabilities, DependencyProbe probe) {
         this.capabilities = capabilities;
         this.probe = probe;
     }

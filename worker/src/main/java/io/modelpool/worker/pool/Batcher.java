@@ -16,7 +16,7 @@ import java.util.function.ToIntFunction;
  * longest length, which after sorting is the newcomer's) exceed {@code maxTokens}. A task longer than the
  * whole budget forms a batch of its own rather than being refused: the budget bounds batching, not input.
  */
-public final class Batcher {
+final class Batcher {
 
     private Batcher() {
     }

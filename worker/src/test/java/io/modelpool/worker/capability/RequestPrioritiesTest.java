@@ -2,17 +2,13 @@ package io.modelpool.worker.capability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.modelpool.v1.EmbeddingInputType;
 import io.modelpool.v1.RequestPriority;
-import io.modelpool.v1.TextEmbeddingRequest;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RequestPrioritiesTest {
 
-    private static TextEmbeddingRequest request(String jobId, RequestPriority priority) {
-        return TextEmbeddingRequest.newBuilder().setId("r").setJobId(jobId).setModel("m").setTexts(List.of("t"))
-                .setInputType(EmbeddingInputType.DOCUMENT).setPriority(priority).build();
+    private static RequestFields request(String jobId, RequestPriority priority) {
+        return new RequestFields("r", jobId, "m", null, priority);
     }
 
     @Test

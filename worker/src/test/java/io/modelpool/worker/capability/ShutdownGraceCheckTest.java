@@ -66,7 +66,7 @@ class ShutdownGraceCheckTest {
 
     @Test
     void aGraceBelowTheDrainTimeoutStartsTheCapability() {
-        try (CapabilityRegistry registry = CapabilityRegistry.fromManifest(causalLm("4s"), Duration.ofSeconds(5))) {
+        try (PoolGroup registry = CapabilityRegistry.fromManifest(causalLm("4s"), Duration.ofSeconds(5))) {
             assertThat(registry.pool(io.modelpool.v1.Capability.TEXT_TO_TEXT).models()).containsExactly("chat");
         }
     }

@@ -111,7 +111,7 @@ class KafkaWorkerIntegrationTest {
         for (int i : new int[] {0, 1234, 4999}) {
             TextEmbeddingResult direct = (TextEmbeddingResult) worker.capabilities().service(Capability.TEXT_EMBEDDING)
                     .handle(request("direct-" + i, MODEL, List.of(texts.get(i))), new RequestContext("test", 0))
-                    .get(30, TimeUnit.SECONDS);
+                    .get(30, TimeUnit.SECONDS).record();
             List<Float> expected = direct.getPayload().getEmbeddings().get(0).getVector();
             List<Float> actual = results.get("r-" + i).get(0).getPayload().getEmbeddings().get(0).getVector();
             assertThat(cosine(actual, expected)).as("vector of r-%d", i).isGreaterThanOrEqualTo(0.9999);

@@ -9,6 +9,7 @@ import io.modelpool.schemas.serde.UnencodableRecordException;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.DeadLetter;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.manifest.ManifestLoader;
 import java.time.Duration;
 import java.util.List;
@@ -53,7 +54,7 @@ class IntakePublishabilityTest {
 
     private final FlakyCommits consumer = new FlakyCommits();
     private SizeLimitedProducer producer = new SizeLimitedProducer(true);
-    private CapabilityRegistry capabilities;
+    private PoolGroup capabilities;
     private Intake intake;
     private Thread thread;
 
@@ -144,10 +145,14 @@ class IntakePublishabilityTest {
 
     private void start(int deadLetterCap, boolean exactlyOnce, Long unencodableOffset) {
         capabilities = CapabilityRegistry.fromManifest(ManifestLoader.load("classpath:process/minilm.yaml"));
-        IntakeSettings settings = new IntakeSettings("unit-worker", PREFIX, 1_000_000, deadLetterCap, 3, 64, 16,
-                Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(1), Duration.ofMillis(5),
-                Duration.ofMillis(500), Duration.ofSeconds(1), true, exactlyOnce, Duration.ofMillis(20), 100,
-                Duration.ZERO, 16, 0.5, 64L * 1024 * 1024);
+        IntakeSettings settings = IntakeSettings.builder().workerId("unit-worker").topicPrefix(PREFIX)
+                .maxRequestBytes(1_000_000).deadLetterMaxValueBytes(deadLetterCap).permanentFailureAttempts(3)
+                .highWater(64).lowWater(16).pollTimeout(Duration.ofMillis(5)).commitInterval(Duration.ofMillis(10))
+                .retryBackoff(Duration.ofMillis(1)).retryBackoffMax(Duration.ofMillis(5))
+                .drainTimeout(Duration.ofMillis(500)).closeTimeout(Duration.ofSeconds(1)).leaveGroupOnClose(true)
+                .exactlyOnce(exactlyOnce).transactionInterval(Duration.ofMillis(20)).transactionMaxRecords(100)
+                .publishLinger(Duration.ZERO).publishMaxRecords(16).workBudgetShare(0.5)
+                .maxInFlightBytes(64L * 1024 * 1024).build();
         RecordCodec serde = new SerdeCodec(Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()),
                 PREFIX, capabilities.enabled());
         RecordCodec codec = unencodableOffset == null ? serde : new RecordCodec() {

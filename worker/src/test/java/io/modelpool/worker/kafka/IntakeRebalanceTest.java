@@ -7,6 +7,7 @@ import io.modelpool.devstack.SharedDevStack;
 import io.modelpool.schemas.Topics;
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.manifest.ManifestLoader;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +43,7 @@ class IntakeRebalanceTest {
     private final CommitRecorder consumer = new CommitRecorder();
     private final MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(),
             new ByteArraySerializer());
-    private CapabilityRegistry capabilities;
+    private PoolGroup capabilities;
     private Intake intake;
     private Thread thread;
 
@@ -112,9 +113,13 @@ class IntakeRebalanceTest {
 
     private void start(Duration drain) {
         capabilities = CapabilityRegistry.fromManifest(ManifestLoader.load("classpath:process/minilm.yaml"));
-        IntakeSettings settings = new IntakeSettings("unit-worker", PREFIX, 1_000_000, 100_000, 3, 64, 16,
-                Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(1), Duration.ofMillis(5), drain,
-                Duration.ofSeconds(5), true, false, Duration.ofMillis(20), 100, Duration.ZERO, 16, 0.5, 64L * 1024 * 1024);
+        IntakeSettings settings = IntakeSettings.builder().workerId("unit-worker").topicPrefix(PREFIX)
+                .maxRequestBytes(1_000_000).deadLetterMaxValueBytes(100_000).permanentFailureAttempts(3)
+                .highWater(64).lowWater(16).pollTimeout(Duration.ofMillis(5)).commitInterval(Duration.ofMillis(10))
+                .retryBackoff(Duration.ofMillis(1)).retryBackoffMax(Duration.ofMillis(5)).drainTimeout(drain)
+                .closeTimeout(Duration.ofSeconds(5)).leaveGroupOnClose(true).exactlyOnce(false)
+                .transactionInterval(Duration.ofMillis(20)).transactionMaxRecords(100).publishLinger(Duration.ZERO)
+                .publishMaxRecords(16).workBudgetShare(0.5).maxInFlightBytes(64L * 1024 * 1024).build();
         RecordCodec codec = new SerdeCodec(Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()),
                 PREFIX, capabilities.enabled());
         intake = new Intake(settings, capabilities, consumer, producer, codec, IntakeListener.NONE);

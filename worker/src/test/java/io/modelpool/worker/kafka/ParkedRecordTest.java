@@ -7,6 +7,7 @@ import io.modelpool.devstack.SharedDevStack;
 import io.modelpool.schemas.Topics;
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.manifest.ManifestLoader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,7 @@ class ParkedRecordTest {
     private final AtomicInteger prepared = new AtomicInteger();
     private final AtomicInteger received = new AtomicInteger();
     private volatile CompletableFuture<Void> lookup = new CompletableFuture<>();
-    private CapabilityRegistry capabilities;
+    private PoolGroup capabilities;
     private SerdeCodec serde;
     private Intake intake;
     private Thread thread;
@@ -155,10 +156,14 @@ class ParkedRecordTest {
 
     private void start(int highWater) {
         capabilities = CapabilityRegistry.fromManifest(ManifestLoader.load("classpath:process/minilm.yaml"));
-        IntakeSettings settings = new IntakeSettings("unit-worker", PREFIX, 1_000_000, 256 * 1024, 3, highWater, 16,
-                Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
-                Duration.ofMillis(500), Duration.ofSeconds(1), true, false, Duration.ofMillis(20), 100,
-                Duration.ZERO, 16, 0.5, 64L * 1024 * 1024);
+        IntakeSettings settings = IntakeSettings.builder().workerId("unit-worker").topicPrefix(PREFIX)
+                .maxRequestBytes(1_000_000).deadLetterMaxValueBytes(256 * 1024).permanentFailureAttempts(3)
+                .highWater(highWater).lowWater(16).pollTimeout(Duration.ofMillis(5))
+                .commitInterval(Duration.ofMillis(10)).retryBackoff(Duration.ofMillis(50))
+                .retryBackoffMax(Duration.ofMillis(100)).drainTimeout(Duration.ofMillis(500))
+                .closeTimeout(Duration.ofSeconds(1)).leaveGroupOnClose(true).exactlyOnce(false)
+                .transactionInterval(Duration.ofMillis(20)).transactionMaxRecords(100).publishLinger(Duration.ZERO)
+                .publishMaxRecords(16).workBudgetShare(0.5).maxInFlightBytes(64L * 1024 * 1024).build();
         serde = new SerdeCodec(Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()), PREFIX,
                 Set.of(Capability.TEXT_EMBEDDING));
         RecordCodec codec = new RecordCodec() {

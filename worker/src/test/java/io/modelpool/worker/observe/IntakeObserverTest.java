@@ -6,14 +6,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.DeadLetter;
 import io.modelpool.v1.ErrorCode;
-import io.modelpool.v1.ResultError;
 import io.modelpool.v1.ResultStatus;
-import io.modelpool.v1.TextEmbeddingResult;
-import io.modelpool.v1.Timings;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.kafka.ShutdownReport;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -26,15 +23,9 @@ class IntakeObserverTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final IntakeObserver observer = new IntakeObserver(registry, Map.of(TE, Set.of("served")));
 
-    private static TextEmbeddingResult result(String id, String model, ErrorCode error, long queuedMs) {
-        TextEmbeddingResult.Builder b = TextEmbeddingResult.newBuilder().setRequestId(id).setModel(model)
-                .setWorkerId("w").setTimings(new Timings(queuedMs, 3L, 9L));
-        if (error == null) {
-            b.setStatus(ResultStatus.OK).setPayload(new io.modelpool.v1.TextEmbeddingPayload(0, List.of()));
-        } else {
-            b.setStatus(ResultStatus.ERROR).setError(new ResultError(error, "bad", false));
-        }
-        return b.build();
+    private static Outcome.Envelope result(String id, String model, ErrorCode error, long queuedMs) {
+        return new Outcome.Envelope(id, null, model, error == null ? ResultStatus.OK : ResultStatus.ERROR, error,
+                queuedMs, 3L);
     }
 
     private static DeadLetter deadLetter(String errorClass) {
@@ -53,9 +44,9 @@ class IntakeObserverTest {
         observer.received(TE);
         observer.received(TE);
         observer.received(TE);
-        observer.acknowledged(TE, false, result("a", "served", null, 4), now - 50);
-        observer.acknowledged(TE, false, result("b", "served", ErrorCode.EMPTY_INPUT, 0), now - 50);
-        observer.acknowledged(TE, false, result("c", "anything-a-client-typed", ErrorCode.UNKNOWN_MODEL, 0), now);
+        observer.answered(TE, result("a", "served", null, 4), now - 50);
+        observer.answered(TE, result("b", "served", ErrorCode.EMPTY_INPUT, 0), now - 50);
+        observer.answered(TE, result("c", "anything-a-client-typed", ErrorCode.UNKNOWN_MODEL, 0), now);
 
         assertThat(count(MeterNames.REQUESTS_RECEIVED, "capability", "text-embedding")).isEqualTo(3);
         assertThat(count(MeterNames.REQUESTS_COMPLETED, "model", "served")).isEqualTo(1);
@@ -71,9 +62,9 @@ class IntakeObserverTest {
 
     @Test
     void deadLettersAreCountedByTheSimpleNameOfWhatRejectedThem() {
-        observer.acknowledged(TE, true, deadLetter("io.modelpool.schemas.serde.WrongMagicByteException"), 0);
-        observer.acknowledged(TE, true, deadLetter("TombstoneRecord"), 0);
-        observer.acknowledged(TE, true, deadLetter("TombstoneRecord"), 0);
+        observer.deadLettered(TE, deadLetter("io.modelpool.schemas.serde.WrongMagicByteException"), 0);
+        observer.deadLettered(TE, deadLetter("TombstoneRecord"), 0);
+        observer.deadLettered(TE, deadLetter("TombstoneRecord"), 0);
 
         assertThat(count(MeterNames.REQUESTS_DEAD_LETTERED, "reason", "WrongMagicByteException")).isEqualTo(1);
         assertThat(count(MeterNames.REQUESTS_DEAD_LETTERED, "reason", "TombstoneRecord")).isEqualTo(2);

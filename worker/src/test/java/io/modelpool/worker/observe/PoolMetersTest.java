@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.pool.ModelPool;
 import io.modelpool.worker.pool.ModelState;
@@ -38,7 +39,7 @@ class PoolMetersTest {
     @Test
     void loadsUnloadsWorkersAndTheBudgetAreMetered() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        try (CapabilityRegistry registry = CapabilityRegistry.fromManifest(ManifestLoader.parse(MANIFEST, "t"));
+        try (PoolGroup registry = CapabilityRegistry.fromManifest(ManifestLoader.parse(MANIFEST, "t"));
              PoolMaintenance maintenance = registry.startMaintenance(new PoolMaintenance.Settings(Duration.ofMillis(20),
                      BUDGET, Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(2)),
                      Duration.ZERO)) {

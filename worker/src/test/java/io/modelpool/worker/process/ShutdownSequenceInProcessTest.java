@@ -4,18 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelpool.v1.Capability;
+import io.modelpool.v1.DeadLetter;
 import io.modelpool.v1.EmbeddingInputType;
 import io.modelpool.v1.TextEmbeddingRequest;
 import io.modelpool.worker.Worker;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.kafka.IntakeListener;
 import io.modelpool.worker.lifecycle.ShutdownCoordinator;
 import io.modelpool.worker.pool.PoolError;
 import io.modelpool.worker.pool.PoolRejectedException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,8 +55,12 @@ class ShutdownSequenceInProcessTest {
                 }
 
                 @Override
-                public void acknowledged(Capability capability, boolean deadLetter, SpecificRecord outcome,
-                        long recordTimestampMs) {
+                public void answered(Capability capability, Outcome.Envelope result, long recordTimestampMs) {
+                    inFlight.decrementAndGet();
+                }
+
+                @Override
+                public void deadLettered(Capability capability, DeadLetter letter, long recordTimestampMs) {
                     inFlight.decrementAndGet();
                 }
             };

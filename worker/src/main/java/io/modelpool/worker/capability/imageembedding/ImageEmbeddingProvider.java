@@ -5,11 +5,9 @@ import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityProvider;
 import io.modelpool.worker.capability.OpenedCapability;
-import io.modelpool.worker.manifest.BatchSpec;
-import io.modelpool.worker.manifest.Durations;
+import io.modelpool.worker.capability.PoolConfigs;
 import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.pool.ModelPool;
-import io.modelpool.worker.pool.PoolModelConfig;
 import io.modelpool.worker.pool.RunnerFactory;
 import io.modelpool.worker.runtime.ModelSource;
 import io.modelpool.worker.runtime.OrtRuntime;
@@ -49,20 +47,11 @@ public final class ImageEmbeddingProvider implements CapabilityProvider {
         Set<String> keys = new LinkedHashSet<>();
         for (ModelDefinition def : definitions) {
             keys.add(def.key());
-            pool.addModel(def.key(), poolConfig(def), runners(def, ImageEncoderParameters.from(def),
+            pool.addModel(def.key(), PoolConfigs.byItems(def), runners(def, ImageEncoderParameters.from(def),
                     context.runtime()));
         }
         ImageEmbeddingService service = new ImageEmbeddingService(pool, keys, context, System::currentTimeMillis);
         return new OpenedCapability(service, pool, () -> { });
-    }
-
-    static PoolModelConfig poolConfig(ModelDefinition def) {
-        BatchSpec b = def.batch();
-        if (def.batchInvariant()) {
-            return PoolModelConfig.oneAtATime(def.workers(), b.queueCapacity());
-        }
-        return new PoolModelConfig(def.workers(), b.queueCapacity(), b.maxItems(), Integer.MAX_VALUE,
-                Durations.parse(b.maxDelay()), Math.max(b.sortWindow(), b.maxItems()));
     }
 
     private static RunnerFactory<EncoderImage, ImageEmbeddingOutcome> runners(ModelDefinition def,

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.modelpool.v1.ErrorCode;
+import io.modelpool.worker.capability.Vectors;
 import io.modelpool.worker.capability.image.BgrImage;
 import io.modelpool.worker.capability.image.CorruptImageException;
 import io.modelpool.worker.capability.image.ImageDecoder;
@@ -116,9 +117,9 @@ public final class ImageEncoderRunner implements BatchRunner<EncoderImage, Image
             int per = values.length / rows;
             float[][] vectors = new float[rows][];
             for (int r = 0; r < rows; r++) {
-                vectors[r] = Pooling.pool(values, r * per, outShape, parameters.pooling());
+                vectors[r] = OutputPooling.pool(values, r * per, outShape, parameters.pooling());
                 if (parameters.normalize()) {
-                    Pooling.normalize(vectors[r]);
+                    Vectors.normalizeL2(vectors[r]);
                 }
             }
             return vectors;

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import io.modelpool.worker.capability.Vectors;
 import io.modelpool.worker.pool.BatchRunner;
 import io.modelpool.worker.runtime.Tensors;
 import io.modelpool.worker.runtime.TerminableRuns;
@@ -178,7 +179,7 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
         for (int r = 0; r < rows; r++) {
             float[] v = pool(hidden, base + r * length * dims, lengths[r], dims);
             if (parameters.normalize()) {
-                normalize(v);
+                Vectors.normalizeL2(v);
             }
             outcomes[live.get(r)] = new EmbeddingOutcome.Vector(v);
         }
@@ -226,20 +227,6 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
             v[d] *= inv;
         }
         return v;
-    }
-
-    private static void normalize(float[] v) {
-        double sum = 0;
-        for (float x : v) {
-            sum += (double) x * x;
-        }
-        double norm = Math.sqrt(sum);
-        if (norm > 1e-12) {
-            float inv = (float) (1.0 / norm);
-            for (int d = 0; d < v.length; d++) {
-                v[d] *= inv;
-            }
-        }
     }
 
     @Override

@@ -5,12 +5,10 @@ import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityProvider;
 import io.modelpool.worker.capability.OpenedCapability;
-import io.modelpool.worker.manifest.BatchSpec;
-import io.modelpool.worker.manifest.Durations;
+import io.modelpool.worker.capability.PoolConfigs;
 import io.modelpool.worker.manifest.ManifestException;
 import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.pool.ModelPool;
-import io.modelpool.worker.pool.PoolModelConfig;
 import io.modelpool.worker.pool.RunnerFactory;
 import io.modelpool.worker.runtime.ModelSource;
 import io.modelpool.worker.runtime.OrtRuntime;
@@ -83,7 +81,8 @@ public final class TextEmbeddingProvider implements CapabilityProvider {
                         def.key(), def.tokenizer(), e);
             }
             models.put(def.key(), new TextModel(def, parameters, tokenizer, loadError));
-            pool.addModel(def.key(), poolConfig(def), runners(def, parameters, loadError, context.runtime()));
+            pool.addModel(def.key(), PoolConfigs.byTokens(def, def.batchInvariant()
+                    && !parameters.perTokenQuantization()), runners(def, parameters, loadError, context.runtime()));
         }
         TextEmbeddingService service = new TextEmbeddingService(pool, models, context, System::currentTimeMillis);
         AutoCloseable tokenizers = () -> {
@@ -94,19 +93,6 @@ public final class TextEmbeddingProvider implements CapabilityProvider {
             }
         };
         return new OpenedCapability(service, pool, tokenizers);
-    }
-
-    /**
-     * The pool settings a manifest entry asks for: a batch-invariant model runs one text per session run unless
-     * its per-token quantisation makes batches invariant too.
-     */
-    public static PoolModelConfig poolConfig(ModelDefinition def) {
-        BatchSpec b = def.batch();
-        if (def.batchInvariant() && !EncoderEmbeddingParameters.from(def).perTokenQuantization()) {
-            return PoolModelConfig.oneAtATime(def.workers(), b.queueCapacity());
-        }
-        return new PoolModelConfig(def.workers(), b.queueCapacity(), b.maxItems(), b.maxTokens(),
-                Durations.parse(b.maxDelay()), b.sortWindow());
     }
 
     /** The model's bytes as the session should see them: rewritten when the manifest asks for per-token int8. */

@@ -2,11 +2,12 @@ package io.modelpool.worker.capability.textembedding;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.modelpool.worker.capability.ClosedTokenizerException;
+import io.modelpool.worker.capability.GuardedTokenizer;
 import io.modelpool.worker.runtime.ModelSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A Hugging Face tokenizer read from a tokenizer.json stream (never fetched by hub name, so it works
@@ -18,18 +19,16 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * cut reported.
  *
  * <p>Thread-safe: the native tokenizer takes no mutable state per call. Closing waits for encodes under way
- * and makes later ones fail with {@link IllegalStateException}, so a shutdown that closes the tokenizer while
+ * and makes later ones fail with {@link ClosedTokenizerException}, so a shutdown that closes the tokenizer while
  * another thread still submits can never free native memory that is in use.
  */
 public final class TextTokenizer implements AutoCloseable {
 
-    private final HuggingFaceTokenizer tokenizer;
+    private final GuardedTokenizer tokenizer;
     private final int maxLength;
-    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
 
     private TextTokenizer(HuggingFaceTokenizer tokenizer, int maxLength) {
-        this.tokenizer = tokenizer;
+        this.tokenizer = new GuardedTokenizer(tokenizer);
         this.maxLength = maxLength;
     }
 
@@ -52,41 +51,20 @@ public final class TextTokenizer implements AutoCloseable {
     /**
      * Tokenises one text with special tokens, truncated to the maximum length.
      *
-     * @throws IllegalStateException after {@link #close()}
+     * @throws ClosedTokenizerException after {@link #close()}
      */
     public EncodedText encode(String text, long deadlineEpochMs) {
-        lifecycle.readLock().lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("tokenizer is closed");
-            }
-            Encoding encoding = tokenizer.encode(text);
-            return new EncodedText(encoding.getIds(), encoding.exceedMaxLength(), deadlineEpochMs);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        Encoding encoding = tokenizer.use(t -> t.encode(text));
+        return new EncodedText(encoding.getIds(), encoding.exceedMaxLength(), deadlineEpochMs);
     }
 
     public boolean isClosed() {
-        lifecycle.readLock().lock();
-        try {
-            return closed;
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        return tokenizer.isClosed();
     }
 
     /** Frees the native tokenizer once no encode is under way. Idempotent. */
     @Override
     public void close() {
-        lifecycle.writeLock().lock();
-        try {
-            if (!closed) {
-                closed = true;
-                tokenizer.close();
-            }
-        } finally {
-            lifecycle.writeLock().unlock();
-        }
+        tokenizer.close();
     }
 }

@@ -1,12 +1,13 @@
 package io.modelpool.worker.capability.texttoimage;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.modelpool.worker.capability.ClosedTokenizerException;
+import io.modelpool.worker.capability.GuardedTokenizer;
 import io.modelpool.worker.runtime.ModelSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The text encoder's Hugging Face tokenizer, read from a tokenizer.json stream: prompts become exactly
@@ -14,18 +15,16 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * encoders expect.
  *
  * <p>Thread-safe. Closing waits for encodes under way and makes later ones fail with
- * {@link IllegalStateException}.
+ * {@link ClosedTokenizerException}.
  */
 final class PromptTokenizer implements AutoCloseable {
 
-    private final HuggingFaceTokenizer tokenizer;
+    private final GuardedTokenizer tokenizer;
     private final int length;
     private final long padId;
-    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
 
     private PromptTokenizer(HuggingFaceTokenizer tokenizer, int length, long padId) {
-        this.tokenizer = tokenizer;
+        this.tokenizer = new GuardedTokenizer(tokenizer);
         this.length = length;
         this.padId = padId;
     }
@@ -45,43 +44,26 @@ final class PromptTokenizer implements AutoCloseable {
         }
     }
 
-    /** Exactly {@code length} ids for {@code text}. */
+    /**
+     * Exactly {@code length} ids for {@code text}.
+     *
+     * @throws ClosedTokenizerException after {@link #close()}
+     */
     long[] encode(String text) {
-        lifecycle.readLock().lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("tokenizer is closed");
-            }
-            long[] ids = tokenizer.encode(text).getIds();
-            long[] out = Arrays.copyOf(ids, length);
-            if (ids.length < length) {
-                Arrays.fill(out, ids.length, length, padId);
-            }
-            return out;
-        } finally {
-            lifecycle.readLock().unlock();
+        long[] ids = tokenizer.use(t -> t.encode(text).getIds());
+        long[] out = Arrays.copyOf(ids, length);
+        if (ids.length < length) {
+            Arrays.fill(out, ids.length, length, padId);
         }
+        return out;
     }
 
     boolean isClosed() {
-        lifecycle.readLock().lock();
-        try {
-            return closed;
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        return tokenizer.isClosed();
     }
 
     @Override
     public void close() {
-        lifecycle.writeLock().lock();
-        try {
-            if (!closed) {
-                closed = true;
-                tokenizer.close();
-            }
-        } finally {
-            lifecycle.writeLock().unlock();
-        }
+        tokenizer.close();
     }
 }

@@ -5,22 +5,22 @@ import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityProvider;
 import io.modelpool.worker.capability.OpenedCapability;
+import io.modelpool.worker.capability.PoolConfigs;
 import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.manifest.ManifestException;
 import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.pool.ModelPool;
-import io.modelpool.worker.pool.PoolModelConfig;
 import io.modelpool.worker.pool.RunnerFactory;
 import io.modelpool.worker.runtime.ModelSource;
 import io.modelpool.worker.runtime.OrtRuntime;
 import io.modelpool.worker.runtime.SessionSettings;
-import java.time.Duration;
-import java.util.Optional;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +78,7 @@ public final class TextToImageProvider implements CapabilityProvider {
             models.put(def.key(), new DiffusionModel(def, parameters, tokenizer, loadError));
             ShutdownGrace grace = new ShutdownGrace(pool::isShuttingDown, parameters.shutdownGrace(),
                     System::nanoTime);
-            pool.addModel(def.key(), PoolModelConfig.oneAtATime(def.workers(), def.batch().queueCapacity()),
+            pool.addModel(def.key(), PoolConfigs.oneAtATime(def),
                     runners(def, parameters, loadError, grace, context.runtime()));
         }
         TextToImageService service = new TextToImageService(pool, models, context, System::currentTimeMillis);

@@ -1,14 +1,14 @@
 package io.modelpool.worker.capability.texttotext;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelpool.worker.capability.ClosedTokenizerException;
+import io.modelpool.worker.capability.GuardedTokenizer;
 import io.modelpool.worker.runtime.ModelSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A causal language model's Hugging Face tokenizer, read from a tokenizer.json stream (never fetched by hub
@@ -16,18 +16,16 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * cut silently.
  *
  * <p>Thread-safe. Closing waits for calls under way and makes later ones fail with
- * {@link IllegalStateException}.
+ * {@link ClosedTokenizerException}.
  */
 final class LmTokenizer implements AutoCloseable {
 
-    private final HuggingFaceTokenizer tokenizer;
+    private final GuardedTokenizer tokenizer;
     private final long eosId;
     private final int vocabularySize;
-    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
 
     private LmTokenizer(HuggingFaceTokenizer tokenizer, long eosId, int vocabularySize) {
-        this.tokenizer = tokenizer;
+        this.tokenizer = new GuardedTokenizer(tokenizer);
         this.eosId = eosId;
         this.vocabularySize = vocabularySize;
     }
@@ -83,53 +81,21 @@ final class LmTokenizer implements AutoCloseable {
 
     /** The prompt's token ids, with the special tokens the tokenizer's post-processor adds. */
     long[] encode(String text) {
-        lifecycle.readLock().lock();
-        try {
-            requireOpen();
-            Encoding encoding = tokenizer.encode(text);
-            return encoding.getIds();
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        return tokenizer.use(t -> t.encode(text).getIds());
     }
 
     /** The text of {@code ids}, special tokens skipped. */
     String decode(long[] ids) {
-        lifecycle.readLock().lock();
-        try {
-            requireOpen();
-            return tokenizer.decode(ids, true);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        return tokenizer.use(t -> t.decode(ids, true));
     }
 
     boolean isClosed() {
-        lifecycle.readLock().lock();
-        try {
-            return closed;
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException("tokenizer is closed");
-        }
+        return tokenizer.isClosed();
     }
 
     /** Frees the native tokenizer once no call is under way. Idempotent. */
     @Override
     public void close() {
-        lifecycle.writeLock().lock();
-        try {
-            if (!closed) {
-                closed = true;
-                tokenizer.close();
-            }
-        } finally {
-            lifecycle.writeLock().unlock();
-        }
+        tokenizer.close();
     }
 }

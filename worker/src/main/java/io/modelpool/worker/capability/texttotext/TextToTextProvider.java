@@ -4,24 +4,22 @@ import ai.onnxruntime.OrtSession;
 import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityProvider;
-import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.capability.OpenedCapability;
-import io.modelpool.worker.manifest.BatchSpec;
-import io.modelpool.worker.manifest.Durations;
+import io.modelpool.worker.capability.PoolConfigs;
+import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.manifest.ManifestException;
 import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.pool.ModelPool;
-import io.modelpool.worker.pool.PoolModelConfig;
 import io.modelpool.worker.pool.RunnerFactory;
 import io.modelpool.worker.runtime.ModelSource;
 import io.modelpool.worker.runtime.OrtRuntime;
 import io.modelpool.worker.runtime.SessionSettings;
-import java.time.Duration;
-import java.util.Optional;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +84,7 @@ public final class TextToTextProvider implements CapabilityProvider {
             models.put(def.key(), new CausalLmModel(def, parameters, tokenizer, loadError));
             ShutdownGrace grace = new ShutdownGrace(pool::isShuttingDown, parameters.shutdownGrace(),
                     System::nanoTime);
-            pool.addModel(def.key(), poolConfig(def), runners(def, tokenizer, loadError, grace, context.runtime()));
+            pool.addModel(def.key(), PoolConfigs.byTokens(def, def.batchInvariant()), runners(def, tokenizer, loadError, grace, context.runtime()));
         }
         TextToTextService service = new TextToTextService(pool, models, context, System::currentTimeMillis);
         AutoCloseable tokenizers = () -> {
@@ -97,19 +95,6 @@ public final class TextToTextProvider implements CapabilityProvider {
             }
         };
         return new OpenedCapability(service, pool, tokenizers);
-    }
-
-    /**
-     * Batch-invariant models (the default) run one generation per runner call; the others take pool batches
-     * cut by the manifest's {@code batch.*} settings and generate each batch together.
-     */
-    static PoolModelConfig poolConfig(ModelDefinition def) {
-        BatchSpec b = def.batch();
-        if (def.batchInvariant()) {
-            return PoolModelConfig.oneAtATime(def.workers(), b.queueCapacity());
-        }
-        return new PoolModelConfig(def.workers(), b.queueCapacity(), b.maxItems(), b.maxTokens(),
-                Durations.parse(b.maxDelay()), b.sortWindow());
     }
 
     private static RunnerFactory<Generation, GenerationOutcome> runners(

@@ -5,11 +5,9 @@ import io.modelpool.v1.Capability;
 import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityProvider;
 import io.modelpool.worker.capability.OpenedCapability;
-import io.modelpool.worker.manifest.BatchSpec;
-import io.modelpool.worker.manifest.Durations;
+import io.modelpool.worker.capability.PoolConfigs;
 import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.pool.ModelPool;
-import io.modelpool.worker.pool.PoolModelConfig;
 import io.modelpool.worker.pool.RunnerFactory;
 import io.modelpool.worker.runtime.ModelSource;
 import io.modelpool.worker.runtime.OrtRuntime;
@@ -52,20 +50,10 @@ public final class VisionProvider implements CapabilityProvider {
         Set<String> keys = new LinkedHashSet<>();
         for (ModelDefinition def : definitions) {
             keys.add(def.key());
-            pool.addModel(def.key(), poolConfig(def), runners(def, PpOcrParameters.from(def), context.runtime()));
+            pool.addModel(def.key(), PoolConfigs.byItems(def), runners(def, PpOcrParameters.from(def), context.runtime()));
         }
         VisionService service = new VisionService(pool, keys, context, System::currentTimeMillis);
         return new OpenedCapability(service, pool, () -> { });
-    }
-
-    /** One page per run when batch-invariant, else pages batched by {@code batch.*}. */
-    static PoolModelConfig poolConfig(ModelDefinition def) {
-        BatchSpec b = def.batch();
-        if (def.batchInvariant()) {
-            return PoolModelConfig.oneAtATime(def.workers(), b.queueCapacity());
-        }
-        return new PoolModelConfig(def.workers(), b.queueCapacity(), b.maxItems(), Integer.MAX_VALUE,
-                Durations.parse(b.maxDelay()), Math.max(b.sortWindow(), b.maxItems()));
     }
 
     private static RunnerFactory<OcrPage, OcrOutcome> runners(ModelDefinition def, PpOcrParameters parameters,

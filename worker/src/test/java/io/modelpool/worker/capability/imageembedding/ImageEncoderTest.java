@@ -12,7 +12,9 @@ import io.modelpool.v1.ImageEmbeddingResult;
 import io.modelpool.v1.ImageInput;
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.capability.image.ImageFixtures;
 import io.modelpool.worker.manifest.ManifestLoader;
@@ -26,7 +28,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class ImageEncoderTest {
     static final String MANIFEST = "classpath:imageembedding/toy-image-encoder.yaml";
     static final List<String> IMAGES = List.of("red.png", "gradient.png", "checker.png", "large.png");
 
-    private static CapabilityRegistry registry;
+    private static PoolGroup registry;
 
     @BeforeAll
     static void open() {
@@ -91,14 +92,14 @@ class ImageEncoderTest {
         registry.pool(Capability.IMAGE_EMBEDDING).observeBatches((model, size, length, runNanos, failed) ->
                 largestBatch.accumulateAndGet(size, Math::max));
         CapabilityService service = registry.service(Capability.IMAGE_EMBEDDING);
-        List<CompletableFuture<SpecificRecord>> futures = new ArrayList<>();
+        List<CompletableFuture<Outcome>> futures = new ArrayList<>();
         for (String name : List.of("red.png", "checker.png", "gradient.png", "large.png", "red.png")) {
             futures.add(service.handle(request("toy-embedding", image(name), "image/png"),
                     new RequestContext("test", 0)));
         }
         List<ImageEmbeddingResult> results = new ArrayList<>();
-        for (CompletableFuture<SpecificRecord> f : futures) {
-            results.add((ImageEmbeddingResult) f.get(30, TimeUnit.SECONDS));
+        for (CompletableFuture<Outcome> f : futures) {
+            results.add((ImageEmbeddingResult) f.get(30, TimeUnit.SECONDS).record());
         }
 
         assertThat(largestBatch).as("the five requests ran batched").hasValueGreaterThan(1);
@@ -138,7 +139,7 @@ class ImageEncoderTest {
     static ImageEmbeddingResult handle(String model, byte[] image, String mediaType) throws Exception {
         CapabilityService service = registry.service(Capability.IMAGE_EMBEDDING);
         return (ImageEmbeddingResult) service.handle(request(model, image, mediaType), new RequestContext("test", 0))
-                .get(30, TimeUnit.SECONDS);
+                .get(30, TimeUnit.SECONDS).record();
     }
 
     static ImageEmbeddingRequest request(String model, byte[] image, String mediaType) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.ImageEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.manifest.ManifestLoader;
 import java.awt.Color;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class OrientationEmbeddingTest {
 
-    private static CapabilityRegistry registry;
+    private static PoolGroup registry;
 
     @BeforeAll
     static void open() {
@@ -56,7 +57,7 @@ class OrientationEmbeddingTest {
     private static float[] embed(byte[] png) throws Exception {
         ImageEmbeddingResult result = (ImageEmbeddingResult) registry.service(Capability.IMAGE_EMBEDDING)
                 .handle(ImageEncoderTest.request("pp-orientation", png, "image/png"), new RequestContext("test", 0))
-                .get(30, TimeUnit.SECONDS);
+                .get(30, TimeUnit.SECONDS).record();
         return ImageEncoderTest.vector(result);
     }
 

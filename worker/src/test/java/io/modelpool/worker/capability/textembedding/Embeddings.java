@@ -7,6 +7,7 @@ import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingRequest;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.pool.PoolRejectedException;
 import java.util.ArrayList;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.specific.SpecificRecord;
 
 /** Test helpers: build requests, await results, compare vectors. */
 final class Embeddings {
@@ -33,9 +33,9 @@ final class Embeddings {
                 .setTexts(new ArrayList<>(texts)).setInputType(type).build();
     }
 
-    static TextEmbeddingResult await(CompletableFuture<SpecificRecord> future) {
+    static TextEmbeddingResult await(CompletableFuture<Outcome> future) {
         try {
-            return (TextEmbeddingResult) future.get(60, TimeUnit.SECONDS);
+            return (TextEmbeddingResult) future.get(60, TimeUnit.SECONDS).record();
         } catch (Exception e) {
             throw new AssertionError("no result within 60 s", e);
         }
@@ -49,12 +49,12 @@ final class Embeddings {
     /** Embeds each text in its own request, all submitted before any is awaited. */
     static List<float[]> embedEach(CapabilityService service, String model, List<String> texts)
             throws PoolRejectedException {
-        List<CompletableFuture<SpecificRecord>> futures = new ArrayList<>();
+        List<CompletableFuture<Outcome>> futures = new ArrayList<>();
         for (String t : texts) {
             futures.add(service.handle(request(model, List.of(t)), CONTEXT));
         }
         List<float[]> vectors = new ArrayList<>();
-        for (CompletableFuture<SpecificRecord> f : futures) {
+        for (CompletableFuture<Outcome> f : futures) {
             vectors.add(vector(await(f), 0));
         }
         return vectors;

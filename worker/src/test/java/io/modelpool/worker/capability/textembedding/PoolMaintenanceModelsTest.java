@@ -14,7 +14,9 @@ import io.modelpool.v1.ErrorCode;
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.pool.LoadObserver;
@@ -34,7 +36,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,7 +72,7 @@ class PoolMaintenanceModelsTest {
                 %s""".formatted(key, source, TOKENIZER, extra);
     }
 
-    private static CapabilityRegistry registry(String entries) {
+    private static PoolGroup registry(String entries) {
         return CapabilityRegistry.fromManifest(ManifestLoader.parse("models:\n" + entries, "maintenance-test"));
     }
 
@@ -91,7 +92,7 @@ class PoolMaintenanceModelsTest {
         long budget = perModel * 5 / 2;
         List<String> events = new CopyOnWriteArrayList<>();
         AtomicLong mostUsed = new AtomicLong();
-        try (CapabilityRegistry registry = registry(entries.toString());
+        try (PoolGroup registry = registry(entries.toString());
              PoolMaintenance maintenance = registry.startMaintenance(settings(budget), Duration.ZERO)) {
             ModelPool<?, ?> pool = registry.pool(Capability.TEXT_EMBEDDING);
             pool.observeLoads(new Recorder(events, () -> mostUsed.accumulateAndGet(maintenance.budgetUsedBytes(),
@@ -119,7 +120,7 @@ class PoolMaintenanceModelsTest {
             assertThat(events).noneMatch(e -> e.startsWith("failed"));
 
             // all at once, interleaved: loads wait for room while the loaded models are busy
-            List<CompletableFuture<SpecificRecord>> together = new ArrayList<>();
+            List<CompletableFuture<Outcome>> together = new ArrayList<>();
             for (int i = 0; i < texts.size(); i++) {
                 together.add(service.handle(request(keys.get(i % keys.size()), List.of(texts.get(i))), CONTEXT));
             }
@@ -135,7 +136,7 @@ class PoolMaintenanceModelsTest {
     void workersScaleUpUnderABurstAndBackDownAfterIt() throws Exception {
         String entries = entry("mini", copyOfMiniLm("mini.onnx"), "    workers: 1\n    min-workers: 1\n"
                 + "    max-workers: 3\n");
-        try (CapabilityRegistry registry = registry(entries);
+        try (PoolGroup registry = registry(entries);
              PoolMaintenance maintenance = registry.startMaintenance(settings(Long.MAX_VALUE), Duration.ZERO)) {
             ModelPool<?, ?> pool = registry.pool(Capability.TEXT_EMBEDDING);
             CapabilityService service = registry.service(Capability.TEXT_EMBEDDING);
@@ -143,13 +144,13 @@ class PoolMaintenanceModelsTest {
             assertThat(pool.workers("mini")).isEqualTo(1);
             AtomicInteger mostWorkers = new AtomicInteger(1);
 
-            List<CompletableFuture<SpecificRecord>> burst = new ArrayList<>();
+            List<CompletableFuture<Outcome>> burst = new ArrayList<>();
             for (String text : Embeddings.sentences(400)) {
                 burst.add(service.handle(request("mini", List.of(text)), CONTEXT));
             }
             await().atMost(WAIT).until(() -> mostWorkers.accumulateAndGet(pool.workers("mini"), Math::max) > 1
                     || burst.stream().allMatch(CompletableFuture::isDone));
-            for (CompletableFuture<SpecificRecord> f : burst) {
+            for (CompletableFuture<Outcome> f : burst) {
                 assertThat(await(f).getStatus()).isEqualTo(ResultStatus.OK);
             }
 
@@ -169,21 +170,21 @@ class PoolMaintenanceModelsTest {
         String entries = entry("good", copyOfMiniLm("good.onnx"), "")
                 + entry("missing", dir.resolve("no-such-model.onnx"), "")
                 + entry("corrupt", corrupt, "");
-        try (CapabilityRegistry registry = registry(entries);
+        try (PoolGroup registry = registry(entries);
              PoolMaintenance ignored = registry.startMaintenance(settings(Long.MAX_VALUE), Duration.ZERO)) {
             CapabilityService service = registry.service(Capability.TEXT_EMBEDDING);
-            List<CompletableFuture<SpecificRecord>> good = new ArrayList<>();
-            List<CompletableFuture<SpecificRecord>> bad = new ArrayList<>();
+            List<CompletableFuture<Outcome>> good = new ArrayList<>();
+            List<CompletableFuture<Outcome>> bad = new ArrayList<>();
             for (String text : Embeddings.sentences(20)) {
                 good.add(service.handle(request("good", List.of(text)), CONTEXT));
                 bad.add(service.handle(request("missing", List.of(text)), CONTEXT));
                 bad.add(service.handle(request("corrupt", List.of(text)), CONTEXT));
             }
 
-            for (CompletableFuture<SpecificRecord> f : good) {
+            for (CompletableFuture<Outcome> f : good) {
                 assertThat(await(f).getStatus()).isEqualTo(ResultStatus.OK);
             }
-            for (CompletableFuture<SpecificRecord> f : bad) {
+            for (CompletableFuture<Outcome> f : bad) {
                 TextEmbeddingResult r = await(f);
                 assertThat(r.getStatus()).isEqualTo(ResultStatus.ERROR);
                 assertThat(r.getError().getCode()).isEqualTo(ErrorCode.MODEL_LOAD_FAILED);
@@ -202,7 +203,7 @@ class PoolMaintenanceModelsTest {
     @Test
     void warmUpLoadsTheNamedModelsBeforeAnyRequestAndAnUnknownKeyIsRefused() throws Exception {
         Path file = copyOfMiniLm("warm.onnx");
-        try (CapabilityRegistry registry = registry(entry("warm", file, "") + entry("cold", file, ""));
+        try (PoolGroup registry = registry(entry("warm", file, "") + entry("cold", file, ""));
              PoolMaintenance ignored = registry.startMaintenance(settings(Long.MAX_VALUE), Duration.ZERO)) {
             ModelPool<?, ?> pool = registry.pool(Capability.TEXT_EMBEDDING);
 

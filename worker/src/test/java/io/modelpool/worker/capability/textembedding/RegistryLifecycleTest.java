@@ -8,7 +8,9 @@ import io.modelpool.v1.Capability;
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.manifest.ModelManifest;
 import io.modelpool.worker.pool.ModelState;
@@ -23,7 +25,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
 /** Registries start, close and start again while other threads submit, without losing or breaking anything. */
@@ -39,9 +40,9 @@ class RegistryLifecycleTest {
     @Test
     void closingWhileAnotherThreadSubmitsEndsItsSubmissionsWithShuttingDownAndAnswersEveryAcceptedRequest()
             throws Exception {
-        CapabilityRegistry registry = CapabilityRegistry.fromManifest(miniOnly());
+        PoolGroup registry = CapabilityRegistry.fromManifest(miniOnly());
         CapabilityService service = registry.service(Capability.TEXT_EMBEDDING);
-        ConcurrentLinkedQueue<CompletableFuture<SpecificRecord>> accepted = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<CompletableFuture<Outcome>> accepted = new ConcurrentLinkedQueue<>();
         AtomicReference<PoolError> stoppedBy = new AtomicReference<>();
         AtomicReference<Throwable> unexpected = new AtomicReference<>();
         AtomicInteger submitted = new AtomicInteger();
@@ -72,7 +73,7 @@ class RegistryLifecycleTest {
         assertThat(stoppedBy.get()).isInstanceOf(PoolError.ShuttingDown.class);
         int ok = 0;
         int shuttingDown = 0;
-        for (CompletableFuture<SpecificRecord> f : accepted) {
+        for (CompletableFuture<Outcome> f : accepted) {
             TextEmbeddingResult r = Embeddings.await(f);
             if (r.getStatus() == ResultStatus.ERROR) {
                 assertThat(r.getError().getCode().name()).isEqualTo("SHUTTING_DOWN");
@@ -90,10 +91,10 @@ class RegistryLifecycleTest {
     @Test
     void aRegistryClosedWhileItsSessionsAreStillLoadingClosesCleanlyAndANewOneServes() throws Exception {
         for (int round = 0; round < 3; round++) {
-            CapabilityRegistry loading = CapabilityRegistry.fromManifest(miniOnly());
+            PoolGroup loading = CapabilityRegistry.fromManifest(miniOnly());
             loading.close();
         }
-        try (CapabilityRegistry registry = CapabilityRegistry.fromManifest(miniOnly())) {
+        try (PoolGroup registry = CapabilityRegistry.fromManifest(miniOnly())) {
             Map<String, ModelState> states = registry.awaitLoaded(Duration.ofSeconds(60));
             TextEmbeddingResult r = Embeddings.call(registry.service(Capability.TEXT_EMBEDDING),
                     request(MINI, List.of("still works")));

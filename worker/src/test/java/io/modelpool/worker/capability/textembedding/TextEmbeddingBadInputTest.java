@@ -12,7 +12,9 @@ import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingRequest;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.manifest.ManifestException;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.manifest.ModelManifest;
@@ -24,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,7 @@ class TextEmbeddingBadInputTest {
                 tokenizer: file:/no/such/tokenizer.json
             """;
 
-    private static CapabilityRegistry registry;
+    private static PoolGroup registry;
     private static CapabilityService service;
 
     @BeforeAll
@@ -155,8 +156,8 @@ class TextEmbeddingBadInputTest {
 
     @Test
     void badRequestsMixedWithGoodOnesNeverHarmTheGoodOnes() throws Exception {
-        List<CompletableFuture<SpecificRecord>> good = new ArrayList<>();
-        List<CompletableFuture<SpecificRecord>> bad = new ArrayList<>();
+        List<CompletableFuture<Outcome>> good = new ArrayList<>();
+        List<CompletableFuture<Outcome>> bad = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             good.add(service.handle(request(MINI, List.of("good text number " + i)), CONTEXT));
             bad.add(service.handle(request(MINI, List.of("x", "\uD800")), CONTEXT));
@@ -169,7 +170,7 @@ class TextEmbeddingBadInputTest {
     @Test
     void aFullQueueThrowsOverloadedSynchronouslyAndSubmitsNothingOfThatRequest() {
         List<String> eight = Collections.nCopies(8, "a sentence that takes a little while to embed, repeated");
-        List<CompletableFuture<SpecificRecord>> accepted = new ArrayList<>();
+        List<CompletableFuture<Outcome>> accepted = new ArrayList<>();
         PoolRejectedException rejected = null;
         for (int i = 0; i < 10_000 && rejected == null; i++) {
             try {
@@ -191,7 +192,7 @@ class TextEmbeddingBadInputTest {
         TextEmbeddingRequest req = request(MINI, List.of("x"));
 
         TextEmbeddingResult r = (TextEmbeddingResult) service.errorResult(req, ErrorCode.INVALID_REQUEST,
-                "bad header", false, CONTEXT);
+                "bad header", false, CONTEXT).record();
 
         assertThat(r.getRequestId()).isEqualTo(req.getId());
         assertThat(r.getWorkerId()).isEqualTo("test-worker");
@@ -222,9 +223,9 @@ class TextEmbeddingBadInputTest {
     @Test
     void afterShutdownBeginsHandleThrowsShuttingDownAndQueuedRequestsStillFinish() throws Exception {
         ModelManifest own = ManifestLoader.parse(MANIFEST.substring(0, MANIFEST.indexOf("  - key: broken")), "t");
-        try (CapabilityRegistry mine = CapabilityRegistry.fromManifest(own)) {
+        try (PoolGroup mine = CapabilityRegistry.fromManifest(own)) {
             CapabilityService s = mine.service(Capability.TEXT_EMBEDDING);
-            CompletableFuture<SpecificRecord> queued = s.handle(request(MINI, List.of("queued before shutdown")), CONTEXT);
+            CompletableFuture<Outcome> queued = s.handle(request(MINI, List.of("queued before shutdown")), CONTEXT);
 
             mine.beginShutdown();
 

@@ -13,9 +13,12 @@ import static org.assertj.core.api.Assertions.within;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.EmbeddingInputType;
+import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.manifest.BatchSpec;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.manifest.ModelDefinition;
@@ -41,7 +44,7 @@ class TextEmbeddingCorrectnessTest {
     private static final String BGE = "bge-small-en-v1.5-q";
     private static final String E5 = "e5-small-v2-q";
 
-    private static CapabilityRegistry registry;
+    private static PoolGroup registry;
     private static CapabilityService service;
 
     @BeforeAll
@@ -164,18 +167,22 @@ class TextEmbeddingCorrectnessTest {
     }
 
     @Test
-    void aResultCarriesTheRequestsIdsTimingsAndWorkerId() throws Exception {
+    void aResultCarriesTheRequestsIdsAndTimingsAndItsEnvelopeSaysTheSameAndTheIntakeStampsTheRest() throws Exception {
         var req = request(MINILM, List.of("timing check"));
         req.setJobId("job-7");
-        TextEmbeddingResult r = Embeddings.await(service.handle(req,
-                new io.modelpool.worker.capability.RequestContext("worker-9", System.currentTimeMillis() - 50)));
+        Outcome outcome = service.handle(req, new io.modelpool.worker.capability.RequestContext("worker-9",
+                System.currentTimeMillis() - 50)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        TextEmbeddingResult r = (TextEmbeddingResult) outcome.record();
 
         assertThat(r.getRequestId()).isEqualTo(req.getId());
         assertThat(r.getJobId()).isEqualTo("job-7");
         assertThat(r.getModel()).isEqualTo(MINILM);
-        assertThat(r.getWorkerId()).isEqualTo("worker-9");
-        assertThat(r.getTimings().getEndToEndMs()).isGreaterThanOrEqualTo(50);
         assertThat(r.getTimings().getQueuedMs()).isGreaterThanOrEqualTo(0);
-        assertThat(CONTEXT.workerId()).isEqualTo("test-worker");
+        assertThat(outcome.envelope()).isEqualTo(new Outcome.Envelope(req.getId(), "job-7", MINILM, ResultStatus.OK,
+                null, r.getTimings().getQueuedMs(), r.getTimings().getInferenceMs()));
+
+        assertThat(outcome.stamp("worker-10", 1234)).isSameAs(r);
+        assertThat(r.getWorkerId()).isEqualTo("worker-10");
+        assertThat(r.getTimings().getEndToEndMs()).isEqualTo(1234);
     }
 }

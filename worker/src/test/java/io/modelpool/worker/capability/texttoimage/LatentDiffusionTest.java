@@ -11,13 +11,13 @@ import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.Scheduler;
 import io.modelpool.v1.TextToImageRequest;
 import io.modelpool.v1.TextToImageResult;
-import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class LatentDiffusionTest {
 
     private static final RequestContext CONTEXT = new RequestContext("test-worker", 0);
-    private static CapabilityRegistry registry;
+    private static PoolGroup registry;
     private static CapabilityService service;
 
     @BeforeAll
@@ -44,7 +44,7 @@ class LatentDiffusionTest {
     }
 
     private static TextToImageResult draw(TextToImageRequest request) throws Exception {
-        return (TextToImageResult) service.handle(request, CONTEXT).get(30, TimeUnit.SECONDS);
+        return (TextToImageResult) service.handle(request, CONTEXT).get(30, TimeUnit.SECONDS).record();
     }
 
     @Test
@@ -111,12 +111,12 @@ class LatentDiffusionTest {
 
     @Test
     void aShutdownCutsALongDenoisingAtTheGraceAndAbandonsItUnanswered() throws Exception {
-        CapabilityRegistry own = ToyDiffusion.registry();
+        PoolGroup own = ToyDiffusion.registry();
         try {
             TextToImageRequest slow = TextToImageRequest.newBuilder().setId("slow").setModel(ToyDiffusion.MODEL)
                     .setPrompt("sky").setParameters(DiffusionParameters.newBuilder().setSteps(100_000)
                             .setScheduler(Scheduler.EULER).setWidth(64).setHeight(64).setSeed(1L).build()).build();
-            CompletableFuture<SpecificRecord> running = own.service(Capability.TEXT_TO_IMAGE).handle(slow, CONTEXT);
+            CompletableFuture<Outcome> running = own.service(Capability.TEXT_TO_IMAGE).handle(slow, CONTEXT);
             long start = System.nanoTime();
             own.beginShutdown();
 

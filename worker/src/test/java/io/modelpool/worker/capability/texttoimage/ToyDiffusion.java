@@ -8,6 +8,7 @@ import io.modelpool.v1.DiffusionParameters;
 import io.modelpool.v1.Scheduler;
 import io.modelpool.v1.TextToImageRequest;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.pool.ModelState;
 import java.awt.image.BufferedImage;
@@ -43,8 +44,8 @@ final class ToyDiffusion {
         }
     }
 
-    static CapabilityRegistry registry() {
-        CapabilityRegistry registry = CapabilityRegistry.fromManifest(ManifestLoader.load(MANIFEST));
+    static PoolGroup registry() {
+        PoolGroup registry = CapabilityRegistry.fromManifest(ManifestLoader.load(MANIFEST));
         assertThat(registry.awaitLoaded(Duration.ofSeconds(30))).containsEntry(MODEL, ModelState.READY);
         return registry;
     }

@@ -13,7 +13,9 @@ import io.modelpool.v1.TextToTextPayload;
 import io.modelpool.v1.TextToTextRequest;
 import io.modelpool.v1.TextToTextResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.pool.ModelState;
@@ -29,7 +31,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -216,8 +217,8 @@ class CausalLmBatchingTest {
 
     private static final String BATCHED_MODEL = "toy-lm-batched";
 
-    private static CapabilityRegistry batchedRegistry() {
-        CapabilityRegistry registry = CapabilityRegistry.fromManifest(
+    private static PoolGroup batchedRegistry() {
+        PoolGroup registry = CapabilityRegistry.fromManifest(
                 ManifestLoader.load("classpath:texttotext/toy-lm-batched.yaml"));
         assertThat(registry.awaitLoaded(Duration.ofSeconds(30))).containsEntry(BATCHED_MODEL, ModelState.READY);
         return registry;
@@ -235,7 +236,7 @@ class CausalLmBatchingTest {
 
     @Test
     void requestsQueuedTogetherForABatchInvariantFalseModelRunAsOneBatchAndGetTheirOwnTexts() throws Exception {
-        CapabilityRegistry registry = batchedRegistry();
+        PoolGroup registry = batchedRegistry();
         try {
             List<Integer> batchSizes = new CopyOnWriteArrayList<>();
             registry.pool(Capability.TEXT_TO_TEXT).observeBatches(
@@ -243,12 +244,12 @@ class CausalLmBatchingTest {
             CapabilityService service = registry.service(Capability.TEXT_TO_TEXT);
             List<String> prompts = List.of("dog", "the cat AND", "the", "far", "on the mat the cat sat on",
                     "sat", "cat", "and");
-            List<CompletableFuture<SpecificRecord>> futures = new ArrayList<>();
+            List<CompletableFuture<Outcome>> futures = new ArrayList<>();
             for (String prompt : prompts) {
                 futures.add(service.handle(batchedRequest(prompt, ToyLm.greedy(7)), ToyLm.CONTEXT));
             }
             List<String> texts = new ArrayList<>();
-            for (CompletableFuture<SpecificRecord> f : futures) {
+            for (CompletableFuture<Outcome> f : futures) {
                 texts.add(ok(ToyLm.await(f)).getText());
             }
 
@@ -263,10 +264,10 @@ class CausalLmBatchingTest {
 
     @Test
     void aShutdownCutsLongBatchedGenerationsAtTheGraceWithinTheDrainAndAbandonsThem() throws Exception {
-        CapabilityRegistry registry = batchedRegistry();
+        PoolGroup registry = batchedRegistry();
         try {
             CapabilityService service = registry.service(Capability.TEXT_TO_TEXT);
-            List<CompletableFuture<SpecificRecord>> running = new ArrayList<>();
+            List<CompletableFuture<Outcome>> running = new ArrayList<>();
             for (String prompt : List.of("the", "cat", "sat on the cat")) {
                 running.add(service.handle(batchedRequest(prompt, ToyLm.greedy(1_000_000)), ToyLm.CONTEXT));
             }
@@ -284,15 +285,15 @@ class CausalLmBatchingTest {
 
     @Test
     void aShortGenerationBatchedWithALongOneIsAnsweredWhenItEndsNotWhenTheBatchDoes() throws Exception {
-        CapabilityRegistry registry = batchedRegistry();
+        PoolGroup registry = batchedRegistry();
         try {
             List<Integer> batchSizes = new CopyOnWriteArrayList<>();
             registry.pool(Capability.TEXT_TO_TEXT).observeBatches(
                     (model, size, tokens, runNanos, failed) -> batchSizes.add(size));
             CapabilityService service = registry.service(Capability.TEXT_TO_TEXT);
-            CompletableFuture<SpecificRecord> endless = service.handle(
+            CompletableFuture<Outcome> endless = service.handle(
                     batchedRequest("the", ToyLm.greedy(1_000_000)), ToyLm.CONTEXT);
-            CompletableFuture<SpecificRecord> brief = service.handle(
+            CompletableFuture<Outcome> brief = service.handle(
                     batchedRequest("dog", ToyLm.greedy(10)), ToyLm.CONTEXT);
 
             TextToTextPayload answered = ok(ToyLm.await(brief));

@@ -1,10 +1,5 @@
 package io.modelpool.worker.capability.texttotext;
 
-import java.util.concurrent.ExecutionException;
-import io.modelpool.worker.capability.AbandonedAtShutdownException;
-import io.modelpool.worker.capability.ShutdownGrace;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicBoolean;
 import static io.modelpool.worker.capability.texttotext.ToyLm.CONTEXT;
 import static io.modelpool.worker.capability.texttotext.ToyLm.await;
 import static io.modelpool.worker.capability.texttotext.ToyLm.generate;
@@ -17,15 +12,20 @@ import io.modelpool.v1.FinishReason;
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextToTextPayload;
 import io.modelpool.v1.TextToTextResult;
-import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
+import io.modelpool.worker.capability.ShutdownGrace;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.apache.avro.specific.SpecificRecord;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 class CausalLmGenerationTest {
 
-    private static CapabilityRegistry registry;
+    private static PoolGroup registry;
     private static CapabilityService service;
 
     @BeforeAll
@@ -186,10 +186,10 @@ class CausalLmGenerationTest {
 
     @Test
     void aShutdownCutsALongGenerationAtTheGraceWithinTheDrainAndAbandonsItUnanswered() throws Exception {
-        CapabilityRegistry own = ToyLm.registry();
+        PoolGroup own = ToyLm.registry();
         CapabilityService ownService = ToyLm.service(own);
         try {
-            CompletableFuture<SpecificRecord> running = ownService.handle(request("the", greedy(1_000_000)), CONTEXT);
+            CompletableFuture<Outcome> running = ownService.handle(request("the", greedy(1_000_000)), CONTEXT);
             own.beginShutdown();
             boolean drained = own.awaitDrained(Duration.ofSeconds(5));
 

@@ -9,6 +9,7 @@ import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextToTextRequest;
 import io.modelpool.v1.TextToTextResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.pool.ModelState;
@@ -27,7 +28,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class ExportLoadErrorsTest {
 
-    private static CapabilityRegistry registry;
+    private static PoolGroup registry;
     private static CapabilityService service;
 
     @BeforeAll
@@ -56,7 +57,7 @@ class ExportLoadErrorsTest {
         TextToTextResult result = (TextToTextResult) service.handle(TextToTextRequest.newBuilder().setId(model)
                         .setModel(model).setPrompt("the cat")
                         .setParameters(GenerationParameters.newBuilder().setMaxNewTokens(3).build()).build(),
-                ToyLm.CONTEXT).get(30, TimeUnit.SECONDS);
+                ToyLm.CONTEXT).get(30, TimeUnit.SECONDS).record();
 
         assertThat(result.getStatus()).isEqualTo(ResultStatus.ERROR);
         assertThat(result.getError().getCode()).isEqualTo(ErrorCode.MODEL_LOAD_FAILED);

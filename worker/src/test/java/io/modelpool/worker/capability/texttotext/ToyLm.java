@@ -7,7 +7,9 @@ import io.modelpool.v1.GenerationParameters;
 import io.modelpool.v1.TextToTextRequest;
 import io.modelpool.v1.TextToTextResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.pool.ModelState;
@@ -16,7 +18,6 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.specific.SpecificRecord;
 
 /** The toy language model of tools/toy_causal_lm.py behind a real registry, and request builders for it. */
 final class ToyLm {
@@ -28,8 +29,8 @@ final class ToyLm {
     private ToyLm() {
     }
 
-    static CapabilityRegistry registry() {
-        CapabilityRegistry registry = CapabilityRegistry.fromManifest(ManifestLoader.load(MANIFEST));
+    static PoolGroup registry() {
+        PoolGroup registry = CapabilityRegistry.fromManifest(ManifestLoader.load(MANIFEST));
         assertThat(registry.awaitLoaded(Duration.ofSeconds(30))).containsEntry(MODEL, ModelState.READY);
         return registry;
     }
@@ -51,11 +52,11 @@ final class ToyLm {
         return await(service.handle(request, CONTEXT));
     }
 
-    static TextToTextResult await(CompletableFuture<SpecificRecord> future) throws Exception {
-        return (TextToTextResult) future.get(30, TimeUnit.SECONDS);
+    static TextToTextResult await(CompletableFuture<Outcome> future) throws Exception {
+        return (TextToTextResult) future.get(30, TimeUnit.SECONDS).record();
     }
 
-    static CapabilityService service(CapabilityRegistry registry) {
+    static CapabilityService service(PoolGroup registry) {
         return registry.service(Capability.TEXT_TO_TEXT);
     }
 }

@@ -10,6 +10,7 @@ import io.modelpool.v1.TextLine;
 import io.modelpool.v1.VisionRequest;
 import io.modelpool.v1.VisionResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.manifest.ManifestLoader;
 import java.io.IOException;
@@ -44,7 +45,7 @@ class ImageMagickPagesTest {
             "page-34.jpg", "page-35.jpg", "page-36.jpg", "page-40.jpg");
     static final double BOUND = 0.02;
 
-    private static CapabilityRegistry registry;
+    private static PoolGroup registry;
 
     @BeforeAll
     static void open() {
@@ -147,7 +148,7 @@ class ImageMagickPagesTest {
         VisionRequest request = VisionRequest.newBuilder().setId(id).setModel("pp-ocrv4")
                 .setImage(new ImageInput(ByteBuffer.wrap(image), type)).build();
         VisionResult result = (VisionResult) registry.service(Capability.VISION)
-                .handle(request, new RequestContext("test", 0)).get(60, TimeUnit.SECONDS);
+                .handle(request, new RequestContext("test", 0)).get(60, TimeUnit.SECONDS).record();
         assertThat(result.getStatus()).as("%s: %s", id, result.getError()).isEqualTo(ResultStatus.OK);
         return result.getPayload().getLines().stream().map(TextLine::getText).toList();
     }

@@ -10,7 +10,9 @@ import io.modelpool.v1.TextLine;
 import io.modelpool.v1.VisionRequest;
 import io.modelpool.v1.VisionResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.manifest.ManifestLoader;
 import java.awt.Font;
@@ -22,7 +24,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class PpOcrTest {
             new RenderedText.Line("user@example.com", Font.SERIF, Font.PLAIN, 36),
             new RenderedText.Line("(3.14159+42%)", Font.SANS_SERIF, Font.BOLD, 20));
 
-    private static CapabilityRegistry registry;
+    private static PoolGroup registry;
     private static VisionResult pageAlone;
 
     @BeforeAll
@@ -122,14 +123,14 @@ class PpOcrTest {
         byte[] truncated = Arrays.copyOf(good, good.length / 2);
 
         CapabilityService service = registry.service(Capability.VISION);
-        List<CompletableFuture<SpecificRecord>> futures = new ArrayList<>();
+        List<CompletableFuture<Outcome>> futures = new ArrayList<>();
         futures.add(service.handle(request("other", other, "image/png"), new RequestContext("test", 0)));
         futures.add(service.handle(request("truncated", truncated, "image/png"), new RequestContext("test", 0)));
         futures.add(service.handle(request("batched", good, "image/png"), new RequestContext("test", 0)));
         futures.add(service.handle(request("other-2", other, "image/png"), new RequestContext("test", 0)));
         List<VisionResult> results = new ArrayList<>();
-        for (CompletableFuture<SpecificRecord> f : futures) {
-            results.add((VisionResult) f.get(60, TimeUnit.SECONDS));
+        for (CompletableFuture<Outcome> f : futures) {
+            results.add((VisionResult) f.get(60, TimeUnit.SECONDS).record());
         }
 
         assertThat(texts(results.get(0))).containsExactly("Batch42/97");
@@ -150,8 +151,8 @@ class PpOcrTest {
 
     static VisionResult read(String id, byte[] image, String mediaType) throws Exception {
         CapabilityService service = registry.service(Capability.VISION);
-        CompletableFuture<SpecificRecord> f = service.handle(request(id, image, mediaType),
+        CompletableFuture<Outcome> f = service.handle(request(id, image, mediaType),
                 new RequestContext("test", 0));
-        return (VisionResult) f.get(60, TimeUnit.SECONDS);
+        return (VisionResult) f.get(60, TimeUnit.SECONDS).record();
     }
 }

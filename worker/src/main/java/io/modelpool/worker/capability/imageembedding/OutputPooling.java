@@ -3,10 +3,13 @@ package io.modelpool.worker.capability.imageembedding;
 import ai.onnxruntime.OrtException;
 import java.util.Arrays;
 
-/** Reduces one batch item of an encoder output to a vector, and L2 normalisation. */
-final class Pooling {
+/**
+ * Reduces one batch item of an image encoder's output to a vector, as the manifest's {@code pooling} string says
+ * (not to be confused with the text encoder's token pooling, {@code textembedding.Pooling}).
+ */
+final class OutputPooling {
 
-    private Pooling() {
+    private OutputPooling() {
     }
 
     /**
@@ -51,20 +54,6 @@ final class Pooling {
         }
         throw new OrtException("pooling '" + pooling + "' does not fit an output of shape " + Arrays.toString(shape)
                 + "; mean and max need [batch, tokens, dim] or [batch, channels, h, w], cls [batch, tokens, dim]");
-    }
-
-    /** Scales {@code v} to unit L2 length in place; a zero vector stays zero. */
-    static void normalize(float[] v) {
-        double sum = 0;
-        for (float x : v) {
-            sum += (double) x * x;
-        }
-        if (sum > 0) {
-            float inv = (float) (1.0 / Math.sqrt(sum));
-            for (int i = 0; i < v.length; i++) {
-                v[i] *= inv;
-            }
-        }
     }
 
     private static float[] reduceStart(String pooling, int size) {
