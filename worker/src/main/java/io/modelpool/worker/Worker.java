@@ -170,8 +170,10 @@ public final class Worker implements ShutdownCoordinator.Target {
     }
 
     static PoolMaintenance.Settings maintenanceSettings(WorkerConfig c) {
-        return new PoolMaintenance.Settings(c.poolMaintenanceInterval(), c.poolMemoryBudgetBytes(), c.poolScaleUpWait(),
-                c.poolWorkerIdle(), c.poolLoadRetryBackoff(), c.poolLoadRetryBackoffMax());
+        return PoolMaintenance.Settings.builder().interval(c.poolMaintenanceInterval())
+                .memoryBudgetBytes(c.poolMemoryBudgetBytes()).scaleUpWait(c.poolScaleUpWait())
+                .workerIdle(c.poolWorkerIdle()).loadRetryBackoff(c.poolLoadRetryBackoff())
+                .loadRetryMax(c.poolLoadRetryBackoffMax()).build();
     }
 
     static IntakeSettings settings(WorkerConfig c, String workerId) {

@@ -20,8 +20,9 @@ public final class PoolConfigs {
         if (oneAtATime) {
             return PoolModelConfig.oneAtATime(def.workers(), b.queueCapacity());
         }
-        return new PoolModelConfig(def.workers(), b.queueCapacity(), b.maxItems(), b.maxTokens(),
-                Durations.parse(b.maxDelay()), b.sortWindow());
+        return PoolModelConfig.builder().workers(def.workers()).queueCapacity(b.queueCapacity())
+                .maxBatchItems(b.maxItems()).maxBatchTokens(b.maxTokens()).maxDelay(Durations.parse(b.maxDelay()))
+                .sortWindow(b.sortWindow()).build();
     }
 
     /**
@@ -33,8 +34,9 @@ public final class PoolConfigs {
         if (def.batchInvariant()) {
             return PoolModelConfig.oneAtATime(def.workers(), b.queueCapacity());
         }
-        return new PoolModelConfig(def.workers(), b.queueCapacity(), b.maxItems(), Integer.MAX_VALUE,
-                Durations.parse(b.maxDelay()), Math.max(b.sortWindow(), b.maxItems()));
+        return PoolModelConfig.builder().workers(def.workers()).queueCapacity(b.queueCapacity())
+                .maxBatchItems(b.maxItems()).maxDelay(Durations.parse(b.maxDelay()))
+                .sortWindow(Math.max(b.sortWindow(), b.maxItems())).build();
     }
 
     /** One task at a time on parallel workers, whatever the manifest's batch limits (denoising loops). */

@@ -65,6 +65,59 @@ public final class PoolMaintenance implements AutoCloseable {
                         + " and " + workerIdle);
             }
         }
+
+        /** A builder with every setting by name; {@link Builder#build()} checks them as the constructor does. */
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Sets each setting by name. Not thread-safe. */
+        public static final class Builder {
+            private Duration interval;
+            private long memoryBudgetBytes;
+            private Duration scaleUpWait;
+            private Duration workerIdle;
+            private Duration loadRetryBackoff;
+            private Duration loadRetryMax;
+
+            private Builder() {
+            }
+
+            public Builder interval(Duration interval) {
+                this.interval = interval;
+                return this;
+            }
+
+            public Builder memoryBudgetBytes(long memoryBudgetBytes) {
+                this.memoryBudgetBytes = memoryBudgetBytes;
+                return this;
+            }
+
+            public Builder scaleUpWait(Duration scaleUpWait) {
+                this.scaleUpWait = scaleUpWait;
+                return this;
+            }
+
+            public Builder workerIdle(Duration workerIdle) {
+                this.workerIdle = workerIdle;
+                return this;
+            }
+
+            public Builder loadRetryBackoff(Duration loadRetryBackoff) {
+                this.loadRetryBackoff = loadRetryBackoff;
+                return this;
+            }
+
+            public Builder loadRetryMax(Duration loadRetryMax) {
+                this.loadRetryMax = loadRetryMax;
+                return this;
+            }
+
+            public Settings build() {
+                return new Settings(interval, memoryBudgetBytes, scaleUpWait, workerIdle, loadRetryBackoff,
+                        loadRetryMax);
+            }
+        }
     }
 
     private final List<ModelPool<?, ?>> pools;

@@ -30,6 +30,14 @@ public record PoolModelConfig(int workers, int queueCapacity, int maxBatchItems,
         require(sortWindow >= maxBatchItems, "sortWindow", sortWindow, ">= maxBatchItems (" + maxBatchItems + ")");
     }
 
+    /**
+     * A builder with every setting by name: one worker, a queue of 1,000, batches of one task, no token budget, no
+     * delay, no sorting window beyond the batch.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
     /** One task per run on {@code workers} parallel runners: results never depend on batch neighbours. */
     public static PoolModelConfig oneAtATime(int workers, int queueCapacity) {
         return new PoolModelConfig(workers, queueCapacity, 1, Integer.MAX_VALUE, Duration.ZERO, 1);
@@ -38,6 +46,55 @@ public record PoolModelConfig(int workers, int queueCapacity, int maxBatchItems,
     private static void require(boolean ok, String name, Object value, String allowed) {
         if (!ok) {
             throw new IllegalArgumentException(name + " = " + value + " is invalid; allowed: " + allowed);
+        }
+    }
+
+    /** Sets each setting by name; {@link #build()} checks them. Not thread-safe. */
+    public static final class Builder {
+        private int workers = 1;
+        private int queueCapacity = 1_000;
+        private int maxBatchItems = 1;
+        private int maxBatchTokens = Integer.MAX_VALUE;
+        private Duration maxDelay = Duration.ZERO;
+        private int sortWindow;
+
+        private Builder() {
+        }
+
+        public Builder workers(int workers) {
+            this.workers = workers;
+            return this;
+        }
+
+        public Builder queueCapacity(int queueCapacity) {
+            this.queueCapacity = queueCapacity;
+            return this;
+        }
+
+        public Builder maxBatchItems(int maxBatchItems) {
+            this.maxBatchItems = maxBatchItems;
+            return this;
+        }
+
+        public Builder maxBatchTokens(int maxBatchTokens) {
+            this.maxBatchTokens = maxBatchTokens;
+            return this;
+        }
+
+        public Builder maxDelay(Duration maxDelay) {
+            this.maxDelay = maxDelay;
+            return this;
+        }
+
+        /** Unset (0): the batch size. */
+        public Builder sortWindow(int sortWindow) {
+            this.sortWindow = sortWindow;
+            return this;
+        }
+
+        public PoolModelConfig build() {
+            return new PoolModelConfig(workers, queueCapacity, maxBatchItems, maxBatchTokens, maxDelay,
+                    sortWindow == 0 ? maxBatchItems : sortWindow);
         }
     }
 }

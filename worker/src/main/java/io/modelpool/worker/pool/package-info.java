@@ -8,6 +8,7 @@
  * <p>It moves opaque tasks and never learns that a model, a capability, a tokenizer or a tensor exists: the
  * capability layer supplies the task type, its length and a {@link io.modelpool.worker.pool.RunnerFactory}.
  * It must not import {@code io.modelpool.v1}, {@code ai.onnxruntime}, {@code ai.djl}, {@code org.apache.kafka}
- * or any other {@code io.modelpool.worker} package; {@code PoolPackageImportsTest} enforces this.
+ * or any other {@code io.modelpool.worker} package; {@code ArchitectureTest} (in the launcher module, which sees
+ * every module) enforces this.
  */
 package io.modelpool.worker.pool;

@@ -40,8 +40,10 @@ class PoolMetersTest {
     void loadsUnloadsWorkersAndTheBudgetAreMetered() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (PoolGroup registry = CapabilityRegistry.fromManifest(ManifestLoader.parse(MANIFEST, "t"));
-             PoolMaintenance maintenance = registry.startMaintenance(new PoolMaintenance.Settings(Duration.ofMillis(20),
-                     BUDGET, Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(2)),
+             PoolMaintenance maintenance = registry.startMaintenance(PoolMaintenance.Settings.builder()
+                     .interval(Duration.ofMillis(20)).memoryBudgetBytes(BUDGET).scaleUpWait(Duration.ofMillis(50))
+                     .workerIdle(Duration.ofSeconds(1)).loadRetryBackoff(Duration.ofSeconds(1))
+                     .loadRetryMax(Duration.ofSeconds(2)).build(),
                      Duration.ZERO)) {
             PoolMeters.bind(meters, registry, BUDGET);
             ModelPool<?, ?> pool = registry.pool(Capability.TEXT_EMBEDDING);

@@ -32,7 +32,7 @@ class BatchObserverTest {
         RecordingRunner runner = new RecordingRunner(gate);
         pool.observeBatches((model, size, tokens, runNanos, failed) -> seen.add(
                 new Seen(model, size, tokens, runNanos, failed)));
-        pool.addModel(MODEL, new PoolModelConfig(1, 100, 4, 1_000, Duration.ZERO, 16), worker -> runner);
+        pool.addModel(MODEL, PoolModelConfig.builder().queueCapacity(100).maxBatchItems(4).maxBatchTokens(1_000).sortWindow(16).build(), worker -> runner);
         CompletableFuture<Completed<String>> first = pool.submit(MODEL, "a");
         assertThat(runner.entered.await(10, TimeUnit.SECONDS)).isTrue();
         List<CompletableFuture<Completed<String>>> rest = List.of(
@@ -55,7 +55,7 @@ class BatchObserverTest {
         RecordingRunner runner = new RecordingRunner(gate);
         pool.observeBatches((model, size, tokens, runNanos, failed) -> seen.add(
                 new Seen(model, size, tokens, runNanos, failed)));
-        pool.addModel(MODEL, new PoolModelConfig(1, 100, 4, 1_000, Duration.ZERO, 16), worker -> runner);
+        pool.addModel(MODEL, PoolModelConfig.builder().queueCapacity(100).maxBatchItems(4).maxBatchTokens(1_000).sortWindow(16).build(), worker -> runner);
         CompletableFuture<Completed<String>> warmup = pool.submit(MODEL, "x");
         assertThat(runner.entered.await(10, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<Completed<String>> good = pool.submit(MODEL, "ok");

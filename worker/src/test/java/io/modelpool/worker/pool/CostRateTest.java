@@ -73,7 +73,7 @@ class CostRateTest {
 
     private TimedRunner model(int workers, long nanosPerUnit) throws Exception {
         TimedRunner runner = new TimedRunner(clock, nanosPerUnit);
-        pool.addModel(MODEL, new PoolModelConfig(workers, 1_000, 4, Integer.MAX_VALUE, Duration.ZERO, 4),
+        pool.addModel(MODEL, PoolModelConfig.builder().workers(workers).maxBatchItems(4).build(),
                 worker -> runner);
         assertThat(pool.awaitLoaded(MODEL, Duration.ofSeconds(10))).isEqualTo(ModelState.READY);
         return runner;

@@ -30,7 +30,8 @@ class ModelPoolTest {
 
     private static PoolModelConfig batching(int workers, int capacity, int maxItems, int maxTokens, Duration delay,
                                             int window) {
-        return new PoolModelConfig(workers, capacity, maxItems, maxTokens, delay, window);
+        return PoolModelConfig.builder().workers(workers).queueCapacity(capacity).maxBatchItems(maxItems)
+                .maxBatchTokens(maxTokens).maxDelay(delay).sortWindow(window).build();
     }
 
     /** A one-worker model whose runner blocks until {@code gate} opens. */

@@ -41,9 +41,10 @@ class PoolMaintenanceTest {
     }
 
     private PoolMaintenance maintain(long budgetBytes) {
-        PoolMaintenance m = PoolMaintenance.start(List.of(pool), new PoolMaintenance.Settings(
-                Duration.ofMillis(10), budgetBytes, Duration.ofMillis(20), Duration.ofMillis(150),
-                Duration.ofMillis(300), Duration.ofSeconds(1)));
+        PoolMaintenance m = PoolMaintenance.start(List.of(pool), PoolMaintenance.Settings.builder()
+                .interval(Duration.ofMillis(10)).memoryBudgetBytes(budgetBytes).scaleUpWait(Duration.ofMillis(20))
+                .workerIdle(Duration.ofMillis(150)).loadRetryBackoff(Duration.ofMillis(300))
+                .loadRetryMax(Duration.ofSeconds(1)).build());
         maintenances.add(m);
         return m;
     }

@@ -77,8 +77,9 @@ class PoolMaintenanceModelsTest {
     }
 
     private static PoolMaintenance.Settings settings(long budgetBytes) {
-        return new PoolMaintenance.Settings(Duration.ofMillis(20), budgetBytes, Duration.ofMillis(20),
-                Duration.ofMillis(300), Duration.ofMillis(500), Duration.ofSeconds(2));
+        return PoolMaintenance.Settings.builder().interval(Duration.ofMillis(20)).memoryBudgetBytes(budgetBytes)
+                .scaleUpWait(Duration.ofMillis(20)).workerIdle(Duration.ofMillis(300))
+                .loadRetryBackoff(Duration.ofMillis(500)).loadRetryMax(Duration.ofSeconds(2)).build();
     }
 
     @Test

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ai.onnxruntime.OrtException;
+import io.modelpool.worker.pool.BatchRunner;
 import io.modelpool.worker.pool.ModelPool;
 import io.modelpool.worker.pool.PoolModelConfig;
-import io.modelpool.worker.pool.BatchRunner;
 import io.modelpool.worker.pool.TaskListener;
 import io.modelpool.worker.pool.TaskTiming;
 import io.modelpool.worker.runtime.ModelSource;
@@ -85,7 +85,7 @@ class RunTerminationTest {
     void closingAPoolTerminatesItsAbandonedNativeBatchAndEveryWorkerEndsWithinTheBudget() throws Exception {
         ModelPool<EncodedText, EmbeddingOutcome> pool = new ModelPool<>("termination", EncodedText::tokens);
         List<Exception> runErrors = new CopyOnWriteArrayList<>();
-        pool.addModel("minilm", new PoolModelConfig(1, 64, 16, Integer.MAX_VALUE, Duration.ZERO, 16),
+        pool.addModel("minilm", PoolModelConfig.builder().queueCapacity(64).maxBatchItems(16).build(),
                 worker -> recording(openRunner(), runErrors));
         AtomicInteger outcomes = new AtomicInteger();
         pool.submitAll("minilm", longTexts(16), new TaskListener<>() {
