@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param minShare while a later class has tasks waiting, it gets at least this fraction of the tasks taken, however
  *                 busy the earlier classes keep the queue (0 to 1; 0 leaves only aging against starvation)
  */
-public record PriorityPolicy(int classes, Duration aging, double minShare) {
+record PriorityPolicy(int classes, Duration aging, double minShare) {
 
     /** Two classes (interactive, bulk); bulk ages after 2 s and keeps at least 10 % of the tasks taken. */
     public static final PriorityPolicy DEFAULT = new PriorityPolicy(2, Duration.ofSeconds(2), 0.1);
