@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SchemaRegistryServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryServer.class);
-    private static final int THREADS = 4;
+    // Threads mostly wait: a lookup of an unknown id waits for a shared catch-up, so more of them share each one.
+    private static final int THREADS = 16;
     private static final String NO_DELAY = "sun.net.httpserver.nodelay";
     private static final int QUEUE = 256;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
