@@ -18,9 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Requests join the next round, which is open until a runner thread takes it and starts the catch-up; a
  * request that arrives while a round runs joins the round after it, so it is never answered by a catch-up that
  * may have read the log's end before its arrival. Rounds run one at a time on one thread; with N requests
- * arriving during each round, the store sees one catch-up per N requests (the single-flight pattern, as Go's
- * {@code singleflight} or Caffeine's coalescing loads, with the extra rule that a round already running is not
- * joined). Waiters hold no lock while the catch-up makes its broker round trip.
+ * arriving during each round, the store sees one catch-up per N requests (the single-flight pattern of Go's
+ * {@code golang.org/x/sync/singleflight}, with the extra rule that a round already running is not joined). Waiters
+ * hold no lock while the catch-up makes its broker round trip.
  *
  * <p>Thread-safe. A waiter gives up after the store timeout with error 50001, as a request that cannot get the
  * store's lock in time does; the round it joined still runs and serves the others.
