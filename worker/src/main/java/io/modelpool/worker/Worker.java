@@ -63,9 +63,6 @@ public final class Worker implements ShutdownCoordinator.Target {
     /** The job tracker, when jobs.tracker.enabled; started after the intake, closed alongside the drain. */
     private volatile JobTracker jobTracker;
     /** Cancels and completion windows, read from the beginning before the intake starts. */
-    /** How long the pools' close waits for runs terminated after a drain that gave up. */
-    private static final Duration ABANDONED_RUNS_WAIT = Duration.ofMillis(300);
-
     private final JobControls jobControls;
     private volatile long shutdownBeganNanos;
 
@@ -295,14 +292,7 @@ public final class Worker implements ShutdownCoordinator.Target {
         // committing and closing the clients; the pools get what is left and do not join abandoned native batches.
         long began = shutdownBeganNanos == 0 ? System.nanoTime() : shutdownBeganNanos;
         long deadline = began + config.drainTimeout().plus(config.closeTimeout()).toNanos();
-        Duration poolBudget = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-        ShutdownReport drained = intake.shutdownReport();
-        if (drained != null && drained.abandoned() > 0 && poolBudget.compareTo(ABANDONED_RUNS_WAIT) > 0) {
-            // The drain gave up: the abandoned runs were terminated, and ONNX Runtime honours that only between
-            // operators, which took over a second for one large batch. Their daemon workers are not waited for.
-            poolBudget = ABANDONED_RUNS_WAIT;
-        }
-        capabilities.close(poolBudget);
+        capabilities.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         JobTracker tracker = jobTracker;
         if (tracker != null) {
             // The tracker has been closing since the signal, alongside the drain. It only counts results and
@@ -312,7 +302,7 @@ public final class Worker implements ShutdownCoordinator.Target {
             Duration left = TRACKER_GRACE.minusNanos(System.nanoTime() - shutdownBeganNanos);
             tracker.awaitClosed(left.isNegative() ? Duration.ZERO : left);
         }
-        observability.close();
+        observability.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         ShutdownReport report = intake.shutdownReport();
         Duration sinceSignal = Duration.ofNanos(System.nanoTime() - began);
         if (report == null) {

@@ -28,8 +28,15 @@ import java.util.function.Supplier;
  * with another instance (see {@link RegistryState}) is erased and retried, at most {@value #MAX_ATTEMPTS}
  * times.
  *
- * <p>Thread safety: operations are serialised by one lock, taken with the store timeout; a request that cannot
- * get it in time fails with 50001 rather than queueing without bound.
+ * <p>Schema ids are global and immutable, so a lookup by id is answered as Confluent's registry answers it: an id
+ * this instance knows comes from memory, without the store. Only an id it does not know needs the store, and those
+ * lookups share their catch-ups through {@link CatchUps}: one catch-up in flight serves every lookup that arrived
+ * before it began, so a flood of unknown ids costs one broker round trip per batch of waiting lookups rather than one
+ * each. A lookup that misses after its catch-up is a 404 with error code 40403. An id permanently deleted through
+ * another instance is still answered here until this instance next reads the store.
+ *
+ * <p>Thread safety: every other operation is serialised by one lock, taken with the store timeout; a request that
+ * cannot get it in time fails with 50001 rather than queueing without bound.
  */
 final class RegistryService implements AutoCloseable {
 
@@ -48,11 +55,16 @@ final class RegistryService implements AutoCloseable {
     private final KafkaSchemaStore store;
     private final Duration timeout;
     private final ReentrantLock lock = new ReentrantLock();
+    private final CatchUps idCatchUps;
 
     RegistryService(String bootstrapServers, String topic, Duration timeout) {
         this.timeout = timeout;
         KafkaSchemaStore.ensureTopic(bootstrapServers, topic, timeout);
         this.store = new KafkaSchemaStore(bootstrapServers, topic, timeout, state::apply);
+        this.idCatchUps = new CatchUps(() -> locked(() -> {
+            store.catchUp();
+            return null;
+        }), timeout, "schema-registry-" + topic + "-catch-up");
         locked(() -> {
             store.catchUp();
             return null;
@@ -124,11 +136,29 @@ final class RegistryService implements AutoCloseable {
         });
     }
 
+    /**
+     * The schema an id names: from memory when this instance knows the id, else after a catch-up shared with every
+     * other lookup waiting for one. Safe to call from any number of threads at once.
+     *
+     * @throws RegistryException 40403 when the store does not hold the id; 50001 when it cannot be read in time
+     */
     String schema(int id) {
-        return locked(() -> {
-            store.catchUp();
-            return state.schema(id).orElseThrow(() -> RegistryException.schemaIdNotFound(id));
-        });
+        Optional<String> known = state.schema(id);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        idCatchUps.await();
+        return state.schema(id).orElseThrow(() -> RegistryException.schemaIdNotFound(id));
+    }
+
+    /** Catch-ups run for lookups of unknown ids since start; for tests of their sharing. */
+    long idCatchUps() {
+        return idCatchUps.completed();
+    }
+
+    /** Lookups of unknown ids waiting for a catch-up now. */
+    int idLookupsWaiting() {
+        return idCatchUps.waiting();
     }
 
     List<SubjectVersion> usesOf(int id, boolean includeDeleted) {
@@ -357,9 +387,18 @@ final class RegistryService implements AutoCloseable {
         }
     }
 
+    /** Runs {@code operation} holding the lock every store operation takes; for tests that need a busy store. */
+    <T> T whileStoreBusy(Supplier<T> operation) {
+        return locked(operation);
+    }
+
     @Override
     public void close() {
-        store.close();
+        try {
+            idCatchUps.close();
+        } finally {
+            store.close();
+        }
     }
 
     /** A version as a path gives it: a number from 1, or "latest" / -1. */

@@ -16,6 +16,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The registry's state: what applying the store's records in log order gives.
@@ -32,7 +33,8 @@ import java.util.TreeSet;
  * A registration that breaks a rule lost a race with one that reached the log earlier; it is ignored here, and
  * its writer erases it with a tombstone and tries again against the state it now sees.
  *
- * <p>Not thread-safe: the owner ({@link RegistryService}) applies and reads under its lock.
+ * <p>Not thread-safe, but for {@link #schema(int)}: the owner ({@link RegistryService}) applies and reads under
+ * its lock, except lookups by id, which read the id map (a concurrent map) without it.
  */
 final class RegistryState {
 
@@ -40,7 +42,7 @@ final class RegistryState {
     record Version(String subject, int version, int id, String schema, boolean deleted) {
     }
 
-    private final Map<Integer, String> schemaById = new HashMap<>();
+    private final Map<Integer, String> schemaById = new ConcurrentHashMap<>();
     private final Map<String, Integer> idBySchema = new HashMap<>();
     private final Map<String, NavigableMap<Integer, Version>> subjects = new TreeMap<>();
     private final Map<String, CompatibilityLevel> subjectLevels = new HashMap<>();
@@ -175,6 +177,7 @@ final class RegistryState {
         return result;
     }
 
+    /** The schema an id names; may be called without the owner's lock, concurrently with {@link #apply}. */
     Optional<String> schema(int id) {
         return Optional.ofNullable(schemaById.get(id));
     }

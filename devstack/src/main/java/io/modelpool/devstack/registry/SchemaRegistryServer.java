@@ -28,7 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SchemaRegistryServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryServer.class);
-    private static final int THREADS = 4;
+    // Threads mostly wait: a lookup of an unknown id waits for a shared catch-up, so more of them share each one.
+    private static final int THREADS = 16;
+    private static final String NO_DELAY = "sun.net.httpserver.nodelay";
     private static final int QUEUE = 256;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -61,6 +63,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
      */
     public static SchemaRegistryServer start(RegistrySettings settings) {
         long began = System.nanoTime();
+        disableNagle();
         RegistryService service = new RegistryService(settings.bootstrapServers(), settings.topic(),
                 settings.storeTimeout());
         int instance = INSTANCES.incrementAndGet();
@@ -90,6 +93,20 @@ public final class SchemaRegistryServer implements AutoCloseable {
         log.info("Schema registry serving {} from topic {} on {} in {} ms", server.url(), settings.topic(),
                 settings.bootstrapServers(), (System.nanoTime() - began) / 1_000_000);
         return server;
+    }
+
+    /**
+     * Turns Nagle's algorithm off for the JDK's HTTP server unless {@value #NO_DELAY} is set already. The server
+     * writes a response's headers and its body as two segments; with Nagle on, the body waits for the client's
+     * delayed acknowledgement of the headers (40 ms on Linux) on every request of a keep-alive connection after its
+     * first, which held each client connection to about 23 requests a second (measured: 43 ms per lookup of a known
+     * id over one connection, 3 ms for the first). The JDK reads the property once, when the first server in the JVM
+     * is configured, so the registry sets it before creating its server.
+     */
+    private static void disableNagle() {
+        if (System.getProperty(NO_DELAY) == null) {
+            System.setProperty(NO_DELAY, "true");
+        }
     }
 
     /** The base URL clients use, such as {@code http://127.0.0.1:8081}. */

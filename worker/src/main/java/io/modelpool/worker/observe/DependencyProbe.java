@@ -26,11 +26,14 @@ import org.slf4j.LoggerFactory;
  * check is bounded by the timeout. A result older than three intervals plus the timeout counts as unknown, so a
  * stuck probe makes the worker not ready rather than ready forever. Reachability changes are logged once each.
  *
- * <p>{@link #close()} stops the thread and the admin client; the last results stay readable.
+ * <p>{@link #close(Duration)} stops the thread and the admin client within a budget; the last results stay
+ * readable.
  */
 final class DependencyProbe implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DependencyProbe.class);
+    /** The longest {@link #close} waits for the admin client's requests in flight. */
+    static final Duration CLOSE_BUDGET = Duration.ofSeconds(1);
 
     /** The outcome of one check; {@code checkedAtNanos} is a {@link System#nanoTime()} value, 0 before any. */
     record Status(boolean reachable, String detail, long checkedAtNanos) {
@@ -139,9 +142,19 @@ final class DependencyProbe implements AutoCloseable {
         return after;
     }
 
+    /** Closes within {@link #CLOSE_BUDGET}; see {@link #close(Duration)}. */
     @Override
     public void close() {
+        close(CLOSE_BUDGET);
+    }
+
+    /**
+     * Stops the thread and closes the admin client, waiting at most {@code budget} (and never more than
+     * {@link #CLOSE_BUDGET}) for its requests in flight; with no budget left they are dropped at once.
+     */
+    void close(Duration budget) {
         thread.shutdownNow();
-        admin.close(Duration.ofSeconds(1));
+        Duration wait = budget.isNegative() ? Duration.ZERO : budget;
+        admin.close(wait.compareTo(CLOSE_BUDGET) < 0 ? wait : CLOSE_BUDGET);
     }
 }

@@ -187,8 +187,17 @@ public final class Observability implements AutoCloseable {
         return probe != null && readiness.evaluate().ready();
     }
 
+    /** Closes within {@link DependencyProbe#CLOSE_BUDGET}; see {@link #close(Duration)}. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        close(DependencyProbe.CLOSE_BUDGET);
+    }
+
+    /**
+     * Stops the HTTP server, the probe and the binders' threads. Only the probe's admin client waits on the network,
+     * and for at most {@code budget} (the shutdown passes what is left of its deadline). Idempotent.
+     */
+    public synchronized void close(Duration budget) {
         if (closed) {
             return;
         }
@@ -197,7 +206,7 @@ public final class Observability implements AutoCloseable {
             endpoints.close();
         }
         if (probe != null) {
-            probe.close();
+            probe.close(budget);
         }
         for (AutoCloseable c : closeables) {
             try {

@@ -516,7 +516,9 @@ final class ModelLane<I, O> {
     /**
      * The first step of a close: stops the queue, failing every queued task, so that each worker ends (and closes its
      * runner) once it has finished what it holds; and terminates the runs of workers whose held tasks were all
-     * given up on already (by {@link #abandon()}), since nobody waits for their outputs. Returns tasks failed here.
+     * given up on already (by {@link #abandon()}), since nobody waits for their outputs. Those workers are not
+     * waited for ({@link #awaitWorkersEnded}): ONNX Runtime honours a termination only between operators, and the
+     * close's budget belongs to the runs whose outputs someone still wants. Returns tasks failed here.
      */
     int beginClose() {
         PoolError error = new PoolError.ShuttingDown(key);
@@ -528,6 +530,7 @@ final class ModelLane<I, O> {
         }
         for (Worker w : workersSnapshot()) {
             if (w.holdsOnlyFinished()) {
+                w.abandonedAtClose = true;
                 w.terminate();
             }
         }
@@ -549,12 +552,16 @@ final class ModelLane<I, O> {
 
     /**
      * Waits until every worker thread has ended or {@code deadlineNanos} ({@link System#nanoTime()}) has passed;
-     * returns how many are still alive.
+     * returns how many are still alive. Workers whose runs {@link #beginClose} terminated as abandoned are neither
+     * waited for nor counted (see {@link #abandonedWorkerNames()}).
      */
     int awaitWorkersEnded(long deadlineNanos) throws InterruptedException {
         List<Worker> all = workersSnapshot();
         int alive = 0;
         for (Worker w : all) {
+            if (w.abandonedAtClose) {
+                continue;
+            }
             long left = deadlineNanos - System.nanoTime();
             if (left > 0) {
                 TimeUnit.NANOSECONDS.timedJoin(w.thread, left);
@@ -566,11 +573,22 @@ final class ModelLane<I, O> {
         return alive;
     }
 
-    /** Names of the worker threads still alive, for the close's warning. */
+    /** Names of the worker threads still alive that the close waited for, for its warning. */
     List<String> liveWorkerNames() {
         List<String> names = new ArrayList<>();
         for (Worker w : workersSnapshot()) {
-            if (w.thread.isAlive()) {
+            if (!w.abandonedAtClose && w.thread.isAlive()) {
+                names.add(w.thread.getName());
+            }
+        }
+        return names;
+    }
+
+    /** Names of the worker threads still alive whose abandoned runs the close terminated and did not wait for. */
+    List<String> abandonedWorkerNames() {
+        List<String> names = new ArrayList<>();
+        for (Worker w : workersSnapshot()) {
+            if (w.abandonedAtClose && w.thread.isAlive()) {
                 names.add(w.thread.getName());
             }
         }
@@ -699,6 +717,8 @@ final class ModelLane<I, O> {
         private volatile boolean open;
         private volatile long lastActiveNanos;
         private volatile BatchRunner<I, O> runner;
+        /** Its run was terminated by the close as abandoned; the close does not wait for it. */
+        private volatile boolean abandonedAtClose;
         private Thread thread;
 
         Worker(int index) {

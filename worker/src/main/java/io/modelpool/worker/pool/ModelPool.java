@@ -453,7 +453,8 @@ public final class ModelPool<I, O> implements AutoCloseable {
      * its batch is over:
      * <ol>
      *   <li>workers whose batch was given up on already ({@link #abandon()}) have their run terminated at once
-     *       ({@link BatchRunner#terminate()}): nobody waits for it;</li>
+     *       ({@link BatchRunner#terminate()}) and are not joined: nobody waits for their outputs, and a native run
+     *       may take a while to honour the termination, so they close their runners on their own threads;</li>
      *   <li>other running batches may finish until the budget, less a reserve of half of it and at most
      *       {@link #TERMINATE_RESERVE}, is spent;</li>
      *   <li>then their tasks fail with {@link PoolError.ShuttingDown}, their runs are terminated, their workers
@@ -463,7 +464,8 @@ public final class ModelPool<I, O> implements AutoCloseable {
      * process up) and logged. Idempotent: a later call returns at once, with the first one's answer once that is known
      * (false while the first still closes).
      *
-     * @return true when every worker ended and closed its runner within the budget
+     * @return true when every worker ended and closed its runner within the budget (false while an abandoned run,
+     *         not waited for, still runs)
      */
     public boolean close(Duration budget) {
         long started = System.nanoTime();
@@ -498,6 +500,7 @@ public final class ModelPool<I, O> implements AutoCloseable {
             }
             alive = -1;
         }
+        int stillEnding = 0;
         for (int i = 0; i < all.size(); i++) {
             ModelLane<I, O> lane = all.get(i);
             if (failed[i] > 0) {
@@ -508,11 +511,17 @@ public final class ModelPool<I, O> implements AutoCloseable {
                 LOG.warn("Pool '{}' left {} workers of model '{}' running after its close budget of {} ms: {}; their"
                         + " runs did not stop when terminated", name, left.size(), lane.key(), budget.toMillis(), left);
             }
+            List<String> abandoned = lane.abandonedWorkerNames();
+            if (!abandoned.isEmpty()) {
+                LOG.info("Pool '{}' did not wait for {} workers of model '{}' whose abandoned runs it terminated: {}",
+                        name, abandoned.size(), lane.key(), abandoned);
+                stillEnding += abandoned.size();
+            }
             lane.markClosed();
         }
-        closedClean = alive == 0;
+        closedClean = alive == 0 && stillEnding == 0;
         LOG.info("Pool '{}' closed in {} ms{}", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
-                closedClean ? "" : " (workers left running)");
+                alive != 0 ? " (workers left running)" : stillEnding > 0 ? " (terminated runs still ending)" : "");
         return closedClean;
     }
 

@@ -82,7 +82,7 @@ class RunTerminationTest {
     }
 
     @Test
-    void closingAPoolTerminatesItsAbandonedNativeBatchAndEveryWorkerEndsWithinTheBudget() throws Exception {
+    void closingAPoolTerminatesItsAbandonedNativeBatchWithoutWaitingAndItsWorkerEndsOnItsOwn() throws Exception {
         ModelPool<EncodedText, EmbeddingOutcome> pool = new ModelPool<>("termination", EncodedText::tokens);
         List<Exception> runErrors = new CopyOnWriteArrayList<>();
         pool.addModel("minilm", PoolModelConfig.builder().queueCapacity(64).maxBatchItems(16).build(),
@@ -104,13 +104,15 @@ class RunTerminationTest {
 
         pool.beginShutdown();
         assertThat(pool.abandon()).isEqualTo(16);
-        boolean clean = pool.close(Duration.ofSeconds(5));
+        pool.close(Duration.ofSeconds(5));
 
-        assertThat(clean).as("every worker ended and closed its runner within the close budget").isTrue();
+        // The close does not join the abandoned worker: ONNX Runtime stops the run at its next operator, and the
+        // worker then closes its session and ends on its own.
         assertThat(outcomes).hasValue(16);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(workerThread("modelpool-termination-minilm-0")).as("the worker ended").isNull());
         assertThat(runErrors).singleElement().isInstanceOf(OrtException.class)
                 .extracting(Throwable::getMessage).asString().contains("terminate");
-        assertThat(workerThread("modelpool-termination-minilm-0")).isNull();
     }
 
     /** Delegates to {@code runner} and records what its runs throw. */
