@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -27,6 +29,23 @@ class JsonlResultWriterTest {
                 {"id":"a\\"1","vector":[0.25,-1.5,3.0E-8]}
                 {"id":"b","error":{"code":"EMPTY_INPUT","message":"text 0 is empty"}}
                 {"id":"c","jobId":"job-1","vectors":[[1.0],[2.0]]}
+                """);
+    }
+
+    @Test
+    void aStreamReceivesTheSameLinesAsUtf8() throws IOException {
+        StringWriter text = new StringWriter();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (JsonlResultWriter out : List.of(new JsonlResultWriter(text), new JsonlResultWriter(bytes))) {
+            try (out) {
+                out.writeVector("zürich-€-\uD83D\uDE00", "job-ß", new float[] {0.1f, -2.5e-7f, Float.MIN_VALUE});
+                out.writeError("日本", null, "INVALID_REQUEST", "texts[0] \"quoted\" ✓");
+            }
+        }
+
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo(text.toString()).isEqualTo("""
+                {"id":"zürich-€-\uD83D\uDE00","jobId":"job-ß","vector":[0.1,-2.5E-7,1.4E-45]}
+                {"id":"日本","error":{"code":"INVALID_REQUEST","message":"texts[0] \\"quoted\\" ✓"}}
                 """);
     }
 
