@@ -260,11 +260,7 @@ final class Dispatcher {
             return true;
         }
         if (!lookup.isDone()) {
-            if (!admission.admits(unfinished + parked.size())) {
-                consumer.seek(tp, r.offset()); // parked records count against admission's bounds too
-                return false;
-            }
-            park(r, tp, capability, lookup);
+            park(r, tp, capability, lookup); // bounded by the parking bound; taken later under admission
             return true;
         }
         return take(r, tp, capability, null, unfinished) != Taken.WAIT;

@@ -223,6 +223,11 @@ public final class JobControls implements JobGate, AutoCloseable {
     /** One poll: (re)assign, apply what came, note the catch-up, prune now and then. */
     private void turn() throws InterruptedException {
         assignExistingTopics();
+        if (consumer.assignment().isEmpty()) {
+            checkCaughtUp(); // neither topic exists yet: nothing to read, so caught up; look again later
+            Thread.sleep(POLL.toMillis());
+            return;
+        }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {

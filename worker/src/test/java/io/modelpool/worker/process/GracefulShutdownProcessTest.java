@@ -108,6 +108,9 @@ class GracefulShutdownProcessTest {
             job.send("warm-up", job.shortTexts(1));
             job.flush();
             await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20)).until(job::allAnswered);
+            // A result can be read before the worker has its acknowledgement; idle means the offset is committed too
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> job.atOrAfterCommitted(job.committed()).isEmpty());
 
             worker.sigterm();
             WorkerProcess.Exit exit = worker.awaitExit(Duration.ofSeconds(30));
