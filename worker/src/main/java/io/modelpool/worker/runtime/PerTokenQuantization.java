@@ -31,7 +31,10 @@ import java.util.Set;
  *
  * <p><b>Attention.</b> ONNX Runtime does not fuse the attention of a graph whose Q, K and V come out of int8
  * products, so the rewrite does ({@code AttentionFusion}): each layer's bias adds, reshapes, transposes, scores,
- * mask and softmax become one {@code com.microsoft.MultiHeadAttention}, about twenty fewer nodes per layer.
+ * mask and softmax become one {@code com.microsoft.MultiHeadAttention}, about twenty fewer nodes per layer. Each
+ * other bias {@code Add} with the residual {@code Add} and the LayerNorm after it becomes one
+ * {@code com.microsoft.SkipLayerNormalization} ({@code SkipNormFusion}), which adds both inside its pass over the
+ * row.
  *
  * <p><b>The fusion it avoids.</b> Kept as {@code MatMulInteger -> Cast -> Mul}, ONNX Runtime's
  * MatMulIntegerToFloatFusion (at extended and all optimisation levels) also folds the following bias {@code Add}
@@ -70,6 +73,8 @@ public final class PerTokenQuantization {
     private static final int ATTR_INTS = 8;
     private static final int ATTR_TYPE = 20;
     private static final int ATTR_TYPE_INT = 2;
+    private static final int ATTR_F = 2;
+    private static final int ATTR_TYPE_FLOAT = 1;
     private static final int ATTR_TYPE_INTS = 7;
     private static final int TENSOR_DIMS = 1;
     private static final int TENSOR_DATA_TYPE = 2;
@@ -156,7 +161,9 @@ public final class PerTokenQuantization {
             }
         }
         AttentionFusion attention = new AttentionFusion(rewrite.apply(), graphInputs);
-        List<Node> rewritten = dropUnused(attention.apply(), graphOutputs);
+        List<Node> attended = attention.apply();
+        SkipNormFusion skipNorms = new SkipNormFusion(attended);
+        List<Node> rewritten = dropUnused(skipNorms.apply(), graphOutputs);
 
         ProtoWire.Writer graph = new ProtoWire.Writer(graphField.length() + 4096);
         for (Node n : rewritten) {
@@ -389,6 +396,153 @@ public final class PerTokenQuantization {
         private static IllegalArgumentException unexpected(Node n, String what) {
             return new IllegalArgumentException("per-token quantization cannot rewrite node '" + n.name + "' ("
                     + n.opType + "): it " + what);
+        }
+    }
+
+    /**
+     * Replaces each {@code Add(bias, product) -> Add(residual) -> LayerNorm} (the LayerNorm as exported: ReduceMean,
+     * Sub, Pow, ReduceMean, Add epsilon, Sqrt, Div, Mul gamma, Add beta) with one
+     * {@code com.microsoft.SkipLayerNormalization(product, residual, gamma, beta, bias)}: the bias and the residual
+     * are added inside the normalisation's pass over the row instead of in two full passes of their own. Each row
+     * is still normalised on its own.
+     */
+    private static final class SkipNormFusion {
+
+        private final List<Node> nodes;
+        private final Map<String, Node> producers = new HashMap<>();
+        private final Map<String, List<Node>> consumers = new HashMap<>();
+        int fused;
+
+        SkipNormFusion(List<Node> nodes) {
+            this.nodes = nodes;
+            for (Node n : nodes) {
+                for (String o : n.outputs) {
+                    producers.put(o, n);
+                }
+                for (String i : n.inputs) {
+                    consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
+                }
+            }
+        }
+
+        List<Node> apply() {
+            Map<Node, Node> replacements = new HashMap<>();
+            Set<Node> removed = new HashSet<>();
+            for (Node mean : nodes) {
+                if (!mean.opType.equals("ReduceMean") || !mean.domain.isEmpty()) {
+                    continue;
+                }
+                Node residualAdd = producers.get(mean.inputs.get(0));
+                if (residualAdd == null || !residualAdd.opType.equals("Add")) {
+                    continue;
+                }
+                Node biasAdd = null;
+                String residual = null;
+                for (int i = 0; i < 2; i++) {
+                    Node b = producers.get(residualAdd.inputs.get(i));
+                    if (b != null && b.opType.equals("Add") && uses(b.outputs.get(0)) == 1) {
+                        biasAdd = b;
+                        residual = residualAdd.inputs.get(1 - i);
+                    }
+                }
+                if (biasAdd == null || uses(residualAdd.outputs.get(0)) != 2) {
+                    continue;
+                }
+                int productSide = producers.containsKey(biasAdd.inputs.get(0)) ? 0 : 1;
+                String product = biasAdd.inputs.get(productSide);
+                String bias = biasAdd.inputs.get(1 - productSide);
+                Node productNode = producers.get(product);
+                if (producers.containsKey(bias) || productNode == null || !productNode.opType.equals("MatMulIntegerToFloat")) {
+                    continue;
+                }
+                Node sub = only(residualAdd.outputs.get(0), "Sub", mean);
+                Node pow = sub == null ? null : consumer(sub.outputs.get(0), "Pow");
+                Node div = sub == null ? null : consumer(sub.outputs.get(0), "Div");
+                Node variance = pow == null ? null : consumer(pow.outputs.get(0), "ReduceMean");
+                Node epsilonAdd = variance == null ? null : consumer(variance.outputs.get(0), "Add");
+                Node sqrt = epsilonAdd == null ? null : consumer(epsilonAdd.outputs.get(0), "Sqrt");
+                Node gamma = div == null ? null : consumer(div.outputs.get(0), "Mul");
+                Node beta = gamma == null ? null : consumer(gamma.outputs.get(0), "Add");
+                if (beta == null || sqrt == null || !div.inputs.get(1).equals(sqrt.outputs.get(0))
+                        || uses(sub.outputs.get(0)) != 2) {
+                    continue;
+                }
+                float epsilon = floatConstant(epsilonAdd.inputs.get(0).equals(variance.outputs.get(0))
+                        ? epsilonAdd.inputs.get(1) : epsilonAdd.inputs.get(0));
+                String gammaWeight = other(gamma, div.outputs.get(0));
+                String betaWeight = other(beta, gamma.outputs.get(0));
+                if (Float.isNaN(epsilon) || producers.containsKey(gammaWeight) || producers.containsKey(betaWeight)) {
+                    continue;
+                }
+                Node skip = new Node(PREFIX + "skip_layer_norm/" + fused, "SkipLayerNormalization",
+                        List.of(product, residual, gammaWeight, betaWeight, bias), List.of(beta.outputs.get(0)));
+                skip.domain = MS_DOMAIN;
+                skip.attributes.add(new ProtoWire.Writer().string(ATTR_NAME, "epsilon").fixed32(ATTR_F, Float.floatToIntBits(epsilon))
+                        .varint(ATTR_TYPE, ATTR_TYPE_FLOAT));
+                replacements.put(beta, skip);
+                removed.addAll(List.of(biasAdd, residualAdd, mean, sub, pow, variance, epsilonAdd, sqrt, div, gamma));
+                fused++;
+            }
+            List<Node> out = new ArrayList<>();
+            for (Node n : nodes) {
+                Node replacement = replacements.get(n);
+                if (replacement != null) {
+                    out.add(replacement);
+                } else if (!removed.contains(n)) {
+                    out.add(n);
+                }
+            }
+            return out;
+        }
+
+        private int uses(String tensor) {
+            return consumers.getOrDefault(tensor, List.of()).size();
+        }
+
+        private Node only(String tensor, String opType, Node besides) {
+            Node found = null;
+            for (Node n : consumers.getOrDefault(tensor, List.of())) {
+                if (n != besides) {
+                    if (found != null || !n.opType.equals(opType)) {
+                        return null;
+                    }
+                    found = n;
+                }
+            }
+            return found;
+        }
+
+        private Node consumer(String tensor, String opType) {
+            List<Node> next = consumers.getOrDefault(tensor, List.of());
+            for (Node n : next) {
+                if (n.opType.equals(opType) && n.domain.isEmpty()) {
+                    return n;
+                }
+            }
+            return null;
+        }
+
+        private static String other(Node binary, String known) {
+            return binary.inputs.get(0).equals(known) ? binary.inputs.get(1) : binary.inputs.get(0);
+        }
+
+        /** The value of a scalar float {@code Constant}, or NaN. */
+        private float floatConstant(String tensor) {
+            Node constant = producers.get(tensor);
+            ProtoWire.Field value = constant == null || !constant.opType.equals("Constant") ? null : constant.attribute("value");
+            if (value == null) {
+                return Float.NaN;
+            }
+            for (ProtoWire.Field a : value.message()) {
+                if (a.number() == ATTR_T) {
+                    for (ProtoWire.Field t : a.message()) {
+                        if (t.number() == TENSOR_RAW_DATA && t.length() == 4) {
+                            return ByteBuffer.wrap(t.buf(), t.offset(), 4).order(ByteOrder.LITTLE_ENDIAN).getFloat();
+                        }
+                    }
+                }
+            }
+            return Float.NaN;
         }
     }
 

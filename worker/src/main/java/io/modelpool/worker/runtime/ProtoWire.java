@@ -136,6 +136,14 @@ final class ProtoWire {
             return this;
         }
 
+        Writer fixed32(int number, int value) {
+            tag(number, FIXED32);
+            for (int i = 0; i < 4; i++) {
+                out.write((value >>> (8 * i)) & 0xff);
+            }
+            return this;
+        }
+
         Writer string(int number, String value) {
             byte[] b = value.getBytes(StandardCharsets.UTF_8);
             return bytes(number, b, 0, b.length);
