@@ -65,6 +65,16 @@ final class ProtoWire {
         return fields;
     }
 
+    /** The varints of a packed repeated field whose payload is {@code buf[offset, offset + length)}. */
+    static List<Long> varints(byte[] buf, int offset, int length) {
+        List<Long> values = new ArrayList<>();
+        int[] pos = {offset};
+        while (pos[0] < offset + length) {
+            values.add(readVarint(buf, pos, offset + length));
+        }
+        return values;
+    }
+
     private static long readVarint(byte[] buf, int[] pos, int end) {
         long result = 0;
         for (int shift = 0; shift < 64; shift += 7) {
@@ -123,6 +133,14 @@ final class ProtoWire {
         Writer varint(int number, long value) {
             tag(number, VARINT);
             rawVarint(value);
+            return this;
+        }
+
+        Writer fixed32(int number, int value) {
+            tag(number, FIXED32);
+            for (int i = 0; i < 4; i++) {
+                out.write((value >>> (8 * i)) & 0xff);
+            }
             return this;
         }
 

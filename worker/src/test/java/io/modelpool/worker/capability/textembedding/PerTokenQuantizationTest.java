@@ -125,6 +125,21 @@ class PerTokenQuantizationTest {
     }
 
     @Test
+    void everyShippedEncoderIsRewrittenWithEachAttentionFused() throws IOException {
+        assertThat(PerTokenQuantization.rewrite(new ModelSource("classpath:all-minilm-l6-v2-q.onnx").readAllBytes()))
+                .extracting(PerTokenQuantization.Result::quantizations, PerTokenQuantization.Result::matMuls,
+                        PerTokenQuantization.Result::attentions)
+                .containsExactly(24, 36, 6);
+        for (String model : List.of("bge-small-en-v1.5-q", "e5-small-v2-q")) {
+            assertThat(PerTokenQuantization.rewrite(new ModelSource("classpath:" + model + ".onnx").readAllBytes()))
+                    .as(model)
+                    .extracting(PerTokenQuantization.Result::quantizations, PerTokenQuantization.Result::matMuls,
+                            PerTokenQuantization.Result::attentions)
+                    .containsExactly(48, 72, 12);
+        }
+    }
+
+    @Test
     void aModelWithoutDynamicQuantizationIsRefusedWithTheReason() throws IOException {
         byte[] float32Model = new ModelSource("classpath:all-minilm-l6-v2.onnx").readAllBytes();
         assertThatThrownBy(() -> PerTokenQuantization.rewrite(float32Model))
