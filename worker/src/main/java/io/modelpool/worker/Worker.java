@@ -7,6 +7,7 @@ import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.jobs.JobTracker;
 import io.modelpool.worker.kafka.Intake;
 import io.modelpool.worker.kafka.IntakeSettings;
+import io.modelpool.worker.kafka.InteractiveReserve;
 import io.modelpool.worker.kafka.JobControls;
 import io.modelpool.worker.kafka.Publishability;
 import io.modelpool.worker.kafka.ShutdownReport;
@@ -179,7 +180,7 @@ public final class Worker implements ShutdownCoordinator.Target {
                 c.pollTimeout(), c.commitInterval(), c.retryBackoff(), c.retryBackoffMax(), c.drainTimeout(),
                 c.closeTimeout(), c.leaveGroupOnClose(), c.exactlyOnce(), c.transactionInterval(),
                 c.transactionMaxRecords(), c.publishLinger(), c.publishMaxRecords(), c.workBudgetShare(),
-                c.maxInFlightBytes());
+                c.maxInFlightBytes(), new InteractiveReserve(c.interactiveReserve(), c.interactiveReserveShare()));
     }
 
     static Map<String, Object> consumerSettings(WorkerConfig c, String workerId) {
@@ -232,6 +233,7 @@ public final class Worker implements ShutdownCoordinator.Target {
         List<String> topics = new ArrayList<>();
         for (Capability cap : Capability.values()) {
             topics.add(Topics.requests(c.topicPrefix(), cap));
+            topics.add(Topics.bulkRequests(c.topicPrefix(), cap));
             topics.add(Topics.results(c.topicPrefix(), cap));
         }
         topics.add(Topics.deadLetters(c.topicPrefix()));
