@@ -8,6 +8,7 @@ import io.modelpool.v1.Timings;
 import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.PoolErrors;
+import io.modelpool.worker.capability.RequestPriorities;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.pool.ModelPool;
 import io.modelpool.worker.pool.PoolError;
@@ -123,7 +124,8 @@ public abstract class ImageService<Q extends SpecificRecord, T, O> implements Ca
         }
         Answer answer = new Answer(request, requestContext, now);
         try {
-            pool.submit(r.model(), task(r.model(), (ImageCheck.Accepted) check, deadline), answer);
+            pool.submit(r.model(), task(r.model(), (ImageCheck.Accepted) check, deadline),
+                    RequestPriorities.poolClass(request), answer);
         } catch (PoolRejectedException e) {
             PoolError pe = e.error();
             if (pe instanceof PoolError.ShuttingDown || pe instanceof PoolError.Overloaded) {

@@ -14,6 +14,7 @@ import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.PoolErrors;
+import io.modelpool.worker.capability.RequestPriorities;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.pool.ModelPool;
 import io.modelpool.worker.pool.PoolError;
@@ -159,7 +160,7 @@ public final class TextToImageService implements CapabilityService {
                 seed, width, height, deadline);
         Answer answer = new Answer(request, requestContext, now);
         try {
-            pool.submit(request.getModel(), task, answer);
+            pool.submit(request.getModel(), task, RequestPriorities.poolClass(request), answer);
         } catch (PoolRejectedException e) {
             PoolError pe = e.error();
             if (pe instanceof PoolError.ShuttingDown || pe instanceof PoolError.Overloaded) {

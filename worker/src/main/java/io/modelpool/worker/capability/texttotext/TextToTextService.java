@@ -9,6 +9,7 @@ import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import io.modelpool.worker.capability.CapabilityContext;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.PoolErrors;
+import io.modelpool.worker.capability.RequestPriorities;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.pool.ModelPool;
 import io.modelpool.worker.pool.PoolError;
@@ -142,7 +143,7 @@ public final class TextToTextService implements CapabilityService {
         Answer answer = new Answer(request, requestContext, now);
         Generation generation = new Generation(ids, p.getMaxNewTokens(), sampling, stops, deadline, answer::early);
         try {
-            pool.submit(request.getModel(), generation, answer);
+            pool.submit(request.getModel(), generation, RequestPriorities.poolClass(request), answer);
         } catch (PoolRejectedException e) {
             PoolError pe = e.error();
             if (pe instanceof PoolError.ShuttingDown || pe instanceof PoolError.Overloaded) {
