@@ -37,7 +37,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>One JVM: an ephemeral devstack (4 partitions), one worker with every setting at its default, and two clients.
  * The <b>bulk job</b> produces {@code --bulk} single-text requests with a job id (so they are bulk by the contract's
- * rule), keeping at most {@code --bulk-window} unanswered, as {@code modelpool embed --max-in-flight} does. The
+ * rule) to the bulk request topic, as {@code modelpool embed} does ({@code --same-topic}: to the interactive request
+ * topic, as jobs went before the bulk topic existed), keeping at most {@code --bulk-window} unanswered, as
+ * {@code modelpool embed --max-in-flight} does. The
  * <b>interactive client</b> sends single texts without a job id (interactive), {@code --rate} per second, each timed
  * from its send to its result read back.
  *
@@ -54,12 +56,13 @@ public final class PriorityBench {
     private final KafkaProducer<String, TextEmbeddingRequest> bulkProducer;
     private final KafkaProducer<String, TextEmbeddingRequest> interactiveProducer;
     private final String requestTopic;
+    private final String bulkTopic;
     private final ResultArrivals results;
     private final List<String> corpus;
     private long sequence;
 
     private PriorityBench(Map<String, Object> producerBase, Map<String, Object> registry, String requestTopic,
-                          ResultArrivals results, List<String> corpus) {
+                          String bulkTopic, ResultArrivals results, List<String> corpus) {
         Map<String, Object> bulk = new HashMap<>(producerBase);
         bulk.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         this.bulkProducer = new KafkaProducer<>(bulk, new StringSerializer(),
@@ -69,6 +72,7 @@ public final class PriorityBench {
         this.interactiveProducer = new KafkaProducer<>(single, new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
         this.requestTopic = requestTopic;
+        this.bulkTopic = bulkTopic;
         this.results = results;
         this.corpus = corpus;
     }
@@ -80,6 +84,7 @@ public final class PriorityBench {
         int idle = intArg(args, "--idle", 200);
         int rate = intArg(args, "--rate", 20);
         boolean report = !Arrays.asList(args).contains("--no-report");
+        boolean sameTopic = Arrays.asList(args).contains("--same-topic");
         String loadAtStart = MachineInfo.currentLoadAverage();
         List<String> corpus = Corpus.generate(Math.max(bulk, warmup), Corpus.DEFAULT_SEED);
 
@@ -98,11 +103,12 @@ public final class PriorityBench {
                     stack.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all");
             ResultArrivals results = new ResultArrivals(stack.bootstrapServers(), registry,
                     Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
-            PriorityBench bench = new PriorityBench(producerBase, registry,
-                    Topics.requests(PREFIX, Capability.TEXT_EMBEDDING), results, corpus);
+            String requests = Topics.requests(PREFIX, Capability.TEXT_EMBEDDING);
+            PriorityBench bench = new PriorityBench(producerBase, registry, requests,
+                    sameTopic ? requests : Topics.bulkRequests(PREFIX, Capability.TEXT_EMBEDDING), results, corpus);
             try {
-                System.out.printf(Locale.ROOT, "PriorityBench: bulk job of %d texts (window %d), interactive %d/s, "
-                        + "load average %s%n", bulk, window, rate, loadAtStart);
+                System.out.printf(Locale.ROOT, "PriorityBench: bulk job of %d texts (window %d) on %s, interactive "
+                        + "%d/s, load average %s%n", bulk, window, bench.bulkTopic, rate, loadAtStart);
                 double warm = bench.bulkJob("warm", warmup, window);
                 System.out.printf(Locale.ROOT, "warm-up bulk job: %.1f texts/s%n", warm);
                 long[] idleLatency = bench.interactive(idle, rate, null);
@@ -123,11 +129,12 @@ public final class PriorityBench {
                     interactive.join();
                 }
                 String loadAtEnd = MachineInfo.currentLoadAverage();
-                String markdown = render(bulk, window, rate, idleLatency, mixedLatency[0], alone, mixed,
-                        MachineInfo.current(loadAtStart), loadAtEnd);
+                String markdown = render(bulk, window, rate, bench.bulkTopic, idleLatency, mixedLatency[0], alone,
+                        mixed, MachineInfo.current(loadAtStart), loadAtEnd);
                 System.out.println(markdown);
                 if (report) {
-                    ReportFile.replaceSection(Path.of("docs", "benchmarks.md"), "priority-window-" + window, markdown);
+                    ReportFile.replaceSection(Path.of("docs", "benchmarks.md"), "priority-window-" + window
+                            + (sameTopic ? "" : "-bulk-topic"), markdown);
                 }
             } finally {
                 results.close();
@@ -150,7 +157,7 @@ public final class PriorityBench {
                 TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder().setId(job + "-" + sent).setJobId(job)
                         .setModel(MODEL).setTexts(List.of(corpus.get(sent % corpus.size())))
                         .setInputType(EmbeddingInputType.DOCUMENT).build();
-                bulkProducer.send(new ProducerRecord<>(requestTopic, r.getId(), r));
+                bulkProducer.send(new ProducerRecord<>(bulkTopic, r.getId(), r));
                 outstanding.add(r.getId());
                 sent++;
             }
@@ -200,7 +207,8 @@ public final class PriorityBench {
         return latencies.stream().mapToLong(Long::longValue).toArray();
     }
 
-    private static String render(int bulk, int window, int rate, long[] idle, long[] mixed, double alone,
+    private static String render(int bulk, int window, int rate, String bulkTopic, long[] idle, long[] mixed,
+                                 double alone,
                                  double withInteractive, MachineInfo machine, String loadAtEnd) {
         double idle50 = percentile(idle, 50) / 1e6;
         double idle95 = percentile(idle, 95) / 1e6;
@@ -211,8 +219,8 @@ public final class PriorityBench {
         md.append(String.format(Locale.ROOT, "Machine: %d cores, %s, %s, heap %s, ONNX Runtime %s, load average "
                 + "%s at start, %s at end.%n%n", machine.cores(), machine.cpuModel(), machine.jvm(), machine.heap(),
                 machine.onnxRuntime(), machine.loadAverage(), loadAtEnd));
-        md.append(String.format(Locale.ROOT, "Bulk job of %,d single texts, at most %,d unanswered; interactive single "
-                + "texts at %d/s.%n%n", bulk, window, rate));
+        md.append(String.format(Locale.ROOT, "Bulk job of %,d single texts on `%s`, at most %,d unanswered; "
+                + "interactive single texts at %d/s.%n%n", bulk, bulkTopic, window, rate));
         md.append("| measure | idle / alone | with the other load | ratio | goal |\n|---|---|---|---|---|\n");
         md.append(String.format(Locale.ROOT, "| interactive p50 latency | %.1f ms | %.1f ms | %.2f | at most 2 — %s |%n",
                 idle50, mixed50, mixed50 / idle50, mixed50 <= 2 * idle50 ? "met" : "missed"));

@@ -176,8 +176,15 @@ public final class EmbedJob {
         Path errors = earlier == null ? options.errors() : resumedErrors(earlier);
         long inputs = Jobs.countInputs(spec);
         long requests = RequestBatcher.requestCount(inputs, spec.textsPerRequest());
-        boolean jobsTopicExists = Jobs.checkTopics(spec, true);
-        JobTopics topics = JobTopics.textEmbedding(spec.connection());
+        Jobs.CheckedTopics checked = Jobs.checkTopics(spec, true);
+        boolean jobsTopicExists = checked.jobsTopicExists();
+        // A resumed job reads and produces where its first run produced, whatever exists now.
+        JobTopics topics = earlier == null ? checked.topics()
+                : checked.topics().withRequests(earlier.requestTopic() != null ? earlier.requestTopic()
+                        : checked.topics().interactiveRequests());
+        if (earlier == null && checked.note() != null) {
+            messages.println(checked.note());
+        }
         log.info("Embedding job {}: {} inputs in {} requests, model {}, {}", spec.jobId(), inputs, requests,
                 spec.model(), spec.connection().describe());
         String clientId = "modelpool-cli-" + spec.jobId();
@@ -252,7 +259,8 @@ public final class EmbedJob {
         Map<Integer, Long> requestEnds = ProducedRequests.endOffsets(spec.connection(), topics.requests(),
                 spec.connectTimeout());
         new JobState(spec.jobId(), spec.model(), spec.inputType().name(), spec.textsPerRequest(),
-                errors == null ? null : errors.toAbsolutePath().toString(), requestEnds, tail.positions()).write(options.output());
+                errors == null ? null : errors.toAbsolutePath().toString(), topics.requests(), requestEnds,
+                tail.positions()).write(options.output());
         return new Start(false, null, 0, 0, Map.of(), new BitSet());
     }
 

@@ -47,31 +47,50 @@ final class Jobs {
     }
 
     /**
-     * Checks that the text-embedding request topic (and the result topic, when {@code withResults})
-     * exists, and says whether the jobs topic does.
+     * The topics a job uses, as {@link #checkTopics} found them.
      *
-     * @return true when the jobs topic exists
+     * @param topics          where requests go: the bulk request topic, or the request topic on an older fleet
+     * @param jobsTopicExists whether the jobs topic exists (else the job runs unregistered)
+     * @param note            what to tell the user about the choice, or {@code null}
+     */
+    record CheckedTopics(JobTopics topics, boolean jobsTopicExists, String note) {
+    }
+
+    /**
+     * Checks that a text-embedding request topic (and the result topic, when {@code withResults}) exists, chooses
+     * where the requests go, and says whether the jobs topic exists. Jobs go to the bulk request topic, which
+     * workers read only while interactive requests leave room; a fleet whose workers predate it has none, and the
+     * job then goes to the request topic as before (without priority over its backlog at intake).
+     *
      * @throws CliException when Kafka is unreachable or a required topic is missing
      */
-    static boolean checkTopics(JobSpec spec, boolean withResults) {
+    static CheckedTopics checkTopics(JobSpec spec, boolean withResults) {
         KafkaConnection connection = spec.connection();
         JobTopics topics = JobTopics.textEmbedding(connection);
+        String interactive = topics.interactiveRequests();
         List<String> wanted = withResults
-                ? List.of(topics.requests(), topics.results(), topics.jobs())
-                : List.of(topics.requests(), topics.jobs());
+                ? List.of(topics.requests(), interactive, topics.results(), topics.jobs())
+                : List.of(topics.requests(), interactive, topics.jobs());
         Set<String> missing;
         try {
             missing = Clients.missingTopics(connection, wanted, spec.connectTimeout());
         } catch (KafkaException e) {
             throw KafkaFailures.translate("looking up topics", e, connection, spec.connectTimeout());
         }
+        String bulk = topics.requests();
+        String note = null;
+        if (missing.contains(bulk)) {
+            note = "Note: topic " + bulk + " does not exist (workers older than it), so job " + spec.jobId()
+                    + " goes to " + interactive + ", where it shares partitions with interactive requests.";
+            topics = topics.withRequests(interactive);
+        }
         for (String topic : wanted) {
-            if (missing.contains(topic) && !topic.equals(topics.jobs())) {
+            if (missing.contains(topic) && !topic.equals(topics.jobs()) && !topic.equals(bulk)) {
                 throw new CliException("topic " + topic + " does not exist on Kafka at " + connection.bootstrapServers()
                         + " (start a worker, which creates its topics, or check --topic-prefix)");
             }
         }
-        return !missing.contains(topics.jobs());
+        return new CheckedTopics(topics, !missing.contains(topics.jobs()), note);
     }
 
     /**

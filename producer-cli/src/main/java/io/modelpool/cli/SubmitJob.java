@@ -50,8 +50,12 @@ public final class SubmitJob {
         long started = System.nanoTime();
         long inputs = Jobs.countInputs(spec);
         long requests = RequestBatcher.requestCount(inputs, spec.textsPerRequest());
-        boolean jobsTopicExists = Jobs.checkTopics(spec, false);
-        JobTopics topics = JobTopics.textEmbedding(spec.connection());
+        Jobs.CheckedTopics checked = Jobs.checkTopics(spec, false);
+        boolean jobsTopicExists = checked.jobsTopicExists();
+        JobTopics topics = checked.topics();
+        if (checked.note() != null) {
+            messages.println(checked.note());
+        }
         long rejected = 0;
         try (RequestSender sender = new RequestSender(Clients.producer(spec.connection(), spec.connectTimeout(),
                      "modelpool-cli-" + spec.jobId()));
@@ -66,10 +70,10 @@ public final class SubmitJob {
             while ((request = batcher.next()) != null) {
                 sender.send(topics.requests(), request.requestId(), Jobs.toRequest(spec, request), sequence++);
                 bar.stepBy(request.size());
-                rejected += reportFailures(sender, rejected);
+                rejected += reportFailures(sender, topics.requests(), rejected);
             }
             sender.flush();
-            rejected += reportFailures(sender, rejected);
+            rejected += reportFailures(sender, topics.requests(), rejected);
         } catch (KafkaException e) {
             throw KafkaFailures.translate("producing to " + topics.requests(), e, spec.connection(), spec.connectTimeout());
         } catch (InputException e) {
@@ -84,11 +88,11 @@ public final class SubmitJob {
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
-    private long reportFailures(RequestSender sender, long rejectedSoFar) {
+    private long reportFailures(RequestSender sender, String requestTopic, long rejectedSoFar) {
         long rejected = 0;
         for (RequestSender.Failure failure : sender.takeFailures()) {
             if (!failure.recordAtFault()) {
-                throw KafkaFailures.translate("producing to " + JobTopics.textEmbedding(spec.connection()).requests(),
+                throw KafkaFailures.translate("producing to " + requestTopic,
                         failure.cause(), spec.connection(), spec.connectTimeout());
             }
             if (rejectedSoFar + rejected < REPORTED_REJECTIONS) {

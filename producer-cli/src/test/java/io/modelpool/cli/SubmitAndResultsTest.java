@@ -51,6 +51,34 @@ class SubmitAndResultsTest {
     }
 
     @Test
+    void submitProducesToTheBulkRequestTopicAndLeavesTheInteractiveOneToSingleRequests() throws Exception {
+        TestTopics topics = TestTopics.create();
+        Path input = Files.write(dir.resolve("in.txt"), EmbedCommandTest.sentences(7), StandardCharsets.UTF_8);
+
+        CommandRun run = CommandRun.of(List.of("submit", "-i", input.toString(), "--no-progress"),
+                topics.connectionArgs());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).doesNotContain("does not exist");
+        assertThat(topics.requests()).hasSize(7);
+        assertThat(topics.interactiveRequests()).isEmpty();
+    }
+
+    @Test
+    void onAFleetWithoutTheBulkTopicAJobGoesToTheRequestTopicWithANote() throws Exception {
+        TestTopics topics = TestTopics.createWithoutBulkTopic();
+        Path input = Files.write(dir.resolve("in.txt"), EmbedCommandTest.sentences(5), StandardCharsets.UTF_8);
+
+        CommandRun run = CommandRun.of(List.of("submit", "-i", input.toString(), "--no-progress"),
+                topics.connectionArgs());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("Note: topic " + topics.prefix + ".text-embedding.requests.bulk does not exist",
+                "goes to " + topics.prefix + ".text-embedding.requests,");
+        assertThat(topics.interactiveRequests()).hasSize(5);
+    }
+
+    @Test
     void resultsPrintsOneJobsResultsAsJsonLinesAndStopsAtMax() throws Exception {
         TestTopics topics = TestTopics.create();
         Path mine = Files.write(dir.resolve("mine.txt"), List.of("first text", "second POISON text", "third text"),

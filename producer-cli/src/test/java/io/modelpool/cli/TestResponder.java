@@ -63,12 +63,14 @@ final class TestResponder implements AutoCloseable {
     private TestResponder(Map<String, Object> clientConfig, String prefix, Mode mode) {
         this.mode = mode;
         this.resultTopic = Topics.results(prefix, Capability.TEXT_EMBEDDING);
-        String requestTopic = Topics.requests(prefix, Capability.TEXT_EMBEDDING);
         Map<String, Object> consumerConfig = new HashMap<>(clientConfig);
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
                 ConfluentAvroSerde.specificDeserializer(TextEmbeddingRequest.class, consumerConfig, false));
-        List<TopicPartition> partitions = consumer.partitionsFor(requestTopic).stream()
+        // Jobs go to the bulk request topic; read the interactive one too, as a worker does.
+        List<TopicPartition> partitions = java.util.stream.Stream.of(Topics.requests(prefix, Capability.TEXT_EMBEDDING),
+                        Topics.bulkRequests(prefix, Capability.TEXT_EMBEDDING))
+                .flatMap(topic -> consumer.partitionsFor(topic).stream())
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);

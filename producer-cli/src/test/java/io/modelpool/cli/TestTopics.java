@@ -30,8 +30,23 @@ final class TestTopics {
         this.stack = stack;
     }
 
-    /** Creates {@code <prefix>.text-embedding.requests|results} (3 partitions each) and {@code <prefix>.jobs}. */
+    /**
+     * Creates {@code <prefix>.text-embedding.requests|requests.bulk|results} (3 partitions each) and
+     * {@code <prefix>.jobs}, as a worker does.
+     */
     static TestTopics create() {
+        DevStack stack = SharedDevStack.get();
+        String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
+        stack.createTopics(Map.of(
+                Topics.requests(prefix, Capability.TEXT_EMBEDDING), 3,
+                Topics.bulkRequests(prefix, Capability.TEXT_EMBEDDING), 3,
+                Topics.results(prefix, Capability.TEXT_EMBEDDING), 3,
+                Topics.jobs(prefix), 1));
+        return new TestTopics(prefix, stack);
+    }
+
+    /** Topics as a fleet whose workers predate the bulk request topic created them: no {@code .bulk} topic. */
+    static TestTopics createWithoutBulkTopic() {
         DevStack stack = SharedDevStack.get();
         String prefix = "t" + UUID.randomUUID().toString().substring(0, 8);
         stack.createTopics(Map.of(
@@ -59,7 +74,13 @@ final class TestTopics {
         return readAll(Topics.jobs(prefix), JobRegistration.class);
     }
 
+    /** The requests jobs produced: those on the bulk request topic. */
     List<TextEmbeddingRequest> requests() {
+        return readAll(Topics.bulkRequests(prefix, Capability.TEXT_EMBEDDING), TextEmbeddingRequest.class);
+    }
+
+    /** The requests on the interactive request topic. */
+    List<TextEmbeddingRequest> interactiveRequests() {
         return readAll(Topics.requests(prefix, Capability.TEXT_EMBEDDING), TextEmbeddingRequest.class);
     }
 

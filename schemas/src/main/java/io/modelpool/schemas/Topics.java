@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * Topic names of the modelpool contract. With the default prefix {@value #DEFAULT_PREFIX}:
  *
  * <pre>
- *   modelpool.text-embedding.requests     requests per capability
+ *   modelpool.text-embedding.requests     requests per capability (interactive work, and jobs of older clients)
+ *   modelpool.text-embedding.requests.bulk  batch-job requests per capability, read after the interactive ones
  *   modelpool.text-embedding.results      results per capability
  *   modelpool.dead-letters                records the worker could not decode
  *   modelpool.jobs                        job registrations
@@ -25,14 +26,31 @@ public final class Topics {
   public static final String DEFAULT_PREFIX = "modelpool";
 
   private static final Pattern LEGAL = Pattern.compile("[a-zA-Z0-9._-]+");
-  /** Kafka's limit on topic names; the longest suffix ({@code .image-embedding.requests}) must still fit. */
-  private static final int MAX_PREFIX_LENGTH = 249 - ".image-embedding.requests".length();
+  /** Kafka's limit on topic names; the longest suffix ({@code .image-embedding.requests.bulk}) must still fit. */
+  private static final int MAX_PREFIX_LENGTH = 249 - ".image-embedding.requests.bulk".length();
+  /** What {@link #bulkRequests} appends to a request topic's name. */
+  public static final String BULK_SUFFIX = ".bulk";
 
   private Topics() {}
 
   /** {@code <prefix>.<capability>.requests}. */
   public static String requests(String prefix, Capability capability) {
     return checked(prefix) + "." + name(capability) + ".requests";
+  }
+
+  /**
+   * {@code <prefix>.<capability>.requests.bulk}: where batch jobs ({@code modelpool embed}, {@code submit}) produce
+   * their requests. Workers read it too, and take its records only while interactive work on {@link #requests}
+   * leaves room, so a job's backlog never sits in a partition ahead of an interactive request. Results of both go to
+   * {@link #results}.
+   */
+  public static String bulkRequests(String prefix, Capability capability) {
+    return requests(prefix, capability) + BULK_SUFFIX;
+  }
+
+  /** Whether {@code topic} is a bulk request topic ({@link #bulkRequests}). */
+  public static boolean isBulkRequests(String topic) {
+    return topic != null && topic.endsWith(".requests" + BULK_SUFFIX);
   }
 
   /** {@code <prefix>.<capability>.results}. */

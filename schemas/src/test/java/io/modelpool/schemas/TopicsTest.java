@@ -20,6 +20,15 @@ class TopicsTest {
   }
 
   @Test
+  void bulkRequestTopicsAreTheRequestTopicsWithABulkSuffix() {
+    assertThat(Topics.bulkRequests("staging", Capability.TEXT_EMBEDDING))
+        .isEqualTo("staging.text-embedding.requests.bulk");
+    assertThat(Topics.isBulkRequests(Topics.bulkRequests("staging", Capability.VISION))).isTrue();
+    assertThat(Topics.isBulkRequests(Topics.requests("staging", Capability.VISION))).isFalse();
+    assertThat(Topics.isBulkRequests("staging.bulk")).isFalse();
+  }
+
+  @Test
   void sharedTopicsHangOffThePrefix() {
     assertThat(Topics.deadLetters("staging")).isEqualTo("staging.dead-letters");
     assertThat(Topics.jobs("staging")).isEqualTo("staging.jobs");

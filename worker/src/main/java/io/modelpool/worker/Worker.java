@@ -227,6 +227,7 @@ public final class Worker implements ShutdownCoordinator.Target {
         List<String> topics = new ArrayList<>();
         for (Capability cap : Capability.values()) {
             topics.add(Topics.requests(c.topicPrefix(), cap));
+            topics.add(Topics.bulkRequests(c.topicPrefix(), cap));
             topics.add(Topics.results(c.topicPrefix(), cap));
         }
         topics.add(Topics.deadLetters(c.topicPrefix()));

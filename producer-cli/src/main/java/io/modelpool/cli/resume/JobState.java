@@ -27,11 +27,14 @@ import java.util.TreeMap;
  * @param inputType documents or queries, as the enum's name
  * @param textsPerRequest inputs per request
  * @param errors the errors file the job writes failures to, or {@code null} when they go to the output
+ * @param requestTopic the topic the job's requests went to (its bulk request topic, or the request topic on a fleet
+ *                     without one); {@code null} in state files written before it was recorded, whose jobs went to
+ *                     the request topic
  * @param requestOffsets the request topic's end offset per partition before the job produced
  * @param resultOffsets the result topic's end offset per partition before the job produced
  */
 public record JobState(String jobId, String model, String inputType, int textsPerRequest, String errors,
-                       Map<Integer, Long> requestOffsets, Map<Integer, Long> resultOffsets) {
+                       String requestTopic, Map<Integer, Long> requestOffsets, Map<Integer, Long> resultOffsets) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String SUFFIX = ".modelpool-job";
 

@@ -120,13 +120,6 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
     /** The request's envelope, read with the generated getters. */
     protected abstract RequestFields fields(Q request);
 
-    /**
-     * The pool priority class the request's tasks are queued in ({@link RequestPriorities}): interactive unless a
-     * capability queues its work by the request's priority.
-     */
-    protected int priorityClass(RequestFields fields) {
-        return RequestPriorities.INTERACTIVE;
-    }
 
     /**
      * Checks a request for a served model whose deadline has not passed, and builds its pool tasks; on the calling
@@ -213,7 +206,7 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
         List<T> tasks = ((Prepared.Submit<T>) prepared).tasks();
         answer.expect(tasks);
         try {
-            pool.submitAll(fields.model(), tasks, priorityClass(fields), answer);
+            pool.submitAll(fields.model(), tasks, RequestPriorities.poolClass(fields), answer); // bulk yields to interactive
         } catch (PoolRejectedException e) {
             PoolError pe = e.error();
             if (pe instanceof PoolError.ShuttingDown || pe instanceof PoolError.Overloaded) {

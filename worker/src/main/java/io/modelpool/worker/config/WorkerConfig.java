@@ -72,6 +72,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String LOW_WATER = "backpressure.low-water";
     public static final String WORK_BUDGET_SHARE = "backpressure.work-budget-share";
     public static final String MAX_IN_FLIGHT_BYTES = "backpressure.max-in-flight-bytes";
+    public static final String INTERACTIVE_RESERVE = "backpressure.interactive-reserve";
+    public static final String INTERACTIVE_RESERVE_SHARE = "backpressure.interactive-reserve-share";
     public static final String COMMIT_INTERVAL_MS = "commit.interval-ms";
     public static final String RETRY_BACKOFF_MS = "retry.backoff-ms";
     public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff-max-ms";
@@ -185,6 +187,16 @@ public final class WorkerConfig extends AbstractConfig {
                             + "it; the rest of the drain is the margin for an estimate that is low. A request whose "
                             + "estimate alone exceeds the budget is admitted alone (logged once per model). 0 turns "
                             + "the work budget off, leaving the record and byte bounds.")
+            .define(INTERACTIVE_RESERVE, INT, 64, between(0, 100_000), MEDIUM,
+                    "Records beyond backpressure.high-water that only records of the interactive request topics "
+                            + "(<prefix>.<capability>.requests, not their .bulk siblings) may take, so an interactive "
+                            + "request is admitted while a batch job keeps the bounds reached. Bulk requests never use "
+                            + "it.")
+            .define(INTERACTIVE_RESERVE_SHARE, DOUBLE, 0.2, between(0.0, 1.0), MEDIUM,
+                    "Share of shutdown.drain-timeout-ms beyond the work budget that only records of the interactive "
+                            + "request topics may fill (see backpressure.interactive-reserve). With "
+                            + "backpressure.work-budget-share it must not exceed 1, so what is in flight can still "
+                            + "finish inside the drain.")
             .define(MAX_IN_FLIGHT_BYTES, LONG, 64L * 1024 * 1024, between(1024, 16L * 1024 * 1024 * 1024), MEDIUM,
                     "Request bytes (record values as read from Kafka) the pools may hold: records handed to a "
                             + "capability whose outcome has not come back. Intake pauses there and resumes at half "
@@ -314,6 +326,10 @@ public final class WorkerConfig extends AbstractConfig {
         if (getInt(LOW_WATER) >= getInt(HIGH_WATER)) {
             throw new ConfigException(LOW_WATER, getInt(LOW_WATER),
                     "must be below " + HIGH_WATER + " (" + getInt(HIGH_WATER) + ")");
+        }
+        if (getDouble(WORK_BUDGET_SHARE) + getDouble(INTERACTIVE_RESERVE_SHARE) > 1 + 1e-9) {
+            throw new ConfigException(INTERACTIVE_RESERVE_SHARE, getDouble(INTERACTIVE_RESERVE_SHARE),
+                    "must not exceed 1 - " + WORK_BUDGET_SHARE + " (" + (1 - getDouble(WORK_BUDGET_SHARE)) + ")");
         }
         if (getLong(POOL_LOAD_RETRY_BACKOFF_MS) > getLong(POOL_LOAD_RETRY_BACKOFF_MAX_MS)) {
             throw new ConfigException(POOL_LOAD_RETRY_BACKOFF_MS, getLong(POOL_LOAD_RETRY_BACKOFF_MS),
@@ -512,6 +528,14 @@ public final class WorkerConfig extends AbstractConfig {
 
     public double workBudgetShare() {
         return getDouble(WORK_BUDGET_SHARE);
+    }
+
+    public int interactiveReserve() {
+        return getInt(INTERACTIVE_RESERVE);
+    }
+
+    public double interactiveReserveShare() {
+        return getDouble(INTERACTIVE_RESERVE_SHARE);
     }
 
     public long maxInFlightBytes() {

@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  *       of the records handed to capabilities whose outcome has not come back, the decoded requests the pools hold.
  *       Partitions pause there and resume at half of it.</li>
  * </ul>
+ * Interactive records (read from a request topic, not its {@code .bulk} sibling) may go beyond the record and work
+ * bounds by an {@link InteractiveReserve} ({@link #admitsInteractive}), so a batch job that keeps admission at its
+ * bounds never makes an interactive request wait in Kafka; the byte bound, which is about memory, has no reserve.
  * When nothing is unfinished the next record is always admitted, so a task whose estimate alone exceeds the budget
  * (or whose bytes exceed the byte bound) still runs, alone, and its partition moves; the first such task of each
  * model is logged. When several partitions are assigned, one may hold at most half of the record bound: a slow
@@ -56,6 +59,8 @@ final class Admission {
     private final double budgetSeconds;
     private final double share;
     private final long maxBytes;
+    private final int reserveRecords;
+    private final double reserveSeconds;
     private final Set<String> loggedAlone = new HashSet<>();
     private boolean workPaused;
     private boolean bytesPaused;
@@ -63,7 +68,14 @@ final class Admission {
     /** The bounds of {@code settings}: its high- and low-water marks, byte bound, drain timeout and budget share. */
     Admission(IntakeSettings settings, DoubleSupplier workSeconds, LongSupplier bytesInFlight) {
         this(settings.highWater(), settings.lowWater(), settings.maxInFlightBytes(), workSeconds, bytesInFlight,
-                settings.drainTimeout(), settings.workBudgetShare());
+                settings.drainTimeout(), settings.workBudgetShare(), settings.interactiveReserve());
+    }
+
+    /** Bounds without an interactive reserve. */
+    Admission(int highWater, int lowWater, long maxBytes, DoubleSupplier workSeconds, LongSupplier bytesInFlight,
+            Duration drainTimeout, double share) {
+        this(highWater, lowWater, maxBytes, workSeconds, bytesInFlight, drainTimeout, share,
+                new InteractiveReserve(0, 0));
     }
 
     /**
@@ -72,11 +84,17 @@ final class Admission {
      *                      unknown); read on the intake thread
      * @param bytesInFlight the request bytes of the records whose outcome has not come back yet
      * @param share         the share of {@code drainTimeout} the work may fill, in [0, 1]; 0 counts no work
+     * @param reserve       what interactive records may take beyond the record and work bounds; its share and
+     *                      {@code share} together at most 1
      */
     Admission(int highWater, int lowWater, long maxBytes, DoubleSupplier workSeconds, LongSupplier bytesInFlight,
-            Duration drainTimeout, double share) {
+            Duration drainTimeout, double share, InteractiveReserve reserve) {
         if (!(share >= 0 && share <= 1)) {
             throw new IllegalArgumentException("the work budget's share of the drain must be in [0, 1], got " + share);
+        }
+        if (share + reserve.share() > 1 + 1e-9) {
+            throw new IllegalArgumentException("the work budget's share (" + share + ") and the interactive reserve's ("
+                    + reserve.share() + ") must not exceed the drain timeout together");
         }
         if (maxBytes < 1) {
             throw new IllegalArgumentException("the byte bound must be positive, got " + maxBytes);
@@ -90,12 +108,33 @@ final class Admission {
         this.share = share;
         this.byWork = share > 0;
         this.budgetSeconds = drainTimeout.toNanos() / 1e9 * share;
+        this.reserveRecords = reserve.records();
+        this.reserveSeconds = drainTimeout.toNanos() / 1e9 * reserve.share();
     }
 
     /** Whether one more record may be dispatched while {@code unfinished} are. */
     boolean admits(int unfinished) {
         return unfinished == 0 || (unfinished < highWater && bytesInFlight.getAsLong() < maxBytes
                 && (!byWork || workSeconds.getAsDouble() < budgetSeconds));
+    }
+
+    /**
+     * Whether one more interactive record may be dispatched while {@code unfinished} are: the bounds of
+     * {@link #admits} widened by the interactive reserve (the byte bound stays).
+     */
+    boolean admitsInteractive(int unfinished) {
+        return unfinished == 0 || interactiveRoom(unfinished);
+    }
+
+    /** Whether the interactive reserve has room: interactive partitions then stay unpaused while bulk waits. */
+    boolean interactiveRoom(int unfinished) {
+        return unfinished < highWater + reserveRecords && bytesInFlight.getAsLong() < maxBytes
+                && (!byWork || workSeconds.getAsDouble() < budgetSeconds + reserveSeconds);
+    }
+
+    /** The bulk lane's minimum share of the records in flight: a tenth of the high-water mark, at least 1. */
+    int minBulkInFlight() {
+        return Math.max(1, highWater / 10);
     }
 
     /**

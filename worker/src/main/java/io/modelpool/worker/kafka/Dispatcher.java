@@ -1,5 +1,6 @@
 package io.modelpool.worker.kafka;
 
+import io.modelpool.schemas.Topics;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.ErrorCode;
 import io.modelpool.worker.capability.AbandonedAtShutdownException;
@@ -13,13 +14,16 @@ import io.modelpool.worker.pool.PoolError;
 import io.modelpool.worker.pool.PoolRejectedException;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.IntSupplier;
+import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * capability and registers each taken record with the tracker and the delivery.
  *
  * <p>A record is not taken, and its partition is rewound to it, when {@link Admission} says the work in flight is
- * at its bound, when it is bulk work and {@link BulkGate} keeps the rest of the budget for interactive work, when the pool is shutting down, or when a dependency is away (the schema registry cannot be reached,
+ * at its bound (records of interactive topics have an {@link InteractiveReserve} beyond it, bulk requests none), when
+ * it is bulk work and {@link BulkGate} keeps the rest of the budget for interactive work, when the pool is shutting
+ * down, or when a dependency is away (the schema registry cannot be reached,
  * the model's queue is full): then intake pauses with backoff ({@link #dependencyDown}), so a good record is never
  * dead-lettered because a dependency was briefly down.
  *
@@ -82,6 +88,8 @@ final class Dispatcher {
     private final Sink sink;
     private final JobGate jobs;
     private final BulkGate bulkGate;
+    /** This turn: the bulk lane is below its minimum share and has records waiting ({@link #waiting}). */
+    private boolean bulkStarving;
     private boolean dispatching = true;
     private boolean dependencyDown;
     /** Most records parked at once. */
@@ -133,12 +141,59 @@ final class Dispatcher {
         this.backoff = backoff;
         this.clock = clock;
         this.sink = sink;
-        this.bulkGate = new BulkGate(capabilities::estimatedSecondsInFlight, admission.budgetSeconds(), clock::millis);
+        this.bulkGate = new BulkGate(capabilities::estimatedSecondsInFlight, admission.budgetSeconds(), clock::millis,
+                this::bulkInFlight, admission.minBulkInFlight());
     }
 
-    /** Whether {@code tp} is held back because its next record is bulk work and bulk is at its share; see {@link BulkGate}. */
-    boolean holds(TopicPartition tp) {
-        return bulkGate.holds(tp);
+    /**
+     * Which partitions must wait (be paused) this turn, while {@code unfinished} records are in flight: those at
+     * their own share of the bounds ({@link #partitionWaits}) or held by the {@link BulkGate}; the bulk lane (the
+     * {@code .bulk} request topics) while admission is at its bounds or interactive records wait in Kafka, unless it is
+     * below its minimum share ({@link BulkGate#belowMinimum}); the other partitions only once the
+     * {@link InteractiveReserve} is full too. Call once per turn, after
+     * {@link Admission#observe}.
+     */
+    Predicate<TopicPartition> waiting(int assigned, int unfinished) {
+        boolean atBounds = admission.paused();
+        boolean reserveFull = atBounds && !admission.interactiveRoom(unfinished);
+        boolean laneHeld = bulkGate.holdsBulkLane(waiting(false));
+        boolean bulkBelowMinimum = bulkGate.belowMinimum();
+        // Bulk work below its minimum with records waiting: the reserve is left to it, interactive work keeps the
+        // bounds, so a steady interactive stream cannot take every slot that frees.
+        bulkStarving = bulkBelowMinimum && waiting(true);
+        return tp -> partitionWaits(tp, assigned) || (!Topics.isBulkRequests(tp.topic())
+                ? bulkGate.holds(tp) || bulkGate.holdsAtBound(tp, atBounds) || (bulkStarving ? atBounds : reserveFull)
+                : bulkBelowMinimum ? reserveFull
+                : atBounds || laneHeld || bulkGate.holds(tp) || bulkGate.holdsAtBound(tp, atBounds));
+    }
+
+    /** Whether an assigned partition of the bulk lane ({@code bulk}) or the interactive one has records untaken. */
+    private boolean waiting(boolean bulk) {
+        for (TopicPartition tp : consumer.assignment()) {
+            if (Topics.isBulkRequests(tp.topic()) == bulk) {
+                OptionalLong lag = consumer.currentLag(tp);
+                if (lag.isPresent() && lag.getAsLong() > 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Records of the bulk lane (the assigned {@code .bulk} request partitions) in flight, parked ones aside. */
+    private int bulkInFlight() {
+        int n = 0;
+        for (TopicPartition tp : consumer.assignment()) {
+            if (Topics.isBulkRequests(tp.topic())) {
+                n += unparked(tp);
+            }
+        }
+        return n;
+    }
+
+    /** Forgets the holds of revoked or lost partitions. */
+    void forget(Collection<TopicPartition> gone) {
+        bulkGate.forget(gone);
     }
 
     /** Whether records may be dispatched at all (false once the pool said it is shutting down, or at shutdown). */
@@ -221,7 +276,10 @@ final class Dispatcher {
                     break;
                 }
                 int before = unfinished.getAsInt();
-                if (!admission.admits(before)) {
+                boolean bulkLane = Topics.isBulkRequests(tp.topic());
+                if (!(bulkLane ? bulkGate.belowMinimum() ? admission.admitsInteractive(before)
+                        : admission.admits(before)
+                        : bulkStarving ? admission.admits(before) : admission.admitsInteractive(before))) {
                     // Leave the rest of the partition to be fetched again after the resume, so the bound is hard.
                     consumer.seek(tp, r.offset());
                     break;
@@ -289,7 +347,13 @@ final class Dispatcher {
         }
         CapabilityService service = capabilities.service(capability);
         RequestFields fields = service.requestFields(request);
-        if (RequestPriorities.poolClass(fields) == RequestPriorities.BULK) {
+        if (RequestPriorities.poolClass(fields) == RequestPriorities.BULK
+                && !(Topics.isBulkRequests(tp.topic()) && bulkGate.belowMinimum())) {
+            if (parkedAs == null && !admission.admits(unfinished)) {
+                consumer.seek(tp, r.offset()); // bulk work gets no share of the interactive reserve
+                bulkGate.holdAtBound(tp);
+                return Taken.WAIT;
+            }
             if (parkedAs == null && !bulkGate.admitsBulk(tp, unfinished)) {
                 consumer.seek(tp, r.offset()); // held: interactive records keep room in the budget
                 return Taken.WAIT;
@@ -321,6 +385,7 @@ final class Dispatcher {
         backoff.succeeded();
         InFlight inFlight = parkedAs != null ? parkedAs : sink.register(r, tp, capability);
         inFlight.resultTopic = resultTopics.get(capability);
+        inFlight.interactive = RequestPriorities.poolClass(fields) == RequestPriorities.INTERACTIVE;
         inFlight.errorResults = (code, message) -> service.errorResult(request, code, message, false, context);
         tracker.computing(inFlight);
         if (unfinished == 0) {

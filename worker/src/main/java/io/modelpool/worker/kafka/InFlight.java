@@ -51,6 +51,8 @@ final class InFlight {
     ErrorResults errorResults;
     /** The result topic, for an error result that replaces a result. */
     String resultTopic;
+    /** An interactive request's outcome: published at once, without the {@link PublishGate}'s linger. */
+    boolean interactive;
     String deadLetterTopic;
 
     /** Permanent publishing failures of the current outcome; reset when a smaller one replaces it. */

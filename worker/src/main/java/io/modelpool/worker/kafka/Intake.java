@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * contiguous done prefix, so the committed position never passes an unfinished record.
  *
  * <p><b>Backpressure.</b> {@link Admission} bounds the estimated seconds of work in flight and the unfinished records;
- * the rest of a poll is fetched again later, and every partition pauses meanwhile, polling all the while.
+ * the rest of a poll is fetched again later, and the partitions pause meanwhile, polling all the while: the bulk
+ * request topics first, the interactive ones once their {@link InteractiveReserve} is full too.
  *
  * <p><b>Rebalance.</b> On revocation, work of the revoked partitions gets up to the drain timeout to finish; the
  * done prefix is committed before the callback returns; the rest is abandoned (not committed). Lost partitions are
@@ -106,6 +107,7 @@ public final class Intake implements Runnable {
         this.clock = clock;
         for (Capability c : capabilities.enabled()) {
             requestTopics.put(Topics.requests(settings.topicPrefix(), c), c);
+            requestTopics.put(Topics.bulkRequests(settings.topicPrefix(), c), c);
             resultTopics.put(c, Topics.results(settings.topicPrefix(), c));
         }
         if (requestTopics.isEmpty()) {
@@ -232,7 +234,7 @@ public final class Intake implements Runnable {
 
     private void sendable(InFlight r) {
         tracker.ready(r);
-        publisher.ready();
+        publisher.ready(r.interactive);
     }
 
     // ---------------------------------------------------------------- events and pausing
@@ -280,10 +282,8 @@ public final class Intake implements Runnable {
         } else if (action == Backpressure.Action.RESUME) {
             listener.resumed();
         }
-        int assignedCount = consumer.assignment().size();
-        pausing.reconcile(consumer, shutdownRequested || !dispatcher.dispatching() || admission.paused()
-                || dispatcher.dependencyDown(),
-                tp -> dispatcher.partitionWaits(tp, assignedCount) || dispatcher.holds(tp));
+        pausing.reconcile(consumer, shutdownRequested || !dispatcher.dispatching() || dispatcher.dependencyDown(),
+                dispatcher.waiting(consumer.assignment().size(), unfinished()));
     }
 
     /** One turn of a drain: publish, take events, and at shutdown poll with every partition paused. */
@@ -385,6 +385,7 @@ public final class Intake implements Runnable {
     private void forget(Collection<TopicPartition> gone, boolean lost) {
         tracker.forget(gone);
         pausing.forget(gone);
+        dispatcher.forget(gone);
         if (lost) {
             delivery.lost(gone);
         } else {

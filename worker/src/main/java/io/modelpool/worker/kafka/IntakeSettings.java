@@ -30,6 +30,7 @@ public final class IntakeSettings {
     private final int publishMaxRecords;
     private final double workBudgetShare;
     private final long maxInFlightBytes;
+    private final InteractiveReserve interactiveReserve;
 
     private IntakeSettings(Builder b) {
         this.workerId = Objects.requireNonNull(b.workerId, "workerId");
@@ -53,6 +54,7 @@ public final class IntakeSettings {
         this.publishMaxRecords = b.publishMaxRecords;
         this.workBudgetShare = b.workBudgetShare;
         this.maxInFlightBytes = b.maxInFlightBytes;
+        this.interactiveReserve = Objects.requireNonNull(b.interactiveReserve, "interactiveReserve");
         if (lowWater > highWater) {
             throw new IllegalArgumentException("lowWater " + lowWater + " is above highWater " + highWater);
         }
@@ -82,12 +84,14 @@ public final class IntakeSettings {
                 .publishMaxRecords(c.publishMaxRecords())
                 .workBudgetShare(c.workBudgetShare())
                 .maxInFlightBytes(c.maxInFlightBytes())
+                .interactiveReserve(new InteractiveReserve(c.interactiveReserve(), c.interactiveReserveShare()))
                 .build();
     }
 
     /**
      * A builder with nothing set: every String and Duration must be set before {@link Builder#build()}; the work
-     * budget's share and the byte bound start at the worker's defaults (0.5 and 64 MiB).
+     * budget's share, the byte bound and the interactive reserve start at the worker's defaults (0.5, 64 MiB and
+     * {@link InteractiveReserve#DEFAULT}).
      */
     public static Builder builder() {
         return new Builder();
@@ -198,6 +202,11 @@ public final class IntakeSettings {
         return maxInFlightBytes;
     }
 
+    /** What interactive records may take beyond the admission bounds. */
+    public InteractiveReserve interactiveReserve() {
+        return interactiveReserve;
+    }
+
     /** Sets each setting by name. Not thread-safe. */
     public static final class Builder {
         private String workerId;
@@ -221,6 +230,7 @@ public final class IntakeSettings {
         private int publishMaxRecords;
         private double workBudgetShare = 0.5;
         private long maxInFlightBytes = 64L * 1024 * 1024;
+        private InteractiveReserve interactiveReserve = InteractiveReserve.DEFAULT;
 
         private Builder() {
         }
@@ -327,6 +337,11 @@ public final class IntakeSettings {
 
         public Builder maxInFlightBytes(long maxInFlightBytes) {
             this.maxInFlightBytes = maxInFlightBytes;
+            return this;
+        }
+
+        public Builder interactiveReserve(InteractiveReserve interactiveReserve) {
+            this.interactiveReserve = interactiveReserve;
             return this;
         }
 

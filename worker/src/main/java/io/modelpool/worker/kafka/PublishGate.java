@@ -16,6 +16,9 @@ import java.time.Duration;
  * request. This is Nagle's algorithm (RFC 896) with the pool's in-flight count in place of unacknowledged data:
  * group only when more is certain to follow.
  *
+ * <p>An interactive outcome (a request without a job, or marked {@code INTERACTIVE}) opens the gate at once: someone
+ * waits on it, and under a batch job's load the linger would be most of its latency.
+ *
  * <p>Drains, revocations and shutdown publish without asking the gate. Not thread-safe: owned by the intake thread.
  */
 final class PublishGate {
@@ -25,6 +28,8 @@ final class PublishGate {
     /** When the oldest outcome now waiting became ready; meaningful only while some wait. */
     private long oldestNanos;
     private boolean waiting;
+    /** An interactive outcome waits: someone waits on it line by line, so nothing lingers. */
+    private boolean urgent;
 
     /**
      * @param linger longest an outcome waits for others while work is still computing; zero publishes each at once
@@ -43,6 +48,15 @@ final class PublishGate {
 
     /** An outcome became ready to publish at {@code nowNanos} ({@link System#nanoTime()}). */
     public void ready(long nowNanos) {
+        ready(nowNanos, false);
+    }
+
+    /**
+     * An outcome became ready to publish at {@code nowNanos}; an {@code interactive} one (of a request someone waits
+     * on, not of a batch job) opens the gate: what waits leaves with it at once.
+     */
+    public void ready(long nowNanos, boolean interactive) {
+        urgent |= interactive;
         if (!waiting) {
             waiting = true;
             oldestNanos = nowNanos;
@@ -58,14 +72,16 @@ final class PublishGate {
     public boolean open(int waitingCount, int computing, long nowNanos) {
         if (waitingCount == 0) {
             waiting = false; // what waited was dropped (a revocation): the next outcome starts a new wait
+            urgent = false;
             return false;
         }
-        return lingerNanos == 0 || computing <= 0 || waitingCount >= maxRecords
+        return lingerNanos == 0 || computing <= 0 || urgent || waitingCount >= maxRecords
                 || !waiting || nowNanos - oldestNanos >= lingerNanos;
     }
 
     /** Everything that waited was handed to the producer. */
     public void published() {
         waiting = false;
+        urgent = false;
     }
 }

@@ -66,9 +66,9 @@ final class Publisher implements Delivery.Resend {
         this.delivery = d;
     }
 
-    /** An outcome joined the send queue. */
-    void ready() {
-        gate.ready(System.nanoTime());
+    /** An outcome joined the send queue; an {@code interactive} one opens the gate at once. */
+    void ready(boolean interactive) {
+        gate.ready(System.nanoTime(), interactive);
     }
 
     /** The loop's turn: sends what waits when the {@link PublishGate} says so. */
@@ -146,7 +146,7 @@ final class Publisher implements Delivery.Resend {
                     error.toString(), delay);
         }
         tracker.ready(r);
-        ready();
+        ready(false);
     }
 
     @Override
@@ -165,7 +165,7 @@ final class Publisher implements Delivery.Resend {
         long delay = backoff.failed(clock.millis());
         log.warn("Transaction of {} outcomes aborted ({}); sending them again in the next one in {} ms",
                 inOrder.size(), cause.toString(), delay);
-        ready();
+        ready(false);
     }
 
     private void permanentFailure(InFlight r, Throwable error) {

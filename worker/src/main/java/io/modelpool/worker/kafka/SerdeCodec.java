@@ -61,9 +61,10 @@ public final class SerdeCodec implements RecordCodec, AutoCloseable {
         this.registry = ConfluentAvroSerde.registryClient(registryConfig);
         this.lookups = new SchemaLookups(registry::schemaById, lookupsPerSecond, lookupThreads);
         for (Capability c : capabilities) {
-            requestDeserializers.put(Topics.requests(topicPrefix, c),
-                    ConfluentAvroSerde.specificDeserializer(Contract.requestClass(c), registry, registryConfig,
-                            false));
+            var deserializer = ConfluentAvroSerde.specificDeserializer(Contract.requestClass(c), registry,
+                    registryConfig, false);
+            requestDeserializers.put(Topics.requests(topicPrefix, c), deserializer);
+            requestDeserializers.put(Topics.bulkRequests(topicPrefix, c), deserializer);
         }
         this.serializer = ConfluentAvroSerde.specificSerializer(SpecificRecord.class, registry, registryConfig,
                 false);

@@ -11,7 +11,7 @@ import java.util.function.DoubleSupplier;
 /**
  * The autoscaling signal: per capability, the estimated seconds this worker needs to clear the backlog of its
  * assigned request partitions ({@value MeterNames#BACKLOG_SECONDS}). It is the consumer's lag on the capability's
- * request topic, summed over the assigned partitions, times the recent mean seconds of work one request brought at
+ * request topic and its {@code .bulk} sibling, summed over the assigned partitions, times the recent mean seconds of work one request brought at
  * its model's learned rate. Lag alone says nothing of how long a backlog takes: a request of 64 chunk-sized texts
  * costs hundreds of times a one-sentence request.
  *
@@ -35,7 +35,9 @@ final class BacklogMeters {
     static void bind(MeterRegistry registry, String topicPrefix, Map<Capability, DoubleSupplier> secondsPerRequest) {
         secondsPerRequest.forEach((capability, seconds) -> {
             String topic = Topics.requests(topicPrefix, capability);
-            Gauge.builder(MeterNames.BACKLOG_SECONDS, () -> backlogSeconds(registry, topic, seconds))
+            String bulk = Topics.bulkRequests(topicPrefix, capability);
+            Gauge.builder(MeterNames.BACKLOG_SECONDS,
+                            () -> backlogSeconds(registry, topic, seconds) + backlogSeconds(registry, bulk, seconds))
                     .description("Estimated seconds this worker needs to clear the backlog of its assigned request "
                             + "partitions: consumer lag times the recent seconds of work per request")
                     .baseUnit("seconds").tag(MeterNames.TAG_CAPABILITY, Topics.name(capability))

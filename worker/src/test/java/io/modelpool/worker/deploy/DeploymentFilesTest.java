@@ -134,8 +134,11 @@ class DeploymentFilesTest {
             String name = Topics.name(c);
             assertThat(script).contains(name);
             assertThat(Topics.requests("modelpool", c)).isEqualTo("modelpool." + name + ".requests");
+            assertThat(Topics.bulkRequests("modelpool", c)).isEqualTo("modelpool." + name + ".requests.bulk");
         }
-        assertThat(script).contains("modelpool.dead-letters", "modelpool.jobs ", "modelpool.jobs.status");
+        assertThat(script).contains("create --topic modelpool.$$c.requests.bulk ");
+        assertThat(script).contains("modelpool.dead-letters", "modelpool.jobs ", "modelpool.jobs.status",
+                "modelpool.jobs.control");
     }
 
     @Test

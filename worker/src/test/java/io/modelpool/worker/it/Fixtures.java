@@ -52,10 +52,11 @@ final class Fixtures {
         return "t" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** Creates the text-embedding topics (and dead letters) for a prefix. */
+    /** Creates the text-embedding topics (requests, bulk requests, results) and dead letters for a prefix. */
     static void createTopics(String prefix, int partitions) {
         List<NewTopic> topics = List.of(
                 new NewTopic(Topics.requests(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
+                new NewTopic(Topics.bulkRequests(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
                 new NewTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
                 new NewTopic(Topics.deadLetters(prefix), 1, (short) 1));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack().bootstrapServers()))) {

@@ -154,4 +154,32 @@ class AdmissionTest {
         work.set(1.0);
         assertThat(admission.observe(100)).isEqualTo(Backpressure.Action.RESUME);
     }
+
+    @Test
+    void interactiveRecordsGoOnIntoTheReserveWhileBulkKeepsTheBoundsReached() {
+        Admission withReserve = new Admission(512, 128, MAX_BYTES, work::get, bytes::get, Duration.ofSeconds(5),
+                0.5, new InteractiveReserve(64, 0.2));
+        work.set(2.6); // over the 2.5 s budget, under the 3.5 s with the reserve
+
+        assertThat(withReserve.admits(512)).as("bulk, at the record bound").isFalse();
+        assertThat(withReserve.admitsInteractive(512)).isTrue();
+        assertThat(withReserve.admitsInteractive(575)).isTrue();
+        assertThat(withReserve.admitsInteractive(576)).as("the reserve is bounded too").isFalse();
+
+        work.set(3.5);
+        assertThat(withReserve.admitsInteractive(100)).as("the reserve's work share is bounded").isFalse();
+        assertThat(withReserve.admitsInteractive(0)).as("a lone record always goes").isTrue();
+
+        work.set(1.0);
+        bytes.set(MAX_BYTES);
+        assertThat(withReserve.admitsInteractive(100)).as("the byte bound has no reserve").isFalse();
+    }
+
+    @Test
+    void aReserveThatWouldOverfillTheDrainIsRefused() {
+        assertThatThrownBy(() -> new Admission(512, 128, MAX_BYTES, work::get, bytes::get, Duration.ofSeconds(5), 0.9,
+                new InteractiveReserve(64, 0.2))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0.9").hasMessageContaining("0.2");
+        assertThat(admission.minBulkInFlight()).isEqualTo(51);
+    }
 }

@@ -83,4 +83,36 @@ class BulkGateTest {
 
         assertThat(gate.holds(P0)).isFalse();
     }
+
+    @Test
+    void theBulkLaneIsHeldWhileInteractiveRecordsWaitAndOpensForATurnAfterTheAgingTime() {
+        assertThat(gate.holdsBulkLane(false)).as("nothing waits").isFalse();
+        assertThat(gate.holdsBulkLane(true)).isTrue();
+        now.addAndGet(BulkGate.AGING_MILLIS - 1);
+        assertThat(gate.holdsBulkLane(true)).isTrue();
+        now.addAndGet(1);
+        assertThat(gate.holdsBulkLane(true)).as("aged: open for this turn").isFalse();
+        assertThat(gate.holdsBulkLane(true)).as("held anew").isTrue();
+        assertThat(gate.holdsBulkLane(false)).isFalse();
+    }
+
+    @Test
+    void belowItsMinimumInFlightTheBulkLaneIsNeverHeld() {
+        java.util.concurrent.atomic.AtomicInteger bulkInFlight = new java.util.concurrent.atomic.AtomicInteger(50);
+        BulkGate withMinimum = new BulkGate(work::sum, 2.5, now::get, bulkInFlight::get, 51);
+        assertThat(withMinimum.belowMinimum()).isTrue();
+        bulkInFlight.set(51);
+        assertThat(withMinimum.belowMinimum()).isFalse();
+        assertThat(gate.belowMinimum()).as("no minimum configured").isFalse();
+    }
+
+    @Test
+    void aBulkRecordRefusedAtTheBoundsHoldsItsPartitionUntilAdmissionResumes() {
+        gate.holdAtBound(P0);
+
+        assertThat(gate.holdsAtBound(P0, true)).isTrue();
+        assertThat(gate.holdsAtBound(P1, true)).isFalse();
+        assertThat(gate.holdsAtBound(P0, false)).as("admission resumed").isFalse();
+        assertThat(gate.holdsAtBound(P0, true)).as("the hold ended").isFalse();
+    }
 }

@@ -33,6 +33,18 @@ class PublishGateTest {
     }
 
     @Test
+    void anInteractiveOutcomeLeavesAtOnceWithWhatWaitsWhileBulkWorkComputes() {
+        PublishGate gate = new PublishGate(Duration.ofMillis(20), 256);
+        gate.ready(100 * MS, false);
+        assertThat(gate.open(1, 50, 101 * MS)).as("a bulk outcome lingers").isFalse();
+        gate.ready(102 * MS, true);
+        assertThat(gate.open(2, 50, 102 * MS)).as("someone waits on the interactive one").isTrue();
+        gate.published();
+        gate.ready(103 * MS, false);
+        assertThat(gate.open(1, 50, 104 * MS)).as("the next bulk outcome lingers again").isFalse();
+    }
+
+    @Test
     void theLastComputingOutcomeReleasesEveryoneWaiting() {
         PublishGate gate = new PublishGate(Duration.ofMillis(20), 256);
         gate.ready(0);

@@ -15,7 +15,6 @@ import io.modelpool.worker.capability.FloatVector;
 import io.modelpool.worker.capability.PooledService;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.capability.RequestFields;
-import io.modelpool.worker.capability.RequestPriorities;
 import io.modelpool.worker.manifest.RequestLimits;
 import io.modelpool.worker.pool.ModelPool;
 import java.util.ArrayList;
@@ -49,12 +48,6 @@ public final class TextEmbeddingService extends PooledService<TextEmbeddingReque
     @Override
     protected RequestFields fields(TextEmbeddingRequest r) {
         return new RequestFields(r.getId(), r.getJobId(), r.getModel(), r.getDeadline(), r.getPriority());
-    }
-
-    /** Text embedding queues its tasks in the request's priority class, so bulk jobs yield to interactive work. */
-    @Override
-    protected int priorityClass(RequestFields fields) {
-        return RequestPriorities.poolClass(fields);
     }
 
     @Override
