@@ -270,12 +270,6 @@ public final class ModelPool<I, O> implements AutoCloseable {
         submitAll(key, List.of(input), listener);
     }
 
-    /** Queues one task in priority class {@code priority}; see {@link #submitAll(String, List, int, TaskListener)}. */
-    public void submit(String key, I input, int priority, TaskListener<? super O> listener)
-            throws PoolRejectedException {
-        submitAll(key, List.of(input), priority, listener);
-    }
-
     /**
      * Queues one task and returns a future that completes on a worker thread with its output, or
      * exceptionally with the runner's exception or a {@link PoolRejectedException}; see {@link #submitAll}.
