@@ -14,8 +14,7 @@ import javax.management.ObjectName;
  */
 final class BrokerRequestCounts {
 
-    private BrokerRequestCounts() {
-    }
+    private BrokerRequestCounts() {}
 
     /** Requests handled so far, by request name ({@code Produce}, {@code Fetch}, ...); empty without a broker. */
     static Map<String, Long> snapshot() {

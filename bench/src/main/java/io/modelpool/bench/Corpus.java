@@ -20,33 +20,35 @@ final class Corpus {
     static final int MAX_WORDS = 60;
     static final long DEFAULT_SEED = 20_260_415L;
 
-    private static final String[] COMMON = (
-            "the of and to in a is that for it as was with be by on not he this are or his from at which but have an "
-            + "they you were her she there been one all we their has would when if so no what up out about who them "
-            + "some could him into its then two more time other than these people only new may first any like now "
-            + "my over such our man me even most made after also did many before must through back years where much "
-            + "your way well down should because each just those how too little state good very make world still own "
-            + "see men work long get here between both life being under never day same another know while last might "
-            + "us great old year off come since against go came right used take three small house report order "
-            + "system data service customer team market product price value result water city company country "
-            + "support process model change number group problem question program research study health policy").split(" ");
+    private static final String[] COMMON =
+            ("the of and to in a is that for it as was with be by on not he this are or his from at which but have an "
+                            + "they you were her she there been one all we their has would when if so no what up out about who them "
+                            + "some could him into its then two more time other than these people only new may first any like now "
+                            + "my over such our man me even most made after also did many before must through back years where much "
+                            + "your way well down should because each just those how too little state good very make world still own "
+                            + "see men work long get here between both life being under never day same another know while last might "
+                            + "us great old year off come since against go came right used take three small house report order "
+                            + "system data service customer team market product price value result water city company country "
+                            + "support process model change number group problem question program research study health policy")
+                    .split(" ");
 
-    private static final String[] VERBS = (
-            "builds measures reports shows improves reduces increases supports describes explains requires provides "
-            + "includes delivers handles processes updates returns receives sends stores finds checks runs loads "
-            + "compares ranks groups retrieves summarises translates").split(" ");
+    private static final String[] VERBS =
+            ("builds measures reports shows improves reduces increases supports describes explains requires provides "
+                            + "includes delivers handles processes updates returns receives sends stores finds checks runs loads "
+                            + "compares ranks groups retrieves summarises translates")
+                    .split(" ");
 
-    private static final String[] TECHNICAL = (
-            "throughput latency embedding tokenizer quantisation consumer partition offset rebalancing idempotent "
-            + "serialisation backpressure microservice kubernetes observability deduplication asynchronous "
-            + "transformer multilingual preprocessing checkpointing orchestration heterogeneous vectorised "
-            + "photosynthesis archaeology cardiovascular thermodynamics macroeconomic biodiversity "
-            + "interoperability reproducibility accountability sustainability").split(" ");
+    private static final String[] TECHNICAL =
+            ("throughput latency embedding tokenizer quantisation consumer partition offset rebalancing idempotent "
+                            + "serialisation backpressure microservice kubernetes observability deduplication asynchronous "
+                            + "transformer multilingual preprocessing checkpointing orchestration heterogeneous vectorised "
+                            + "photosynthesis archaeology cardiovascular thermodynamics macroeconomic biodiversity "
+                            + "interoperability reproducibility accountability sustainability")
+                    .split(" ");
 
     private static final String[] JOINTS = {",", ",", ";", "and", "but", "because", "while"};
 
-    private Corpus() {
-    }
+    private Corpus() {}
 
     /**
      * Generates {@code count} sentences from {@code seed}; equal arguments give equal lists.

@@ -17,8 +17,7 @@ final class CorpusFile {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private CorpusFile() {
-    }
+    private CorpusFile() {}
 
     /** Up to {@code limit} non-blank texts of {@code file}, in file order. */
     static List<String> read(Path file, int limit) throws IOException {
@@ -61,10 +60,19 @@ final class CorpusFile {
 
     /** p10/p50/p90/p99/max of the texts' token counts (after the tokenizer's cut), and the mean. */
     static String percentiles(List<String> texts, HuggingFaceTokenizer tokenizer) {
-        int[] tokens = texts.stream().mapToInt(t -> tokenizer.encode(t).getIds().length).sorted().toArray();
+        int[] tokens = texts.stream()
+                .mapToInt(t -> tokenizer.encode(t).getIds().length)
+                .sorted()
+                .toArray();
         double mean = Arrays.stream(tokens).average().orElse(0);
-        return String.format(Locale.ROOT, "p10 %d, p50 %d, p90 %d, p99 %d, max %d, mean %.1f",
-                tokens[tokens.length / 10], tokens[tokens.length / 2], tokens[tokens.length * 9 / 10],
-                tokens[Math.min(tokens.length - 1, tokens.length * 99 / 100)], tokens[tokens.length - 1], mean);
+        return String.format(
+                Locale.ROOT,
+                "p10 %d, p50 %d, p90 %d, p99 %d, max %d, mean %.1f",
+                tokens[tokens.length / 10],
+                tokens[tokens.length / 2],
+                tokens[tokens.length * 9 / 10],
+                tokens[Math.min(tokens.length - 1, tokens.length * 99 / 100)],
+                tokens[tokens.length - 1],
+                mean);
     }
 }

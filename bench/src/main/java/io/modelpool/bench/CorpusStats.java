@@ -14,16 +14,27 @@ import java.util.TreeMap;
  * The shape of a corpus as the model sees it: words and tokens per sentence, and how much of a batched run
  * is padding, sorted and unsorted. Computed once, outside the measured passes.
  */
-record CorpusStats(int sentences, int minWords, int medianWords, int maxWords,
-                   int minTokens, int medianTokens, int maxTokens, long totalTokens,
-                   double sortedPadding, SortedMap<Integer, Double> windowPadding, double unsortedPadding, int batchSize) {
+record CorpusStats(
+        int sentences,
+        int minWords,
+        int medianWords,
+        int maxWords,
+        int minTokens,
+        int medianTokens,
+        int maxTokens,
+        long totalTokens,
+        double sortedPadding,
+        SortedMap<Integer, Double> windowPadding,
+        double unsortedPadding,
+        int batchSize) {
 
     /**
      * @param batchSize   the batch size whose padding is reported
      * @param sortWindows the pool's sort windows to report: batches cut from runs of this many texts, each run
      *                    sorted by length first
      */
-    static CorpusStats of(List<String> corpus, HuggingFaceTokenizer tokenizer, int batchSize, Collection<Integer> sortWindows) {
+    static CorpusStats of(
+            List<String> corpus, HuggingFaceTokenizer tokenizer, int batchSize, Collection<Integer> sortWindows) {
         int[] words = new int[corpus.size()];
         int[] tokens = new int[corpus.size()];
         long total = 0;
@@ -40,20 +51,32 @@ record CorpusStats(int sentences, int minWords, int medianWords, int maxWords,
         for (int window : sortWindows) {
             windowPadding.put(window, paddingShare(sortedWithin(tokens, window), batchSize, total));
         }
-        return new CorpusStats(corpus.size(),
-                sortedWords[0], sortedWords[sortedWords.length / 2], sortedWords[sortedWords.length - 1],
-                sortedTokens[0], sortedTokens[sortedTokens.length / 2], sortedTokens[sortedTokens.length - 1], total,
-                paddingShare(sortedTokens, batchSize, total), Collections.unmodifiableSortedMap(windowPadding),
-                paddingShare(tokens, batchSize, total), batchSize);
+        return new CorpusStats(
+                corpus.size(),
+                sortedWords[0],
+                sortedWords[sortedWords.length / 2],
+                sortedWords[sortedWords.length - 1],
+                sortedTokens[0],
+                sortedTokens[sortedTokens.length / 2],
+                sortedTokens[sortedTokens.length - 1],
+                total,
+                paddingShare(sortedTokens, batchSize, total),
+                Collections.unmodifiableSortedMap(windowPadding),
+                paddingShare(tokens, batchSize, total),
+                batchSize);
     }
 
     /** One line on padding, for the console and the report. */
     String paddingSummary() {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                "share of padding in batches of %d: %.1f%% sorted over the whole corpus", batchSize, 100 * sortedPadding));
-        windowPadding.forEach((window, share) -> line.append(String.format(Locale.ROOT,
-                ", %.1f%% sorted within windows of %d", 100 * share, window)));
-        return line.append(String.format(Locale.ROOT, ", %.1f%% unsorted", 100 * unsortedPadding)).toString();
+        StringBuilder line = new StringBuilder(String.format(
+                Locale.ROOT,
+                "share of padding in batches of %d: %.1f%% sorted over the whole corpus",
+                batchSize,
+                100 * sortedPadding));
+        windowPadding.forEach((window, share) ->
+                line.append(String.format(Locale.ROOT, ", %.1f%% sorted within windows of %d", 100 * share, window)));
+        return line.append(String.format(Locale.ROOT, ", %.1f%% unsorted", 100 * unsortedPadding))
+                .toString();
     }
 
     /** The lengths with every run of {@code window} consecutive entries sorted, as the pool's batcher sees them. */

@@ -2,6 +2,7 @@ package io.modelpool.bench;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import io.modelpool.worker.runtime.PerTokenQuantization;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import io.modelpool.worker.runtime.PerTokenQuantization;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +31,10 @@ import picocli.CommandLine.Option;
  * <p>{@code --rss} instead pushes {@code --rss-sentences} distinct sentences through the pool and samples
  * the process's resident set size, to show it stays flat after warm-up.
  */
-@Command(name = "embedding-bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "embedding-bench",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Text-embedding throughput: LangChain4j vs raw ONNX Runtime loops vs the modelpool pool.")
 public final class EmbeddingBench implements Callable<Integer> {
 
@@ -41,92 +44,164 @@ public final class EmbeddingBench implements Callable<Integer> {
     static final String RAW_UNSORTED = "raw-unsorted";
     static final String RAW_PER_TOKEN = "raw-per-token";
     static final String RAW_PER_TOKEN_SORTED = "raw-per-token-sorted";
-    static final List<String> KEYS = List.of(LANGCHAIN4J, RAW_INVARIANT, RAW_SORTED, RAW_UNSORTED, RAW_PER_TOKEN,
-            RAW_PER_TOKEN_SORTED, PoolContender.Mode.INVARIANT.key(), PoolContender.Mode.THROUGHPUT.key(),
+    static final List<String> KEYS = List.of(
+            LANGCHAIN4J,
+            RAW_INVARIANT,
+            RAW_SORTED,
+            RAW_UNSORTED,
+            RAW_PER_TOKEN,
+            RAW_PER_TOKEN_SORTED,
+            PoolContender.Mode.INVARIANT.key(),
+            PoolContender.Mode.THROUGHPUT.key(),
             PoolContender.Mode.AS_EXPORTED.key());
 
-    @Option(names = "--passes", defaultValue = "7", description = "Measured passes per contender (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--passes",
+            defaultValue = "7",
+            description = "Measured passes per contender (default: ${DEFAULT-VALUE}).")
     int passes;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Unmeasured passes per contender first (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            defaultValue = "2",
+            description = "Unmeasured passes per contender first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--sentences", defaultValue = "4096", description = "Corpus size (default: ${DEFAULT-VALUE}).")
     int sentences;
 
-    @Option(names = "--corpus", paramLabel = "FILE",
-            description = "Measure this file instead of the generated corpus: one text per line, or JSON lines with a \"text\" field "
-                    + "(RealCorpus builds short.txt and chunk.txt from Python's docstrings); --sentences caps how many are read.")
+    @Option(
+            names = "--corpus",
+            paramLabel = "FILE",
+            description =
+                    "Measure this file instead of the generated corpus: one text per line, or JSON lines with a \"text\" field "
+                            + "(RealCorpus builds short.txt and chunk.txt from Python's docstrings); --sentences caps how many are read.")
     Path corpusFile;
 
-    @Option(names = "--max-tokens", defaultValue = "" + MiniLm.MAX_TOKENS,
-            description = "Where the raw loops and the pool cut a text, special tokens included (default: ${DEFAULT-VALUE}, "
-                    + "the shipped manifest's; LangChain4j's embedder always cuts at 128).")
+    @Option(
+            names = "--max-tokens",
+            defaultValue = "" + MiniLm.MAX_TOKENS,
+            description =
+                    "Where the raw loops and the pool cut a text, special tokens included (default: ${DEFAULT-VALUE}, "
+                            + "the shipped manifest's; LangChain4j's embedder always cuts at 128).")
     int maxTokens;
 
-    @Option(names = "--seed", defaultValue = "" + Corpus.DEFAULT_SEED, description = "Corpus seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "" + Corpus.DEFAULT_SEED,
+            description = "Corpus seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--workers", defaultValue = "2", description = "Threads (one session each) of the raw loops (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--workers",
+            defaultValue = "2",
+            description = "Threads (one session each) of the raw loops (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--batch", defaultValue = "8", description = "Batch size of the raw batched loops (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch",
+            defaultValue = "8",
+            description = "Batch size of the raw batched loops (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--opt-level", defaultValue = "ALL_OPT", description = "ORT graph optimisation of the raw loops: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--opt-level",
+            defaultValue = "ALL_OPT",
+            description =
+                    "ORT graph optimisation of the raw loops: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     OptLevel optLevel;
 
-    @Option(names = "--pool-sort-windows", split = ",", paramLabel = "N",
-            description = "Also run the throughput pool with these batch.sort-window values (keys pool-throughput-swN), "
-                    + "next to the shipped manifest's.")
+    @Option(
+            names = "--pool-sort-windows",
+            split = ",",
+            paramLabel = "N",
+            description =
+                    "Also run the throughput pool with these batch.sort-window values (keys pool-throughput-swN), "
+                            + "next to the shipped manifest's.")
     List<Integer> poolSortWindows = List.of();
 
-    @Option(names = "--only", split = ",", paramLabel = "KEY",
-            description = "Run only these contenders (keys: langchain4j, raw-invariant, raw-sorted, raw-unsorted, pool-invariant, pool-throughput).")
+    @Option(
+            names = "--only",
+            split = ",",
+            paramLabel = "KEY",
+            description =
+                    "Run only these contenders (keys: langchain4j, raw-invariant, raw-sorted, raw-unsorted, pool-invariant, pool-throughput).")
     List<String> only;
 
-    @Option(names = "--user-path", description = "Also run the user's path (issue 25): a worker process "
-            + "(local/target/modelpool-local.jar serving) and `modelpool embed` (producer-cli/target/modelpool-cli.jar) as its own "
-            + "process per pass; build both jars first.")
+    @Option(
+            names = "--user-path",
+            description = "Also run the user's path (issue 25): a worker process "
+                    + "(local/target/modelpool-local.jar serving) and `modelpool embed` (producer-cli/target/modelpool-cli.jar) as its own "
+                    + "process per pass; build both jars first.")
     boolean userPath;
 
-    @Option(names = "--worker-heap", paramLabel = "SIZE", description = "The user-path worker's -Xmx (default: the JVM's).")
+    @Option(
+            names = "--worker-heap",
+            paramLabel = "SIZE",
+            description = "The user-path worker's -Xmx (default: the JVM's).")
     String workerHeap;
 
     @Option(names = "--cli-heap", paramLabel = "SIZE", description = "The user-path CLI's -Xmx (default: the JVM's).")
     String cliHeap;
 
-    @Option(names = "--jfr", paramLabel = "DIR", description = "User path: after the warm-up, record JFR profiles "
-            + "(settings=profile) of the worker process and of every CLI run into DIR.")
+    @Option(
+            names = "--jfr",
+            paramLabel = "DIR",
+            description = "User path: after the warm-up, record JFR profiles "
+                    + "(settings=profile) of the worker process and of every CLI run into DIR.")
     Path jfr;
 
-    @Option(names = "--also-cut", split = ",", paramLabel = "TOKENS", description = "Also run the shipped pool entry "
-            + "cutting texts at these token counts (keys pool-invariant-cutN), e.g. 128, LangChain4j's cut.")
+    @Option(
+            names = "--also-cut",
+            split = ",",
+            paramLabel = "TOKENS",
+            description = "Also run the shipped pool entry "
+                    + "cutting texts at these token counts (keys pool-invariant-cutN), e.g. 128, LangChain4j's cut.")
     List<Integer> alsoCut = List.of();
 
-    @Option(names = "--repeat", defaultValue = "1", description = "Repeat the corpus this many times (a small corpus "
-            + "file long enough to time a process; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--repeat",
+            defaultValue = "1",
+            description = "Repeat the corpus this many times (a small corpus "
+                    + "file long enough to time a process; default: ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--report", defaultValue = "docs/benchmarks.md", description = "Markdown file whose generated section is refreshed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--report",
+            defaultValue = "docs/benchmarks.md",
+            description = "Markdown file whose generated section is refreshed (default: ${DEFAULT-VALUE}).")
     Path report;
 
     @Option(names = "--no-report", description = "Print results only; leave the report file alone.")
     boolean noReport;
 
-    @Option(names = "--rss", description = "Run the RSS-stability run through the pool instead of the throughput comparison.")
+    @Option(
+            names = "--rss",
+            description = "Run the RSS-stability run through the pool instead of the throughput comparison.")
     boolean rss;
 
-    @Option(names = "--rss-sentences", defaultValue = "100000", description = "Sentences of the RSS run (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rss-sentences",
+            defaultValue = "100000",
+            description = "Sentences of the RSS run (default: ${DEFAULT-VALUE}).")
     int rssSentences;
 
-    @Option(names = "--rss-window", defaultValue = "4096", description = "RSS run: sentences submitted, awaited and sampled together (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rss-window",
+            defaultValue = "4096",
+            description = "RSS run: sentences submitted, awaited and sampled together (default: ${DEFAULT-VALUE}).")
     int rssWindow;
 
-    @Option(names = "--rss-warmup", defaultValue = "20000", description = "RSS run: sentences counted as warm-up (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rss-warmup",
+            defaultValue = "20000",
+            description = "RSS run: sentences counted as warm-up (default: ${DEFAULT-VALUE}).")
     int rssWarmup;
 
-    @Option(names = "--rss-mode", defaultValue = "throughput", description = "RSS run: pool mode, invariant or throughput (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rss-mode",
+            defaultValue = "throughput",
+            description = "RSS run: pool mode, invariant or throughput (default: ${DEFAULT-VALUE}).")
     String rssMode;
 
     /** The command, from the repository root, that reproduces this run; written into the report. */
@@ -135,36 +210,47 @@ public final class EmbeddingBench implements Callable<Integer> {
     public static void main(String[] args) {
         EmbeddingBench bench = new EmbeddingBench();
         bench.command = reproduction(args);
-        System.exit(new CommandLine(bench).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(
+                new CommandLine(bench).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
 
     /** The Maven command (profile run-bench in bench/pom.xml) that starts this class with these arguments. */
     static String reproduction(String[] args) {
         String heap = System.getProperty("bench.heap", "1g");
         heap = heap.equals("1g") ? "" : " -Dbench.heap=" + heap;
-        return "./mvnw -q -B -ntp -pl bench -am package -DskipTests -Prun-bench" + heap
-                + " -Dbench.args=\"" + String.join(" ", args) + "\"";
+        return "./mvnw -q -B -ntp -pl bench -am package -DskipTests -Prun-bench" + heap + " -Dbench.args=\""
+                + String.join(" ", args) + "\"";
     }
 
     @Override
     public Integer call() throws Exception {
-        if (passes < 1 || warmup < 0 || sentences < batch || workers < 1 || batch < 1 || repeat < 1
+        if (passes < 1
+                || warmup < 0
+                || sentences < batch
+                || workers < 1
+                || batch < 1
+                || repeat < 1
                 || alsoCut.stream().anyMatch(c -> c < 3)
                 || poolSortWindows.stream().anyMatch(w -> w < batch)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "need --passes >= 1, --warmup >= 0, "
-                    + "--workers >= 1, 1 <= --batch <= --sentences, every --pool-sort-windows value >= --batch, --repeat >= 1, "
-                    + "every --also-cut value >= 3");
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
+                    "need --passes >= 1, --warmup >= 0, "
+                            + "--workers >= 1, 1 <= --batch <= --sentences, every --pool-sort-windows value >= --batch, --repeat >= 1, "
+                            + "every --also-cut value >= 3");
         }
         if (only != null && !KEYS.containsAll(only)) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--only " + String.join(",", only) + " names an unknown contender; known: " + String.join(",", KEYS));
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
+                    "--only " + String.join(",", only) + " names an unknown contender; known: "
+                            + String.join(",", KEYS));
         }
         return rss ? new RssRun(this).call() : throughput();
     }
 
     private int throughput() throws Exception {
         String loadBefore = MachineInfo.currentLoadAverage();
-        List<String> corpus = corpusFile == null ? Corpus.generate(sentences, seed) : CorpusFile.read(corpusFile, sentences);
+        List<String> corpus =
+                corpusFile == null ? Corpus.generate(sentences, seed) : CorpusFile.read(corpusFile, sentences);
         if (repeat > 1) {
             List<String> repeated = new ArrayList<>(corpus.size() * repeat);
             for (int i = 0; i < repeat; i++) {
@@ -178,18 +264,37 @@ public final class EmbeddingBench implements Callable<Integer> {
         CorpusStats corpusStats = CorpusStats.of(corpus, tokenizer, batch, windows);
         Map<String, Contender> contenders = createContenders(tokenizer);
         MachineInfo machine = MachineInfo.current(loadBefore);
-        print("machine: %d cores, %s, %s, %s, ONNX Runtime %s, load average %s",
-                machine.cores(), machine.cpuModel(), machine.jvm(), machine.heap(), machine.onnxRuntime(), machine.loadAverage());
-        print("corpus: %d sentences, seed %d, %d-%d words (median %d), %d-%d tokens (median %d, %d in all)",
-                corpusStats.sentences(), seed, corpusStats.minWords(), corpusStats.maxWords(), corpusStats.medianWords(),
-                corpusStats.minTokens(), corpusStats.maxTokens(), corpusStats.medianTokens(), corpusStats.totalTokens());
+        print(
+                "machine: %d cores, %s, %s, %s, ONNX Runtime %s, load average %s",
+                machine.cores(),
+                machine.cpuModel(),
+                machine.jvm(),
+                machine.heap(),
+                machine.onnxRuntime(),
+                machine.loadAverage());
+        print(
+                "corpus: %d sentences, seed %d, %d-%d words (median %d), %d-%d tokens (median %d, %d in all)",
+                corpusStats.sentences(),
+                seed,
+                corpusStats.minWords(),
+                corpusStats.maxWords(),
+                corpusStats.medianWords(),
+                corpusStats.minTokens(),
+                corpusStats.maxTokens(),
+                corpusStats.medianTokens(),
+                corpusStats.totalTokens());
         print("%s", corpusStats.paddingSummary());
-        print("corpus source: %s; %d of %d texts reach the %d-token cut (truncated); token percentiles %s",
-                corpusFile == null ? "generated" : corpusFile, CorpusFile.truncated(corpus, tokenizer, maxTokens),
-                corpus.size(), maxTokens, CorpusFile.percentiles(corpus, tokenizer));
+        print(
+                "corpus source: %s; %d of %d texts reach the %d-token cut (truncated); token percentiles %s",
+                corpusFile == null ? "generated" : corpusFile,
+                CorpusFile.truncated(corpus, tokenizer, maxTokens),
+                corpus.size(),
+                maxTokens,
+                CorpusFile.percentiles(corpus, tokenizer));
         for (int cut : alsoCut) {
-            print("at the %d-token cut: %d of %d texts truncated", cut, CorpusFile.truncated(corpus, tokenizer, cut),
-                    corpus.size());
+            print(
+                    "at the %d-token cut: %d of %d texts truncated",
+                    cut, CorpusFile.truncated(corpus, tokenizer, cut), corpus.size());
         }
 
         try {
@@ -212,8 +317,8 @@ public final class EmbeddingBench implements Callable<Integer> {
                 print("user-path CPU over the measured passes: %s", user.cpuSplit());
             }
 
-            ThroughputReport throughput = new ThroughputReport(machine, loadAfter, corpusStats, contenders, results,
-                    agreement, passes, warmup, command);
+            ThroughputReport throughput = new ThroughputReport(
+                    machine, loadAfter, corpusStats, contenders, results, agreement, passes, warmup, command);
             System.out.println();
             System.out.println(throughput.table());
             System.out.println(throughput.goals());
@@ -240,8 +345,9 @@ public final class EmbeddingBench implements Callable<Integer> {
         }
         for (PoolContender.Mode mode : PoolContender.Mode.values()) {
             if (wants(wanted, mode.key())) {
-                pools.put(mode.key(), PoolContender.create(mode, null,
-                        maxTokens == MiniLm.MAX_TOKENS ? null : maxTokens));
+                pools.put(
+                        mode.key(),
+                        PoolContender.create(mode, null, maxTokens == MiniLm.MAX_TOKENS ? null : maxTokens));
             }
         }
         for (int cut : alsoCut) {
@@ -258,25 +364,53 @@ public final class EmbeddingBench implements Callable<Integer> {
             contenders.put(LANGCHAIN4J, new LangChain4jBaseline());
         }
         // The one-sequence loop is the reference the others are compared with, so it always runs.
-        contenders.put(RAW_INVARIANT, new RawOrtLoop(RAW_INVARIANT, RawOrtLoop.Layout.ONE_SEQUENCE_PER_RUN,
-                workers, 1, optLevel, model, tokenizer));
+        contenders.put(
+                RAW_INVARIANT,
+                new RawOrtLoop(
+                        RAW_INVARIANT, RawOrtLoop.Layout.ONE_SEQUENCE_PER_RUN, workers, 1, optLevel, model, tokenizer));
         if (wants(wanted, RAW_SORTED)) {
-            contenders.put(RAW_SORTED, new RawOrtLoop(RAW_SORTED, RawOrtLoop.Layout.SORTED_BATCHES,
-                    workers, batch, optLevel, model, tokenizer));
+            contenders.put(
+                    RAW_SORTED,
+                    new RawOrtLoop(
+                            RAW_SORTED, RawOrtLoop.Layout.SORTED_BATCHES, workers, batch, optLevel, model, tokenizer));
         }
         if (wants(wanted, RAW_UNSORTED)) {
-            contenders.put(RAW_UNSORTED, new RawOrtLoop(RAW_UNSORTED, RawOrtLoop.Layout.UNSORTED_BATCHES,
-                    workers, batch, optLevel, model, tokenizer));
+            contenders.put(
+                    RAW_UNSORTED,
+                    new RawOrtLoop(
+                            RAW_UNSORTED,
+                            RawOrtLoop.Layout.UNSORTED_BATCHES,
+                            workers,
+                            batch,
+                            optLevel,
+                            model,
+                            tokenizer));
         }
         if (wants(wanted, RAW_PER_TOKEN) || wants(wanted, RAW_PER_TOKEN_SORTED)) {
             byte[] perToken = PerTokenQuantization.rewrite(model).model();
             if (wants(wanted, RAW_PER_TOKEN)) {
-                contenders.put(RAW_PER_TOKEN, new RawOrtLoop(RAW_PER_TOKEN, RawOrtLoop.Layout.ONE_SEQUENCE_PER_RUN,
-                        workers, 1, optLevel, perToken, tokenizer));
+                contenders.put(
+                        RAW_PER_TOKEN,
+                        new RawOrtLoop(
+                                RAW_PER_TOKEN,
+                                RawOrtLoop.Layout.ONE_SEQUENCE_PER_RUN,
+                                workers,
+                                1,
+                                optLevel,
+                                perToken,
+                                tokenizer));
             }
             if (wants(wanted, RAW_PER_TOKEN_SORTED)) {
-                contenders.put(RAW_PER_TOKEN_SORTED, new RawOrtLoop(RAW_PER_TOKEN_SORTED,
-                        RawOrtLoop.Layout.SORTED_BATCHES, workers, batch, optLevel, perToken, tokenizer));
+                contenders.put(
+                        RAW_PER_TOKEN_SORTED,
+                        new RawOrtLoop(
+                                RAW_PER_TOKEN_SORTED,
+                                RawOrtLoop.Layout.SORTED_BATCHES,
+                                workers,
+                                batch,
+                                optLevel,
+                                perToken,
+                                tokenizer));
             }
         }
         contenders.putAll(pools);
@@ -288,7 +422,8 @@ public final class EmbeddingBench implements Callable<Integer> {
     }
 
     /** Runs the warm-up passes and returns how closely each contender's embeddings match the raw one-sequence loop's. */
-    private Map<String, Similarity.Agreement> warmUp(Map<String, Contender> contenders, List<String> corpus) throws Exception {
+    private Map<String, Similarity.Agreement> warmUp(Map<String, Contender> contenders, List<String> corpus)
+            throws Exception {
         Map<String, float[][]> last = new LinkedHashMap<>();
         for (int pass = 0; pass < Math.max(1, warmup); pass++) {
             for (Contender contender : contenders.values()) {
@@ -328,8 +463,8 @@ public final class EmbeddingBench implements Callable<Integer> {
                     cpuRate = corpus.size() / (contender.lastCpuNanos() / 1e9);
                 }
                 if (embeddings.length != corpus.size()) {
-                    throw new IllegalStateException(contender.key() + " returned " + embeddings.length + " embeddings for "
-                            + corpus.size() + " sentences");
+                    throw new IllegalStateException(contender.key() + " returned " + embeddings.length
+                            + " embeddings for " + corpus.size() + " sentences");
                 }
                 results.get(contender.key()).add(rate, cpuRate);
                 line.append(String.format(Locale.ROOT, "  %s %.1f (%.1f per CPU-s)", contender.key(), rate, cpuRate));

@@ -65,14 +65,23 @@ public final class FloodBench {
     private FloodBench(DevStack stack) {
         this.stack = stack;
         Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
-        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.ACKS_CONFIG, "all"),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
         this.serializer = ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false);
-        this.results = new ResultArrivals(stack.bootstrapServers(), registry,
-                Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
-        this.deadLetterOffsets = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                stack.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.results = new ResultArrivals(
+                stack.bootstrapServers(), registry, Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
+        this.deadLetterOffsets = new KafkaConsumer<>(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     public static void main(String[] args) throws Exception {
@@ -95,8 +104,15 @@ public final class FloodBench {
             worker = startWorker(stack, settings, work.resolve("worker.log"));
             awaitTopics(stack);
             FloodBench bench = new FloodBench(stack);
-            System.out.printf(Locale.ROOT, "FloodBench: %d good requests, %d hostile before each, %d passes, "
-                    + "load average %s, worker settings %s, worker log %s%n", good, perGood, passes, load, settings,
+            System.out.printf(
+                    Locale.ROOT,
+                    "FloodBench: %d good requests, %d hostile before each, %d passes, "
+                            + "load average %s, worker settings %s, worker log %s%n",
+                    good,
+                    perGood,
+                    passes,
+                    load,
+                    settings,
                     work.resolve("worker.log"));
             bench.pass(corpus.subList(0, Math.min(500, good)), 0); // warm-up: assignment, model load, first batches
             double[] clean = new double[passes];
@@ -113,12 +129,27 @@ public final class FloodBench {
                 }
                 flood[p] = f[0];
                 floodAll[p] = f[1];
-                System.out.printf(Locale.ROOT, "pass %d: clean %.1f good/s, flood %.1f good/s (%.3f); flood's %d "
-                        + "dead letters all in after %.1f s%n", p + 1, clean[p], flood[p], flood[p] / clean[p],
-                        good * perGood, floodAll[p]);
+                System.out.printf(
+                        Locale.ROOT,
+                        "pass %d: clean %.1f good/s, flood %.1f good/s (%.3f); flood's %d "
+                                + "dead letters all in after %.1f s%n",
+                        p + 1,
+                        clean[p],
+                        flood[p],
+                        flood[p] / clean[p],
+                        good * perGood,
+                        floodAll[p]);
             }
-            String markdown = render(good, perGood, passes, clean, flood, floodAll, settings,
-                    MachineInfo.current(load), MachineInfo.currentLoadAverage());
+            String markdown = render(
+                    good,
+                    perGood,
+                    passes,
+                    clean,
+                    flood,
+                    floodAll,
+                    settings,
+                    MachineInfo.current(load),
+                    MachineInfo.currentLoadAverage());
             System.out.println(markdown);
             if (report) {
                 ReportFile.replaceSection(Path.of("docs", "benchmarks.md"), "distinct-id-flood", markdown);
@@ -136,10 +167,19 @@ public final class FloodBench {
 
     private static Process startWorker(DevStack stack, Map<String, String> overrides, Path log) throws Exception {
         Path args = log.resolveSibling("classpath.args");
-        Files.writeString(args, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\")
-                .replace("\"", "\\\"") + "\"\n", StandardCharsets.UTF_8);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx512m", "@" + args, WorkerMain.class.getName(), "run"));
+        Files.writeString(
+                args,
+                "-cp \""
+                        + System.getProperty("java.class.path")
+                                .replace("\\", "\\\\")
+                                .replace("\"", "\\\"") + "\"\n",
+                StandardCharsets.UTF_8);
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "@" + args,
+                WorkerMain.class.getName(),
+                "run"));
         Map<String, String> settings = new TreeMap<>();
         settings.put("kafka.bootstrap.servers", stack.bootstrapServers());
         settings.put("schema.registry.url", stack.schemaRegistryUrl());
@@ -154,16 +194,23 @@ public final class FloodBench {
             command.add("--set");
             command.add(k + "=" + v);
         });
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     /** Waits until the worker has created its topics, so that their partitions can be read. */
     private static void awaitTopics(DevStack stack) {
-        List<String> topics = List.of(Topics.requests(PREFIX, Capability.TEXT_EMBEDDING),
-                Topics.results(PREFIX, Capability.TEXT_EMBEDDING), Topics.deadLetters(PREFIX));
+        List<String> topics = List.of(
+                Topics.requests(PREFIX, Capability.TEXT_EMBEDDING),
+                Topics.results(PREFIX, Capability.TEXT_EMBEDDING),
+                Topics.deadLetters(PREFIX));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                stack.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             while (!c.listTopics(Duration.ofSeconds(10)).keySet().containsAll(topics)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the worker did not create " + topics + " within 3 minutes");
@@ -175,13 +222,16 @@ public final class FloodBench {
 
     private List<TopicPartition> deadLetterPartitions() {
         List<TopicPartition> parts = new ArrayList<>();
-        deadLetterOffsets.listTopics(Duration.ofSeconds(10)).getOrDefault(deadLetters, List.of())
+        deadLetterOffsets
+                .listTopics(Duration.ofSeconds(10))
+                .getOrDefault(deadLetters, List.of())
                 .forEach(p -> parts.add(new TopicPartition(deadLetters, p.partition())));
         return parts;
     }
 
     private long deadLettersPublished() {
-        return deadLetterOffsets.endOffsets(deadLetterPartitions()).values().stream().mapToLong(Long::longValue)
+        return deadLetterOffsets.endOffsets(deadLetterPartitions()).values().stream()
+                .mapToLong(Long::longValue)
                 .sum();
     }
 
@@ -198,15 +248,24 @@ public final class FloodBench {
         for (String text : corpus) {
             int partition = i++ % PARTITIONS;
             for (int h = 0; h < perGood; h++) {
-                byte[] value = ByteBuffer.allocate(12).put((byte) 0).putInt(nextUnknownId++).put(new byte[7]).array();
+                byte[] value = ByteBuffer.allocate(12)
+                        .put((byte) 0)
+                        .putInt(nextUnknownId++)
+                        .put(new byte[7])
+                        .array();
                 producer.send(new ProducerRecord<>(requests, partition, null, value));
             }
             String id = "g-" + (sequence++);
             ids.add(id);
-            TextEmbeddingRequest request = TextEmbeddingRequest.newBuilder().setId(id).setJobId("flood")
-                    .setModel(MODEL).setTexts(List.of(text)).setInputType(EmbeddingInputType.DOCUMENT).build();
-            producer.send(new ProducerRecord<>(requests, partition, id.getBytes(StandardCharsets.UTF_8),
-                    serializer.serialize(requests, request)));
+            TextEmbeddingRequest request = TextEmbeddingRequest.newBuilder()
+                    .setId(id)
+                    .setJobId("flood")
+                    .setModel(MODEL)
+                    .setTexts(List.of(text))
+                    .setInputType(EmbeddingInputType.DOCUMENT)
+                    .build();
+            producer.send(new ProducerRecord<>(
+                    requests, partition, id.getBytes(StandardCharsets.UTF_8), serializer.serialize(requests, request)));
         }
         producer.flush();
         long lastGood = results.awaitAll(ids, Duration.ofMinutes(30));
@@ -215,7 +274,8 @@ public final class FloodBench {
         long published;
         while ((published = deadLettersPublished()) < expectedDeadLetters) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(published + " of " + expectedDeadLetters + " dead letters after 30 min");
+                throw new IllegalStateException(
+                        published + " of " + expectedDeadLetters + " dead letters after 30 min");
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
@@ -230,26 +290,57 @@ public final class FloodBench {
         deadLetterOffsets.close();
     }
 
-    private static String render(int good, int perGood, int passes, double[] clean, double[] flood,
-            double[] floodAll, Map<String, String> settings, MachineInfo machine, String loadAfter) {
+    private static String render(
+            int good,
+            int perGood,
+            int passes,
+            double[] clean,
+            double[] flood,
+            double[] floodAll,
+            Map<String, String> settings,
+            MachineInfo machine,
+            String loadAfter) {
         double ratio = Stats.median(flood) / Stats.median(clean);
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "Machine: %d cores, %s, %s, ONNX Runtime %s, load average at start %s, "
-                + "at the end %s. One worker process (-Xmx512m), default settings but the job tracker off%s; "
-                + "4 partitions.%n%n", machine.cores(), machine.cpuModel(), machine.jvm(), machine.onnxRuntime(),
-                machine.loadAverage(), loadAfter, settings.keySet().stream().anyMatch(k -> !k.startsWith("jobs."))
-                        ? " and " + settings : ""));
-        md.append(String.format(Locale.ROOT, "%d good one-sentence requests per pass (the bench corpus, 5-60 words "
-                + "each); a flood pass puts %d records with distinct unknown schema ids before each (%,d per pass). "
-                + "%d alternating passes:%n%n", good, perGood, good * perGood, passes));
+        md.append(String.format(
+                Locale.ROOT,
+                "Machine: %d cores, %s, %s, ONNX Runtime %s, load average at start %s, "
+                        + "at the end %s. One worker process (-Xmx512m), default settings but the job tracker off%s; "
+                        + "4 partitions.%n%n",
+                machine.cores(),
+                machine.cpuModel(),
+                machine.jvm(),
+                machine.onnxRuntime(),
+                machine.loadAverage(),
+                loadAfter,
+                settings.keySet().stream().anyMatch(k -> !k.startsWith("jobs.")) ? " and " + settings : ""));
+        md.append(String.format(
+                Locale.ROOT,
+                "%d good one-sentence requests per pass (the bench corpus, 5-60 words "
+                        + "each); a flood pass puts %d records with distinct unknown schema ids before each (%,d per pass). "
+                        + "%d alternating passes:%n%n",
+                good,
+                perGood,
+                good * perGood,
+                passes));
         md.append("| pass | clean, good/s | flood, good/s | flood / clean | flood: last dead letter after |\n"
                 + "|---|---:|---:|---:|---:|\n");
         for (int p = 0; p < passes; p++) {
-            md.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.3f | %.1f s |%n", p + 1, clean[p], flood[p],
-                    flood[p] / clean[p], floodAll[p]));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %d | %.1f | %.1f | %.3f | %.1f s |%n",
+                    p + 1,
+                    clean[p],
+                    flood[p],
+                    flood[p] / clean[p],
+                    floodAll[p]));
         }
-        md.append(String.format(Locale.ROOT, "%n- Good throughput under the flood / clean: **%.3f** (ratio of "
-                + "medians). Goal: at least 0.5 — %s.%n", ratio, ratio >= 0.5 ? "met" : "missed"));
+        md.append(String.format(
+                Locale.ROOT,
+                "%n- Good throughput under the flood / clean: **%.3f** (ratio of "
+                        + "medians). Goal: at least 0.5 — %s.%n",
+                ratio,
+                ratio >= 0.5 ? "met" : "missed"));
         return md.toString();
     }
 }

@@ -8,9 +8,9 @@ import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextToTextRequest;
 import io.modelpool.v1.TextToTextResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.pool.ModelState;
@@ -29,9 +29,9 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * Text generation throughput (issue 10): the causal-lm family one generation at a time
@@ -50,7 +50,10 @@ import picocli.CommandLine;
  * are greedy, with prompt lengths and maxNewTokens drawn from {@code --seed}, so the work is the same in both
  * modes; the report says how many texts came out identical in the two modes.
  */
-@Command(name = "generation-bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "generation-bench",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Text generation: one generation at a time vs batched prefill and decode, through the pool.")
 public final class GenerationBench implements Callable<Integer> {
 
@@ -58,44 +61,74 @@ public final class GenerationBench implements Callable<Integer> {
     static final String BATCHED = "batched";
     private static final RequestContext CONTEXT = new RequestContext("generation-bench", 0);
 
-    @Option(names = "--model-dir", defaultValue = "bench/target/toy-transformer",
-            description = "Directory with model.onnx and tokenizer.json; written by tools/toy_causal_lm.py when missing (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--model-dir",
+            defaultValue = "bench/target/toy-transformer",
+            description =
+                    "Directory with model.onnx and tokenizer.json; written by tools/toy_causal_lm.py when missing (default: ${DEFAULT-VALUE}).")
     Path modelDir;
 
     @Option(names = "--tiny", description = "Use the padded toy LM of the worker's tests instead of the transformer.")
     boolean tiny;
 
-    @Option(names = "--exported", description = "Use a decoder exported by PyTorch instead: DIR/decoder_with_past_model.onnx and DIR/tokenizer.json, as tools/pytorch_exports.py writes them (worker/src/test/resources/exported/llama); prompts draw from its vocabulary.")
+    @Option(
+            names = "--exported",
+            description =
+                    "Use a decoder exported by PyTorch instead: DIR/decoder_with_past_model.onnx and DIR/tokenizer.json, as tools/pytorch_exports.py writes them (worker/src/test/resources/exported/llama); prompts draw from its vocabulary.")
     Path exported;
 
-    @Option(names = "--generator-args", defaultValue = "",
-            description = "Extra arguments for tools/toy_causal_lm.py --transformer when the model is generated, for example '--d-model 512 --layers 8'.")
+    @Option(
+            names = "--generator-args",
+            defaultValue = "",
+            description =
+                    "Extra arguments for tools/toy_causal_lm.py --transformer when the model is generated, for example '--d-model 512 --layers 8'.")
     String generatorArgs;
 
     @Option(names = "--requests", defaultValue = "32", description = "Requests per pass (default: ${DEFAULT-VALUE}).")
     int requests;
 
-    @Option(names = "--batch", defaultValue = "8", description = "batch.max-items of the batched model (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch",
+            defaultValue = "8",
+            description = "batch.max-items of the batched model (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--prompt-tokens", defaultValue = "8,64", split = ",",
+    @Option(
+            names = "--prompt-tokens",
+            defaultValue = "8,64",
+            split = ",",
             description = "Least and most prompt tokens (default: ${DEFAULT-VALUE}).")
     List<Integer> promptTokens;
 
-    @Option(names = "--new-tokens", defaultValue = "16,64", split = ",",
+    @Option(
+            names = "--new-tokens",
+            defaultValue = "16,64",
+            split = ",",
             description = "Least and most maxNewTokens (default: ${DEFAULT-VALUE}).")
     List<Integer> newTokens;
 
-    @Option(names = "--workers", defaultValue = "1", description = "Workers (sessions) per model (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--workers",
+            defaultValue = "1",
+            description = "Workers (sessions) per model (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--threads", defaultValue = "1", description = "intra-op threads per session (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--threads",
+            defaultValue = "1",
+            description = "intra-op threads per session (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--passes", defaultValue = "3", description = "Measured passes per contender (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--passes",
+            defaultValue = "3",
+            description = "Measured passes per contender (default: ${DEFAULT-VALUE}).")
     int passes;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Unmeasured passes per contender first (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            defaultValue = "1",
+            description = "Unmeasured passes per contender first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the request set (default: ${DEFAULT-VALUE}).")
@@ -107,11 +140,20 @@ public final class GenerationBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (passes < 1 || warmup < 0 || requests < 1 || batch < 1 || promptTokens.size() != 2
-                || newTokens.size() != 2 || promptTokens.get(0) < 1 || newTokens.get(0) < 1
-                || promptTokens.get(0) > promptTokens.get(1) || newTokens.get(0) > newTokens.get(1)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "need --passes >= 1, --warmup >= 0, "
-                    + "--requests >= 1, --batch >= 1 and --prompt-tokens/--new-tokens as LEAST,MOST with 1 <= LEAST <= MOST");
+        if (passes < 1
+                || warmup < 0
+                || requests < 1
+                || batch < 1
+                || promptTokens.size() != 2
+                || newTokens.size() != 2
+                || promptTokens.get(0) < 1
+                || newTokens.get(0) < 1
+                || promptTokens.get(0) > promptTokens.get(1)
+                || newTokens.get(0) > newTokens.get(1)) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
+                    "need --passes >= 1, --warmup >= 0, "
+                            + "--requests >= 1, --batch >= 1 and --prompt-tokens/--new-tokens as LEAST,MOST with 1 <= LEAST <= MOST");
         }
         Path model;
         Path tokenizer;
@@ -167,9 +209,16 @@ public final class GenerationBench implements Callable<Integer> {
                     p50.get(key)[p] = Stats.percentile(result.latenciesMs(), 50);
                     p95.get(key)[p] = Stats.percentile(result.latenciesMs(), 95);
                     first.putIfAbsent(key, result);
-                    System.err.printf(Locale.ROOT, "pass %d %-10s %8.1f tokens/s (%d tokens, %.2f s), request "
-                                    + "latency p50 %.0f ms, p95 %.0f ms%n", p + 1, key, result.tokensPerSecond(),
-                            result.tokens(), result.seconds(), Stats.percentile(result.latenciesMs(), 50),
+                    System.err.printf(
+                            Locale.ROOT,
+                            "pass %d %-10s %8.1f tokens/s (%d tokens, %.2f s), request "
+                                    + "latency p50 %.0f ms, p95 %.0f ms%n",
+                            p + 1,
+                            key,
+                            result.tokensPerSecond(),
+                            result.tokens(),
+                            result.seconds(),
+                            Stats.percentile(result.latenciesMs(), 50),
                             Stats.percentile(result.latenciesMs(), 95));
                 }
                 ratios[p] = tokensPerSecond.get(BATCHED)[p] / tokensPerSecond.get(SEQUENTIAL)[p];
@@ -184,8 +233,8 @@ public final class GenerationBench implements Callable<Integer> {
     }
 
     private void generate() throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("/usr/bin/python3", "tools/toy_causal_lm.py",
-                "--transformer", modelDir.toString()));
+        List<String> command = new ArrayList<>(
+                List.of("/usr/bin/python3", "tools/toy_causal_lm.py", "--transformer", modelDir.toString()));
         if (!generatorArgs.isBlank()) {
             command.addAll(List.of(generatorArgs.trim().split("\\s+")));
         }
@@ -216,7 +265,8 @@ public final class GenerationBench implements Callable<Integer> {
 
     /** The words of a word-level tokenizer.json, its special tokens (in angle brackets) left out. */
     private static List<String> vocabularyWords(Path tokenizer) throws IOException {
-        JsonNode vocab = new ObjectMapper().readTree(tokenizer.toFile()).path("model").path("vocab");
+        JsonNode vocab =
+                new ObjectMapper().readTree(tokenizer.toFile()).path("model").path("vocab");
         List<String> words = new ArrayList<>();
         vocab.fieldNames().forEachRemaining(w -> {
             if (!w.startsWith("<")) {
@@ -239,8 +289,14 @@ public final class GenerationBench implements Callable<Integer> {
                 prompt.append(t == 0 ? "" : " ").append(words.get(random.nextInt(words.size())));
             }
             int maxNew = random.nextInt(newTokens.get(0), newTokens.get(1) + 1);
-            set.add(TextToTextRequest.newBuilder().setId("r" + i).setModel(SEQUENTIAL).setPrompt(prompt.toString())
-                    .setParameters(GenerationParameters.newBuilder().setMaxNewTokens(maxNew).build()).build());
+            set.add(TextToTextRequest.newBuilder()
+                    .setId("r" + i)
+                    .setModel(SEQUENTIAL)
+                    .setPrompt(prompt.toString())
+                    .setParameters(GenerationParameters.newBuilder()
+                            .setMaxNewTokens(maxNew)
+                            .build())
+                    .build());
         }
         return set;
     }
@@ -280,8 +336,12 @@ public final class GenerationBench implements Callable<Integer> {
         List<CompletableFuture<Outcome>> futures = new ArrayList<>(set.size());
         long start = System.nanoTime();
         for (TextToTextRequest r : set) {
-            TextToTextRequest request = TextToTextRequest.newBuilder().setId(UUID.randomUUID().toString())
-                    .setModel(model).setPrompt(r.getPrompt()).setParameters(r.getParameters()).build();
+            TextToTextRequest request = TextToTextRequest.newBuilder()
+                    .setId(UUID.randomUUID().toString())
+                    .setModel(model)
+                    .setPrompt(r.getPrompt())
+                    .setParameters(r.getParameters())
+                    .build();
             futures.add(service.handle(request, CONTEXT));
         }
         long tokens = 0;
@@ -289,22 +349,29 @@ public final class GenerationBench implements Callable<Integer> {
         long[] latencies = new long[set.size()];
         for (int i = 0; i < futures.size(); i++) {
             CompletableFuture<Outcome> f = futures.get(i);
-            TextToTextResult result = (TextToTextResult) f.get(10, TimeUnit.MINUTES).record();
+            TextToTextResult result =
+                    (TextToTextResult) f.get(10, TimeUnit.MINUTES).record();
             if (result.getStatus() != ResultStatus.OK) {
                 throw new IllegalStateException(model + " failed a request: " + result.getError());
             }
             tokens += result.getPayload().getGeneratedTokens();
             texts.add(result.getPayload().getText());
             // From submission to the answer: the intake stamps endToEndMs at publish, and nothing publishes here.
-            latencies[i] = result.getTimings().getQueuedMs() + result.getTimings().getInferenceMs();
+            latencies[i] =
+                    result.getTimings().getQueuedMs() + result.getTimings().getInferenceMs();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Pass(tokens, seconds, texts, latencies);
     }
 
-    private String report(MachineInfo machine, Map<String, double[]> tokensPerSecond, Map<String, double[]> p50,
-                          Map<String, double[]> p95, double[] ratios,
-                          Map<String, Pass> first, List<TextToTextRequest> set) {
+    private String report(
+            MachineInfo machine,
+            Map<String, double[]> tokensPerSecond,
+            Map<String, double[]> p50,
+            Map<String, double[]> p95,
+            double[] ratios,
+            Map<String, Pass> first,
+            List<TextToTextRequest> set) {
         int identical = 0;
         List<String> a = first.get(SEQUENTIAL).texts();
         List<String> b = first.get(BATCHED).texts();
@@ -314,22 +381,51 @@ public final class GenerationBench implements Callable<Integer> {
             }
         }
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "Model: %s; %d requests, prompts %d-%d tokens, maxNewTokens %d-%d, "
+        out.append(String.format(
+                Locale.ROOT,
+                "Model: %s; %d requests, prompts %d-%d tokens, maxNewTokens %d-%d, "
                         + "greedy; workers %d, intra-op threads %d, batch.max-items %d; %d passes after %d warm-up.%n",
-                tiny ? "padded toy LM (tests)" : exported != null ? exported : modelDir, set.size(), promptTokens.get(0), promptTokens.get(1),
-                newTokens.get(0), newTokens.get(1), workers, threads, batch, passes, warmup));
-        out.append(String.format(Locale.ROOT, "Machine: %d cores, %s, %s, ONNX Runtime %s, load before %s.%n%n",
-                machine.cores(), machine.cpuModel(), machine.jvm(), machine.onnxRuntime(), machine.loadAverage()));
+                tiny ? "padded toy LM (tests)" : exported != null ? exported : modelDir,
+                set.size(),
+                promptTokens.get(0),
+                promptTokens.get(1),
+                newTokens.get(0),
+                newTokens.get(1),
+                workers,
+                threads,
+                batch,
+                passes,
+                warmup));
+        out.append(String.format(
+                Locale.ROOT,
+                "Machine: %d cores, %s, %s, ONNX Runtime %s, load before %s.%n%n",
+                machine.cores(),
+                machine.cpuModel(),
+                machine.jvm(),
+                machine.onnxRuntime(),
+                machine.loadAverage()));
         out.append("| mode | tokens/s median | min | max | request latency p50 (ms) | p95 (ms) |\n"
                 + "|---|---:|---:|---:|---:|---:|\n");
         for (Map.Entry<String, double[]> e : tokensPerSecond.entrySet()) {
-            out.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.0f | %.0f |%n", e.getKey(),
-                    Stats.median(e.getValue()), Stats.min(e.getValue()), Stats.max(e.getValue()),
-                    Stats.median(p50.get(e.getKey())), Stats.median(p95.get(e.getKey()))));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.1f | %.1f | %.1f | %.0f | %.0f |%n",
+                    e.getKey(),
+                    Stats.median(e.getValue()),
+                    Stats.min(e.getValue()),
+                    Stats.max(e.getValue()),
+                    Stats.median(p50.get(e.getKey())),
+                    Stats.median(p95.get(e.getKey()))));
         }
-        out.append(String.format(Locale.ROOT, "%nbatched / sequential, per pass: median %.2f (min %.2f, max %.2f). "
-                        + "Texts identical in both modes: %d of %d.%n", Stats.median(ratios), Stats.min(ratios),
-                Stats.max(ratios), identical, a.size()));
+        out.append(String.format(
+                Locale.ROOT,
+                "%nbatched / sequential, per pass: median %.2f (min %.2f, max %.2f). "
+                        + "Texts identical in both modes: %d of %d.%n",
+                Stats.median(ratios),
+                Stats.min(ratios),
+                Stats.max(ratios),
+                identical,
+                a.size()));
         return out.toString();
     }
 }

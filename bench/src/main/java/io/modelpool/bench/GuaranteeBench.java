@@ -58,7 +58,11 @@ public final class GuaranteeBench {
         final KafkaProducer<String, TextEmbeddingRequest> producer;
         final KafkaProducer<String, TextEmbeddingRequest> single;
 
-        Mode(String name, Worker worker, String requestTopic, ResultArrivals reader,
+        Mode(
+                String name,
+                Worker worker,
+                String requestTopic,
+                ResultArrivals reader,
                 KafkaProducer<String, TextEmbeddingRequest> producer,
                 KafkaProducer<String, TextEmbeddingRequest> single) {
             this.name = name;
@@ -100,8 +104,13 @@ public final class GuaranteeBench {
         try (DevStack stack = DevStack.start(DevStackOptions.ephemeral().withDefaultPartitions(4));
                 Mode alo = bench.mode(stack, WorkerConfig.AT_LEAST_ONCE, overrides);
                 Mode eos = bench.mode(stack, WorkerConfig.EXACTLY_ONCE, overrides)) {
-            System.out.printf(Locale.ROOT, "GuaranteeBench: %d sentences, %d passes, load average %s, overrides %s%n",
-                    corpus.size(), passes, load, overrides);
+            System.out.printf(
+                    Locale.ROOT,
+                    "GuaranteeBench: %d sentences, %d passes, load average %s, overrides %s%n",
+                    corpus.size(),
+                    passes,
+                    load,
+                    overrides);
             bench.pass(alo, corpus);
             bench.pass(eos, corpus);
             double[] aloRates = new double[passes];
@@ -114,14 +123,29 @@ public final class GuaranteeBench {
                     eosRates[p] = bench.pass(eos, corpus);
                     aloRates[p] = bench.pass(alo, corpus);
                 }
-                System.out.printf(Locale.ROOT, "pass %d: at_least_once %.1f/s, exactly_once %.1f/s (%.3f)%n", p + 1,
-                        aloRates[p], eosRates[p], eosRates[p] / aloRates[p]);
+                System.out.printf(
+                        Locale.ROOT,
+                        "pass %d: at_least_once %.1f/s, exactly_once %.1f/s (%.3f)%n",
+                        p + 1,
+                        aloRates[p],
+                        eosRates[p],
+                        eosRates[p] / aloRates[p]);
             }
             long[] aloLatency = bench.latencies(alo, corpus, latencyRequests, intervalMs);
             long[] eosLatency = bench.latencies(eos, corpus, latencyRequests, intervalMs);
             String transactionInterval = overrides.getOrDefault(WorkerConfig.TRANSACTION_INTERVAL_MS, "100");
-            String markdown = render(corpus.size(), passes, aloRates, eosRates, aloLatency, eosLatency,
-                    latencyRequests, intervalMs, transactionInterval, overrides, MachineInfo.current(load));
+            String markdown = render(
+                    corpus.size(),
+                    passes,
+                    aloRates,
+                    eosRates,
+                    aloLatency,
+                    eosLatency,
+                    latencyRequests,
+                    intervalMs,
+                    transactionInterval,
+                    overrides,
+                    MachineInfo.current(load));
             System.out.println(markdown);
             if (report) {
                 ReportFile.replaceSection(Path.of("docs", "benchmarks.md"), "exactly-once-cost", markdown);
@@ -151,18 +175,34 @@ public final class GuaranteeBench {
         bulk.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         Map<String, Object> one = new HashMap<>(bulk);
         one.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        ResultArrivals reader = new ResultArrivals(stack.bootstrapServers(), registry,
-                Topics.results(prefix, Capability.TEXT_EMBEDDING), guarantee.equals(WorkerConfig.EXACTLY_ONCE));
-        return new Mode(guarantee, worker, Topics.requests(prefix, Capability.TEXT_EMBEDDING), reader,
-                new KafkaProducer<>(bulk, new StringSerializer(),
+        ResultArrivals reader = new ResultArrivals(
+                stack.bootstrapServers(),
+                registry,
+                Topics.results(prefix, Capability.TEXT_EMBEDDING),
+                guarantee.equals(WorkerConfig.EXACTLY_ONCE));
+        return new Mode(
+                guarantee,
+                worker,
+                Topics.requests(prefix, Capability.TEXT_EMBEDDING),
+                reader,
+                new KafkaProducer<>(
+                        bulk,
+                        new StringSerializer(),
                         ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false)),
-                new KafkaProducer<>(one, new StringSerializer(),
+                new KafkaProducer<>(
+                        one,
+                        new StringSerializer(),
                         ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false)));
     }
 
     private TextEmbeddingRequest request(String text) {
-        return TextEmbeddingRequest.newBuilder().setId("g-" + (sequence++)).setJobId("bench").setModel(MODEL)
-                .setTexts(List.of(text)).setInputType(EmbeddingInputType.DOCUMENT).build();
+        return TextEmbeddingRequest.newBuilder()
+                .setId("g-" + (sequence++))
+                .setJobId("bench")
+                .setModel(MODEL)
+                .setTexts(List.of(text))
+                .setInputType(EmbeddingInputType.DOCUMENT)
+                .build();
     }
 
     /** Sentences per second, from the first send to the last result read. */
@@ -201,40 +241,67 @@ public final class GuaranteeBench {
         return out;
     }
 
-    private static String render(int sentences, int passes, double[] alo, double[] eos, long[] aloLatency,
-            long[] eosLatency, int latencyRequests, int intervalMs, String transactionInterval,
-            Map<String, String> overrides, MachineInfo machine) {
+    private static String render(
+            int sentences,
+            int passes,
+            double[] alo,
+            double[] eos,
+            long[] aloLatency,
+            long[] eosLatency,
+            int latencyRequests,
+            int intervalMs,
+            String transactionInterval,
+            Map<String, String> overrides,
+            MachineInfo machine) {
         double[] perPass = new double[passes];
         for (int i = 0; i < passes; i++) {
             perPass[i] = eos[i] / alo[i];
         }
         double ratio = median(eos) / median(alo);
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "Machine: %d cores, %s, %s, heap %s, ONNX Runtime %s, load average at "
-                + "start %s. Both workers at default settings except the job tracker off%s; "
-                + "transaction.interval-ms %s.%n%n", machine.cores(), machine.cpuModel(), machine.jvm(),
-                machine.heap(), machine.onnxRuntime(), machine.loadAverage(),
-                overrides.isEmpty() ? "" : " and " + overrides, transactionInterval));
-        md.append(String.format(Locale.ROOT, "Throughput, %d sentences per pass, %d alternating passes:%n%n",
-                sentences, passes));
+        md.append(String.format(
+                Locale.ROOT,
+                "Machine: %d cores, %s, %s, heap %s, ONNX Runtime %s, load average at "
+                        + "start %s. Both workers at default settings except the job tracker off%s; "
+                        + "transaction.interval-ms %s.%n%n",
+                machine.cores(),
+                machine.cpuModel(),
+                machine.jvm(),
+                machine.heap(),
+                machine.onnxRuntime(),
+                machine.loadAverage(),
+                overrides.isEmpty() ? "" : " and " + overrides,
+                transactionInterval));
+        md.append(String.format(
+                Locale.ROOT, "Throughput, %d sentences per pass, %d alternating passes:%n%n", sentences, passes));
         md.append("| guarantee | sentences/s (median) | min | max |\n|---|---:|---:|---:|\n");
-        md.append(String.format(Locale.ROOT, "| at_least_once | %.1f | %.1f | %.1f |%n", median(alo), min(alo),
-                max(alo)));
-        md.append(String.format(Locale.ROOT, "| exactly_once | %.1f | %.1f | %.1f |%n%n", median(eos), min(eos),
-                max(eos)));
-        md.append(String.format(Locale.ROOT, "- exactly_once / at_least_once: **%.3f** (ratio of medians; median of "
-                + "per-pass ratios %.3f). Goal: at least 0.8 — %s.%n", ratio, median(perPass),
+        md.append(String.format(
+                Locale.ROOT, "| at_least_once | %.1f | %.1f | %.1f |%n", median(alo), min(alo), max(alo)));
+        md.append(String.format(
+                Locale.ROOT, "| exactly_once | %.1f | %.1f | %.1f |%n%n", median(eos), min(eos), max(eos)));
+        md.append(String.format(
+                Locale.ROOT,
+                "- exactly_once / at_least_once: **%.3f** (ratio of medians; median of "
+                        + "per-pass ratios %.3f). Goal: at least 0.8 — %s.%n",
+                ratio,
+                median(perPass),
                 ratio >= 0.8 ? "met" : "missed"));
         StringBuilder line = new StringBuilder("- Per pass (at_least_once / exactly_once):");
         for (int i = 0; i < passes; i++) {
             line.append(String.format(Locale.ROOT, " %.0f/%.0f", alo[i], eos[i]));
         }
         md.append(line).append(".\n");
-        md.append(String.format(Locale.ROOT, "- Latency at light load, %d single requests %d ms apart, send to "
-                + "result read: at_least_once median %.2f ms (p95 %.2f), exactly_once median %.2f ms (p95 %.2f) "
-                + "read with read_committed. Added by transactions: **%.2f ms** median.%n", latencyRequests,
-                intervalMs, percentile(aloLatency, 50) / 1e6, percentile(aloLatency, 95) / 1e6,
-                percentile(eosLatency, 50) / 1e6, percentile(eosLatency, 95) / 1e6,
+        md.append(String.format(
+                Locale.ROOT,
+                "- Latency at light load, %d single requests %d ms apart, send to "
+                        + "result read: at_least_once median %.2f ms (p95 %.2f), exactly_once median %.2f ms (p95 %.2f) "
+                        + "read with read_committed. Added by transactions: **%.2f ms** median.%n",
+                latencyRequests,
+                intervalMs,
+                percentile(aloLatency, 50) / 1e6,
+                percentile(aloLatency, 95) / 1e6,
+                percentile(eosLatency, 50) / 1e6,
+                percentile(eosLatency, 95) / 1e6,
                 (percentile(eosLatency, 50) - percentile(aloLatency, 50)) / 1e6));
         return md.toString();
     }

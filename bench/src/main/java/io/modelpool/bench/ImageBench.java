@@ -47,9 +47,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * Images per second (issue 9) for OCR (the {@code pp-ocr} family on the real PP-OCRv4 models) and for image
@@ -63,7 +63,10 @@ import picocli.CommandLine;
  * the first send to the last result read back; the order of the two alternates between passes. Images per
  * second is images over the pass's wall time; the ratio is through-kafka over pool-only of the medians.
  */
-@Command(name = "image-bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "image-bench",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "OCR and image embedding, images per second, pool-only versus through Kafka.")
 public final class ImageBench implements Callable<Integer> {
 
@@ -73,30 +76,42 @@ public final class ImageBench implements Callable<Integer> {
     @Option(names = "--pages", defaultValue = "16", description = "OCR pages per pass (default: ${DEFAULT-VALUE}).")
     int pages;
 
-    @Option(names = "--images", defaultValue = "200",
+    @Option(
+            names = "--images",
+            defaultValue = "200",
             description = "Images embedded per pass (default: ${DEFAULT-VALUE}).")
     int images;
 
     @Option(names = "--passes", defaultValue = "3", description = "Measured passes (default: ${DEFAULT-VALUE}).")
     int passes;
 
-    @Option(names = "--ocr-workers", defaultValue = "1",
+    @Option(
+            names = "--ocr-workers",
+            defaultValue = "1",
             description = "OCR workers, each with its own three sessions (default: ${DEFAULT-VALUE}).")
     int ocrWorkers;
 
-    @Option(names = "--ocr-threads", defaultValue = "2",
+    @Option(
+            names = "--ocr-threads",
+            defaultValue = "2",
             description = "intra-op threads per OCR session (default: ${DEFAULT-VALUE}).")
     int ocrThreads;
 
-    @Option(names = "--ocr-batch", defaultValue = "4",
+    @Option(
+            names = "--ocr-batch",
+            defaultValue = "4",
             description = "Pages per OCR batch, batch.max-items (default: ${DEFAULT-VALUE}).")
     int ocrBatch;
 
-    @Option(names = "--embed-workers", defaultValue = "2",
+    @Option(
+            names = "--embed-workers",
+            defaultValue = "2",
             description = "Image-encoder workers (default: ${DEFAULT-VALUE}).")
     int embedWorkers;
 
-    @Option(names = "--embed-batch", defaultValue = "8",
+    @Option(
+            names = "--embed-batch",
+            defaultValue = "8",
             description = "Images per encoder batch, batch.max-items (default: ${DEFAULT-VALUE}).")
     int embedBatch;
 
@@ -106,10 +121,17 @@ public final class ImageBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (pages < 1 || images < 1 || passes < 1 || ocrWorkers < 1 || ocrThreads < 1 || ocrBatch < 1
-                || embedWorkers < 1 || embedBatch < 1 || Math.max(pages, images) > 4096) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
-                    "every count must be >= 1, and --pages and --images at most 4096");
+        if (pages < 1
+                || images < 1
+                || passes < 1
+                || ocrWorkers < 1
+                || ocrThreads < 1
+                || ocrBatch < 1
+                || embedWorkers < 1
+                || embedBatch < 1
+                || Math.max(pages, images) > 4096) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this), "every count must be >= 1, and --pages and --images at most 4096");
         }
         List<byte[]> corpus = pages(Math.max(pages, Math.min(images, 32)), 7L);
         String load = MachineInfo.currentLoadAverage();
@@ -132,17 +154,36 @@ public final class ImageBench implements Callable<Integer> {
                     throw new IllegalStateException("models did not load: " + states);
                 }
                 Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
-                System.out.printf(Locale.ROOT, "ImageBench: %d OCR pages and %d images per pass, %d passes, "
-                        + "640x640 PNG pages, load average %s, %s%n", pages, images, passes, load,
+                System.out.printf(
+                        Locale.ROOT,
+                        "ImageBench: %d OCR pages and %d images per pass, %d passes, "
+                                + "640x640 PNG pages, load average %s, %s%n",
+                        pages,
+                        images,
+                        passes,
+                        load,
                         Runtime.getRuntime().availableProcessors() + " cores");
-                Side ocr = new Side("ocr (pp-ocrv4)", Capability.VISION, VisionRequest.class, VisionResult.class,
-                        (id, png) -> VisionRequest.newBuilder().setId(id).setModel("pp-ocrv4")
-                                .setImage(new ImageInput(ByteBuffer.wrap(png), "image/png")).build(),
+                Side ocr = new Side(
+                        "ocr (pp-ocrv4)",
+                        Capability.VISION,
+                        VisionRequest.class,
+                        VisionResult.class,
+                        (id, png) -> VisionRequest.newBuilder()
+                                .setId(id)
+                                .setModel("pp-ocrv4")
+                                .setImage(new ImageInput(ByteBuffer.wrap(png), "image/png"))
+                                .build(),
                         cycle(corpus, pages));
-                Side embed = new Side("image embedding (pp-orientation)", Capability.IMAGE_EMBEDDING,
-                        ImageEmbeddingRequest.class, ImageEmbeddingResult.class,
-                        (id, png) -> ImageEmbeddingRequest.newBuilder().setId(id).setModel("pp-orientation")
-                                .setImage(new ImageInput(ByteBuffer.wrap(png), "image/png")).build(),
+                Side embed = new Side(
+                        "image embedding (pp-orientation)",
+                        Capability.IMAGE_EMBEDDING,
+                        ImageEmbeddingRequest.class,
+                        ImageEmbeddingResult.class,
+                        (id, png) -> ImageEmbeddingRequest.newBuilder()
+                                .setId(id)
+                                .setModel("pp-orientation")
+                                .setImage(new ImageInput(ByteBuffer.wrap(png), "image/png"))
+                                .build(),
                         cycle(corpus, images));
                 for (Side side : List.of(ocr, embed)) {
                     side.run(worker, stack.bootstrapServers(), registry, passes);
@@ -158,9 +199,13 @@ public final class ImageBench implements Callable<Integer> {
     }
 
     /** One capability's requests, both ways. */
-    private record Side(String name, Capability capability, Class<? extends SpecificRecord> requestType,
-                        Class<? extends SpecificRecord> resultType, BiFunction<String, byte[], SpecificRecord> request,
-                        List<byte[]> inputs) {
+    private record Side(
+            String name,
+            Capability capability,
+            Class<? extends SpecificRecord> requestType,
+            Class<? extends SpecificRecord> resultType,
+            BiFunction<String, byte[], SpecificRecord> request,
+            List<byte[]> inputs) {
 
         void run(Worker worker, String bootstrap, Map<String, Object> registry, int passes) throws Exception {
             CapabilityService service = worker.capabilities().service(capability);
@@ -170,10 +215,10 @@ public final class ImageBench implements Callable<Integer> {
             p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
             @SuppressWarnings("unchecked")
             Class<SpecificRecord> type = (Class<SpecificRecord>) requestType;
-            try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(p, new StringSerializer(),
-                    ConfluentAvroSerde.specificSerializer(type, registry, false));
-                 ResultArrivals reader = new ResultArrivals(bootstrap, registry, Topics.results(PREFIX, capability),
-                         false, resultType)) {
+            try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
+                            p, new StringSerializer(), ConfluentAvroSerde.specificSerializer(type, registry, false));
+                    ResultArrivals reader = new ResultArrivals(
+                            bootstrap, registry, Topics.results(PREFIX, capability), false, resultType)) {
                 pool(service, "warm");
                 kafka(producer, reader, "warm");
                 double[] poolRates = new double[passes];
@@ -188,12 +233,18 @@ public final class ImageBench implements Callable<Integer> {
                     }
                 }
                 System.out.printf(Locale.ROOT, "%s: %d images per pass%n", name, inputs.size());
-                System.out.printf(Locale.ROOT, "  pool-only      images/s median %.2f, per pass %s%n",
-                        median(poolRates), rates(poolRates));
-                System.out.printf(Locale.ROOT, "  through-kafka  images/s median %.2f, per pass %s%n",
-                        median(kafkaRates), rates(kafkaRates));
-                System.out.printf(Locale.ROOT, "  through-kafka / pool-only = %.3f%n",
-                        median(kafkaRates) / median(poolRates));
+                System.out.printf(
+                        Locale.ROOT,
+                        "  pool-only      images/s median %.2f, per pass %s%n",
+                        median(poolRates),
+                        rates(poolRates));
+                System.out.printf(
+                        Locale.ROOT,
+                        "  through-kafka  images/s median %.2f, per pass %s%n",
+                        median(kafkaRates),
+                        rates(kafkaRates));
+                System.out.printf(
+                        Locale.ROOT, "  through-kafka / pool-only = %.3f%n", median(kafkaRates) / median(poolRates));
             }
         }
 
@@ -223,8 +274,8 @@ public final class ImageBench implements Callable<Integer> {
             for (int i = 0; i < inputs.size(); i++) {
                 String id = pass + "-" + i;
                 ids.add(id);
-                producer.send(new ProducerRecord<>(Topics.requests(PREFIX, capability), id,
-                        request.apply(id, inputs.get(i))));
+                producer.send(new ProducerRecord<>(
+                        Topics.requests(PREFIX, capability), id, request.apply(id, inputs.get(i))));
             }
             producer.flush();
             long last = reader.awaitAll(ids, Duration.ofMinutes(10));
@@ -251,7 +302,8 @@ public final class ImageBench implements Callable<Integer> {
     /** {@code n} 640 x 640 PNG pages of ten lines each, drawn from {@code seed}. */
     static List<byte[]> pages(int n, long seed) throws Exception {
         String[] words = ("invoice total order receipt kafka worker model pool batch offset commit vision "
-                + "report account balance payment shipping 2024 07 15 42 1,234.56 #98765 VAT 19%").split(" ");
+                        + "report account balance payment shipping 2024 07 15 42 1,234.56 #98765 VAT 19%")
+                .split(" ");
         String[] fonts = {Font.SANS_SERIF, Font.SERIF, Font.MONOSPACED};
         SplittableRandom random = new SplittableRandom(seed);
         List<byte[]> out = new ArrayList<>(n);

@@ -58,8 +58,7 @@ public final class JfrSummary {
             new String[] {"jdk.", "JDK only"},
             new String[] {"sun.", "JDK only"});
 
-    private JfrSummary() {
-    }
+    private JfrSummary() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length == 0) {
@@ -108,17 +107,28 @@ public final class JfrSummary {
                     cpuSum += event.getFloat("jvmUser") + event.getFloat("jvmSystem");
                     cpuReadings++;
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
-        System.out.printf(Locale.ROOT, "%n== %s: %d Java execution samples, %d native method samples%n", file, samples,
+        System.out.printf(
+                Locale.ROOT,
+                "%n== %s: %d Java execution samples, %d native method samples%n",
+                file,
+                samples,
                 nativeSamples);
-        System.out.printf(Locale.ROOT, "JIT: %d compilations, %.1f s compiling; GC pauses %.2f s; JVM CPU load mean "
-                + "%.0f%% of the machine%n", compilations, compile.toMillis() / 1e3, gcPause.toMillis() / 1e3,
+        System.out.printf(
+                Locale.ROOT,
+                "JIT: %d compilations, %.1f s compiling; GC pauses %.2f s; JVM CPU load mean "
+                        + "%.0f%% of the machine%n",
+                compilations,
+                compile.toMillis() / 1e3,
+                gcPause.toMillis() / 1e3,
                 cpuReadings == 0 ? Double.NaN : 100 * cpuSum / cpuReadings);
-        print("by thread (a native sample is a thread in native code, running or blocked)", byThread,
-                samples + nativeSamples, 20);
+        print(
+                "by thread (a native sample is a thread in native code, running or blocked)",
+                byThread,
+                samples + nativeSamples,
+                20);
         print("Java samples by code (first known library from the top of the stack)", byArea, samples, 25);
         print("by top frame (Java samples)", byTopFrame, samples, 25);
     }
@@ -126,10 +136,12 @@ public final class JfrSummary {
     private static void print(String title, Map<String, Integer> counts, int total, int limit) {
         System.out.println(title + ":");
         Map<String, Integer> sorted = new LinkedHashMap<>();
-        counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(limit)
+        counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .limit(limit)
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
-        sorted.forEach((key, n) -> System.out.printf(Locale.ROOT, "  %5.1f%%  %6d  %s%n", 100.0 * n / Math.max(1, total),
-                n, key));
+        sorted.forEach((key, n) ->
+                System.out.printf(Locale.ROOT, "  %5.1f%%  %6d  %s%n", 100.0 * n / Math.max(1, total), n, key));
     }
 
     /** A thread's name with numbers cut, so pools of alike threads count together. */

@@ -72,26 +72,35 @@ public final class KafkaBench {
     private final String requestTopic;
     /** Read time of each request's result, by request id, filled by the {@link ResultArrivals} reader. */
     private Map<String, Long> arrivals;
+
     private ResultArrivals reader;
     private long sequence;
     private String lastPass = "";
     /** Broker requests per 1,000 results of the last through-kafka pass, and of every measured one. */
     private double lastProduce;
+
     private double lastFetch;
     private final List<Double> produceRequests = new ArrayList<>();
     private final List<Double> fetchRequests = new ArrayList<>();
 
-    private KafkaBench(CapabilityService service, Map<String, Object> producerBase, String requestTopic,
+    private KafkaBench(
+            CapabilityService service,
+            Map<String, Object> producerBase,
+            String requestTopic,
             Map<String, Object> registry) {
         this.service = service;
         this.requestTopic = requestTopic;
         Map<String, Object> bulk = new HashMap<>(producerBase);
         bulk.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        this.producer = new KafkaProducer<>(bulk, new StringSerializer(),
+        this.producer = new KafkaProducer<>(
+                bulk,
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
         Map<String, Object> single = new HashMap<>(producerBase);
         single.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        this.latencyProducer = new KafkaProducer<>(single, new StringSerializer(),
+        this.latencyProducer = new KafkaProducer<>(
+                single,
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
     }
 
@@ -122,17 +131,28 @@ public final class KafkaBench {
             Worker worker = Worker.start(WorkerConfig.of(settings), IntakeListener.NONE);
             worker.capabilities().awaitLoaded(Duration.ofMinutes(2));
             Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
-            Map<String, Object> producerBase = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    stack.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all");
-            KafkaBench bench = new KafkaBench(worker.capabilities().service(Capability.TEXT_EMBEDDING),
-                    producerBase, Topics.requests(PREFIX, Capability.TEXT_EMBEDDING), registry);
-            ResultArrivals reader = new ResultArrivals(stack.bootstrapServers(), registry,
-                    Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
+            Map<String, Object> producerBase = Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    stack.bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG,
+                    "all");
+            KafkaBench bench = new KafkaBench(
+                    worker.capabilities().service(Capability.TEXT_EMBEDDING),
+                    producerBase,
+                    Topics.requests(PREFIX, Capability.TEXT_EMBEDDING),
+                    registry);
+            ResultArrivals reader = new ResultArrivals(
+                    stack.bootstrapServers(), registry, Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
             bench.arrivals = reader.arrivals;
             bench.reader = reader;
             try {
-                System.out.printf(Locale.ROOT, "KafkaBench: %d sentences, %d warm-up and %d measured passes, load "
-                        + "average %s%n", corpus.size(), warmup, passes, load);
+                System.out.printf(
+                        Locale.ROOT,
+                        "KafkaBench: %d sentences, %d warm-up and %d measured passes, load " + "average %s%n",
+                        corpus.size(),
+                        warmup,
+                        passes,
+                        load);
                 bench.poolPass(corpus);
                 List<String> warmupRates = new ArrayList<>();
                 for (int w = 1; w <= warmup; w++) {
@@ -156,13 +176,27 @@ public final class KafkaBench {
                     }
                     bench.produceRequests.add(bench.lastProduce);
                     bench.fetchRequests.add(bench.lastFetch);
-                    System.out.printf(Locale.ROOT, "pass %d: pool-only %.1f/s, through-kafka %.1f/s (%.3f); %s%n",
-                            p + 1, pool[p], kafka[p], kafka[p] / pool[p], bench.lastPass);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "pass %d: pool-only %.1f/s, through-kafka %.1f/s (%.3f); %s%n",
+                            p + 1,
+                            pool[p],
+                            kafka[p],
+                            kafka[p] / pool[p],
+                            bench.lastPass);
                 }
                 long[] poolLatency = bench.poolLatencies(corpus, latencyRequests, intervalMs);
                 long[] kafkaLatency = bench.kafkaLatencies(corpus, latencyRequests, intervalMs);
-                String markdown = render(corpus.size(), passes, pool, kafka, poolLatency, kafkaLatency,
-                        latencyRequests, intervalMs, MachineInfo.current(load))
+                String markdown = render(
+                                corpus.size(),
+                                passes,
+                                pool,
+                                kafka,
+                                poolLatency,
+                                kafkaLatency,
+                                latencyRequests,
+                                intervalMs,
+                                MachineInfo.current(load))
                         + "- Broker requests per 1,000 results in the measured through-kafka passes (median): "
                         + bench.requestSummary() + ".\n"
                         + "- Warm-up, through-kafka sentences/s of each of the " + warmup + " passes before the "
@@ -184,8 +218,13 @@ public final class KafkaBench {
     }
 
     private TextEmbeddingRequest request(String text) {
-        return TextEmbeddingRequest.newBuilder().setId("b-" + (sequence++)).setJobId("bench").setModel(MODEL)
-                .setTexts(List.of(text)).setInputType(EmbeddingInputType.DOCUMENT).build();
+        return TextEmbeddingRequest.newBuilder()
+                .setId("b-" + (sequence++))
+                .setJobId("bench")
+                .setModel(MODEL)
+                .setTexts(List.of(text))
+                .setInputType(EmbeddingInputType.DOCUMENT)
+                .build();
     }
 
     private CompletableFuture<Outcome> submit(TextEmbeddingRequest request) {
@@ -235,15 +274,22 @@ public final class KafkaBench {
         Arrays.sort(at);
         int n = at.length;
         double steady = (0.8 * n) / ((at[(int) (0.9 * n) - 1] - at[(int) (0.1 * n)]) / 1e9);
-        lastPass = String.format(Locale.ROOT, "first result %.0f ms, 10%% %.0f ms, 50%% %.0f ms, 90%% %.0f ms, last "
-                + "%.0f ms; steady rate (10%%..90%% of results) %.1f/s", at[0] / 1e6, at[(int) (0.1 * n)] / 1e6,
-                at[n / 2] / 1e6, at[(int) (0.9 * n) - 1] / 1e6, at[n - 1] / 1e6, steady);
+        lastPass = String.format(
+                Locale.ROOT,
+                "first result %.0f ms, 10%% %.0f ms, 50%% %.0f ms, 90%% %.0f ms, last "
+                        + "%.0f ms; steady rate (10%%..90%% of results) %.1f/s",
+                at[0] / 1e6,
+                at[(int) (0.1 * n)] / 1e6,
+                at[n / 2] / 1e6,
+                at[(int) (0.9 * n) - 1] / 1e6,
+                at[n - 1] / 1e6,
+                steady);
         Map<String, Long> requestsAfter = BrokerRequestCounts.snapshot();
         double perThousand = 1000.0 / corpus.size();
         lastProduce = perThousand * BrokerRequestCounts.between(requestsBefore, requestsAfter, "Produce");
         lastFetch = perThousand * BrokerRequestCounts.between(requestsBefore, requestsAfter, "Fetch");
-        lastPass += String.format(Locale.ROOT, "; broker requests per 1,000 results: %.0f produce, %.0f fetch",
-                lastProduce, lastFetch);
+        lastPass += String.format(
+                Locale.ROOT, "; broker requests per 1,000 results: %.0f produce, %.0f fetch", lastProduce, lastFetch);
         return corpus.size() / ((last - t0) / 1e9);
     }
 
@@ -274,8 +320,16 @@ public final class KafkaBench {
         return out;
     }
 
-    private static String render(int sentences, int passes, double[] pool, double[] kafka, long[] poolLatency,
-            long[] kafkaLatency, int latencyRequests, int intervalMs, MachineInfo machine) {
+    private static String render(
+            int sentences,
+            int passes,
+            double[] pool,
+            double[] kafka,
+            long[] poolLatency,
+            long[] kafkaLatency,
+            int latencyRequests,
+            int intervalMs,
+            MachineInfo machine) {
         double poolMedian = median(pool);
         double kafkaMedian = median(kafka);
         double[] perPass = new double[passes];
@@ -287,22 +341,44 @@ public final class KafkaBench {
         double ratio = kafkaMedian / poolMedian;
         double added = kafkaP50 - poolP50;
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "Machine: %d cores, %s, %s, heap %s, ONNX Runtime %s, load average at "
-                + "start %s.%n%n", machine.cores(), machine.cpuModel(), machine.jvm(), machine.heap(),
-                machine.onnxRuntime(), machine.loadAverage()));
-        md.append(String.format(Locale.ROOT, "Throughput, %d sentences per pass, %d alternating passes after the "
-                + "warm-up (median, min-max):%n%n", sentences, passes));
+        md.append(String.format(
+                Locale.ROOT,
+                "Machine: %d cores, %s, %s, heap %s, ONNX Runtime %s, load average at " + "start %s.%n%n",
+                machine.cores(),
+                machine.cpuModel(),
+                machine.jvm(),
+                machine.heap(),
+                machine.onnxRuntime(),
+                machine.loadAverage()));
+        md.append(String.format(
+                Locale.ROOT,
+                "Throughput, %d sentences per pass, %d alternating passes after the "
+                        + "warm-up (median, min-max):%n%n",
+                sentences,
+                passes));
         md.append("| contender | sentences/s | min | max |\n|---|---|---|---|\n");
         md.append(String.format(Locale.ROOT, "| pool-only | %.1f | %.1f | %.1f |%n", poolMedian, min(pool), max(pool)));
-        md.append(String.format(Locale.ROOT, "| through-kafka | %.1f | %.1f | %.1f |%n%n", kafkaMedian, min(kafka),
-                max(kafka)));
-        md.append(String.format(Locale.ROOT, "- through-kafka / pool-only: **%.3f** (ratio of medians; median of "
-                + "per-pass ratios %.3f). Goal: at least 0.85 — %s.%n", ratio, median(perPass),
+        md.append(String.format(
+                Locale.ROOT, "| through-kafka | %.1f | %.1f | %.1f |%n%n", kafkaMedian, min(kafka), max(kafka)));
+        md.append(String.format(
+                Locale.ROOT,
+                "- through-kafka / pool-only: **%.3f** (ratio of medians; median of "
+                        + "per-pass ratios %.3f). Goal: at least 0.85 — %s.%n",
+                ratio,
+                median(perPass),
                 ratio >= 0.85 ? "met" : "missed"));
-        md.append(String.format(Locale.ROOT, "- Latency at light load, %d single requests %d ms apart: pool-only "
-                + "median %.2f ms (p95 %.2f), through Kafka median %.2f ms (p95 %.2f). Added by Kafka and batching: "
-                + "**%.2f ms** median. Goal: under 20 ms — %s.%n", latencyRequests, intervalMs, poolP50,
-                percentile(poolLatency, 95) / 1e6, kafkaP50, percentile(kafkaLatency, 95) / 1e6, added,
+        md.append(String.format(
+                Locale.ROOT,
+                "- Latency at light load, %d single requests %d ms apart: pool-only "
+                        + "median %.2f ms (p95 %.2f), through Kafka median %.2f ms (p95 %.2f). Added by Kafka and batching: "
+                        + "**%.2f ms** median. Goal: under 20 ms — %s.%n",
+                latencyRequests,
+                intervalMs,
+                poolP50,
+                percentile(poolLatency, 95) / 1e6,
+                kafkaP50,
+                percentile(kafkaLatency, 95) / 1e6,
+                added,
                 added < 20 ? "met" : "missed"));
         StringBuilder passesLine = new StringBuilder("- Per pass (pool-only / through-kafka):");
         for (int i = 0; i < passes; i++) {
@@ -313,7 +389,8 @@ public final class KafkaBench {
     }
 
     private String requestSummary() {
-        double[] produce = produceRequests.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] produce =
+                produceRequests.stream().mapToDouble(Double::doubleValue).toArray();
         double[] fetch = fetchRequests.stream().mapToDouble(Double::doubleValue).toArray();
         return String.format(Locale.ROOT, "%.0f produce, %.0f fetch", median(produce), median(fetch));
     }

@@ -20,8 +20,13 @@ record MachineInfo(int cores, String cpuModel, String jvm, String heap, String o
         Runtime runtime = Runtime.getRuntime();
         String jvm = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
         String heap = (runtime.maxMemory() >> 20) + " MiB max heap";
-        return new MachineInfo(runtime.availableProcessors(), readCpuModel(), jvm, heap,
-                OrtEnvironment.getEnvironment().getVersion(), loadAverage);
+        return new MachineInfo(
+                runtime.availableProcessors(),
+                readCpuModel(),
+                jvm,
+                heap,
+                OrtEnvironment.getEnvironment().getVersion(),
+                loadAverage);
     }
 
     /** The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown" off Linux. */

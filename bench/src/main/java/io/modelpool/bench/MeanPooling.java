@@ -8,8 +8,7 @@ import java.nio.FloatBuffer;
  */
 final class MeanPooling {
 
-    private MeanPooling() {
-    }
+    private MeanPooling() {}
 
     /**
      * Pools one row of a {@code [batch, paddedLength, hidden]} output.

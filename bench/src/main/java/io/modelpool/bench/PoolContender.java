@@ -6,9 +6,9 @@ import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingRequest;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.manifest.BatchSpec;
 import io.modelpool.worker.manifest.ManifestLoader;
@@ -70,8 +70,8 @@ final class PoolContender implements Contender {
                     return mode;
                 }
             }
-            throw new IllegalArgumentException("unknown pool mode '" + text
-                    + "'; allowed: invariant, throughput, as-exported");
+            throw new IllegalArgumentException(
+                    "unknown pool mode '" + text + "'; allowed: invariant, throughput, as-exported");
         }
     }
 
@@ -80,6 +80,7 @@ final class PoolContender implements Contender {
     private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(2);
     /** How long one submission may wait for room in the model's queue before the pass fails. */
     private static final long ROOM_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
     private static final RequestContext CONTEXT = new RequestContext("bench", 0);
 
     private final String key;
@@ -101,7 +102,8 @@ final class PoolContender implements Contender {
     }
 
     private static ModelDefinition shippedModel() {
-        return ManifestLoader.load(MANIFEST).model(MODEL)
+        return ManifestLoader.load(MANIFEST)
+                .model(MODEL)
                 .orElseThrow(() -> new IllegalStateException(MANIFEST + " has no model '" + MODEL + "'"));
     }
 
@@ -135,16 +137,18 @@ final class PoolContender implements Contender {
         }
         if (sortWindow != null) {
             BatchSpec b = model.batch();
-            model = model.withWorkers(model.workers(),
+            model = model.withWorkers(
+                    model.workers(),
                     new BatchSpec(b.maxItems(), b.maxTokens(), b.maxDelay(), b.queueCapacity(), sortWindow));
         }
-        ModelManifest manifest = ManifestLoader.validate(new ModelManifest(shipped.limits(), List.of(model)),
-                MANIFEST + " (" + mode.key() + ")");
+        ModelManifest manifest = ManifestLoader.validate(
+                new ModelManifest(shipped.limits(), List.of(model)), MANIFEST + " (" + mode.key() + ")");
         PoolGroup registry = CapabilityRegistry.fromManifest(manifest);
         Map<String, ModelState> states = registry.awaitLoaded(LOAD_TIMEOUT);
         if (states.get(MODEL) != ModelState.READY) {
             registry.close();
-            throw new IllegalStateException("model '" + MODEL + "' did not load within " + LOAD_TIMEOUT + ": " + states);
+            throw new IllegalStateException(
+                    "model '" + MODEL + "' did not load within " + LOAD_TIMEOUT + ": " + states);
         }
         return new PoolContender(key, model, registry);
     }
@@ -160,12 +164,22 @@ final class PoolContender implements Contender {
         boolean perToken = "per-token".equals(model.parameters().get("activation-quantization"));
         String batching = model.batchInvariant() && !perToken
                 ? "batch-invariant: one text per run"
-                : String.format(Locale.ROOT, "%smicro-batches of up to %d (max-tokens %d, max-delay %s, sort-window %d)",
-                        perToken ? "per-token int8, invariant " : "", b.maxItems(), b.maxTokens(), b.maxDelay(),
+                : String.format(
+                        Locale.ROOT,
+                        "%smicro-batches of up to %d (max-tokens %d, max-delay %s, sort-window %d)",
+                        perToken ? "per-token int8, invariant " : "",
+                        b.maxItems(),
+                        b.maxTokens(),
+                        b.maxDelay(),
                         b.sortWindow());
-        return String.format(Locale.ROOT, "modelpool CapabilityService.handle, one request per sentence, "
+        return String.format(
+                Locale.ROOT,
+                "modelpool CapabilityService.handle, one request per sentence, "
                         + "%d workers x 1 session (%d intra-op thread, %s), %s, cut at %s tokens",
-                model.workers(), model.session().intraOpThreads(), model.session().optimizationLevel(), batching,
+                model.workers(),
+                model.session().intraOpThreads(),
+                model.session().optimizationLevel(),
+                batching,
                 model.parameters().get("max-sequence-length"));
     }
 
@@ -174,13 +188,15 @@ final class PoolContender implements Contender {
         List<CompletableFuture<Outcome>> results = new ArrayList<>(texts.size());
         for (String text : texts) {
             // The all-fields constructor, as a decoder would fill it; the builder would resolve field defaults.
-            TextEmbeddingRequest request = new TextEmbeddingRequest("bench-" + requestNumber++, null, MODEL, null,
-                    List.of(text), EmbeddingInputType.DOCUMENT, null);
+            TextEmbeddingRequest request = new TextEmbeddingRequest(
+                    "bench-" + requestNumber++, null, MODEL, null, List.of(text), EmbeddingInputType.DOCUMENT, null);
             results.add(submit(request));
         }
         float[][] embeddings = new float[texts.size()][];
         for (int i = 0; i < embeddings.length; i++) {
-            TextEmbeddingResult result = (TextEmbeddingResult) results.get(i).get(LOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).record();
+            TextEmbeddingResult result = (TextEmbeddingResult) results.get(i)
+                    .get(LOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .record();
             if (result.getStatus() != ResultStatus.OK) {
                 throw new IllegalStateException("request " + result.getRequestId() + " failed: " + result.getError());
             }

@@ -61,15 +61,24 @@ public final class PriorityBench {
     private final List<String> corpus;
     private long sequence;
 
-    private PriorityBench(Map<String, Object> producerBase, Map<String, Object> registry, String requestTopic,
-                          String bulkTopic, ResultArrivals results, List<String> corpus) {
+    private PriorityBench(
+            Map<String, Object> producerBase,
+            Map<String, Object> registry,
+            String requestTopic,
+            String bulkTopic,
+            ResultArrivals results,
+            List<String> corpus) {
         Map<String, Object> bulk = new HashMap<>(producerBase);
         bulk.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        this.bulkProducer = new KafkaProducer<>(bulk, new StringSerializer(),
+        this.bulkProducer = new KafkaProducer<>(
+                bulk,
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
         Map<String, Object> single = new HashMap<>(producerBase);
         single.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        this.interactiveProducer = new KafkaProducer<>(single, new StringSerializer(),
+        this.interactiveProducer = new KafkaProducer<>(
+                single,
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
         this.requestTopic = requestTopic;
         this.bulkTopic = bulkTopic;
@@ -99,27 +108,46 @@ public final class PriorityBench {
             Worker worker = Worker.start(WorkerConfig.of(settings), IntakeListener.NONE);
             worker.capabilities().awaitLoaded(Duration.ofMinutes(2));
             Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
-            Map<String, Object> producerBase = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    stack.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all");
-            ResultArrivals results = new ResultArrivals(stack.bootstrapServers(), registry,
-                    Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
+            Map<String, Object> producerBase = Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    stack.bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG,
+                    "all");
+            ResultArrivals results = new ResultArrivals(
+                    stack.bootstrapServers(), registry, Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
             String requests = Topics.requests(PREFIX, Capability.TEXT_EMBEDDING);
-            PriorityBench bench = new PriorityBench(producerBase, registry, requests,
-                    sameTopic ? requests : Topics.bulkRequests(PREFIX, Capability.TEXT_EMBEDDING), results, corpus);
+            PriorityBench bench = new PriorityBench(
+                    producerBase,
+                    registry,
+                    requests,
+                    sameTopic ? requests : Topics.bulkRequests(PREFIX, Capability.TEXT_EMBEDDING),
+                    results,
+                    corpus);
             try {
-                System.out.printf(Locale.ROOT, "PriorityBench: bulk job of %d texts (window %d) on %s, interactive "
-                        + "%d/s, load average %s%n", bulk, window, bench.bulkTopic, rate, loadAtStart);
+                System.out.printf(
+                        Locale.ROOT,
+                        "PriorityBench: bulk job of %d texts (window %d) on %s, interactive "
+                                + "%d/s, load average %s%n",
+                        bulk,
+                        window,
+                        bench.bulkTopic,
+                        rate,
+                        loadAtStart);
                 double warm = bench.bulkJob("warm", warmup, window);
                 System.out.printf(Locale.ROOT, "warm-up bulk job: %.1f texts/s%n", warm);
                 long[] idleLatency = bench.interactive(idle, rate, null);
-                System.out.printf(Locale.ROOT, "idle interactive: p50 %.1f ms, p95 %.1f ms%n",
-                        percentile(idleLatency, 50) / 1e6, percentile(idleLatency, 95) / 1e6);
+                System.out.printf(
+                        Locale.ROOT,
+                        "idle interactive: p50 %.1f ms, p95 %.1f ms%n",
+                        percentile(idleLatency, 50) / 1e6,
+                        percentile(idleLatency, 95) / 1e6);
                 double alone = bench.bulkJob("alone", bulk, window);
                 System.out.printf(Locale.ROOT, "bulk alone: %.1f texts/s%n", alone);
                 AtomicBoolean bulkRunning = new AtomicBoolean(true);
                 long[][] mixedLatency = new long[1][];
-                Thread interactive = new Thread(() -> mixedLatency[0] = bench.interactive(Integer.MAX_VALUE, rate,
-                        bulkRunning), "bench-interactive");
+                Thread interactive = new Thread(
+                        () -> mixedLatency[0] = bench.interactive(Integer.MAX_VALUE, rate, bulkRunning),
+                        "bench-interactive");
                 interactive.start();
                 double mixed;
                 try {
@@ -129,12 +157,23 @@ public final class PriorityBench {
                     interactive.join();
                 }
                 String loadAtEnd = MachineInfo.currentLoadAverage();
-                String markdown = render(bulk, window, rate, bench.bulkTopic, idleLatency, mixedLatency[0], alone,
-                        mixed, MachineInfo.current(loadAtStart), loadAtEnd);
+                String markdown = render(
+                        bulk,
+                        window,
+                        rate,
+                        bench.bulkTopic,
+                        idleLatency,
+                        mixedLatency[0],
+                        alone,
+                        mixed,
+                        MachineInfo.current(loadAtStart),
+                        loadAtEnd);
                 System.out.println(markdown);
                 if (report) {
-                    ReportFile.replaceSection(Path.of("docs", "benchmarks.md"), "priority-window-" + window
-                            + (sameTopic ? "" : "-bulk-topic"), markdown);
+                    ReportFile.replaceSection(
+                            Path.of("docs", "benchmarks.md"),
+                            "priority-window-" + window + (sameTopic ? "" : "-bulk-topic"),
+                            markdown);
                 }
             } finally {
                 results.close();
@@ -154,9 +193,13 @@ public final class PriorityBench {
         int sent = 0;
         while (sent < n || !outstanding.isEmpty()) {
             while (sent < n && outstanding.size() < window) {
-                TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder().setId(job + "-" + sent).setJobId(job)
-                        .setModel(MODEL).setTexts(List.of(corpus.get(sent % corpus.size())))
-                        .setInputType(EmbeddingInputType.DOCUMENT).build();
+                TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder()
+                        .setId(job + "-" + sent)
+                        .setJobId(job)
+                        .setModel(MODEL)
+                        .setTexts(List.of(corpus.get(sent % corpus.size())))
+                        .setInputType(EmbeddingInputType.DOCUMENT)
+                        .build();
                 bulkProducer.send(new ProducerRecord<>(bulkTopic, r.getId(), r));
                 outstanding.add(r.getId());
                 sent++;
@@ -172,8 +215,8 @@ public final class PriorityBench {
             }
             if (!any) {
                 if (System.nanoTime() - last > TimeUnit.MINUTES.toNanos(2)) {
-                    throw new IllegalStateException("bulk job " + job + ": no result for 2 minutes, "
-                            + outstanding.size() + " outstanding");
+                    throw new IllegalStateException(
+                            "bulk job " + job + ": no result for 2 minutes, " + outstanding.size() + " outstanding");
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
             }
@@ -192,9 +235,13 @@ public final class PriorityBench {
         for (int i = 0; i < count && (running == null || running.get()); i++) {
             LockSupport.parkNanos(next - System.nanoTime());
             String id = "i-" + (sequence++);
-            TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder().setId(id).setJobId(null).setModel(MODEL)
+            TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder()
+                    .setId(id)
+                    .setJobId(null)
+                    .setModel(MODEL)
                     .setTexts(List.of(corpus.get((int) (sequence * 7919 % corpus.size()))))
-                    .setInputType(EmbeddingInputType.QUERY).build();
+                    .setInputType(EmbeddingInputType.QUERY)
+                    .build();
             long t0 = System.nanoTime();
             interactiveProducer.send(new ProducerRecord<>(requestTopic, id, r));
             Long at;
@@ -207,29 +254,68 @@ public final class PriorityBench {
         return latencies.stream().mapToLong(Long::longValue).toArray();
     }
 
-    private static String render(int bulk, int window, int rate, String bulkTopic, long[] idle, long[] mixed,
-                                 double alone,
-                                 double withInteractive, MachineInfo machine, String loadAtEnd) {
+    private static String render(
+            int bulk,
+            int window,
+            int rate,
+            String bulkTopic,
+            long[] idle,
+            long[] mixed,
+            double alone,
+            double withInteractive,
+            MachineInfo machine,
+            String loadAtEnd) {
         double idle50 = percentile(idle, 50) / 1e6;
         double idle95 = percentile(idle, 95) / 1e6;
         double mixed50 = percentile(mixed, 50) / 1e6;
         double mixed95 = percentile(mixed, 95) / 1e6;
         double throughput = withInteractive / alone;
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "Machine: %d cores, %s, %s, heap %s, ONNX Runtime %s, load average "
-                + "%s at start, %s at end.%n%n", machine.cores(), machine.cpuModel(), machine.jvm(), machine.heap(),
-                machine.onnxRuntime(), machine.loadAverage(), loadAtEnd));
-        md.append(String.format(Locale.ROOT, "Bulk job of %,d single texts on `%s`, at most %,d unanswered; "
-                + "interactive single texts at %d/s.%n%n", bulk, bulkTopic, window, rate));
+        md.append(String.format(
+                Locale.ROOT,
+                "Machine: %d cores, %s, %s, heap %s, ONNX Runtime %s, load average " + "%s at start, %s at end.%n%n",
+                machine.cores(),
+                machine.cpuModel(),
+                machine.jvm(),
+                machine.heap(),
+                machine.onnxRuntime(),
+                machine.loadAverage(),
+                loadAtEnd));
+        md.append(String.format(
+                Locale.ROOT,
+                "Bulk job of %,d single texts on `%s`, at most %,d unanswered; "
+                        + "interactive single texts at %d/s.%n%n",
+                bulk,
+                bulkTopic,
+                window,
+                rate));
         md.append("| measure | idle / alone | with the other load | ratio | goal |\n|---|---|---|---|---|\n");
-        md.append(String.format(Locale.ROOT, "| interactive p50 latency | %.1f ms | %.1f ms | %.2f | at most 2 — %s |%n",
-                idle50, mixed50, mixed50 / idle50, mixed50 <= 2 * idle50 ? "met" : "missed"));
-        md.append(String.format(Locale.ROOT, "| interactive p95 latency | %.1f ms | %.1f ms | %.2f | at most 2 — %s |%n",
-                idle95, mixed95, mixed95 / idle95, mixed95 <= 2 * idle95 ? "met" : "missed"));
-        md.append(String.format(Locale.ROOT, "| bulk texts/s | %.1f | %.1f | %.3f | at least 0.9 — %s |%n",
-                alone, withInteractive, throughput, throughput >= 0.9 ? "met" : "missed"));
-        md.append(String.format(Locale.ROOT, "%n%d interactive requests on the idle worker, %d during the bulk job.%n",
-                idle.length, mixed.length));
+        md.append(String.format(
+                Locale.ROOT,
+                "| interactive p50 latency | %.1f ms | %.1f ms | %.2f | at most 2 — %s |%n",
+                idle50,
+                mixed50,
+                mixed50 / idle50,
+                mixed50 <= 2 * idle50 ? "met" : "missed"));
+        md.append(String.format(
+                Locale.ROOT,
+                "| interactive p95 latency | %.1f ms | %.1f ms | %.2f | at most 2 — %s |%n",
+                idle95,
+                mixed95,
+                mixed95 / idle95,
+                mixed95 <= 2 * idle95 ? "met" : "missed"));
+        md.append(String.format(
+                Locale.ROOT,
+                "| bulk texts/s | %.1f | %.1f | %.3f | at least 0.9 — %s |%n",
+                alone,
+                withInteractive,
+                throughput,
+                throughput >= 0.9 ? "met" : "missed"));
+        md.append(String.format(
+                Locale.ROOT,
+                "%n%d interactive requests on the idle worker, %d during the bulk job.%n",
+                idle.length,
+                mixed.length));
         return md.toString();
     }
 }

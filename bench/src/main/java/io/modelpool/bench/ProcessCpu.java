@@ -6,8 +6,7 @@ import java.lang.management.OperatingSystemMXBean;
 /** CPU time used by this whole process (every thread, native ONNX Runtime threads included). */
 final class ProcessCpu {
 
-    private ProcessCpu() {
-    }
+    private ProcessCpu() {}
 
     /** Process CPU time in nanoseconds, or -1 where the JVM does not report it. */
     static long nanos() {

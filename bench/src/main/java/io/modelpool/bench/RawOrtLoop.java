@@ -41,7 +41,11 @@ import java.util.stream.IntStream;
  */
 final class RawOrtLoop implements Contender {
 
-    enum Layout { ONE_SEQUENCE_PER_RUN, SORTED_BATCHES, UNSORTED_BATCHES }
+    enum Layout {
+        ONE_SEQUENCE_PER_RUN,
+        SORTED_BATCHES,
+        UNSORTED_BATCHES
+    }
 
     private final String key;
     private final Layout layout;
@@ -54,10 +58,18 @@ final class RawOrtLoop implements Contender {
     private final boolean wantsTokenTypes;
     private final String outputName;
 
-    RawOrtLoop(String key, Layout layout, int workerCount, int batchSize, OrtSession.SessionOptions.OptLevel optLevel,
-               byte[] model, HuggingFaceTokenizer tokenizer) throws OrtException {
+    RawOrtLoop(
+            String key,
+            Layout layout,
+            int workerCount,
+            int batchSize,
+            OrtSession.SessionOptions.OptLevel optLevel,
+            byte[] model,
+            HuggingFaceTokenizer tokenizer)
+            throws OrtException {
         if (workerCount < 1 || batchSize < 1) {
-            throw new IllegalArgumentException("workers and batch size must be at least 1, were " + workerCount + " and " + batchSize);
+            throw new IllegalArgumentException(
+                    "workers and batch size must be at least 1, were " + workerCount + " and " + batchSize);
         }
         this.key = key;
         this.layout = layout;
@@ -77,7 +89,8 @@ final class RawOrtLoop implements Contender {
         OrtSession first = sessions.get(0);
         this.wantsTokenTypes = first.getInputNames().contains("token_type_ids");
         this.outputName = first.getOutputNames().contains("last_hidden_state")
-                ? "last_hidden_state" : first.getOutputNames().iterator().next();
+                ? "last_hidden_state"
+                : first.getOutputNames().iterator().next();
         AtomicInteger threadNumber = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(workerCount, r -> {
             Thread thread = new Thread(r, key + "-" + threadNumber.getAndIncrement());
@@ -98,8 +111,8 @@ final class RawOrtLoop implements Contender {
             case SORTED_BATCHES -> "length-sorted batches of " + batchSize + ", padded to the batch max";
             case UNSORTED_BATCHES -> "batches of " + batchSize + " in corpus order, padded to the batch max";
         };
-        return "raw ONNX Runtime, " + sessions.size() + " platform threads x 1 session (1 intra-op thread, "
-                + optLevel + "), " + batching;
+        return "raw ONNX Runtime, " + sessions.size() + " platform threads x 1 session (1 intra-op thread, " + optLevel
+                + "), " + batching;
     }
 
     @Override
@@ -152,7 +165,8 @@ final class RawOrtLoop implements Contender {
      * Runs one padded batch: {@code rows} index {@code ids}, and row {@code r}'s embedding goes to
      * {@code embeddings[targets[r]]}.
      */
-    private void run(OrtSession session, long[][] ids, int[] rows, int[] targets, float[][] embeddings) throws OrtException {
+    private void run(OrtSession session, long[][] ids, int[] rows, int[] targets, float[][] embeddings)
+            throws OrtException {
         int batch = rows.length;
         int length = 0;
         for (int row : rows) {
@@ -171,14 +185,17 @@ final class RawOrtLoop implements Contender {
             inputs.put("input_ids", OnnxTensor.createTensor(environment, LongBuffer.wrap(inputIds), shape));
             inputs.put("attention_mask", OnnxTensor.createTensor(environment, LongBuffer.wrap(attentionMask), shape));
             if (wantsTokenTypes) {
-                inputs.put("token_type_ids", OnnxTensor.createTensor(environment, LongBuffer.wrap(new long[batch * length]), shape));
+                inputs.put(
+                        "token_type_ids",
+                        OnnxTensor.createTensor(environment, LongBuffer.wrap(new long[batch * length]), shape));
             }
             try (OrtSession.Result result = session.run(inputs)) {
                 OnnxTensor hidden = (OnnxTensor) result.get(outputName)
                         .orElseThrow(() -> new IllegalStateException("the model has no output " + outputName));
                 FloatBuffer states = hidden.getFloatBuffer();
                 for (int r = 0; r < batch; r++) {
-                    embeddings[targets[r]] = MeanPooling.pool(states, r, length, ids[rows[r]].length, MiniLm.HIDDEN_SIZE);
+                    embeddings[targets[r]] =
+                            MeanPooling.pool(states, r, length, ids[rows[r]].length, MiniLm.HIDDEN_SIZE);
                 }
             }
         } finally {

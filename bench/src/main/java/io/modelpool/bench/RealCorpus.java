@@ -41,12 +41,10 @@ public final class RealCorpus {
     private static final Pattern SENTENCE_END = Pattern.compile("(?<=[a-z0-9)][.!?])\\s+(?=[A-Z])");
     private static final Pattern CODE_CHARS = Pattern.compile("[(){}\\[\\]=<>_*`#|\\\\@$%]");
 
-    private RealCorpus() {
-    }
+    private RealCorpus() {}
 
     /** The texts of both corpora. */
-    public record Built(List<String> shortTexts, List<String> chunks) {
-    }
+    public record Built(List<String> shortTexts, List<String> chunks) {}
 
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
@@ -58,8 +56,9 @@ public final class RealCorpus {
         Files.createDirectories(out);
         Files.write(out.resolve("short.txt"), built.shortTexts(), StandardCharsets.UTF_8);
         Files.write(out.resolve("chunk.txt"), built.chunks(), StandardCharsets.UTF_8);
-        System.out.printf("wrote %d short texts and %d chunks to %s%n", built.shortTexts().size(),
-                built.chunks().size(), out);
+        System.out.printf(
+                "wrote %d short texts and %d chunks to %s%n",
+                built.shortTexts().size(), built.chunks().size(), out);
     }
 
     /** The newest {@code /usr/lib/python3.N} directory. */
@@ -81,9 +80,12 @@ public final class RealCorpus {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(lib)) {
             files = walk.filter(p -> p.toString().endsWith(".py"))
-                    .filter(p -> !p.toString().contains("/test") && !p.toString().contains("site-packages")
-                            && !p.toString().contains("dist-packages") && !p.toString().contains("idlelib"))
-                    .sorted().toList();
+                    .filter(p -> !p.toString().contains("/test")
+                            && !p.toString().contains("site-packages")
+                            && !p.toString().contains("dist-packages")
+                            && !p.toString().contains("idlelib"))
+                    .sorted()
+                    .toList();
         }
         Set<String> sentences = new LinkedHashSet<>();
         Set<String> chunks = new LinkedHashSet<>();

@@ -12,8 +12,7 @@ import java.nio.file.Path;
  */
 final class ReportFile {
 
-    private ReportFile() {
-    }
+    private ReportFile() {}
 
     static void replaceSection(Path file, String section, String markdown) throws IOException {
         String begin = "<!-- BEGIN GENERATED: " + section + " -->";

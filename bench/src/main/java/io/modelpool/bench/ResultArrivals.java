@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -42,35 +42,43 @@ final class ResultArrivals implements AutoCloseable {
     }
 
     /** Reads results of {@code resultType}, any Avro result record of the contract (it has a status field). */
-    ResultArrivals(String bootstrap, Map<String, Object> registry, String resultTopic, boolean readCommitted,
-                   Class<? extends SpecificRecord> resultType) {
+    ResultArrivals(
+            String bootstrap,
+            Map<String, Object> registry,
+            String resultTopic,
+            boolean readCommitted,
+            Class<? extends SpecificRecord> resultType) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         if (readCommitted) {
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         }
-        KafkaConsumer<String, ? extends SpecificRecord> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                ConfluentAvroSerde.specificDeserializer(resultType, registry, false));
+        KafkaConsumer<String, ? extends SpecificRecord> consumer = new KafkaConsumer<>(
+                c, new StringDeserializer(), ConfluentAvroSerde.specificDeserializer(resultType, registry, false));
         List<TopicPartition> parts = new ArrayList<>();
         consumer.partitionsFor(resultTopic).forEach(p -> parts.add(new TopicPartition(resultTopic, p.partition())));
         consumer.assign(parts);
         consumer.seekToEnd(parts);
         parts.forEach(consumer::position);
-        thread = new Thread(() -> {
-            try (consumer) {
-                while (reading.get()) {
-                    consumer.poll(Duration.ofMillis(100)).forEach(r -> {
-                        SpecificRecord v = r.value();
-                        if (v.get(v.getSchema().getField("status").pos()) != ResultStatus.OK) {
-                            throw new IllegalStateException("request " + r.key() + " failed: "
-                                    + v.get(v.getSchema().getField("error").pos()));
+        thread = new Thread(
+                () -> {
+                    try (consumer) {
+                        while (reading.get()) {
+                            consumer.poll(Duration.ofMillis(100)).forEach(r -> {
+                                SpecificRecord v = r.value();
+                                if (v.get(v.getSchema().getField("status").pos()) != ResultStatus.OK) {
+                                    throw new IllegalStateException("request " + r.key() + " failed: "
+                                            + v.get(v.getSchema()
+                                                    .getField("error")
+                                                    .pos()));
+                                }
+                                arrivals.put(r.key(), System.nanoTime());
+                            });
                         }
-                        arrivals.put(r.key(), System.nanoTime());
-                    });
-                }
-            }
-        }, "bench-result-reader");
+                    }
+                },
+                "bench-result-reader");
         thread.setDaemon(true);
         thread.start();
     }

@@ -10,8 +10,7 @@ final class RssProbe {
 
     private static final Path STATUS = Path.of("/proc/self/status");
 
-    private RssProbe() {
-    }
+    private RssProbe() {}
 
     static boolean available() {
         return Files.isReadable(STATUS);
@@ -22,7 +21,8 @@ final class RssProbe {
         try {
             for (String line : Files.readAllLines(STATUS)) {
                 if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.substring("VmRSS:".length()).trim().split("\\s+")[0]);
+                    return Long.parseLong(
+                            line.substring("VmRSS:".length()).trim().split("\\s+")[0]);
                 }
             }
         } catch (IOException e) {

@@ -22,8 +22,7 @@ final class RssRun implements Callable<Integer> {
     /** The most resident growth after warm-up that still counts as steady. */
     static final long STEADY_GROWTH_KIB = 16 * 1024;
 
-    private record Sample(int sentences, long rssKib, long heapUsedKib) {
-    }
+    private record Sample(int sentences, long rssKib, long heapUsedKib) {}
 
     private final EmbeddingBench options;
 
@@ -44,22 +43,31 @@ final class RssRun implements Callable<Integer> {
         long start;
         try (Contender pool = PoolContender.create(mode, null)) {
             machine = MachineInfo.current(loadBefore);
-            EmbeddingBench.print("machine: %d cores, %s, %s, %s, ONNX Runtime %s, load average %s", machine.cores(),
-                    machine.cpuModel(), machine.jvm(), machine.heap(), machine.onnxRuntime(), machine.loadAverage());
+            EmbeddingBench.print(
+                    "machine: %d cores, %s, %s, %s, ONNX Runtime %s, load average %s",
+                    machine.cores(),
+                    machine.cpuModel(),
+                    machine.jvm(),
+                    machine.heap(),
+                    machine.onnxRuntime(),
+                    machine.loadAverage());
             start = System.nanoTime();
-            EmbeddingBench.print("rss run: %d sentences through %s (%s), windows of %d, warm-up %d",
+            EmbeddingBench.print(
+                    "rss run: %d sentences through %s (%s), windows of %d, warm-up %d",
                     corpus.size(), pool.key(), pool.description(), options.rssWindow, options.rssWarmup);
             samples.add(sample(0));
             for (int from = 0; from < corpus.size(); from += options.rssWindow) {
                 int to = Math.min(corpus.size(), from + options.rssWindow);
                 float[][] embeddings = pool.embed(corpus.subList(from, to));
                 if (embeddings.length != to - from) {
-                    throw new IllegalStateException("the pool returned " + embeddings.length + " embeddings for " + (to - from));
+                    throw new IllegalStateException(
+                            "the pool returned " + embeddings.length + " embeddings for " + (to - from));
                 }
                 Sample sample = sample(to);
                 samples.add(sample);
-                EmbeddingBench.print("%7d sentences  rss %7.1f MiB  heap used %7.1f MiB", sample.sentences(),
-                        sample.rssKib() / 1024.0, sample.heapUsedKib() / 1024.0);
+                EmbeddingBench.print(
+                        "%7d sentences  rss %7.1f MiB  heap used %7.1f MiB",
+                        sample.sentences(), sample.rssKib() / 1024.0, sample.heapUsedKib() / 1024.0);
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -78,7 +86,8 @@ final class RssRun implements Callable<Integer> {
         return new Sample(sentences, RssProbe.residentKib(), (runtime.totalMemory() - runtime.freeMemory()) >> 10);
     }
 
-    private String markdown(MachineInfo machine, PoolContender.Mode mode, int total, double seconds, List<Sample> samples) {
+    private String markdown(
+            MachineInfo machine, PoolContender.Mode mode, int total, double seconds, List<Sample> samples) {
         Sample warm = samples.get(0);
         for (Sample sample : samples) {
             if (sample.sentences() <= options.rssWarmup) {
@@ -94,22 +103,50 @@ final class RssRun implements Callable<Integer> {
         }
         long growth = maxAfter - warm.rssKib();
         StringBuilder md = new StringBuilder();
-        md.append("### Latest RSS run (").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(")\n\n");
+        md.append("### Latest RSS run (")
+                .append(Instant.now().truncatedTo(ChronoUnit.SECONDS))
+                .append(")\n\n");
         md.append("Command, from the repository root:\n\n```\n")
                 .append(options.command)
                 .append("\n```\n\n");
-        md.append(String.format(Locale.ROOT, "- Machine: %d cores, %s; %s, %s; ONNX Runtime %s; load average %s before.%n",
-                machine.cores(), machine.cpuModel(), machine.jvm(), machine.heap(), machine.onnxRuntime(), machine.loadAverage()));
-        md.append(String.format(Locale.ROOT, "- %d distinct sentences through %s in windows of %d (submit all, await all), "
-                + "%.0f s, %.1f sentences/s; warm-up: the first %d sentences.%n", total, mode.key(), options.rssWindow,
-                seconds, total / seconds, warm.sentences()));
-        md.append(String.format(Locale.ROOT, "- RSS at the end of warm-up: %.1f MiB; at the end: %.1f MiB; "
-                + "highest after warm-up: %.1f MiB.%n", warm.rssKib() / 1024.0, end.rssKib() / 1024.0, maxAfter / 1024.0));
-        md.append(String.format(Locale.ROOT, "- Growth after warm-up: %+.1f MiB (steady means at most %d MiB): **%s**.%n%n",
-                growth / 1024.0, STEADY_GROWTH_KIB / 1024, growth <= STEADY_GROWTH_KIB ? "steady" : "growing"));
+        md.append(String.format(
+                Locale.ROOT,
+                "- Machine: %d cores, %s; %s, %s; ONNX Runtime %s; load average %s before.%n",
+                machine.cores(),
+                machine.cpuModel(),
+                machine.jvm(),
+                machine.heap(),
+                machine.onnxRuntime(),
+                machine.loadAverage()));
+        md.append(String.format(
+                Locale.ROOT,
+                "- %d distinct sentences through %s in windows of %d (submit all, await all), "
+                        + "%.0f s, %.1f sentences/s; warm-up: the first %d sentences.%n",
+                total,
+                mode.key(),
+                options.rssWindow,
+                seconds,
+                total / seconds,
+                warm.sentences()));
+        md.append(String.format(
+                Locale.ROOT,
+                "- RSS at the end of warm-up: %.1f MiB; at the end: %.1f MiB; " + "highest after warm-up: %.1f MiB.%n",
+                warm.rssKib() / 1024.0,
+                end.rssKib() / 1024.0,
+                maxAfter / 1024.0));
+        md.append(String.format(
+                Locale.ROOT,
+                "- Growth after warm-up: %+.1f MiB (steady means at most %d MiB): **%s**.%n%n",
+                growth / 1024.0,
+                STEADY_GROWTH_KIB / 1024,
+                growth <= STEADY_GROWTH_KIB ? "steady" : "growing"));
         md.append("| sentences | RSS MiB | heap used MiB |\n|---:|---:|---:|\n");
         for (Sample sample : samples) {
-            md.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f |%n", sample.sentences(), sample.rssKib() / 1024.0,
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %d | %.1f | %.1f |%n",
+                    sample.sentences(),
+                    sample.rssKib() / 1024.0,
                     sample.heapUsedKib() / 1024.0));
         }
         return md.toString();

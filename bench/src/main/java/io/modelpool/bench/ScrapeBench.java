@@ -30,7 +30,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -66,13 +65,18 @@ public final class ScrapeBench {
     private final String requestTopic;
     /** Read time of each request's result, by request id, filled by the {@link ResultArrivals} reader. */
     private Map<String, Long> arrivals;
+
     private ResultArrivals reader;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI metrics;
     private final Duration scrapeEvery;
     private long sequence;
 
-    private ScrapeBench(KafkaProducer<String, TextEmbeddingRequest> producer, String requestTopic, URI metrics,
+    private ScrapeBench(
+            KafkaProducer<String, TextEmbeddingRequest> producer,
+            String requestTopic,
+            URI metrics,
             Duration scrapeEvery) {
         this.scrapeEvery = scrapeEvery;
         this.producer = producer;
@@ -81,9 +85,8 @@ public final class ScrapeBench {
     }
 
     /** What one scraped pass saw from the scraper's side. */
-    private record ScrapeStats(int scrapes, long[] nanos, int lastBodyBytes, long serverCpuNanos,
-            long clientCpuNanos) {
-    }
+    private record ScrapeStats(
+            int scrapes, long[] nanos, int lastBodyBytes, long serverCpuNanos, long clientCpuNanos) {}
 
     /** CPU time of live threads whose name starts with one of {@code prefixes}. */
     private static long threadCpu(String... prefixes) {
@@ -133,17 +136,26 @@ public final class ScrapeBench {
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-            KafkaProducer<String, TextEmbeddingRequest> producer = new KafkaProducer<>(p, new StringSerializer(),
+            KafkaProducer<String, TextEmbeddingRequest> producer = new KafkaProducer<>(
+                    p,
+                    new StringSerializer(),
                     ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
-            ScrapeBench bench = new ScrapeBench(producer, Topics.requests(PREFIX, Capability.TEXT_EMBEDDING),
-                    URI.create("http://127.0.0.1:" + port + "/metrics"), scrapeEvery);
-            ResultArrivals reader = new ResultArrivals(stack.bootstrapServers(), registry,
-                    Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
+            ScrapeBench bench = new ScrapeBench(
+                    producer,
+                    Topics.requests(PREFIX, Capability.TEXT_EMBEDDING),
+                    URI.create("http://127.0.0.1:" + port + "/metrics"),
+                    scrapeEvery);
+            ResultArrivals reader = new ResultArrivals(
+                    stack.bootstrapServers(), registry, Topics.results(PREFIX, Capability.TEXT_EMBEDDING));
             bench.arrivals = reader.arrivals;
             bench.reader = reader;
             try {
-                System.out.printf(Locale.ROOT, "ScrapeBench: %d sentences, %d passes each, load average %s%n",
-                        corpus.size(), passes, loadBefore);
+                System.out.printf(
+                        Locale.ROOT,
+                        "ScrapeBench: %d sentences, %d passes each, load average %s%n",
+                        corpus.size(),
+                        passes,
+                        loadBefore);
                 bench.pass(corpus); // warm-up: JIT, schema ids, every partition's first fetch
                 double[] quiet = new double[passes];
                 double[] scraped = new double[passes];
@@ -157,15 +169,31 @@ public final class ScrapeBench {
                         quiet[i] = bench.pass(corpus);
                         scraped[i] = bench.scrapedPass(corpus, stats);
                     }
-                    System.out.printf(Locale.ROOT, "pass %d: quiet %.1f/s, scraped every %d ms %.1f/s (%.3f)%n",
-                            i + 1, quiet[i], scrapeEvery.toMillis(), scraped[i], scraped[i] / quiet[i]);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "pass %d: quiet %.1f/s, scraped every %d ms %.1f/s (%.3f)%n",
+                            i + 1,
+                            quiet[i],
+                            scrapeEvery.toMillis(),
+                            scraped[i],
+                            scraped[i] / quiet[i]);
                 }
-                String markdown = render(corpus.size(), passes, scrapeEvery, quiet, scraped, stats, loadBefore,
-                        MachineInfo.currentLoadAverage(), MachineInfo.current(loadBefore));
+                String markdown = render(
+                        corpus.size(),
+                        passes,
+                        scrapeEvery,
+                        quiet,
+                        scraped,
+                        stats,
+                        loadBefore,
+                        MachineInfo.currentLoadAverage(),
+                        MachineInfo.current(loadBefore));
                 System.out.println(markdown);
                 if (report) {
-                    ReportFile.replaceSection(Path.of("docs", "benchmarks.md"),
-                            "metrics-scrape-overhead-" + scrapeEvery.toMillis() + "ms", markdown);
+                    ReportFile.replaceSection(
+                            Path.of("docs", "benchmarks.md"),
+                            "metrics-scrape-overhead-" + scrapeEvery.toMillis() + "ms",
+                            markdown);
                 }
             } finally {
                 reader.close();
@@ -182,13 +210,16 @@ public final class ScrapeBench {
         int[] count = {0};
         int[] bodyBytes = {0};
         long[] scraperCpu = {0};
-        Thread scraper = new Thread(() -> {
-            try {
-                scrapeUntilStopped(scraping, nanos, count, bodyBytes);
-            } finally {
-                scraperCpu[0] = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
-            }
-        }, "bench-scraper");
+        Thread scraper = new Thread(
+                () -> {
+                    try {
+                        scrapeUntilStopped(scraping, nanos, count, bodyBytes);
+                    } finally {
+                        scraperCpu[0] = java.lang.management.ManagementFactory.getThreadMXBean()
+                                .getCurrentThreadCpuTime();
+                    }
+                },
+                "bench-scraper");
         long serverBefore = threadCpu(SERVER_THREADS);
         long clientBefore = threadCpu(CLIENT_THREADS);
         scraper.start();
@@ -199,14 +230,20 @@ public final class ScrapeBench {
             scraping.set(false);
             scraper.join(15_000);
         }
-        stats.add(new ScrapeStats(count[0], Arrays.copyOf(nanos, count[0]), bodyBytes[0],
+        stats.add(new ScrapeStats(
+                count[0],
+                Arrays.copyOf(nanos, count[0]),
+                bodyBytes[0],
                 threadCpu(SERVER_THREADS) - serverBefore,
                 threadCpu(CLIENT_THREADS) - clientBefore + scraperCpu[0]));
         return rate;
     }
 
     private void scrapeUntilStopped(AtomicBoolean scraping, long[] nanos, int[] count, int[] bodyBytes) {
-        HttpRequest request = HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(10)).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(metrics)
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build();
         long next = System.nanoTime();
         while (scraping.get() && count[0] < nanos.length) {
             long t0 = System.nanoTime();
@@ -234,8 +271,13 @@ public final class ScrapeBench {
         List<String> ids = new ArrayList<>(corpus.size());
         long t0 = System.nanoTime();
         for (String s : corpus) {
-            TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder().setId("s-" + (sequence++)).setJobId("bench")
-                    .setModel(MODEL).setTexts(List.of(s)).setInputType(EmbeddingInputType.DOCUMENT).build();
+            TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder()
+                    .setId("s-" + (sequence++))
+                    .setJobId("bench")
+                    .setModel(MODEL)
+                    .setTexts(List.of(s))
+                    .setInputType(EmbeddingInputType.DOCUMENT)
+                    .build();
             ids.add(r.getId());
             producer.send(new ProducerRecord<>(requestTopic, r.getId(), r));
         }
@@ -245,8 +287,16 @@ public final class ScrapeBench {
         return corpus.size() / ((last - t0) / 1e9);
     }
 
-    private static String render(int sentences, int passes, Duration every, double[] quiet, double[] scraped, List<ScrapeStats> stats,
-            String loadBefore, String loadAfter, MachineInfo machine) {
+    private static String render(
+            int sentences,
+            int passes,
+            Duration every,
+            double[] quiet,
+            double[] scraped,
+            List<ScrapeStats> stats,
+            String loadBefore,
+            String loadAfter,
+            MachineInfo machine) {
         double quietMedian = median(quiet);
         double scrapedMedian = median(scraped);
         double[] perPass = new double[passes];
@@ -257,31 +307,61 @@ public final class ScrapeBench {
         int scrapes = stats.stream().mapToInt(ScrapeStats::scrapes).sum();
         int body = stats.isEmpty() ? 0 : stats.get(stats.size() - 1).lastBodyBytes();
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "Machine: %d cores, %s, %s, heap %s, ONNX Runtime %s. Load average "
-                + "(1, 5, 15 min) at start %s, at end %s: the machine is shared with other builds, so passes "
-                + "alternate.%n%n", machine.cores(), machine.cpuModel(), machine.jvm(), machine.heap(),
-                machine.onnxRuntime(), loadBefore, loadAfter));
-        md.append(String.format(Locale.ROOT, "Throughput through Kafka, %d sentences per pass, %d passes of each "
-                + "(median, min-max):%n%n", sentences, passes));
+        md.append(String.format(
+                Locale.ROOT,
+                "Machine: %d cores, %s, %s, heap %s, ONNX Runtime %s. Load average "
+                        + "(1, 5, 15 min) at start %s, at end %s: the machine is shared with other builds, so passes "
+                        + "alternate.%n%n",
+                machine.cores(),
+                machine.cpuModel(),
+                machine.jvm(),
+                machine.heap(),
+                machine.onnxRuntime(),
+                loadBefore,
+                loadAfter));
+        md.append(String.format(
+                Locale.ROOT,
+                "Throughput through Kafka, %d sentences per pass, %d passes of each " + "(median, min-max):%n%n",
+                sentences,
+                passes));
         md.append("| passes | sentences/s | min | max |\n|---|---|---|---|\n");
-        md.append(String.format(Locale.ROOT, "| quiet | %.1f | %.1f | %.1f |%n", quietMedian, min(quiet),
-                max(quiet)));
-        md.append(String.format(Locale.ROOT, "| scraped every %d ms | %.1f | %.1f | %.1f |%n%n", every.toMillis(), scrapedMedian,
-                min(scraped), max(scraped)));
-        md.append(String.format(Locale.ROOT, "- scraped / quiet: **%.3f** (ratio of medians; median of per-pass "
-                + "ratios %.3f).%n", scrapedMedian / quietMedian, median(perPass)));
-        md.append(String.format(Locale.ROOT, "- %d scrapes in the scraped passes; one scrape (request to last byte, "
-                + "%,d bytes of text) took median %.2f ms, p99 %.2f ms, max %.2f ms.%n", scrapes, body,
-                percentile(all, 50) / 1e6, percentile(all, 99) / 1e6, percentile(all, 100) / 1e6));
+        md.append(String.format(Locale.ROOT, "| quiet | %.1f | %.1f | %.1f |%n", quietMedian, min(quiet), max(quiet)));
+        md.append(String.format(
+                Locale.ROOT,
+                "| scraped every %d ms | %.1f | %.1f | %.1f |%n%n",
+                every.toMillis(),
+                scrapedMedian,
+                min(scraped),
+                max(scraped)));
+        md.append(String.format(
+                Locale.ROOT,
+                "- scraped / quiet: **%.3f** (ratio of medians; median of per-pass " + "ratios %.3f).%n",
+                scrapedMedian / quietMedian,
+                median(perPass)));
+        md.append(String.format(
+                Locale.ROOT,
+                "- %d scrapes in the scraped passes; one scrape (request to last byte, "
+                        + "%,d bytes of text) took median %.2f ms, p99 %.2f ms, max %.2f ms.%n",
+                scrapes,
+                body,
+                percentile(all, 50) / 1e6,
+                percentile(all, 99) / 1e6,
+                percentile(all, 100) / 1e6));
         long serverCpu = stats.stream().mapToLong(ScrapeStats::serverCpuNanos).sum();
         long clientCpu = stats.stream().mapToLong(ScrapeStats::clientCpuNanos).sum();
-        md.append(String.format(Locale.ROOT, "- CPU time per scrape: **%.2f ms in the worker** (its HTTP threads: "
-                + "render and send), %.2f ms in the bench's HTTP client, which shares the worker's 2 cores here "
-                + "but runs in Prometheus in a deployed fleet. At one scrape every %d ms the worker spends %.1f%% of "
-                + "one core on it; at a usual 15 s interval, %.3f%%.%n", scrapes == 0 ? 0 : serverCpu / 1e6 / scrapes,
-                scrapes == 0 ? 0 : clientCpu / 1e6 / scrapes, every.toMillis(),
+        md.append(String.format(
+                Locale.ROOT,
+                "- CPU time per scrape: **%.2f ms in the worker** (its HTTP threads: "
+                        + "render and send), %.2f ms in the bench's HTTP client, which shares the worker's 2 cores here "
+                        + "but runs in Prometheus in a deployed fleet. At one scrape every %d ms the worker spends %.1f%% of "
+                        + "one core on it; at a usual 15 s interval, %.3f%%.%n",
+                scrapes == 0 ? 0 : serverCpu / 1e6 / scrapes,
+                scrapes == 0 ? 0 : clientCpu / 1e6 / scrapes,
+                every.toMillis(),
                 scrapes == 0 ? 0 : 100.0 * serverCpu / scrapes / every.toNanos(),
-                scrapes == 0 ? 0 : 100.0 * serverCpu / scrapes / Duration.ofSeconds(15).toNanos()));
+                scrapes == 0
+                        ? 0
+                        : 100.0 * serverCpu / scrapes / Duration.ofSeconds(15).toNanos()));
         StringBuilder line = new StringBuilder("- Per pass (quiet / scraped):");
         for (int i = 0; i < passes; i++) {
             line.append(String.format(Locale.ROOT, " %.0f/%.0f", quiet[i], scraped[i]));

@@ -1,9 +1,9 @@
 package io.modelpool.bench;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import io.modelpool.kafka.TopicReadiness;
 import io.modelpool.devstack.DevStack;
 import io.modelpool.devstack.DevStackOptions;
+import io.modelpool.kafka.TopicReadiness;
 import io.modelpool.schemas.Topics;
 import io.modelpool.schemas.serde.ConfluentAvroSerde;
 import io.modelpool.v1.Capability;
@@ -77,8 +77,11 @@ import picocli.CommandLine.Option;
  * window alone, the admission before issue 21), in alternating order, each from its first result to the last of a
  * backlog produced before it started; the report gives requests per second and each pass's ratio.
  */
-@Command(name = "shutdown-bench", mixinStandardHelpOptions = true,
-        description = "SIGTERM a loaded worker N times at random moments; report time to exit, drained, abandoned, lost.")
+@Command(
+        name = "shutdown-bench",
+        mixinStandardHelpOptions = true,
+        description =
+                "SIGTERM a loaded worker N times at random moments; report time to exit, drained, abandoned, lost.")
 public final class ShutdownBench implements Callable<Integer> {
 
     static final String MODEL = "all-minilm-l6-v2-q";
@@ -117,36 +120,48 @@ public final class ShutdownBench implements Callable<Integer> {
                     return m;
                 }
             }
-            throw new IllegalArgumentException("unknown mix '" + name + "'; allowed: sample, short, chunk, texts64, "
-                    + "even, t2t");
+            throw new IllegalArgumentException(
+                    "unknown mix '" + name + "'; allowed: sample, short, chunk, texts64, " + "even, t2t");
         }
     }
 
-    @Option(names = "--mix", defaultValue = "sample", converter = MixConverter.class,
+    @Option(
+            names = "--mix",
+            defaultValue = "sample",
+            converter = MixConverter.class,
             description = "Requests of the job: sample (generated sentences, --texts per request), short, chunk, "
                     + "texts64, even or t2t (default ${DEFAULT-VALUE}).")
     Mix mix;
 
-    @Option(names = "--corpus-dir", defaultValue = "/tmp/corpus",
+    @Option(
+            names = "--corpus-dir",
+            defaultValue = "/tmp/corpus",
             description = "Where RealCorpus wrote short.txt and chunk.txt (default ${DEFAULT-VALUE}).")
     Path corpusDir;
 
-    @Option(names = "--t2t-model-dir", defaultValue = "bench/target/toy-transformer",
+    @Option(
+            names = "--t2t-model-dir",
+            defaultValue = "bench/target/toy-transformer",
             description = "model.onnx and tokenizer.json of the t2t mix; written by tools/toy_causal_lm.py "
                     + "--transformer when missing (default ${DEFAULT-VALUE}).")
     Path t2tModelDir;
 
-    @Option(names = "--max-new-tokens", defaultValue = "64",
+    @Option(
+            names = "--max-new-tokens",
+            defaultValue = "64",
             description = "New tokens per text-to-text request (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--throughput-passes", defaultValue = "0",
+    @Option(
+            names = "--throughput-passes",
+            defaultValue = "0",
             description = "Measure throughput, work budget against record window, this many passes, instead of "
                     + "stopping workers (default ${DEFAULT-VALUE}: stop workers).")
     int throughputPasses;
 
-    @Option(names = "--throughput-requests", description = "Requests per throughput measurement (default: 4 x the "
-            + "mix's backlog).")
+    @Option(
+            names = "--throughput-requests",
+            description = "Requests per throughput measurement (default: 4 x the " + "mix's backlog).")
     Integer throughputRequests;
 
     static final class MixConverter implements CommandLine.ITypeConverter<Mix> {
@@ -159,7 +174,8 @@ public final class ShutdownBench implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "20", description = "SIGTERMs (default ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--backlog",
+    @Option(
+            names = "--backlog",
             description = "Unanswered requests kept queued before each worker starts (default: the mix's, 3000 short "
                     + "or sample, 800 chunk, 200 texts64, 500 even, 300 t2t).")
     Integer backlogOption;
@@ -169,21 +185,30 @@ public final class ShutdownBench implements Callable<Integer> {
     @Option(names = "--texts", defaultValue = "2", description = "Texts per request (default ${DEFAULT-VALUE}).")
     int textsPerRequest;
 
-    @Option(names = "--partitions", defaultValue = "4", description = "Request topic partitions (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--partitions",
+            defaultValue = "4",
+            description = "Request topic partitions (default ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--min-delay-ms", defaultValue = "500",
+    @Option(
+            names = "--min-delay-ms",
+            defaultValue = "500",
             description = "Earliest SIGTERM after the worker's first result (default ${DEFAULT-VALUE}).")
     long minDelayMs;
 
-    @Option(names = "--max-delay-ms", defaultValue = "4000",
+    @Option(
+            names = "--max-delay-ms",
+            defaultValue = "4000",
             description = "Latest SIGTERM after the worker's first result (default ${DEFAULT-VALUE}).")
     long maxDelayMs;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the texts and the signal moments.")
     long seed;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
             description = "Extra worker setting for every worker of the chain; repeatable (for example "
                     + "backpressure.high-water=512).")
     List<String> workerSettings = new ArrayList<>();
@@ -191,14 +216,23 @@ public final class ShutdownBench implements Callable<Integer> {
     @Option(names = "--worker-heap", defaultValue = "512m", description = "Heap of each worker JVM.")
     String workerHeap;
 
-    @Option(names = "--work-dir", defaultValue = "target/shutdown-bench",
+    @Option(
+            names = "--work-dir",
+            defaultValue = "target/shutdown-bench",
             description = "Where worker logs and the manifest go (default ${DEFAULT-VALUE}).")
     Path workDir;
 
     /** One SIGTERM's measurements. */
-    record Stop(int run, long delayMs, int exitStatus, double exitSeconds, double logSeconds, int inFlight,
-            int drained, int abandoned, int committedPastUnanswered) {
-    }
+    record Stop(
+            int run,
+            long delayMs,
+            int exitStatus,
+            double exitSeconds,
+            double logSeconds,
+            int inFlight,
+            int drained,
+            int abandoned,
+            int committedPastUnanswered) {}
 
     /** The manifest every worker of an embedding mix serves: the shipped MiniLM entry, alone. */
     static final String MANIFEST = """
@@ -244,10 +278,10 @@ public final class ShutdownBench implements Callable<Integer> {
             """;
 
     private static final Pattern IN_FLIGHT = Pattern.compile("Shutdown: draining (\\d+) in-flight requests");
-    private static final Pattern CLEAN = Pattern.compile("Graceful shutdown complete \\((\\d+\\.\\d+)s, (\\d+) "
-            + "requests drained\\)");
-    private static final Pattern PARTIAL = Pattern.compile("Shutdown complete \\((\\d+\\.\\d+)s, (\\d+) requests "
-            + "drained, (\\d+) abandoned");
+    private static final Pattern CLEAN =
+            Pattern.compile("Graceful shutdown complete \\((\\d+\\.\\d+)s, (\\d+) " + "requests drained\\)");
+    private static final Pattern PARTIAL =
+            Pattern.compile("Shutdown complete \\((\\d+\\.\\d+)s, (\\d+) requests " + "drained, (\\d+) abandoned");
 
     private DevStack stack;
     private String prefix;
@@ -276,8 +310,9 @@ public final class ShutdownBench implements Callable<Integer> {
         random = new Random(seed);
         backlog = backlogOption != null ? backlogOption : mix.defaultBacklog;
         if (backlog < 1 || runs < 0 || maxNewTokens < 1 || throughputPasses < 0) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "need --backlog >= 1, --runs >= 0, "
-                    + "--max-new-tokens >= 1 and --throughput-passes >= 0");
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
+                    "need --backlog >= 1, --runs >= 0, " + "--max-new-tokens >= 1 and --throughput-passes >= 0");
         }
         Files.createDirectories(workDir);
         Path manifest = workDir.resolve(mix.label() + ".yaml").toAbsolutePath();
@@ -310,12 +345,13 @@ public final class ShutdownBench implements Callable<Integer> {
             for (int count : answers.values()) {
                 duplicates += Math.max(0, count - 1);
             }
-            String report = report(stops, lost, duplicates, loadBefore, loadAverage(),
-                    Duration.between(began, Instant.now()));
+            String report =
+                    report(stops, lost, duplicates, loadBefore, loadAverage(), Duration.between(began, Instant.now()));
             System.out.println(report);
             Files.writeString(workDir.resolve("report.md"), report, StandardCharsets.UTF_8);
-            return lost == 0 && stops.stream().allMatch(st -> st.committedPastUnanswered() == 0
-                    && st.exitStatus() == 0) ? 0 : 1;
+            return lost == 0 && stops.stream().allMatch(st -> st.committedPastUnanswered() == 0 && st.exitStatus() == 0)
+                    ? 0
+                    : 1;
         } finally {
             closeClients();
         }
@@ -337,12 +373,13 @@ public final class ShutdownBench implements Callable<Integer> {
                 double[] perSecond = new double[2];
                 boolean workFirst = pass % 2 == 1;
                 for (boolean byWork : workFirst ? List.of(true, false) : List.of(false, true)) {
-                    perSecond[byWork ? 0 : 1] = measure(manifest, "pass-" + pass + (byWork ? "-work" : "-records"),
-                            byWork, perPass);
+                    perSecond[byWork ? 0 : 1] =
+                            measure(manifest, "pass-" + pass + (byWork ? "-work" : "-records"), byWork, perPass);
                 }
                 passes.add(perSecond);
-                print("pass %d: work budget %.1f requests/s, record window %.1f requests/s, ratio %.3f", pass,
-                        perSecond[0], perSecond[1], perSecond[0] / perSecond[1]);
+                print(
+                        "pass %d: work budget %.1f requests/s, record window %.1f requests/s, ratio %.3f",
+                        pass, perSecond[0], perSecond[1], perSecond[0] / perSecond[1]);
             }
             unanswered = sent - answeredCount();
         } finally {
@@ -350,22 +387,41 @@ public final class ShutdownBench implements Callable<Integer> {
         }
         double[] ratios = passes.stream().mapToDouble(p -> p[0] / p[1]).sorted().toArray();
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "Mix %s: throughput through Kafka, %d passes of %d requests per "
-                + "admission, %d partitions, one worker from its first result to the backlog's last, worker settings "
-                + "%s; %d cores, load average %s before, %s after; %d s in all.%n%nCorpus: %s.%n%n", mix.label(),
-                passes.size(), perPass, partitions, workerSettings.isEmpty() ? "default" : workerSettings,
-                Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(),
-                Duration.between(began, Instant.now()).toSeconds(), corpusLine));
+        b.append(String.format(
+                Locale.ROOT,
+                "Mix %s: throughput through Kafka, %d passes of %d requests per "
+                        + "admission, %d partitions, one worker from its first result to the backlog's last, worker settings "
+                        + "%s; %d cores, load average %s before, %s after; %d s in all.%n%nCorpus: %s.%n%n",
+                mix.label(),
+                passes.size(),
+                perPass,
+                partitions,
+                workerSettings.isEmpty() ? "default" : workerSettings,
+                Runtime.getRuntime().availableProcessors(),
+                loadBefore,
+                loadAverage(),
+                Duration.between(began, Instant.now()).toSeconds(),
+                corpusLine));
         b.append("| pass | first | work budget | record window (`backpressure.work-budget-share=0`) | ratio |\n"
                 + "|---|---|---:|---:|---:|\n");
         for (int i = 0; i < passes.size(); i++) {
             double[] p = passes.get(i);
-            b.append(String.format(Locale.ROOT, "| %d | %s | %.1f requests/s | %.1f requests/s | %.3f |%n", i + 1,
-                    i % 2 == 0 ? "work budget" : "record window", p[0], p[1], p[0] / p[1]));
+            b.append(String.format(
+                    Locale.ROOT,
+                    "| %d | %s | %.1f requests/s | %.1f requests/s | %.3f |%n",
+                    i + 1,
+                    i % 2 == 0 ? "work budget" : "record window",
+                    p[0],
+                    p[1],
+                    p[0] / p[1]));
         }
-        b.append(String.format(Locale.ROOT, "%nRatio, work budget over record window: median %.3f, min %.3f, max "
-                + "%.3f.%n", ratios.length % 2 == 1 ? ratios[ratios.length / 2]
-                : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2, ratios[0],
+        b.append(String.format(
+                Locale.ROOT,
+                "%nRatio, work budget over record window: median %.3f, min %.3f, max " + "%.3f.%n",
+                ratios.length % 2 == 1
+                        ? ratios[ratios.length / 2]
+                        : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2,
+                ratios[0],
                 ratios[ratios.length - 1]));
         System.out.println(b);
         Files.writeString(workDir.resolve("throughput-" + mix.label() + ".md"), b.toString(), StandardCharsets.UTF_8);
@@ -376,8 +432,8 @@ public final class ShutdownBench implements Callable<Integer> {
     private double measure(Path manifest, String workerId, boolean byWork, int count) throws Exception {
         answeredCount();
         produce(count);
-        WorkerRun worker = WorkerRun.start(this, workerId, manifest,
-                byWork ? Map.of() : Map.of("backpressure.work-budget-share", "0"));
+        WorkerRun worker = WorkerRun.start(
+                this, workerId, manifest, byWork ? Map.of() : Map.of("backpressure.work-budget-share", "0"));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (answeredBy.getOrDefault(workerId, 0) == 0) {
             if (System.nanoTime() > deadline || !worker.process.isAlive()) {
@@ -451,11 +507,20 @@ public final class ShutdownBench implements Callable<Integer> {
             abandoned = -1;
         }
         int pastUnanswered = committedPastUnanswered();
-        Stop stop = new Stop(run, delay, worker.process.exitValue(), exitSeconds, logSeconds, inFlight, drained,
-                abandoned, pastUnanswered);
-        print("run %2d: SIGTERM %4d ms after its first result, exit %d after %.2f s; in flight %d, drained %d, "
-                + "abandoned %d; committed offsets past unanswered requests: %d", run, delay, stop.exitStatus(),
-                exitSeconds, inFlight, drained, abandoned, pastUnanswered);
+        Stop stop = new Stop(
+                run,
+                delay,
+                worker.process.exitValue(),
+                exitSeconds,
+                logSeconds,
+                inFlight,
+                drained,
+                abandoned,
+                pastUnanswered);
+        print(
+                "run %2d: SIGTERM %4d ms after its first result, exit %d after %.2f s; in flight %d, drained %d, "
+                        + "abandoned %d; committed offsets past unanswered requests: %d",
+                run, delay, stop.exitStatus(), exitSeconds, inFlight, drained, abandoned, pastUnanswered);
         return stop;
     }
 
@@ -467,27 +532,29 @@ public final class ShutdownBench implements Callable<Integer> {
         requestTopic = Topics.requests(prefix, mix.capability);
         String resultTopic = Topics.results(prefix, mix.capability);
         admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()));
-        admin.createTopics(List.of(new NewTopic(requestTopic, partitions, (short) 1),
-                new NewTopic(resultTopic, partitions, (short) 1),
-                new NewTopic(Topics.deadLetters(prefix), 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        TopicReadiness.awaitWritable(admin, List.of(requestTopic, resultTopic, Topics.deadLetters(prefix)),
-                Duration.ofSeconds(30));
+        admin.createTopics(List.of(
+                        new NewTopic(requestTopic, partitions, (short) 1),
+                        new NewTopic(resultTopic, partitions, (short) 1),
+                        new NewTopic(Topics.deadLetters(prefix), 1, (short) 1)))
+                .all()
+                .get(30, TimeUnit.SECONDS);
+        TopicReadiness.awaitWritable(
+                admin, List.of(requestTopic, resultTopic, Topics.deadLetters(prefix)), Duration.ofSeconds(30));
         Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        Class<? extends SpecificRecord> requestType = mix.capability == Capability.TEXT_TO_TEXT
-                ? TextToTextRequest.class : TextEmbeddingRequest.class;
-        producer = new KafkaProducer<>(p, new StringSerializer(),
-                (Serializer<SpecificRecord>) (Serializer) ConfluentAvroSerde.specificSerializer(requestType, registry,
-                        false));
+        Class<? extends SpecificRecord> requestType =
+                mix.capability == Capability.TEXT_TO_TEXT ? TextToTextRequest.class : TextEmbeddingRequest.class;
+        producer = new KafkaProducer<>(p, new StringSerializer(), (Serializer<SpecificRecord>)
+                (Serializer) ConfluentAvroSerde.specificSerializer(requestType, registry, false));
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        results = new KafkaConsumer<>(c, new StringDeserializer(),
-                ConfluentAvroSerde.genericDeserializer(registry, false));
+        results = new KafkaConsumer<>(
+                c, new StringDeserializer(), ConfluentAvroSerde.genericDeserializer(registry, false));
         List<TopicPartition> parts = new ArrayList<>();
         for (int i = 0; i < partitions; i++) {
             parts.add(new TopicPartition(resultTopic, i));
@@ -541,9 +608,15 @@ public final class ShutdownBench implements Callable<Integer> {
             for (int w = 0; w < words; w++) {
                 prompt.append(w == 0 ? "" : " ").append(promptWords.get(random.nextInt(promptWords.size())));
             }
-            return TextToTextRequest.newBuilder().setId(id).setJobId(prefix).setModel(T2T_MODEL)
+            return TextToTextRequest.newBuilder()
+                    .setId(id)
+                    .setJobId(prefix)
+                    .setModel(T2T_MODEL)
                     .setPrompt(prompt.toString())
-                    .setParameters(GenerationParameters.newBuilder().setMaxNewTokens(maxNewTokens).build()).build();
+                    .setParameters(GenerationParameters.newBuilder()
+                            .setMaxNewTokens(maxNewTokens)
+                            .build())
+                    .build();
         }
         Mix kind = mix == Mix.even ? List.of(Mix.short_, Mix.chunk, Mix.texts64).get(n % 3) : mix;
         List<String> texts = new ArrayList<>();
@@ -561,8 +634,13 @@ public final class ShutdownBench implements Callable<Integer> {
                 }
             }
         }
-        return TextEmbeddingRequest.newBuilder().setId(id).setJobId(prefix).setModel(MODEL).setTexts(texts)
-                .setInputType(EmbeddingInputType.DOCUMENT).build();
+        return TextEmbeddingRequest.newBuilder()
+                .setId(id)
+                .setJobId(prefix)
+                .setModel(MODEL)
+                .setTexts(texts)
+                .setInputType(EmbeddingInputType.DOCUMENT)
+                .build();
     }
 
     private String pick(List<String> texts) {
@@ -586,38 +664,50 @@ public final class ShutdownBench implements Callable<Integer> {
                 throw new IllegalStateException(tokenizer + " is not a tokenizer written by tools/toy_causal_lm.py");
             }
             promptWords = words;
-            corpusLine = String.format(Locale.ROOT, "prompts of 16-64 random words of the toy transformer's "
-                    + "%d-word vocabulary, %d new tokens at most",
-                    words.size(), maxNewTokens);
+            corpusLine = String.format(
+                    Locale.ROOT,
+                    "prompts of 16-64 random words of the toy transformer's "
+                            + "%d-word vocabulary, %d new tokens at most",
+                    words.size(),
+                    maxNewTokens);
             return T2T_MANIFEST.formatted(model, tokenizer);
         }
         if (mix != Mix.sample) {
             Path shortFile = corpusDir.resolve("short.txt");
             Path chunkFile = corpusDir.resolve("chunk.txt");
             if (!Files.exists(shortFile) || !Files.exists(chunkFile)) {
-                throw new CommandLine.ParameterException(new CommandLine(this), corpusDir + " lacks short.txt or "
-                        + "chunk.txt; write them with: java -cp bench/target/classes io.modelpool.bench.RealCorpus "
-                        + corpusDir);
+                throw new CommandLine.ParameterException(
+                        new CommandLine(this),
+                        corpusDir + " lacks short.txt or "
+                                + "chunk.txt; write them with: java -cp bench/target/classes io.modelpool.bench.RealCorpus "
+                                + corpusDir);
             }
             shortTexts = CorpusFile.read(shortFile, Integer.MAX_VALUE);
             chunkTexts = CorpusFile.read(chunkFile, Integer.MAX_VALUE);
             try (HuggingFaceTokenizer tokenizer = MiniLm.tokenizer(MiniLm.MAX_TOKENS)) {
-                corpusLine = String.format(Locale.ROOT, "%s: %d sentences, MiniLM tokens %s; %s: %d chunks, %d of "
-                        + "them cut at %d tokens, tokens %s", shortFile, shortTexts.size(),
-                        CorpusFile.percentiles(shortTexts, tokenizer), chunkFile, chunkTexts.size(),
-                        CorpusFile.truncated(chunkTexts, tokenizer, MiniLm.MAX_TOKENS), MiniLm.MAX_TOKENS,
+                corpusLine = String.format(
+                        Locale.ROOT,
+                        "%s: %d sentences, MiniLM tokens %s; %s: %d chunks, %d of "
+                                + "them cut at %d tokens, tokens %s",
+                        shortFile,
+                        shortTexts.size(),
+                        CorpusFile.percentiles(shortTexts, tokenizer),
+                        chunkFile,
+                        chunkTexts.size(),
+                        CorpusFile.truncated(chunkTexts, tokenizer, MiniLm.MAX_TOKENS),
+                        MiniLm.MAX_TOKENS,
                         CorpusFile.percentiles(chunkTexts, tokenizer));
             }
         } else {
-            corpusLine = "generated sentences of 5-44 words from a 40-word vocabulary, " + textsPerRequest
-                    + " per request";
+            corpusLine =
+                    "generated sentences of 5-44 words from a 40-word vocabulary, " + textsPerRequest + " per request";
         }
         return MANIFEST;
     }
 
     private void writeToyTransformer() throws IOException, InterruptedException {
-        List<String> command = List.of("/usr/bin/python3", "tools/toy_causal_lm.py", "--transformer",
-                t2tModelDir.toString());
+        List<String> command =
+                List.of("/usr/bin/python3", "tools/toy_causal_lm.py", "--transformer", t2tModelDir.toString());
         print("writing the t2t model: %s", String.join(" ", command));
         Process process = new ProcessBuilder(command).inheritIO().start();
         if (!process.waitFor(5, TimeUnit.MINUTES)) {
@@ -632,8 +722,9 @@ public final class ShutdownBench implements Callable<Integer> {
 
     private String sentence() {
         String[] words = ("the a model worker kafka partition offset commit batch token vector embedding request "
-                + "result queue drain signal broker registry schema avro latency throughput memory cluster fleet "
-                + "river mountain coffee morning garden letter window music teacher city winter bridge").split(" ");
+                        + "result queue drain signal broker registry schema avro latency throughput memory cluster fleet "
+                        + "river mountain coffee morning garden letter window music teacher city winter bridge")
+                .split(" ");
         int len = 5 + random.nextInt(40);
         StringBuilder sb = new StringBuilder();
         for (int w = 0; w < len; w++) {
@@ -669,13 +760,15 @@ public final class ShutdownBench implements Callable<Integer> {
     private int committedPastUnanswered() throws Exception {
         answeredCount();
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(prefix + "-workers")
-                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                .partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS);
         int count = 0;
         for (Map.Entry<TopicPartition, OffsetAndMetadata> e : committed.entrySet()) {
             if (e.getValue() == null) {
                 continue;
             }
-            for (String id : byOffset.getOrDefault(e.getKey(), new TreeMap<>()).headMap(e.getValue().offset())
+            for (String id : byOffset.getOrDefault(e.getKey(), new TreeMap<>())
+                    .headMap(e.getValue().offset())
                     .values()) {
                 if (!answers.containsKey(id)) {
                     count++;
@@ -705,11 +798,19 @@ public final class ShutdownBench implements Callable<Integer> {
                 throws IOException {
             Path log = bench.workDir.resolve(workerId + ".log").toAbsolutePath();
             Path args = bench.workDir.resolve("classpath.args").toAbsolutePath();
-            Files.writeString(args, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\")
-                    .replace("\"", "\\\"") + "\"\n", StandardCharsets.UTF_8);
+            Files.writeString(
+                    args,
+                    "-cp \""
+                            + System.getProperty("java.class.path")
+                                    .replace("\\", "\\\\")
+                                    .replace("\"", "\\\"") + "\"\n",
+                    StandardCharsets.UTF_8);
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx" + bench.workerHeap, "@" + args, WorkerMain.class.getName(), "run"));
+                    "-Xmx" + bench.workerHeap,
+                    "@" + args,
+                    WorkerMain.class.getName(),
+                    "run"));
             Map<String, String> settings = new TreeMap<>();
             settings.put("kafka.bootstrap.servers", bench.stack.bootstrapServers());
             settings.put("schema.registry.url", bench.stack.schemaRegistryUrl());
@@ -729,7 +830,10 @@ public final class ShutdownBench implements Callable<Integer> {
                 command.add("--set");
                 command.add(k + "=" + v);
             });
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             return new WorkerRun(p, log);
         }
 
@@ -742,7 +846,8 @@ public final class ShutdownBench implements Callable<Integer> {
                 }
                 if (System.nanoTime() > deadline) {
                     process.destroyForcibly();
-                    throw new IllegalStateException("worker did not log '" + fragment + "' in " + limit + "; see " + log);
+                    throw new IllegalStateException(
+                            "worker did not log '" + fragment + "' in " + limit + "; see " + log);
                 }
                 Thread.sleep(20);
             }
@@ -751,23 +856,40 @@ public final class ShutdownBench implements Callable<Integer> {
 
     // ------------------------------------------------------------------ report
 
-    private String report(List<Stop> stops, int lost, int duplicates, String loadBefore, String loadAfter,
-            Duration took) {
+    private String report(
+            List<Stop> stops, int lost, int duplicates, String loadBefore, String loadAfter, Duration took) {
         List<Double> exits = stops.stream().map(Stop::exitSeconds).sorted().toList();
-        double median = exits.isEmpty() ? 0 : exits.size() % 2 == 1 ? exits.get(exits.size() / 2)
-                : (exits.get(exits.size() / 2 - 1) + exits.get(exits.size() / 2)) / 2;
+        double median = exits.isEmpty()
+                ? 0
+                : exits.size() % 2 == 1
+                        ? exits.get(exits.size() / 2)
+                        : (exits.get(exits.size() / 2 - 1) + exits.get(exits.size() / 2)) / 2;
         double max = exits.isEmpty() ? 0 : exits.get(exits.size() - 1);
         int drained = stops.stream().mapToInt(s -> Math.max(0, s.drained())).sum();
         int abandoned = stops.stream().mapToInt(s -> Math.max(0, s.abandoned())).sum();
         long clean = stops.stream().filter(s -> s.abandoned() == 0).count();
-        int pastUnanswered = stops.stream().mapToInt(Stop::committedPastUnanswered).sum();
+        int pastUnanswered =
+                stops.stream().mapToInt(Stop::committedPastUnanswered).sum();
         long nonZero = stops.stream().filter(s -> s.exitStatus() != 0).count();
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "Mix %s: %d SIGTERMs, %d requests, %d partitions, backlog %d per "
-                + "worker, signal %d-%d ms after the worker's first result, worker settings %s; %d cores, load "
-                + "average %s before, %s after; %d s in all.%n%nCorpus: %s.%n%n", mix.label(), stops.size(), sent,
-                partitions, backlog, minDelayMs, maxDelayMs, workerSettings.isEmpty() ? "default" : workerSettings,
-                Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter, took.toSeconds(), corpusLine));
+        b.append(String.format(
+                Locale.ROOT,
+                "Mix %s: %d SIGTERMs, %d requests, %d partitions, backlog %d per "
+                        + "worker, signal %d-%d ms after the worker's first result, worker settings %s; %d cores, load "
+                        + "average %s before, %s after; %d s in all.%n%nCorpus: %s.%n%n",
+                mix.label(),
+                stops.size(),
+                sent,
+                partitions,
+                backlog,
+                minDelayMs,
+                maxDelayMs,
+                workerSettings.isEmpty() ? "default" : workerSettings,
+                Runtime.getRuntime().availableProcessors(),
+                loadBefore,
+                loadAfter,
+                took.toSeconds(),
+                corpusLine));
         b.append("| measure | value |\n|---|---|\n");
         b.append(String.format(Locale.ROOT, "| time to exit, median | %.2f s |%n", median));
         b.append(String.format(Locale.ROOT, "| time to exit, max | %.2f s |%n", max));
@@ -781,8 +903,16 @@ public final class ShutdownBench implements Callable<Integer> {
         b.append("| run | signal after first result | exit status | time to exit | sequence (log) | in flight "
                 + "| drained | abandoned |\n|---|---|---|---|---|---|---|---|\n");
         for (Stop s : stops) {
-            b.append(String.format(Locale.ROOT, "| %d | %d ms | %d | %.2f s | %.2f s | %d | %d | %d |%n", s.run(),
-                    s.delayMs(), s.exitStatus(), s.exitSeconds(), s.logSeconds(), s.inFlight(), s.drained(),
+            b.append(String.format(
+                    Locale.ROOT,
+                    "| %d | %d ms | %d | %.2f s | %.2f s | %d | %d | %d |%n",
+                    s.run(),
+                    s.delayMs(),
+                    s.exitStatus(),
+                    s.exitSeconds(),
+                    s.logSeconds(),
+                    s.inFlight(),
+                    s.drained(),
                     s.abandoned()));
         }
         return b.toString();

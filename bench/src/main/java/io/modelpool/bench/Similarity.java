@@ -20,8 +20,7 @@ final class Similarity {
         }
     }
 
-    private Similarity() {
-    }
+    private Similarity() {}
 
     static Agreement compare(float[][] reference, float[][] other) {
         if (reference.length != other.length) {

@@ -5,8 +5,7 @@ import java.util.Arrays;
 /** Small statistics and argument helpers shared by the benchmark mains. */
 final class Stats {
 
-    private Stats() {
-    }
+    private Stats() {}
 
     static double median(double[] values) {
         double[] v = values.clone();

@@ -14,8 +14,13 @@ final class TextErrors {
         static final Count ZERO = new Count(0, 0, 0, 0, 0, 0);
 
         Count plus(Count o) {
-            return new Count(edits + o.edits, chars + o.chars, editsNoSpaces + o.editsNoSpaces,
-                    charsNoSpaces + o.charsNoSpaces, linesMissed + o.linesMissed, lines + o.lines);
+            return new Count(
+                    edits + o.edits,
+                    chars + o.chars,
+                    editsNoSpaces + o.editsNoSpaces,
+                    charsNoSpaces + o.charsNoSpaces,
+                    linesMissed + o.linesMissed,
+                    lines + o.lines);
         }
 
         double cer() {
@@ -27,8 +32,7 @@ final class TextErrors {
         }
     }
 
-    private TextErrors() {
-    }
+    private TextErrors() {}
 
     /**
      * The page's errors: the lines read and the lines drawn each joined with single spaces; without spaces, all
@@ -46,8 +50,13 @@ final class TextErrors {
                 missed++;
             }
         }
-        return new Count(distance(hyp, ref), ref.length(), distance(hypBare, bare(ref)), bare(ref).length(),
-                missed, drawn.size());
+        return new Count(
+                distance(hyp, ref),
+                ref.length(),
+                distance(hypBare, bare(ref)),
+                bare(ref).length(),
+                missed,
+                drawn.size());
     }
 
     static String bare(String s) {

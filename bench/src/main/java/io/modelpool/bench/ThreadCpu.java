@@ -26,11 +26,9 @@ final class ThreadCpu {
     private static final long NANOS_PER_TICK = 10_000_000L;
 
     /** One reading: CPU nanoseconds per Java thread id and name, per native thread name, and of the process. */
-    record Snapshot(Map<String, Long> javaThreads, Map<String, Long> nativeThreads, long process) {
-    }
+    record Snapshot(Map<String, Long> javaThreads, Map<String, Long> nativeThreads, long process) {}
 
-    private ThreadCpu() {
-    }
+    private ThreadCpu() {}
 
     static Snapshot snapshot() {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -56,9 +54,9 @@ final class ThreadCpu {
             tasks.forEach(task -> {
                 try {
                     String name = Files.readString(task.resolve("comm")).strip();
-                    String group = name.contains("CompilerThre") ? "JIT compiler"
-                            : name.startsWith("GC Thread") || name.startsWith("VM Thread") ? "GC and VM threads"
-                            : null;
+                    String group = name.contains("CompilerThre")
+                            ? "JIT compiler"
+                            : name.startsWith("GC Thread") || name.startsWith("VM Thread") ? "GC and VM threads" : null;
                     if (group != null) {
                         String stat = Files.readString(task.resolve("stat"));
                         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -94,10 +92,13 @@ final class ThreadCpu {
             groups.merge(e.getKey(), delta, Long::sum);
             internals -= delta;
         }
-        groups.merge(after.nativeThreads().isEmpty() ? "JVM internals (JIT, GC)" : "other JVM threads",
-                Math.max(0, internals), Long::sum);
+        groups.merge(
+                after.nativeThreads().isEmpty() ? "JVM internals (JIT, GC)" : "other JVM threads",
+                Math.max(0, internals),
+                Long::sum);
         Map<String, Long> sorted = new LinkedHashMap<>();
-        groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        groups.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
         StringBuilder sb = new StringBuilder();
         sorted.forEach((group, nanos) -> {
@@ -106,8 +107,8 @@ final class ThreadCpu {
             }
             sb.append(String.format(Locale.ROOT, "%s %.0f%%", group, 100.0 * nanos / wallNanos));
         });
-        sb.append(String.format(Locale.ROOT, "; whole process %.0f%%",
-                100.0 * (after.process() - before.process()) / wallNanos));
+        sb.append(String.format(
+                Locale.ROOT, "; whole process %.0f%%", 100.0 * (after.process() - before.process()) / wallNanos));
         return sb.toString();
     }
 }

@@ -13,8 +13,7 @@ final class ThroughputReport {
     static final String SECTION = "embedding-throughput";
 
     /** A ratio the issue sets a floor for: {@code numerator / denominator >= required}. */
-    record Goal(String numerator, String denominator, double required) {
-    }
+    record Goal(String numerator, String denominator, double required) {}
 
     /**
      * The issue's goals for the shipped settings, then the same floors for every throughput pool run with
@@ -65,8 +64,16 @@ final class ThroughputReport {
     private final String command;
     private final Instant finished = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
-    ThroughputReport(MachineInfo machine, String loadAfter, CorpusStats corpus, Map<String, Contender> contenders,
-                     Map<String, PassStats> results, Map<String, Similarity.Agreement> agreement, int passes, int warmup, String command) {
+    ThroughputReport(
+            MachineInfo machine,
+            String loadAfter,
+            CorpusStats corpus,
+            Map<String, Contender> contenders,
+            Map<String, PassStats> results,
+            Map<String, Similarity.Agreement> agreement,
+            int passes,
+            int warmup,
+            String command) {
         this.machine = machine;
         this.loadAfter = loadAfter;
         this.corpus = corpus;
@@ -79,13 +86,28 @@ final class ThroughputReport {
     }
 
     String table() {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-22s %10s %10s %10s %10s %10s %12s%n",
-                "contender", "median/s", "min/s", "max/s", "vs lc4j", "per CPU-s", "min cosine"));
+        StringBuilder out = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%-22s %10s %10s %10s %10s %10s %12s%n",
+                "contender",
+                "median/s",
+                "min/s",
+                "max/s",
+                "vs lc4j",
+                "per CPU-s",
+                "min cosine"));
         for (String key : results.keySet()) {
             PassStats stats = results.get(key);
-            out.append(String.format(Locale.ROOT, "%-22s %10.1f %10.1f %10.1f %10s %10.1f %12.6f%n", key,
-                    stats.median(), stats.min(), stats.max(), ratioText(key, EmbeddingBench.LANGCHAIN4J),
-                    stats.cpuMedian(), agreement.get(key).least()));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-22s %10.1f %10.1f %10.1f %10s %10.1f %12.6f%n",
+                    key,
+                    stats.median(),
+                    stats.min(),
+                    stats.max(),
+                    ratioText(key, EmbeddingBench.LANGCHAIN4J),
+                    stats.cpuMedian(),
+                    agreement.get(key).least()));
         }
         return out.toString();
     }
@@ -94,9 +116,15 @@ final class ThroughputReport {
         StringBuilder out = new StringBuilder();
         for (Goal goal : goals(results.keySet())) {
             if (results.containsKey(goal.numerator()) && results.containsKey(goal.denominator())) {
-                out.append(String.format(Locale.ROOT, "goal %s / %s >= %.2fx: %.2fx (paired %.2fx, per CPU-second %.2fx) %s%n",
-                        goal.numerator(), goal.denominator(), goal.required(), ratio(goal.numerator(), goal.denominator()),
-                        paired(goal.numerator(), goal.denominator()), cpuRatio(goal.numerator(), goal.denominator()),
+                out.append(String.format(
+                        Locale.ROOT,
+                        "goal %s / %s >= %.2fx: %.2fx (paired %.2fx, per CPU-second %.2fx) %s%n",
+                        goal.numerator(),
+                        goal.denominator(),
+                        goal.required(),
+                        ratio(goal.numerator(), goal.denominator()),
+                        paired(goal.numerator(), goal.denominator()),
+                        cpuRatio(goal.numerator(), goal.denominator()),
                         met(goal) ? "MET" : "MISSED"));
             }
         }
@@ -107,19 +135,37 @@ final class ThroughputReport {
         StringBuilder md = new StringBuilder();
         md.append("### Latest run (").append(finished).append(")\n\n");
         md.append("Command, from the repository root:\n\n```\n").append(command).append("\n```\n\n");
-        md.append(String.format(Locale.ROOT,
-                "- Machine: %d cores, %s; %s, %s; ONNX Runtime %s.%n", machine.cores(), machine.cpuModel(),
-                machine.jvm(), machine.heap(), machine.onnxRuntime()));
-        md.append(String.format(Locale.ROOT,
-                "- Load average (1, 5, 15 min): %s before, %s after.%n", machine.loadAverage(), loadAfter));
-        md.append(String.format(Locale.ROOT,
-                "- Corpus: %d sentences of %d-%d words (median %d), %d-%d tokens (median %d, %d in all). "
-                        + "%s.%n",
-                corpus.sentences(), corpus.minWords(), corpus.maxWords(), corpus.medianWords(), corpus.minTokens(),
-                corpus.maxTokens(), corpus.medianTokens(), corpus.totalTokens(), capitalised(corpus.paddingSummary())));
-        md.append(String.format(Locale.ROOT,
+        md.append(String.format(
+                Locale.ROOT,
+                "- Machine: %d cores, %s; %s, %s; ONNX Runtime %s.%n",
+                machine.cores(),
+                machine.cpuModel(),
+                machine.jvm(),
+                machine.heap(),
+                machine.onnxRuntime()));
+        md.append(String.format(
+                Locale.ROOT,
+                "- Load average (1, 5, 15 min): %s before, %s after.%n",
+                machine.loadAverage(),
+                loadAfter));
+        md.append(String.format(
+                Locale.ROOT,
+                "- Corpus: %d sentences of %d-%d words (median %d), %d-%d tokens (median %d, %d in all). " + "%s.%n",
+                corpus.sentences(),
+                corpus.minWords(),
+                corpus.maxWords(),
+                corpus.medianWords(),
+                corpus.minTokens(),
+                corpus.maxTokens(),
+                corpus.medianTokens(),
+                corpus.totalTokens(),
+                capitalised(corpus.paddingSummary())));
+        md.append(String.format(
+                Locale.ROOT,
                 "- Method: %d warm-up and %d measured passes per contender, alternating in one JVM "
-                        + "(each pass starts from the next contender).%n%n", warmup, passes));
+                        + "(each pass starts from the next contender).%n%n",
+                warmup,
+                passes));
 
         md.append("| contender | what runs | median sentences/s | min | max | vs LangChain4j "
                 + "| sentences per CPU-second | cosine vs raw-invariant: least, mean, share >= 0.99 |\n");
@@ -127,28 +173,45 @@ final class ThroughputReport {
         for (String key : results.keySet()) {
             PassStats stats = results.get(key);
             Similarity.Agreement a = agreement.get(key);
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %s | %.1f | %.6f, %.6f, %.1f%% |%n", key,
-                    contenders.get(key).description(), stats.median(), stats.min(), stats.max(),
-                    ratioText(key, EmbeddingBench.LANGCHAIN4J), stats.cpuMedian(), a.least(), a.mean(),
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %.1f | %.1f | %.1f | %s | %.1f | %.6f, %.6f, %.1f%% |%n",
+                    key,
+                    contenders.get(key).description(),
+                    stats.median(),
+                    stats.min(),
+                    stats.max(),
+                    ratioText(key, EmbeddingBench.LANGCHAIN4J),
+                    stats.cpuMedian(),
+                    a.least(),
+                    a.mean(),
                     100 * a.shareAbove99()));
         }
 
         List<String> goalRows = new ArrayList<>();
         for (Goal goal : goals(results.keySet())) {
             if (results.containsKey(goal.numerator()) && results.containsKey(goal.denominator())) {
-                goalRows.add(String.format(Locale.ROOT, "| %s / %s | %.2fx | %.2fx | %.2fx | >= %.2fx | %s |",
-                        goal.numerator(), goal.denominator(), ratio(goal.numerator(), goal.denominator()),
-                        paired(goal.numerator(), goal.denominator()), cpuRatio(goal.numerator(), goal.denominator()),
-                        goal.required(), met(goal) ? "met" : "**missed**"));
+                goalRows.add(String.format(
+                        Locale.ROOT,
+                        "| %s / %s | %.2fx | %.2fx | %.2fx | >= %.2fx | %s |",
+                        goal.numerator(),
+                        goal.denominator(),
+                        ratio(goal.numerator(), goal.denominator()),
+                        paired(goal.numerator(), goal.denominator()),
+                        cpuRatio(goal.numerator(), goal.denominator()),
+                        goal.required(),
+                        met(goal) ? "met" : "**missed**"));
             }
         }
         if (!goalRows.isEmpty()) {
-            md.append("\n| goal | ratio of medians | median of paired ratios | ratio per CPU-second | required | verdict |\n");
+            md.append(
+                    "\n| goal | ratio of medians | median of paired ratios | ratio per CPU-second | required | verdict |\n");
             md.append("|---|---:|---:|---:|---:|---|\n");
             goalRows.forEach(row -> md.append(row).append('\n'));
         }
         md.append("\nPer-pass sentences/s, in pass order:\n\n");
-        results.forEach((key, stats) -> md.append("- ").append(key).append(": ").append(samples(stats)).append('\n'));
+        results.forEach((key, stats) ->
+                md.append("- ").append(key).append(": ").append(samples(stats)).append('\n'));
         return md.toString();
     }
 

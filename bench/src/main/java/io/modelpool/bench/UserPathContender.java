@@ -41,12 +41,14 @@ final class UserPathContender implements Contender {
     static final Path CLI_JAR = Path.of("producer-cli/target/modelpool-cli.jar");
     /** The documented way to run the CLI: it starts {@link #CLI_JAR} with the script's JVM options. */
     static final Path CLI_SCRIPT = Path.of("bin/modelpool");
+
     private static final Pattern STACK_LINE =
             Pattern.compile("Local stack: Kafka (\\S+), schema registry (\\S+), topics");
     private static final long START_TIMEOUT_SECONDS = 180;
     private static final long EMBED_TIMEOUT_SECONDS = 1800;
     /** Linux reports CPU time in clock ticks of 10 ms (USER_HZ is 100 on every mainstream kernel). */
     private static final long NANOS_PER_TICK = 10_000_000L;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
@@ -63,11 +65,12 @@ final class UserPathContender implements Contender {
     private long lastCpuNanos = -1;
     /** The worker process's CPU ticks by thread group over the passes since {@link #startProfiling}, or the warm-up. */
     private final Map<String, Long> workerThreadTicks = new HashMap<>();
+
     private long cliTicks;
     private long measuredWallNanos;
 
-    private UserPathContender(Path dir, Process worker, String bootstrap, String registry, Path workerLog,
-                              String cliHeap) {
+    private UserPathContender(
+            Path dir, Process worker, String bootstrap, String registry, Path workerLog, String cliHeap) {
         this.dir = dir;
         this.worker = worker;
         this.bootstrap = bootstrap;
@@ -92,10 +95,20 @@ final class UserPathContender implements Contender {
         if (workerHeap != null) {
             command.add("-Xmx" + workerHeap);
         }
-        command.addAll(List.of("-jar", WORKER_JAR.toString(), "--data-dir", dir.resolve("data").toString(),
-                "--kafka-port", "0", "--registry-port", "0", "--no-progress"));
-        Process worker = new ProcessBuilder(command).redirectOutput(dir.resolve("worker-stdout.log").toFile())
-                .redirectErrorStream(false).start();
+        command.addAll(List.of(
+                "-jar",
+                WORKER_JAR.toString(),
+                "--data-dir",
+                dir.resolve("data").toString(),
+                "--kafka-port",
+                "0",
+                "--registry-port",
+                "0",
+                "--no-progress"));
+        Process worker = new ProcessBuilder(command)
+                .redirectOutput(dir.resolve("worker-stdout.log").toFile())
+                .redirectErrorStream(false)
+                .start();
         CompletableFuture<String[]> ready = new CompletableFuture<>();
         Thread pump = new Thread(() -> copyUntilReady(worker.getErrorStream(), log, ready), "user-path-worker-stderr");
         pump.setDaemon(true);
@@ -105,16 +118,18 @@ final class UserPathContender implements Contender {
             return new UserPathContender(dir, worker, endpoints[0], endpoints[1], log, cliHeap);
         } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
             worker.destroyForcibly();
-            throw new IllegalStateException("the worker process did not print its 'Local stack' line within "
-                    + START_TIMEOUT_SECONDS + " s (exit " + (worker.isAlive() ? "none yet" : worker.exitValue())
-                    + "); its stderr is in " + log, e);
+            throw new IllegalStateException(
+                    "the worker process did not print its 'Local stack' line within "
+                            + START_TIMEOUT_SECONDS + " s (exit " + (worker.isAlive() ? "none yet" : worker.exitValue())
+                            + "); its stderr is in " + log,
+                    e);
         }
     }
 
     private static void requireJar(Path jar) {
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing; build it first: "
-                    + "./mvnw -B -pl local,producer-cli -am package -DskipTests");
+            throw new IllegalStateException(
+                    jar + " is missing; build it first: " + "./mvnw -B -pl local,producer-cli -am package -DskipTests");
         }
     }
 
@@ -125,7 +140,7 @@ final class UserPathContender implements Contender {
     /** Copies the worker's stderr to its log file, completing {@code ready} with its endpoints once it prints them. */
     private static void copyUntilReady(InputStream stderr, Path log, CompletableFuture<String[]> ready) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(stderr, StandardCharsets.UTF_8));
-             var out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+                var out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
             String line;
             while ((line = in.readLine()) != null) {
                 out.write(line);
@@ -146,13 +161,12 @@ final class UserPathContender implements Contender {
     void startProfiling(Path jfr) throws IOException, InterruptedException {
         Files.createDirectories(jfr);
         this.jfrDir = jfr.toAbsolutePath();
-        jcmd("JFR.start", "name=user-path", "settings=profile",
-                "filename=" + jfrDir.resolve("worker.jfr"));
+        jcmd("JFR.start", "name=user-path", "settings=profile", "filename=" + jfrDir.resolve("worker.jfr"));
     }
 
     private void jcmd(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(worker.pid())));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(worker.pid())));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -168,9 +182,12 @@ final class UserPathContender implements Contender {
 
     @Override
     public String description() {
-        return String.format(Locale.ROOT, "worker process (modelpool-local.jar serving: broker, registry, worker, "
-                + "defaults) + `bin/modelpool embed -i FILE -o OUT` as its own process per pass (%s heap), timed from "
-                + "the CLI's start to its exit", cliHeap == null ? "default" : "-Xmx" + cliHeap);
+        return String.format(
+                Locale.ROOT,
+                "worker process (modelpool-local.jar serving: broker, registry, worker, "
+                        + "defaults) + `bin/modelpool embed -i FILE -o OUT` as its own process per pass (%s heap), timed from "
+                        + "the CLI's start to its exit",
+                cliHeap == null ? "default" : "-Xmx" + cliHeap);
     }
 
     @Override
@@ -181,7 +198,8 @@ final class UserPathContender implements Contender {
             written = texts;
         }
         if (!worker.isAlive()) {
-            throw new IllegalStateException("the worker process exited with " + worker.exitValue() + "; see " + workerLog);
+            throw new IllegalStateException(
+                    "the worker process exited with " + worker.exitValue() + "; see " + workerLog);
         }
         Path output = dir.resolve("output.jsonl");
         Path cliLog = dir.resolve("cli-" + run + ".log");
@@ -190,27 +208,41 @@ final class UserPathContender implements Contender {
             javaOptions.add("-Xmx" + cliHeap);
         }
         if (jfrDir != null) {
-            javaOptions.add("-XX:StartFlightRecording=settings=profile,filename=" + jfrDir.resolve("cli-" + run + ".jfr"));
+            javaOptions.add(
+                    "-XX:StartFlightRecording=settings=profile,filename=" + jfrDir.resolve("cli-" + run + ".jfr"));
         }
-        List<String> command = List.of(CLI_SCRIPT.toString(), "embed", "-i", input.toString(), "-o", output.toString(),
-                "--bootstrap-servers", bootstrap, "--schema-registry", registry, "--no-progress");
+        List<String> command = List.of(
+                CLI_SCRIPT.toString(),
+                "embed",
+                "-i",
+                input.toString(),
+                "-o",
+                output.toString(),
+                "--bootstrap-servers",
+                bootstrap,
+                "--schema-registry",
+                registry,
+                "--no-progress");
         run++;
         long workerCpuBefore = processTicks(worker.pid());
         long childCpuBefore = reapedChildTicks();
         Map<String, Long> threadsBefore = threadTicks(worker.pid());
         long start = System.nanoTime();
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(cliLog.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(cliLog.toFile());
         builder.environment().put("MODELPOOL_JAVA_OPTS", String.join(" ", javaOptions));
         Process cli = builder.start();
         if (!cli.waitFor(EMBED_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             cli.destroyForcibly();
-            throw new IllegalStateException("modelpool embed did not finish within " + EMBED_TIMEOUT_SECONDS + " s; see " + cliLog);
+            throw new IllegalStateException(
+                    "modelpool embed did not finish within " + EMBED_TIMEOUT_SECONDS + " s; see " + cliLog);
         }
         lastWallNanos = System.nanoTime() - start;
         long cliCpu = reapedChildTicks() - childCpuBefore;
         lastCpuNanos = (processTicks(worker.pid()) - workerCpuBefore + cliCpu) * NANOS_PER_TICK;
-        threadTicks(worker.pid()).forEach((group, ticks) ->
-                workerThreadTicks.merge(group, ticks - threadsBefore.getOrDefault(group, 0L), Long::sum));
+        threadTicks(worker.pid())
+                .forEach((group, ticks) ->
+                        workerThreadTicks.merge(group, ticks - threadsBefore.getOrDefault(group, 0L), Long::sum));
         cliTicks += cliCpu;
         measuredWallNanos += lastWallNanos;
         if (cli.exitValue() != 0) {
@@ -222,8 +254,10 @@ final class UserPathContender implements Contender {
     }
 
     private static String lastSummary(Path cliLog) throws IOException {
-        return Files.readAllLines(cliLog, StandardCharsets.UTF_8).stream().filter(l -> l.startsWith("Job "))
-                .reduce((a, b) -> b).orElse("(no summary line)");
+        return Files.readAllLines(cliLog, StandardCharsets.UTF_8).stream()
+                .filter(l -> l.startsWith("Job "))
+                .reduce((a, b) -> b)
+                .orElse("(no summary line)");
     }
 
     private static float[][] readVectors(Path output, int expected) throws IOException {
@@ -282,15 +316,18 @@ final class UserPathContender implements Contender {
         StringBuilder sb = new StringBuilder();
         long total = 0;
         for (Map.Entry<String, Long> e : groups.entrySet().stream()
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).toList()) {
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .toList()) {
             total += e.getValue();
             double share = 100.0 * e.getValue() * NANOS_PER_TICK / measuredWallNanos;
             if (share >= 0.5) {
-                sb.append(sb.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s %.0f%%", e.getKey(), share));
+                sb.append(sb.length() == 0 ? "" : ", ")
+                        .append(String.format(Locale.ROOT, "%s %.0f%%", e.getKey(), share));
             }
         }
-        return sb.append(String.format(Locale.ROOT, "; both processes %.0f%%",
-                100.0 * total * NANOS_PER_TICK / measuredWallNanos)).toString();
+        return sb.append(String.format(
+                        Locale.ROOT, "; both processes %.0f%%", 100.0 * total * NANOS_PER_TICK / measuredWallNanos))
+                .toString();
     }
 
     /** CPU ticks per thread group of a live process, from /proc/PID/task/TID/{comm,stat}. */
@@ -299,7 +336,8 @@ final class UserPathContender implements Contender {
         try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             tasks.forEach(task -> {
                 try {
-                    String group = threadGroup(Files.readString(task.resolve("comm")).strip());
+                    String group =
+                            threadGroup(Files.readString(task.resolve("comm")).strip());
                     out.merge(group, statTicks(task.resolve("stat"), 11), Long::sum);
                 } catch (IOException | UncheckedIOException e) {
                     out.merge("(threads that ended while read)", 0L, Long::sum);
@@ -328,9 +366,15 @@ final class UserPathContender implements Contender {
         if (comm.startsWith("kafka-producer-")) {
             return "Kafka producer I/O threads";
         }
-        if (comm.startsWith("data-plane-kaf") || comm.startsWith("kafka-") || comm.startsWith("broker-")
-                || comm.startsWith("controller-") || comm.startsWith("quorum") || comm.startsWith("ExpirationReap")
-                || comm.startsWith("LogDirFailure") || comm.startsWith("TxnMarker") || comm.startsWith("raft")) {
+        if (comm.startsWith("data-plane-kaf")
+                || comm.startsWith("kafka-")
+                || comm.startsWith("broker-")
+                || comm.startsWith("controller-")
+                || comm.startsWith("quorum")
+                || comm.startsWith("ExpirationReap")
+                || comm.startsWith("LogDirFailure")
+                || comm.startsWith("TxnMarker")
+                || comm.startsWith("raft")) {
             return "broker (" + comm.replaceAll("\\d+", "N") + ")";
         }
         if (comm.contains("StreamThread") || comm.contains("jobs")) {
@@ -380,7 +424,8 @@ final class UserPathContender implements Contender {
             worker.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        EmbeddingBench.print("user-path worker stopped (exit %s); logs in %s",
+        EmbeddingBench.print(
+                "user-path worker stopped (exit %s); logs in %s",
                 worker.isAlive() ? "none" : Integer.toString(worker.exitValue()), dir);
     }
 }

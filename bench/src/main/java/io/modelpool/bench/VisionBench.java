@@ -20,8 +20,8 @@ import io.modelpool.v1.VisionRequest;
 import io.modelpool.v1.VisionResult;
 import io.modelpool.worker.Worker;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.kafka.IntakeListener;
@@ -69,7 +69,10 @@ import picocli.CommandLine.Option;
  * passes; pages per second is pages over the pass's wall time. Both sides use 2 threads: the manifest's session
  * {@code intra-op-threads} (2 in the shipped manifest, one pool worker) and RapidOCR's {@code numThread} 2.
  */
-@Command(name = "vision-bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "vision-bench",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "OCR accuracy (CER) and pages per second, modelpool against RapidOCR-Java.")
 public final class VisionBench implements Callable<Integer> {
 
@@ -83,18 +86,24 @@ public final class VisionBench implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "26", description = "Seed of the pages (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--dir", defaultValue = "bench/target/vision-pages",
+    @Option(
+            names = "--dir",
+            defaultValue = "bench/target/vision-pages",
             description = "Where the pages, their texts and report.txt go (default: ${DEFAULT-VALUE}).")
     Path dir;
 
-    @Option(names = "--manifest", defaultValue = "classpath:modelpool/images.yaml",
+    @Option(
+            names = "--manifest",
+            defaultValue = "classpath:modelpool/images.yaml",
             description = "The worker manifest; model " + MODEL + " is read (default: ${DEFAULT-VALUE}).")
     String manifest;
 
     @Option(names = "--passes", defaultValue = "3", description = "Throughput passes (default: ${DEFAULT-VALUE}).")
     int passes;
 
-    @Option(names = "--rapidocr-threads", defaultValue = "2",
+    @Option(
+            names = "--rapidocr-threads",
+            defaultValue = "2",
             description = "RapidOCR's numThread (default: ${DEFAULT-VALUE}).")
     int rapidThreads;
 
@@ -111,11 +120,12 @@ public final class VisionBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (pages < 1 || pages > 1000 || passes < 1 || rapidThreads < 1) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--pages must be 1..1000, --passes and --rapidocr-threads at least 1");
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this), "--pages must be 1..1000, --passes and --rapidocr-threads at least 1");
         }
         if (!VisionPages.available()) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
                     "ImageMagick's convert is not installed (Debian: apt-get install imagemagick)");
         }
         String load = MachineInfo.currentLoadAverage();
@@ -124,7 +134,8 @@ public final class VisionBench implements Callable<Integer> {
         for (VisionPages.Page p : corpus) {
             images.add(Files.readAllBytes(p.file()));
         }
-        InferenceEngine rapid = accuracyOnly && skipRapid ? null
+        InferenceEngine rapid = accuracyOnly && skipRapid
+                ? null
                 : InferenceEngine.getInstance(Model.ONNX_PPOCR_V4, new HardwareConfig(rapidThreads, -1));
         ParamConfig rapidParams = ParamConfig.getDefaultConfig();
         Map<String, List<List<String>>> reads = new LinkedHashMap<>();
@@ -170,9 +181,16 @@ public final class VisionBench implements Callable<Integer> {
         return settings;
     }
 
-    private void measure(Worker worker, DevStack stack, List<byte[]> images, List<VisionPages.Page> corpus,
-                         InferenceEngine rapid, ParamConfig rapidParams, Map<String, List<List<String>>> reads,
-                         Map<String, double[]> rates) throws Exception {
+    private void measure(
+            Worker worker,
+            DevStack stack,
+            List<byte[]> images,
+            List<VisionPages.Page> corpus,
+            InferenceEngine rapid,
+            ParamConfig rapidParams,
+            Map<String, List<List<String>>> reads,
+            Map<String, double[]> rates)
+            throws Exception {
         CapabilityService service = worker.capabilities().service(Capability.VISION);
         Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
         Map<String, Object> p = new HashMap<>();
@@ -180,10 +198,12 @@ public final class VisionBench implements Callable<Integer> {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
-        try (KafkaProducer<String, VisionRequest> producer = new KafkaProducer<>(p, new StringSerializer(),
-                ConfluentAvroSerde.specificSerializer(VisionRequest.class, registry, false));
-             Results results = new Results(stack.bootstrapServers(), registry,
-                     Topics.results(PREFIX, Capability.VISION))) {
+        try (KafkaProducer<String, VisionRequest> producer = new KafkaProducer<>(
+                        p,
+                        new StringSerializer(),
+                        ConfluentAvroSerde.specificSerializer(VisionRequest.class, registry, false));
+                Results results =
+                        new Results(stack.bootstrapServers(), registry, Topics.results(PREFIX, Capability.VISION))) {
             reads.put("modelpool, pool alone", pool(service, images, "w").reads);
             reads.put("modelpool through Kafka", kafka(producer, results, images, "w").reads);
             reads.put("RapidOCR-Java", rapid(rapid, rapidParams, corpus).reads);
@@ -206,8 +226,7 @@ public final class VisionBench implements Callable<Integer> {
     }
 
     /** What one pipeline read from every page, and how fast. */
-    private record Run(List<List<String>> reads, double rate) {
-    }
+    private record Run(List<List<String>> reads, double rate) {}
 
     private static Run pool(CapabilityService service, List<byte[]> images, String pass) throws Exception {
         long start = System.nanoTime();
@@ -225,15 +244,15 @@ public final class VisionBench implements Callable<Integer> {
         return new Run(reads, images.size() * 1e9 / (System.nanoTime() - start));
     }
 
-    private static Run kafka(KafkaProducer<String, VisionRequest> producer, Results results, List<byte[]> images,
-                             String pass) {
+    private static Run kafka(
+            KafkaProducer<String, VisionRequest> producer, Results results, List<byte[]> images, String pass) {
         List<String> ids = new ArrayList<>(images.size());
         long start = System.nanoTime();
         for (int i = 0; i < images.size(); i++) {
             String id = pass + "-" + i;
             ids.add(id);
-            producer.send(new ProducerRecord<>(Topics.requests(PREFIX, Capability.VISION), id,
-                    request(id, images.get(i))));
+            producer.send(
+                    new ProducerRecord<>(Topics.requests(PREFIX, Capability.VISION), id, request(id, images.get(i))));
         }
         producer.flush();
         long last = 0;
@@ -269,8 +288,11 @@ public final class VisionBench implements Callable<Integer> {
 
     private static VisionRequest request(String id, byte[] image) {
         String type = image[0] == (byte) 0x89 ? "image/png" : "image/jpeg";
-        return VisionRequest.newBuilder().setId(id).setModel(MODEL)
-                .setImage(new ImageInput(ByteBuffer.wrap(image), type)).build();
+        return VisionRequest.newBuilder()
+                .setId(id)
+                .setModel(MODEL)
+                .setImage(new ImageInput(ByteBuffer.wrap(image), type))
+                .build();
     }
 
     private static List<String> lines(VisionResult result) {
@@ -280,8 +302,12 @@ public final class VisionBench implements Callable<Integer> {
         return result.getPayload().getLines().stream().map(TextLine::getText).toList();
     }
 
-    private void report(List<VisionPages.Page> corpus, Map<String, List<List<String>>> reads,
-                        Map<String, double[]> rates, String load) throws Exception {
+    private void report(
+            List<VisionPages.Page> corpus,
+            Map<String, List<List<String>>> reads,
+            Map<String, double[]> rates,
+            String load)
+            throws Exception {
         long chars = 0;
         int lineCount = 0;
         for (VisionPages.Page page : corpus) {
@@ -289,36 +315,64 @@ public final class VisionBench implements Callable<Integer> {
             lineCount += page.lines().size();
         }
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "VisionBench: %d pages (seed %d, %s), %d lines, %d characters; "
-                + "manifest %s; RapidOCR numThread %d; load average before %s, after %s; %d cores%n", corpus.size(),
-                seed, dir, lineCount, chars, manifest, rapidThreads, load, MachineInfo.currentLoadAverage(),
+        out.append(String.format(
+                Locale.ROOT,
+                "VisionBench: %d pages (seed %d, %s), %d lines, %d characters; "
+                        + "manifest %s; RapidOCR numThread %d; load average before %s, after %s; %d cores%n",
+                corpus.size(),
+                seed,
+                dir,
+                lineCount,
+                chars,
+                manifest,
+                rapidThreads,
+                load,
+                MachineInfo.currentLoadAverage(),
                 Runtime.getRuntime().availableProcessors()));
         out.append("| pipeline | CER | CER ignoring spaces | lines missed | pages/s (median of passes) |\n");
         out.append("|---|---|---|---|---|\n");
         for (Map.Entry<String, List<List<String>>> e : reads.entrySet()) {
             TextErrors.Count total = TextErrors.Count.ZERO;
             for (int i = 0; i < corpus.size(); i++) {
-                total = total.plus(TextErrors.of(e.getValue().get(i), corpus.get(i).lines()));
+                total = total.plus(
+                        TextErrors.of(e.getValue().get(i), corpus.get(i).lines()));
             }
             double[] r = rates.get(e.getKey());
-            out.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %d of %d | %s |%n", e.getKey(), total.cer(),
-                    total.cerNoSpaces(), total.linesMissed(), total.lines(),
+            out.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.4f | %.4f | %d of %d | %s |%n",
+                    e.getKey(),
+                    total.cer(),
+                    total.cerNoSpaces(),
+                    total.linesMissed(),
+                    total.lines(),
                     r == null ? "-" : String.format(Locale.ROOT, "%.3f (%s)", median(r), join(r))));
         }
         if (rates.containsKey("RapidOCR-Java")) {
-            out.append(String.format(Locale.ROOT, "through Kafka / RapidOCR-Java pages/s = %.3f%n",
+            out.append(String.format(
+                    Locale.ROOT,
+                    "through Kafka / RapidOCR-Java pages/s = %.3f%n",
                     median(rates.get("modelpool through Kafka")) / median(rates.get("RapidOCR-Java"))));
         }
         System.out.print(out);
         StringBuilder details = new StringBuilder(out).append('\n');
         for (int i = 0; i < corpus.size(); i++) {
             VisionPages.Page page = corpus.get(i);
-            details.append(String.format(Locale.ROOT, "== %s: %s%n   drawn: %s%n", page.file().getFileName(),
-                    page.description(), String.join(" | ", page.lines())));
+            details.append(String.format(
+                    Locale.ROOT,
+                    "== %s: %s%n   drawn: %s%n",
+                    page.file().getFileName(),
+                    page.description(),
+                    String.join(" | ", page.lines())));
             for (Map.Entry<String, List<List<String>>> e : reads.entrySet()) {
                 TextErrors.Count c = TextErrors.of(e.getValue().get(i), page.lines());
-                details.append(String.format(Locale.ROOT, "   %s (CER %.3f, missed %d): %s%n", e.getKey(), c.cer(),
-                        c.linesMissed(), String.join(" | ", e.getValue().get(i))));
+                details.append(String.format(
+                        Locale.ROOT,
+                        "   %s (CER %.3f, missed %d): %s%n",
+                        e.getKey(),
+                        c.cer(),
+                        c.linesMissed(),
+                        String.join(" | ", e.getValue().get(i))));
             }
         }
         Files.writeString(dir.resolve("report.txt"), details, StandardCharsets.UTF_8);
@@ -335,8 +389,7 @@ public final class VisionBench implements Callable<Integer> {
     /** Reads vision results from the topic's end and keeps each with the time it was read. */
     private static final class Results implements AutoCloseable {
 
-        record Arrival(VisionResult result, long nanos) {
-        }
+        record Arrival(VisionResult result, long nanos) {}
 
         final Map<String, Arrival> arrivals = new ConcurrentHashMap<>();
         private final AtomicBoolean reading = new AtomicBoolean(true);
@@ -346,21 +399,25 @@ public final class VisionBench implements Callable<Integer> {
             Map<String, Object> c = new HashMap<>();
             c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            KafkaConsumer<String, VisionResult> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+            KafkaConsumer<String, VisionResult> consumer = new KafkaConsumer<>(
+                    c,
+                    new StringDeserializer(),
                     ConfluentAvroSerde.specificDeserializer(VisionResult.class, registry, false));
             List<TopicPartition> parts = new ArrayList<>();
             consumer.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
             consumer.assign(parts);
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position);
-            thread = new Thread(() -> {
-                try (consumer) {
-                    while (reading.get()) {
-                        consumer.poll(Duration.ofMillis(100)).forEach(r ->
-                                arrivals.put(r.key(), new Arrival(r.value(), System.nanoTime())));
-                    }
-                }
-            }, "vision-bench-result-reader");
+            thread = new Thread(
+                    () -> {
+                        try (consumer) {
+                            while (reading.get()) {
+                                consumer.poll(Duration.ofMillis(100))
+                                        .forEach(r -> arrivals.put(r.key(), new Arrival(r.value(), System.nanoTime())));
+                            }
+                        }
+                    },
+                    "vision-bench-result-reader");
             thread.setDaemon(true);
             thread.start();
         }

@@ -24,6 +24,7 @@ final class VisionPages {
 
     /** The licence texts the words are taken from, all in /usr/share/common-licenses. */
     static final List<String> SOURCES = List.of("Apache-2.0", "GPL-3", "LGPL-2.1", "MPL-2.0", "Artistic", "GFDL-1.3");
+
     private static final Path LICENSES = Path.of("/usr/share/common-licenses");
     private static final String[] FONTS = {"DejaVu-Sans", "DejaVu-Serif", "DejaVu-Sans-Mono", "DejaVu-Sans-Bold"};
     private static final double[] ANGLES = {0, 0, 1.5, -1.5, -2};
@@ -36,8 +37,7 @@ final class VisionPages {
         }
     }
 
-    private VisionPages() {
-    }
+    private VisionPages() {}
 
     /** Renders {@code n} pages from {@code seed} into {@code dir}, each with a text file of its lines. */
     static List<Page> render(int n, long seed, Path dir) throws IOException, InterruptedException {
@@ -52,14 +52,15 @@ final class VisionPages {
             String font = FONTS[i % FONTS.length];
             int size = 18 + random.nextInt(19);
             int layout = random.nextInt(4); // 0, 1: block; 2: wide; 3: tall
-            int lineCount = layout == 2 ? 2 + random.nextInt(2) : layout == 3 ? 10 + random.nextInt(5)
-                    : 3 + random.nextInt(4);
+            int lineCount =
+                    layout == 2 ? 2 + random.nextInt(2) : layout == 3 ? 10 + random.nextInt(5) : 3 + random.nextInt(4);
             String[] words = texts.get(random.nextInt(texts.size()));
             int at = random.nextInt(words.length - 400);
             List<String> lines = new ArrayList<>(lineCount);
             for (int l = 0; l < lineCount; l++) {
-                int count = layout == 2 ? 12 + random.nextInt(5) : layout == 3 ? 2 + random.nextInt(4)
-                        : 4 + random.nextInt(6);
+                int count = layout == 2
+                        ? 12 + random.nextInt(5)
+                        : layout == 3 ? 2 + random.nextInt(4) : 4 + random.nextInt(6);
                 lines.add(String.join(" ", Arrays.copyOfRange(words, at, at + count)));
                 at += count;
             }
@@ -69,12 +70,35 @@ final class VisionPages {
             boolean jpeg = random.nextBoolean() || background == 2;
             int quality = 60 + random.nextInt(26);
             Path file = dir.resolve(String.format(Locale.ROOT, "page-%02d.%s", i, jpeg ? "jpg" : "png"));
-            List<String> command = new ArrayList<>(List.of("convert", "-seed", Long.toString(seed + i),
-                    "-background", "none", "-fill", "#1a1a1a", "-font", font, "-pointsize", Integer.toString(size),
-                    "-interline-spacing", Integer.toString(size / 3), "label:" + String.join("\n", lines),
-                    "-rotate", Double.toString(angle), "-bordercolor", "none", "-border", "48x36",
-                    "(", "+clone", "-alpha", "off", "-fill", background == 0 ? "white" : "#f4f0e6",
-                    "-colorize", "100"));
+            List<String> command = new ArrayList<>(List.of(
+                    "convert",
+                    "-seed",
+                    Long.toString(seed + i),
+                    "-background",
+                    "none",
+                    "-fill",
+                    "#1a1a1a",
+                    "-font",
+                    font,
+                    "-pointsize",
+                    Integer.toString(size),
+                    "-interline-spacing",
+                    Integer.toString(size / 3),
+                    "label:" + String.join("\n", lines),
+                    "-rotate",
+                    Double.toString(angle),
+                    "-bordercolor",
+                    "none",
+                    "-border",
+                    "48x36",
+                    "(",
+                    "+clone",
+                    "-alpha",
+                    "off",
+                    "-fill",
+                    background == 0 ? "white" : "#f4f0e6",
+                    "-colorize",
+                    "100"));
             if (background == 2) {
                 command.addAll(List.of("-attenuate", "0.6", "+noise", "Gaussian"));
             }
@@ -85,8 +109,14 @@ final class VisionPages {
             command.add(file.toString());
             run(command);
             Files.writeString(dir.resolve(file.getFileName() + ".txt"), String.join("\n", lines) + "\n");
-            String description = String.format(Locale.ROOT, "%s %dpt %d lines %s %+.1f deg %s %s", font, size,
-                    lineCount, layout == 2 ? "wide" : layout == 3 ? "tall" : "block", angle,
+            String description = String.format(
+                    Locale.ROOT,
+                    "%s %dpt %d lines %s %+.1f deg %s %s",
+                    font,
+                    size,
+                    lineCount,
+                    layout == 2 ? "wide" : layout == 3 ? "tall" : "block",
+                    angle,
                     background == 0 ? "white" : background == 1 ? "off-white" : "noise",
                     jpeg ? "jpeg q" + quality : "png");
             pages.add(new Page(file, List.copyOf(lines), description));
@@ -101,8 +131,8 @@ final class VisionPages {
      */
     static String[] words(String text) {
         return Arrays.stream(text.split("\\s+"))
-                .filter(w -> !w.isEmpty() && w.chars().allMatch(c -> c > 32 && c < 127 && c != '%' && c != '\\'
-                        && c != '@'))
+                .filter(w ->
+                        !w.isEmpty() && w.chars().allMatch(c -> c > 32 && c < 127 && c != '%' && c != '\\' && c != '@'))
                 .filter(w -> w.chars().anyMatch(Character::isLetterOrDigit))
                 .toArray(String[]::new);
     }
@@ -110,7 +140,9 @@ final class VisionPages {
     /** True when ImageMagick's {@code convert} runs here. */
     static boolean available() {
         try {
-            Process p = new ProcessBuilder("convert", "-version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("convert", "-version")
+                    .redirectErrorStream(true)
+                    .start();
             p.getInputStream().readAllBytes();
             return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {

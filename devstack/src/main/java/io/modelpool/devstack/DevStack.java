@@ -3,19 +3,8 @@ package io.modelpool.devstack;
 import io.modelpool.devstack.kafka.BrokerSettings;
 import io.modelpool.devstack.kafka.LocalKafkaBroker;
 import io.modelpool.devstack.registry.RegistrySettings;
-import io.modelpool.kafka.TopicReadiness;
 import io.modelpool.devstack.registry.SchemaRegistryServer;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
+import io.modelpool.kafka.TopicReadiness;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,6 +20,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The local stack: one in-process Apache Kafka node (KRaft, broker and controller) and a Confluent-compatible
@@ -76,20 +75,26 @@ public final class DevStack implements AutoCloseable {
         boolean temporary = options.dataDir() == null;
         Path dataDir;
         try {
-            dataDir = temporary ? Files.createTempDirectory("modelpool-devstack-")
+            dataDir = temporary
+                    ? Files.createTempDirectory("modelpool-devstack-")
                     : Files.createDirectories(options.dataDir().toAbsolutePath());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the devstack data directory " + options.dataDir(), e);
         }
         LocalKafkaBroker broker = null;
         try {
-            broker = LocalKafkaBroker.start(new BrokerSettings(dataDir.resolve("kafka"), options.kafkaPort(),
-                    options.defaultPartitions()));
-            SchemaRegistryServer registry = SchemaRegistryServer.start(broker.bootstrapServers(), options.registryPort());
+            broker = LocalKafkaBroker.start(
+                    new BrokerSettings(dataDir.resolve("kafka"), options.kafkaPort(), options.defaultPartitions()));
+            SchemaRegistryServer registry =
+                    SchemaRegistryServer.start(broker.bootstrapServers(), options.registryPort());
             DevStack stack = new DevStack(dataDir, temporary, broker, registry);
-            log.info("Devstack up in {} ms: Kafka {}, schema registry {}, data {}{}",
-                    (System.nanoTime() - began) / 1_000_000, stack.bootstrapServers(), stack.schemaRegistryUrl(),
-                    dataDir, temporary ? " (temporary)" : "");
+            log.info(
+                    "Devstack up in {} ms: Kafka {}, schema registry {}, data {}{}",
+                    (System.nanoTime() - began) / 1_000_000,
+                    stack.bootstrapServers(),
+                    stack.schemaRegistryUrl(),
+                    dataDir,
+                    temporary ? " (temporary)" : "");
             return stack;
         } catch (RuntimeException e) {
             if (broker != null) {
@@ -114,8 +119,11 @@ public final class DevStack implements AutoCloseable {
 
     /** The two settings every client needs, under their usual names. */
     public Map<String, Object> clientConfig() {
-        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                "schema.registry.url", schemaRegistryUrl());
+        return Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers(),
+                "schema.registry.url",
+                schemaRegistryUrl());
     }
 
     /** The broker, for tests that stop and restart it. */
@@ -150,8 +158,12 @@ public final class DevStack implements AutoCloseable {
             return;
         }
         RegistrySettings previous = registry.settings();
-        registry = SchemaRegistryServer.start(new RegistrySettings(previous.bootstrapServers(), previous.host(),
-                registry.port(), previous.topic(), previous.storeTimeout()));
+        registry = SchemaRegistryServer.start(new RegistrySettings(
+                previous.bootstrapServers(),
+                previous.host(),
+                registry.port(),
+                previous.topic(),
+                previous.storeTimeout()));
         registryStopped = false;
     }
 
@@ -194,8 +206,10 @@ public final class DevStack implements AutoCloseable {
                 created.get(topic.name()).get(remainingMs(deadline), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException("cannot create topic " + topic.name() + ": "
-                            + e.getCause().getMessage(), e.getCause());
+                    throw new IllegalStateException(
+                            "cannot create topic " + topic.name() + ": "
+                                    + e.getCause().getMessage(),
+                            e.getCause());
                 }
             } catch (TimeoutException e) {
                 throw new IllegalStateException("topic " + topic.name() + " not created within " + ADMIN_TIMEOUT, e);
@@ -205,8 +219,8 @@ public final class DevStack implements AutoCloseable {
             }
         }
         awaitLeaders(client, topics, deadline);
-        TopicReadiness.awaitWritable(client, topics.stream().map(NewTopic::name).toList(),
-                Duration.ofMillis(remainingMs(deadline)));
+        TopicReadiness.awaitWritable(
+                client, topics.stream().map(NewTopic::name).toList(), Duration.ofMillis(remainingMs(deadline)));
     }
 
     private void awaitLeaders(Admin client, Collection<NewTopic> topics, long deadline) {
@@ -214,22 +228,26 @@ public final class DevStack implements AutoCloseable {
         while (true) {
             List<String> waitingFor = new ArrayList<>();
             try {
-                Map<String, TopicDescription> descriptions = client.describeTopics(names).allTopicNames()
-                        .get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+                Map<String, TopicDescription> descriptions =
+                        client.describeTopics(names).allTopicNames().get(remainingMs(deadline), TimeUnit.MILLISECONDS);
                 for (NewTopic topic : topics) {
                     TopicDescription d = descriptions.get(topic.name());
                     if (topic.numPartitions() > 0 && d.partitions().size() != topic.numPartitions()) {
                         throw new IllegalStateException("topic " + topic.name() + " already exists with "
                                 + d.partitions().size() + " partitions, not " + topic.numPartitions());
                     }
-                    if (d.partitions().stream().map(TopicPartitionInfo::leader).anyMatch(l -> l == null || l.isEmpty())) {
+                    if (d.partitions().stream()
+                            .map(TopicPartitionInfo::leader)
+                            .anyMatch(l -> l == null || l.isEmpty())) {
                         waitingFor.add(topic.name());
                     }
                 }
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw new IllegalStateException("cannot describe topics " + names + ": "
-                            + e.getCause().getMessage(), e.getCause());
+                    throw new IllegalStateException(
+                            "cannot describe topics " + names + ": "
+                                    + e.getCause().getMessage(),
+                            e.getCause());
                 }
                 waitingFor.addAll(names);
             } catch (TimeoutException e) {
@@ -260,10 +278,14 @@ public final class DevStack implements AutoCloseable {
         if (admin == null) {
             int timeoutMs = Math.toIntExact(ADMIN_TIMEOUT.toMillis());
             admin = Admin.create(Map.of(
-                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                    AdminClientConfig.CLIENT_ID_CONFIG, "modelpool-devstack-admin",
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs,
-                    AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000));
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    bootstrapServers(),
+                    AdminClientConfig.CLIENT_ID_CONFIG,
+                    "modelpool-devstack-admin",
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                    timeoutMs,
+                    AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG,
+                    1000));
         }
         return admin;
     }

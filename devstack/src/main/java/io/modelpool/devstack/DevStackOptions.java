@@ -19,7 +19,8 @@ public record DevStackOptions(Path dataDir, int kafkaPort, int registryPort, int
 
     public DevStackOptions {
         if (kafkaPort < 0 || kafkaPort > 65535) {
-            throw new IllegalArgumentException("kafkaPort must be within 0..65535 (0 = any free port), got " + kafkaPort);
+            throw new IllegalArgumentException(
+                    "kafkaPort must be within 0..65535 (0 = any free port), got " + kafkaPort);
         }
         if (registryPort < 0 || registryPort > 65535) {
             throw new IllegalArgumentException(

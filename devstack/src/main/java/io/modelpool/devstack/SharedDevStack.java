@@ -12,8 +12,7 @@ public final class SharedDevStack {
 
     private static DevStack stack;
 
-    private SharedDevStack() {
-    }
+    private SharedDevStack() {}
 
     /**
      * The shared stack, started by the first caller (about 2-3 s); later callers get the same one at once.

@@ -1,7 +1,7 @@
 package io.modelpool.devstack;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -20,9 +20,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code modelpool-devstack} command, run as its own JVM and stopped with a real SIGTERM. */
 class DevStackMainTest {
@@ -36,23 +35,31 @@ class DevStackMainTest {
         List<String> out = new CopyOnWriteArrayList<>();
         Thread reader = drain(process, out);
         try {
-            await().atMost(Duration.ofSeconds(60)).until(() -> line(out, "Schema registry URL:").isPresent());
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> line(out, "Schema registry URL:").isPresent());
             String bootstrap = value(line(out, "Kafka bootstrap servers:").orElseThrow());
             String registryUrl = value(line(out, "Schema registry URL:").orElseThrow());
-            Path dataDir = Path.of(value(line(out, "Data directory:").orElseThrow()).replace(" (deleted on exit)", ""));
+            Path dataDir =
+                    Path.of(value(line(out, "Data directory:").orElseThrow()).replace(" (deleted on exit)", ""));
 
             assertThat(bootstrap).matches("127\\.0\\.0\\.1:\\d+");
-            HttpResponse<String> config = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(registryUrl + "/config")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> config = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(registryUrl + "/config"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertThat(config.statusCode()).isEqualTo(200);
             assertThat(dataDir).isDirectory();
 
             process.destroy();
 
             assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue()).as("terminated by SIGTERM after shutdown hooks ran").isEqualTo(143);
-            assertThat(Files.exists(dataDir)).as("the stack was closed and its temporary data deleted").isFalse();
+            assertThat(process.exitValue())
+                    .as("terminated by SIGTERM after shutdown hooks ran")
+                    .isEqualTo(143);
+            assertThat(Files.exists(dataDir))
+                    .as("the stack was closed and its temporary data deleted")
+                    .isFalse();
             assertThat(Files.readString(work.resolve("stderr.log"))).contains("Devstack stopped");
         } finally {
             process.destroyForcibly();
@@ -76,7 +83,8 @@ class DevStackMainTest {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"),
+                "-cp",
+                System.getProperty("java.class.path"),
                 DevStackMain.class.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command)
@@ -86,16 +94,18 @@ class DevStackMainTest {
     }
 
     private static Thread drain(Process process, List<String> lines) {
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, "devstack-main-stdout");
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader in = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line = in.readLine(); line != null; line = in.readLine()) {
+                            lines.add(line);
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                },
+                "devstack-main-stdout");
         reader.setDaemon(true);
         reader.start();
         return reader;

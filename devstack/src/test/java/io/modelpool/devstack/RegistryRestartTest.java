@@ -18,15 +18,17 @@ import org.junit.jupiter.api.Test;
  */
 class RegistryRestartTest {
 
-    private static final String SCHEMA = "{\"type\":\"record\",\"name\":\"Outage\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String SCHEMA =
+            "{\"type\":\"record\",\"name\":\"Outage\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}";
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void aStoppedRegistryRefusesConnectionsAndComesBackOnTheSameUrlWithItsIds() throws Exception {
         try (DevStack stack = DevStack.start(DevStackOptions.ephemeral())) {
             String url = stack.schemaRegistryUrl();
-            String body = "{\"schema\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(SCHEMA)
-                    + "}";
+            String body =
+                    "{\"schema\":" + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(SCHEMA) + "}";
             String registered = post(url + "/subjects/outage-value/versions", body);
 
             stack.stopRegistry();
@@ -38,7 +40,8 @@ class RegistryRestartTest {
             stack.startRegistry();
             assertThat(stack.isRegistryRunning()).isTrue();
             assertThat(stack.schemaRegistryUrl()).isEqualTo(url);
-            assertThat(post(url + "/subjects/outage-value/versions", body)).as("the same id as before the outage")
+            assertThat(post(url + "/subjects/outage-value/versions", body))
+                    .as("the same id as before the outage")
                     .isEqualTo(registered);
             assertThat(get(url + "/subjects")).contains("outage-value");
         }
@@ -50,9 +53,12 @@ class RegistryRestartTest {
     }
 
     private static String post(String uri, String body) throws IOException, InterruptedException {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(uri))
-                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(uri))
+                        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("registration answer %s", r.body()).isEqualTo(200);
         return r.body();
     }

@@ -30,8 +30,7 @@ public final class TopicReadiness {
 
     private static final long RETRY_PAUSE_MS = 20;
 
-    private TopicReadiness() {
-    }
+    private TopicReadiness() {}
 
     /**
      * Returns when every partition of {@code topics} answers a list-offsets request.
@@ -47,8 +46,8 @@ public final class TopicReadiness {
         List<String> names = List.copyOf(topics);
         while (true) {
             try {
-                Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames()
-                        .get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+                Map<String, TopicDescription> described =
+                        admin.describeTopics(names).allTopicNames().get(remainingMs(deadline), TimeUnit.MILLISECONDS);
                 Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
                 described.forEach((name, d) -> d.partitions()
                         .forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
@@ -56,8 +55,10 @@ public final class TopicReadiness {
                 return;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof RetriableException)) {
-                    throw new IllegalStateException("cannot check that topics " + names + " are writable: "
-                            + e.getCause().getMessage(), e.getCause());
+                    throw new IllegalStateException(
+                            "cannot check that topics " + names + " are writable: "
+                                    + e.getCause().getMessage(),
+                            e.getCause());
                 }
             } catch (TimeoutException e) {
                 throw new IllegalStateException("topics " + names + " are not writable within " + timeout, e);

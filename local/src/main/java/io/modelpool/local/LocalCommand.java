@@ -46,17 +46,25 @@ import picocli.CommandLine.Spec;
  * <p>No logger is touched before {@link LocalLogging#configure} has run, so nothing reaches the terminal through
  * Logback's default set-up.
  */
-@Command(name = "modelpool-local", mixinStandardHelpOptions = true, versionProvider = LocalMain.Version.class,
+@Command(
+        name = "modelpool-local",
+        mixinStandardHelpOptions = true,
+        versionProvider = LocalMain.Version.class,
         description = "Start the embedded local stack (Kafka broker + schema registry) and a worker; "
                 + "with --embed or --embed-sample, run one embedding job through it and exit.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:the job succeeded, or the stack served until a signal and shut down cleanly",
-                "1:could not run (bad options, input or set-up), the job was stopped or timed out, or the worker "
-                        + "failed",
-                "2:the job ran to its end but some inputs failed (their errors are in the output)"},
-        footer = {"%nExamples:", "  java -jar local/target/modelpool-local.jar --embed-sample",
-                "  java -jar local/target/modelpool-local.jar --embed docs.jsonl -o vectors.jsonl",
-                "  java -jar local/target/modelpool-local.jar            # serve on 127.0.0.1:9092 and :8081"})
+        exitCodeList = {
+            "0:the job succeeded, or the stack served until a signal and shut down cleanly",
+            "1:could not run (bad options, input or set-up), the job was stopped or timed out, or the worker "
+                    + "failed",
+            "2:the job ran to its end but some inputs failed (their errors are in the output)"
+        },
+        footer = {
+            "%nExamples:",
+            "  java -jar local/target/modelpool-local.jar --embed-sample",
+            "  java -jar local/target/modelpool-local.jar --embed docs.jsonl -o vectors.jsonl",
+            "  java -jar local/target/modelpool-local.jar            # serve on 127.0.0.1:9092 and :8081"
+        })
 final class LocalCommand implements Callable<Integer> {
 
     static final String SAMPLE = "samples/sentences.txt";
@@ -65,7 +73,9 @@ final class LocalCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
             description = "Where the local files go: logs/local.log, the job tracker's state (jobs/) and, when "
                     + "serving or when this option is given, the broker's and registry's data (devstack/), kept "
                     + "across runs. Default: ${DEFAULT-VALUE}; an embed run without this option keeps its broker "
@@ -73,38 +83,57 @@ final class LocalCommand implements Callable<Integer> {
             defaultValue = ".modelpool")
     Path dataDir;
 
-    @Option(names = "--kafka-port", paramLabel = "PORT",
+    @Option(
+            names = "--kafka-port",
+            paramLabel = "PORT",
             description = "Broker port. Default: 9092 when serving, any free port when embedding.")
     Integer kafkaPort;
 
-    @Option(names = "--registry-port", paramLabel = "PORT",
+    @Option(
+            names = "--registry-port",
+            paramLabel = "PORT",
             description = "Schema registry port. Default: 8081 when serving, any free port when embedding.")
     Integer registryPort;
 
-    @Option(names = "--partitions", defaultValue = "4", description = "Partitions per topic (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--partitions",
+            defaultValue = "4",
+            description = "Partitions per topic (default ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--embed", paramLabel = "FILE",
+    @Option(
+            names = "--embed",
+            paramLabel = "FILE",
             description = "Embed this file (text lines, .jsonl with id/text, or .csv with a text column), then exit.")
     Path embed;
 
-    @Option(names = "--embed-sample", description = "Embed the bundled sample corpus (about 2,000 sentences), then exit.")
+    @Option(
+            names = "--embed-sample",
+            description = "Embed the bundled sample corpus (about 2,000 sentences), then exit.")
     boolean embedSample;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "out/embeddings.jsonl",
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FILE",
+            defaultValue = "out/embeddings.jsonl",
             description = "Where --embed writes its vectors (JSONL, input order; default ${DEFAULT-VALUE}).")
     Path output;
 
-    @Option(names = "--model", defaultValue = JobSpec.DEFAULT_MODEL,
+    @Option(
+            names = "--model",
+            defaultValue = JobSpec.DEFAULT_MODEL,
             description = "Model key to embed with (default ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--no-progress", description = "Do not show progress (no bar on a terminal, no progress lines "
-            + "elsewhere).")
+    @Option(
+            names = "--no-progress",
+            description = "Do not show progress (no bar on a terminal, no progress lines " + "elsewhere).")
     boolean noProgress;
 
-    @Option(names = {"-v", "--verbose"}, description = "Show the whole log on the terminal too (as does setting "
-            + "MODELPOOL_LOG_LEVEL, which also sets the level of modelpool's loggers).")
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Show the whole log on the terminal too (as does setting "
+                    + "MODELPOOL_LOG_LEVEL, which also sets the level of modelpool's loggers).")
     boolean verbose;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one worker setting; repeatable.")
@@ -114,23 +143,28 @@ final class LocalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         boolean embedding = embed != null || embedSample;
         if (embed != null && embedSample) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--embed and --embed-sample are mutually exclusive");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--embed and --embed-sample are mutually exclusive");
         }
         PrintStream err = System.err;
         boolean terminal = Progress.stderrIsTerminal();
         Path logFile = dataDir.resolve("logs").resolve("local.log");
-        LocalLogging.configure(logFile, verbose || LocalLogging.levelRequested(), LocalLogging.levelFromEnvironment(),
-                terminal);
+        LocalLogging.configure(
+                logFile, verbose || LocalLogging.levelRequested(), LocalLogging.levelFromEnvironment(), terminal);
         Logger log = LoggerFactory.getLogger(LocalCommand.class);
-        log.info("modelpool-local starting: data directory {}, embedding {}", dataDir.toAbsolutePath(),
+        log.info(
+                "modelpool-local starting: data directory {}, embedding {}",
+                dataDir.toAbsolutePath(),
                 embedSample ? "the bundled sample" : embed);
 
         boolean dataDirGiven = spec.commandLine().getParseResult().hasMatchedOption("--data-dir");
-        DevStackOptions options = embedding && !dataDirGiven ? DevStackOptions.ephemeral()
+        DevStackOptions options = embedding && !dataDirGiven
+                ? DevStackOptions.ephemeral()
                 : DevStackOptions.persistent(dataDir.resolve("devstack"));
-        options = options.withPorts(kafkaPort != null ? kafkaPort : embedding ? 0 : 9092,
-                registryPort != null ? registryPort : embedding ? 0 : 8081).withDefaultPartitions(partitions);
+        options = options.withPorts(
+                        kafkaPort != null ? kafkaPort : embedding ? 0 : 9092,
+                        registryPort != null ? registryPort : embedding ? 0 : 8081)
+                .withDefaultPartitions(partitions);
         if (terminal) {
             err.print("Starting a local Kafka broker, schema registry and worker...");
             err.flush();
@@ -147,32 +181,37 @@ final class LocalCommand implements Callable<Integer> {
             WorkerConfig config = WorkerConfig.of(settings);
             Worker worker = Worker.start(config, IntakeListener.NONE);
             err.print(terminal ? "\r\u001b[K" : "");
-            err.printf("Local stack: Kafka %s, schema registry %s, topics %s.*, logs %s%n", stack.bootstrapServers(),
-                    stack.schemaRegistryUrl(), config.topicPrefix(), logFile);
+            err.printf(
+                    "Local stack: Kafka %s, schema registry %s, topics %s.*, logs %s%n",
+                    stack.bootstrapServers(), stack.schemaRegistryUrl(), config.topicPrefix(), logFile);
             if (!embedding) {
-                ShutdownCoordinator coordinator = new ShutdownCoordinator(new ShutdownCoordinator.Target() {
-                    @Override
-                    public void beginShutdown() {
-                        TerminalFilter.stackStopping();
-                        worker.beginShutdown();
-                    }
+                ShutdownCoordinator coordinator = new ShutdownCoordinator(
+                        new ShutdownCoordinator.Target() {
+                            @Override
+                            public void beginShutdown() {
+                                TerminalFilter.stackStopping();
+                                worker.beginShutdown();
+                            }
 
-                    @Override
-                    public ShutdownCoordinator.Outcome awaitShutdown() throws InterruptedException {
-                        return worker.awaitShutdown();
-                    }
-                }, config.drainTimeout().plus(config.closeTimeout()), Runtime.getRuntime()::halt);
+                            @Override
+                            public ShutdownCoordinator.Outcome awaitShutdown() throws InterruptedException {
+                                return worker.awaitShutdown();
+                            }
+                        },
+                        config.drainTimeout().plus(config.closeTimeout()),
+                        Runtime.getRuntime()::halt);
                 Signals.install(coordinator);
                 err.println("Serving until Ctrl-C (or SIGTERM).");
                 return coordinator.awaitCompletion();
             }
-            return embedThenStop(stack, config, worker, embedSample ? extractSample(dataDir) : embed, err, logFile,
-                    log);
+            return embedThenStop(
+                    stack, config, worker, embedSample ? extractSample(dataDir) : embed, err, logFile, log);
         }
     }
 
-    private int embedThenStop(DevStack stack, WorkerConfig config, Worker worker, Path input, PrintStream err,
-                              Path logFile, Logger log) throws InterruptedException {
+    private int embedThenStop(
+            DevStack stack, WorkerConfig config, Worker worker, Path input, PrintStream err, Path logFile, Logger log)
+            throws InterruptedException {
         KafkaConnection connection = KafkaConnection.of(stack.bootstrapServers(), stack.schemaRegistryUrl())
                 .withTopicPrefix(config.topicPrefix());
         EmbedJob job;
@@ -186,19 +225,22 @@ final class LocalCommand implements Callable<Integer> {
             return ExitCodes.COULD_NOT_RUN;
         }
         EmbedJob running = job;
-        ShutdownCoordinator coordinator = new ShutdownCoordinator(new ShutdownCoordinator.Target() {
-            @Override
-            public void beginShutdown() {
-                TerminalFilter.stackStopping();
-                running.stop();
-                worker.beginShutdown();
-            }
+        ShutdownCoordinator coordinator = new ShutdownCoordinator(
+                new ShutdownCoordinator.Target() {
+                    @Override
+                    public void beginShutdown() {
+                        TerminalFilter.stackStopping();
+                        running.stop();
+                        worker.beginShutdown();
+                    }
 
-            @Override
-            public ShutdownCoordinator.Outcome awaitShutdown() throws InterruptedException {
-                return worker.awaitShutdown();
-            }
-        }, config.drainTimeout().plus(config.closeTimeout()), Runtime.getRuntime()::halt);
+                    @Override
+                    public ShutdownCoordinator.Outcome awaitShutdown() throws InterruptedException {
+                        return worker.awaitShutdown();
+                    }
+                },
+                config.drainTimeout().plus(config.closeTimeout()),
+                Runtime.getRuntime()::halt);
         Signals.install(coordinator);
         EmbedSummary summary;
         try {

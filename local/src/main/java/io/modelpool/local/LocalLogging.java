@@ -25,8 +25,7 @@ final class LocalLogging {
     /** One short line per warning or error, without a stack trace (that is in the file). */
     private static final String SHORT = "%level: %msg%nopex%n";
 
-    private LocalLogging() {
-    }
+    private LocalLogging() {}
 
     /**
      * Replaces whatever Logback configured on its own.

@@ -9,8 +9,7 @@ import picocli.CommandLine;
  */
 public final class LocalMain {
 
-    private LocalMain() {
-    }
+    private LocalMain() {}
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

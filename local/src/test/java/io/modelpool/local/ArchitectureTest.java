@@ -50,120 +50,259 @@ class ArchitectureTest {
 
     /** The capability classes kafka/ may use: kafka/package-info's seam. */
     private static final Set<String> KAFKA_SEAM = Set.of(
-            "io.modelpool.worker.capability.CapabilityServices", "io.modelpool.worker.capability.CapabilityService",
-            "io.modelpool.worker.capability.Outcome", "io.modelpool.worker.capability.RequestContext",
-            "io.modelpool.worker.capability.RequestFields", "io.modelpool.worker.capability.RequestPriorities",
+            "io.modelpool.worker.capability.CapabilityServices",
+            "io.modelpool.worker.capability.CapabilityService",
+            "io.modelpool.worker.capability.Outcome",
+            "io.modelpool.worker.capability.RequestContext",
+            "io.modelpool.worker.capability.RequestFields",
+            "io.modelpool.worker.capability.RequestPriorities",
             "io.modelpool.worker.capability.AbandonedAtShutdownException");
 
     private static ArchRule mustNotImport(String from, String why, String... packages) {
-        return noClasses().that().resideInAPackage(from).should().dependOnClassesThat().resideInAnyPackage(packages)
+        return noClasses()
+                .that()
+                .resideInAPackage(from)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(packages)
                 .because(why);
     }
 
     // ---------------------------------------------------------------- schemas module
 
-    static final CompositeArchRule SCHEMAS_RULES = CompositeArchRule.of(
-            noClasses().that().resideInAPackage("io.modelpool.schemas").should().dependOnClassesThat()
-                    .resideInAnyPackage(WORKER, CLI, DEVSTACK, KAFKA_PRODUCER, KAFKA_CONSUMER, KAFKA_ADMIN,
-                            KAFKA_STREAMS)
+    static final CompositeArchRule SCHEMAS_RULES = CompositeArchRule.of(noClasses()
+                    .that()
+                    .resideInAPackage("io.modelpool.schemas")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(
+                            WORKER, CLI, DEVSTACK, KAFKA_PRODUCER, KAFKA_CONSUMER, KAFKA_ADMIN, KAFKA_STREAMS)
                     .because("schemas/package-info: must not import the worker, the CLI, the devstack, Kafka clients "
                             + "beyond org.apache.kafka.common"))
-            .and(mustNotImport("io.modelpool.schemas.serde..", "schemas.serde/package-info", WORKER, CLI, DEVSTACK,
-                    KAFKA_PRODUCER, KAFKA_CONSUMER, KAFKA_ADMIN, KAFKA_STREAMS))
-            .and(mustNotImport("io.modelpool.schemas.registry..", "schemas.registry/package-info: knows schemas and "
-                    + "subjects, never records", "io.modelpool.schemas.serde..", WORKER, KAFKA_PRODUCER,
-                    KAFKA_CONSUMER, KAFKA_ADMIN, KAFKA_STREAMS))
-            .and(noClasses().that().resideInAPackage("io.modelpool.schemas.internal..").should().dependOnClassesThat()
-                    .resideInAnyPackage(WORKER, CLI, DEVSTACK, LOCAL, KAFKA_SUPPORT, "io.modelpool.schemas",
-                            "io.modelpool.schemas.serde..", "io.modelpool.schemas.registry..")
+            .and(mustNotImport(
+                    "io.modelpool.schemas.serde..",
+                    "schemas.serde/package-info",
+                    WORKER,
+                    CLI,
+                    DEVSTACK,
+                    KAFKA_PRODUCER,
+                    KAFKA_CONSUMER,
+                    KAFKA_ADMIN,
+                    KAFKA_STREAMS))
+            .and(mustNotImport(
+                    "io.modelpool.schemas.registry..",
+                    "schemas.registry/package-info: knows schemas and " + "subjects, never records",
+                    "io.modelpool.schemas.serde..",
+                    WORKER,
+                    KAFKA_PRODUCER,
+                    KAFKA_CONSUMER,
+                    KAFKA_ADMIN,
+                    KAFKA_STREAMS))
+            .and(noClasses()
+                    .that()
+                    .resideInAPackage("io.modelpool.schemas.internal..")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(
+                            WORKER,
+                            CLI,
+                            DEVSTACK,
+                            LOCAL,
+                            KAFKA_SUPPORT,
+                            "io.modelpool.schemas",
+                            "io.modelpool.schemas.serde..",
+                            "io.modelpool.schemas.registry..")
                     .because("schemas.internal/package-info: must not import any other modelpool package"))
-            .and(noClasses().that().resideOutsideOfPackage(SCHEMAS).should().dependOnClassesThat()
+            .and(noClasses()
+                    .that()
+                    .resideOutsideOfPackage(SCHEMAS)
+                    .should()
+                    .dependOnClassesThat()
                     .resideInAPackage("io.modelpool.schemas.internal..")
                     .because("schemas.internal/package-info: other modules must not import it"));
 
     // ---------------------------------------------------------------- devstack, kafka-support, local
 
-    static final CompositeArchRule DEVSTACK_RULES = CompositeArchRule.of(
-            mustNotImport(DEVSTACK, "devstack/package-info: every module may depend on it, so it depends on none of "
-                    + "them (kafka-support aside, which exists for it)", WORKER, CLI, LOCAL, SCHEMAS, CONTRACT))
-            .and(noClasses().that().resideOutsideOfPackage("io.modelpool.devstack.kafka..").and()
-                    .resideInAPackage(DEVSTACK).should().dependOnClassesThat()
+    static final CompositeArchRule DEVSTACK_RULES = CompositeArchRule.of(mustNotImport(
+                    DEVSTACK,
+                    "devstack/package-info: every module may depend on it, so it depends on none of "
+                            + "them (kafka-support aside, which exists for it)",
+                    WORKER,
+                    CLI,
+                    LOCAL,
+                    SCHEMAS,
+                    CONTRACT))
+            .and(noClasses()
+                    .that()
+                    .resideOutsideOfPackage("io.modelpool.devstack.kafka..")
+                    .and()
+                    .resideInAPackage(DEVSTACK)
+                    .should()
+                    .dependOnClassesThat()
                     .resideInAnyPackage(KAFKA_SERVER, KAFKA_METADATA)
                     .because("devstack.kafka/package-info: the only package that touches Kafka's server internals"))
-            .and(mustNotImport("io.modelpool.devstack.kafka..", "devstack.kafka/package-info",
-                    "io.modelpool.devstack.registry.."))
-            .and(mustNotImport("io.modelpool.devstack.registry..", "devstack.registry/package-info: talks to Kafka "
-                    + "through the clients only", "io.modelpool.devstack.kafka..", KAFKA_SERVER, KAFKA_METADATA));
+            .and(mustNotImport(
+                    "io.modelpool.devstack.kafka..", "devstack.kafka/package-info", "io.modelpool.devstack.registry.."))
+            .and(mustNotImport(
+                    "io.modelpool.devstack.registry..",
+                    "devstack.registry/package-info: talks to Kafka " + "through the clients only",
+                    "io.modelpool.devstack.kafka..",
+                    KAFKA_SERVER,
+                    KAFKA_METADATA));
 
-    static final ArchRule KAFKA_SUPPORT_RULES = mustNotImport(KAFKA_SUPPORT, "kafka-support/package-info: nothing "
-            + "of modelpool, no Kafka artifact beyond kafka-clients", WORKER, CLI, DEVSTACK, LOCAL, SCHEMAS, CONTRACT,
-            KAFKA_SERVER, KAFKA_METADATA, KAFKA_STREAMS);
+    static final ArchRule KAFKA_SUPPORT_RULES = mustNotImport(
+            KAFKA_SUPPORT,
+            "kafka-support/package-info: nothing " + "of modelpool, no Kafka artifact beyond kafka-clients",
+            WORKER,
+            CLI,
+            DEVSTACK,
+            LOCAL,
+            SCHEMAS,
+            CONTRACT,
+            KAFKA_SERVER,
+            KAFKA_METADATA,
+            KAFKA_STREAMS);
 
-    static final ArchRule NOTHING_DEPENDS_ON_LOCAL = noClasses().that().resideOutsideOfPackage(LOCAL).should()
-            .dependOnClassesThat().resideInAPackage(LOCAL).because("local/package-info: nothing depends on it");
+    static final ArchRule NOTHING_DEPENDS_ON_LOCAL = noClasses()
+            .that()
+            .resideOutsideOfPackage(LOCAL)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(LOCAL)
+            .because("local/package-info: nothing depends on it");
 
     // ---------------------------------------------------------------- producer-cli
 
-    static final CompositeArchRule CLI_RULES = CompositeArchRule.of(
-            mustNotImport(CLI, "cli/package-info: talks to Kafka through the clients and the schemas serde only",
-                    WORKER, DEVSTACK, LOCAL, ONNX, DJL))
-            .and(mustNotImport("io.modelpool.cli.input..", "cli.input/package-info: owns file formats only",
-                    KAFKA_ANY, "org.apache.avro..", CONTRACT, SCHEMAS, "io.modelpool.cli",
-                    "io.modelpool.cli.command..", "io.modelpool.cli.kafka..", "io.modelpool.cli.output.."))
-            .and(mustNotImport("io.modelpool.cli.output..", "cli.output/package-info: owns output only",
-                    "org.apache.kafka.clients..", SCHEMAS, "io.modelpool.cli.command.."))
-            .and(mustNotImport("io.modelpool.cli.command..", "cli.command/package-info: never Kafka clients directly",
+    static final CompositeArchRule CLI_RULES = CompositeArchRule.of(mustNotImport(
+                    CLI,
+                    "cli/package-info: talks to Kafka through the clients and the schemas serde only",
+                    WORKER,
+                    DEVSTACK,
+                    LOCAL,
+                    ONNX,
+                    DJL))
+            .and(mustNotImport(
+                    "io.modelpool.cli.input..",
+                    "cli.input/package-info: owns file formats only",
+                    KAFKA_ANY,
+                    "org.apache.avro..",
+                    CONTRACT,
+                    SCHEMAS,
+                    "io.modelpool.cli",
+                    "io.modelpool.cli.command..",
+                    "io.modelpool.cli.kafka..",
+                    "io.modelpool.cli.output.."))
+            .and(mustNotImport(
+                    "io.modelpool.cli.output..",
+                    "cli.output/package-info: owns output only",
+                    "org.apache.kafka.clients..",
+                    SCHEMAS,
+                    "io.modelpool.cli.command.."))
+            .and(mustNotImport(
+                    "io.modelpool.cli.command..",
+                    "cli.command/package-info: never Kafka clients directly",
                     "org.apache.kafka.clients.."))
             .and(mustNotImport("io.modelpool.cli.kafka..", "cli.kafka/package-info", "io.modelpool.cli.command.."));
 
     // ---------------------------------------------------------------- worker
 
-    static final CompositeArchRule WORKER_RULES = CompositeArchRule.of(
-            mustNotImport("io.modelpool.worker.pool..", "pool/package-info: it moves opaque tasks and never learns "
-                    + "that a model, a capability, a tokenizer or a tensor exists", CONTRACT, ONNX, DJL, KAFKA_ANY,
-                    "io.modelpool.worker", "io.modelpool.worker.capability..", "io.modelpool.worker.config..",
-                    "io.modelpool.worker.jobs..", "io.modelpool.worker.kafka..", "io.modelpool.worker.lifecycle..",
-                    "io.modelpool.worker.manifest..", "io.modelpool.worker.observe..",
+    static final CompositeArchRule WORKER_RULES = CompositeArchRule.of(mustNotImport(
+                    "io.modelpool.worker.pool..",
+                    "pool/package-info: it moves opaque tasks and never learns "
+                            + "that a model, a capability, a tokenizer or a tensor exists",
+                    CONTRACT,
+                    ONNX,
+                    DJL,
+                    KAFKA_ANY,
+                    "io.modelpool.worker",
+                    "io.modelpool.worker.capability..",
+                    "io.modelpool.worker.config..",
+                    "io.modelpool.worker.jobs..",
+                    "io.modelpool.worker.kafka..",
+                    "io.modelpool.worker.lifecycle..",
+                    "io.modelpool.worker.manifest..",
+                    "io.modelpool.worker.observe..",
                     "io.modelpool.worker.runtime.."))
-            .and(mustNotImport("io.modelpool.worker.runtime..", "runtime/package-info: knows nothing of "
-                    + "capabilities, requests or Kafka", CONTRACT, KAFKA_ANY, "io.modelpool.worker.pool.."))
-            .and(mustNotImport("io.modelpool.worker.capability..", "capability/package-info: results go back to "
-                    + "the intake through futures", KAFKA_ANY))
-            .and(mustNotImport("io.modelpool.worker.capability.image..", "capability.image/package-info: knows "
-                    + "images and requests, not model sessions", ONNX))
-            .and(noClasses().that().resideInAPackage("io.modelpool.worker.kafka..").should().dependOnClassesThat(
-                    DescribedPredicate.describe("pool internals or capability code beyond "
-                                    + "the seam",
+            .and(mustNotImport(
+                    "io.modelpool.worker.runtime..",
+                    "runtime/package-info: knows nothing of " + "capabilities, requests or Kafka",
+                    CONTRACT,
+                    KAFKA_ANY,
+                    "io.modelpool.worker.pool.."))
+            .and(mustNotImport(
+                    "io.modelpool.worker.capability..",
+                    "capability/package-info: results go back to " + "the intake through futures",
+                    KAFKA_ANY))
+            .and(mustNotImport(
+                    "io.modelpool.worker.capability.image..",
+                    "capability.image/package-info: knows " + "images and requests, not model sessions",
+                    ONNX))
+            .and(noClasses()
+                    .that()
+                    .resideInAPackage("io.modelpool.worker.kafka..")
+                    .should()
+                    .dependOnClassesThat(DescribedPredicate.describe(
+                            "pool internals or capability code beyond " + "the seam",
                             c -> (c.getPackageName().startsWith("io.modelpool.worker.pool")
-                                    && !POOL_API.contains(c.getName().replaceAll("\\$.*", "")))
+                                            && !POOL_API.contains(c.getName().replaceAll("\\$.*", "")))
                                     || (c.getPackageName().startsWith("io.modelpool.worker.capability")
-                                    && !KAFKA_SEAM.contains(c.getName().replaceAll("\\$.*", "")))))
+                                            && !KAFKA_SEAM.contains(c.getName().replaceAll("\\$.*", "")))))
                     .because("kafka/package-info: may import the capability layer's seam and the schemas module; "
                             + "must not import the pool core's internals"))
-            .and(mustNotImport("io.modelpool.worker.kafka..", "kafka/package-info: must not import ONNX Runtime",
-                    ONNX, DJL))
-            .and(mustNotImport("io.modelpool.worker.lifecycle..", "lifecycle/package-info: drives the worker "
-                    + "through ShutdownCoordinator.Target", KAFKA_ANY, ONNX))
+            .and(mustNotImport(
+                    "io.modelpool.worker.kafka..", "kafka/package-info: must not import ONNX Runtime", ONNX, DJL))
+            .and(mustNotImport(
+                    "io.modelpool.worker.lifecycle..",
+                    "lifecycle/package-info: drives the worker " + "through ShutdownCoordinator.Target",
+                    KAFKA_ANY,
+                    ONNX))
             .and(mustNotImport("io.modelpool.worker.observe..", "observe/package-info", ONNX, DJL))
-            .and(noClasses().that().resideInAPackage(WORKER).and().resideOutsideOfPackage(
-                    "io.modelpool.worker.observe..").and().doNotHaveFullyQualifiedName("io.modelpool.worker.Worker")
-                    .should().dependOnClassesThat().resideInAPackage("io.modelpool.worker.observe..")
+            .and(noClasses()
+                    .that()
+                    .resideInAPackage(WORKER)
+                    .and()
+                    .resideOutsideOfPackage("io.modelpool.worker.observe..")
+                    .and()
+                    .doNotHaveFullyQualifiedName("io.modelpool.worker.Worker")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAPackage("io.modelpool.worker.observe..")
                     .because("observe/package-info: nothing else in the worker imports it except the composition "
                             + "root (Worker)"))
-            .and(mustNotImport("io.modelpool.worker.config..", "config/package-info",
-                    "io.modelpool.worker.pool..", "io.modelpool.worker.capability..", "io.modelpool.worker.runtime..",
+            .and(mustNotImport(
+                    "io.modelpool.worker.config..",
+                    "config/package-info",
+                    "io.modelpool.worker.pool..",
+                    "io.modelpool.worker.capability..",
+                    "io.modelpool.worker.runtime..",
                     "io.modelpool.worker.kafka.."))
-            .and(mustNotImport("io.modelpool.worker.manifest..", "manifest/package-info: plain data", ONNX, DJL,
-                    KAFKA_ANY, "io.modelpool.worker.pool.."))
-            .and(mustNotImport("io.modelpool.worker.jobs..", "jobs/package-info: the tracker works the same "
-                    + "whichever worker produced a result", "io.modelpool.worker.pool..",
-                    "io.modelpool.worker.capability..", "io.modelpool.worker.runtime..", "io.modelpool.worker.kafka.."))
-            .and(noClasses().that().resideInAPackage(WORKER).and().resideOutsideOfPackage(
-                    "io.modelpool.worker.lifecycle..").and().doNotHaveFullyQualifiedName(
-                    "io.modelpool.worker.WorkerMain")
-                    .should().callMethod(System.class, "exit", int.class)
-                    .orShould().callMethod(Runtime.class, "exit", int.class)
-                    .orShould().callMethod(Runtime.class, "halt", int.class)
+            .and(mustNotImport(
+                    "io.modelpool.worker.manifest..",
+                    "manifest/package-info: plain data",
+                    ONNX,
+                    DJL,
+                    KAFKA_ANY,
+                    "io.modelpool.worker.pool.."))
+            .and(mustNotImport(
+                    "io.modelpool.worker.jobs..",
+                    "jobs/package-info: the tracker works the same " + "whichever worker produced a result",
+                    "io.modelpool.worker.pool..",
+                    "io.modelpool.worker.capability..",
+                    "io.modelpool.worker.runtime..",
+                    "io.modelpool.worker.kafka.."))
+            .and(noClasses()
+                    .that()
+                    .resideInAPackage(WORKER)
+                    .and()
+                    .resideOutsideOfPackage("io.modelpool.worker.lifecycle..")
+                    .and()
+                    .doNotHaveFullyQualifiedName("io.modelpool.worker.WorkerMain")
+                    .should()
+                    .callMethod(System.class, "exit", int.class)
+                    .orShould()
+                    .callMethod(Runtime.class, "exit", int.class)
+                    .orShould()
+                    .callMethod(Runtime.class, "halt", int.class)
                     .because("lifecycle/package-info: the only package besides the entry point allowed to end the "
                             + "process"));
 
@@ -174,7 +313,10 @@ class ArchitectureTest {
 
     @Test
     void theDevstackKafkaSupportAndLauncherKeepTheirRules() {
-        CompositeArchRule.of(DEVSTACK_RULES).and(KAFKA_SUPPORT_RULES).and(NOTHING_DEPENDS_ON_LOCAL).check(CLASSES);
+        CompositeArchRule.of(DEVSTACK_RULES)
+                .and(KAFKA_SUPPORT_RULES)
+                .and(NOTHING_DEPENDS_ON_LOCAL)
+                .check(CLASSES);
     }
 
     @Test

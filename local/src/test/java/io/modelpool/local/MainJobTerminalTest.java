@@ -30,15 +30,27 @@ class MainJobTerminalTest {
     @Test
     void theMainJobShowsWhereTheStackIsItsProgressAndASummaryAndNoLogLines(@TempDir Path dir) throws Exception {
         Path output = dir.resolve("out").resolve("embeddings.jsonl");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-cp", System.getProperty("java.class.path"), LocalMain.class.getName(),
-                "--embed-sample", "--data-dir", dir.resolve(".modelpool").toString(), "-o", output.toString()));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                LocalMain.class.getName(),
+                "--embed-sample",
+                "--data-dir",
+                dir.resolve(".modelpool").toString(),
+                "-o",
+                output.toString()));
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("TERM", "xterm-256color");
         env.remove("MODELPOOL_LOG_LEVEL");
         env.remove("JAVA_TOOL_OPTIONS");
-        PtyProcess process = new PtyProcessBuilder(command.toArray(String[]::new)).setEnvironment(env)
-                .setDirectory(dir.toString()).setInitialColumns(160).setInitialRows(50).setRedirectErrorStream(true)
+        PtyProcess process = new PtyProcessBuilder(command.toArray(String[]::new))
+                .setEnvironment(env)
+                .setDirectory(dir.toString())
+                .setInitialColumns(160)
+                .setInitialRows(50)
+                .setRedirectErrorStream(true)
                 .start();
         ByteArrayOutputStream screen = new ByteArrayOutputStream();
         Thread reader = new Thread(() -> copy(process.getInputStream(), screen), "pty-reader");
@@ -54,19 +66,32 @@ class MainJobTerminalTest {
 
         assertThat(exited).as(raw).isTrue();
         assertThat(process.exitValue()).as(raw).isZero();
-        assertThat(raw).as("no log line reaches the terminal").doesNotContain("level=INFO", "level=WARN", "INFO",
-                "WARN", "Exception");
-        assertThat(lines).as(raw).anySatisfy(l -> assertThat(l).startsWith("Local stack: Kafka 127.0.0.1:")
-                .contains("schema registry http://127.0.0.1:").contains("logs "));
-        assertThat(raw).as("the progress bar, with a rate").contains("2000/2000 inputs").contains("inputs/s");
+        assertThat(raw)
+                .as("no log line reaches the terminal")
+                .doesNotContain("level=INFO", "level=WARN", "INFO", "WARN", "Exception");
+        assertThat(lines)
+                .as(raw)
+                .anySatisfy(l -> assertThat(l)
+                        .startsWith("Local stack: Kafka 127.0.0.1:")
+                        .contains("schema registry http://127.0.0.1:")
+                        .contains("logs "));
+        assertThat(raw)
+                .as("the progress bar, with a rate")
+                .contains("2000/2000 inputs")
+                .contains("inputs/s");
         List<String> tail = lines.subList(Math.max(0, lines.size() - 3), lines.size());
-        assertThat(tail.get(0)).as(raw).matches("Job job-\\S+: 2000 inputs in 2000 requests, 2000 ok, 0 failed, "
-                + "\\d+ truncated, \\d+ tokens, in [0-9.]+ s \\([0-9.]+ inputs/s\\)");
+        assertThat(tail.get(0))
+                .as(raw)
+                .matches("Job job-\\S+: 2000 inputs in 2000 requests, 2000 ok, 0 failed, "
+                        + "\\d+ truncated, \\d+ tokens, in [0-9.]+ s \\([0-9.]+ inputs/s\\)");
         assertThat(tail.get(1)).isEqualTo("Wrote 2000 lines to " + output);
-        assertThat(tail.get(2)).isEqualTo("Logs in " + dir.resolve(".modelpool").resolve("logs").resolve("local.log"));
+        assertThat(tail.get(2))
+                .isEqualTo(
+                        "Logs in " + dir.resolve(".modelpool").resolve("logs").resolve("local.log"));
         assertThat(Files.readAllLines(output)).hasSize(2000);
         assertThat(Files.readString(dir.resolve(".modelpool/logs/local.log")))
-                .as("the whole log is in the file").contains("level=INFO");
+                .as("the whole log is in the file")
+                .contains("level=INFO");
     }
 
     /** The lines as a terminal leaves them: colours dropped, each line what follows its last carriage return. */

@@ -26,8 +26,7 @@ import org.apache.kafka.common.KafkaException;
 public final class CancelJob {
 
     /** How the cancel ended: the exit status and one line for the user. */
-    public record Outcome(int exitCode, String message) {
-    }
+    public record Outcome(int exitCode, String message) {}
 
     private final KafkaConnection connection;
     private final String jobId;
@@ -56,20 +55,24 @@ public final class CancelJob {
         }
         String statusTopic = Topics.jobStatus(connection.topicPrefix());
         if (status == null) {
-            return new Outcome(ExitCodes.UNKNOWN_JOB, "no job " + jobId + " on " + statusTopic
-                    + ": nothing to cancel (is the id right, and does a worker run the job tracker?)");
+            return new Outcome(
+                    ExitCodes.UNKNOWN_JOB,
+                    "no job " + jobId + " on " + statusTopic
+                            + ": nothing to cancel (is the id right, and does a worker run the job tracker?)");
         }
         if (ended(status.getState())) {
-            return new Outcome(ExitCodes.JOB_ENDED, "job " + jobId + " has already ended: "
-                    + JobWaiter.summary(status) + "; nothing to cancel");
+            return new Outcome(
+                    ExitCodes.JOB_ENDED,
+                    "job " + jobId + " has already ended: " + JobWaiter.summary(status) + "; nothing to cancel");
         }
         if (status.getState() == JobState.CANCELLING) {
-            return new Outcome(ExitCodes.OK, "job " + jobId + " is already being cancelled: "
-                    + JobWaiter.summary(status));
+            return new Outcome(
+                    ExitCodes.OK, "job " + jobId + " is already being cancelled: " + JobWaiter.summary(status));
         }
         String controlTopic = Topics.jobControl(connection.topicPrefix());
         try {
-            if (!Clients.missingTopics(connection, List.of(controlTopic), timeout).isEmpty()) {
+            if (!Clients.missingTopics(connection, List.of(controlTopic), timeout)
+                    .isEmpty()) {
                 throw new CliException("topic " + controlTopic + " does not exist on Kafka at "
                         + connection.bootstrapServers() + " (workers create it with topics.create=true)");
             }
@@ -82,8 +85,8 @@ public final class CancelJob {
                 .setRequestedBy(Jobs.submitter())
                 .setRequestedAt(Instant.now())
                 .build();
-        try (RequestSender sender = new RequestSender(Clients.producer(connection, timeout,
-                "modelpool-cli-cancel-" + jobId))) {
+        try (RequestSender sender =
+                new RequestSender(Clients.producer(connection, timeout, "modelpool-cli-cancel-" + jobId))) {
             sender.sendAndWait(controlTopic, jobId, cancel, timeout);
         } catch (KafkaException e) {
             throw KafkaFailures.translate("cancelling job " + jobId + " on " + controlTopic, e, connection, timeout);
@@ -91,7 +94,9 @@ public final class CancelJob {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted while cancelling job " + jobId, e);
         }
-        return new Outcome(ExitCodes.OK, "job " + jobId + " cancelled: its requests not yet computing are answered "
-                + "CANCELLED; follow it with 'modelpool status " + jobId + "'");
+        return new Outcome(
+                ExitCodes.OK,
+                "job " + jobId + " cancelled: its requests not yet computing are answered "
+                        + "CANCELLED; follow it with 'modelpool status " + jobId + "'");
     }
 }

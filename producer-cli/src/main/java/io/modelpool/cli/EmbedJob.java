@@ -14,8 +14,8 @@ import io.modelpool.cli.output.Progress;
 import io.modelpool.cli.output.ReorderWindow;
 import io.modelpool.cli.resume.JobState;
 import io.modelpool.cli.resume.WrittenPrefix;
-import io.modelpool.v1.EmbeddingInputType;
 import io.modelpool.v1.Embedding;
+import io.modelpool.v1.EmbeddingInputType;
 import io.modelpool.v1.ResultError;
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingResult;
@@ -92,8 +92,14 @@ public final class EmbedJob {
      * @param resume continue the job an earlier, interrupted run started on this output, from its state file
      *     ({@link JobState}); the job id, model, input type, texts per request and errors file are the state's
      */
-    public record Options(JobSpec job, Path output, Path errors, int maxInFlight, Duration timeout, boolean progress,
-                          boolean resume) {
+    public record Options(
+            JobSpec job,
+            Path output,
+            Path errors,
+            int maxInFlight,
+            Duration timeout,
+            boolean progress,
+            boolean resume) {
         public Options {
             Objects.requireNonNull(job, "job");
             if (output == null) {
@@ -103,13 +109,16 @@ public final class EmbedJob {
             if (output.toAbsolutePath().normalize().equals(input)) {
                 throw new CliException("--output " + output + " is the input file; name another file");
             }
-            if (errors != null && (errors.toAbsolutePath().normalize().equals(input)
-                    || errors.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize()))) {
+            if (errors != null
+                    && (errors.toAbsolutePath().normalize().equals(input)
+                            || errors.toAbsolutePath()
+                                    .normalize()
+                                    .equals(output.toAbsolutePath().normalize()))) {
                 throw new CliException("--errors " + errors + " is the input or the output file; name another file");
             }
             if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT_LIMIT) {
-                throw new CliException("--max-in-flight must be between 1 and " + MAX_IN_FLIGHT_LIMIT
-                        + ", was " + maxInFlight);
+                throw new CliException(
+                        "--max-in-flight must be between 1 and " + MAX_IN_FLIGHT_LIMIT + ", was " + maxInFlight);
             }
             CliException.requirePositive("--timeout", timeout);
         }
@@ -179,31 +188,45 @@ public final class EmbedJob {
         Jobs.CheckedTopics checked = Jobs.checkTopics(spec, true);
         boolean jobsTopicExists = checked.jobsTopicExists();
         // A resumed job reads and produces where its first run produced, whatever exists now.
-        JobTopics topics = earlier == null ? checked.topics()
-                : checked.topics().withRequests(earlier.requestTopic() != null ? earlier.requestTopic()
-                        : checked.topics().interactiveRequests());
+        JobTopics topics = earlier == null
+                ? checked.topics()
+                : checked.topics()
+                        .withRequests(
+                                earlier.requestTopic() != null
+                                        ? earlier.requestTopic()
+                                        : checked.topics().interactiveRequests());
         if (earlier == null && checked.note() != null) {
             messages.println(checked.note());
         }
-        log.info("Embedding job {}: {} inputs in {} requests, model {}, {}", spec.jobId(), inputs, requests,
-                spec.model(), spec.connection().describe());
+        log.info(
+                "Embedding job {}: {} inputs in {} requests, model {}, {}",
+                spec.jobId(),
+                inputs,
+                requests,
+                spec.model(),
+                spec.connection().describe());
         String clientId = "modelpool-cli-" + spec.jobId();
         try (ResultTail tail = earlier == null
-                     ? ResultTail.atEnd(spec.connection(), topics.results(), spec.connectTimeout(), clientId)
-                     : ResultTail.atOffsets(spec.connection(), topics.results(), earlier.resultOffsets(),
-                             spec.connectTimeout(), clientId);
-             RequestSender sender = new RequestSender(Clients.producer(spec.connection(), spec.connectTimeout(),
-                     clientId));
-             InputReader reader = InputReader.open(spec.input())) {
+                        ? ResultTail.atEnd(spec.connection(), topics.results(), spec.connectTimeout(), clientId)
+                        : ResultTail.atOffsets(
+                                spec.connection(),
+                                topics.results(),
+                                earlier.resultOffsets(),
+                                spec.connectTimeout(),
+                                clientId);
+                RequestSender sender =
+                        new RequestSender(Clients.producer(spec.connection(), spec.connectTimeout(), clientId));
+                InputReader reader = InputReader.open(spec.input())) {
             RequestBatcher batcher = new RequestBatcher(reader, spec.jobId(), spec.textsPerRequest());
             Start start = earlier == null
                     ? startFresh(spec, topics, tail, errors)
                     : startResumed(spec, topics, earlier, batcher, errors, requests);
             try (JsonlResultWriter out = openOutput(options.output(), "--output", earlier != null);
-                 JsonlResultWriter errorsOut = errors == null ? null : openOutput(errors, "--errors", earlier != null);
-                 Progress progress = options.progress()
-                         ? Progress.forStderr("embed " + spec.jobId(), inputs, messages)
-                         : Progress.none()) {
+                    JsonlResultWriter errorsOut =
+                            errors == null ? null : openOutput(errors, "--errors", earlier != null);
+                    Progress progress = options.progress()
+                            ? Progress.forStderr("embed " + spec.jobId(), inputs, messages)
+                            : Progress.none()) {
                 if (earlier == null) {
                     Jobs.register(sender, spec, requests, jobsTopicExists, messages);
                 }
@@ -218,15 +241,26 @@ public final class EmbedJob {
                     JobState.delete(options.output());
                 }
                 long answered = run.succeeded + run.failed;
-                return new EmbedSummary(spec.jobId(), options.output(), inputs, requests, run.succeeded, run.failed,
-                        run.failuresByCode, run.truncated, run.tokens, inputs - answered, run.duplicates,
-                        Duration.ofNanos(System.nanoTime() - started), outcome);
+                return new EmbedSummary(
+                        spec.jobId(),
+                        options.output(),
+                        inputs,
+                        requests,
+                        run.succeeded,
+                        run.failed,
+                        run.failuresByCode,
+                        run.truncated,
+                        run.tokens,
+                        inputs - answered,
+                        run.duplicates,
+                        Duration.ofNanos(System.nanoTime() - started),
+                        outcome);
             }
         } catch (InputException e) {
             throw new CliException(e.getMessage(), e);
         } catch (IOException | UncheckedIOException e) {
-            throw new CliException("cannot read " + spec.input().file() + " or write " + options.output() + ": "
-                    + e.getMessage(), e);
+            throw new CliException(
+                    "cannot read " + spec.input().file() + " or write " + options.output() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted while registering job " + spec.jobId(), e);
@@ -237,8 +271,8 @@ public final class EmbedJob {
         try {
             return append ? JsonlResultWriter.append(file) : JsonlResultWriter.create(file);
         } catch (IOException e) {
-            throw new CliException("cannot " + (append ? "open " : "create ") + option + " " + file + ": "
-                    + e.getMessage(), e);
+            throw new CliException(
+                    "cannot " + (append ? "open " : "create ") + option + " " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -247,8 +281,13 @@ public final class EmbedJob {
      * took every request), how many requests and inputs an earlier run wrote, and which later requests Kafka already
      * holds (bits counted from {@code doneRequests}).
      */
-    private record Start(boolean resumed, PlannedRequest first, long doneRequests, long doneInputs,
-                         Map<String, Long> doneFailures, BitSet produced) {
+    private record Start(
+            boolean resumed,
+            PlannedRequest first,
+            long doneRequests,
+            long doneInputs,
+            Map<String, Long> doneFailures,
+            BitSet produced) {
         long doneFailed() {
             return doneFailures.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -256,17 +295,25 @@ public final class EmbedJob {
 
     /** Writes the job's state file before anything is produced, so that a killed run can be resumed. */
     private Start startFresh(JobSpec spec, JobTopics topics, ResultTail tail, Path errors) throws IOException {
-        Map<Integer, Long> requestEnds = ProducedRequests.endOffsets(spec.connection(), topics.requests(),
-                spec.connectTimeout());
-        new JobState(spec.jobId(), spec.model(), spec.inputType().name(), spec.textsPerRequest(),
-                errors == null ? null : errors.toAbsolutePath().toString(), topics.requests(), requestEnds,
-                tail.positions()).write(options.output());
+        Map<Integer, Long> requestEnds =
+                ProducedRequests.endOffsets(spec.connection(), topics.requests(), spec.connectTimeout());
+        new JobState(
+                        spec.jobId(),
+                        spec.model(),
+                        spec.inputType().name(),
+                        spec.textsPerRequest(),
+                        errors == null ? null : errors.toAbsolutePath().toString(),
+                        topics.requests(),
+                        requestEnds,
+                        tail.positions())
+                .write(options.output());
         return new Start(false, null, 0, 0, Map.of(), new BitSet());
     }
 
     /** Finds what the earlier run wrote, cuts the files after it, and learns which later requests Kafka holds. */
-    private Start startResumed(JobSpec spec, JobTopics topics, JobState earlier, RequestBatcher batcher, Path errors,
-                               long requests) throws IOException {
+    private Start startResumed(
+            JobSpec spec, JobTopics topics, JobState earlier, RequestBatcher batcher, Path errors, long requests)
+            throws IOException {
         PlannedRequest first;
         long doneRequests;
         long doneInputs;
@@ -280,13 +327,22 @@ public final class EmbedJob {
             doneFailures = prefix.failuresByCode();
             prefix.truncate();
         }
-        BitSet produced = ProducedRequests.scan(spec.connection(), topics.requests(), earlier.requestOffsets(),
-                spec.jobId(), doneRequests, spec.connectTimeout());
+        BitSet produced = ProducedRequests.scan(
+                spec.connection(),
+                topics.requests(),
+                earlier.requestOffsets(),
+                spec.jobId(),
+                doneRequests,
+                spec.connectTimeout());
         messages.println("Resuming job " + spec.jobId() + ": " + doneInputs + " inputs already written, "
                 + produced.cardinality() + " of the other " + (requests - doneRequests)
                 + " requests already produced.");
-        log.info("Resuming job {} after request {}: {} later requests already on {}", spec.jobId(), doneRequests,
-                produced.cardinality(), topics.requests());
+        log.info(
+                "Resuming job {} after request {}: {} later requests already on {}",
+                spec.jobId(),
+                doneRequests,
+                produced.cardinality(),
+                topics.requests());
         return new Start(true, first, doneRequests, doneInputs, doneFailures, produced);
     }
 
@@ -294,8 +350,10 @@ public final class EmbedJob {
         try {
             return JobState.read(output);
         } catch (NoSuchFileException e) {
-            throw new CliException("--resume: there is no job to resume on " + output + " (" + JobState.fileFor(output)
-                    + " is written when embed starts and removed when the job completes)", e);
+            throw new CliException(
+                    "--resume: there is no job to resume on " + output + " (" + JobState.fileFor(output)
+                            + " is written when embed starts and removed when the job completes)",
+                    e);
         } catch (IOException e) {
             throw new CliException("--resume: cannot read " + JobState.fileFor(output) + ": " + e.getMessage(), e);
         }
@@ -307,18 +365,25 @@ public final class EmbedJob {
         try {
             inputType = EmbeddingInputType.valueOf(earlier.inputType());
         } catch (IllegalArgumentException e) {
-            throw new CliException("--resume: the job state names input type " + earlier.inputType()
-                    + ", which this version does not know", e);
+            throw new CliException(
+                    "--resume: the job state names input type " + earlier.inputType()
+                            + ", which this version does not know",
+                    e);
         }
-        return given.withJobId(earlier.jobId()).withModel(earlier.model()).withInputType(inputType)
+        return given.withJobId(earlier.jobId())
+                .withModel(earlier.model())
+                .withInputType(inputType)
                 .withTextsPerRequest(earlier.textsPerRequest());
     }
 
     private Path resumedErrors(JobState earlier) {
         Path recorded = earlier.errors() == null ? null : Path.of(earlier.errors());
         Path given = options.errors();
-        if (given != null && (recorded == null
-                || !given.toAbsolutePath().normalize().equals(recorded.toAbsolutePath().normalize()))) {
+        if (given != null
+                && (recorded == null
+                        || !given.toAbsolutePath()
+                                .normalize()
+                                .equals(recorded.toAbsolutePath().normalize()))) {
             throw new CliException("--resume: job " + earlier.jobId() + " wrote its failures to "
                     + (recorded == null ? "the output" : recorded) + "; leave out --errors or name that file");
         }
@@ -326,15 +391,19 @@ public final class EmbedJob {
     }
 
     /** A request produced and not yet answered. */
-    private record InFlight(long sequence, List<String> inputIds) {
-    }
+    private record InFlight(long sequence, List<String> inputIds) {}
 
     /**
      * An answered request, waiting in the window for every earlier one. Vectors are kept as float arrays: Avro's
      * decoded {@code List<Float>} takes about five times the memory, and up to {@code maxInFlight} answers wait here.
      */
-    private record Answer(List<String> inputIds, List<float[]> vectors, long tokens, long truncated,
-                          String errorCode, String errorMessage) {
+    private record Answer(
+            List<String> inputIds,
+            List<float[]> vectors,
+            long tokens,
+            long truncated,
+            String errorCode,
+            String errorMessage) {
         static Answer failed(List<String> inputIds, String code, String message) {
             return new Answer(inputIds, null, 0, 0, code, message);
         }
@@ -343,13 +412,18 @@ public final class EmbedJob {
             if (result.getStatus() == ResultStatus.ERROR || result.getPayload() == null) {
                 ResultError error = result.getError();
                 return error == null
-                        ? failed(inputIds, "INTERNAL", "the worker answered " + result.getStatus() + " without a payload")
+                        ? failed(
+                                inputIds,
+                                "INTERNAL",
+                                "the worker answered " + result.getStatus() + " without a payload")
                         : failed(inputIds, error.getCode().name(), error.getMessage());
             }
             List<Embedding> embeddings = result.getPayload().getEmbeddings();
             if (embeddings.size() != inputIds.size()) {
-                return failed(inputIds, "INTERNAL", "the result holds " + embeddings.size() + " embeddings for "
-                        + inputIds.size() + " texts");
+                return failed(
+                        inputIds,
+                        "INTERNAL",
+                        "the result holds " + embeddings.size() + " embeddings for " + inputIds.size() + " texts");
             }
             List<float[]> vectors = new ArrayList<>(embeddings.size());
             long tokens = 0;
@@ -388,8 +462,16 @@ public final class EmbedJob {
         private long tokens;
         private long duplicates;
 
-        Run(JobSpec spec, JobTopics topics, RequestSender sender, ResultTail tail, RequestBatcher batcher, Start start,
-            JsonlResultWriter out, JsonlResultWriter errorsOut, Progress progress) {
+        Run(
+                JobSpec spec,
+                JobTopics topics,
+                RequestSender sender,
+                ResultTail tail,
+                RequestBatcher batcher,
+                Start start,
+                JsonlResultWriter out,
+                JsonlResultWriter errorsOut,
+                Progress progress) {
             this.spec = spec;
             this.topics = topics;
             this.sender = sender;
@@ -402,7 +484,8 @@ public final class EmbedJob {
             // A resumed run opens at once every request Kafka already holds, so that no result read from the start
             // of the job finds its request not yet open; they are at most max-in-flight plus the lines the killed
             // run had not yet flushed.
-            this.window = new ReorderWindow<>(Math.max(options.maxInFlight(), start.produced().length()));
+            this.window = new ReorderWindow<>(
+                    Math.max(options.maxInFlight(), start.produced().length()));
             this.succeeded = start.doneInputs() - start.doneFailed();
             this.failed = start.doneFailed();
             start.doneFailures().forEach((code, n) -> failuresByCode.merge(code, n, Long::sum));
@@ -454,24 +537,36 @@ public final class EmbedJob {
             }
             long index = start.doneRequests() + sequence;
             try {
-                sender.send(topics.requests(), request.requestId(), Jobs.toRequest(spec, request), sequence,
+                sender.send(
+                        topics.requests(),
+                        request.requestId(),
+                        Jobs.toRequest(spec, request),
+                        sequence,
                         ProducedRequests.headers(spec.jobId(), index));
             } catch (KafkaException e) {
-                throw KafkaFailures.translate("producing to " + topics.requests(), e, spec.connection(),
-                        spec.connectTimeout());
+                throw KafkaFailures.translate(
+                        "producing to " + topics.requests(), e, spec.connection(), spec.connectTimeout());
             }
         }
 
         private void handleSendFailures() {
             for (RequestSender.Failure failure : sender.takeFailures()) {
                 if (!failure.recordAtFault()) {
-                    throw KafkaFailures.translate("producing to " + topics.requests(), failure.cause(),
-                            spec.connection(), spec.connectTimeout());
+                    throw KafkaFailures.translate(
+                            "producing to " + topics.requests(),
+                            failure.cause(),
+                            spec.connection(),
+                            spec.connectTimeout());
                 }
                 InFlight request = inFlight.remove(failure.key());
                 if (request != null) {
-                    window.complete(request.sequence(), Answer.failed(request.inputIds(), "INPUT_TOO_LARGE",
-                            "the request is larger than Kafka accepts: " + failure.cause().getMessage()));
+                    window.complete(
+                            request.sequence(),
+                            Answer.failed(
+                                    request.inputIds(),
+                                    "INPUT_TOO_LARGE",
+                                    "the request is larger than Kafka accepts: "
+                                            + failure.cause().getMessage()));
                 }
             }
         }
@@ -508,8 +603,8 @@ public final class EmbedJob {
                     out.writeVector(ids.get(i), null, answer.vectors().get(i));
                     succeeded++;
                 } else {
-                    (errorsOut != null ? errorsOut : out).writeError(ids.get(i), null, answer.errorCode(),
-                            answer.errorMessage());
+                    (errorsOut != null ? errorsOut : out)
+                            .writeError(ids.get(i), null, answer.errorCode(), answer.errorMessage());
                     failed++;
                     failuresByCode.merge(answer.errorCode(), 1L, Long::sum);
                 }

@@ -23,10 +23,20 @@ import java.util.TreeMap;
  * @param elapsed from start to end, counting pass included
  * @param outcome how the job ended
  */
-public record EmbedSummary(String jobId, Path output, long inputs, long requests, long succeeded, long failed,
-                           Map<String, Long> failuresByCode, long truncated, long tokens, long missing,
-                           long duplicatesIgnored, Duration elapsed,
-                           Outcome outcome) {
+public record EmbedSummary(
+        String jobId,
+        Path output,
+        long inputs,
+        long requests,
+        long succeeded,
+        long failed,
+        Map<String, Long> failuresByCode,
+        long truncated,
+        long tokens,
+        long missing,
+        long duplicatesIgnored,
+        Duration elapsed,
+        Outcome outcome) {
 
     /** How a job ended. */
     public enum Outcome {
@@ -62,30 +72,54 @@ public record EmbedSummary(String jobId, Path output, long inputs, long requests
      */
     public String describe() {
         if (outcome == Outcome.STOPPED) {
-            return String.format(Locale.ROOT, "Stopped after %.1f s: wrote %d of %d lines to %s (%d ok, %d failed); "
+            return String.format(
+                    Locale.ROOT,
+                    "Stopped after %.1f s: wrote %d of %d lines to %s (%d ok, %d failed); "
                             + "%d inputs have no result; run the same command with --resume to continue.%n",
-                    elapsed.toMillis() / 1000.0, succeeded + failed, inputs, output, succeeded, failed, missing);
+                    elapsed.toMillis() / 1000.0,
+                    succeeded + failed,
+                    inputs,
+                    output,
+                    succeeded,
+                    failed,
+                    missing);
         }
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "Job %s: %d inputs in %d requests, %d ok, %d failed",
-                jobId, inputs, requests, succeeded, failed));
+        text.append(String.format(
+                Locale.ROOT,
+                "Job %s: %d inputs in %d requests, %d ok, %d failed",
+                jobId,
+                inputs,
+                requests,
+                succeeded,
+                failed));
         if (!failuresByCode.isEmpty()) {
             text.append(" (");
-            failuresByCode.forEach((code, count) -> text.append(code).append(' ').append(count).append(", "));
+            failuresByCode.forEach(
+                    (code, count) -> text.append(code).append(' ').append(count).append(", "));
             text.setLength(text.length() - 2);
             text.append(')');
         }
-        text.append(String.format(Locale.ROOT, ", %d truncated, %d tokens, in %.1f s (%.1f inputs/s)%n",
-                truncated, tokens, elapsed.toMillis() / 1000.0, inputsPerSecond()));
+        text.append(String.format(
+                Locale.ROOT,
+                ", %d truncated, %d tokens, in %.1f s (%.1f inputs/s)%n",
+                truncated,
+                tokens,
+                elapsed.toMillis() / 1000.0,
+                inputsPerSecond()));
         if (duplicatesIgnored > 0) {
             text.append(String.format(Locale.ROOT, "Ignored %d duplicate results.%n", duplicatesIgnored));
         }
         if (outcome == Outcome.COMPLETED) {
             text.append(String.format(Locale.ROOT, "Wrote %d lines to %s%n", succeeded + failed, output));
         } else {
-            text.append(String.format(Locale.ROOT,
+            text.append(String.format(
+                    Locale.ROOT,
                     "Timed out: %d of %d inputs have no result. %s holds the first %d inputs; --resume continues.%n",
-                    missing, inputs, output, succeeded + failed));
+                    missing,
+                    inputs,
+                    output,
+                    succeeded + failed));
         }
         return text.toString();
     }

@@ -16,6 +16,5 @@ public final class ExitCodes {
     /** {@code cancel}: the job has already ended (COMPLETED, CANCELLED or EXPIRED); nothing was cancelled. */
     public static final int JOB_ENDED = 4;
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 }

@@ -26,9 +26,15 @@ import java.util.regex.Pattern;
  * @param completionWindow how long the job has from its registration; requests still unanswered then are answered
  *                         EXPIRED without inference. Null for no window
  */
-public record JobSpec(KafkaConnection connection, InputSpec input, String model, String jobId,
-                      EmbeddingInputType inputType, int textsPerRequest, Duration connectTimeout,
-                      Duration completionWindow) {
+public record JobSpec(
+        KafkaConnection connection,
+        InputSpec input,
+        String model,
+        String jobId,
+        EmbeddingInputType inputType,
+        int textsPerRequest,
+        Duration connectTimeout,
+        Duration completionWindow) {
     public static final String DEFAULT_MODEL = "all-minilm-l6-v2-q";
     public static final int MAX_TEXTS_PER_REQUEST = 256;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
@@ -49,12 +55,13 @@ public record JobSpec(KafkaConnection connection, InputSpec input, String model,
             throw new CliException("--model must name a model, for example " + DEFAULT_MODEL);
         }
         if (jobId == null || !JOB_ID.matcher(jobId).matches()) {
-            throw new CliException("--job-id '" + jobId + "' is not valid: use 1 to 100 letters, digits, '.', '_', ':' or '-'");
+            throw new CliException(
+                    "--job-id '" + jobId + "' is not valid: use 1 to 100 letters, digits, '.', '_', ':' or '-'");
         }
         Objects.requireNonNull(inputType, "inputType");
         if (textsPerRequest < 1 || textsPerRequest > MAX_TEXTS_PER_REQUEST) {
-            throw new CliException("--texts-per-request must be between 1 and " + MAX_TEXTS_PER_REQUEST
-                    + ", was " + textsPerRequest);
+            throw new CliException(
+                    "--texts-per-request must be between 1 and " + MAX_TEXTS_PER_REQUEST + ", was " + textsPerRequest);
         }
         CliException.requirePositive("--connect-timeout", connectTimeout);
         if (completionWindow != null) {
@@ -63,30 +70,36 @@ public record JobSpec(KafkaConnection connection, InputSpec input, String model,
     }
 
     /** A spec without a completion window. */
-    public JobSpec(KafkaConnection connection, InputSpec input, String model, String jobId,
-                   EmbeddingInputType inputType, int textsPerRequest, Duration connectTimeout) {
+    public JobSpec(
+            KafkaConnection connection,
+            InputSpec input,
+            String model,
+            String jobId,
+            EmbeddingInputType inputType,
+            int textsPerRequest,
+            Duration connectTimeout) {
         this(connection, input, model, jobId, inputType, textsPerRequest, connectTimeout, null);
     }
 
     /** A spec with the defaults: the default model, a new job id, documents, one text per request. */
     public static JobSpec of(KafkaConnection connection, InputSpec input) {
-        return new JobSpec(connection, input, DEFAULT_MODEL, newJobId(), EmbeddingInputType.DOCUMENT, 1,
-                DEFAULT_CONNECT_TIMEOUT);
+        return new JobSpec(
+                connection, input, DEFAULT_MODEL, newJobId(), EmbeddingInputType.DOCUMENT, 1, DEFAULT_CONNECT_TIMEOUT);
     }
 
     public JobSpec withModel(String newModel) {
-        return new JobSpec(connection, input, newModel, jobId, inputType, textsPerRequest, connectTimeout,
-                completionWindow);
+        return new JobSpec(
+                connection, input, newModel, jobId, inputType, textsPerRequest, connectTimeout, completionWindow);
     }
 
     public JobSpec withJobId(String newJobId) {
-        return new JobSpec(connection, input, model, newJobId, inputType, textsPerRequest, connectTimeout,
-                completionWindow);
+        return new JobSpec(
+                connection, input, model, newJobId, inputType, textsPerRequest, connectTimeout, completionWindow);
     }
 
     public JobSpec withInputType(EmbeddingInputType newInputType) {
-        return new JobSpec(connection, input, model, jobId, newInputType, textsPerRequest, connectTimeout,
-                completionWindow);
+        return new JobSpec(
+                connection, input, model, jobId, newInputType, textsPerRequest, connectTimeout, completionWindow);
     }
 
     public JobSpec withTextsPerRequest(int n) {
@@ -94,8 +107,7 @@ public record JobSpec(KafkaConnection connection, InputSpec input, String model,
     }
 
     public JobSpec withConnectTimeout(Duration timeout) {
-        return new JobSpec(connection, input, model, jobId, inputType, textsPerRequest, timeout,
-                completionWindow);
+        return new JobSpec(connection, input, model, jobId, inputType, textsPerRequest, timeout, completionWindow);
     }
 
     public JobSpec withCompletionWindow(Duration window) {

@@ -38,7 +38,10 @@ public final class JobStatusFeed implements AutoCloseable {
     private final List<TopicPartition> partitions;
     private final Map<String, JobStatus> latest = new LinkedHashMap<>();
 
-    private JobStatusFeed(KafkaConnection connection, Duration timeout, Consumer<String, JobStatus> consumer,
+    private JobStatusFeed(
+            KafkaConnection connection,
+            Duration timeout,
+            Consumer<String, JobStatus> consumer,
             List<TopicPartition> partitions) {
         this.connection = connection;
         this.timeout = timeout;

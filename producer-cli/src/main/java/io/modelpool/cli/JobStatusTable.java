@@ -11,11 +11,19 @@ import java.util.TreeMap;
 /** How {@code modelpool status} and {@code modelpool wait} put a job's progress into words. */
 public final class JobStatusTable {
 
-    static final String HEADER = String.format(Locale.ROOT, "%-36s %-10s %17s %7s %10s %9s %9s  %s",
-            "JOB", "STATE", "DONE/EXPECTED", "DONE%", "SUCCEEDED", "FAILED", "RATE/s", "FAILURES");
+    static final String HEADER = String.format(
+            Locale.ROOT,
+            "%-36s %-10s %17s %7s %10s %9s %9s  %s",
+            "JOB",
+            "STATE",
+            "DONE/EXPECTED",
+            "DONE%",
+            "SUCCEEDED",
+            "FAILED",
+            "RATE/s",
+            "FAILURES");
 
-    private JobStatusTable() {
-    }
+    private JobStatusTable() {}
 
     /** The header line and one line per job. */
     public static List<String> lines(List<JobStatus> jobs) {
@@ -30,8 +38,16 @@ public final class JobStatusTable {
     static String line(JobStatus s) {
         long done = done(s);
         String expected = s.getExpectedCount() < 0 ? "?" : Long.toString(s.getExpectedCount());
-        return String.format(Locale.ROOT, "%-36s %-10s %17s %7s %10d %9d %9.1f  %s", s.getJobId(), s.getState(),
-                done + "/" + expected, percent(s), s.getSucceeded(), s.getFailed(), s.getResultsPerSecond(),
+        return String.format(
+                Locale.ROOT,
+                "%-36s %-10s %17s %7s %10d %9d %9.1f  %s",
+                s.getJobId(),
+                s.getState(),
+                done + "/" + expected,
+                percent(s),
+                s.getSucceeded(),
+                s.getFailed(),
+                s.getResultsPerSecond(),
                 failures(s));
     }
 

@@ -30,8 +30,13 @@ public final class JobWaiter {
      * @param timeout how long to wait for completion; null to wait as long as it takes
      * @param progress whether to draw the bar
      */
-    public record Options(KafkaConnection connection, String jobId, Duration connectTimeout,
-            Duration unknownJobTimeout, Duration timeout, boolean progress) {
+    public record Options(
+            KafkaConnection connection,
+            String jobId,
+            Duration connectTimeout,
+            Duration unknownJobTimeout,
+            Duration timeout,
+            boolean progress) {
         public Options {
             Objects.requireNonNull(connection, "connection");
             Objects.requireNonNull(jobId, "jobId");
@@ -43,12 +48,10 @@ public final class JobWaiter {
     /** How the wait ended. */
     public sealed interface Outcome {
         /** The job ended (COMPLETED, CANCELLED or EXPIRED); {@code status} is its final state. */
-        record Completed(JobStatus status) implements Outcome {
-        }
+        record Completed(JobStatus status) implements Outcome {}
 
         /** The wait ended before completion: unknown job, timeout or interruption. */
-        record GaveUp(String reason, JobStatus lastSeen) implements Outcome {
-        }
+        record GaveUp(String reason, JobStatus lastSeen) implements Outcome {}
     }
 
     private static final Duration POLL = Duration.ofMillis(250);
@@ -82,14 +85,19 @@ public final class JobWaiter {
                     }
                     Duration waited = Duration.ofNanos(System.nanoTime() - started);
                     if (status == null && waited.compareTo(options.unknownJobTimeout()) >= 0) {
-                        return new Outcome.GaveUp("no job " + options.jobId() + " on "
-                                + Topics.jobStatus(options.connection().topicPrefix())
-                                + " after " + options.unknownJobTimeout().toSeconds()
-                                + "s (is the id right, and does a worker run the job tracker?)", null);
+                        return new Outcome.GaveUp(
+                                "no job " + options.jobId() + " on "
+                                        + Topics.jobStatus(options.connection().topicPrefix())
+                                        + " after "
+                                        + options.unknownJobTimeout().toSeconds()
+                                        + "s (is the id right, and does a worker run the job tracker?)",
+                                null);
                     }
                     if (options.timeout() != null && waited.compareTo(options.timeout()) >= 0) {
-                        return new Outcome.GaveUp("job " + options.jobId() + " not complete after "
-                                + options.timeout().toSeconds() + "s", status);
+                        return new Outcome.GaveUp(
+                                "job " + options.jobId() + " not complete after "
+                                        + options.timeout().toSeconds() + "s",
+                                status);
                     }
                     if (stopped.get()) {
                         return new Outcome.GaveUp("interrupted", status);
@@ -108,13 +116,19 @@ public final class JobWaiter {
     /** A one-line account of the finished job, counts per error code included. */
     public static String summary(JobStatus s) {
         String expected = s.getExpectedCount() < 0 ? "?" : Long.toString(s.getExpectedCount());
-        String line = String.format(Locale.ROOT, "job %s %s: %d of %s succeeded, %d failed", s.getJobId(),
-                s.getState(), s.getSucceeded(), expected, s.getFailed());
+        String line = String.format(
+                Locale.ROOT,
+                "job %s %s: %d of %s succeeded, %d failed",
+                s.getJobId(),
+                s.getState(),
+                s.getSucceeded(),
+                expected,
+                s.getFailed());
         return s.getFailed() == 0 ? line : line + " (" + JobStatusTable.failures(s) + ")";
     }
 
     private Bar startBar(JobStatus first) {
-        return options.progress() ? new DrawnBar(first) : status -> { };
+        return options.progress() ? new DrawnBar(first) : status -> {};
     }
 
     /** The display of the job's progress. */
@@ -122,8 +136,7 @@ public final class JobWaiter {
         void show(JobStatus status);
 
         @Override
-        default void close() {
-        }
+        default void close() {}
     }
 
     private final class DrawnBar implements Bar {
@@ -155,7 +168,8 @@ public final class JobWaiter {
             String rate = String.format(Locale.ROOT, "fleet %.1f/s", status.getResultsPerSecond());
             String left = eta == null ? "ETA ?" : "ETA " + formatted(eta);
             String state = status.getState() == JobState.STALLED || status.getState() == JobState.CANCELLING
-                    ? " " + status.getState() : "";
+                    ? " " + status.getState()
+                    : "";
             String failed = status.getFailed() == 0 ? "" : ", " + status.getFailed() + " failed";
             bar.setExtraMessage(rate + ", " + left + failed + state);
         }

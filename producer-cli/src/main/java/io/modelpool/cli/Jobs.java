@@ -3,9 +3,9 @@ package io.modelpool.cli;
 import io.modelpool.cli.input.InputException;
 import io.modelpool.cli.input.InputReader;
 import io.modelpool.cli.kafka.Clients;
+import io.modelpool.cli.kafka.JobTopics;
 import io.modelpool.cli.kafka.KafkaFailures;
 import io.modelpool.cli.kafka.RequestSender;
-import io.modelpool.cli.kafka.JobTopics;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.JobRegistration;
 import io.modelpool.v1.TextEmbeddingRequest;
@@ -21,8 +21,7 @@ import org.apache.kafka.common.KafkaException;
 
 /** The steps {@link EmbedJob} and {@link SubmitJob} share: count, check topics, register, build requests. */
 final class Jobs {
-    private Jobs() {
-    }
+    private Jobs() {}
 
     /**
      * Reads the whole input once, checking every record, and counts it.
@@ -53,8 +52,7 @@ final class Jobs {
      * @param jobsTopicExists whether the jobs topic exists (else the job runs unregistered)
      * @param note            what to tell the user about the choice, or {@code null}
      */
-    record CheckedTopics(JobTopics topics, boolean jobsTopicExists, String note) {
-    }
+    record CheckedTopics(JobTopics topics, boolean jobsTopicExists, String note) {}
 
     /**
      * Checks that a text-embedding request topic (and the result topic, when {@code withResults}) exists, chooses
@@ -98,8 +96,9 @@ final class Jobs {
      * knows the expected count before the first result. When the jobs topic does not exist the job runs
      * unregistered, and {@code messages} says so.
      */
-    static void register(RequestSender sender, JobSpec spec, long expectedRequests, boolean jobsTopicExists,
-                         PrintStream messages) throws InterruptedException {
+    static void register(
+            RequestSender sender, JobSpec spec, long expectedRequests, boolean jobsTopicExists, PrintStream messages)
+            throws InterruptedException {
         JobTopics topics = JobTopics.textEmbedding(spec.connection());
         if (!jobsTopicExists) {
             messages.println("Note: topic " + topics.jobs() + " does not exist, so job " + spec.jobId()
@@ -119,8 +118,11 @@ final class Jobs {
         try {
             sender.sendAndWait(topics.jobs(), spec.jobId(), registration, spec.connectTimeout());
         } catch (KafkaException e) {
-            throw KafkaFailures.translate("registering job " + spec.jobId() + " on " + topics.jobs(), e,
-                    spec.connection(), spec.connectTimeout());
+            throw KafkaFailures.translate(
+                    "registering job " + spec.jobId() + " on " + topics.jobs(),
+                    e,
+                    spec.connection(),
+                    spec.connectTimeout());
         }
     }
 

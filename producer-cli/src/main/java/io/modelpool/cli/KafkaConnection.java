@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  *     secrets, so they are never printed or logged by this module. The three settings above win over
  *     the same keys here.
  */
-public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl, String topicPrefix,
-                              Map<String, String> clientConfig) {
+public record KafkaConnection(
+        String bootstrapServers, String schemaRegistryUrl, String topicPrefix, Map<String, String> clientConfig) {
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     public static final String DEFAULT_SCHEMA_REGISTRY_URL = "http://localhost:8081";
     public static final String DEFAULT_TOPIC_PREFIX = "modelpool";
@@ -37,8 +37,8 @@ public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl,
         }
         checkRegistryUrl(schemaRegistryUrl);
         if (topicPrefix == null || !TOPIC_PREFIX.matcher(topicPrefix).matches()) {
-            throw new CliException("--topic-prefix '" + topicPrefix
-                    + "' is not valid: use 1 to 200 letters, digits, '.', '_' or '-'");
+            throw new CliException(
+                    "--topic-prefix '" + topicPrefix + "' is not valid: use 1 to 200 letters, digits, '.', '_' or '-'");
         }
         clientConfig = Map.copyOf(clientConfig == null ? Map.of() : clientConfig);
     }
@@ -72,13 +72,16 @@ public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl,
                     + e.getClass().getSimpleName() + ")");
         }
         Map<String, String> config = new TreeMap<>();
-        properties.stringPropertyNames().forEach(key -> config.put(key, properties.getProperty(key).trim()));
+        properties
+                .stringPropertyNames()
+                .forEach(key -> config.put(key, properties.getProperty(key).trim()));
         return config;
     }
 
     /** Where this connection points, safe to print: registry credentials are cut and client settings are not shown. */
     public String describe() {
-        String extra = clientConfig.isEmpty() ? "" : ", " + clientConfig.size() + " client settings from --client-config";
+        String extra =
+                clientConfig.isEmpty() ? "" : ", " + clientConfig.size() + " client settings from --client-config";
         return "Kafka " + bootstrapServers + ", schema registry " + redactedRegistryUrl() + extra;
     }
 

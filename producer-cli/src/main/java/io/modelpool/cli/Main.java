@@ -19,8 +19,7 @@ public final class Main {
     /** The CLI's own logging setup; named so that it never shadows a host application's logback.xml. */
     static final String LOGBACK_CONFIG = "modelpool-cli-logback.xml";
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         if (System.getProperty("logback.configurationFile") == null) {
@@ -64,7 +63,8 @@ public final class Main {
     private static int usageError(ParameterException reported, String[] args) {
         CommandLine failed = reported.getCommandLine();
         // A mistyped option also leaves a required one "missing"; the typo is the error worth reporting.
-        ParameterException problem = reported instanceof MissingParameterException && !failed.getUnmatchedArguments().isEmpty()
+        ParameterException problem = reported instanceof MissingParameterException
+                        && !failed.getUnmatchedArguments().isEmpty()
                 ? new UnmatchedArgumentException(failed, failed.getUnmatchedArguments())
                 : reported;
         PrintWriter err = failed.getErr();

@@ -48,9 +48,8 @@ final class RequestBatcher {
         if (texts.isEmpty()) {
             return null;
         }
-        String requestId = texts.size() == 1 && textsPerRequest == 1
-                ? ids.get(0)
-                : jobId + "-" + firstLine + "-" + lastLine;
+        String requestId =
+                texts.size() == 1 && textsPerRequest == 1 ? ids.get(0) : jobId + "-" + firstLine + "-" + lastLine;
         return new PlannedRequest(requestId, ids, texts, firstLine);
     }
 }

@@ -32,8 +32,13 @@ public final class ResultFollower {
      * @param idleTimeout stop when nothing was printed for this long; {@code null} to follow forever
      * @param connectTimeout how long to wait for Kafka
      */
-    public record Options(KafkaConnection connection, String jobId, boolean fromBeginning, long max,
-                          Duration idleTimeout, Duration connectTimeout) {
+    public record Options(
+            KafkaConnection connection,
+            String jobId,
+            boolean fromBeginning,
+            long max,
+            Duration idleTimeout,
+            Duration connectTimeout) {
         public Options {
             Objects.requireNonNull(connection, "connection");
             if (max < 0) {
@@ -88,7 +93,9 @@ public final class ResultFollower {
                     }
                 }
                 out.flush();
-                if (options.idleTimeout() != null && System.nanoTime() - lastPrinted > options.idleTimeout().toNanos()) {
+                if (options.idleTimeout() != null
+                        && System.nanoTime() - lastPrinted
+                                > options.idleTimeout().toNanos()) {
                     break;
                 }
             }
@@ -106,12 +113,18 @@ public final class ResultFollower {
             if (embeddings.size() == 1) {
                 out.writeVector(id, jobId, embeddings.get(0).getVector());
             } else {
-                out.writeVectors(id, jobId, embeddings.stream().map(Embedding::getVector).toList());
+                out.writeVectors(
+                        id, jobId, embeddings.stream().map(Embedding::getVector).toList());
             }
             return;
         }
         ResultError error = result.getError();
-        out.writeError(id, jobId, error == null ? "INTERNAL" : error.getCode().name(),
-                error == null ? "the worker answered " + result.getStatus() + " without a payload" : error.getMessage());
+        out.writeError(
+                id,
+                jobId,
+                error == null ? "INTERNAL" : error.getCode().name(),
+                error == null
+                        ? "the worker answered " + result.getStatus() + " without a payload"
+                        : error.getMessage());
     }
 }

@@ -57,12 +57,12 @@ public final class SubmitJob {
             messages.println(checked.note());
         }
         long rejected = 0;
-        try (RequestSender sender = new RequestSender(Clients.producer(spec.connection(), spec.connectTimeout(),
-                     "modelpool-cli-" + spec.jobId()));
-             InputReader reader = InputReader.open(spec.input());
-             Progress bar = progress && Progress.stderrIsTerminal()
-                     ? Progress.bar("submit " + spec.jobId(), inputs, messages)
-                     : Progress.none()) {
+        try (RequestSender sender = new RequestSender(
+                        Clients.producer(spec.connection(), spec.connectTimeout(), "modelpool-cli-" + spec.jobId()));
+                InputReader reader = InputReader.open(spec.input());
+                Progress bar = progress && Progress.stderrIsTerminal()
+                        ? Progress.bar("submit " + spec.jobId(), inputs, messages)
+                        : Progress.none()) {
             Jobs.register(sender, spec, requests, jobsTopicExists, messages);
             RequestBatcher batcher = new RequestBatcher(reader, spec.jobId(), spec.textsPerRequest());
             long sequence = 0;
@@ -75,7 +75,8 @@ public final class SubmitJob {
             sender.flush();
             rejected += reportFailures(sender, topics.requests(), rejected);
         } catch (KafkaException e) {
-            throw KafkaFailures.translate("producing to " + topics.requests(), e, spec.connection(), spec.connectTimeout());
+            throw KafkaFailures.translate(
+                    "producing to " + topics.requests(), e, spec.connection(), spec.connectTimeout());
         } catch (InputException e) {
             throw new CliException(e.getMessage(), e);
         } catch (IOException e) {
@@ -84,19 +85,20 @@ public final class SubmitJob {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted while registering job " + spec.jobId(), e);
         }
-        return new SubmitSummary(spec.jobId(), inputs, requests - rejected, rejected,
-                Duration.ofNanos(System.nanoTime() - started));
+        return new SubmitSummary(
+                spec.jobId(), inputs, requests - rejected, rejected, Duration.ofNanos(System.nanoTime() - started));
     }
 
     private long reportFailures(RequestSender sender, String requestTopic, long rejectedSoFar) {
         long rejected = 0;
         for (RequestSender.Failure failure : sender.takeFailures()) {
             if (!failure.recordAtFault()) {
-                throw KafkaFailures.translate("producing to " + requestTopic,
-                        failure.cause(), spec.connection(), spec.connectTimeout());
+                throw KafkaFailures.translate(
+                        "producing to " + requestTopic, failure.cause(), spec.connection(), spec.connectTimeout());
             }
             if (rejectedSoFar + rejected < REPORTED_REJECTIONS) {
-                messages.println("Request " + failure.key() + " was rejected by Kafka: " + failure.cause().getMessage());
+                messages.println("Request " + failure.key() + " was rejected by Kafka: "
+                        + failure.cause().getMessage());
             }
             rejected++;
         }

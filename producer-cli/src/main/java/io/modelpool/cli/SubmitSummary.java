@@ -22,8 +22,14 @@ public record SubmitSummary(String jobId, long inputs, long requests, long rejec
     /** One line for the user. */
     public String describe() {
         double seconds = Math.max(elapsed.toNanos() / 1e9, 1e-9);
-        return String.format(Locale.ROOT, "Submitted job %s: %d inputs in %d requests%s, in %.1f s (%.1f inputs/s)%n",
-                jobId, inputs, requests, rejected > 0 ? ", " + rejected + " rejected by Kafka" : "",
-                elapsed.toMillis() / 1000.0, inputs / seconds);
+        return String.format(
+                Locale.ROOT,
+                "Submitted job %s: %d inputs in %d requests%s, in %.1f s (%.1f inputs/s)%n",
+                jobId,
+                inputs,
+                requests,
+                rejected > 0 ? ", " + rejected + " rejected by Kafka" : "",
+                elapsed.toMillis() / 1000.0,
+                inputs / seconds);
     }
 }

@@ -35,15 +35,18 @@ class CancelCommandTest {
     }
 
     private void createControlTopic() {
-        SharedDevStack.get().createTopics(List.of(new NewTopic(Topics.jobControl(topic.prefix), 1, (short) 1)
-                .configs(Map.of("cleanup.policy", "compact"))));
+        SharedDevStack.get()
+                .createTopics(List.of(new NewTopic(Topics.jobControl(topic.prefix), 1, (short) 1)
+                        .configs(Map.of("cleanup.policy", "compact"))));
     }
 
     private List<JobControl> controls() {
         String name = Topics.jobControl(topic.prefix);
         Map<String, Object> config = new HashMap<>(SharedDevStack.get().clientConfig());
         List<JobControl> read = new ArrayList<>();
-        try (KafkaConsumer<String, JobControl> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+        try (KafkaConsumer<String, JobControl> consumer = new KafkaConsumer<>(
+                config,
+                new StringDeserializer(),
                 ConfluentAvroSerde.specificDeserializer(JobControl.class, config, false))) {
             TopicPartition tp = new TopicPartition(name, 0);
             consumer.assign(List.of(tp));
@@ -121,8 +124,8 @@ class CancelCommandTest {
     void waitEndsWhenTheJobIsCancelledAndExitsTwoCountingTheCancelledRequests() {
         topic.publish(status("job-c", JobState.RUNNING, 50, 20, Map.of()));
 
-        CompletableFuture<CommandRun> waiting = CompletableFuture.supplyAsync(() -> CommandRun.of(topic.args("wait",
-                "job-c", "--timeout", "60s", "--no-progress")));
+        CompletableFuture<CommandRun> waiting = CompletableFuture.supplyAsync(
+                () -> CommandRun.of(topic.args("wait", "job-c", "--timeout", "60s", "--no-progress")));
         topic.publish(status("job-c", JobState.CANCELLING, 50, 25, Map.of("CANCELLED", 5L)));
         topic.publish(status("job-c", JobState.CANCELLED, 50, 25, Map.of("CANCELLED", 25L)));
 

@@ -26,11 +26,27 @@ class CommandLineTest {
         assertThat(top.out()).contains("embed", "submit", "results", "cancel", "Exit codes:");
         assertThat(embed.exitCode()).isZero();
         assertThat(embed.out())
-                .contains("--input", "--output", "--format", "--id-field", "--text-field", "--column",
-                        "--texts-per-request", "--max-in-flight", "--timeout", "--no-progress",
-                        "--bootstrap-servers", "MODELPOOL_BOOTSTRAP_SERVERS", "--schema-registry",
-                        "MODELPOOL_SCHEMA_REGISTRY_URL", "--topic-prefix", "--client-config", "--model",
-                        "all-minilm-l6-v2-q", "--job-id", "--completion-window")
+                .contains(
+                        "--input",
+                        "--output",
+                        "--format",
+                        "--id-field",
+                        "--text-field",
+                        "--column",
+                        "--texts-per-request",
+                        "--max-in-flight",
+                        "--timeout",
+                        "--no-progress",
+                        "--bootstrap-servers",
+                        "MODELPOOL_BOOTSTRAP_SERVERS",
+                        "--schema-registry",
+                        "MODELPOOL_SCHEMA_REGISTRY_URL",
+                        "--topic-prefix",
+                        "--client-config",
+                        "--model",
+                        "all-minilm-l6-v2-q",
+                        "--job-id",
+                        "--completion-window")
                 .contains("Exit codes:", "0   All inputs succeeded.", "2   Some inputs failed");
         assertThat(cancel.exitCode()).isZero();
         assertThat(cancel.out()).contains("JOB", "CANCELLED", "3   No such job", "4   The job has already ended");
@@ -41,7 +57,10 @@ class CommandLineTest {
         CommandRun run = CommandRun.of(List.of("embed", "--inptu", "x.txt", "--output", "y.jsonl"));
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.COULD_NOT_RUN);
-        assertThat(run.err()).contains("Unknown options: '--inptu'").contains("Possible solutions: --input").contains("--help");
+        assertThat(run.err())
+                .contains("Unknown options: '--inptu'")
+                .contains("Possible solutions: --input")
+                .contains("--help");
     }
 
     @Test
@@ -60,15 +79,16 @@ class CommandLineTest {
         Path input = Files.writeString(dir.resolve("in.txt"), "hello\n");
         Path output = dir.resolve("out.jsonl");
 
-        CommandRun missingFile = CommandRun.of(List.of("embed", "-i", dir.resolve("nope.txt").toString(), "-o", output.toString()));
-        CommandRun tooMany = CommandRun.of(List.of("embed", "-i", input.toString(), "-o", output.toString(),
-                "--texts-per-request", "0"));
-        CommandRun badWindow = CommandRun.of(List.of("embed", "-i", input.toString(), "-o", output.toString(),
-                "--max-in-flight", "-5"));
-        CommandRun badFormat = CommandRun.of(List.of("embed", "-i", input.toString(), "-o", output.toString(),
-                "--format", "xml"));
-        CommandRun badTimeout = CommandRun.of(List.of("embed", "-i", input.toString(), "-o", output.toString(),
-                "--timeout", "soon"));
+        CommandRun missingFile =
+                CommandRun.of(List.of("embed", "-i", dir.resolve("nope.txt").toString(), "-o", output.toString()));
+        CommandRun tooMany = CommandRun.of(
+                List.of("embed", "-i", input.toString(), "-o", output.toString(), "--texts-per-request", "0"));
+        CommandRun badWindow = CommandRun.of(
+                List.of("embed", "-i", input.toString(), "-o", output.toString(), "--max-in-flight", "-5"));
+        CommandRun badFormat =
+                CommandRun.of(List.of("embed", "-i", input.toString(), "-o", output.toString(), "--format", "xml"));
+        CommandRun badTimeout =
+                CommandRun.of(List.of("embed", "-i", input.toString(), "-o", output.toString(), "--timeout", "soon"));
         CommandRun sameFile = CommandRun.of(List.of("embed", "-i", input.toString(), "-o", input.toString()));
 
         assertThat(List.of(missingFile, tooMany, badWindow, badFormat, badTimeout, sameFile))
@@ -87,7 +107,13 @@ class CommandLineTest {
         TestTopics topics = TestTopics.create();
         Path input = Files.writeString(dir.resolve("in.jsonl"), "{\"text\": \"fine\"}\n{\"txt\": \"typo\"}\n");
 
-        CommandRun run = CommandRun.of(List.of("embed", "-i", input.toString(), "-o", dir.resolve("out.jsonl").toString()),
+        CommandRun run = CommandRun.of(
+                List.of(
+                        "embed",
+                        "-i",
+                        input.toString(),
+                        "-o",
+                        dir.resolve("out.jsonl").toString()),
                 topics.connectionArgs());
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.COULD_NOT_RUN);
@@ -100,8 +126,16 @@ class CommandLineTest {
     void anUnreachableBrokerExitsWithOneNamingTheBroker() throws Exception {
         Path input = Files.writeString(dir.resolve("in.txt"), "hello\n");
 
-        CommandRun run = CommandRun.of(List.of("embed", "-i", input.toString(), "-o", dir.resolve("out.jsonl").toString(),
-                "--bootstrap-servers", "127.0.0.1:1", "--connect-timeout", "2s"));
+        CommandRun run = CommandRun.of(List.of(
+                "embed",
+                "-i",
+                input.toString(),
+                "-o",
+                dir.resolve("out.jsonl").toString(),
+                "--bootstrap-servers",
+                "127.0.0.1:1",
+                "--connect-timeout",
+                "2s"));
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.COULD_NOT_RUN);
         assertThat(run.err()).contains("could not reach Kafka at 127.0.0.1:1 within 2s");
@@ -112,11 +146,21 @@ class CommandLineTest {
         TestTopics topics = TestTopics.create();
         Path input = Files.writeString(dir.resolve("in.txt"), "hello\n");
 
-        CommandRun run = CommandRun.of(List.of("embed", "-i", input.toString(), "-o", dir.resolve("out.jsonl").toString(),
-                "--bootstrap-servers", topics.stack.bootstrapServers(), "--schema-registry", topics.stack.schemaRegistryUrl(),
-                "--topic-prefix", topics.prefix + "-nothing-here"));
+        CommandRun run = CommandRun.of(List.of(
+                "embed",
+                "-i",
+                input.toString(),
+                "-o",
+                dir.resolve("out.jsonl").toString(),
+                "--bootstrap-servers",
+                topics.stack.bootstrapServers(),
+                "--schema-registry",
+                topics.stack.schemaRegistryUrl(),
+                "--topic-prefix",
+                topics.prefix + "-nothing-here"));
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.COULD_NOT_RUN);
-        assertThat(run.err()).contains("topic " + topics.prefix + "-nothing-here.text-embedding.requests does not exist");
+        assertThat(run.err())
+                .contains("topic " + topics.prefix + "-nothing-here.text-embedding.requests does not exist");
     }
 }

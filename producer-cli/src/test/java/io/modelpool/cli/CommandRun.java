@@ -14,7 +14,7 @@ record CommandRun(int exitCode, String out, String err) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
         try (PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             code = Main.execute(args.toArray(String[]::new), outStream, errStream);
         }
         return new CommandRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

@@ -13,8 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,8 +37,15 @@ class EmbedCommandTest {
         Path input = Files.write(dir.resolve("in.txt"), texts, StandardCharsets.UTF_8);
         Path output = dir.resolve("out.jsonl");
 
-        Answered answered = embed(topics, TestResponder.Mode.SHUFFLED_WITH_DUPLICATES,
-                "--input", input.toString(), "--output", output.toString(), "--job-id", "shuffled");
+        Answered answered = embed(
+                topics,
+                TestResponder.Mode.SHUFFLED_WITH_DUPLICATES,
+                "--input",
+                input.toString(),
+                "--output",
+                output.toString(),
+                "--job-id",
+                "shuffled");
         CommandRun run = answered.run();
 
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -48,8 +55,11 @@ class EmbedCommandTest {
             assertThat(lines.get(i).get("id").asText()).isEqualTo("shuffled-" + (i + 1));
             assertThat(floats(lines.get(i).get("vector"))).isEqualTo(TestResponder.vectorOf(texts.get(i)));
         }
-        assertThat(answered.duplicatesSent()).as("the responder did send duplicates").isPositive();
-        assertThat(run.err()).contains("Job shuffled: 400 inputs in 400 requests, 400 ok, 0 failed")
+        assertThat(answered.duplicatesSent())
+                .as("the responder did send duplicates")
+                .isPositive();
+        assertThat(run.err())
+                .contains("Job shuffled: 400 inputs in 400 requests, 400 ok, 0 failed")
                 .contains("inputs/s")
                 .contains("Wrote 400 lines to " + output);
     }
@@ -63,8 +73,16 @@ class EmbedCommandTest {
         Path input = Files.write(dir.resolve("in.txt"), texts, StandardCharsets.UTF_8);
         Path output = dir.resolve("out.jsonl");
 
-        CommandRun run = embed(topics, TestResponder.Mode.SHUFFLED_WITH_DUPLICATES,
-                "-i", input.toString(), "-o", output.toString(), "--job-id", "poisoned").run();
+        CommandRun run = embed(
+                        topics,
+                        TestResponder.Mode.SHUFFLED_WITH_DUPLICATES,
+                        "-i",
+                        input.toString(),
+                        "-o",
+                        output.toString(),
+                        "--job-id",
+                        "poisoned")
+                .run();
 
         assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.SOME_INPUTS_FAILED);
         List<JsonNode> lines = readJsonLines(output);
@@ -90,16 +108,29 @@ class EmbedCommandTest {
         Path input = Files.write(dir.resolve("in.txt"), sentences(240), StandardCharsets.UTF_8);
         Path output = dir.resolve("out.jsonl");
 
-        Answered answered = embed(topics, TestResponder.Mode.HOLD_UNTIL_QUIET,
-                "-i", input.toString(), "-o", output.toString(), "--job-id", "windowed", "--max-in-flight", "30");
+        Answered answered = embed(
+                topics,
+                TestResponder.Mode.HOLD_UNTIL_QUIET,
+                "-i",
+                input.toString(),
+                "-o",
+                output.toString(),
+                "--job-id",
+                "windowed",
+                "--max-in-flight",
+                "30");
         CommandRun run = answered.run();
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(answered.maxOutstanding()).as("requests the worker held unanswered at once")
+        assertThat(answered.maxOutstanding())
+                .as("requests the worker held unanswered at once")
                 .isLessThanOrEqualTo(30)
                 .isGreaterThan(1);
-        assertThat(readJsonLines(output)).extracting(l -> l.get("id").asText())
-                .containsExactlyElementsOf(IntStream.rangeClosed(1, 240).mapToObj(i -> "windowed-" + i).toList());
+        assertThat(readJsonLines(output))
+                .extracting(l -> l.get("id").asText())
+                .containsExactlyElementsOf(IntStream.rangeClosed(1, 240)
+                        .mapToObj(i -> "windowed-" + i)
+                        .toList());
     }
 
     @Test
@@ -109,9 +140,20 @@ class EmbedCommandTest {
         Path input = Files.write(dir.resolve("in.txt"), texts, StandardCharsets.UTF_8);
         Path output = dir.resolve("out.jsonl");
 
-        CommandRun run = embed(topics, TestResponder.Mode.SHUFFLED_WITH_DUPLICATES,
-                "-i", input.toString(), "-o", output.toString(), "--job-id", "grouped", "--texts-per-request", "3",
-                "--model", "bge-small-en-v15-q").run();
+        CommandRun run = embed(
+                        topics,
+                        TestResponder.Mode.SHUFFLED_WITH_DUPLICATES,
+                        "-i",
+                        input.toString(),
+                        "-o",
+                        output.toString(),
+                        "--job-id",
+                        "grouped",
+                        "--texts-per-request",
+                        "3",
+                        "--model",
+                        "bge-small-en-v15-q")
+                .run();
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<JobRegistration> registrations = topics.registrations();
@@ -120,9 +162,12 @@ class EmbedCommandTest {
         assertThat(registration.getJobId()).isEqualTo("grouped");
         assertThat(registration.getCapability()).isEqualTo(Capability.TEXT_EMBEDDING);
         assertThat(registration.getModel()).isEqualTo("bge-small-en-v15-q");
-        assertThat(registration.getExpectedCount()).as("10 inputs, 3 per request").isEqualTo(4);
+        assertThat(registration.getExpectedCount())
+                .as("10 inputs, 3 per request")
+                .isEqualTo(4);
         assertThat(registration.getSubmitter()).contains("@");
-        assertThat(topics.requests()).extracting(r -> r.getId())
+        assertThat(topics.requests())
+                .extracting(r -> r.getId())
                 .containsExactlyInAnyOrder("grouped-1-3", "grouped-4-6", "grouped-7-9", "grouped-10-10");
 
         List<JsonNode> lines = readJsonLines(output);
@@ -149,18 +194,38 @@ class EmbedCommandTest {
         Path jsonlOut = dir.resolve("docs.out.jsonl");
         Path csvOut = dir.resolve("table.out.jsonl");
 
-        CommandRun fromJsonl = embed(topics, TestResponder.Mode.SHUFFLED_WITH_DUPLICATES,
-                "-i", jsonl.toString(), "-o", jsonlOut.toString(), "--id-field", "doc", "--text-field", "body").run();
-        CommandRun fromCsv = embed(topics, TestResponder.Mode.SHUFFLED_WITH_DUPLICATES,
-                "-i", csv.toString(), "-o", csvOut.toString(), "--column", "text").run();
+        CommandRun fromJsonl = embed(
+                        topics,
+                        TestResponder.Mode.SHUFFLED_WITH_DUPLICATES,
+                        "-i",
+                        jsonl.toString(),
+                        "-o",
+                        jsonlOut.toString(),
+                        "--id-field",
+                        "doc",
+                        "--text-field",
+                        "body")
+                .run();
+        CommandRun fromCsv = embed(
+                        topics,
+                        TestResponder.Mode.SHUFFLED_WITH_DUPLICATES,
+                        "-i",
+                        csv.toString(),
+                        "-o",
+                        csvOut.toString(),
+                        "--column",
+                        "text")
+                .run();
 
         assertThat(fromJsonl.exitCode()).as(fromJsonl.err()).isZero();
-        assertThat(readJsonLines(jsonlOut)).extracting(l -> l.get("id").asText(), l -> floats(l.get("vector")))
+        assertThat(readJsonLines(jsonlOut))
+                .extracting(l -> l.get("id").asText(), l -> floats(l.get("vector")))
                 .containsExactly(
                         tuple("d-1", TestResponder.vectorOf("The first document.")),
                         tuple("d-2", TestResponder.vectorOf("The second, with a comma.")));
         assertThat(fromCsv.exitCode()).as(fromCsv.err()).isZero();
-        assertThat(readJsonLines(csvOut)).extracting(l -> l.get("id").asText(), l -> floats(l.get("vector")))
+        assertThat(readJsonLines(csvOut))
+                .extracting(l -> l.get("id").asText(), l -> floats(l.get("vector")))
                 .containsExactly(
                         tuple("row-a", TestResponder.vectorOf("Quoted, with a comma")),
                         tuple("row-b", TestResponder.vectorOf("Two\nlines")));
@@ -172,8 +237,19 @@ class EmbedCommandTest {
         Path input = Files.write(dir.resolve("in.txt"), sentences(5), StandardCharsets.UTF_8);
         Path output = dir.resolve("out.jsonl");
 
-        CommandRun run = CommandRun.of(List.of("embed", "-i", input.toString(), "-o", output.toString(),
-                "--job-id", "unanswered", "--timeout", "2s", "--no-progress"), topics.connectionArgs());
+        CommandRun run = CommandRun.of(
+                List.of(
+                        "embed",
+                        "-i",
+                        input.toString(),
+                        "-o",
+                        output.toString(),
+                        "--job-id",
+                        "unanswered",
+                        "--timeout",
+                        "2s",
+                        "--no-progress"),
+                topics.connectionArgs());
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.COULD_NOT_RUN);
         assertThat(run.err()).contains("Timed out: 5 of 5 inputs have no result.");
@@ -182,8 +258,7 @@ class EmbedCommandTest {
     }
 
     /** A run of {@code modelpool embed} while a test responder answers, and what the responder saw. */
-    record Answered(CommandRun run, int duplicatesSent, int maxOutstanding) {
-    }
+    record Answered(CommandRun run, int duplicatesSent, int maxOutstanding) {}
 
     /** Runs {@code modelpool embed ARGS --no-progress --timeout 60s} on these topics while a responder answers. */
     static Answered embed(TestTopics topics, TestResponder.Mode mode, String... args) {
@@ -200,7 +275,8 @@ class EmbedCommandTest {
     static List<String> sentences(int n) {
         List<String> texts = new ArrayList<>(n);
         String[] subjects = {"The harbour", "A small bakery", "Our team", "The night train", "My neighbour's dog"};
-        String[] verbs = {"opens early", "closed for repairs", "won a prize", "runs late again", "barks at the postman"};
+        String[] verbs = {"opens early", "closed for repairs", "won a prize", "runs late again", "barks at the postman"
+        };
         for (int i = 0; i < n; i++) {
             texts.add(subjects[i % subjects.length] + " " + verbs[(i / 5) % verbs.length] + " on day " + i + ".");
         }

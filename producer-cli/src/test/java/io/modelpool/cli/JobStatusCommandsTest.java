@@ -63,22 +63,24 @@ class JobStatusCommandsTest {
     void waitFollowsTheJobUntilItCompletesAndExitsZeroWhenAllSucceeded() {
         topic.publish(status("job-w", JobState.RUNNING, 50, 20, Map.of()));
 
-        CompletableFuture<CommandRun> waiting = CompletableFuture.supplyAsync(() -> CommandRun.of(topic.args("wait",
-                "job-w", "--timeout", "60s")));
+        CompletableFuture<CommandRun> waiting =
+                CompletableFuture.supplyAsync(() -> CommandRun.of(topic.args("wait", "job-w", "--timeout", "60s")));
         topic.publish(status("job-w", JobState.RUNNING, 50, 35, Map.of()));
         topic.publish(status("job-w", JobState.COMPLETED, 50, 50, Map.of()));
 
         CommandRun run = await().atMost(Duration.ofSeconds(60)).until(() -> waiting.getNow(null), r -> r != null);
         assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
         assertThat(run.err()).contains("job job-w COMPLETED: 50 of 50 succeeded, 0 failed");
-        assertThat(run.err()).as("progress bar with rate and ETA").contains("job-w").contains("results/s")
+        assertThat(run.err())
+                .as("progress bar with rate and ETA")
+                .contains("job-w")
+                .contains("results/s")
                 .contains("ETA");
     }
 
     @Test
     void waitExitsTwoWithAFailureSummaryPerErrorCode() {
-        topic.publish(status("job-f", JobState.COMPLETED, 10, 6,
-                Map.of("EMPTY_INPUT", 3L, "INPUT_TOO_LARGE", 1L)));
+        topic.publish(status("job-f", JobState.COMPLETED, 10, 6, Map.of("EMPTY_INPUT", 3L, "INPUT_TOO_LARGE", 1L)));
 
         CommandRun run = CommandRun.of(topic.args("wait", "job-f", "--no-progress"));
 
@@ -96,8 +98,15 @@ class JobStatusCommandsTest {
 
     @Test
     void waitWithoutAReachableBrokerExitsOne() {
-        CommandRun run = CommandRun.of(List.of("wait", "job", "--bootstrap-servers", "localhost:1",
-                "--schema-registry", "http://localhost:1", "--connect-timeout", "2s"));
+        CommandRun run = CommandRun.of(List.of(
+                "wait",
+                "job",
+                "--bootstrap-servers",
+                "localhost:1",
+                "--schema-registry",
+                "http://localhost:1",
+                "--connect-timeout",
+                "2s"));
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.COULD_NOT_RUN);
         assertThat(run.err()).contains("localhost:1");
@@ -105,10 +114,16 @@ class JobStatusCommandsTest {
 
     @Test
     void statusWhenNoTrackerEverCreatedTheTopicExitsOneAndSaysSo() {
-        CommandRun run = CommandRun.of(List.of("status", "--bootstrap-servers",
-                io.modelpool.devstack.SharedDevStack.get().bootstrapServers(), "--schema-registry",
-                io.modelpool.devstack.SharedDevStack.get().schemaRegistryUrl(), "--topic-prefix", "absent-prefix",
-                "--connect-timeout", "5s"));
+        CommandRun run = CommandRun.of(List.of(
+                "status",
+                "--bootstrap-servers",
+                io.modelpool.devstack.SharedDevStack.get().bootstrapServers(),
+                "--schema-registry",
+                io.modelpool.devstack.SharedDevStack.get().schemaRegistryUrl(),
+                "--topic-prefix",
+                "absent-prefix",
+                "--connect-timeout",
+                "5s"));
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.COULD_NOT_RUN);
         assertThat(run.err()).contains("absent-prefix.jobs.status does not exist");

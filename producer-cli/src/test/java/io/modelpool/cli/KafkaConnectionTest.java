@@ -20,8 +20,8 @@ class KafkaConnectionTest {
                 security.protocol=SASL_SSL
                 sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="s3cret";
                 """);
-        KafkaConnection connection = new KafkaConnection("broker:9093", "https://user:hunter2@registry:8081",
-                "prod", KafkaConnection.loadClientConfig(config));
+        KafkaConnection connection = new KafkaConnection(
+                "broker:9093", "https://user:hunter2@registry:8081", "prod", KafkaConnection.loadClientConfig(config));
 
         assertThat(connection.clientConfig()).containsEntry("security.protocol", "SASL_SSL");
         assertThat(connection.describe())

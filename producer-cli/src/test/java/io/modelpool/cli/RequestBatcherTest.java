@@ -36,8 +36,10 @@ class RequestBatcherTest {
         try (InputReader reader = InputReader.open(InputSpec.of(file))) {
             RequestBatcher batcher = new RequestBatcher(reader, "j", 2);
 
-            assertThat(batcher.next()).isEqualTo(new PlannedRequest("j-1-2", List.of("j-1", "j-2"), List.of("a", "b"), 1));
-            assertThat(batcher.next()).isEqualTo(new PlannedRequest("j-4-5", List.of("j-4", "j-5"), List.of("c", "d"), 4));
+            assertThat(batcher.next())
+                    .isEqualTo(new PlannedRequest("j-1-2", List.of("j-1", "j-2"), List.of("a", "b"), 1));
+            assertThat(batcher.next())
+                    .isEqualTo(new PlannedRequest("j-4-5", List.of("j-4", "j-5"), List.of("c", "d"), 4));
             assertThat(batcher.next()).isEqualTo(new PlannedRequest("j-6-6", List.of("j-6"), List.of("e"), 6));
             assertThat(batcher.next()).isNull();
         }

@@ -30,21 +30,30 @@ final class StatusTopic implements AutoCloseable {
     private StatusTopic(String prefix, DevStack stack) {
         this.prefix = prefix;
         this.stack = stack;
-        this.producer = new KafkaProducer<>(stack.clientConfig(), new StringSerializer(),
+        this.producer = new KafkaProducer<>(
+                stack.clientConfig(),
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(JobStatus.class, stack.clientConfig(), false));
     }
 
     static StatusTopic create() {
         DevStack stack = SharedDevStack.get();
         String prefix = "s" + UUID.randomUUID().toString().substring(0, 8);
-        stack.createTopics(List.of(new NewTopic(Topics.jobStatus(prefix), 1, (short) 1)
-                .configs(Map.of("cleanup.policy", "compact"))));
+        stack.createTopics(List.of(
+                new NewTopic(Topics.jobStatus(prefix), 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))));
         return new StatusTopic(prefix, stack);
     }
 
     List<String> connectionArgs() {
-        return List.of("--bootstrap-servers", stack.bootstrapServers(), "--schema-registry", stack.schemaRegistryUrl(),
-                "--topic-prefix", prefix, "--connect-timeout", "10s");
+        return List.of(
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--schema-registry",
+                stack.schemaRegistryUrl(),
+                "--topic-prefix",
+                prefix,
+                "--connect-timeout",
+                "10s");
     }
 
     List<String> args(String... command) {
@@ -56,7 +65,8 @@ final class StatusTopic implements AutoCloseable {
     /** Publishes {@code status} and waits for Kafka's acknowledgement. */
     void publish(JobStatus status) {
         try {
-            producer.send(new ProducerRecord<>(Topics.jobStatus(prefix), status.getJobId(), status)).get();
+            producer.send(new ProducerRecord<>(Topics.jobStatus(prefix), status.getJobId(), status))
+                    .get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -65,9 +75,10 @@ final class StatusTopic implements AutoCloseable {
         }
     }
 
-    static JobStatus status(String jobId, JobState state, long expected, long succeeded,
-            Map<String, Long> failuresByCode) {
-        long failed = failuresByCode.values().stream().mapToLong(Long::longValue).sum();
+    static JobStatus status(
+            String jobId, JobState state, long expected, long succeeded, Map<String, Long> failuresByCode) {
+        long failed =
+                failuresByCode.values().stream().mapToLong(Long::longValue).sum();
         Instant first = Instant.now().minusSeconds(10);
         return JobStatus.newBuilder()
                 .setJobId(jobId)

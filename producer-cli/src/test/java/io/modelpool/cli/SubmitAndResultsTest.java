@@ -29,18 +29,18 @@ class SubmitAndResultsTest {
         List<String> texts = EmbedCommandTest.sentences(25);
         Path input = Files.write(dir.resolve("in.txt"), texts, StandardCharsets.UTF_8);
 
-        CommandRun run = CommandRun.of(List.of("submit", "-i", input.toString(), "--input-type", "query",
-                "--no-progress"), topics.connectionArgs());
+        CommandRun run = CommandRun.of(
+                List.of("submit", "-i", input.toString(), "--input-type", "query", "--no-progress"),
+                topics.connectionArgs());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         String jobId = run.out().strip();
         assertThat(jobId).matches("job-\\d{8}-\\d{6}-[0-9a-f]{6}");
         assertThat(run.err()).contains("Submitted job " + jobId + ": 25 inputs in 25 requests");
-        assertThat(topics.registrations()).singleElement()
-                .satisfies(r -> {
-                    assertThat(r.getJobId()).isEqualTo(jobId);
-                    assertThat(r.getExpectedCount()).isEqualTo(25);
-                });
+        assertThat(topics.registrations()).singleElement().satisfies(r -> {
+            assertThat(r.getJobId()).isEqualTo(jobId);
+            assertThat(r.getExpectedCount()).isEqualTo(25);
+        });
         List<TextEmbeddingRequest> requests = topics.requests();
         assertThat(requests).hasSize(25).allSatisfy(r -> {
             assertThat(r.getJobId()).isEqualTo(jobId);
@@ -55,8 +55,8 @@ class SubmitAndResultsTest {
         TestTopics topics = TestTopics.create();
         Path input = Files.write(dir.resolve("in.txt"), EmbedCommandTest.sentences(7), StandardCharsets.UTF_8);
 
-        CommandRun run = CommandRun.of(List.of("submit", "-i", input.toString(), "--no-progress"),
-                topics.connectionArgs());
+        CommandRun run =
+                CommandRun.of(List.of("submit", "-i", input.toString(), "--no-progress"), topics.connectionArgs());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.err()).doesNotContain("does not exist");
@@ -69,32 +69,39 @@ class SubmitAndResultsTest {
         TestTopics topics = TestTopics.createWithoutBulkTopic();
         Path input = Files.write(dir.resolve("in.txt"), EmbedCommandTest.sentences(5), StandardCharsets.UTF_8);
 
-        CommandRun run = CommandRun.of(List.of("submit", "-i", input.toString(), "--no-progress"),
-                topics.connectionArgs());
+        CommandRun run =
+                CommandRun.of(List.of("submit", "-i", input.toString(), "--no-progress"), topics.connectionArgs());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.err()).contains("Note: topic " + topics.prefix + ".text-embedding.requests.bulk does not exist",
-                "goes to " + topics.prefix + ".text-embedding.requests,");
+        assertThat(run.err())
+                .contains(
+                        "Note: topic " + topics.prefix + ".text-embedding.requests.bulk does not exist",
+                        "goes to " + topics.prefix + ".text-embedding.requests,");
         assertThat(topics.interactiveRequests()).hasSize(5);
     }
 
     @Test
     void resultsPrintsOneJobsResultsAsJsonLinesAndStopsAtMax() throws Exception {
         TestTopics topics = TestTopics.create();
-        Path mine = Files.write(dir.resolve("mine.txt"), List.of("first text", "second POISON text", "third text"),
+        Path mine = Files.write(
+                dir.resolve("mine.txt"),
+                List.of("first text", "second POISON text", "third text"),
                 StandardCharsets.UTF_8);
         Path theirs = Files.write(dir.resolve("theirs.txt"), List.of("not mine"), StandardCharsets.UTF_8);
 
-        CommandRun other = CommandRun.of(List.of("submit", "-i", theirs.toString(), "--job-id", "theirs",
-                "--no-progress"), topics.connectionArgs());
-        CommandRun submitted = CommandRun.of(List.of("submit", "-i", mine.toString(), "--job-id", "mine",
-                "--no-progress"), topics.connectionArgs());
+        CommandRun other = CommandRun.of(
+                List.of("submit", "-i", theirs.toString(), "--job-id", "theirs", "--no-progress"),
+                topics.connectionArgs());
+        CommandRun submitted = CommandRun.of(
+                List.of("submit", "-i", mine.toString(), "--job-id", "mine", "--no-progress"), topics.connectionArgs());
         assertThat(List.of(other.exitCode(), submitted.exitCode())).containsOnly(ExitCodes.OK);
         CommandRun results;
         try (TestResponder responder = topics.respond(TestResponder.Mode.SHUFFLED_WITH_DUPLICATES)) {
-            results = CommandRun.of(List.of("results", "--job-id", "mine", "--from-beginning", "--max", "3"),
-                    topics.connectionArgs());
-            assertThat(responder.received()).as("both jobs' requests reached the worker").isEqualTo(4);
+            results = CommandRun.of(
+                    List.of("results", "--job-id", "mine", "--from-beginning", "--max", "3"), topics.connectionArgs());
+            assertThat(responder.received())
+                    .as("both jobs' requests reached the worker")
+                    .isEqualTo(4);
         }
 
         assertThat(results.exitCode()).as(results.err()).isZero();
@@ -102,13 +109,18 @@ class SubmitAndResultsTest {
         for (String line : results.out().strip().split("\n")) {
             lines.add(JSON.readTree(line));
         }
-        assertThat(lines).hasSize(3).allSatisfy(l -> assertThat(l.get("jobId").asText()).isEqualTo("mine"));
-        assertThat(lines).extracting(l -> l.get("id").asText())
+        assertThat(lines)
+                .hasSize(3)
+                .allSatisfy(l -> assertThat(l.get("jobId").asText()).isEqualTo("mine"));
+        assertThat(lines)
+                .extracting(l -> l.get("id").asText())
                 .as("a duplicate may replace a line, but only this job's ids appear")
                 .isSubsetOf("mine-1", "mine-2", "mine-3");
-        lines.stream().filter(l -> l.get("id").asText().equals("mine-2"))
+        lines.stream()
+                .filter(l -> l.get("id").asText().equals("mine-2"))
                 .forEach(l -> assertThat(l.at("/error/code").asText()).isEqualTo("INVALID_REQUEST"));
-        lines.stream().filter(l -> l.get("id").asText().equals("mine-1"))
+        lines.stream()
+                .filter(l -> l.get("id").asText().equals("mine-1"))
                 .forEach(l -> assertThat(EmbedCommandTest.floats(l.get("vector")))
                         .isEqualTo(TestResponder.vectorOf("first text")));
     }

@@ -65,18 +65,24 @@ final class TestResponder implements AutoCloseable {
         this.resultTopic = Topics.results(prefix, Capability.TEXT_EMBEDDING);
         Map<String, Object> consumerConfig = new HashMap<>(clientConfig);
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
+        this.consumer = new KafkaConsumer<>(
+                consumerConfig,
+                new StringDeserializer(),
                 ConfluentAvroSerde.specificDeserializer(TextEmbeddingRequest.class, consumerConfig, false));
         // Jobs go to the bulk request topic; read the interactive one too, as a worker does.
-        List<TopicPartition> partitions = java.util.stream.Stream.of(Topics.requests(prefix, Capability.TEXT_EMBEDDING),
+        List<TopicPartition> partitions = java.util.stream.Stream.of(
+                        Topics.requests(prefix, Capability.TEXT_EMBEDDING),
                         Topics.bulkRequests(prefix, Capability.TEXT_EMBEDDING))
                 .flatMap(topic -> consumer.partitionsFor(topic).stream())
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         Map<String, Object> producerConfig = new HashMap<>(clientConfig);
         producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        this.producer = new KafkaProducer<>(producerConfig, new StringSerializer(),
+        this.producer = new KafkaProducer<>(
+                producerConfig,
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(TextEmbeddingResult.class, producerConfig, false));
         this.thread = new Thread(this::loop, "test-responder-" + prefix);
     }

@@ -57,13 +57,19 @@ final class TestTopics {
     }
 
     KafkaConnection connection() {
-        return KafkaConnection.of(stack.bootstrapServers(), stack.schemaRegistryUrl()).withTopicPrefix(prefix);
+        return KafkaConnection.of(stack.bootstrapServers(), stack.schemaRegistryUrl())
+                .withTopicPrefix(prefix);
     }
 
     /** The connection flags of the {@code modelpool} command for these topics. */
     List<String> connectionArgs() {
-        return List.of("--bootstrap-servers", stack.bootstrapServers(), "--schema-registry", stack.schemaRegistryUrl(),
-                "--topic-prefix", prefix);
+        return List.of(
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--schema-registry",
+                stack.schemaRegistryUrl(),
+                "--topic-prefix",
+                prefix);
     }
 
     TestResponder respond(TestResponder.Mode mode) {
@@ -88,10 +94,11 @@ final class TestTopics {
     private <T extends SpecificRecord> List<T> readAll(String topic, Class<T> type) {
         Map<String, Object> config = new HashMap<>(stack.clientConfig());
         List<T> values = new ArrayList<>();
-        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                ConfluentAvroSerde.specificDeserializer(type, config, false))) {
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(
+                config, new StringDeserializer(), ConfluentAvroSerde.specificDeserializer(type, config, false))) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);

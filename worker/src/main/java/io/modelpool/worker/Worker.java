@@ -7,12 +7,12 @@ import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.config.WorkerConfig;
 import io.modelpool.worker.jobs.JobTracker;
 import io.modelpool.worker.kafka.Intake;
+import io.modelpool.worker.kafka.IntakeListener;
 import io.modelpool.worker.kafka.IntakeSettings;
 import io.modelpool.worker.kafka.JobControls;
 import io.modelpool.worker.kafka.Publishability;
-import io.modelpool.worker.kafka.ShutdownReport;
-import io.modelpool.worker.kafka.IntakeListener;
 import io.modelpool.worker.kafka.SerdeCodec;
+import io.modelpool.worker.kafka.ShutdownReport;
 import io.modelpool.worker.kafka.TopicProvisioner;
 import io.modelpool.worker.lifecycle.ShutdownCoordinator;
 import io.modelpool.worker.manifest.ManifestLoader;
@@ -64,10 +64,16 @@ public final class Worker implements ShutdownCoordinator.Target {
     private volatile JobTracker jobTracker;
     /** Cancels and completion windows, read from the beginning before the intake starts. */
     private final JobControls jobControls;
+
     private volatile long shutdownBeganNanos;
 
-    private Worker(WorkerConfig config, PoolGroup capabilities, Intake intake, Observability observability,
-                   PoolMaintenance maintenance, JobControls jobControls) {
+    private Worker(
+            WorkerConfig config,
+            PoolGroup capabilities,
+            Intake intake,
+            Observability observability,
+            PoolMaintenance maintenance,
+            JobControls jobControls) {
         this.config = config;
         this.jobControls = jobControls;
         this.maintenance = maintenance;
@@ -98,9 +104,10 @@ public final class Worker implements ShutdownCoordinator.Target {
             }
             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerSettings(config, workerId));
             if (config.exactlyOnce() && !config.transactionalIdStable()) {
-                log.warn("exactly_once with transactional id {} derived from a per-process worker id: a crashed "
-                        + "worker's open transaction then holds back read_committed readers until "
-                        + "transaction.timeout.ms; set worker.id, group.instance.id or transaction.id",
+                log.warn(
+                        "exactly_once with transactional id {} derived from a per-process worker id: a crashed "
+                                + "worker's open transaction then holds back read_committed readers until "
+                                + "transaction.timeout.ms; set worker.id, group.instance.id or transaction.id",
                         config.transactionalId(workerId));
             }
             Map<String, Object> producerSettings = producerSettings(config, workerId);
@@ -108,18 +115,32 @@ public final class Worker implements ShutdownCoordinator.Target {
             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings);
             observability.bindKafkaClients(consumer, producer);
             jobControls = startJobControls(config, workerId);
-            Intake intake = new Intake(settings(config, workerId), capabilities, consumer, producer,
-                    new SerdeCodec(config.registryConfig(), config.topicPrefix(), capabilities.enabled(),
-                            config.schemaLookupsPerSecond(), config.schemaLookupThreads()),
-                    observability.intakeListener(listener), jobControls, Clock.systemUTC());
+            Intake intake = new Intake(
+                    settings(config, workerId),
+                    capabilities,
+                    consumer,
+                    producer,
+                    new SerdeCodec(
+                            config.registryConfig(),
+                            config.topicPrefix(),
+                            capabilities.enabled(),
+                            config.schemaLookupsPerSecond(),
+                            config.schemaLookupThreads()),
+                    observability.intakeListener(listener),
+                    jobControls,
+                    Clock.systemUTC());
             observability.watchIntake(intake::hasAssignment, intake::shutdownRequested, intake::lastTurnNanos);
             Worker worker = new Worker(config, capabilities, intake, observability, maintenance, jobControls);
             worker.intakeThread.start();
             if (config.jobsTrackerEnabled()) {
                 worker.startJobTracker(workerId);
             }
-            log.info("Worker {} started: capabilities={} group={} bootstrap={}", workerId, capabilities.enabled(),
-                    config.groupId(), config.bootstrapServers());
+            log.info(
+                    "Worker {} started: capabilities={} group={} bootstrap={}",
+                    workerId,
+                    capabilities.enabled(),
+                    config.groupId(),
+                    config.bootstrapServers());
             return worker;
         } catch (RuntimeException e) {
             if (jobControls != null) {
@@ -141,12 +162,17 @@ public final class Worker implements ShutdownCoordinator.Target {
      * hold, so that a restarted worker does not run requests of a job cancelled while it was away.
      */
     private static JobControls startJobControls(WorkerConfig config, String workerId) {
-        JobControls controls = JobControls.start(new JobControls.Settings(config.topicPrefix(), workerId,
-                config.bootstrapServers(), config.kafkaCommonOverrides(), config.registryConfig(),
+        JobControls controls = JobControls.start(new JobControls.Settings(
+                config.topicPrefix(),
+                workerId,
+                config.bootstrapServers(),
+                config.kafkaCommonOverrides(),
+                config.registryConfig(),
                 config.jobsRetention()));
         try {
             if (!controls.awaitCaughtUp(CONTROLS_CATCH_UP)) {
-                log.warn("Job controls not read within {}; serving on, cancels apply once they are read",
+                log.warn(
+                        "Job controls not read within {}; serving on, cancels apply once they are read",
                         CONTROLS_CATCH_UP);
             }
         } catch (InterruptedException e) {
@@ -167,10 +193,14 @@ public final class Worker implements ShutdownCoordinator.Target {
     }
 
     static PoolMaintenance.Settings maintenanceSettings(WorkerConfig c) {
-        return PoolMaintenance.Settings.builder().interval(c.poolMaintenanceInterval())
-                .memoryBudgetBytes(c.poolMemoryBudgetBytes()).scaleUpWait(c.poolScaleUpWait())
-                .workerIdle(c.poolWorkerIdle()).loadRetryBackoff(c.poolLoadRetryBackoff())
-                .loadRetryMax(c.poolLoadRetryBackoffMax()).build();
+        return PoolMaintenance.Settings.builder()
+                .interval(c.poolMaintenanceInterval())
+                .memoryBudgetBytes(c.poolMemoryBudgetBytes())
+                .scaleUpWait(c.poolScaleUpWait())
+                .workerIdle(c.poolWorkerIdle())
+                .loadRetryBackoff(c.poolLoadRetryBackoff())
+                .loadRetryMax(c.poolLoadRetryBackoffMax())
+                .build();
     }
 
     static IntakeSettings settings(WorkerConfig c, String workerId) {
@@ -236,9 +266,15 @@ public final class Worker implements ShutdownCoordinator.Target {
         topics.add(Topics.jobControl(c.topicPrefix()));
         Map<String, Object> admin = new HashMap<>(c.kafkaCommonOverrides());
         admin.put("bootstrap.servers", c.bootstrapServers());
-        TopicProvisioner.ensure(admin, topics, Set.of(Topics.jobs(c.topicPrefix()), Topics.jobStatus(c.topicPrefix()),
-                Topics.jobControl(c.topicPrefix())),
-                c.topicPartitions(), c.topicReplicationFactor());
+        TopicProvisioner.ensure(
+                admin,
+                topics,
+                Set.of(
+                        Topics.jobs(c.topicPrefix()),
+                        Topics.jobStatus(c.topicPrefix()),
+                        Topics.jobControl(c.topicPrefix())),
+                c.topicPartitions(),
+                c.topicReplicationFactor());
     }
 
     public Intake intake() {
@@ -292,7 +328,8 @@ public final class Worker implements ShutdownCoordinator.Target {
         // One deadline from the signal bounds every step after the drain: the intake used its share for publishing,
         // committing and closing the clients; the pools get what is left and do not join abandoned native batches.
         long began = shutdownBeganNanos == 0 ? System.nanoTime() : shutdownBeganNanos;
-        long deadline = began + config.drainTimeout().plus(config.closeTimeout()).toNanos();
+        long deadline =
+                began + config.drainTimeout().plus(config.closeTimeout()).toNanos();
         capabilities.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         JobTracker tracker = jobTracker;
         if (tracker != null) {
@@ -309,7 +346,11 @@ public final class Worker implements ShutdownCoordinator.Target {
         if (report == null) {
             return new ShutdownCoordinator.Outcome(sinceSignal, 0, intake.unfinished(), false, true);
         }
-        return new ShutdownCoordinator.Outcome(sinceSignal, report.drained(), report.abandoned(),
-                report.committed(), failure.get() != null || report.fatal());
+        return new ShutdownCoordinator.Outcome(
+                sinceSignal,
+                report.drained(),
+                report.abandoned(),
+                report.committed(),
+                failure.get() != null || report.fatal());
     }
 }

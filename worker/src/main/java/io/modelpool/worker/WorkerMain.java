@@ -25,12 +25,18 @@ import picocli.CommandLine.Option;
  * <p>Exit status: 0 after a graceful shutdown; 1 when the worker failed or was forced to stop (a second signal, the
  * shutdown watchdog); 2 when the configuration or the command line is invalid (nothing was started).
  */
-@Command(name = "modelpool-worker", mixinStandardHelpOptions = true, versionProvider = WorkerMain.Version.class,
+@Command(
+        name = "modelpool-worker",
+        mixinStandardHelpOptions = true,
+        versionProvider = WorkerMain.Version.class,
         description = "Kafka batch inference worker: consumes Avro requests, runs ONNX models, publishes results.",
         subcommands = {WorkerMain.Run.class, WorkerMain.Docs.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:graceful shutdown", "1:worker failed, or forced exit (second signal, watchdog)",
-                "2:invalid configuration or usage"})
+        exitCodeList = {
+            "0:graceful shutdown",
+            "1:worker failed, or forced exit (second signal, watchdog)",
+            "2:invalid configuration or usage"
+        })
 public final class WorkerMain implements Callable<Integer> {
 
     static final int EXIT_OK = 0;
@@ -51,8 +57,11 @@ public final class WorkerMain implements Callable<Integer> {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new WorkerMain());
-        cl.setExitCodeExceptionMapper(e -> e instanceof ConfigException || e instanceof ManifestException
-                || e instanceof CommandLine.ParameterException ? EXIT_CONFIG : EXIT_FAILED);
+        cl.setExitCodeExceptionMapper(e -> e instanceof ConfigException
+                        || e instanceof ManifestException
+                        || e instanceof CommandLine.ParameterException
+                ? EXIT_CONFIG
+                : EXIT_FAILED);
         cl.setParameterExceptionHandler((ex, args) -> {
             ex.getCommandLine().getErr().println("modelpool-worker: " + ex.getMessage());
             ex.getCommandLine().usage(ex.getCommandLine().getErr());
@@ -75,36 +84,46 @@ public final class WorkerMain implements Callable<Integer> {
      */
     static int runUntilShutdown(WorkerConfig config, IntakeListener listener) throws InterruptedException {
         Worker worker = Worker.start(config, listener);
-        ShutdownCoordinator coordinator = new ShutdownCoordinator(worker,
-                config.drainTimeout().plus(config.closeTimeout()), Runtime.getRuntime()::halt);
+        ShutdownCoordinator coordinator = new ShutdownCoordinator(
+                worker, config.drainTimeout().plus(config.closeTimeout()), Runtime.getRuntime()::halt);
         Signals.install(coordinator);
-        log.info("Signal handlers installed: SIGTERM or SIGINT drains for up to {} ms, a second one exits at once "
-                + "with status 1", config.drainTimeout().toMillis());
+        log.info(
+                "Signal handlers installed: SIGTERM or SIGINT drains for up to {} ms, a second one exits at once "
+                        + "with status 1",
+                config.drainTimeout().toMillis());
         return coordinator.awaitCompletion();
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true,
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
             description = "Join a Kafka cluster and serve the manifest's models until SIGTERM or SIGINT.")
     static final class Run implements Callable<Integer> {
 
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+        @Option(
+                names = {"-c", "--config"},
+                paramLabel = "FILE",
                 description = "Worker configuration (YAML or .properties). See docs/configuration.md.")
         Path config;
 
-        @Option(names = "--set", paramLabel = "KEY=VALUE",
+        @Option(
+                names = "--set",
+                paramLabel = "KEY=VALUE",
                 description = "Override one setting; repeatable. Wins over the file and the environment.")
         List<String> overrides = new ArrayList<>();
 
         @Override
         public Integer call() throws InterruptedException {
-            Map<String, String> settings = ConfigSources.merge(config, System.getenv(),
-                    ConfigSources.parseFlags(overrides));
+            Map<String, String> settings =
+                    ConfigSources.merge(config, System.getenv(), ConfigSources.parseFlags(overrides));
             WorkerConfig workerConfig = WorkerConfig.of(settings);
             return runUntilShutdown(workerConfig, IntakeListener.NONE);
         }
     }
 
-    @Command(name = "config-docs", mixinStandardHelpOptions = true,
+    @Command(
+            name = "config-docs",
+            mixinStandardHelpOptions = true,
             description = "Print the configuration reference (Markdown), or write it to FILE.")
     static final class Docs implements Callable<Integer> {
 

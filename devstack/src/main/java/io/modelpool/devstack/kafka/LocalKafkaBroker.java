@@ -1,14 +1,5 @@
 package io.modelpool.devstack.kafka;
 
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
-import org.apache.kafka.server.common.MetadataVersion;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -21,6 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One Apache Kafka node in KRaft combined mode (broker and controller in the same process), listening on
@@ -73,8 +72,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
     private synchronized void firstStart() {
         if (settings.port() != 0 && !isFree(settings.port())) {
-            throw new IllegalStateException("Kafka broker cannot listen on " + HOST + ":" + settings.port()
-                    + ": the port is in use");
+            throw new IllegalStateException(
+                    "Kafka broker cannot listen on " + HOST + ":" + settings.port() + ": the port is in use");
         }
         IllegalStateException last = null;
         for (int attempt = 1; attempt <= FIRST_START_ATTEMPTS; attempt++) {
@@ -88,8 +87,12 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 if (!isBindFailure(e)) {
                     throw e;
                 }
-                log.warn("Kafka could not bind 127.0.0.1:{} or controller port {} (attempt {} of {})",
-                        port, controllerPort, attempt, FIRST_START_ATTEMPTS);
+                log.warn(
+                        "Kafka could not bind 127.0.0.1:{} or controller port {} (attempt {} of {})",
+                        port,
+                        controllerPort,
+                        attempt,
+                        FIRST_START_ATTEMPTS);
             }
         }
         throw last;
@@ -115,12 +118,17 @@ public final class LocalKafkaBroker implements AutoCloseable {
             candidate.startup();
         } catch (RuntimeException e) {
             shutDown(candidate);
-            throw new IllegalStateException("Kafka broker did not start on " + bootstrapServers()
-                    + " with data directory " + dir + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Kafka broker did not start on " + bootstrapServers() + " with data directory " + dir + ": "
+                            + e.getMessage(),
+                    e);
         }
         server = candidate;
-        log.info("Kafka broker started on {} with data directory {} in {} ms",
-                bootstrapServers(), dir, (System.nanoTime() - began) / 1_000_000);
+        log.info(
+                "Kafka broker started on {} with data directory {} in {} ms",
+                bootstrapServers(),
+                dir,
+                (System.nanoTime() - began) / 1_000_000);
     }
 
     /**

@@ -1,13 +1,12 @@
 package io.modelpool.devstack.registry;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.Incompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 
 /**
  * Confluent's compatibility levels, checked with Avro's own {@link SchemaCompatibility}.
@@ -78,8 +77,8 @@ public enum CompatibilityLevel {
         return problems;
     }
 
-    private static void describe(SchemaCompatibility.SchemaPairCompatibility pair, String direction,
-                                 List<String> problems) {
+    private static void describe(
+            SchemaCompatibility.SchemaPairCompatibility pair, String direction, List<String> problems) {
         if (pair.getType() == SchemaCompatibilityType.COMPATIBLE) {
             return;
         }

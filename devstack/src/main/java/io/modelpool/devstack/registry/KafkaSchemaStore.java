@@ -1,5 +1,14 @@
 package io.modelpool.devstack.registry;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -21,16 +30,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 
 /**
  * The registry's log: a compacted single-partition Kafka topic, written with an idempotent producer and read
@@ -62,31 +61,53 @@ final class KafkaSchemaStore implements AutoCloseable {
         this.timeout = timeout;
         this.sink = sink;
         int timeoutMs = Math.toIntExact(timeout.toMillis());
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.CLIENT_ID_CONFIG, "modelpool-registry-writer",
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 0,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs,
-                ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000),
-                new ByteArraySerializer(), new ByteArraySerializer());
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.CLIENT_ID_CONFIG, "modelpool-registry-reader",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                // Only ensureTopic creates the store topic, so it is always compacted with one partition.
-                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs,
-                ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
-                ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000,
-                // The consumer only fetches while a request waits on it; a fetch parked on the broker for the
-                // default 500 ms would delay every read-back of a write.
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "modelpool-registry-writer",
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        0,
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        timeoutMs,
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                        timeoutMs,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                        timeoutMs,
+                        ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG,
+                        1000),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
+        this.consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        "modelpool-registry-reader",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        // Only ensureTopic creates the store topic, so it is always compacted with one partition.
+                        ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
+                        false,
+                        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                        timeoutMs,
+                        ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                        timeoutMs,
+                        ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG,
+                        1000,
+                        // The consumer only fetches while a request waits on it; a fetch parked on the broker for the
+                        // default 500 ms would delay every read-back of a write.
+                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                        10),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
         consumer.assign(List.of(partition));
         consumer.seekToBeginning(List.of(partition));
     }
@@ -101,10 +122,13 @@ final class KafkaSchemaStore implements AutoCloseable {
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs))) {
-            int brokers = admin.describeCluster().nodes().get(timeoutMs, TimeUnit.MILLISECONDS).size();
+            int brokers = admin.describeCluster()
+                    .nodes()
+                    .get(timeoutMs, TimeUnit.MILLISECONDS)
+                    .size();
             short replication = (short) Math.min(3, brokers);
-            NewTopic schemas = new NewTopic(topic, 1, replication).configs(Map.of(
-                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            NewTopic schemas = new NewTopic(topic, 1, replication)
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
             try {
                 admin.createTopics(List.of(schemas)).all().get(timeoutMs, TimeUnit.MILLISECONDS);
                 log.info("Created schema store topic {} (1 partition, compacted, replication {})", topic, replication);
@@ -113,16 +137,18 @@ final class KafkaSchemaStore implements AutoCloseable {
                     throw e;
                 }
                 ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-                Config config = admin.describeConfigs(List.of(resource)).all()
-                        .get(timeoutMs, TimeUnit.MILLISECONDS).get(resource);
+                Config config = admin.describeConfigs(List.of(resource))
+                        .all()
+                        .get(timeoutMs, TimeUnit.MILLISECONDS)
+                        .get(resource);
                 String policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
                 if (!policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
                     log.warn("Schema store topic {} has cleanup.policy={}, not compact", topic, policy);
                 }
             }
         } catch (ExecutionException | TimeoutException | KafkaException e) {
-            throw RegistryException.storeError("cannot create or describe topic " + topic + " on "
-                    + bootstrapServers + ": " + e.getMessage(), e);
+            throw RegistryException.storeError(
+                    "cannot create or describe topic " + topic + " on " + bootstrapServers + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw RegistryException.storeError("interrupted while creating topic " + topic, e);
@@ -168,8 +194,9 @@ final class KafkaSchemaStore implements AutoCloseable {
                 apply(r);
             }
             if (System.nanoTime() > deadline) {
-                throw RegistryException.storeError("timed out after " + timeout.toMillis()
-                        + " ms reading topic " + topic + " up to offset " + end, null);
+                throw RegistryException.storeError(
+                        "timed out after " + timeout.toMillis() + " ms reading topic " + topic + " up to offset " + end,
+                        null);
             }
         }
     }
@@ -185,8 +212,10 @@ final class KafkaSchemaStore implements AutoCloseable {
         if (decoded.isPresent()) {
             sink.accept(decoded.get());
         } else if (foreignRecords++ == 0) {
-            log.warn("Topic {} holds records of another format (first at offset {}); they are skipped",
-                    topic, r.offset());
+            log.warn(
+                    "Topic {} holds records of another format (first at offset {}); they are skipped",
+                    topic,
+                    r.offset());
         }
     }
 

@@ -6,9 +6,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.modelpool.devstack.registry.RegistryService.CompatibilityResult;
 import io.modelpool.devstack.registry.RegistryState.Version;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +16,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Confluent Schema Registry's REST API (the part Avro serializers and tools call) over {@link RegistryService}.
@@ -92,8 +91,8 @@ final class RegistryHttpHandler implements HttpHandler {
         String method = exchange.getRequestMethod();
         String rawPath = exchange.getRequestURI().getRawPath();
         try {
-            response = route(new Request(method, segments(rawPath), query(exchange.getRequestURI().getRawQuery()),
-                    exchange));
+            response = route(new Request(
+                    method, segments(rawPath), query(exchange.getRequestURI().getRawQuery()), exchange));
         } catch (RegistryException e) {
             if (e.errorCode() == 50001) {
                 log.warn("{} {} failed: {}", method, rawPath, e.getMessage());
@@ -123,7 +122,8 @@ final class RegistryHttpHandler implements HttpHandler {
                         Version v = service.lookup(r.segment(1), schemaText(r.body()), r.flag("deleted"));
                         return Response.ok(version(v));
                     }
-                    return only("DELETE", r, () -> Response.ok(service.deleteSubject(r.segment(1), r.flag("permanent"))));
+                    return only(
+                            "DELETE", r, () -> Response.ok(service.deleteSubject(r.segment(1), r.flag("permanent"))));
                 }
                 if (!p.get(2).equals("versions")) {
                     break;
@@ -139,12 +139,17 @@ final class RegistryHttpHandler implements HttpHandler {
                     if (method.equals("DELETE")) {
                         return Response.ok(service.deleteVersion(r.segment(1), r.segment(3), r.flag("permanent")));
                     }
-                    return only("GET", r,
+                    return only(
+                            "GET",
+                            r,
                             () -> Response.ok(version(service.version(r.segment(1), r.segment(3), r.flag("deleted")))));
                 }
                 if (n == 5 && p.get(4).equals("schema")) {
-                    return only("GET", r, () -> Response.rawSchema(
-                            service.version(r.segment(1), r.segment(3), r.flag("deleted")).schema()));
+                    return only(
+                            "GET",
+                            r,
+                            () -> Response.rawSchema(service.version(r.segment(1), r.segment(3), r.flag("deleted"))
+                                    .schema()));
                 }
                 if (n == 5 && p.get(4).equals("referencedby")) {
                     // Schema references are not supported, so nothing can refer to a version; 404s still apply.
@@ -170,8 +175,13 @@ final class RegistryHttpHandler implements HttpHandler {
                         return only("GET", r, () -> Response.ok(service.usesOf(id, r.flag("deleted"))));
                     }
                     if (n == 4 && p.get(3).equals("subjects")) {
-                        return only("GET", r, () -> Response.ok(service.usesOf(id, r.flag("deleted")).stream()
-                                .map(RegistryService.SubjectVersion::subject).distinct().toList()));
+                        return only(
+                                "GET",
+                                r,
+                                () -> Response.ok(service.usesOf(id, r.flag("deleted")).stream()
+                                        .map(RegistryService.SubjectVersion::subject)
+                                        .distinct()
+                                        .toList()));
                     }
                 }
                 break;
@@ -182,7 +192,11 @@ final class RegistryHttpHandler implements HttpHandler {
                         service.setLevel(null, level);
                         return Response.ok(Map.of("compatibility", level.name()));
                     }
-                    return only("GET", r, () -> Response.ok(Map.of("compatibilityLevel", service.globalLevel().name())));
+                    return only(
+                            "GET",
+                            r,
+                            () -> Response.ok(Map.of(
+                                    "compatibilityLevel", service.globalLevel().name())));
                 }
                 if (n == 2) {
                     String subject = r.segment(1);
@@ -192,18 +206,27 @@ final class RegistryHttpHandler implements HttpHandler {
                         return Response.ok(Map.of("compatibility", level.name()));
                     }
                     if (method.equals("DELETE")) {
-                        return Response.ok(Map.of("compatibilityLevel", service.clearLevel(subject).name()));
+                        return Response.ok(Map.of(
+                                "compatibilityLevel",
+                                service.clearLevel(subject).name()));
                     }
-                    return only("GET", r, () -> Response.ok(Map.of("compatibilityLevel",
-                            service.subjectLevel(subject, r.flag("defaultToGlobal")).name())));
+                    return only(
+                            "GET",
+                            r,
+                            () -> Response.ok(Map.of(
+                                    "compatibilityLevel",
+                                    service.subjectLevel(subject, r.flag("defaultToGlobal"))
+                                            .name())));
                 }
                 break;
             case "compatibility":
-                if ((n == 4 || n == 5) && p.get(1).equals("subjects") && p.get(3).equals("versions")) {
+                if ((n == 4 || n == 5)
+                        && p.get(1).equals("subjects")
+                        && p.get(3).equals("versions")) {
                     return only("POST", r, () -> {
                         String versionSpec = n == 5 ? r.segment(4) : null;
-                        CompatibilityResult result = service.checkCompatibility(
-                                r.segment(2), versionSpec, registrationSchema(r.body()));
+                        CompatibilityResult result =
+                                service.checkCompatibility(r.segment(2), versionSpec, registrationSchema(r.body()));
                         Map<String, Object> answer = new LinkedHashMap<>();
                         answer.put("is_compatible", result.compatible());
                         if (r.flag("verbose")) {
@@ -225,7 +248,8 @@ final class RegistryHttpHandler implements HttpHandler {
 
     private static Response only(String method, Request r, Action action) {
         if (!r.method().equals(method)) {
-            throw RegistryException.methodNotAllowed(r.method(), r.exchange().getRequestURI().getRawPath());
+            throw RegistryException.methodNotAllowed(
+                    r.method(), r.exchange().getRequestURI().getRawPath());
         }
         return action.run();
     }
@@ -243,8 +267,8 @@ final class RegistryHttpHandler implements HttpHandler {
     private static String registrationSchema(JsonNode body) {
         JsonNode type = body.get("schemaType");
         if (type != null && !type.isNull() && !"AVRO".equals(type.asText())) {
-            throw RegistryException.invalidSchema("schemaType " + type.asText()
-                    + " is not supported; this registry holds AVRO schemas only");
+            throw RegistryException.invalidSchema(
+                    "schemaType " + type.asText() + " is not supported; this registry holds AVRO schemas only");
         }
         JsonNode references = body.get("references");
         if (references != null && references.isArray() && !references.isEmpty()) {

@@ -7,11 +7,6 @@ import io.modelpool.devstack.registry.StoreRecord.SchemaErased;
 import io.modelpool.devstack.registry.StoreRecord.SchemaRegistered;
 import io.modelpool.devstack.registry.StoreRecord.SoftDeleteErased;
 import io.modelpool.devstack.registry.StoreRecord.VersionSoftDeleted;
-import org.apache.avro.AvroRuntimeException;
-import org.apache.avro.Schema;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +14,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The registry's operations, in Confluent Schema Registry's terms, over the Kafka-backed store.
@@ -44,12 +43,10 @@ final class RegistryService implements AutoCloseable {
     private static final int MAX_ATTEMPTS = 10;
 
     /** A subject and version that use a schema id. */
-    record SubjectVersion(String subject, int version) {
-    }
+    record SubjectVersion(String subject, int version) {}
 
     /** The answer to a compatibility check. */
-    record CompatibilityResult(boolean compatible, List<String> messages) {
-    }
+    record CompatibilityResult(boolean compatible, List<String> messages) {}
 
     private final RegistryState state = new RegistryState();
     private final KafkaSchemaStore store;
@@ -61,10 +58,13 @@ final class RegistryService implements AutoCloseable {
         this.timeout = timeout;
         KafkaSchemaStore.ensureTopic(bootstrapServers, topic, timeout);
         this.store = new KafkaSchemaStore(bootstrapServers, topic, timeout, state::apply);
-        this.idCatchUps = new CatchUps(() -> locked(() -> {
-            store.catchUp();
-            return null;
-        }), timeout, "schema-registry-" + topic + "-catch-up");
+        this.idCatchUps = new CatchUps(
+                () -> locked(() -> {
+                    store.catchUp();
+                    return null;
+                }),
+                timeout,
+                "schema-registry-" + topic + "-catch-up");
         locked(() -> {
             store.catchUp();
             return null;
@@ -108,14 +108,18 @@ final class RegistryService implements AutoCloseable {
                 store.append(new SchemaErased(subject, version, id, proposal.fingerprint()));
                 log.debug("Registration of subject {} version {} id {} lost a race; retrying", subject, version, id);
             }
-            throw RegistryException.storeError("registration of subject " + subject + " lost " + MAX_ATTEMPTS
-                    + " races with other registry instances", null);
+            throw RegistryException.storeError(
+                    "registration of subject " + subject + " lost " + MAX_ATTEMPTS
+                            + " races with other registry instances",
+                    null);
         });
     }
 
     private boolean settled(SchemaRegistered proposal) {
         Optional<Version> v = state.version(proposal.subject(), proposal.version());
-        return v.isPresent() && v.get().id() == proposal.id() && v.get().schema().equals(proposal.schema());
+        return v.isPresent()
+                && v.get().id() == proposal.id()
+                && v.get().schema().equals(proposal.schema());
     }
 
     /** The version of a subject that holds this schema. */
@@ -293,8 +297,8 @@ final class RegistryService implements AutoCloseable {
     CompatibilityLevel clearLevel(String subject) {
         return locked(() -> {
             store.catchUp();
-            CompatibilityLevel previous = state.subjectLevel(subject)
-                    .orElseThrow(() -> RegistryException.subjectNotFound(subject));
+            CompatibilityLevel previous =
+                    state.subjectLevel(subject).orElseThrow(() -> RegistryException.subjectNotFound(subject));
             store.append(new ConfigCleared(subject));
             return previous;
         });
@@ -345,7 +349,9 @@ final class RegistryService implements AutoCloseable {
     }
 
     private Optional<Version> liveVersionOf(String subject, String canonical) {
-        return state.versions(subject, false).stream().filter(v -> v.schema().equals(canonical)).findFirst();
+        return state.versions(subject, false).stream()
+                .filter(v -> v.schema().equals(canonical))
+                .findFirst();
     }
 
     private List<Schema> liveSchemasNewestFirst(String subject) {

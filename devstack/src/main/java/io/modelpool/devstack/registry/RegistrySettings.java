@@ -25,14 +25,15 @@ public record RegistrySettings(String bootstrapServers, String host, int port, S
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(storeTimeout, "storeTimeout");
         if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("registry port must be within 0..65535 (0 = any free port), got " + port);
+            throw new IllegalArgumentException(
+                    "registry port must be within 0..65535 (0 = any free port), got " + port);
         }
         if (topic.isBlank()) {
             throw new IllegalArgumentException("registry topic must not be blank");
         }
         if (storeTimeout.isNegative() || storeTimeout.isZero() || storeTimeout.toMillis() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("registry storeTimeout must be positive and under 2^31 ms, got "
-                    + storeTimeout);
+            throw new IllegalArgumentException(
+                    "registry storeTimeout must be positive and under 2^31 ms, got " + storeTimeout);
         }
     }
 

@@ -6,7 +6,6 @@ import io.modelpool.devstack.registry.StoreRecord.SchemaErased;
 import io.modelpool.devstack.registry.StoreRecord.SchemaRegistered;
 import io.modelpool.devstack.registry.StoreRecord.SoftDeleteErased;
 import io.modelpool.devstack.registry.StoreRecord.VersionSoftDeleted;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -39,8 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class RegistryState {
 
     /** One version of a subject. */
-    record Version(String subject, int version, int id, String schema, boolean deleted) {
-    }
+    record Version(String subject, int version, int id, String schema, boolean deleted) {}
 
     private final Map<Integer, String> schemaById = new ConcurrentHashMap<>();
     private final Map<String, Integer> idBySchema = new HashMap<>();
@@ -58,7 +56,8 @@ final class RegistryState {
         } else if (record instanceof VersionSoftDeleted r) {
             Version v = version(r.subject(), r.version()).orElse(null);
             if (v != null && v.id() == r.id()) {
-                subjects.get(r.subject()).put(r.version(), new Version(v.subject(), v.version(), v.id(), v.schema(), true));
+                subjects.get(r.subject())
+                        .put(r.version(), new Version(v.subject(), v.version(), v.id(), v.schema(), true));
             }
         } else if (record instanceof SoftDeleteErased) {
             // The version itself goes with its SchemaErased; the marker's tombstone only frees its key.
@@ -111,7 +110,9 @@ final class RegistryState {
             return;
         }
         Version v = versions.get(r.version());
-        if (v == null || v.id() != r.id() || !StoreRecord.fingerprint(v.schema()).equals(r.fingerprint())) {
+        if (v == null
+                || v.id() != r.id()
+                || !StoreRecord.fingerprint(v.schema()).equals(r.fingerprint())) {
             return;
         }
         versions.remove(r.version());

@@ -1,9 +1,6 @@
 package io.modelpool.devstack.registry;
 
 import com.sun.net.httpserver.HttpServer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -12,6 +9,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Confluent-compatible schema registry for Avro, served over HTTP and stored in a compacted Kafka topic.
@@ -41,8 +40,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private final int port;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SchemaRegistryServer(RegistrySettings settings, RegistryService service, HttpServer http,
-                                 ThreadPoolExecutor executor) {
+    private SchemaRegistryServer(
+            RegistrySettings settings, RegistryService service, HttpServer http, ThreadPoolExecutor executor) {
         this.settings = settings;
         this.service = service;
         this.http = http;
@@ -64,11 +63,15 @@ public final class SchemaRegistryServer implements AutoCloseable {
     public static SchemaRegistryServer start(RegistrySettings settings) {
         long began = System.nanoTime();
         disableNagle();
-        RegistryService service = new RegistryService(settings.bootstrapServers(), settings.topic(),
-                settings.storeTimeout());
+        RegistryService service =
+                new RegistryService(settings.bootstrapServers(), settings.topic(), settings.storeTimeout());
         int instance = INSTANCES.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(
+                THREADS,
+                THREADS,
+                30,
+                TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(QUEUE),
                 r -> {
                     Thread t = new Thread(r, "schema-registry-" + instance + "-http-" + threads.incrementAndGet());
@@ -83,15 +86,21 @@ public final class SchemaRegistryServer implements AutoCloseable {
         } catch (IOException e) {
             executor.shutdownNow();
             service.close();
-            throw new UncheckedIOException("schema registry cannot listen on " + settings.host() + ":"
-                    + settings.port() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "schema registry cannot listen on " + settings.host() + ":" + settings.port() + ": "
+                            + e.getMessage(),
+                    e);
         }
         http.createContext("/", new RegistryHttpHandler(service));
         http.setExecutor(executor);
         http.start();
         SchemaRegistryServer server = new SchemaRegistryServer(settings, service, http, executor);
-        log.info("Schema registry serving {} from topic {} on {} in {} ms", server.url(), settings.topic(),
-                settings.bootstrapServers(), (System.nanoTime() - began) / 1_000_000);
+        log.info(
+                "Schema registry serving {} from topic {} on {} in {} ms",
+                server.url(),
+                settings.topic(),
+                settings.bootstrapServers(),
+                (System.nanoTime() - began) / 1_000_000);
         return server;
     }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -38,29 +37,25 @@ sealed interface StoreRecord {
     }
 
     /** The tombstone of a {@link SchemaRegistered}: a permanent delete, or a registration that lost a race. */
-    record SchemaErased(String subject, int version, int id, String fingerprint) implements StoreRecord {
-    }
+    record SchemaErased(String subject, int version, int id, String fingerprint) implements StoreRecord {}
 
     /** A soft delete of one version: it keeps its id but leaves the subject's live versions. */
-    record VersionSoftDeleted(String subject, int version, int id) implements StoreRecord {
-    }
+    record VersionSoftDeleted(String subject, int version, int id) implements StoreRecord {}
 
     /** The tombstone of a {@link VersionSoftDeleted}, written when the version is deleted permanently. */
-    record SoftDeleteErased(String subject, int version) implements StoreRecord {
-    }
+    record SoftDeleteErased(String subject, int version) implements StoreRecord {}
 
     /** A compatibility level for one subject, or the global one when {@code subject} is null. */
-    record ConfigSet(String subject, CompatibilityLevel level) implements StoreRecord {
-    }
+    record ConfigSet(String subject, CompatibilityLevel level) implements StoreRecord {}
 
     /** Removes a subject's compatibility level (or resets the global one to the default). */
-    record ConfigCleared(String subject) implements StoreRecord {
-    }
+    record ConfigCleared(String subject) implements StoreRecord {}
 
     /** SHA-256 of a canonical schema, as 32 hex digits. */
     static String fingerprint(String canonicalSchema) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonicalSchema.getBytes(StandardCharsets.UTF_8));
+            byte[] digest =
+                    MessageDigest.getInstance("SHA-256").digest(canonicalSchema.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
@@ -68,29 +63,32 @@ sealed interface StoreRecord {
     }
 
     /** The Kafka record key and value (null for tombstones) of a store record. */
-    record Encoded(byte[] key, byte[] value) {
-    }
+    record Encoded(byte[] key, byte[] value) {}
 
     /** Encodes and decodes store records as JSON. */
     final class Codec {
         private static final ObjectMapper JSON = new ObjectMapper();
 
-        private Codec() {
-        }
+        private Codec() {}
 
         static Encoded encode(StoreRecord record) {
             if (record instanceof SchemaRegistered r) {
-                return new Encoded(schemaKey(r.subject(), r.version(), r.id(), r.fingerprint()),
+                return new Encoded(
+                        schemaKey(r.subject(), r.version(), r.id(), r.fingerprint()),
                         bytes(JSON.createObjectNode().put("schema", r.schema())));
             } else if (record instanceof SchemaErased r) {
                 return new Encoded(schemaKey(r.subject(), r.version(), r.id(), r.fingerprint()), null);
             } else if (record instanceof VersionSoftDeleted r) {
-                return new Encoded(deleteKey(r.subject(), r.version()), bytes(JSON.createObjectNode().put("id", r.id())));
+                return new Encoded(
+                        deleteKey(r.subject(), r.version()),
+                        bytes(JSON.createObjectNode().put("id", r.id())));
             } else if (record instanceof SoftDeleteErased r) {
                 return new Encoded(deleteKey(r.subject(), r.version()), null);
             } else if (record instanceof ConfigSet r) {
-                return new Encoded(configKey(r.subject()),
-                        bytes(JSON.createObjectNode().put("compatibilityLevel", r.level().name())));
+                return new Encoded(
+                        configKey(r.subject()),
+                        bytes(JSON.createObjectNode()
+                                .put("compatibilityLevel", r.level().name())));
             } else if (record instanceof ConfigCleared r) {
                 return new Encoded(configKey(r.subject()), null);
             }
@@ -119,19 +117,32 @@ sealed interface StoreRecord {
             }
             JsonNode v = value == null ? null : tree(value);
             String keyType = k.path("keytype").asText("");
-            String subject = k.path("subject").isNull() ? null : k.path("subject").asText();
+            String subject =
+                    k.path("subject").isNull() ? null : k.path("subject").asText();
             StoreRecord record = switch (keyType) {
-                case "SCHEMA" -> v == null
-                        ? new SchemaErased(subject, k.path("version").asInt(), k.path("id").asInt(),
-                                k.path("fingerprint").asText())
-                        : new SchemaRegistered(subject, k.path("version").asInt(), k.path("id").asInt(),
-                                required(v, "schema"));
-                case "DELETE_VERSION" -> v == null
-                        ? new SoftDeleteErased(subject, k.path("version").asInt())
-                        : new VersionSoftDeleted(subject, k.path("version").asInt(), v.path("id").asInt());
-                case "CONFIG" -> v == null
-                        ? new ConfigCleared(subject)
-                        : new ConfigSet(subject, CompatibilityLevel.parse(required(v, "compatibilityLevel")));
+                case "SCHEMA" ->
+                    v == null
+                            ? new SchemaErased(
+                                    subject,
+                                    k.path("version").asInt(),
+                                    k.path("id").asInt(),
+                                    k.path("fingerprint").asText())
+                            : new SchemaRegistered(
+                                    subject,
+                                    k.path("version").asInt(),
+                                    k.path("id").asInt(),
+                                    required(v, "schema"));
+                case "DELETE_VERSION" ->
+                    v == null
+                            ? new SoftDeleteErased(subject, k.path("version").asInt())
+                            : new VersionSoftDeleted(
+                                    subject,
+                                    k.path("version").asInt(),
+                                    v.path("id").asInt());
+                case "CONFIG" ->
+                    v == null
+                            ? new ConfigCleared(subject)
+                            : new ConfigSet(subject, CompatibilityLevel.parse(required(v, "compatibilityLevel")));
                 default -> throw new IllegalArgumentException("unknown keytype '" + keyType + "'");
             };
             return Optional.of(record);

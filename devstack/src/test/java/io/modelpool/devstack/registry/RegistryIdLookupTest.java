@@ -1,20 +1,19 @@
 package io.modelpool.devstack.registry;
 
-import io.modelpool.devstack.SharedDevStack;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
+import io.modelpool.devstack.SharedDevStack;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * Lookups by schema id: a known id is answered from memory, unknown ids share catch-ups of the store, and an id
@@ -46,8 +45,8 @@ class RegistryIdLookupTest {
                     List<Future<RegistryException>> pending = new ArrayList<>();
                     for (int i = 0; i < lookups; i++) {
                         int id = 100_000 + i;
-                        pending.add(clients.submit(() ->
-                                catchThrowableOfType(() -> registry.schema(id), RegistryException.class)));
+                        pending.add(clients.submit(
+                                () -> catchThrowableOfType(() -> registry.schema(id), RegistryException.class)));
                     }
                     await().atMost(Duration.ofSeconds(5)).until(() -> registry.idLookupsWaiting() == lookups);
                     return pending;
@@ -55,7 +54,9 @@ class RegistryIdLookupTest {
 
                 for (int i = 0; i < lookups; i++) {
                     RegistryException notFound = answers.get(i).get();
-                    assertThat(notFound).as("lookup of unknown id %d", 100_000 + i).isNotNull();
+                    assertThat(notFound)
+                            .as("lookup of unknown id %d", 100_000 + i)
+                            .isNotNull();
                     assertThat(notFound.httpStatus()).isEqualTo(404);
                     assertThat(notFound.errorCode()).isEqualTo(40403);
                     assertThat(notFound).hasMessage("Schema " + (100_000 + i) + " not found");
@@ -63,7 +64,8 @@ class RegistryIdLookupTest {
                 // The round the first lookup started may have been taken before the others joined; every later
                 // lookup joined the one round after it.
                 assertThat(registry.idCatchUps() - catchUpsBefore)
-                        .as("catch-ups for %d concurrent lookups", lookups).isBetween(1L, 2L);
+                        .as("catch-ups for %d concurrent lookups", lookups)
+                        .isBetween(1L, 2L);
             } finally {
                 clients.shutdownNow();
             }
@@ -73,17 +75,23 @@ class RegistryIdLookupTest {
     @Test
     void anIdRegisteredThroughAnotherInstanceIsFoundByTheNextLookupAndThenAnsweredFromMemory(TestInfo test) {
         try (RegistryService writer = new RegistryService(bootstrapServers, topic(test), TIMEOUT);
-             RegistryService reader = new RegistryService(bootstrapServers, topic(test), TIMEOUT)) {
+                RegistryService reader = new RegistryService(bootstrapServers, topic(test), TIMEOUT)) {
             int id = writer.register("other-instance", Schemas.record("Written"));
             String canonical = RegistryService.parse(Schemas.record("Written")).toString();
 
             long catchUpsBefore = reader.idCatchUps();
-            assertThat(reader.schema(id)).as("read after another instance's write").isEqualTo(canonical);
-            assertThat(reader.idCatchUps() - catchUpsBefore).as("the unknown id needed one catch-up").isEqualTo(1);
+            assertThat(reader.schema(id))
+                    .as("read after another instance's write")
+                    .isEqualTo(canonical);
+            assertThat(reader.idCatchUps() - catchUpsBefore)
+                    .as("the unknown id needed one catch-up")
+                    .isEqualTo(1);
 
             assertThat(reader.schema(id)).isEqualTo(canonical);
             assertThat(writer.schema(id)).isEqualTo(canonical);
-            assertThat(reader.idCatchUps() - catchUpsBefore).as("a known id needs none").isEqualTo(1);
+            assertThat(reader.idCatchUps() - catchUpsBefore)
+                    .as("a known id needs none")
+                    .isEqualTo(1);
             assertThat(writer.idCatchUps()).as("the writer knew its own id").isZero();
         }
     }
@@ -96,7 +104,9 @@ class RegistryIdLookupTest {
             assertThat(notFound.errorCode()).isEqualTo(40403);
 
             int id = registry.register("after-a-miss", Schemas.record("AfterMiss"));
-            assertThat(registry.schema(id)).isEqualTo(RegistryService.parse(Schemas.record("AfterMiss")).toString());
+            assertThat(registry.schema(id))
+                    .isEqualTo(
+                            RegistryService.parse(Schemas.record("AfterMiss")).toString());
         }
     }
 }

@@ -1,16 +1,15 @@
 package io.modelpool.devstack.registry;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.modelpool.devstack.registry.RegistryState.Version;
 import io.modelpool.devstack.registry.StoreRecord.ConfigCleared;
 import io.modelpool.devstack.registry.StoreRecord.ConfigSet;
 import io.modelpool.devstack.registry.StoreRecord.SchemaErased;
 import io.modelpool.devstack.registry.StoreRecord.SchemaRegistered;
 import io.modelpool.devstack.registry.StoreRecord.VersionSoftDeleted;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The log-replay rules that let registry instances agree: first writer wins, one id per schema and back. */
 class RegistryStateTest {
@@ -88,7 +87,9 @@ class RegistryStateTest {
 
         assertThat(state.hasSubject("s")).isFalse();
         assertThat(state.schema(1)).isEmpty();
-        assertThat(state.maxId()).as("ids are not handed out twice by this instance").isEqualTo(1);
+        assertThat(state.maxId())
+                .as("ids are not handed out twice by this instance")
+                .isEqualTo(1);
     }
 
     @Test
@@ -136,8 +137,10 @@ class RegistryStateTest {
     void aRegistrationAndItsTombstoneShareOneKeySoCompactionDropsBoth() {
         SchemaRegistered registered = new SchemaRegistered("s", 1, 1, A);
         byte[] registrationKey = StoreRecord.Codec.encode(registered).key();
-        byte[] tombstoneKey = StoreRecord.Codec.encode(new SchemaErased("s", 1, 1, registered.fingerprint())).key();
-        byte[] rivalKey = StoreRecord.Codec.encode(new SchemaRegistered("s", 1, 2, B)).key();
+        byte[] tombstoneKey = StoreRecord.Codec.encode(new SchemaErased("s", 1, 1, registered.fingerprint()))
+                .key();
+        byte[] rivalKey =
+                StoreRecord.Codec.encode(new SchemaRegistered("s", 1, 2, B)).key();
 
         assertThat(tombstoneKey).isEqualTo(registrationKey);
         assertThat(rivalKey).isNotEqualTo(registrationKey);

@@ -1,22 +1,21 @@
 package io.modelpool.devstack.registry;
 
+import static io.modelpool.devstack.registry.RegistryClient.encode;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelpool.devstack.SharedDevStack;
 import io.modelpool.devstack.registry.RegistryClient.Reply;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static io.modelpool.devstack.registry.RegistryClient.encode;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * The registry's REST API as Confluent clients see it. Each test works on its own subjects; the registry stores
@@ -32,7 +31,8 @@ class SchemaRegistryRestTest {
     @BeforeAll
     static void startRegistry() {
         String bootstrap = SharedDevStack.get().bootstrapServers();
-        registry = SchemaRegistryServer.start(RegistrySettings.defaults(bootstrap, 0).withTopic("_schemas-rest-test"));
+        registry = SchemaRegistryServer.start(
+                RegistrySettings.defaults(bootstrap, 0).withTopic("_schemas-rest-test"));
         client = new RegistryClient(registry.url());
     }
 
@@ -56,9 +56,11 @@ class SchemaRegistryRestTest {
         assertThat(id).isPositive();
         assertThat(client.registerOk(subject, Schemas.V1)).isEqualTo(id);
         assertThat(client.registerOk(subject, Schemas.V1_REFORMATTED))
-                .as("whitespace and key order do not make a new schema").isEqualTo(id);
+                .as("whitespace and key order do not make a new schema")
+                .isEqualTo(id);
         assertThat(client.get("/subjects/" + subject + "/versions").body())
-                .extracting(JsonNode::asInt).containsExactly(1);
+                .extracting(JsonNode::asInt)
+                .containsExactly(1);
     }
 
     @Test
@@ -68,8 +70,8 @@ class SchemaRegistryRestTest {
 
         assertThat(client.registerOk(subject + "-other", schema)).isEqualTo(id);
         assertThat(client.get("/schemas/ids/" + id + "/versions").body().toString())
-                .isEqualTo("[{\"subject\":\"" + subject + "\",\"version\":1},"
-                        + "{\"subject\":\"" + subject + "-other\",\"version\":1}]");
+                .isEqualTo("[{\"subject\":\"" + subject + "\",\"version\":1}," + "{\"subject\":\"" + subject
+                        + "-other\",\"version\":1}]");
     }
 
     @Test
@@ -79,22 +81,34 @@ class SchemaRegistryRestTest {
         String canonical = RegistryService.parse(Schemas.V2_WITH_DEFAULT).toString();
 
         assertThat(id2).isNotEqualTo(id);
-        assertThat(client.get("/schemas/ids/" + id2).body().get("schema").asText()).isEqualTo(canonical);
+        assertThat(client.get("/schemas/ids/" + id2).body().get("schema").asText())
+                .isEqualTo(canonical);
 
         Reply lookup = client.post("/subjects/" + subject, Map.of("schema", Schemas.V1_REFORMATTED));
         assertThat(lookup.status()).isEqualTo(200);
         assertThat(lookup.body().get("subject").asText()).isEqualTo(subject);
         assertThat(lookup.body().get("id").asInt()).isEqualTo(id);
         assertThat(lookup.body().get("version").asInt()).isEqualTo(1);
-        assertThat(lookup.body().get("schema").asText()).isEqualTo(RegistryService.parse(Schemas.V1).toString());
+        assertThat(lookup.body().get("schema").asText())
+                .isEqualTo(RegistryService.parse(Schemas.V1).toString());
 
-        JsonNode latest = client.get("/subjects/" + subject + "/versions/latest").body();
+        JsonNode latest =
+                client.get("/subjects/" + subject + "/versions/latest").body();
         assertThat(latest.get("version").asInt()).isEqualTo(2);
         assertThat(latest.get("id").asInt()).isEqualTo(id2);
         assertThat(latest.get("schema").asText()).isEqualTo(canonical);
-        assertThat(client.get("/subjects/" + subject + "/versions/1").body().get("id").asInt()).isEqualTo(id);
-        assertThat(client.get("/subjects/" + subject + "/versions/-1").body().get("version").asInt()).isEqualTo(2);
-        assertThat(client.get("/subjects/" + subject + "/versions/2/schema").body()).isEqualTo(readTree(canonical));
+        assertThat(client.get("/subjects/" + subject + "/versions/1")
+                        .body()
+                        .get("id")
+                        .asInt())
+                .isEqualTo(id);
+        assertThat(client.get("/subjects/" + subject + "/versions/-1")
+                        .body()
+                        .get("version")
+                        .asInt())
+                .isEqualTo(2);
+        assertThat(client.get("/subjects/" + subject + "/versions/2/schema").body())
+                .isEqualTo(readTree(canonical));
         assertThat(client.get("/schemas/ids/" + id2 + "/schema").body()).isEqualTo(readTree(canonical));
     }
 
@@ -122,18 +136,24 @@ class SchemaRegistryRestTest {
         assertThat(client.get("/subjects").body().toString()).doesNotContain("\"" + subject + "\"");
         assertThat(client.get("/subjects?deleted=true").body().toString()).contains("\"" + subject + "\"");
         assertThat(client.get("/schemas/ids/" + id).status()).isEqualTo(200);
-        assertThat(client.delete("/subjects/" + subject).errorCode()).as("already soft-deleted").isEqualTo(40404);
+        assertThat(client.delete("/subjects/" + subject).errorCode())
+                .as("already soft-deleted")
+                .isEqualTo(40404);
 
-        assertThat(client.registerOk(subject, Schemas.V1)).as("re-registering keeps the id").isEqualTo(id);
+        assertThat(client.registerOk(subject, Schemas.V1))
+                .as("re-registering keeps the id")
+                .isEqualTo(id);
         assertThat(client.get("/subjects/" + subject + "/versions").body())
-                .extracting(JsonNode::asInt).containsExactly(3);
+                .extracting(JsonNode::asInt)
+                .containsExactly(3);
     }
 
     @Test
     void aSubjectIsDeletedPermanentlyOnlyAfterASoftDelete() {
         client.registerOk(subject, Schemas.record("Permanent"));
 
-        assertThat(client.delete("/subjects/" + subject + "?permanent=true").errorCode()).isEqualTo(40405);
+        assertThat(client.delete("/subjects/" + subject + "?permanent=true").errorCode())
+                .isEqualTo(40405);
         client.delete("/subjects/" + subject);
         Reply permanent = client.delete("/subjects/" + subject + "?permanent=true");
 
@@ -143,7 +163,9 @@ class SchemaRegistryRestTest {
         assertThat(client.delete("/subjects/" + subject).errorCode()).isEqualTo(40401);
         assertThat(client.registerOk(subject, Schemas.record("Permanent"))).isPositive();
         assertThat(client.get("/subjects/" + subject + "/versions").body())
-                .as("versions start again at 1").extracting(JsonNode::asInt).containsExactly(1);
+                .as("versions start again at 1")
+                .extracting(JsonNode::asInt)
+                .containsExactly(1);
     }
 
     @Test
@@ -156,9 +178,13 @@ class SchemaRegistryRestTest {
         assertThat(deleted.status()).isEqualTo(200);
         assertThat(deleted.body().asInt()).isEqualTo(1);
         assertThat(client.get("/subjects/" + subject + "/versions").body())
-                .extracting(JsonNode::asInt).containsExactly(2);
-        assertThat(client.get("/subjects/" + subject + "/versions/1").errorCode()).isEqualTo(40402);
-        assertThat(client.get("/subjects/" + subject + "/versions/1?deleted=true").status()).isEqualTo(200);
+                .extracting(JsonNode::asInt)
+                .containsExactly(2);
+        assertThat(client.get("/subjects/" + subject + "/versions/1").errorCode())
+                .isEqualTo(40402);
+        assertThat(client.get("/subjects/" + subject + "/versions/1?deleted=true")
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
@@ -169,9 +195,12 @@ class SchemaRegistryRestTest {
 
         assertThat(rejected.status()).isEqualTo(409);
         assertThat(rejected.errorCode()).isEqualTo(409);
-        assertThat(rejected.body().get("message").asText()).contains("incompatible").contains("priority");
+        assertThat(rejected.body().get("message").asText())
+                .contains("incompatible")
+                .contains("priority");
         assertThat(client.get("/subjects/" + subject + "/versions").body())
-                .extracting(JsonNode::asInt).containsExactly(1);
+                .extracting(JsonNode::asInt)
+                .containsExactly(1);
     }
 
     @Test
@@ -185,10 +214,11 @@ class SchemaRegistryRestTest {
     void theCompatibilityEndpointAnswersWithoutRegistering() {
         client.registerOk(subject, Schemas.V1);
 
-        Reply bad = client.post("/compatibility/subjects/" + subject + "/versions/latest?verbose=true",
+        Reply bad = client.post(
+                "/compatibility/subjects/" + subject + "/versions/latest?verbose=true",
                 Map.of("schema", Schemas.V2_REQUIRED_FIELD));
-        Reply good = client.post("/compatibility/subjects/" + subject + "/versions/1",
-                Map.of("schema", Schemas.V2_WITH_DEFAULT));
+        Reply good = client.post(
+                "/compatibility/subjects/" + subject + "/versions/1", Map.of("schema", Schemas.V2_WITH_DEFAULT));
 
         assertThat(bad.status()).isEqualTo(200);
         assertThat(bad.body().get("is_compatible").asBoolean()).isFalse();
@@ -196,10 +226,14 @@ class SchemaRegistryRestTest {
         assertThat(good.body().get("is_compatible").asBoolean()).isTrue();
         assertThat(good.body().has("messages")).isFalse();
         assertThat(client.get("/subjects/" + subject + "/versions").body()).hasSize(1);
-        assertThat(client.post("/compatibility/subjects/" + subject + "/versions/7",
-                Map.of("schema", Schemas.V1)).errorCode()).isEqualTo(40402);
-        assertThat(client.post("/compatibility/subjects/" + subject + "-missing/versions/latest",
-                Map.of("schema", Schemas.V1)).errorCode()).isEqualTo(40401);
+        assertThat(client.post("/compatibility/subjects/" + subject + "/versions/7", Map.of("schema", Schemas.V1))
+                        .errorCode())
+                .isEqualTo(40402);
+        assertThat(client.post(
+                                "/compatibility/subjects/" + subject + "-missing/versions/latest",
+                                Map.of("schema", Schemas.V1))
+                        .errorCode())
+                .isEqualTo(40401);
     }
 
     @Test
@@ -207,14 +241,21 @@ class SchemaRegistryRestTest {
         client.registerOk(subject, Schemas.V1);
 
         assertThat(client.get("/config/" + subject).errorCode()).isEqualTo(40408);
-        assertThat(client.get("/config/" + subject + "?defaultToGlobal=true").body().get("compatibilityLevel").asText())
+        assertThat(client.get("/config/" + subject + "?defaultToGlobal=true")
+                        .body()
+                        .get("compatibilityLevel")
+                        .asText())
                 .isEqualTo("BACKWARD");
 
         Reply put = client.put("/config/" + subject, Map.of("compatibility", "none"));
 
         assertThat(put.status()).isEqualTo(200);
         assertThat(put.body().get("compatibility").asText()).isEqualTo("NONE");
-        assertThat(client.get("/config/" + subject).body().get("compatibilityLevel").asText()).isEqualTo("NONE");
+        assertThat(client.get("/config/" + subject)
+                        .body()
+                        .get("compatibilityLevel")
+                        .asText())
+                .isEqualTo("NONE");
         assertThat(client.register(subject, Schemas.V2_REQUIRED_FIELD).status()).isEqualTo(200);
 
         assertThat(client.delete("/config/" + subject).status()).isEqualTo(200);
@@ -223,11 +264,17 @@ class SchemaRegistryRestTest {
 
     @Test
     void theGlobalLevelIsBackwardByDefaultAndCanBeChanged() {
-        assertThat(client.get("/config").body().get("compatibilityLevel").asText()).isEqualTo("BACKWARD");
+        assertThat(client.get("/config").body().get("compatibilityLevel").asText())
+                .isEqualTo("BACKWARD");
         try {
-            assertThat(client.put("/config", Map.of("compatibility", "FULL_TRANSITIVE")).status()).isEqualTo(200);
-            assertThat(client.get("/config").body().get("compatibilityLevel").asText()).isEqualTo("FULL_TRANSITIVE");
-            assertThat(client.put("/config", Map.of("compatibility", "SIDEWAYS")).errorCode()).isEqualTo(42203);
+            assertThat(client.put("/config", Map.of("compatibility", "FULL_TRANSITIVE"))
+                            .status())
+                    .isEqualTo(200);
+            assertThat(client.get("/config").body().get("compatibilityLevel").asText())
+                    .isEqualTo("FULL_TRANSITIVE");
+            assertThat(client.put("/config", Map.of("compatibility", "SIDEWAYS"))
+                            .errorCode())
+                    .isEqualTo(42203);
         } finally {
             client.put("/config", Map.of("compatibility", "BACKWARD"));
         }
@@ -235,10 +282,22 @@ class SchemaRegistryRestTest {
 
     @Test
     void everyConfluentLevelIsAccepted() {
-        for (String level : List.of("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE",
-                "FULL", "FULL_TRANSITIVE")) {
-            assertThat(client.put("/config/" + subject, Map.of("compatibility", level)).status()).isEqualTo(200);
-            assertThat(client.get("/config/" + subject).body().get("compatibilityLevel").asText()).isEqualTo(level);
+        for (String level : List.of(
+                "NONE",
+                "BACKWARD",
+                "BACKWARD_TRANSITIVE",
+                "FORWARD",
+                "FORWARD_TRANSITIVE",
+                "FULL",
+                "FULL_TRANSITIVE")) {
+            assertThat(client.put("/config/" + subject, Map.of("compatibility", level))
+                            .status())
+                    .isEqualTo(200);
+            assertThat(client.get("/config/" + subject)
+                            .body()
+                            .get("compatibilityLevel")
+                            .asText())
+                    .isEqualTo(level);
         }
     }
 
@@ -275,8 +334,8 @@ class SchemaRegistryRestTest {
     void anInvalidSchemaIsRejectedWith42201() {
         Reply notAvro = client.register(subject, "{\"type\":\"record\",\"name\":\"Broken\"}");
         Reply notJson = client.register(subject, "{not json");
-        Reply otherType = client.post("/subjects/" + subject + "/versions",
-                Map.of("schema", "{}", "schemaType", "PROTOBUF"));
+        Reply otherType =
+                client.post("/subjects/" + subject + "/versions", Map.of("schema", "{}", "schemaType", "PROTOBUF"));
 
         assertThat(List.of(notAvro, notJson, otherType)).allSatisfy(reply -> {
             assertThat(reply.status()).isEqualTo(422);
@@ -289,7 +348,8 @@ class SchemaRegistryRestTest {
     void anInvalidVersionIsRejectedWith42202() {
         client.registerOk(subject, Schemas.V1);
 
-        assertThat(client.get("/subjects/" + subject + "/versions/zero").errorCode()).isEqualTo(42202);
+        assertThat(client.get("/subjects/" + subject + "/versions/zero").errorCode())
+                .isEqualTo(42202);
         assertThat(client.get("/subjects/" + subject + "/versions/0").status()).isEqualTo(422);
     }
 
@@ -319,7 +379,8 @@ class SchemaRegistryRestTest {
         String odd = subject + " with/slash+plus";
         int id = client.registerOk(odd, Schemas.V1);
 
-        JsonNode latest = client.get("/subjects/" + encode(odd) + "/versions/latest").body();
+        JsonNode latest =
+                client.get("/subjects/" + encode(odd) + "/versions/latest").body();
 
         assertThat(latest.get("subject").asText()).isEqualTo(odd);
         assertThat(latest.get("id").asInt()).isEqualTo(id);
@@ -329,7 +390,9 @@ class SchemaRegistryRestTest {
     void plainJsonRequestsAndServiceRootAreAccepted() {
         assertThat(client.get("/").status()).isEqualTo(200);
         assertThat(client.get("/schemas/types").body().toString()).isEqualTo("[\"AVRO\"]");
-        assertThat(client.post("/subjects/" + subject + "/versions", "not json at all").status()).isEqualTo(400);
+        assertThat(client.post("/subjects/" + subject + "/versions", "not json at all")
+                        .status())
+                .isEqualTo(400);
     }
 
     private static JsonNode readTree(String json) {

@@ -1,7 +1,21 @@
 package io.modelpool.devstack.registry;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelpool.devstack.SharedDevStack;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -14,21 +28,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The registry's Kafka store: ids survive a registry restart and the topic's compaction, and instances sharing a
@@ -64,23 +63,35 @@ class SchemaRegistryStoreTest {
             RegistryClient client = new RegistryClient(second.url());
 
             for (String name : List.of("A", "B", "C")) {
-                assertThat(client.registerOk("restart-" + name, Schemas.record(name))).isEqualTo(ids.get(name));
-                assertThat(client.get("/schemas/ids/" + ids.get(name)).body().get("schema").asText())
+                assertThat(client.registerOk("restart-" + name, Schemas.record(name)))
+                        .isEqualTo(ids.get(name));
+                assertThat(client.get("/schemas/ids/" + ids.get(name))
+                                .body()
+                                .get("schema")
+                                .asText())
                         .isEqualTo(RegistryService.parse(Schemas.record(name)).toString());
             }
-            JsonNode lookup = client.post("/subjects/restart-C", Map.of("schema", Schemas.record("C"))).body();
+            JsonNode lookup = client.post("/subjects/restart-C", Map.of("schema", Schemas.record("C")))
+                    .body();
             assertThat(lookup.get("id").asInt()).isEqualTo(ids.get("C"));
-            assertThat(client.get("/subjects/restart-A/versions").body()).extracting(JsonNode::asInt).containsExactly(1, 2);
-            assertThat(client.get("/config/restart-B").body().get("compatibilityLevel").asText()).isEqualTo("FULL");
+            assertThat(client.get("/subjects/restart-A/versions").body())
+                    .extracting(JsonNode::asInt)
+                    .containsExactly(1, 2);
+            assertThat(client.get("/config/restart-B")
+                            .body()
+                            .get("compatibilityLevel")
+                            .asText())
+                    .isEqualTo("FULL");
             assertThat(client.registerOk("restart-D", Schemas.record("D")))
-                    .as("a new schema gets a new id").isNotIn(ids.values());
+                    .as("a new schema gets a new id")
+                    .isNotIn(ids.values());
         }
     }
 
     @Test
     void twoRegistriesOnOneTopicHandOutOneIdPerSchemaUnderConcurrentRegistration(TestInfo test) throws Exception {
         try (SchemaRegistryServer left = SchemaRegistryServer.start(settings(test));
-             SchemaRegistryServer right = SchemaRegistryServer.start(settings(test))) {
+                SchemaRegistryServer right = SchemaRegistryServer.start(settings(test))) {
             List<RegistryClient> clients = List.of(new RegistryClient(left.url()), new RegistryClient(right.url()));
             clients.get(0).put("/config/shared", Map.of("compatibility", "NONE"));
             int schemas = 12;
@@ -93,8 +104,8 @@ class SchemaRegistryStoreTest {
                 for (int i = 0; i < schemas; i++) {
                     int mirrored = schemas - 1 - i;
                     futures.add(pool.submit(registration(clients.get(0), "own-" + i, Schemas.record("C" + i))));
-                    futures.add(pool.submit(registration(clients.get(1), "own-" + mirrored,
-                            Schemas.record("C" + mirrored))));
+                    futures.add(pool.submit(
+                            registration(clients.get(1), "own-" + mirrored, Schemas.record("C" + mirrored))));
                     futures.add(pool.submit(registration(clients.get(0), "shared", Schemas.record("C" + i))));
                     futures.add(pool.submit(registration(clients.get(1), "shared", Schemas.record("C" + mirrored))));
                 }
@@ -107,10 +118,13 @@ class SchemaRegistryStoreTest {
                 for (Registration r : registrations) {
                     Integer earlier = idBySchema.putIfAbsent(r.schema(), r.id());
                     assertThat(earlier == null ? r.id() : earlier)
-                            .as("one id for %s", r.schema()).isEqualTo(r.id());
+                            .as("one id for %s", r.schema())
+                            .isEqualTo(r.id());
                 }
                 assertThat(idBySchema).hasSize(schemas);
-                assertThat(new HashSet<>(idBySchema.values())).as("no id for two schemas").hasSize(schemas);
+                assertThat(new HashSet<>(idBySchema.values()))
+                        .as("no id for two schemas")
+                        .hasSize(schemas);
             } finally {
                 pool.shutdownNow();
             }
@@ -121,14 +135,17 @@ class SchemaRegistryStoreTest {
             for (int id = 1; id <= schemas; id++) {
                 assertThat(clients.get(0).get("/schemas/ids/" + id).body())
                         .isEqualTo(clients.get(1).get("/schemas/ids/" + id).body());
-                assertThat(clients.get(0).get("/schemas/ids/" + id + "/versions").body())
-                        .isEqualTo(clients.get(1).get("/schemas/ids/" + id + "/versions").body());
+                assertThat(clients.get(0)
+                                .get("/schemas/ids/" + id + "/versions")
+                                .body())
+                        .isEqualTo(clients.get(1)
+                                .get("/schemas/ids/" + id + "/versions")
+                                .body());
             }
         }
     }
 
-    private record Registration(String schema, int id) {
-    }
+    private record Registration(String schema, int id) {}
 
     private static Callable<Registration> registration(RegistryClient client, String subject, String schema) {
         return () -> new Registration(RegistryService.parse(schema).toString(), client.registerOk(subject, schema));
@@ -138,12 +155,15 @@ class SchemaRegistryStoreTest {
     void aRegistryStartedAfterCompactionAnswersAsTheOneThatWroteTheLog(TestInfo test) throws Exception {
         RegistrySettings settings = settings(test);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-            admin.createTopics(List.of(new NewTopic(settings.topic(), 1, (short) 1).configs(Map.of(
-                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                    TopicConfig.SEGMENT_MS_CONFIG, "100",
-                    TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.01",
-                    TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0",
-                    TopicConfig.DELETE_RETENTION_MS_CONFIG, "0")))).all().get();
+            admin.createTopics(List.of(new NewTopic(settings.topic(), 1, (short) 1)
+                            .configs(Map.of(
+                                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                                    TopicConfig.SEGMENT_MS_CONFIG, "100",
+                                    TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.01",
+                                    TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0",
+                                    TopicConfig.DELETE_RETENTION_MS_CONFIG, "0"))))
+                    .all()
+                    .get();
         }
         try (SchemaRegistryServer writer = SchemaRegistryServer.start(settings)) {
             RegistryClient client = new RegistryClient(writer.url());
@@ -155,25 +175,34 @@ class SchemaRegistryStoreTest {
             // A proposal that lost the race for version 1 and whose writer died before erasing it.
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                     Map.of("bootstrap.servers", bootstrapServers),
-                    new ByteArraySerializer(), new ByteArraySerializer())) {
-                StoreRecord.Encoded loser = StoreRecord.Codec.encode(
-                        new StoreRecord.SchemaRegistered("compacted-kept", 1, 99, RegistryService.parse(
-                                Schemas.record("Loser")).toString()));
-                producer.send(new ProducerRecord<>(settings.topic(), 0, loser.key(), loser.value())).get();
+                    new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                StoreRecord.Encoded loser = StoreRecord.Codec.encode(new StoreRecord.SchemaRegistered(
+                        "compacted-kept",
+                        1,
+                        99,
+                        RegistryService.parse(Schemas.record("Loser")).toString()));
+                producer.send(new ProducerRecord<>(settings.topic(), 0, loser.key(), loser.value()))
+                        .get();
             }
             List<String> before = answers(client, kept);
             assertThat(before.get(2)).contains("\"id\":" + kept).contains("Kept");
             assertThat(before.get(4)).as("the loser's id was never given out").contains("40403");
-            assertThat(before.get(5)).as("the loser is not a version of the subject").contains("40403");
+            assertThat(before.get(5))
+                    .as("the loser is not a version of the subject")
+                    .contains("40403");
 
             // Each write rolls a segment (segment.ms=100), so the cleaner, looking every second, keeps finding
             // dirty segments to compact.
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                client.put("/config/compacted-filler", Map.of("compatibility", "NONE"));
-                return keysIn(settings.topic()).stream().noneMatch(k -> k.contains("compacted-gone"));
-            });
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        client.put("/config/compacted-filler", Map.of("compatibility", "NONE"));
+                        return keysIn(settings.topic()).stream().noneMatch(k -> k.contains("compacted-gone"));
+                    });
 
-            assertThat(keysIn(settings.topic())).as("compaction dropped the deleted subject and kept the loser")
+            assertThat(keysIn(settings.topic()))
+                    .as("compaction dropped the deleted subject and kept the loser")
                     .anyMatch(k -> k.contains("\"id\":99"));
 
             try (SchemaRegistryServer reader = SchemaRegistryServer.start(settings)) {
@@ -190,20 +219,24 @@ class SchemaRegistryStoreTest {
                 client.get("/subjects/compacted-kept/versions/1").body().toString(),
                 client.get("/schemas/ids/" + keptId).body().toString(),
                 client.get("/schemas/ids/99").body().toString(),
-                client.post("/subjects/compacted-kept", Map.of("schema", Schemas.record("Loser"))).body().toString());
+                client.post("/subjects/compacted-kept", Map.of("schema", Schemas.record("Loser")))
+                        .body()
+                        .toString());
     }
 
     private static List<String> keysIn(String topic) {
         List<String> keys = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                 Map.of("bootstrap.servers", bootstrapServers),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long end = consumer.endOffsets(List.of(partition)).get(partition);
             while (consumer.position(partition) < end) {
-                consumer.poll(Duration.ofMillis(100)).forEach(r -> keys.add(new String(r.key(), StandardCharsets.UTF_8)));
+                consumer.poll(Duration.ofMillis(100))
+                        .forEach(r -> keys.add(new String(r.key(), StandardCharsets.UTF_8)));
             }
         }
         return keys;

@@ -3,8 +3,7 @@ package io.modelpool.devstack.registry;
 /** Avro schemas the registry tests evolve. */
 final class Schemas {
 
-    private Schemas() {
-    }
+    private Schemas() {}
 
     /** A record "Request" with a string id. */
     static final String V1 = """

@@ -8,6 +8,5 @@ final class CommandHelp {
             "1:Could not run: bad options or input, Kafka or the schema registry unreachable, a missing topic, or a timeout.";
     static final String EXIT_SOME_FAILED = "2:Some inputs failed; their errors are in the output.";
 
-    private CommandHelp() {
-    }
+    private CommandHelp() {}
 }

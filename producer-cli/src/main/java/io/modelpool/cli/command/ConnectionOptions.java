@@ -9,25 +9,38 @@ import picocli.CommandLine.Option;
 /** Where Kafka and the schema registry are; shared by every command. */
 public final class ConnectionOptions {
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+    @Option(
+            names = "--bootstrap-servers",
+            paramLabel = "HOST:PORT[,...]",
             defaultValue = "${env:MODELPOOL_BOOTSTRAP_SERVERS:-" + KafkaConnection.DEFAULT_BOOTSTRAP_SERVERS + "}",
             description = "Kafka bootstrap servers (env MODELPOOL_BOOTSTRAP_SERVERS; default: ${DEFAULT-VALUE}).")
     String bootstrapServers;
 
-    @Option(names = "--schema-registry", paramLabel = "URL",
+    @Option(
+            names = "--schema-registry",
+            paramLabel = "URL",
             defaultValue = "${env:MODELPOOL_SCHEMA_REGISTRY_URL:-" + KafkaConnection.DEFAULT_SCHEMA_REGISTRY_URL + "}",
             description = "Schema registry URL (env MODELPOOL_SCHEMA_REGISTRY_URL; default: ${DEFAULT-VALUE}).")
     String schemaRegistryUrl;
 
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = KafkaConnection.DEFAULT_TOPIC_PREFIX,
-            description = "First part of every topic name, as in PREFIX.text-embedding.requests (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--topic-prefix",
+            paramLabel = "PREFIX",
+            defaultValue = KafkaConnection.DEFAULT_TOPIC_PREFIX,
+            description =
+                    "First part of every topic name, as in PREFIX.text-embedding.requests (default: ${DEFAULT-VALUE}).")
     String topicPrefix;
 
-    @Option(names = "--client-config", paramLabel = "FILE",
+    @Option(
+            names = "--client-config",
+            paramLabel = "FILE",
             description = "Kafka client properties (SASL, SSL, registry credentials). Never printed.")
     Path clientConfig;
 
-    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "30s",
+    @Option(
+            names = "--connect-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "30s",
             converter = DurationConverter.class,
             description = "How long to wait for Kafka before giving up (default: ${DEFAULT-VALUE}).")
     Duration connectTimeout;

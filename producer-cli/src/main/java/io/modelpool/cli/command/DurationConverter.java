@@ -30,7 +30,8 @@ public final class DurationConverter implements ITypeConverter<Duration> {
         try {
             return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
         } catch (DateTimeParseException e) {
-            throw new TypeConversionException("'" + value + "' is not a duration: use for example 500ms, 30s, 10m, 2h or PT1M30S");
+            throw new TypeConversionException(
+                    "'" + value + "' is not a duration: use for example 500ms, 30s, 10m, 2h or PT1M30S");
         }
     }
 }

@@ -7,13 +7,23 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** The {@code modelpool} command: its sub-commands do the work. */
-@Command(name = "modelpool",
+@Command(
+        name = "modelpool",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = {"Send inference jobs to a modelpool worker fleet through Kafka and collect",
-            "the results. Options follow the command name: modelpool embed --input ... ", ""},
-        subcommands = {EmbedCommand.class, SubmitCommand.class, ResultsCommand.class, StatusCommand.class,
-            WaitCommand.class, CancelCommand.class},
+        description = {
+            "Send inference jobs to a modelpool worker fleet through Kafka and collect",
+            "the results. Options follow the command name: modelpool embed --input ... ",
+            ""
+        },
+        subcommands = {
+            EmbedCommand.class,
+            SubmitCommand.class,
+            ResultsCommand.class,
+            StatusCommand.class,
+            WaitCommand.class,
+            CancelCommand.class
+        },
         exitCodeListHeading = CommandHelp.EXIT_CODES_HEADING,
         exitCodeList = {CommandHelp.EXIT_OK, CommandHelp.EXIT_COULD_NOT_RUN, CommandHelp.EXIT_SOME_FAILED},
         footer = {"%nExample:%n  modelpool embed --input sentences.txt --output vectors.jsonl"})
@@ -43,7 +53,7 @@ public final class ModelpoolCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(),
-                "Name a command: embed, submit or results (jobs: status, wait, cancel)");
+        throw new ParameterException(
+                spec.commandLine(), "Name a command: embed, submit or results (jobs: status, wait, cancel)");
     }
 }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code modelpool status [JOB]}: the fleet's jobs and their progress, from the job status topic. */
-@Command(name = "status",
+@Command(
+        name = "status",
         sortOptions = false,
         header = "List jobs with their progress.",
         mixinStandardHelpOptions = true,
@@ -23,10 +24,14 @@ import picocli.CommandLine.ParentCommand;
             "print one line per job, most recently updated first: state (RUNNING, COMPLETED, STALLED,",
             "CANCELLING, CANCELLED, EXPIRED),",
             "results so far of the expected count, succeeded, failed, the fleet's rate and the failures",
-            "per error code. Follow one job to its end with 'modelpool wait JOB'.", ""},
+            "per error code. Follow one job to its end with 'modelpool wait JOB'.",
+            ""
+        },
         exitCodeListHeading = CommandHelp.EXIT_CODES_HEADING,
-        exitCodeList = {"0:The jobs were listed.",
-            "1:Could not run: Kafka or the schema registry unreachable, no status topic, or JOB unknown."},
+        exitCodeList = {
+            "0:The jobs were listed.",
+            "1:Could not run: Kafka or the schema registry unreachable, no status topic, or JOB unknown."
+        },
         footer = {"%nExamples:", "  modelpool status", "  modelpool status job-20260101-120000-abc123"})
 public final class StatusCommand implements Callable<Integer> {
     @ParentCommand

@@ -15,14 +15,16 @@ final class StopOnSignal implements AutoCloseable {
     private final Thread hook;
 
     StopOnSignal(Runnable stop) {
-        this.hook = new Thread(() -> {
-            stop.run();
-            try {
-                finished.await(GRACE_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "modelpool-cli-stop");
+        this.hook = new Thread(
+                () -> {
+                    stop.run();
+                    try {
+                        finished.await(GRACE_SECONDS, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "modelpool-cli-stop");
         Runtime.getRuntime().addShutdownHook(hook);
     }
 

@@ -19,9 +19,8 @@ import java.util.stream.StreamSupport;
  * with a header row. The header must name the text column; the id column is optional unless named.
  */
 final class CsvReader implements InputReader {
-    private static final CsvMapper CSV = CsvMapper.builder()
-            .enable(CsvParser.Feature.SKIP_EMPTY_LINES)
-            .build();
+    private static final CsvMapper CSV =
+            CsvMapper.builder().enable(CsvParser.Feature.SKIP_EMPTY_LINES).build();
 
     private final Path file;
     private final BufferedReader source;
@@ -43,8 +42,10 @@ final class CsvReader implements InputReader {
             rows.hasNextValue(); // reads the header row, so the columns can be checked before any record
             List<String> columns = columns();
             if (!columns.contains(textField)) {
-                throw new InputException(file, "no column '" + textField + "' in the header " + columns
-                        + " (name the text column with --column)");
+                throw new InputException(
+                        file,
+                        "no column '" + textField + "' in the header " + columns
+                                + " (name the text column with --column)");
             }
             this.hasIdColumn = columns.contains(idField);
             if (spec.idFieldRequired() && !hasIdColumn) {
@@ -61,7 +62,9 @@ final class CsvReader implements InputReader {
 
     private List<String> columns() {
         CsvSchema schema = ((CsvParser) rows.getParser()).getSchema();
-        return StreamSupport.stream(schema.spliterator(), false).map(CsvSchema.Column::getName).toList();
+        return StreamSupport.stream(schema.spliterator(), false)
+                .map(CsvSchema.Column::getName)
+                .toList();
     }
 
     @Override

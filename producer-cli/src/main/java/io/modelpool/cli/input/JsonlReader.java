@@ -52,8 +52,8 @@ final class JsonlReader implements InputReader {
         }
         JsonNode text = node.get(textField);
         if (text == null || !text.isTextual()) {
-            throw new InputException(file, lineNumber,
-                    "no string field '" + textField + "' (name the text field with --text-field)");
+            throw new InputException(
+                    file, lineNumber, "no string field '" + textField + "' (name the text field with --text-field)");
         }
         JsonNode id = node.get(idField);
         if (id == null || id.isNull()) {
@@ -63,7 +63,8 @@ final class JsonlReader implements InputReader {
             return new InputRecord(lineNumber, null, text.textValue());
         }
         if (!id.isValueNode() || id.asText().isEmpty()) {
-            throw new InputException(file, lineNumber, "id field '" + idField + "' must be a non-empty string or number");
+            throw new InputException(
+                    file, lineNumber, "id field '" + idField + "' must be a non-empty string or number");
         }
         return new InputRecord(lineNumber, id.asText(), text.textValue());
     }

@@ -41,6 +41,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class Clients {
     /** Producer batching: wait up to 20 ms to fill batches of up to 256 KiB. */
     static final int LINGER_MS = 20;
+
     static final int BATCH_SIZE = 256 * 1024;
     /**
      * Result fetching: the broker answers a fetch once 256 KiB of results (about 150 vectors of 384 floats) are
@@ -49,16 +50,17 @@ public final class Clients {
      * machine; a result waits at most 100 ms longer.
      */
     static final int RESULT_FETCH_MIN_BYTES = 256 * 1024;
+
     static final int RESULT_FETCH_MAX_WAIT_MS = 100;
 
-    private Clients() {
-    }
+    private Clients() {}
 
     /**
      * An idempotent, batching producer ({@code acks=all}) with string keys and Confluent-Avro values.
      * {@code send} blocks at most {@code maxBlock} for metadata or buffer space.
      */
-    public static Producer<String, SpecificRecord> producer(KafkaConnection connection, Duration maxBlock, String clientId) {
+    public static Producer<String, SpecificRecord> producer(
+            KafkaConnection connection, Duration maxBlock, String clientId) {
         Map<String, Object> config = common(connection, clientId);
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
         config.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, BATCH_SIZE);
@@ -75,8 +77,8 @@ public final class Clients {
     }
 
     /** A consumer of text-embedding results without a group: the caller assigns partitions and never commits. */
-    public static Consumer<String, TextEmbeddingResult> resultConsumer(KafkaConnection connection, Duration apiTimeout,
-                                                                       String clientId) {
+    public static Consumer<String, TextEmbeddingResult> resultConsumer(
+            KafkaConnection connection, Duration apiTimeout, String clientId) {
         Map<String, Object> config = common(connection, clientId);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, RESULT_FETCH_MIN_BYTES);
@@ -84,7 +86,8 @@ public final class Clients {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, apiTimeout.toMillis()));
+        config.put(
+                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, apiTimeout.toMillis()));
         Deserializer<TextEmbeddingResult> values =
                 ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, config, false);
         try {
@@ -107,8 +110,8 @@ public final class Clients {
         config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
         Set<String> missing = new HashSet<>();
         try (Admin admin = Admin.create(config)) {
-            Map<String, KafkaFuture<TopicDescription>> described = admin
-                    .describeTopics(topics, new DescribeTopicsOptions().timeoutMs(millis))
+            Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(
+                            topics, new DescribeTopicsOptions().timeoutMs(millis))
                     .topicNameValues();
             for (Map.Entry<String, KafkaFuture<TopicDescription>> entry : described.entrySet()) {
                 try {
@@ -122,7 +125,8 @@ public final class Clients {
                         throw new KafkaException(e.getCause());
                     }
                 } catch (java.util.concurrent.TimeoutException e) {
-                    throw new org.apache.kafka.common.errors.TimeoutException("no answer about topic " + entry.getKey(), e);
+                    throw new org.apache.kafka.common.errors.TimeoutException(
+                            "no answer about topic " + entry.getKey(), e);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new InterruptException(e);

@@ -18,14 +18,17 @@ public record JobTopics(String requests, String results, String jobs) {
     /** The text-embedding topics under the connection's prefix, requests on the bulk request topic. */
     public static JobTopics textEmbedding(KafkaConnection connection) {
         String prefix = connection.topicPrefix();
-        return new JobTopics(Topics.bulkRequests(prefix, Capability.TEXT_EMBEDDING),
-                Topics.results(prefix, Capability.TEXT_EMBEDDING), Topics.jobs(prefix));
+        return new JobTopics(
+                Topics.bulkRequests(prefix, Capability.TEXT_EMBEDDING),
+                Topics.results(prefix, Capability.TEXT_EMBEDDING),
+                Topics.jobs(prefix));
     }
 
     /** The interactive request topic, where jobs go when the fleet has no bulk request topic. */
     public String interactiveRequests() {
         return requests.endsWith(Topics.BULK_SUFFIX)
-                ? requests.substring(0, requests.length() - Topics.BULK_SUFFIX.length()) : requests;
+                ? requests.substring(0, requests.length() - Topics.BULK_SUFFIX.length())
+                : requests;
     }
 
     /** These topics with requests produced to {@code topic}. */

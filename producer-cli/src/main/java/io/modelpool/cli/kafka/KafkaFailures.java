@@ -11,8 +11,7 @@ import org.apache.kafka.common.errors.TimeoutException;
 
 /** Turns Kafka client and serde failures into one-line messages that say what to check. */
 public final class KafkaFailures {
-    private KafkaFailures() {
-    }
+    private KafkaFailures() {}
 
     /**
      * A {@link CliException} for {@code failure}, met while {@code doing} (for example "reading topic x").
@@ -27,8 +26,10 @@ public final class KafkaFailures {
                 return new CliException(message, failure);
             }
         }
-        return new CliException("Kafka failure while " + doing + ": " + failure.getClass().getSimpleName()
-                + (failure.getMessage() == null ? "" : ": " + failure.getMessage()), failure);
+        return new CliException(
+                "Kafka failure while " + doing + ": " + failure.getClass().getSimpleName()
+                        + (failure.getMessage() == null ? "" : ": " + failure.getMessage()),
+                failure);
     }
 
     private static String describe(Throwable cause, String doing, KafkaConnection connection, Duration waited) {

@@ -32,8 +32,7 @@ public final class ProducedRequests {
     public static final String JOB_HEADER = "modelpool-job";
     public static final String INDEX_HEADER = "modelpool-request-index";
 
-    private ProducedRequests() {
-    }
+    private ProducedRequests() {}
 
     /** The headers that mark request {@code index} of job {@code jobId}. */
     public static Headers headers(String jobId, long index) {
@@ -66,8 +65,13 @@ public final class ProducedRequests {
      *
      * @throws CliException when Kafka does not answer, or the topic makes no progress for {@code timeout}
      */
-    public static BitSet scan(KafkaConnection connection, String topic, Map<Integer, Long> from, String jobId,
-                              long firstIndex, Duration timeout) {
+    public static BitSet scan(
+            KafkaConnection connection,
+            String topic,
+            Map<Integer, Long> from,
+            String jobId,
+            long firstIndex,
+            Duration timeout) {
         byte[] job = jobId.getBytes(StandardCharsets.UTF_8);
         BitSet produced = new BitSet();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(connection, timeout)) {

@@ -68,7 +68,8 @@ public final class RequestSender implements AutoCloseable {
      * @throws KafkaException when it is not acknowledged within {@code timeout}
      * @throws InterruptedException when the calling thread is interrupted while waiting
      */
-    public void sendAndWait(String topic, String key, SpecificRecord value, Duration timeout) throws InterruptedException {
+    public void sendAndWait(String topic, String key, SpecificRecord value, Duration timeout)
+            throws InterruptedException {
         try {
             producer.send(new ProducerRecord<>(topic, key, value)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {

@@ -64,19 +64,19 @@ public final class ResultTail implements AutoCloseable {
      * Opens the tail at the given offset of each partition (a partition not named starts at its beginning): where an
      * earlier run's tail started, so that a resumed job sees every result its requests ever got.
      */
-    public static ResultTail atOffsets(KafkaConnection connection, String topic, Map<Integer, Long> offsets,
-                                       Duration timeout, String clientId) {
+    public static ResultTail atOffsets(
+            KafkaConnection connection, String topic, Map<Integer, Long> offsets, Duration timeout, String clientId) {
         return open(connection, topic, timeout, clientId, offsets);
     }
 
-    private static ResultTail open(KafkaConnection connection, String topic, Duration timeout, String clientId,
-                                   boolean fromBeginning) {
+    private static ResultTail open(
+            KafkaConnection connection, String topic, Duration timeout, String clientId, boolean fromBeginning) {
         return open(connection, topic, timeout, clientId, fromBeginning ? Map.of() : null);
     }
 
     /** {@code offsets} null: at the end; otherwise at those offsets, the beginning where none is named. */
-    private static ResultTail open(KafkaConnection connection, String topic, Duration timeout, String clientId,
-                                   Map<Integer, Long> offsets) {
+    private static ResultTail open(
+            KafkaConnection connection, String topic, Duration timeout, String clientId, Map<Integer, Long> offsets) {
         Consumer<String, TextEmbeddingResult> consumer = Clients.resultConsumer(connection, timeout, clientId);
         try {
             List<TopicPartition> partitions = partitionsOf(consumer, topic, connection, timeout);
@@ -112,14 +112,16 @@ public final class ResultTail implements AutoCloseable {
      *
      * @throws CliException when the topic does not exist
      */
-    static List<TopicPartition> partitionsOf(Consumer<?, ?> consumer, String topic, KafkaConnection connection,
-                                             Duration timeout) {
+    static List<TopicPartition> partitionsOf(
+            Consumer<?, ?> consumer, String topic, KafkaConnection connection, Duration timeout) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
         if (infos == null || infos.isEmpty()) {
             throw new CliException("topic " + topic + " does not exist on Kafka at " + connection.bootstrapServers()
                     + " (start a worker, which creates its topics, or check --topic-prefix)");
         }
-        return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        return infos.stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
     }
 
     /**
@@ -138,14 +140,22 @@ public final class ResultTail implements AutoCloseable {
         } catch (RecordDeserializationException e) {
             if (e.getCause() instanceof UndecodableRecordException) {
                 skipped++;
-                log.warn("Skipped an undecodable record on {} partition {} offset {}: {}",
-                        topic, e.topicPartition().partition(), e.offset(), e.getCause().getMessage());
+                log.warn(
+                        "Skipped an undecodable record on {} partition {} offset {}: {}",
+                        topic,
+                        e.topicPartition().partition(),
+                        e.offset(),
+                        e.getCause().getMessage());
                 consumer.seek(e.topicPartition(), e.offset() + 1);
             } else {
                 // Not the record's fault (the registry is unreachable, say): read it again on the next poll.
                 if (!retrying) {
-                    log.warn("Cannot decode {} partition {} offset {} yet, retrying: {}",
-                            topic, e.topicPartition().partition(), e.offset(), e.getMessage());
+                    log.warn(
+                            "Cannot decode {} partition {} offset {} yet, retrying: {}",
+                            topic,
+                            e.topicPartition().partition(),
+                            e.offset(),
+                            e.getMessage());
                     retrying = true;
                 }
                 consumer.seek(e.topicPartition(), e.offset());

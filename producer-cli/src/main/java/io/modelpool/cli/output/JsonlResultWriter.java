@@ -1,10 +1,10 @@
 package io.modelpool.cli.output;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
-import com.fasterxml.jackson.core.JsonEncoding;
 import java.io.Closeable;
 import java.io.Flushable;
 import java.io.IOException;
@@ -36,8 +36,10 @@ public final class JsonlResultWriter implements Closeable, Flushable {
      * A character outside the Basic Multilingual Plane is written as itself in UTF-8, as through a {@code Writer},
      * not as two escaped surrogates.
      */
-    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
-            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+            .build();
 
     private final JsonGenerator json;
 
@@ -67,8 +69,8 @@ public final class JsonlResultWriter implements Closeable, Flushable {
 
     /** Appends to {@code file}, creating it when missing: a resumed job continues the lines an earlier run wrote. */
     public static JsonlResultWriter append(Path file) throws IOException {
-        return new JsonlResultWriter(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND));
+        return new JsonlResultWriter(Files.newOutputStream(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
     }
 
     /** Writes to a stream that this writer does not close (stdout). */

@@ -19,8 +19,7 @@ import java.util.OptionalDouble;
  */
 public final class MovingRate {
 
-    private record Sample(long nanos, long count) {
-    }
+    private record Sample(long nanos, long count) {}
 
     private final long windowNanos;
     private final long minimumSpanNanos;
@@ -28,8 +27,8 @@ public final class MovingRate {
 
     public MovingRate(Duration window, Duration minimumSpan) {
         if (window.isNegative() || window.isZero() || minimumSpan.isNegative() || minimumSpan.compareTo(window) > 0) {
-            throw new IllegalArgumentException("need 0 <= minimumSpan <= window, window > 0; was " + minimumSpan
-                    + " and " + window);
+            throw new IllegalArgumentException(
+                    "need 0 <= minimumSpan <= window, window > 0; was " + minimumSpan + " and " + window);
         }
         this.windowNanos = window.toNanos();
         this.minimumSpanNanos = minimumSpan.toNanos();
@@ -46,7 +45,9 @@ public final class MovingRate {
         if (last != null && nanos < last.nanos()) {
             return;
         }
-        if (last != null && last.count() == count && count == samples.peekFirst().count()) {
+        if (last != null
+                && last.count() == count
+                && count == samples.peekFirst().count()) {
             // nothing has happened yet, or nothing since the only sample: keep just the latest idle moment
             samples.clear();
         }

@@ -140,9 +140,10 @@ public interface Progress extends AutoCloseable {
     static String line(String task, long current, long total, MovingRate rate, String note) {
         String percent = total > 0 ? String.format(Locale.ROOT, " (%d%%)", current * 100 / total) : "";
         OptionalDouble perSecond = rate.perSecond();
-        String speed = perSecond.isPresent() ? String.format(Locale.ROOT, ", %.1f inputs/s", perSecond.getAsDouble())
-                : "";
-        String eta = rate.remaining(current, total).map(d -> ", ETA " + clock(d)).orElse("");
+        String speed =
+                perSecond.isPresent() ? String.format(Locale.ROOT, ", %.1f inputs/s", perSecond.getAsDouble()) : "";
+        String eta =
+                rate.remaining(current, total).map(d -> ", ETA " + clock(d)).orElse("");
         return task + ": " + current + "/" + total + " inputs" + percent + speed + eta
                 + (note == null || note.isEmpty() ? "" : ", " + note);
     }
@@ -220,8 +221,15 @@ public interface Progress extends AutoCloseable {
         private final MovingRate rate;
 
         MovingRateRenderer(MovingRate rate) {
-            super(ProgressBarStyle.COLORFUL_UNICODE_BLOCK, " inputs", 1, true, new DecimalFormat("#.0"),
-                    ChronoUnit.SECONDS, true, state -> rate.remaining(state.getCurrent(), state.getMax()));
+            super(
+                    ProgressBarStyle.COLORFUL_UNICODE_BLOCK,
+                    " inputs",
+                    1,
+                    true,
+                    new DecimalFormat("#.0"),
+                    ChronoUnit.SECONDS,
+                    true,
+                    state -> rate.remaining(state.getCurrent(), state.getMax()));
             this.rate = rate;
         }
 

@@ -63,8 +63,8 @@ public final class ReorderWindow<T> {
      */
     public void complete(long sequence, T completion) {
         if (sequence < nextToRelease || sequence >= nextToOpen) {
-            throw new IllegalArgumentException("sequence " + sequence + " is not open (open: ["
-                    + nextToRelease + ", " + nextToOpen + "))");
+            throw new IllegalArgumentException(
+                    "sequence " + sequence + " is not open (open: [" + nextToRelease + ", " + nextToOpen + "))");
         }
         if (completion == null) {
             throw new IllegalArgumentException("completion must not be null");

@@ -33,8 +33,15 @@ import java.util.TreeMap;
  * @param requestOffsets the request topic's end offset per partition before the job produced
  * @param resultOffsets the result topic's end offset per partition before the job produced
  */
-public record JobState(String jobId, String model, String inputType, int textsPerRequest, String errors,
-                       String requestTopic, Map<Integer, Long> requestOffsets, Map<Integer, Long> resultOffsets) {
+public record JobState(
+        String jobId,
+        String model,
+        String inputType,
+        int textsPerRequest,
+        String errors,
+        String requestTopic,
+        Map<Integer, Long> requestOffsets,
+        Map<Integer, Long> resultOffsets) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String SUFFIX = ".modelpool-job";
 

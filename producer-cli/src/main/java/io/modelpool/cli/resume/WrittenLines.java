@@ -85,7 +85,8 @@ final class WrittenLines implements Closeable {
         byte[] bytes = line.toByteArray();
         read += bytes.length + 1;
         try (JsonParser parser = JSON.createParser(bytes)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT || !"id".equals(parser.nextFieldName())
+            if (parser.nextToken() != JsonToken.START_OBJECT
+                    || !"id".equals(parser.nextFieldName())
                     || parser.nextToken() != JsonToken.VALUE_STRING) {
                 ended = true;
                 return;
@@ -107,7 +108,8 @@ final class WrittenLines implements Closeable {
     }
 
     private static String errorCode(JsonParser parser) throws IOException {
-        if (parser.nextToken() == JsonToken.START_OBJECT && "code".equals(parser.nextFieldName())
+        if (parser.nextToken() == JsonToken.START_OBJECT
+                && "code".equals(parser.nextFieldName())
                 && parser.nextToken() == JsonToken.VALUE_STRING) {
             return parser.getText();
         }

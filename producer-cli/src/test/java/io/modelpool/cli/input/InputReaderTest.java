@@ -20,10 +20,11 @@ class InputReaderTest {
     void textLinesAreOneInputEachAndBlankLinesAreSkippedButKeepTheirLineNumbers() throws IOException {
         Path file = write("in.txt", "first sentence\n\n  \nsecond, with a comma\nthird\n");
 
-        assertThat(readAll(InputSpec.of(file))).containsExactly(
-                new InputRecord(1, null, "first sentence"),
-                new InputRecord(4, null, "second, with a comma"),
-                new InputRecord(5, null, "third"));
+        assertThat(readAll(InputSpec.of(file)))
+                .containsExactly(
+                        new InputRecord(1, null, "first sentence"),
+                        new InputRecord(4, null, "second, with a comma"),
+                        new InputRecord(5, null, "third"));
     }
 
     @Test
@@ -35,10 +36,11 @@ class InputReaderTest {
                 {"id": 42, "text": "numeric id", "other": [1, 2]}
                 """);
 
-        assertThat(readAll(InputSpec.of(file))).containsExactly(
-                new InputRecord(1, "a", "alpha"),
-                new InputRecord(2, null, "no id here"),
-                new InputRecord(4, "42", "numeric id"));
+        assertThat(readAll(InputSpec.of(file)))
+                .containsExactly(
+                        new InputRecord(1, "a", "alpha"),
+                        new InputRecord(2, null, "no id here"),
+                        new InputRecord(4, "42", "numeric id"));
     }
 
     @Test
@@ -81,10 +83,11 @@ class InputReaderTest {
                 r3,Third,plain
                 """);
 
-        assertThat(readAll(InputSpec.of(file))).containsExactly(
-                new InputRecord(1, "r1", "Hello, world"),
-                new InputRecord(2, "r2", "She said \"hi\"\nand left"),
-                new InputRecord(3, "r3", "plain"));
+        assertThat(readAll(InputSpec.of(file)))
+                .containsExactly(
+                        new InputRecord(1, "r1", "Hello, world"),
+                        new InputRecord(2, "r2", "She said \"hi\"\nand left"),
+                        new InputRecord(3, "r3", "plain"));
     }
 
     @Test
@@ -101,9 +104,8 @@ class InputReaderTest {
     void csvColumnCanBeChosenAndIdsAreOptional() throws IOException {
         Path file = write("table.csv", "body,lang\nhello,en\nbonjour,fr\n");
 
-        assertThat(readAll(new InputSpec(file, InputFormat.CSV, null, "body"))).containsExactly(
-                new InputRecord(1, null, "hello"),
-                new InputRecord(2, null, "bonjour"));
+        assertThat(readAll(new InputSpec(file, InputFormat.CSV, null, "body")))
+                .containsExactly(new InputRecord(1, null, "hello"), new InputRecord(2, null, "bonjour"));
     }
 
     @Test

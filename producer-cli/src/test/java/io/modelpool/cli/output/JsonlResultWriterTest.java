@@ -43,7 +43,9 @@ class JsonlResultWriterTest {
             }
         }
 
-        assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo(text.toString()).isEqualTo("""
+        assertThat(bytes.toString(StandardCharsets.UTF_8))
+                .isEqualTo(text.toString())
+                .isEqualTo("""
                 {"id":"zürich-€-\uD83D\uDE00","jobId":"job-ß","vector":[0.1,-2.5E-7,1.4E-45]}
                 {"id":"日本","error":{"code":"INVALID_REQUEST","message":"texts[0] \\"quoted\\" ✓"}}
                 """);
@@ -55,7 +57,7 @@ class JsonlResultWriterTest {
         float[] vector = new float[10_000];
         for (int i = 0; i < vector.length; i++) {
             vector[i] = switch (i % 4) {
-                case 0 -> (float) random.nextGaussian() * 0.05f;        // what normalised embeddings hold
+                case 0 -> (float) random.nextGaussian() * 0.05f; // what normalised embeddings hold
                 case 1 -> Float.intBitsToFloat(random.nextInt() & 0xFEFFFFFF); // any finite bit pattern
                 case 2 -> random.nextFloat() * 1e-6f;
                 default -> (float) (random.nextDouble() * 1e6);
@@ -76,7 +78,8 @@ class JsonlResultWriterTest {
         }
         assertThat(numbers).hasSize(vector.length);
         for (int i = 0; i < vector.length; i++) {
-            assertThat(Float.floatToIntBits(Float.parseFloat(numbers.get(i)))).as("value %d, written %s", i, numbers.get(i))
+            assertThat(Float.floatToIntBits(Float.parseFloat(numbers.get(i))))
+                    .as("value %d, written %s", i, numbers.get(i))
                     .isEqualTo(Float.floatToIntBits(vector[i]));
         }
     }

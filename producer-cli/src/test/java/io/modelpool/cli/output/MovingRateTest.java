@@ -24,8 +24,8 @@ class MovingRateTest {
         }
 
         assertThat(rate.perSecond().getAsDouble()).isCloseTo(100.0, within(1.0));
-        assertThat(rate.remaining(200, 2000)).hasValueSatisfying(eta ->
-                assertThat(eta.toMillis()).isBetween(17_500L, 18_500L));
+        assertThat(rate.remaining(200, 2000))
+                .hasValueSatisfying(eta -> assertThat(eta.toMillis()).isBetween(17_500L, 18_500L));
     }
 
     @Test
@@ -41,7 +41,8 @@ class MovingRateTest {
             n += 100;
             rate.sample(t, n);
         }
-        assertThat(rate.perSecond().getAsDouble()).as("the mean since the start would still say about 40/s")
+        assertThat(rate.perSecond().getAsDouble())
+                .as("the mean since the start would still say about 40/s")
                 .isCloseTo(100.0, within(0.1));
     }
 

@@ -37,10 +37,14 @@ class ReorderWindowTest {
         long second = window.open();
 
         assertThat(window.hasRoom()).isFalse();
-        assertThatThrownBy(window::open).isInstanceOf(IllegalStateException.class).hasMessageContaining("full");
+        assertThatThrownBy(window::open)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("full");
 
         window.complete(second, 2);
-        assertThat(window.hasRoom()).as("a completed entry still holds its slot until released").isFalse();
+        assertThat(window.hasRoom())
+                .as("a completed entry still holds its slot until released")
+                .isFalse();
         window.complete(first, 1);
         assertThat(window.pollNext()).isEqualTo(1);
         assertThat(window.hasRoom()).isTrue();

@@ -29,7 +29,9 @@ class WrittenPrefixTest {
         try (WrittenPrefix prefix = WrittenPrefix.open(output, errors)) {
             assertThat(prefix.take(List.of("a", "b"))).isTrue();
             assertThat(prefix.take(List.of("c", "d"))).isTrue();
-            assertThat(prefix.take(List.of("e", "f"))).as("f was cut by the kill").isFalse();
+            assertThat(prefix.take(List.of("e", "f")))
+                    .as("f was cut by the kill")
+                    .isFalse();
             assertThat(prefix.take(List.of("g"))).isFalse();
             assertThat(prefix.requests()).isEqualTo(2);
             assertThat(prefix.inputs()).isEqualTo(4);
@@ -38,7 +40,8 @@ class WrittenPrefixTest {
         }
 
         assertThat(Files.readString(output)).isEqualTo(keptOutput + "{\"id\":\"d\",\"vector\":[4.0]}\n");
-        assertThat(Files.readString(errors)).isEqualTo("{\"id\":\"c\",\"error\":{\"code\":\"EMPTY_INPUT\",\"message\":\"empty\"}}\n");
+        assertThat(Files.readString(errors))
+                .isEqualTo("{\"id\":\"c\",\"error\":{\"code\":\"EMPTY_INPUT\",\"message\":\"empty\"}}\n");
     }
 
     @Test
@@ -51,7 +54,9 @@ class WrittenPrefixTest {
 
         try (WrittenPrefix prefix = WrittenPrefix.open(output, errors)) {
             assertThat(prefix.take(List.of("a"))).isTrue();
-            assertThat(prefix.take(List.of("b"))).as("b's error was still buffered when the run died").isFalse();
+            assertThat(prefix.take(List.of("b")))
+                    .as("b's error was still buffered when the run died")
+                    .isFalse();
             prefix.truncate();
         }
 

@@ -21,52 +21,52 @@ import org.apache.avro.util.ClassSecurityValidator;
  * before stays in force for every other class.
  */
 public final class GeneratedClassTrust {
-  private static final Set<String> TRUSTED = ConcurrentHashMap.newKeySet();
-  private static final Set<Class<?>> DONE = ConcurrentHashMap.newKeySet();
-  private static boolean installed;
+    private static final Set<String> TRUSTED = ConcurrentHashMap.newKeySet();
+    private static final Set<Class<?>> DONE = ConcurrentHashMap.newKeySet();
+    private static boolean installed;
 
-  private GeneratedClassTrust() {}
+    private GeneratedClassTrust() {}
 
-  /** Trusts {@code type} and the generated classes of every named type in its schema. Idempotent. */
-  public static void trust(Class<? extends SpecificRecord> type) {
-    if (DONE.contains(type)) {
-      return;
-    }
-    Set<String> names = new HashSet<>();
-    collect(SpecificData.getForClass(type).getSchema(type), names);
-    synchronized (GeneratedClassTrust.class) {
-      TRUSTED.addAll(names);
-      if (!installed) {
-        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(),
-            clazz -> TRUSTED.contains(clazz.getName())));
-        installed = true;
-      }
-    }
-    DONE.add(type);
-  }
-
-  private static void collect(Schema schema, Set<String> names) {
-    switch (schema.getType()) {
-      case RECORD:
-        if (names.add(SpecificData.getClassName(schema))) {
-          schema.getFields().forEach(field -> collect(field.schema(), names));
+    /** Trusts {@code type} and the generated classes of every named type in its schema. Idempotent. */
+    public static void trust(Class<? extends SpecificRecord> type) {
+        if (DONE.contains(type)) {
+            return;
         }
-        break;
-      case ENUM:
-      case FIXED:
-        names.add(SpecificData.getClassName(schema));
-        break;
-      case ARRAY:
-        collect(schema.getElementType(), names);
-        break;
-      case MAP:
-        collect(schema.getValueType(), names);
-        break;
-      case UNION:
-        schema.getTypes().forEach(branch -> collect(branch, names));
-        break;
-      default:
-        break;
+        Set<String> names = new HashSet<>();
+        collect(SpecificData.getForClass(type).getSchema(type), names);
+        synchronized (GeneratedClassTrust.class) {
+            TRUSTED.addAll(names);
+            if (!installed) {
+                ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(
+                        ClassSecurityValidator.getGlobal(), clazz -> TRUSTED.contains(clazz.getName())));
+                installed = true;
+            }
+        }
+        DONE.add(type);
     }
-  }
+
+    private static void collect(Schema schema, Set<String> names) {
+        switch (schema.getType()) {
+            case RECORD:
+                if (names.add(SpecificData.getClassName(schema))) {
+                    schema.getFields().forEach(field -> collect(field.schema(), names));
+                }
+                break;
+            case ENUM:
+            case FIXED:
+                names.add(SpecificData.getClassName(schema));
+                break;
+            case ARRAY:
+                collect(schema.getElementType(), names);
+                break;
+            case MAP:
+                collect(schema.getValueType(), names);
+                break;
+            case UNION:
+                schema.getTypes().forEach(branch -> collect(branch, names));
+                break;
+            default:
+                break;
+        }
+    }
 }

@@ -5,7 +5,7 @@ package io.modelpool.schemas.registry;
  * schema references, or its text does not parse.
  */
 public class NotAvroSchemaException extends RuntimeException {
-  public NotAvroSchemaException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public NotAvroSchemaException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

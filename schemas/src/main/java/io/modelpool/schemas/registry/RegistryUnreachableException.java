@@ -6,15 +6,15 @@ package io.modelpool.schemas.registry;
  * succeed later; nothing is known about the schema or subject asked for.
  */
 public class RegistryUnreachableException extends RuntimeException {
-  private final int attempts;
+    private final int attempts;
 
-  public RegistryUnreachableException(String message, int attempts, Throwable cause) {
-    super(message, cause);
-    this.attempts = attempts;
-  }
+    public RegistryUnreachableException(String message, int attempts, Throwable cause) {
+        super(message, cause);
+        this.attempts = attempts;
+    }
 
-  /** How many HTTP attempts were made before giving up. */
-  public int attempts() {
-    return attempts;
-  }
+    /** How many HTTP attempts were made before giving up. */
+    public int attempts() {
+        return attempts;
+    }
 }

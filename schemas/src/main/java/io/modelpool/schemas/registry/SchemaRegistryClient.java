@@ -25,57 +25,57 @@ import org.apache.avro.Schema;
  */
 public interface SchemaRegistryClient extends AutoCloseable {
 
-  /**
-   * Registers {@code schema} under {@code subject} ({@code POST /subjects/{subject}/versions}), or returns the
-   * id it already has there. Idempotent.
-   *
-   * @return the schema's registry-wide id
-   * @throws RegistryErrorException with status 409 when the registry's compatibility rules refuse the schema,
-   *     or error code 42201 when it is not a valid schema
-   */
-  int register(String subject, Schema schema);
+    /**
+     * Registers {@code schema} under {@code subject} ({@code POST /subjects/{subject}/versions}), or returns the
+     * id it already has there. Idempotent.
+     *
+     * @return the schema's registry-wide id
+     * @throws RegistryErrorException with status 409 when the registry's compatibility rules refuse the schema,
+     *     or error code 42201 when it is not a valid schema
+     */
+    int register(String subject, Schema schema);
 
-  /**
-   * Looks {@code schema} up under {@code subject} without registering it ({@code POST /subjects/{subject}}).
-   *
-   * @throws RegistryErrorException with error code 40401 (no such subject) or 40403 (schema not registered
-   *     under the subject)
-   */
-  RegisteredSchema lookup(String subject, Schema schema);
+    /**
+     * Looks {@code schema} up under {@code subject} without registering it ({@code POST /subjects/{subject}}).
+     *
+     * @throws RegistryErrorException with error code 40401 (no such subject) or 40403 (schema not registered
+     *     under the subject)
+     */
+    RegisteredSchema lookup(String subject, Schema schema);
 
-  /**
-   * The schema with registry-wide id {@code id} ({@code GET /schemas/ids/{id}}).
-   *
-   * @throws RegistryErrorException with error code 40403 when no schema has that id
-   * @throws NotAvroSchemaException when the id names a schema that is not Avro (Protobuf, JSON Schema) or whose
-   *     text does not parse as Avro
-   */
-  Schema schemaById(int id);
+    /**
+     * The schema with registry-wide id {@code id} ({@code GET /schemas/ids/{id}}).
+     *
+     * @throws RegistryErrorException with error code 40403 when no schema has that id
+     * @throws NotAvroSchemaException when the id names a schema that is not Avro (Protobuf, JSON Schema) or whose
+     *     text does not parse as Avro
+     */
+    Schema schemaById(int id);
 
-  /**
-   * Whether {@link #schemaById} would answer {@code id} now without a network call: its schema is cached, or the
-   * registry recently said it has no such id. Never blocks; callers use it to decide whether a lookup must go to
-   * another thread first. The default, for clients without caches, is {@code false}.
-   */
-  default boolean answersFromCache(int id) {
-    return false;
-  }
+    /**
+     * Whether {@link #schemaById} would answer {@code id} now without a network call: its schema is cached, or the
+     * registry recently said it has no such id. Never blocks; callers use it to decide whether a lookup must go to
+     * another thread first. The default, for clients without caches, is {@code false}.
+     */
+    default boolean answersFromCache(int id) {
+        return false;
+    }
 
-  /**
-   * The latest version under {@code subject} ({@code GET /subjects/{subject}/versions/latest}).
-   *
-   * @throws RegistryErrorException with error code 40401 when the subject does not exist
-   */
-  RegisteredSchema latestVersion(String subject);
+    /**
+     * The latest version under {@code subject} ({@code GET /subjects/{subject}/versions/latest}).
+     *
+     * @throws RegistryErrorException with error code 40401 when the subject does not exist
+     */
+    RegisteredSchema latestVersion(String subject);
 
-  /**
-   * Version {@code version} under {@code subject} ({@code GET /subjects/{subject}/versions/{version}}).
-   *
-   * @throws RegistryErrorException with error code 40401 (no such subject) or 40402 (no such version)
-   */
-  RegisteredSchema version(String subject, int version);
+    /**
+     * Version {@code version} under {@code subject} ({@code GET /subjects/{subject}/versions/{version}}).
+     *
+     * @throws RegistryErrorException with error code 40401 (no such subject) or 40402 (no such version)
+     */
+    RegisteredSchema version(String subject, int version);
 
-  /** Releases the client's resources; idempotent. */
-  @Override
-  void close();
+    /** Releases the client's resources; idempotent. */
+    @Override
+    void close();
 }

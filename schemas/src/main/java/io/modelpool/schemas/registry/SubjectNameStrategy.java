@@ -13,72 +13,74 @@ import org.apache.kafka.common.config.ConfigException;
  * supported.
  */
 public enum SubjectNameStrategy {
-  /** {@code <topic>-value} or {@code <topic>-key}: one record type per topic (the default). */
-  TOPIC_NAME("TopicNameStrategy") {
-    @Override
-    public String subjectName(String topic, boolean isKey, Schema schema) {
-      return Objects.requireNonNull(topic, "topic") + (isKey ? "-key" : "-value");
-    }
-  },
-  /** The record's full name, for example {@code io.modelpool.v1.TextEmbeddingRequest}, on every topic. */
-  RECORD_NAME("RecordNameStrategy") {
-    @Override
-    public String subjectName(String topic, boolean isKey, Schema schema) {
-      return fullName(schema);
-    }
-  },
-  /** {@code <topic>-<record full name>}: several record types per topic, evolving per topic. */
-  TOPIC_RECORD_NAME("TopicRecordNameStrategy") {
-    @Override
-    public String subjectName(String topic, boolean isKey, Schema schema) {
-      return Objects.requireNonNull(topic, "topic") + "-" + fullName(schema);
-    }
-  };
-
-  private static final String CONFLUENT_PACKAGE = "io.confluent.kafka.serializers.subject.";
-
-  private final String simpleClassName;
-
-  SubjectNameStrategy(String simpleClassName) {
-    this.simpleClassName = simpleClassName;
-  }
-
-  /** The subject for a record of {@code schema} written to {@code topic} as its key or value. */
-  public abstract String subjectName(String topic, boolean isKey, Schema schema);
-
-  /** Confluent's class name for this strategy, for example {@code io.confluent...TopicNameStrategy}. */
-  public String confluentClassName() {
-    return CONFLUENT_PACKAGE + simpleClassName;
-  }
-
-  /**
-   * Parses a configured strategy name.
-   *
-   * @param key the configuration key, named in the error
-   * @throws ConfigException naming the key, the value and the accepted values
-   */
-  public static SubjectNameStrategy fromConfig(String key, String value) {
-    if (value != null) {
-      String trimmed = value.trim();
-      for (SubjectNameStrategy strategy : values()) {
-        if (trimmed.equals(strategy.confluentClassName())
-            || trimmed.equals(strategy.simpleClassName)
-            || trimmed.toUpperCase(Locale.ROOT).equals(strategy.name())) {
-          return strategy;
+    /** {@code <topic>-value} or {@code <topic>-key}: one record type per topic (the default). */
+    TOPIC_NAME("TopicNameStrategy") {
+        @Override
+        public String subjectName(String topic, boolean isKey, Schema schema) {
+            return Objects.requireNonNull(topic, "topic") + (isKey ? "-key" : "-value");
         }
-      }
-    }
-    throw new ConfigException(key, value,
-        "expected one of TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy "
-            + "(optionally with Confluent's package " + CONFLUENT_PACKAGE + ")");
-  }
+    },
+    /** The record's full name, for example {@code io.modelpool.v1.TextEmbeddingRequest}, on every topic. */
+    RECORD_NAME("RecordNameStrategy") {
+        @Override
+        public String subjectName(String topic, boolean isKey, Schema schema) {
+            return fullName(schema);
+        }
+    },
+    /** {@code <topic>-<record full name>}: several record types per topic, evolving per topic. */
+    TOPIC_RECORD_NAME("TopicRecordNameStrategy") {
+        @Override
+        public String subjectName(String topic, boolean isKey, Schema schema) {
+            return Objects.requireNonNull(topic, "topic") + "-" + fullName(schema);
+        }
+    };
 
-  private static String fullName(Schema schema) {
-    Objects.requireNonNull(schema, "schema");
-    if (schema.getType() != Schema.Type.RECORD) {
-      throw new IllegalArgumentException(
-          "record-name subject strategies need a record schema, got " + schema.getType());
+    private static final String CONFLUENT_PACKAGE = "io.confluent.kafka.serializers.subject.";
+
+    private final String simpleClassName;
+
+    SubjectNameStrategy(String simpleClassName) {
+        this.simpleClassName = simpleClassName;
     }
-    return schema.getFullName();
-  }
+
+    /** The subject for a record of {@code schema} written to {@code topic} as its key or value. */
+    public abstract String subjectName(String topic, boolean isKey, Schema schema);
+
+    /** Confluent's class name for this strategy, for example {@code io.confluent...TopicNameStrategy}. */
+    public String confluentClassName() {
+        return CONFLUENT_PACKAGE + simpleClassName;
+    }
+
+    /**
+     * Parses a configured strategy name.
+     *
+     * @param key the configuration key, named in the error
+     * @throws ConfigException naming the key, the value and the accepted values
+     */
+    public static SubjectNameStrategy fromConfig(String key, String value) {
+        if (value != null) {
+            String trimmed = value.trim();
+            for (SubjectNameStrategy strategy : values()) {
+                if (trimmed.equals(strategy.confluentClassName())
+                        || trimmed.equals(strategy.simpleClassName)
+                        || trimmed.toUpperCase(Locale.ROOT).equals(strategy.name())) {
+                    return strategy;
+                }
+            }
+        }
+        throw new ConfigException(
+                key,
+                value,
+                "expected one of TopicNameStrategy, RecordNameStrategy, TopicRecordNameStrategy "
+                        + "(optionally with Confluent's package " + CONFLUENT_PACKAGE + ")");
+    }
+
+    private static String fullName(Schema schema) {
+        Objects.requireNonNull(schema, "schema");
+        if (schema.getType() != Schema.Type.RECORD) {
+            throw new IllegalArgumentException(
+                    "record-name subject strategies need a record schema, got " + schema.getType());
+        }
+        return schema.getFullName();
+    }
 }

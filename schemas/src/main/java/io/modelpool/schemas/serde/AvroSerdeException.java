@@ -21,33 +21,33 @@ import org.apache.kafka.common.errors.SerializationException;
  * </ul>
  */
 public abstract class AvroSerdeException extends SerializationException {
-  private final String topic;
-  private final Integer schemaId;
+    private final String topic;
+    private final Integer schemaId;
 
-  protected AvroSerdeException(String problem, String topic, Integer schemaId, Throwable cause) {
-    super(describe(problem, topic, schemaId), cause);
-    this.topic = topic;
-    this.schemaId = schemaId;
-  }
-
-  /** The topic the record was read from or written to, if the caller passed one. */
-  public Optional<String> topic() {
-    return Optional.ofNullable(topic);
-  }
-
-  /** The schema id from the record's header or the registry, if it got that far. */
-  public OptionalInt schemaId() {
-    return schemaId == null ? OptionalInt.empty() : OptionalInt.of(schemaId);
-  }
-
-  private static String describe(String problem, String topic, Integer schemaId) {
-    StringBuilder where = new StringBuilder(" (topic ").append(topic == null ? "unknown" : "'" + topic + "'");
-    if (schemaId != null) {
-      where.append(", schema id ").append(schemaId);
+    protected AvroSerdeException(String problem, String topic, Integer schemaId, Throwable cause) {
+        super(describe(problem, topic, schemaId), cause);
+        this.topic = topic;
+        this.schemaId = schemaId;
     }
-    where.append(')');
-    int colon = problem.indexOf(": ");
-    // "what went wrong (topic 't', schema id 7): detail" reads better than the location at the very end.
-    return colon < 0 ? problem + where : problem.substring(0, colon) + where + problem.substring(colon);
-  }
+
+    /** The topic the record was read from or written to, if the caller passed one. */
+    public Optional<String> topic() {
+        return Optional.ofNullable(topic);
+    }
+
+    /** The schema id from the record's header or the registry, if it got that far. */
+    public OptionalInt schemaId() {
+        return schemaId == null ? OptionalInt.empty() : OptionalInt.of(schemaId);
+    }
+
+    private static String describe(String problem, String topic, Integer schemaId) {
+        StringBuilder where = new StringBuilder(" (topic ").append(topic == null ? "unknown" : "'" + topic + "'");
+        if (schemaId != null) {
+            where.append(", schema id ").append(schemaId);
+        }
+        where.append(')');
+        int colon = problem.indexOf(": ");
+        // "what went wrong (topic 't', schema id 7): detail" reads better than the location at the very end.
+        return colon < 0 ? problem + where : problem.substring(0, colon) + where + problem.substring(colon);
+    }
 }

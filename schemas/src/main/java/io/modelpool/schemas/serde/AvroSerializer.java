@@ -25,47 +25,47 @@ import org.apache.kafka.common.serialization.Serializer;
  * not match its schema.
  */
 public class AvroSerializer<T extends IndexedRecord> implements Serializer<T> {
-  private final SchemaRegistryClient sharedClient;
-  private volatile AvroSerializerCore core;
+    private final SchemaRegistryClient sharedClient;
+    private volatile AvroSerializerCore core;
 
-  /** For Kafka's by-class-name construction; {@link #configure} builds the registry client. */
-  public AvroSerializer() {
-    this(null);
-  }
-
-  /** Uses {@code client} (not closed by {@link #close()}) instead of building one in {@link #configure}. */
-  public AvroSerializer(SchemaRegistryClient client) {
-    Contract.trustGeneratedClasses();
-    this.sharedClient = client;
-  }
-
-  @Override
-  public void configure(Map<String, ?> configs, boolean isKey) {
-    AvroSerdeConfig config = new AvroSerdeConfig(configs);
-    AvroSerializerCore previous = core;
-    core = sharedClient != null
-        ? new AvroSerializerCore(sharedClient, false, config, isKey)
-        : new AvroSerializerCore(new RestSchemaRegistryClient(config), true, config, isKey);
-    if (previous != null) {
-      previous.close();
+    /** For Kafka's by-class-name construction; {@link #configure} builds the registry client. */
+    public AvroSerializer() {
+        this(null);
     }
-  }
 
-  @Override
-  public byte[] serialize(String topic, T record) {
-    AvroSerializerCore current = core;
-    if (current == null) {
-      throw new IllegalStateException("AvroSerializer used before configure()");
+    /** Uses {@code client} (not closed by {@link #close()}) instead of building one in {@link #configure}. */
+    public AvroSerializer(SchemaRegistryClient client) {
+        Contract.trustGeneratedClasses();
+        this.sharedClient = client;
     }
-    return current.serialize(topic, record);
-  }
 
-  /** Releases the registry client if this serializer built it; a shared client stays open. */
-  @Override
-  public void close() {
-    AvroSerializerCore current = core;
-    if (current != null) {
-      current.close();
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        AvroSerdeConfig config = new AvroSerdeConfig(configs);
+        AvroSerializerCore previous = core;
+        core = sharedClient != null
+                ? new AvroSerializerCore(sharedClient, false, config, isKey)
+                : new AvroSerializerCore(new RestSchemaRegistryClient(config), true, config, isKey);
+        if (previous != null) {
+            previous.close();
+        }
     }
-  }
+
+    @Override
+    public byte[] serialize(String topic, T record) {
+        AvroSerializerCore current = core;
+        if (current == null) {
+            throw new IllegalStateException("AvroSerializer used before configure()");
+        }
+        return current.serialize(topic, record);
+    }
+
+    /** Releases the registry client if this serializer built it; a shared client stays open. */
+    @Override
+    public void close() {
+        AvroSerializerCore current = core;
+        if (current != null) {
+            current.close();
+        }
+    }
 }

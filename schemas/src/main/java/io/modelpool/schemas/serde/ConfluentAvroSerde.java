@@ -24,80 +24,80 @@ import org.apache.kafka.common.serialization.Serializer;
  * share one cache; such a client is never closed by the serdes.
  */
 public final class ConfluentAvroSerde {
-  static {
-    Contract.trustGeneratedClasses();
-  }
+    static {
+        Contract.trustGeneratedClasses();
+    }
 
-  private ConfluentAvroSerde() {}
+    private ConfluentAvroSerde() {}
 
-  /** A registry client configured from the same keys, to share between serdes. */
-  public static SchemaRegistryClient registryClient(Map<String, ?> config) {
-    return new RestSchemaRegistryClient(new AvroSerdeConfig(config));
-  }
+    /** A registry client configured from the same keys, to share between serdes. */
+    public static SchemaRegistryClient registryClient(Map<String, ?> config) {
+        return new RestSchemaRegistryClient(new AvroSerdeConfig(config));
+    }
 
-  public static <T extends SpecificRecord> Serializer<T> specificSerializer(Class<T> type, Map<String, ?> config,
-      boolean isKey) {
-    return specificSerializer(type, null, config, isKey);
-  }
+    public static <T extends SpecificRecord> Serializer<T> specificSerializer(
+            Class<T> type, Map<String, ?> config, boolean isKey) {
+        return specificSerializer(type, null, config, isKey);
+    }
 
-  public static <T extends SpecificRecord> Serializer<T> specificSerializer(Class<T> type,
-      SchemaRegistryClient client, Map<String, ?> config, boolean isKey) {
-    Objects.requireNonNull(type, "type");
-    return configured(new AvroSerializer<T>(client), config, isKey);
-  }
+    public static <T extends SpecificRecord> Serializer<T> specificSerializer(
+            Class<T> type, SchemaRegistryClient client, Map<String, ?> config, boolean isKey) {
+        Objects.requireNonNull(type, "type");
+        return configured(new AvroSerializer<T>(client), config, isKey);
+    }
 
-  public static <T extends SpecificRecord> Deserializer<T> specificDeserializer(Class<T> type,
-      Map<String, ?> config, boolean isKey) {
-    return specificDeserializer(type, null, config, isKey);
-  }
+    public static <T extends SpecificRecord> Deserializer<T> specificDeserializer(
+            Class<T> type, Map<String, ?> config, boolean isKey) {
+        return specificDeserializer(type, null, config, isKey);
+    }
 
-  public static <T extends SpecificRecord> Deserializer<T> specificDeserializer(Class<T> type,
-      SchemaRegistryClient client, Map<String, ?> config, boolean isKey) {
-    Objects.requireNonNull(type, "type");
-    SpecificAvroDeserializer<T> deserializer = new SpecificAvroDeserializer<>(type, client);
-    deserializer.configure(config, isKey);
-    return deserializer;
-  }
+    public static <T extends SpecificRecord> Deserializer<T> specificDeserializer(
+            Class<T> type, SchemaRegistryClient client, Map<String, ?> config, boolean isKey) {
+        Objects.requireNonNull(type, "type");
+        SpecificAvroDeserializer<T> deserializer = new SpecificAvroDeserializer<>(type, client);
+        deserializer.configure(config, isKey);
+        return deserializer;
+    }
 
-  /**
-   * A serde for Kafka Streams: {@link #specificSerializer} and {@link #specificDeserializer}, each with its own
-   * registry client, both closed when the serde is closed.
-   */
-  public static <T extends SpecificRecord> Serde<T> specificSerde(Class<T> type, Map<String, ?> config,
-      boolean isKey) {
-    return Serdes.serdeFrom(specificSerializer(type, config, isKey), specificDeserializer(type, config, isKey));
-  }
+    /**
+     * A serde for Kafka Streams: {@link #specificSerializer} and {@link #specificDeserializer}, each with its own
+     * registry client, both closed when the serde is closed.
+     */
+    public static <T extends SpecificRecord> Serde<T> specificSerde(
+            Class<T> type, Map<String, ?> config, boolean isKey) {
+        return Serdes.serdeFrom(specificSerializer(type, config, isKey), specificDeserializer(type, config, isKey));
+    }
 
-  public static Serializer<GenericRecord> genericSerializer(Map<String, ?> config, boolean isKey) {
-    return genericSerializer(null, config, isKey);
-  }
+    public static Serializer<GenericRecord> genericSerializer(Map<String, ?> config, boolean isKey) {
+        return genericSerializer(null, config, isKey);
+    }
 
-  public static Serializer<GenericRecord> genericSerializer(SchemaRegistryClient client, Map<String, ?> config,
-      boolean isKey) {
-    return configured(new AvroSerializer<GenericRecord>(client), config, isKey);
-  }
+    public static Serializer<GenericRecord> genericSerializer(
+            SchemaRegistryClient client, Map<String, ?> config, boolean isKey) {
+        return configured(new AvroSerializer<GenericRecord>(client), config, isKey);
+    }
 
-  /** Reads with the writer schema (or the subject's latest version with {@code use.latest.version=true}). */
-  public static Deserializer<GenericRecord> genericDeserializer(Map<String, ?> config, boolean isKey) {
-    return genericDeserializer(null, null, config, isKey);
-  }
+    /** Reads with the writer schema (or the subject's latest version with {@code use.latest.version=true}). */
+    public static Deserializer<GenericRecord> genericDeserializer(Map<String, ?> config, boolean isKey) {
+        return genericDeserializer(null, null, config, isKey);
+    }
 
-  /** Resolves every record to {@code readerSchema}, so old and new writers give the same shape. */
-  public static Deserializer<GenericRecord> genericDeserializer(Schema readerSchema, Map<String, ?> config,
-      boolean isKey) {
-    return genericDeserializer(readerSchema, null, config, isKey);
-  }
+    /** Resolves every record to {@code readerSchema}, so old and new writers give the same shape. */
+    public static Deserializer<GenericRecord> genericDeserializer(
+            Schema readerSchema, Map<String, ?> config, boolean isKey) {
+        return genericDeserializer(readerSchema, null, config, isKey);
+    }
 
-  public static Deserializer<GenericRecord> genericDeserializer(Schema readerSchema, SchemaRegistryClient client,
-      Map<String, ?> config, boolean isKey) {
-    GenericAvroDeserializer deserializer = new GenericAvroDeserializer(readerSchema, client);
-    deserializer.configure(config, isKey);
-    return deserializer;
-  }
+    public static Deserializer<GenericRecord> genericDeserializer(
+            Schema readerSchema, SchemaRegistryClient client, Map<String, ?> config, boolean isKey) {
+        GenericAvroDeserializer deserializer = new GenericAvroDeserializer(readerSchema, client);
+        deserializer.configure(config, isKey);
+        return deserializer;
+    }
 
-  private static <T extends org.apache.avro.generic.IndexedRecord> Serializer<T> configured(
-      AvroSerializer<T> serializer, Map<String, ?> config, boolean isKey) {
-    serializer.configure(config, isKey);
-    return serializer;
-  }
+    private static <T extends org.apache.avro.generic.IndexedRecord> Serializer<T> configured(
+            AvroSerializer<T> serializer, Map<String, ?> config, boolean isKey) {
+        serializer.configure(config, isKey);
+        return serializer;
+    }
 }

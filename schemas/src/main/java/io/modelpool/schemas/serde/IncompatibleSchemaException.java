@@ -7,8 +7,14 @@ package io.modelpool.schemas.serde;
  * record's schema. The message names the subject. Evolve the schema compatibly (add fields with defaults).
  */
 public class IncompatibleSchemaException extends SchemaRegistryException {
-  public IncompatibleSchemaException(String problem, String topic, String subject, Integer schemaId,
-      int httpStatus, int errorCode, Throwable cause) {
-    super(problem, topic, subject, schemaId, httpStatus, errorCode, cause);
-  }
+    public IncompatibleSchemaException(
+            String problem,
+            String topic,
+            String subject,
+            Integer schemaId,
+            int httpStatus,
+            int errorCode,
+            Throwable cause) {
+        super(problem, topic, subject, schemaId, httpStatus, errorCode, cause);
+    }
 }

@@ -7,7 +7,7 @@ package io.modelpool.schemas.serde;
  * Also thrown when the schema id names a schema that is not Avro. Dead-letter the record.
  */
 public class MalformedAvroException extends UndecodableRecordException {
-  public MalformedAvroException(String problem, String topic, Integer schemaId, Throwable cause) {
-    super(problem, topic, schemaId, cause);
-  }
+    public MalformedAvroException(String problem, String topic, Integer schemaId, Throwable cause) {
+        super(problem, topic, schemaId, cause);
+    }
 }

@@ -6,7 +6,7 @@ package io.modelpool.schemas.serde;
  * partitions and retries the same record later; it never dead-letters a record for this.
  */
 public class RegistryUnavailableException extends AvroSerdeException {
-  public RegistryUnavailableException(String problem, String topic, Integer schemaId, Throwable cause) {
-    super(problem, topic, schemaId, cause);
-  }
+    public RegistryUnavailableException(String problem, String topic, Integer schemaId, Throwable cause) {
+        super(problem, topic, schemaId, cause);
+    }
 }

@@ -24,57 +24,58 @@ import org.apache.kafka.common.serialization.Deserializer;
  * Thread-safe once configured.
  */
 public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
-  private final Class<T> type;
-  private final SchemaRegistryClient sharedClient;
-  private volatile AvroDeserializerCore<T> core;
+    private final Class<T> type;
+    private final SchemaRegistryClient sharedClient;
+    private volatile AvroDeserializerCore<T> core;
 
-  /** For Kafka's by-class-name construction. */
-  public SpecificAvroDeserializer() {
-    this(null, null);
-  }
-
-  /**
-   * @param type the generated class to read into, or null to take it from configuration or the writer schema
-   * @param client a shared registry client (not closed by {@link #close()}), or null to build one
-   */
-  public SpecificAvroDeserializer(Class<T> type, SchemaRegistryClient client) {
-    Contract.trustGeneratedClasses();
-    this.type = type;
-    this.sharedClient = client;
-  }
-
-  @Override
-  @SuppressWarnings("unchecked")
-  public void configure(Map<String, ?> configs, boolean isKey) {
-    AvroSerdeConfig config = new AvroSerdeConfig(configs);
-    Class<T> target = type != null ? type : (Class<T>) config.specificType(isKey).orElse(null);
-    AvroDeserializerCore.ReaderChoice<T> choice =
-        (AvroDeserializerCore.ReaderChoice<T>) (AvroDeserializerCore.ReaderChoice<?>)
-            AvroDeserializerCore.specific((Class<? extends SpecificRecord>) target, config.cacheCapacity());
-    AvroDeserializerCore<T> previous = core;
-    core = sharedClient != null
-        ? new AvroDeserializerCore<>(sharedClient, false, config, choice)
-        : new AvroDeserializerCore<>(new RestSchemaRegistryClient(config), true, config, choice);
-    if (previous != null) {
-      previous.close();
+    /** For Kafka's by-class-name construction. */
+    public SpecificAvroDeserializer() {
+        this(null, null);
     }
-  }
 
-  @Override
-  public T deserialize(String topic, byte[] data) {
-    AvroDeserializerCore<T> current = core;
-    if (current == null) {
-      throw new IllegalStateException("SpecificAvroDeserializer used before configure()");
+    /**
+     * @param type the generated class to read into, or null to take it from configuration or the writer schema
+     * @param client a shared registry client (not closed by {@link #close()}), or null to build one
+     */
+    public SpecificAvroDeserializer(Class<T> type, SchemaRegistryClient client) {
+        Contract.trustGeneratedClasses();
+        this.type = type;
+        this.sharedClient = client;
     }
-    return current.deserialize(topic, data);
-  }
 
-  /** Releases the registry client if this deserializer built it. */
-  @Override
-  public void close() {
-    AvroDeserializerCore<T> current = core;
-    if (current != null) {
-      current.close();
+    @Override
+    @SuppressWarnings("unchecked")
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        AvroSerdeConfig config = new AvroSerdeConfig(configs);
+        Class<T> target =
+                type != null ? type : (Class<T>) config.specificType(isKey).orElse(null);
+        AvroDeserializerCore.ReaderChoice<T> choice =
+                (AvroDeserializerCore.ReaderChoice<T>) (AvroDeserializerCore.ReaderChoice<?>)
+                        AvroDeserializerCore.specific((Class<? extends SpecificRecord>) target, config.cacheCapacity());
+        AvroDeserializerCore<T> previous = core;
+        core = sharedClient != null
+                ? new AvroDeserializerCore<>(sharedClient, false, config, choice)
+                : new AvroDeserializerCore<>(new RestSchemaRegistryClient(config), true, config, choice);
+        if (previous != null) {
+            previous.close();
+        }
     }
-  }
+
+    @Override
+    public T deserialize(String topic, byte[] data) {
+        AvroDeserializerCore<T> current = core;
+        if (current == null) {
+            throw new IllegalStateException("SpecificAvroDeserializer used before configure()");
+        }
+        return current.deserialize(topic, data);
+    }
+
+    /** Releases the registry client if this deserializer built it. */
+    @Override
+    public void close() {
+        AvroDeserializerCore<T> current = core;
+        if (current != null) {
+            current.close();
+        }
+    }
 }

@@ -5,7 +5,7 @@ package io.modelpool.schemas.serde;
  * before the schema says it should. Dead-letter the record.
  */
 public class TruncatedPayloadException extends UndecodableRecordException {
-  public TruncatedPayloadException(String problem, String topic, Integer schemaId, Throwable cause) {
-    super(problem, topic, schemaId, cause);
-  }
+    public TruncatedPayloadException(String problem, String topic, Integer schemaId, Throwable cause) {
+        super(problem, topic, schemaId, cause);
+    }
 }

@@ -6,7 +6,7 @@ package io.modelpool.schemas.serde;
  * decoded object ever escapes.
  */
 public abstract class UndecodableRecordException extends AvroSerdeException {
-  protected UndecodableRecordException(String problem, String topic, Integer schemaId, Throwable cause) {
-    super(problem, topic, schemaId, cause);
-  }
+    protected UndecodableRecordException(String problem, String topic, Integer schemaId, Throwable cause) {
+        super(problem, topic, schemaId, cause);
+    }
 }

@@ -5,7 +5,7 @@ package io.modelpool.schemas.serde;
  * value of the wrong type, a union value that matches no branch. The caller built the record wrongly.
  */
 public class UnencodableRecordException extends AvroSerdeException {
-  public UnencodableRecordException(String problem, String topic, Integer schemaId, Throwable cause) {
-    super(problem, topic, schemaId, cause);
-  }
+    public UnencodableRecordException(String problem, String topic, Integer schemaId, Throwable cause) {
+        super(problem, topic, schemaId, cause);
+    }
 }

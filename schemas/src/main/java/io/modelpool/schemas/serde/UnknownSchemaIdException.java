@@ -5,7 +5,7 @@ package io.modelpool.schemas.serde;
  * against another registry or its schema was deleted for good. Dead-letter the record.
  */
 public class UnknownSchemaIdException extends UndecodableRecordException {
-  public UnknownSchemaIdException(String topic, int schemaId, Throwable cause) {
-    super("unknown schema id: the schema registry has no schema with id " + schemaId, topic, schemaId, cause);
-  }
+    public UnknownSchemaIdException(String topic, int schemaId, Throwable cause) {
+        super("unknown schema id: the schema registry has no schema with id " + schemaId, topic, schemaId, cause);
+    }
 }

@@ -5,16 +5,22 @@ package io.modelpool.schemas.serde;
  * serializer (plain JSON starts with 0x7B, for example). Dead-letter the record.
  */
 public class WrongMagicByteException extends UndecodableRecordException {
-  private final byte actual;
+    private final byte actual;
 
-  public WrongMagicByteException(String topic, byte actual) {
-    super(String.format("unknown magic byte: expected 0x00, found 0x%02X; the value is not in the Confluent "
-        + "wire format", actual & 0xFF), topic, null, null);
-    this.actual = actual;
-  }
+    public WrongMagicByteException(String topic, byte actual) {
+        super(
+                String.format(
+                        "unknown magic byte: expected 0x00, found 0x%02X; the value is not in the Confluent "
+                                + "wire format",
+                        actual & 0xFF),
+                topic,
+                null,
+                null);
+        this.actual = actual;
+    }
 
-  /** The first byte found. */
-  public byte actual() {
-    return actual;
-  }
+    /** The first byte found. */
+    public byte actual() {
+        return actual;
+    }
 }

@@ -19,89 +19,99 @@ import org.junit.jupiter.api.Test;
  */
 class MissingIdCacheTest {
 
-  private final AtomicLong nanos = new AtomicLong();
-  private final Ticker ticker = nanos::get;
+    private final AtomicLong nanos = new AtomicLong();
+    private final Ticker ticker = nanos::get;
 
-  @Test
-  void anUnknownIdIsAnsweredFromTheCacheUntilItsTtlThenASchemaRegisteredLaterIsSeen() {
-    try (RestSchemaRegistryClient client = client(60, 100); SchemaRegistryClient writer = DevRegistry.client()) {
-      Registered later = registerUnderAnIdAskedForFirst(client, writer);
+    @Test
+    void anUnknownIdIsAnsweredFromTheCacheUntilItsTtlThenASchemaRegisteredLaterIsSeen() {
+        try (RestSchemaRegistryClient client = client(60, 100);
+                SchemaRegistryClient writer = DevRegistry.client()) {
+            Registered later = registerUnderAnIdAskedForFirst(client, writer);
 
-      RegistryErrorException remembered = catchThrowableOfType(RegistryErrorException.class,
-          () -> client.schemaById(later.id()));
-      assertThat(remembered.errorCode()).as("the registry now has the id, the cache still says unknown")
-          .isEqualTo(RegistryErrorException.SCHEMA_NOT_FOUND);
-      assertThat(remembered).hasMessageContaining("remembered for up to 60 s");
-      assertThat(client.answersFromCache(later.id())).isTrue();
+            RegistryErrorException remembered =
+                    catchThrowableOfType(RegistryErrorException.class, () -> client.schemaById(later.id()));
+            assertThat(remembered.errorCode())
+                    .as("the registry now has the id, the cache still says unknown")
+                    .isEqualTo(RegistryErrorException.SCHEMA_NOT_FOUND);
+            assertThat(remembered).hasMessageContaining("remembered for up to 60 s");
+            assertThat(client.answersFromCache(later.id())).isTrue();
 
-      nanos.addAndGet(Duration.ofSeconds(61).toNanos());
+            nanos.addAndGet(Duration.ofSeconds(61).toNanos());
 
-      assertThat(client.answersFromCache(later.id())).as("expired").isFalse();
-      assertThat(client.schemaById(later.id())).isEqualTo(later.schema());
-      assertThat(client.answersFromCache(later.id())).as("now cached as found").isTrue();
+            assertThat(client.answersFromCache(later.id())).as("expired").isFalse();
+            assertThat(client.schemaById(later.id())).isEqualTo(later.schema());
+            assertThat(client.answersFromCache(later.id()))
+                    .as("now cached as found")
+                    .isTrue();
+        }
     }
-  }
 
-  @Test
-  void aZeroTtlAsksTheRegistryEveryTime() {
-    try (RestSchemaRegistryClient client = client(0, 100); SchemaRegistryClient writer = DevRegistry.client()) {
-      Registered later = registerUnderAnIdAskedForFirst(client, writer);
+    @Test
+    void aZeroTtlAsksTheRegistryEveryTime() {
+        try (RestSchemaRegistryClient client = client(0, 100);
+                SchemaRegistryClient writer = DevRegistry.client()) {
+            Registered later = registerUnderAnIdAskedForFirst(client, writer);
 
-      assertThat(client.schemaById(later.id())).isEqualTo(later.schema());
+            assertThat(client.schemaById(later.id())).isEqualTo(later.schema());
+        }
     }
-  }
 
-  @Test
-  void theCacheHoldsAtMostMissingCacheSizeIds() {
-    try (RestSchemaRegistryClient client = client(60, 10)) {
-      for (int i = 0; i < 50; i++) {
-        int id = 1_500_000_000 + i;
-        catchThrowableOfType(RegistryErrorException.class, () -> client.schemaById(id));
-      }
+    @Test
+    void theCacheHoldsAtMostMissingCacheSizeIds() {
+        try (RestSchemaRegistryClient client = client(60, 10)) {
+            for (int i = 0; i < 50; i++) {
+                int id = 1_500_000_000 + i;
+                catchThrowableOfType(RegistryErrorException.class, () -> client.schemaById(id));
+            }
 
-      assertThat(client.missingIdsCached()).isBetween(1L, 10L);
+            assertThat(client.missingIdsCached()).isBetween(1L, 10L);
+        }
     }
-  }
 
-  @Test
-  void anAnswerThatIsNotTheRegistrysNotFoundIsNotRemembered() {
-    try (RestSchemaRegistryClient client = client(60, 10)) {
-      catchThrowableOfType(RegistryErrorException.class, () -> client.version(DevRegistry.uniqueTopic("none"), 1));
+    @Test
+    void anAnswerThatIsNotTheRegistrysNotFoundIsNotRemembered() {
+        try (RestSchemaRegistryClient client = client(60, 10)) {
+            catchThrowableOfType(
+                    RegistryErrorException.class, () -> client.version(DevRegistry.uniqueTopic("none"), 1));
 
-      assertThat(client.missingIdsCached()).isZero();
+            assertThat(client.missingIdsCached()).isZero();
+        }
     }
-  }
 
-  private RestSchemaRegistryClient client(long ttlSeconds, int size) {
-    return new RestSchemaRegistryClient(new SchemaRegistryClientConfig(DevRegistry.config(
-        SchemaRegistryClientConfig.MISSING_ID_CACHE_TTL_SEC, ttlSeconds,
-        SchemaRegistryClientConfig.MISSING_CACHE_SIZE, size)), ticker);
-  }
-
-  private record Registered(int id, Schema schema) {}
-
-  /**
-   * Asks {@code reader} for the next id the registry will hand out (unknown now), then registers a new schema,
-   * which gets that id unless another test registered one in between; then it tries again.
-   */
-  private static Registered registerUnderAnIdAskedForFirst(SchemaRegistryClient reader,
-      SchemaRegistryClient writer) {
-    for (int attempt = 0; attempt < 20; attempt++) {
-      int highest = writer.register(DevRegistry.uniqueTopic("probe") + "-value", unique());
-      RegistryErrorException unknown = catchThrowableOfType(RegistryErrorException.class,
-          () -> reader.schemaById(highest + 1));
-      assertThat(unknown.errorCode()).isEqualTo(RegistryErrorException.SCHEMA_NOT_FOUND);
-      Schema schema = unique();
-      int id = writer.register(DevRegistry.uniqueTopic("later") + "-value", schema);
-      if (id == highest + 1) {
-        return new Registered(id, schema);
-      }
+    private RestSchemaRegistryClient client(long ttlSeconds, int size) {
+        return new RestSchemaRegistryClient(
+                new SchemaRegistryClientConfig(DevRegistry.config(
+                        SchemaRegistryClientConfig.MISSING_ID_CACHE_TTL_SEC, ttlSeconds,
+                        SchemaRegistryClientConfig.MISSING_CACHE_SIZE, size)),
+                ticker);
     }
-    throw new AssertionError("other tests kept registering schemas in between; no id could be predicted");
-  }
 
-  private static Schema unique() {
-    return SchemaBuilder.record("R" + UUID.randomUUID().toString().replace("-", "")).namespace("test.missing")
-        .fields().requiredString("text").endRecord();
-  }
+    private record Registered(int id, Schema schema) {}
+
+    /**
+     * Asks {@code reader} for the next id the registry will hand out (unknown now), then registers a new schema,
+     * which gets that id unless another test registered one in between; then it tries again.
+     */
+    private static Registered registerUnderAnIdAskedForFirst(SchemaRegistryClient reader, SchemaRegistryClient writer) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            int highest = writer.register(DevRegistry.uniqueTopic("probe") + "-value", unique());
+            RegistryErrorException unknown =
+                    catchThrowableOfType(RegistryErrorException.class, () -> reader.schemaById(highest + 1));
+            assertThat(unknown.errorCode()).isEqualTo(RegistryErrorException.SCHEMA_NOT_FOUND);
+            Schema schema = unique();
+            int id = writer.register(DevRegistry.uniqueTopic("later") + "-value", schema);
+            if (id == highest + 1) {
+                return new Registered(id, schema);
+            }
+        }
+        throw new AssertionError("other tests kept registering schemas in between; no id could be predicted");
+    }
+
+    private static Schema unique() {
+        return SchemaBuilder.record("R" + UUID.randomUUID().toString().replace("-", ""))
+                .namespace("test.missing")
+                .fields()
+                .requiredString("text")
+                .endRecord();
+    }
 }

@@ -25,33 +25,35 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class JobContractEvolutionTest {
 
-  @ParameterizedTest
-  @ValueSource(strings = {"JobRegistration", "JobStatus", "ErrorCode"})
-  void theNewVersionIsFullyCompatibleWithThePreviousOneAndTheRegistryAcceptsIt(String name) throws IOException {
-    Schema previous = previous(name);
-    Schema current = switch (name) {
-      case "JobRegistration" -> JobRegistration.getClassSchema();
-      case "JobStatus" -> JobStatus.getClassSchema();
-      default -> ErrorCode.getClassSchema();
-    };
+    @ParameterizedTest
+    @ValueSource(strings = {"JobRegistration", "JobStatus", "ErrorCode"})
+    void theNewVersionIsFullyCompatibleWithThePreviousOneAndTheRegistryAcceptsIt(String name) throws IOException {
+        Schema previous = previous(name);
+        Schema current = switch (name) {
+            case "JobRegistration" -> JobRegistration.getClassSchema();
+            case "JobStatus" -> JobStatus.getClassSchema();
+            default -> ErrorCode.getClassSchema();
+        };
 
-    assertThat(SchemaCompatibility.checkReaderWriterCompatibility(current, previous).getType())
-        .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
-    assertThat(SchemaCompatibility.checkReaderWriterCompatibility(previous, current).getType())
-        .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
-    SchemaRegistryClient registry = DevRegistry.client();
-    String subject = DevRegistry.uniqueTopic("job-contract-" + name) + "-value";
-    int before = registry.register(subject, previous);
-    int after = registry.register(subject, current);
-    assertThat(after).isNotEqualTo(before);
-  }
-
-  private static Schema previous(String name) throws IOException {
-    try (InputStream in = JobContractEvolutionTest.class.getResourceAsStream("/previous/" + name + ".avsc")) {
-      assertThat(in).as("previous/%s.avsc", name).isNotNull();
-      Schema.Parser parser = new Schema.Parser();
-      parser.parse(Capability.getClassSchema().toString()); // the records name it without defining it
-      return parser.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(current, previous)
+                        .getType())
+                .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(previous, current)
+                        .getType())
+                .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+        SchemaRegistryClient registry = DevRegistry.client();
+        String subject = DevRegistry.uniqueTopic("job-contract-" + name) + "-value";
+        int before = registry.register(subject, previous);
+        int after = registry.register(subject, current);
+        assertThat(after).isNotEqualTo(before);
     }
-  }
+
+    private static Schema previous(String name) throws IOException {
+        try (InputStream in = JobContractEvolutionTest.class.getResourceAsStream("/previous/" + name + ".avsc")) {
+            assertThat(in).as("previous/%s.avsc", name).isNotNull();
+            Schema.Parser parser = new Schema.Parser();
+            parser.parse(Capability.getClassSchema().toString()); // the records name it without defining it
+            return parser.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
 }

@@ -9,33 +9,33 @@ import java.util.UUID;
 
 /** The devstack's real schema registry, shared by every test in the JVM; subjects are made unique per test. */
 public final class DevRegistry {
-  private DevRegistry() {}
+    private DevRegistry() {}
 
-  public static String url() {
-    return SharedDevStack.get().schemaRegistryUrl();
-  }
-
-  public static String bootstrapServers() {
-    return SharedDevStack.get().bootstrapServers();
-  }
-
-  /** {@code schema.registry.url} plus the given key-value pairs. */
-  public static Map<String, Object> config(Object... keyValues) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("schema.registry.url", url());
-    for (int i = 0; i < keyValues.length; i += 2) {
-      config.put((String) keyValues[i], keyValues[i + 1]);
+    public static String url() {
+        return SharedDevStack.get().schemaRegistryUrl();
     }
-    return config;
-  }
 
-  /** A fresh client with its own caches. */
-  public static SchemaRegistryClient client() {
-    return RestSchemaRegistryClient.fromConfigs(config());
-  }
+    public static String bootstrapServers() {
+        return SharedDevStack.get().bootstrapServers();
+    }
 
-  /** A topic name no other test uses, so its subjects start empty. */
-  public static String uniqueTopic(String stem) {
-    return stem + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
+    /** {@code schema.registry.url} plus the given key-value pairs. */
+    public static Map<String, Object> config(Object... keyValues) {
+        Map<String, Object> config = new HashMap<>();
+        config.put("schema.registry.url", url());
+        for (int i = 0; i < keyValues.length; i += 2) {
+            config.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return config;
+    }
+
+    /** A fresh client with its own caches. */
+    public static SchemaRegistryClient client() {
+        return RestSchemaRegistryClient.fromConfigs(config());
+    }
+
+    /** A topic name no other test uses, so its subjects start empty. */
+    public static String uniqueTopic(String stem) {
+        return stem + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
 }

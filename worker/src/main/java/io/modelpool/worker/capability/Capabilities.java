@@ -6,8 +6,7 @@ import java.util.Locale;
 /** Capability names as the manifest and topics write them: TEXT_EMBEDDING is {@code text-embedding}. */
 public final class Capabilities {
 
-    private Capabilities() {
-    }
+    private Capabilities() {}
 
     public static String manifestName(Capability capability) {
         return capability.name().toLowerCase(Locale.ROOT).replace('_', '-');

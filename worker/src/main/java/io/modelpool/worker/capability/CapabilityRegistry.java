@@ -38,8 +38,7 @@ public final class CapabilityRegistry {
 
     private static final Logger LOG = LoggerFactory.getLogger(CapabilityRegistry.class);
 
-    private CapabilityRegistry() {
-    }
+    private CapabilityRegistry() {}
 
     /**
      * The providers this build ships: text embedding ({@code encoder-embedding}), text-to-text
@@ -47,8 +46,12 @@ public final class CapabilityRegistry {
      * ({@code image-encoder}).
      */
     public static List<CapabilityProvider> defaultProviders() {
-        return List.of(new TextEmbeddingProvider(), new TextToTextProvider(), new TextToImageProvider(),
-                new VisionProvider(), new ImageEmbeddingProvider());
+        return List.of(
+                new TextEmbeddingProvider(),
+                new TextToTextProvider(),
+                new TextToImageProvider(),
+                new VisionProvider(),
+                new ImageEmbeddingProvider());
     }
 
     /** Builds the pools for {@code manifest} with the shared ONNX runtime and the default providers. */
@@ -62,8 +65,8 @@ public final class CapabilityRegistry {
      * @throws ManifestException when a model names a capability no provider serves, a family its provider
      *                           does not run, or family parameters the provider rejects
      */
-    public static PoolGroup fromManifest(ModelManifest manifest, OrtRuntime runtime,
-                                                  List<CapabilityProvider> providers) {
+    public static PoolGroup fromManifest(
+            ModelManifest manifest, OrtRuntime runtime, List<CapabilityProvider> providers) {
         return fromManifest(manifest, runtime, providers, null);
     }
 
@@ -82,8 +85,8 @@ public final class CapabilityRegistry {
      *
      * @param drainTimeout the worker's drain timeout; null checks no grace
      */
-    public static PoolGroup fromManifest(ModelManifest manifest, OrtRuntime runtime,
-                                                  List<CapabilityProvider> providers, Duration drainTimeout) {
+    public static PoolGroup fromManifest(
+            ModelManifest manifest, OrtRuntime runtime, List<CapabilityProvider> providers, Duration drainTimeout) {
         Map<Capability, CapabilityProvider> byCapability = new EnumMap<>(Capability.class);
         for (CapabilityProvider p : providers) {
             if (byCapability.put(p.capability(), p) != null) {
@@ -140,7 +143,8 @@ public final class CapabilityRegistry {
         if (drainTimeout == null) {
             return null;
         }
-        return p.shutdownGrace(m).filter(grace -> grace.compareTo(drainTimeout) >= 0)
+        return p.shutdownGrace(m)
+                .filter(grace -> grace.compareTo(drainTimeout) >= 0)
                 .map(grace -> "model '" + m.key() + "': shutdown-grace = " + grace.toMillis() + " ms is not below "
                         + "shutdown.drain-timeout-ms = " + drainTimeout.toMillis() + "; lower the grace or raise the"
                         + " drain timeout, so that work cut at the grace still ends inside the drain")
@@ -148,13 +152,17 @@ public final class CapabilityRegistry {
     }
 
     private static String names(Set<Capability> capabilities) {
-        return capabilities.isEmpty() ? "none"
-                : String.join("|", capabilities.stream().map(Capabilities::manifestName).toList());
+        return capabilities.isEmpty()
+                ? "none"
+                : String.join(
+                        "|",
+                        capabilities.stream().map(Capabilities::manifestName).toList());
     }
 
     private static String describe(Map<Capability, OpenedCapability> opened) {
         List<String> parts = new ArrayList<>();
-        opened.forEach((c, o) -> parts.add(Capabilities.manifestName(c) + " " + new TreeSet<>(o.pool().models())));
+        opened.forEach((c, o) -> parts.add(
+                Capabilities.manifestName(c) + " " + new TreeSet<>(o.pool().models())));
         return String.join(", ", parts);
     }
 }

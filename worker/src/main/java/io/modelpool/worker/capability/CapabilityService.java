@@ -43,13 +43,12 @@ public interface CapabilityService {
      *                               ({@code PoolError.Overloaded}); the intake then holds the record and
      *                               retries later or pauses
      */
-    CompletableFuture<Outcome> handle(SpecificRecord request, RequestContext context)
-            throws PoolRejectedException;
+    CompletableFuture<Outcome> handle(SpecificRecord request, RequestContext context) throws PoolRejectedException;
 
     /**
      * An ERROR outcome for a request of this capability, without inference: for failures the intake itself
      * detects (an internal error, a result too large to publish) and for requests it answers unrun.
      */
-    Outcome errorResult(SpecificRecord request, ErrorCode code, String message, boolean retryable,
-                        RequestContext context);
+    Outcome errorResult(
+            SpecificRecord request, ErrorCode code, String message, boolean retryable, RequestContext context);
 }

@@ -17,8 +17,7 @@ final class MaintenancePolicies {
 
     private static final Logger LOG = LoggerFactory.getLogger(MaintenancePolicies.class);
 
-    private MaintenancePolicies() {
-    }
+    private MaintenancePolicies() {}
 
     /**
      * @param defaultIdleUnload the idle-unload time of entries that set none (zero: never)
@@ -27,7 +26,9 @@ final class MaintenancePolicies {
         Duration idleUnload = def.idleUnload() == null ? defaultIdleUnload : Durations.parse(def.idleUnload());
         long fileBytes = new ModelSource(def.source()).sizeBytes();
         if (fileBytes < 0) {
-            LOG.warn("Model '{}': size of {} unknown; it counts as 0 bytes in the memory budget", def.key(),
+            LOG.warn(
+                    "Model '{}': size of {} unknown; it counts as 0 bytes in the memory budget",
+                    def.key(),
                     def.source());
         }
         long bytesPerWorker = fileBytes < 0 ? 0 : Math.round(fileBytes * def.sizeFactor());

@@ -26,8 +26,14 @@ public final class Outcome {
      * @param queuedMs  from submission to the pool until the first task of the request started; 0 without inference
      * @param inferenceMs from the first task's start until the last one's end; 0 without inference
      */
-    public record Envelope(String requestId, String jobId, String model, ResultStatus status, ErrorCode errorCode,
-            long queuedMs, long inferenceMs) {
+    public record Envelope(
+            String requestId,
+            String jobId,
+            String model,
+            ResultStatus status,
+            ErrorCode errorCode,
+            long queuedMs,
+            long inferenceMs) {
 
         public Envelope {
             Objects.requireNonNull(requestId, "requestId");

@@ -8,8 +8,7 @@ import io.modelpool.worker.pool.PoolModelConfig;
 /** A model's pool configuration from its manifest entry ({@code workers}, {@code batch}, {@code batch-invariant}). */
 public final class PoolConfigs {
 
-    private PoolConfigs() {
-    }
+    private PoolConfigs() {}
 
     /**
      * Batches bounded by the manifest's {@code max-items} and {@code max-tokens} (task length is tokens), sorted by
@@ -20,9 +19,14 @@ public final class PoolConfigs {
         if (oneAtATime) {
             return PoolModelConfig.oneAtATime(def.workers(), b.queueCapacity());
         }
-        return PoolModelConfig.builder().workers(def.workers()).queueCapacity(b.queueCapacity())
-                .maxBatchItems(b.maxItems()).maxBatchTokens(b.maxTokens()).maxDelay(Durations.parse(b.maxDelay()))
-                .sortWindow(b.sortWindow()).build();
+        return PoolModelConfig.builder()
+                .workers(def.workers())
+                .queueCapacity(b.queueCapacity())
+                .maxBatchItems(b.maxItems())
+                .maxBatchTokens(b.maxTokens())
+                .maxDelay(Durations.parse(b.maxDelay()))
+                .sortWindow(b.sortWindow())
+                .build();
     }
 
     /**
@@ -34,9 +38,13 @@ public final class PoolConfigs {
         if (def.batchInvariant()) {
             return PoolModelConfig.oneAtATime(def.workers(), b.queueCapacity());
         }
-        return PoolModelConfig.builder().workers(def.workers()).queueCapacity(b.queueCapacity())
-                .maxBatchItems(b.maxItems()).maxDelay(Durations.parse(b.maxDelay()))
-                .sortWindow(Math.max(b.sortWindow(), b.maxItems())).build();
+        return PoolModelConfig.builder()
+                .workers(def.workers())
+                .queueCapacity(b.queueCapacity())
+                .maxBatchItems(b.maxItems())
+                .maxDelay(Durations.parse(b.maxDelay()))
+                .sortWindow(Math.max(b.sortWindow(), b.maxItems()))
+                .build();
     }
 
     /** One task at a time on parallel workers, whatever the manifest's batch limits (denoising loops). */

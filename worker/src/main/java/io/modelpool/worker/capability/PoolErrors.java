@@ -7,8 +7,7 @@ import io.modelpool.worker.pool.Withdrawal;
 /** Maps pool errors to the contract's error codes and retry advice. */
 final class PoolErrors {
 
-    private PoolErrors() {
-    }
+    private PoolErrors() {}
 
     public static ErrorCode code(PoolError error) {
         if (error instanceof PoolError.ShuttingDown) {

@@ -99,8 +99,9 @@ public final class PoolGroup implements CapabilityServices, AutoCloseable {
         for (OpenedCapability o : opened.values()) {
             for (String key : new TreeSet<>(o.pool().models())) {
                 try {
-                    states.put(key, o.pool().awaitLoaded(key,
-                            Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
+                    states.put(
+                            key,
+                            o.pool().awaitLoaded(key, Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))));
                 } catch (PoolRejectedException e) {
                     throw new IllegalStateException("model '" + key + "' vanished from its pool", e);
                 } catch (InterruptedException e) {
@@ -126,8 +127,9 @@ public final class PoolGroup implements CapabilityServices, AutoCloseable {
             ModelPool<?, ?> pool = o.pool();
             pools.add(pool);
             for (String key : pool.models()) {
-                ModelDefinition def = manifest.model(key).orElseThrow(
-                        () -> new IllegalStateException("model '" + key + "' is in a pool but not in the manifest"));
+                ModelDefinition def = manifest.model(key)
+                        .orElseThrow(() ->
+                                new IllegalStateException("model '" + key + "' is in a pool but not in the manifest"));
                 try {
                     pool.setPolicy(key, MaintenancePolicies.of(def, defaultIdleUnload));
                 } catch (PoolRejectedException e) {
@@ -145,10 +147,15 @@ public final class PoolGroup implements CapabilityServices, AutoCloseable {
      */
     public void warmUp(List<String> keys) {
         for (String key : keys) {
-            ModelPool<?, ?> pool = opened.values().stream().map(OpenedCapability::pool).filter(p -> p.hasModel(key))
-                    .findFirst().orElseThrow(() -> new IllegalArgumentException("warm-up model '" + key
-                            + "' is not in the manifest; allowed: " + new TreeSet<>(manifest.models().stream()
-                            .map(ModelDefinition::key).toList())));
+            ModelPool<?, ?> pool = opened.values().stream()
+                    .map(OpenedCapability::pool)
+                    .filter(p -> p.hasModel(key))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("warm-up model '" + key
+                            + "' is not in the manifest; allowed: "
+                            + new TreeSet<>(manifest.models().stream()
+                                    .map(ModelDefinition::key)
+                                    .toList())));
             try {
                 pool.load(key);
             } catch (PoolRejectedException e) {
@@ -227,7 +234,8 @@ public final class PoolGroup implements CapabilityServices, AutoCloseable {
             Capability capability = o.service().capability();
             if (!o.pool().close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
                 clean = false;
-                LOG.warn("Capability {} keeps its tokenizers and processors open: some of its workers still run",
+                LOG.warn(
+                        "Capability {} keeps its tokenizers and processors open: some of its workers still run",
                         capability);
                 continue;
             }
@@ -244,15 +252,17 @@ public final class PoolGroup implements CapabilityServices, AutoCloseable {
     private OpenedCapability openedOf(Capability capability) {
         OpenedCapability o = opened.get(capability);
         if (o == null) {
-            throw new IllegalArgumentException("capability " + capability + " is not enabled; enabled: "
-                    + names(opened.keySet()));
+            throw new IllegalArgumentException(
+                    "capability " + capability + " is not enabled; enabled: " + names(opened.keySet()));
         }
         return o;
     }
 
     private static String names(Set<Capability> capabilities) {
-        return capabilities.isEmpty() ? "none"
-                : String.join("|", capabilities.stream().map(Capabilities::manifestName).toList());
+        return capabilities.isEmpty()
+                ? "none"
+                : String.join(
+                        "|",
+                        capabilities.stream().map(Capabilities::manifestName).toList());
     }
-
 }

@@ -60,20 +60,17 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
         }
 
         /** Answer with an error result, submitting nothing. */
-        record Refuse<T>(ErrorCode code, String message, boolean retryable) implements Prepared<T> {
-        }
+        record Refuse<T>(ErrorCode code, String message, boolean retryable) implements Prepared<T> {}
     }
 
     /** What one task's outcome means for its request. */
     public sealed interface Verdict {
 
         /** The task did its part of an OK result. */
-        record Done() implements Verdict {
-        }
+        record Done() implements Verdict {}
 
         /** The request fails with this error; outcomes of its other tasks are dropped. */
-        record Fails(ErrorCode code, String message, boolean retryable) implements Verdict {
-        }
+        record Fails(ErrorCode code, String message, boolean retryable) implements Verdict {}
 
         /**
          * The task's work was cut by the worker's shutdown grace (a generation or a denoising loop stopped early).
@@ -85,8 +82,7 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
          * @param work  what was cut, for example "generation"
          * @param after how far it got, for example "12 tokens"
          */
-        record CutByShutdown(String work, String after) implements Verdict {
-        }
+        record CutByShutdown(String work, String after) implements Verdict {}
 
         Verdict DONE = new Done();
     }
@@ -107,8 +103,13 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
     private final CapabilityContext context;
     private final LongSupplier clock;
 
-    protected PooledService(Capability capability, Class<Q> requestClass, ModelPool<T, O> pool, Map<String, M> models,
-            CapabilityContext context, LongSupplier clock) {
+    protected PooledService(
+            Capability capability,
+            Class<Q> requestClass,
+            ModelPool<T, O> pool,
+            Map<String, M> models,
+            CapabilityContext context,
+            LongSupplier clock) {
         this.capability = Objects.requireNonNull(capability, "capability");
         this.requestClass = Objects.requireNonNull(requestClass, "requestClass");
         this.pool = Objects.requireNonNull(pool, "pool");
@@ -120,7 +121,6 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
     /** The request's envelope, read with the generated getters. */
     protected abstract RequestFields fields(Q request);
 
-
     /**
      * Checks a request for a served model whose deadline has not passed, and builds its pool tasks; on the calling
      * thread, never waiting for inference. A tokenizer closed by a shutdown under way surfaces as
@@ -128,8 +128,8 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
      *
      * @param early for tasks that can answer before their batch ends; most capabilities ignore it
      */
-    protected abstract Prepared<T> prepare(Q request, M model, long deadlineEpochMs, RequestContext context,
-            EarlyAnswer<O> early);
+    protected abstract Prepared<T> prepare(
+            Q request, M model, long deadlineEpochMs, RequestContext context, EarlyAnswer<O> early);
 
     /** What a task's outcome means for its request. */
     protected abstract Verdict verdict(int index, O outcome);
@@ -179,19 +179,33 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
         long now = clock.getAsLong();
         M model = fields.model() == null ? null : models.get(fields.model());
         if (model == null) {
-            Optional<Capability> other = fields.model() == null ? Optional.empty()
-                    : context.capabilityOf(fields.model());
+            Optional<Capability> other =
+                    fields.model() == null ? Optional.empty() : context.capabilityOf(fields.model());
             return other.isPresent()
-                    ? refused(request, ErrorCode.WRONG_CAPABILITY, "model '" + fields.model() + "' serves "
-                    + other.get() + ", not " + capability, false, requestContext)
-                    : refused(request, ErrorCode.UNKNOWN_MODEL, "unknown model '" + fields.model() + "'; this worker "
-                    + "serves " + Capabilities.manifestName(capability) + " models " + new TreeSet<>(models.keySet()),
-                    false, requestContext);
+                    ? refused(
+                            request,
+                            ErrorCode.WRONG_CAPABILITY,
+                            "model '" + fields.model() + "' serves " + other.get() + ", not " + capability,
+                            false,
+                            requestContext)
+                    : refused(
+                            request,
+                            ErrorCode.UNKNOWN_MODEL,
+                            "unknown model '" + fields.model() + "'; this worker " + "serves "
+                                    + Capabilities.manifestName(capability) + " models "
+                                    + new TreeSet<>(models.keySet()),
+                            false,
+                            requestContext);
         }
-        long deadline = fields.deadline() == null ? Long.MAX_VALUE : fields.deadline().toEpochMilli();
+        long deadline =
+                fields.deadline() == null ? Long.MAX_VALUE : fields.deadline().toEpochMilli();
         if (deadline < now) {
-            return refused(request, ErrorCode.EXPIRED, "the request's deadline (" + deadline
-                    + " ms since epoch) had passed on arrival", false, requestContext);
+            return refused(
+                    request,
+                    ErrorCode.EXPIRED,
+                    "the request's deadline (" + deadline + " ms since epoch) had passed on arrival",
+                    false,
+                    requestContext);
         }
         Answer answer = new Answer(request, fields, requestContext);
         Prepared<T> prepared;
@@ -206,7 +220,8 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
         List<T> tasks = ((Prepared.Submit<T>) prepared).tasks();
         answer.expect(tasks);
         try {
-            pool.submitAll(fields.model(), tasks, RequestPriorities.poolClass(fields), answer); // bulk yields to interactive
+            pool.submitAll(
+                    fields.model(), tasks, RequestPriorities.poolClass(fields), answer); // bulk yields to interactive
         } catch (PoolRejectedException e) {
             PoolError pe = e.error();
             if (pe instanceof PoolError.ShuttingDown || pe instanceof PoolError.Overloaded) {
@@ -218,8 +233,8 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
     }
 
     @Override
-    public final Outcome errorResult(SpecificRecord request, ErrorCode code, String message, boolean retryable,
-            RequestContext requestContext) {
+    public final Outcome errorResult(
+            SpecificRecord request, ErrorCode code, String message, boolean retryable, RequestContext requestContext) {
         Q q = cast(request);
         return errorOutcome(q, fields(q), new ResultError(code, message, retryable), 0L, 0L, requestContext);
     }
@@ -260,34 +275,42 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
 
     /** The verdict of a task whose deadline passed before it ran. */
     protected static Verdict expired(long deadlineEpochMs, String before) {
-        return fails(ErrorCode.EXPIRED, "the request's deadline (" + deadlineEpochMs + " ms since epoch) passed "
-                + before);
+        return fails(
+                ErrorCode.EXPIRED, "the request's deadline (" + deadlineEpochMs + " ms since epoch) passed " + before);
     }
 
-    private CompletableFuture<Outcome> refused(Q request, ErrorCode code, String message, boolean retryable,
-            RequestContext requestContext) {
-        return CompletableFuture.completedFuture(errorOutcome(request, fields(request),
-                new ResultError(code, message, retryable), 0L, 0L, requestContext));
+    private CompletableFuture<Outcome> refused(
+            Q request, ErrorCode code, String message, boolean retryable, RequestContext requestContext) {
+        return CompletableFuture.completedFuture(errorOutcome(
+                request, fields(request), new ResultError(code, message, retryable), 0L, 0L, requestContext));
     }
 
-    private Outcome errorOutcome(Q request, RequestFields fields, ResultError error, long queuedMs, long inferenceMs,
+    private Outcome errorOutcome(
+            Q request,
+            RequestFields fields,
+            ResultError error,
+            long queuedMs,
+            long inferenceMs,
             RequestContext requestContext) {
         R record = error(request, error, new Timings(queuedMs, inferenceMs, 0L), requestContext);
         return outcome(record, fields, ResultStatus.ERROR, error.getCode(), queuedMs, inferenceMs);
     }
 
-    private Outcome outcome(R record, RequestFields fields, ResultStatus status, ErrorCode code, long queuedMs,
-            long inferenceMs) {
-        return Outcome.of(record, new Outcome.Envelope(fields.id(), fields.jobId(), fields.model(), status, code,
-                queuedMs, inferenceMs), this::stamp);
+    private Outcome outcome(
+            R record, RequestFields fields, ResultStatus status, ErrorCode code, long queuedMs, long inferenceMs) {
+        return Outcome.of(
+                record,
+                new Outcome.Envelope(fields.id(), fields.jobId(), fields.model(), status, code, queuedMs, inferenceMs),
+                this::stamp);
     }
 
     private Q cast(SpecificRecord record) {
         if (requestClass.isInstance(record)) {
             return requestClass.cast(record);
         }
-        throw new IllegalArgumentException(Capabilities.manifestName(capability) + " expects "
-                + requestClass.getSimpleName() + ", got " + (record == null ? "null" : record.getClass().getName()));
+        throw new IllegalArgumentException(
+                Capabilities.manifestName(capability) + " expects " + requestClass.getSimpleName() + ", got "
+                        + (record == null ? "null" : record.getClass().getName()));
     }
 
     /**
@@ -345,8 +368,13 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
                 return;
             }
             if (cause instanceof PoolRejectedException rejected) {
-                fail(new ResultError(PoolErrors.code(rejected.error()), rejected.getMessage(),
-                        PoolErrors.retryable(rejected.error())), 0L, 0L);
+                fail(
+                        new ResultError(
+                                PoolErrors.code(rejected.error()),
+                                rejected.getMessage(),
+                                PoolErrors.retryable(rejected.error())),
+                        0L,
+                        0L);
             } else {
                 fail(new ResultError(ErrorCode.INFERENCE_FAILED, failureMessage(index, cause), false), 0L, 0L);
             }
@@ -363,7 +391,9 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
             }
             observe(timing);
             if (verdict instanceof Verdict.Fails f) {
-                fail(new ResultError(f.code(), f.message(), f.retryable()), millis(timing.queuedNanos()),
+                fail(
+                        new ResultError(f.code(), f.message(), f.retryable()),
+                        millis(timing.queuedNanos()),
                         millis(timing.runNanos()));
             } else if (remaining.decrementAndGet() == 0 && finished.compareAndSet(false, true)) {
                 future.complete(okOutcome());
@@ -372,8 +402,8 @@ public abstract class PooledService<Q extends SpecificRecord, R extends Specific
 
         private void abandon(Verdict.CutByShutdown cut) {
             if (finished.compareAndSet(false, true)) {
-                future.completeExceptionally(new AbandonedAtShutdownException("the " + cut.work() + " of " + this
-                        + " was cut at the shutdown grace after " + cut.after()));
+                future.completeExceptionally(new AbandonedAtShutdownException(
+                        "the " + cut.work() + " of " + this + " was cut at the shutdown grace after " + cut.after()));
             }
         }
 

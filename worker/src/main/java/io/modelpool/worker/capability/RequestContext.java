@@ -7,5 +7,4 @@ package io.modelpool.worker.capability;
  * @param recordTimestampMs the request record's Kafka timestamp (epoch ms), the start of {@code endToEndMs};
  *                          0 or less when unknown, in which case the submission time is used
  */
-public record RequestContext(String workerId, long recordTimestampMs) {
-}
+public record RequestContext(String workerId, long recordTimestampMs) {}

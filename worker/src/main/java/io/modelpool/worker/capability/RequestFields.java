@@ -14,5 +14,4 @@ import java.time.Instant;
  * @param deadline null when the request has none
  * @param priority null when the request leaves it unset (see {@link RequestPriorities})
  */
-public record RequestFields(String id, String jobId, String model, Instant deadline, RequestPriority priority) {
-}
+public record RequestFields(String id, String jobId, String model, Instant deadline, RequestPriority priority) {}

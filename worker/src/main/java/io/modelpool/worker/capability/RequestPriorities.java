@@ -14,8 +14,7 @@ public final class RequestPriorities {
     /** The pool class of bulk work. */
     public static final int BULK = 1;
 
-    private RequestPriorities() {
-    }
+    private RequestPriorities() {}
 
     /** The request's priority, by its field or, when unset, by whether it belongs to a job. */
     public static RequestPriority of(RequestFields request) {

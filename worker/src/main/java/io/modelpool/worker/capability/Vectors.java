@@ -3,8 +3,7 @@ package io.modelpool.worker.capability;
 /** Vector arithmetic the embedding families share. */
 public final class Vectors {
 
-    private Vectors() {
-    }
+    private Vectors() {}
 
     /**
      * Scales {@code v} to unit L2 length in place. A vector whose length is at most 1e-12 (zero, or all but zero)

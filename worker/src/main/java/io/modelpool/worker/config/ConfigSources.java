@@ -27,8 +27,7 @@ public final class ConfigSources {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    private ConfigSources() {
-    }
+    private ConfigSources() {}
 
     public static Map<String, String> merge(Path file, Map<String, String> environment, Map<String, String> flags) {
         Map<String, String> merged = new LinkedHashMap<>();
@@ -95,7 +94,8 @@ public final class ConfigSources {
                 StringBuilder sb = new StringBuilder();
                 for (JsonNode item : v) {
                     if (!item.isValueNode()) {
-                        throw new ConfigException(key, item.toString(), "lists may hold plain values only (in " + file + ")");
+                        throw new ConfigException(
+                                key, item.toString(), "lists may hold plain values only (in " + file + ")");
                     }
                     if (sb.length() > 0) {
                         sb.append(',');
@@ -123,5 +123,4 @@ public final class ConfigSources {
         }
         return out;
     }
-
 }

@@ -12,6 +12,7 @@ import static org.apache.kafka.common.config.ConfigDef.Type.LIST;
 import static org.apache.kafka.common.config.ConfigDef.Type.LONG;
 import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
+import io.modelpool.schemas.registry.SchemaRegistryClientConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -21,7 +22,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import io.modelpool.schemas.registry.SchemaRegistryClientConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -85,6 +85,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String TRANSACTIONAL_ID = "transaction.id";
     /** {@value #PROCESSING_GUARANTEE} values. */
     public static final String AT_LEAST_ONCE = "at_least_once";
+
     public static final String EXACTLY_ONCE = "exactly_once";
     public static final String CREATE_TOPICS = "topics.create";
     public static final String TOPIC_PARTITIONS = "topics.partitions";
@@ -112,40 +113,101 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String POOL_LOAD_RETRY_BACKOFF_MAX_MS = "pool.load-retry-backoff-max-ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS, STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), HIGH,
+            .define(
+                    BOOTSTRAP_SERVERS,
+                    STRING,
+                    ConfigDef.NO_DEFAULT_VALUE,
+                    new ConfigDef.NonEmptyString(),
+                    HIGH,
                     "Kafka bootstrap servers, host:port[,host:port...].")
-            .define(SCHEMA_REGISTRY_URL, STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), HIGH,
+            .define(
+                    SCHEMA_REGISTRY_URL,
+                    STRING,
+                    ConfigDef.NO_DEFAULT_VALUE,
+                    new ConfigDef.NonEmptyString(),
+                    HIGH,
                     "Confluent-compatible schema registry URL(s), comma-separated.")
-            .define(WORKER_ID, STRING, "", HIGH,
+            .define(
+                    WORKER_ID,
+                    STRING,
+                    "",
+                    HIGH,
                     "This worker's id, written into every result. Empty: host name plus process id.")
-            .define(DATA_DIR, STRING, ".modelpool", new ConfigDef.NonEmptyString(), MEDIUM,
+            .define(
+                    DATA_DIR,
+                    STRING,
+                    ".modelpool",
+                    new ConfigDef.NonEmptyString(),
+                    MEDIUM,
                     "Directory of the worker's local files (the job tracker's state stores, under jobs/); relative "
                             + "to the working directory unless absolute. Never the system temp directory, which "
                             + "the OS may clear under a running worker.")
-            .define(TOPIC_PREFIX, STRING, "modelpool", new ConfigDef.NonEmptyString(), HIGH,
+            .define(
+                    TOPIC_PREFIX,
+                    STRING,
+                    "modelpool",
+                    new ConfigDef.NonEmptyString(),
+                    HIGH,
                     "Prefix of every topic: <prefix>.<capability>.requests, <prefix>.<capability>.results, "
                             + "<prefix>.dead-letters.")
-            .define(MANIFEST, STRING, "classpath:modelpool/models.yaml", new ConfigDef.NonEmptyString(), HIGH,
+            .define(
+                    MANIFEST,
+                    STRING,
+                    "classpath:modelpool/models.yaml",
+                    new ConfigDef.NonEmptyString(),
+                    HIGH,
                     "The model manifest: classpath:PATH or a file path. Only the capabilities it names are consumed.")
-            .define(GROUP_ID, STRING, "modelpool-workers", new ConfigDef.NonEmptyString(), HIGH,
+            .define(
+                    GROUP_ID,
+                    STRING,
+                    "modelpool-workers",
+                    new ConfigDef.NonEmptyString(),
+                    HIGH,
                     "Consumer group of the worker fleet. Every worker of one fleet uses the same group.")
-            .define(GROUP_INSTANCE_ID, STRING, "", MEDIUM,
+            .define(
+                    GROUP_INSTANCE_ID,
+                    STRING,
+                    "",
+                    MEDIUM,
                     "Static membership id (group.instance.id). When set, a restart within the session timeout does "
                             + "not rebalance. Must be unique per worker. Empty: dynamic membership.")
-            .define(GROUP_PROTOCOL, STRING, "classic", ConfigDef.ValidString.in("classic", "consumer"), MEDIUM,
+            .define(
+                    GROUP_PROTOCOL,
+                    STRING,
+                    "classic",
+                    ConfigDef.ValidString.in("classic", "consumer"),
+                    MEDIUM,
                     "Consumer group protocol: classic (cooperative-sticky assignor) or consumer (KIP-848).")
-            .define(LEAVE_GROUP_ON_CLOSE, BOOLEAN, true, MEDIUM,
+            .define(
+                    LEAVE_GROUP_ON_CLOSE,
+                    BOOLEAN,
+                    true,
+                    MEDIUM,
                     "Leave the group when the worker closes, so its partitions move at once. With static membership "
                             + "set this to false to keep the assignment through a rolling restart.")
-            .define(MAX_POLL_RECORDS, INT, 500, between(1, 100_000), MEDIUM,
-                    "Most records one poll returns.")
-            .define(POLL_TIMEOUT_MS, LONG, 50L, between(1, 10_000), LOW,
+            .define(MAX_POLL_RECORDS, INT, 500, between(1, 100_000), MEDIUM, "Most records one poll returns.")
+            .define(
+                    POLL_TIMEOUT_MS,
+                    LONG,
+                    50L,
+                    between(1, 10_000),
+                    LOW,
                     "Longest one poll waits for records. The intake loop also handles completions in between, so "
                             + "this bounds result latency when the topics are idle.")
-            .define(MAX_REQUEST_BYTES, INT, 16 * 1024 * 1024, between(64, 512 * 1024 * 1024), MEDIUM,
+            .define(
+                    MAX_REQUEST_BYTES,
+                    INT,
+                    16 * 1024 * 1024,
+                    between(64, 512 * 1024 * 1024),
+                    MEDIUM,
                     "Largest request value accepted, in bytes, checked before decoding. Larger records are "
                             + "dead-lettered.")
-            .define(SCHEMA_LOOKUPS_PER_SECOND, DOUBLE, 1000.0, between(1, 1_000_000), MEDIUM,
+            .define(
+                    SCHEMA_LOOKUPS_PER_SECOND,
+                    DOUBLE,
+                    1000.0,
+                    between(1, 1_000_000),
+                    MEDIUM,
                     "Most schema-registry lookups of writer schemas the worker has not cached, per second on "
                             + "average (a burst of one second's worth after a quiet spell). Lookups run off the intake "
                             + "thread: a record waiting for one is parked (at most 16384 records or 64 MiB; not "
@@ -153,162 +215,376 @@ public final class WorkerConfig extends AbstractConfig {
                             + "registry does not know are remembered for "
                             + "schema.registry.missing.id.cache.ttl.sec (60 s) in a cache of "
                             + "schema.registry.missing.cache.size (10000) ids.")
-            .define(SCHEMA_LOOKUP_THREADS, INT, 4, between(1, 64), LOW,
+            .define(
+                    SCHEMA_LOOKUP_THREADS,
+                    INT,
+                    4,
+                    between(1, 64),
+                    LOW,
                     "Schema-registry lookups at once (see " + SCHEMA_LOOKUPS_PER_SECOND + ").")
-            .define(PUBLISH_LINGER_MS, LONG, 20L, between(0, 10_000), MEDIUM,
+            .define(
+                    PUBLISH_LINGER_MS,
+                    LONG,
+                    20L,
+                    between(0, 10_000),
+                    MEDIUM,
                     "Longest a computed result waits in the worker for others while more requests are still "
                             + "computing, so that results leave in fewer, larger produce requests (less broker and "
                             + "reader CPU per result). A result is published at once when nothing else is computing, "
                             + "so an idle worker adds no latency. 0 publishes every result at once.")
-            .define(PUBLISH_MAX_RECORDS, INT, 256, between(1, 100_000), LOW,
+            .define(
+                    PUBLISH_MAX_RECORDS,
+                    INT,
+                    256,
+                    between(1, 100_000),
+                    LOW,
                     "Results published together at most: this many waiting results leave at once, whatever "
                             + "publish.linger-ms says.")
-            .define(DEAD_LETTER_MAX_VALUE_BYTES, INT, 256 * 1024, between(0, 64 * 1024 * 1024), MEDIUM,
+            .define(
+                    DEAD_LETTER_MAX_VALUE_BYTES,
+                    INT,
+                    256 * 1024,
+                    between(0, 64 * 1024 * 1024),
+                    MEDIUM,
                     "Largest original value a dead letter carries, in bytes. A larger value is left out of the "
                             + "dead letter, which then names its size and SHA-256, so a dead letter always fits the "
                             + "producer's max.request.size (checked at start-up).")
-            .define(PUBLISH_PERMANENT_FAILURE_ATTEMPTS, INT, 3, between(1, 100), LOW,
+            .define(
+                    PUBLISH_PERMANENT_FAILURE_ATTEMPTS,
+                    INT,
+                    3,
+                    between(1, 100),
+                    LOW,
                     "How often an outcome is tried after a permanent publishing failure (too large for the "
                             + "producer or the topic, topic not authorized or invalid, not encodable) before a "
                             + "smaller one replaces it: a result becomes an error result, an error result a dead "
                             + "letter, a dead letter one without the original value and headers. Retriable failures "
                             + "(broker unavailable) are retried with backoff without a bound.")
-            .define(HIGH_WATER, INT, 512, atLeast(1), MEDIUM,
+            .define(
+                    HIGH_WATER,
+                    INT,
+                    512,
+                    atLeast(1),
+                    MEDIUM,
                     "Pause every assigned partition when this many records are unfinished (dispatched, not yet "
                             + "acknowledged): an upper bound on records in memory and outcomes waiting on the broker. "
                             + "The work a drain must finish is bounded by backpressure.work-budget-share.")
-            .define(LOW_WATER, INT, 128, atLeast(0), MEDIUM,
+            .define(
+                    LOW_WATER,
+                    INT,
+                    128,
+                    atLeast(0),
+                    MEDIUM,
                     "Resume paused partitions when the same count falls to this many. Must be below the high-water "
                             + "mark.")
-            .define(WORK_BUDGET_SHARE, DOUBLE, 0.5, between(0.0, 1.0), MEDIUM,
+            .define(
+                    WORK_BUDGET_SHARE,
+                    DOUBLE,
+                    0.5,
+                    between(0.0, 1.0),
+                    MEDIUM,
                     "Share of shutdown.drain-timeout-ms that the estimated seconds of work in flight may fill: "
                             + "each task's cost (tokens, pixels, steps x area) times its model's learned seconds per "
                             + "cost unit, divided by the model's workers. Intake pauses there and resumes at half of "
                             + "it; the rest of the drain is the margin for an estimate that is low. A request whose "
                             + "estimate alone exceeds the budget is admitted alone (logged once per model). 0 turns "
                             + "the work budget off, leaving the record and byte bounds.")
-            .define(INTERACTIVE_RESERVE, INT, 64, between(0, 100_000), MEDIUM,
+            .define(
+                    INTERACTIVE_RESERVE,
+                    INT,
+                    64,
+                    between(0, 100_000),
+                    MEDIUM,
                     "Records beyond backpressure.high-water that only records of the interactive request topics "
                             + "(<prefix>.<capability>.requests, not their .bulk siblings) may take, so an interactive "
                             + "request is admitted while a batch job keeps the bounds reached. Bulk requests never use "
                             + "it.")
-            .define(INTERACTIVE_RESERVE_SHARE, DOUBLE, 0.2, between(0.0, 1.0), MEDIUM,
+            .define(
+                    INTERACTIVE_RESERVE_SHARE,
+                    DOUBLE,
+                    0.2,
+                    between(0.0, 1.0),
+                    MEDIUM,
                     "Share of shutdown.drain-timeout-ms beyond the work budget that only records of the interactive "
                             + "request topics may fill (see backpressure.interactive-reserve). With "
                             + "backpressure.work-budget-share it must not exceed 1, so what is in flight can still "
                             + "finish inside the drain.")
-            .define(MAX_IN_FLIGHT_BYTES, LONG, 64L * 1024 * 1024, between(1024, 16L * 1024 * 1024 * 1024), MEDIUM,
+            .define(
+                    MAX_IN_FLIGHT_BYTES,
+                    LONG,
+                    64L * 1024 * 1024,
+                    between(1024, 16L * 1024 * 1024 * 1024),
+                    MEDIUM,
                     "Request bytes (record values as read from Kafka) the pools may hold: records handed to a "
                             + "capability whose outcome has not come back. Intake pauses there and resumes at half "
                             + "of it; a lone record is always admitted, so any request up to intake.max-request-bytes "
                             + "still runs.")
-            .define(COMMIT_INTERVAL_MS, LONG, 1000L, between(10, 60_000), MEDIUM,
+            .define(
+                    COMMIT_INTERVAL_MS,
+                    LONG,
+                    1000L,
+                    between(10, 60_000),
+                    MEDIUM,
                     "How often the done prefix is committed while records flow. Commits also happen on revocation "
                             + "and shutdown.")
-            .define(RETRY_BACKOFF_MS, LONG, 200L, between(1, 60_000), LOW,
+            .define(
+                    RETRY_BACKOFF_MS,
+                    LONG,
+                    200L,
+                    between(1, 60_000),
+                    LOW,
                     "First backoff after a dependency failure (schema registry or broker unavailable).")
-            .define(RETRY_BACKOFF_MAX_MS, LONG, 10_000L, between(1, 600_000), LOW,
+            .define(
+                    RETRY_BACKOFF_MAX_MS,
+                    LONG,
+                    10_000L,
+                    between(1, 600_000),
+                    LOW,
                     "Longest backoff between retries of a dependency failure; the backoff doubles up to this.")
-            .define(DRAIN_TIMEOUT_MS, LONG, 5000L, between(0, 600_000), HIGH,
+            .define(
+                    DRAIN_TIMEOUT_MS,
+                    LONG,
+                    5000L,
+                    between(0, 600_000),
+                    HIGH,
                     "On shutdown or partition revocation, how long in-flight and queued work may run before what is "
                             + "left is abandoned (not committed, so another worker takes it).")
-            .define(CLOSE_TIMEOUT_MS, LONG, 5000L, between(100, 600_000), MEDIUM,
+            .define(
+                    CLOSE_TIMEOUT_MS,
+                    LONG,
+                    5000L,
+                    between(100, 600_000),
+                    MEDIUM,
                     "Budget for publishing, committing and closing clients after the drain. A watchdog halts the "
                             + "process when drain plus close budget plus one second have passed.")
-            .define(PROCESSING_GUARANTEE, STRING, AT_LEAST_ONCE, ConfigDef.ValidString.in(AT_LEAST_ONCE, EXACTLY_ONCE),
-                    HIGH, "at_least_once: offsets are committed behind acknowledged outcomes; a crash answers the "
+            .define(
+                    PROCESSING_GUARANTEE,
+                    STRING,
+                    AT_LEAST_ONCE,
+                    ConfigDef.ValidString.in(AT_LEAST_ONCE, EXACTLY_ONCE),
+                    HIGH,
+                    "at_least_once: offsets are committed behind acknowledged outcomes; a crash answers the "
                             + "requests since the last commit again. exactly_once: a transactional producer commits "
                             + "results, error results, dead letters and the consumed offsets atomically; readers "
                             + "with isolation.level=read_committed see each result once. See docs/operations.md.")
-            .define(TRANSACTION_INTERVAL_MS, LONG, 100L, between(1, 60_000), MEDIUM,
+            .define(
+                    TRANSACTION_INTERVAL_MS,
+                    LONG,
+                    100L,
+                    between(1, 60_000),
+                    MEDIUM,
                     "exactly_once: longest a transaction stays open while outcomes flow; read_committed readers "
                             + "see a result at most about this much later than at_least_once readers would. A "
                             + "transaction commits at once when no other work is in flight.")
-            .define(TRANSACTION_MAX_RECORDS, INT, 1000, between(1, 1_000_000), MEDIUM,
+            .define(
+                    TRANSACTION_MAX_RECORDS,
+                    INT,
+                    1000,
+                    between(1, 1_000_000),
+                    MEDIUM,
                     "exactly_once: most outcomes one transaction carries before it is committed.")
-            .define(TRANSACTIONAL_ID, STRING, "", MEDIUM,
+            .define(
+                    TRANSACTIONAL_ID,
+                    STRING,
+                    "",
+                    MEDIUM,
                     "exactly_once: the producer's transactional.id. It must be the same across restarts of one "
                             + "worker instance (so a restarted worker fences its predecessor and aborts the "
                             + "transaction a crash left open at once) and unique in the fleet. Empty: "
                             + "<group.id>-<group.instance.id>, or <group.id>-<worker.id> without static membership.")
-            .define(CREATE_TOPICS, BOOLEAN, false, LOW,
+            .define(
+                    CREATE_TOPICS,
+                    BOOLEAN,
+                    false,
+                    LOW,
                     "Create missing request, result, dead-letter and job topics at start-up (local and test setups).")
-            .define(TOPIC_PARTITIONS, INT, 12, between(1, 10_000), LOW,
+            .define(
+                    TOPIC_PARTITIONS,
+                    INT,
+                    12,
+                    between(1, 10_000),
+                    LOW,
                     "Partitions of topics created by topics.create.")
-            .define(TOPIC_REPLICATION, INT, 1, between(1, 32), LOW,
+            .define(
+                    TOPIC_REPLICATION,
+                    INT,
+                    1,
+                    between(1, 32),
+                    LOW,
                     "Replication factor of topics created by topics.create.")
-            .define(JOBS_TRACKER_ENABLED, BOOLEAN, true, MEDIUM,
+            .define(
+                    JOBS_TRACKER_ENABLED,
+                    BOOLEAN,
+                    true,
+                    MEDIUM,
                     "Run the job tracker (a Kafka Streams topology counting each job's results into "
                             + "<prefix>.jobs.status) inside this worker. Switch it off on workers that should only "
                             + "serve inference; at least one worker of the fleet should run it. See docs/jobs.md.")
-            .define(JOBS_APPLICATION_ID, STRING, "", LOW,
+            .define(
+                    JOBS_APPLICATION_ID,
+                    STRING,
+                    "",
+                    LOW,
                     "Kafka Streams application id of the job tracker; the same on every worker of one fleet. "
                             + "Empty: <group.id>-jobs.")
-            .define(JOBS_STATE_DIR, STRING, "", LOW,
+            .define(
+                    JOBS_STATE_DIR,
+                    STRING,
+                    "",
+                    LOW,
                     "Directory of the job tracker's local state stores. Empty: <data.dir>/jobs/<worker.id>, "
                             + "emptied at every start (the stores are rebuilt from their changelog "
                             + "topics). A directory set here is kept across restarts.")
-            .define(JOBS_STALL_AFTER_MS, LONG, 300_000L, between(1_000, 7L * 24 * 3600 * 1000), MEDIUM,
+            .define(
+                    JOBS_STALL_AFTER_MS,
+                    LONG,
+                    300_000L,
+                    between(1_000, 7L * 24 * 3600 * 1000),
+                    MEDIUM,
                     "A job that is not complete and has had no new result for this long is reported STALLED; it "
                             + "is RUNNING again with its next result. A CANCELLING job with nothing new for this long "
                             + "is CANCELLED. Deadlines (this one, completion windows) are checked every quarter of it, "
                             + "at most every 30 s.")
-            .define(JOBS_DEDUP_RETENTION_MS, LONG, 24L * 3600 * 1000, between(60_000, 30L * 24 * 3600 * 1000), LOW,
+            .define(
+                    JOBS_DEDUP_RETENTION_MS,
+                    LONG,
+                    24L * 3600 * 1000,
+                    between(60_000, 30L * 24 * 3600 * 1000),
+                    LOW,
                     "How long the job tracker remembers a request id to drop duplicate results (at-least-once "
                             + "redeliveries). A duplicate arriving later than this after the first counts twice.")
-            .define(JOBS_STATUS_INTERVAL_MS, LONG, 1000L, between(10, 60_000), LOW,
+            .define(
+                    JOBS_STATUS_INTERVAL_MS,
+                    LONG,
+                    1000L,
+                    between(10, 60_000),
+                    LOW,
                     "How often the job tracker publishes the progress of jobs that changed. Changes of state "
                             + "(registered, COMPLETED, STALLED) are published at once.")
-            .define(JOBS_RETENTION_MS, LONG, 7L * 24 * 3600 * 1000, between(60_000, 365L * 24 * 3600 * 1000), LOW,
+            .define(
+                    JOBS_RETENTION_MS,
+                    LONG,
+                    7L * 24 * 3600 * 1000,
+                    between(60_000, 365L * 24 * 3600 * 1000),
+                    LOW,
                     "How long the job tracker keeps a COMPLETED, STALLED, CANCELLED or EXPIRED job in its store "
                             + "after the job's last change (and workers remember a cancel or a completion window after "
                             + "it was given or closed); then the job leaves the store (the compacted status topic keeps its last "
                             + "status). Found through an index by deadline, never by walking every job. Keep it at or "
                             + "above jobs.dedup-retention-ms, or a late duplicate result starts the job anew.")
-            .define(HTTP_PORT, INT, 0, between(0, 65_535), MEDIUM,
+            .define(
+                    HTTP_PORT,
+                    INT,
+                    0,
+                    between(0, 65_535),
+                    MEDIUM,
                     "Port of the worker's HTTP endpoints: /metrics (Prometheus), /health/live, /health/ready. "
                             + "0 switches them off. See docs/metrics.md.")
-            .define(HTTP_BIND_ADDRESS, STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), LOW,
+            .define(
+                    HTTP_BIND_ADDRESS,
+                    STRING,
+                    "0.0.0.0",
+                    new ConfigDef.NonEmptyString(),
+                    LOW,
                     "Address the HTTP endpoints bind to; 127.0.0.1 keeps them local to the host.")
-            .define(HEALTH_CHECK_INTERVAL_MS, LONG, 5000L, between(100, 300_000), LOW,
+            .define(
+                    HEALTH_CHECK_INTERVAL_MS,
+                    LONG,
+                    5000L,
+                    between(100, 300_000),
+                    LOW,
                     "How often readiness checks that the Kafka cluster and the schema registry answer (on its own "
                             + "thread; /health/ready reads the last result). Only with http.port set.")
-            .define(HEALTH_CHECK_TIMEOUT_MS, LONG, 2000L, between(50, 60_000), LOW,
+            .define(
+                    HEALTH_CHECK_TIMEOUT_MS,
+                    LONG,
+                    2000L,
+                    between(50, 60_000),
+                    LOW,
                     "Longest one readiness check of the Kafka cluster or the schema registry may take before it "
                             + "counts as unreachable.")
-            .define(HEALTH_LIVENESS_STALL_MS, LONG, 60_000L, between(1_000, 3_600_000), MEDIUM,
+            .define(
+                    HEALTH_LIVENESS_STALL_MS,
+                    LONG,
+                    60_000L,
+                    between(1_000, 3_600_000),
+                    MEDIUM,
                     "/health/live answers 503 when the intake loop has not turned for this long (a stuck poll, "
                             + "commit or send), so the orchestrator restarts the worker. The loop turns at least every "
                             + "intake.poll-timeout-ms while healthy; a revocation or shutdown drain turns it too. A value "
                             + "below shutdown.drain-timeout-ms plus shutdown.close-timeout-ms counts as that sum, "
                             + "because a revocation's drain and commit may hold the loop that long.")
-            .define(POOL_MEMORY_BUDGET_BYTES, LONG, 0L, atLeast(0), MEDIUM,
+            .define(
+                    POOL_MEMORY_BUDGET_BYTES,
+                    LONG,
+                    0L,
+                    atLeast(0),
+                    MEDIUM,
                     "Most memory the loaded models may be estimated to hold (each worker's session: model file size "
                             + "times the manifest's size-factor). A load or a new worker that does not fit first "
                             + "unloads the least recently used idle models, and otherwise waits; a model with work in "
                             + "flight is never unloaded. 0: pool.memory-budget-share of the container's memory.")
-            .define(POOL_MEMORY_BUDGET_SHARE, DOUBLE, 0.5, between(0.01, 1.0), MEDIUM,
+            .define(
+                    POOL_MEMORY_BUDGET_SHARE,
+                    DOUBLE,
+                    0.5,
+                    between(0.01, 1.0),
+                    MEDIUM,
                     "When pool.memory-budget-bytes is 0, the budget is this share of the memory the JVM sees "
                             + "(the container's limit in a container).")
-            .define(POOL_IDLE_UNLOAD_MS, LONG, 600_000L, atLeast(0), MEDIUM,
+            .define(
+                    POOL_IDLE_UNLOAD_MS,
+                    LONG,
+                    600_000L,
+                    atLeast(0),
+                    MEDIUM,
                     "Unload a model that has had no request for this long; its next request loads it again. A "
                             + "manifest entry's idle-unload wins. 0: never.")
-            .define(POOL_WARM_UP, LIST, "", MEDIUM,
+            .define(
+                    POOL_WARM_UP,
+                    LIST,
+                    "",
+                    MEDIUM,
                     "Model keys to load at start-up rather than on their first request, comma-separated. A key "
                             + "that is not in the manifest stops start-up.")
-            .define(POOL_MAINTENANCE_INTERVAL_MS, LONG, 200L, between(1, 60_000), LOW,
+            .define(
+                    POOL_MAINTENANCE_INTERVAL_MS,
+                    LONG,
+                    200L,
+                    between(1, 60_000),
+                    LOW,
                     "How often the maintenance thread scales workers, unloads idle models and checks the memory "
                             + "budget.")
-            .define(POOL_SCALE_UP_WAIT_MS, LONG, 100L, between(0, 600_000), LOW,
+            .define(
+                    POOL_SCALE_UP_WAIT_MS,
+                    LONG,
+                    100L,
+                    between(0, 600_000),
+                    LOW,
                     "A model below its max-workers gets one more worker per maintenance pass while its queue holds "
                             + "more tasks than its workers take at once, or its oldest queued task has waited this "
                             + "long.")
-            .define(POOL_WORKER_IDLE_MS, LONG, 30_000L, between(0, 24L * 3600 * 1000), LOW,
+            .define(
+                    POOL_WORKER_IDLE_MS,
+                    LONG,
+                    30_000L,
+                    between(0, 24L * 3600 * 1000),
+                    LOW,
                     "A worker above its model's min-workers is retired after this long without a task.")
-            .define(POOL_LOAD_RETRY_BACKOFF_MS, LONG, 1000L, between(1, 600_000), LOW,
+            .define(
+                    POOL_LOAD_RETRY_BACKOFF_MS,
+                    LONG,
+                    1000L,
+                    between(1, 600_000),
+                    LOW,
                     "After a model fails to load, its requests are answered MODEL_LOAD_FAILED for this long; the "
                             + "next request after it tries the load again. Doubles with each further failure.")
-            .define(POOL_LOAD_RETRY_BACKOFF_MAX_MS, LONG, 60_000L, between(1, 3_600_000), LOW,
+            .define(
+                    POOL_LOAD_RETRY_BACKOFF_MAX_MS,
+                    LONG,
+                    60_000L,
+                    between(1, 3_600_000),
+                    LOW,
                     "Longest backoff between two load attempts of a model that keeps failing.");
 
     private final Map<String, String> kafkaCommon;
@@ -316,23 +592,31 @@ public final class WorkerConfig extends AbstractConfig {
     private final Map<String, String> kafkaProducer;
     private final Map<String, String> registry;
 
-    private WorkerConfig(Map<String, String> declared, Map<String, String> kafkaCommon,
-            Map<String, String> kafkaConsumer, Map<String, String> kafkaProducer, Map<String, String> registry) {
+    private WorkerConfig(
+            Map<String, String> declared,
+            Map<String, String> kafkaCommon,
+            Map<String, String> kafkaConsumer,
+            Map<String, String> kafkaProducer,
+            Map<String, String> registry) {
         super(DEFINITION, declared, false);
         this.kafkaCommon = Map.copyOf(kafkaCommon);
         this.kafkaConsumer = Map.copyOf(kafkaConsumer);
         this.kafkaProducer = Map.copyOf(kafkaProducer);
         this.registry = Map.copyOf(registry);
         if (getInt(LOW_WATER) >= getInt(HIGH_WATER)) {
-            throw new ConfigException(LOW_WATER, getInt(LOW_WATER),
-                    "must be below " + HIGH_WATER + " (" + getInt(HIGH_WATER) + ")");
+            throw new ConfigException(
+                    LOW_WATER, getInt(LOW_WATER), "must be below " + HIGH_WATER + " (" + getInt(HIGH_WATER) + ")");
         }
         if (getDouble(WORK_BUDGET_SHARE) + getDouble(INTERACTIVE_RESERVE_SHARE) > 1 + 1e-9) {
-            throw new ConfigException(INTERACTIVE_RESERVE_SHARE, getDouble(INTERACTIVE_RESERVE_SHARE),
+            throw new ConfigException(
+                    INTERACTIVE_RESERVE_SHARE,
+                    getDouble(INTERACTIVE_RESERVE_SHARE),
                     "must not exceed 1 - " + WORK_BUDGET_SHARE + " (" + (1 - getDouble(WORK_BUDGET_SHARE)) + ")");
         }
         if (getLong(POOL_LOAD_RETRY_BACKOFF_MS) > getLong(POOL_LOAD_RETRY_BACKOFF_MAX_MS)) {
-            throw new ConfigException(POOL_LOAD_RETRY_BACKOFF_MS, getLong(POOL_LOAD_RETRY_BACKOFF_MS),
+            throw new ConfigException(
+                    POOL_LOAD_RETRY_BACKOFF_MS,
+                    getLong(POOL_LOAD_RETRY_BACKOFF_MS),
                     "must not exceed " + POOL_LOAD_RETRY_BACKOFF_MAX_MS + " (" + getLong(POOL_LOAD_RETRY_BACKOFF_MAX_MS)
                             + ")");
         }
@@ -340,7 +624,9 @@ public final class WorkerConfig extends AbstractConfig {
         refuseGuaranteeCritical(KAFKA_CONSUMER_PREFIX, kafkaConsumer);
         refuseGuaranteeCritical(KAFKA_PRODUCER_PREFIX, kafkaProducer);
         if (getLong(RETRY_BACKOFF_MS) > getLong(RETRY_BACKOFF_MAX_MS)) {
-            throw new ConfigException(RETRY_BACKOFF_MS, getLong(RETRY_BACKOFF_MS),
+            throw new ConfigException(
+                    RETRY_BACKOFF_MS,
+                    getLong(RETRY_BACKOFF_MS),
                     "must not exceed " + RETRY_BACKOFF_MAX_MS + " (" + getLong(RETRY_BACKOFF_MAX_MS) + ")");
         }
     }
@@ -352,14 +638,22 @@ public final class WorkerConfig extends AbstractConfig {
      * duplicates, and the transactional id and the group are set by their own keys.
      */
     static final Map<String, String> GUARANTEE_CRITICAL = Map.of(
-            "enable.auto.commit", "the intake commits offsets behind acknowledged outcomes",
-            "isolation.level", "both guarantees read requests with read_committed",
-            "acks", "outcomes must be acknowledged by all in-sync replicas before their offsets commit",
-            "enable.idempotence", "a retried send must not duplicate an outcome",
-            "transactional.id", "set it with " + TRANSACTIONAL_ID,
-            "group.id", "set it with " + GROUP_ID,
-            "group.instance.id", "set it with " + GROUP_INSTANCE_ID,
-            "auto.commit.interval.ms", "the intake commits offsets itself (" + COMMIT_INTERVAL_MS + ")");
+            "enable.auto.commit",
+            "the intake commits offsets behind acknowledged outcomes",
+            "isolation.level",
+            "both guarantees read requests with read_committed",
+            "acks",
+            "outcomes must be acknowledged by all in-sync replicas before their offsets commit",
+            "enable.idempotence",
+            "a retried send must not duplicate an outcome",
+            "transactional.id",
+            "set it with " + TRANSACTIONAL_ID,
+            "group.id",
+            "set it with " + GROUP_ID,
+            "group.instance.id",
+            "set it with " + GROUP_INSTANCE_ID,
+            "auto.commit.interval.ms",
+            "the intake commits offsets itself (" + COMMIT_INTERVAL_MS + ")");
 
     private static void refuseGuaranteeCritical(String prefix, Map<String, String> overrides) {
         for (String key : new TreeSet<>(overrides.keySet())) {
@@ -394,8 +688,11 @@ public final class WorkerConfig extends AbstractConfig {
             } else if (key.startsWith(REGISTRY_PREFIX)) {
                 registry.put(registryClientKey(key), e.getValue());
             } else {
-                throw new ConfigException(key, e.getValue(), "unknown configuration key; see docs/configuration.md "
-                        + "(Kafka client settings take the prefix kafka., registry settings schema.registry.)");
+                throw new ConfigException(
+                        key,
+                        e.getValue(),
+                        "unknown configuration key; see docs/configuration.md "
+                                + "(Kafka client settings take the prefix kafka., registry settings schema.registry.)");
             }
         }
         return new WorkerConfig(declared, kafkaCommon, kafkaConsumer, kafkaProducer, registry);
@@ -448,13 +745,15 @@ public final class WorkerConfig extends AbstractConfig {
         if (!id.isBlank()) {
             return id;
         }
-        String host = Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()).orElseGet(() -> {
-            try {
-                return java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
-                return "worker";
-            }
-        });
+        String host = Optional.ofNullable(System.getenv("HOSTNAME"))
+                .filter(h -> !h.isBlank())
+                .orElseGet(() -> {
+                    try {
+                        return java.net.InetAddress.getLocalHost().getHostName();
+                    } catch (java.net.UnknownHostException e) {
+                        return "worker";
+                    }
+                });
         return host + "-" + ProcessHandle.current().pid();
     }
 
@@ -626,8 +925,8 @@ public final class WorkerConfig extends AbstractConfig {
 
     /** The liveness threshold: {@code health.liveness-stall-ms}, at least drain plus close timeout. */
     public Duration livenessStall() {
-        return Duration.ofMillis(Math.max(getLong(HEALTH_LIVENESS_STALL_MS),
-                getLong(DRAIN_TIMEOUT_MS) + getLong(CLOSE_TIMEOUT_MS)));
+        return Duration.ofMillis(
+                Math.max(getLong(HEALTH_LIVENESS_STALL_MS), getLong(DRAIN_TIMEOUT_MS) + getLong(CLOSE_TIMEOUT_MS)));
     }
 
     public Duration healthCheckTimeout() {
@@ -644,7 +943,8 @@ public final class WorkerConfig extends AbstractConfig {
             return explicit;
         }
         long total = ((com.sun.management.OperatingSystemMXBean)
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
         return Math.max(1, (long) (total * getDouble(POOL_MEMORY_BUDGET_SHARE)));
     }
 
@@ -655,7 +955,10 @@ public final class WorkerConfig extends AbstractConfig {
 
     /** Model keys to load at start-up. */
     public List<String> poolWarmUp() {
-        return getList(POOL_WARM_UP).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return getList(POOL_WARM_UP).stream()
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     public Duration poolMaintenanceInterval() {
@@ -708,7 +1011,8 @@ public final class WorkerConfig extends AbstractConfig {
      * static membership id or an explicit worker id (the default worker id carries the process id).
      */
     public boolean transactionalIdStable() {
-        return !getString(TRANSACTIONAL_ID).isBlank() || groupInstanceId().isPresent()
+        return !getString(TRANSACTIONAL_ID).isBlank()
+                || groupInstanceId().isPresent()
                 || !getString(WORKER_ID).isBlank();
     }
 

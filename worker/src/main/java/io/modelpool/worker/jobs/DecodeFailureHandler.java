@@ -19,11 +19,15 @@ public final class DecodeFailureHandler implements DeserializationExceptionHandl
     private static final Logger log = LoggerFactory.getLogger(DecodeFailureHandler.class);
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
-            Exception exception) {
+    public Response handleError(
+            ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
         if (exception instanceof UndecodableRecordException) {
-            log.warn("Job tracker skips undecodable record {}-{}@{}: {}", record.topic(), record.partition(),
-                    record.offset(), exception.getMessage());
+            log.warn(
+                    "Job tracker skips undecodable record {}-{}@{}: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    exception.getMessage());
             return Response.resume();
         }
         return Response.fail();

@@ -48,7 +48,9 @@ final class JobDeadlines {
     /** Whether the job's next deadline is the end of its completion window. */
     boolean windowFirst(JobStatus status) {
         JobState state = status.getState();
-        return status.getExpiresAt() != null && !JobProgress.isFinal(state) && state != JobState.CANCELLING
+        return status.getExpiresAt() != null
+                && !JobProgress.isFinal(state)
+                && state != JobState.CANCELLING
                 && status.getExpiresAt().toEpochMilli() < waitEnd(status);
     }
 
@@ -89,7 +91,9 @@ final class JobDeadlines {
 
     private static Bytes key(long deadlineMs, String jobId) {
         byte[] id = jobId.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + id.length).putLong(Math.max(0, deadlineMs)).put(id)
+        return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + id.length)
+                .putLong(Math.max(0, deadlineMs))
+                .put(id)
                 .array());
     }
 }

@@ -16,8 +16,15 @@ sealed interface JobEvent {
      *
      * @param expiresAtMs the end of the job's completion window (epoch ms), or {@link #NO_WINDOW}
      */
-    record Registered(String jobId, Capability capability, String model, long expectedCount, String submitter,
-            long submittedAtMs, long expiresAtMs) implements JobEvent {
+    record Registered(
+            String jobId,
+            Capability capability,
+            String model,
+            long expectedCount,
+            String submitter,
+            long submittedAtMs,
+            long expiresAtMs)
+            implements JobEvent {
         static final long NO_WINDOW = -1;
 
         public Registered {
@@ -28,7 +35,12 @@ sealed interface JobEvent {
         }
 
         /** A registration without a completion window. */
-        Registered(String jobId, Capability capability, String model, long expectedCount, String submitter,
+        Registered(
+                String jobId,
+                Capability capability,
+                String model,
+                long expectedCount,
+                String submitter,
                 long submittedAtMs) {
             this(jobId, capability, model, expectedCount, submitter, submittedAtMs, NO_WINDOW);
         }

@@ -82,11 +82,23 @@ final class JobEventSerde implements Serde<JobEvent> {
             }
             byte tag = in.readByte();
             return switch (tag) {
-                case REGISTERED -> new JobEvent.Registered(readString(in), Capability.valueOf(readString(in)),
-                        readString(in), in.readLong(), readString(in), in.readLong());
-                case REGISTERED_WITH_WINDOW -> new JobEvent.Registered(readString(in),
-                        Capability.valueOf(readString(in)), readString(in), in.readLong(), readString(in),
-                        in.readLong(), in.readLong());
+                case REGISTERED ->
+                    new JobEvent.Registered(
+                            readString(in),
+                            Capability.valueOf(readString(in)),
+                            readString(in),
+                            in.readLong(),
+                            readString(in),
+                            in.readLong());
+                case REGISTERED_WITH_WINDOW ->
+                    new JobEvent.Registered(
+                            readString(in),
+                            Capability.valueOf(readString(in)),
+                            readString(in),
+                            in.readLong(),
+                            readString(in),
+                            in.readLong(),
+                            in.readLong());
                 case CANCELLED -> new JobEvent.Cancelled(readString(in), readString(in), in.readLong());
                 case ANSWERED -> {
                     String jobId = readString(in);
@@ -104,8 +116,8 @@ final class JobEventSerde implements Serde<JobEvent> {
     private static void writeString(DataOutputStream out, String s) throws IOException {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
         if (utf8.length > MAX_STRING_BYTES) {
-            throw new SerializationException("job event string of " + utf8.length + " bytes exceeds "
-                    + MAX_STRING_BYTES);
+            throw new SerializationException(
+                    "job event string of " + utf8.length + " bytes exceeds " + MAX_STRING_BYTES);
         }
         out.writeInt(utf8.length);
         out.write(utf8);

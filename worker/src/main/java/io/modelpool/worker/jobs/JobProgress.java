@@ -47,8 +47,7 @@ final class JobProgress {
 
     private static final String CANCELLED_CODE = ErrorCode.CANCELLED.name();
 
-    private JobProgress() {
-    }
+    private JobProgress() {}
 
     /** The job after its registration. */
     static JobStatus registered(JobStatus current, JobEvent.Registered registration, long nowMs) {
@@ -61,8 +60,16 @@ final class JobProgress {
         }
         next.setUpdatedAt(Instant.ofEpochMilli(nowMs));
         JobState previous = current == null ? JobState.UNKNOWN : current.getState();
-        next.setState(windowed(previous, stateAfter(previous, next.getSucceeded() + next.getFailed(),
-                registration.expectedCount(), false, cancelledCount(next)), next.getExpiresAt(), nowMs));
+        next.setState(windowed(
+                previous,
+                stateAfter(
+                        previous,
+                        next.getSucceeded() + next.getFailed(),
+                        registration.expectedCount(),
+                        false,
+                        cancelledCount(next)),
+                next.getExpiresAt(),
+                nowMs));
         return next.build();
     }
 
@@ -78,18 +85,21 @@ final class JobProgress {
             next.setFailuresByCode(byCode);
         }
         Instant at = Instant.ofEpochMilli(answer.atMs());
-        Instant first = next.getFirstResultAt() == null || at.isBefore(next.getFirstResultAt())
-                ? at : next.getFirstResultAt();
-        Instant last = next.getLastResultAt() == null || at.isAfter(next.getLastResultAt())
-                ? at : next.getLastResultAt();
+        Instant first =
+                next.getFirstResultAt() == null || at.isBefore(next.getFirstResultAt()) ? at : next.getFirstResultAt();
+        Instant last =
+                next.getLastResultAt() == null || at.isAfter(next.getLastResultAt()) ? at : next.getLastResultAt();
         next.setFirstResultAt(first);
         next.setLastResultAt(last);
         long done = next.getSucceeded() + next.getFailed();
         next.setResultsPerSecond(throughput(done, first, last));
         next.setUpdatedAt(Instant.ofEpochMilli(nowMs));
         JobState previous = current == null ? JobState.UNKNOWN : current.getState();
-        next.setState(windowed(previous, stateAfter(previous, done, next.getExpectedCount(), true,
-                cancelledCount(next)), next.getExpiresAt(), nowMs));
+        next.setState(windowed(
+                previous,
+                stateAfter(previous, done, next.getExpectedCount(), true, cancelledCount(next)),
+                next.getExpiresAt(),
+                nowMs));
         return next.build();
     }
 
@@ -99,7 +109,8 @@ final class JobProgress {
         if ((previous == JobState.CANCELLING || previous == JobState.CANCELLED)
                 && current.getCancelRequestedAt() == null) {
             // its CANCELLED results came first and made it so: the cancel fills in when it was asked
-            return JobStatus.newBuilder(current).setCancelRequestedAt(Instant.ofEpochMilli(cancel.requestedAtMs()))
+            return JobStatus.newBuilder(current)
+                    .setCancelRequestedAt(Instant.ofEpochMilli(cancel.requestedAtMs()))
                     .build();
         }
         if (previous == JobState.CANCELLING || isFinal(previous)) {
@@ -109,8 +120,10 @@ final class JobProgress {
         next.setCancelRequestedAt(Instant.ofEpochMilli(cancel.requestedAtMs()));
         next.setUpdatedAt(Instant.ofEpochMilli(nowMs));
         long expected = next.getExpectedCount();
-        next.setState(expected >= 0 && next.getSucceeded() + next.getFailed() >= expected
-                ? JobState.CANCELLED : JobState.CANCELLING);
+        next.setState(
+                expected >= 0 && next.getSucceeded() + next.getFailed() >= expected
+                        ? JobState.CANCELLED
+                        : JobState.CANCELLING);
         return next.build();
     }
 
@@ -127,7 +140,8 @@ final class JobProgress {
     static Optional<JobStatus> atDeadline(JobStatus current, long nowMs, Duration stallAfter) {
         JobState state = current.getState();
         if ((state == JobState.RUNNING || state == JobState.STALLED || state == JobState.UNKNOWN)
-                && current.getExpiresAt() != null && nowMs >= current.getExpiresAt().toEpochMilli()) {
+                && current.getExpiresAt() != null
+                && nowMs >= current.getExpiresAt().toEpochMilli()) {
             return Optional.of(JobStatus.newBuilder(current)
                     .setState(JobState.EXPIRED)
                     .setUpdatedAt(Instant.ofEpochMilli(nowMs))
@@ -159,7 +173,8 @@ final class JobProgress {
 
     /** True when {@code next} is worth publishing at once rather than with the next periodic flush. */
     static boolean stateChanged(JobStatus previous, JobStatus next) {
-        return previous == null || previous.getState() != next.getState()
+        return previous == null
+                || previous.getState() != next.getState()
                 || previous.getExpectedCount() != next.getExpectedCount();
     }
 
@@ -169,7 +184,10 @@ final class JobProgress {
      */
     private static JobState windowed(JobState previous, JobState next, Instant expiresAt, long nowMs) {
         boolean open = expiresAt == null || nowMs < expiresAt.toEpochMilli();
-        if (open || isFinal(previous) || previous == JobState.CANCELLING || next == JobState.CANCELLING
+        if (open
+                || isFinal(previous)
+                || previous == JobState.CANCELLING
+                || next == JobState.CANCELLING
                 || next == JobState.CANCELLED) {
             return next;
         }
@@ -186,8 +204,7 @@ final class JobProgress {
      * cancel itself (the workers may read it sooner), so that the order of the streams never makes a cancelled job
      * COMPLETED.
      */
-    private static JobState stateAfter(JobState previous, long done, long expected, boolean newResult,
-            long cancelled) {
+    private static JobState stateAfter(JobState previous, long done, long expected, boolean newResult, long cancelled) {
         if (isFinal(previous)) {
             return previous;
         }

@@ -48,8 +48,8 @@ final class JobProgressProcessor implements ProcessorSupplier<String, JobEvent, 
     private final Duration statusInterval;
     private final JobDeadlines deadlines;
 
-    JobProgressProcessor(Serde<JobStatus> statusSerde, Duration stallAfter, Duration statusInterval,
-                         Duration retention) {
+    JobProgressProcessor(
+            Serde<JobStatus> statusSerde, Duration stallAfter, Duration statusInterval, Duration retention) {
         this.statusSerde = statusSerde;
         this.stallAfter = stallAfter;
         this.statusInterval = statusInterval;
@@ -67,10 +67,12 @@ final class JobProgressProcessor implements ProcessorSupplier<String, JobEvent, 
         return Set.of(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATUS_STORE), Serdes.String(), statusSerde)
                         .withCachingEnabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UNSENT_STORE), Serdes.String(),
-                        Serdes.Long()).withCachingEnabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JobDeadlines.STORE), Serdes.Bytes(),
-                        Serdes.ByteArray()).withCachingEnabled());
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(UNSENT_STORE), Serdes.String(), Serdes.Long())
+                        .withCachingEnabled(),
+                Stores.keyValueStoreBuilder(
+                                Stores.persistentKeyValueStore(JobDeadlines.STORE), Serdes.Bytes(), Serdes.ByteArray())
+                        .withCachingEnabled());
     }
 
     @Override
@@ -89,7 +91,9 @@ final class JobProgressProcessor implements ProcessorSupplier<String, JobEvent, 
                 this.due = context.getStateStore(JobDeadlines.STORE);
                 indexUnindexedJobs();
                 context.schedule(statusInterval, PunctuationType.WALL_CLOCK_TIME, this::publishUnsent);
-                context.schedule(stallCheckInterval(stallAfter, statusInterval), PunctuationType.WALL_CLOCK_TIME,
+                context.schedule(
+                        stallCheckInterval(stallAfter, statusInterval),
+                        PunctuationType.WALL_CLOCK_TIME,
                         this::attendDueJobs);
             }
 
@@ -152,7 +156,8 @@ final class JobProgressProcessor implements ProcessorSupplier<String, JobEvent, 
             /** Stalls or expires the jobs whose deadline has passed; reads only those (see {@link JobDeadlines}). */
             private void attendDueJobs(long now) {
                 List<Bytes> dueKeys = new ArrayList<>();
-                try (KeyValueIterator<Bytes, byte[]> it = due.range(JobDeadlines.first(), JobDeadlines.dueBefore(now))) {
+                try (KeyValueIterator<Bytes, byte[]> it =
+                        due.range(JobDeadlines.first(), JobDeadlines.dueBefore(now))) {
                     while (it.hasNext()) {
                         dueKeys.add(it.next().key);
                     }

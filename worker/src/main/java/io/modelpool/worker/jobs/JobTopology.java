@@ -52,8 +52,13 @@ public final class JobTopology {
      * @param retention how long a COMPLETED, STALLED, CANCELLED or EXPIRED job stays in the store after its last
      *                  change
      */
-    public record Settings(String topicPrefix, Map<String, ?> registryConfig, Duration stallAfter,
-            Duration dedupRetention, Duration statusInterval, Duration retention) {
+    public record Settings(
+            String topicPrefix,
+            Map<String, ?> registryConfig,
+            Duration stallAfter,
+            Duration dedupRetention,
+            Duration statusInterval,
+            Duration retention) {
 
         /** The default of {@code jobs.retention-ms}. */
         public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
@@ -68,8 +73,12 @@ public final class JobTopology {
         }
 
         /** Settings with the default retention, {@link #DEFAULT_RETENTION}. */
-        public Settings(String topicPrefix, Map<String, ?> registryConfig, Duration stallAfter,
-                Duration dedupRetention, Duration statusInterval) {
+        public Settings(
+                String topicPrefix,
+                Map<String, ?> registryConfig,
+                Duration stallAfter,
+                Duration dedupRetention,
+                Duration statusInterval) {
             this(topicPrefix, registryConfig, stallAfter, dedupRetention, statusInterval, DEFAULT_RETENTION);
         }
 
@@ -80,8 +89,7 @@ public final class JobTopology {
         }
     }
 
-    private JobTopology() {
-    }
+    private JobTopology() {}
 
     public static Topology build(Settings settings) {
         StreamsBuilder builder = new StreamsBuilder();
@@ -90,44 +98,63 @@ public final class JobTopology {
 
         KStream<String, GenericRecord> results = null;
         for (Capability capability : Capability.values()) {
-            Serde<GenericRecord> serde = Serdes.serdeFrom(ConfluentAvroSerde.genericSerializer(registry, false),
+            Serde<GenericRecord> serde = Serdes.serdeFrom(
+                    ConfluentAvroSerde.genericSerializer(registry, false),
                     ConfluentAvroSerde.genericDeserializer(ResultProjection.readerSchema(capability), registry, false));
             String name = Topics.name(capability);
-            KStream<String, GenericRecord> stream = builder.stream(Topics.results(prefix, capability),
+            KStream<String, GenericRecord> stream = builder.stream(
+                    Topics.results(prefix, capability),
                     Consumed.with(Serdes.String(), serde).withName(name + "-results"));
             results = results == null ? stream : results.merge(stream, Named.as("merge-" + name + "-results"));
         }
-        KStream<String, JobEvent> answers = results.process(new ResultDeduplicator(settings.dedupRetention()),
-                Named.as("dedup-results"));
+        KStream<String, JobEvent> answers =
+                results.process(new ResultDeduplicator(settings.dedupRetention()), Named.as("dedup-results"));
 
-        Serde<JobRegistration> registrationSerde = ConfluentAvroSerde.specificSerde(JobRegistration.class, registry,
-                false);
-        KStream<String, JobEvent> registrations = builder
-                .stream(Topics.jobs(prefix), Consumed.with(Serdes.String(), registrationSerde).withName("registrations"))
+        Serde<JobRegistration> registrationSerde =
+                ConfluentAvroSerde.specificSerde(JobRegistration.class, registry, false);
+        KStream<String, JobEvent> registrations = builder.stream(
+                        Topics.jobs(prefix),
+                        Consumed.with(Serdes.String(), registrationSerde).withName("registrations"))
                 .filter((jobId, r) -> r != null, Named.as("drop-tombstones"))
                 .map((jobId, r) -> KeyValue.pair(r.getJobId(), toEvent(r)), Named.as("registration-events"));
 
         Serde<JobControl> controlSerde = ConfluentAvroSerde.specificSerde(JobControl.class, registry, false);
-        KStream<String, JobEvent> cancels = builder
-                .stream(Topics.jobControl(prefix), Consumed.with(Serdes.String(), controlSerde).withName("controls"))
+        KStream<String, JobEvent> cancels = builder.stream(
+                        Topics.jobControl(prefix),
+                        Consumed.with(Serdes.String(), controlSerde).withName("controls"))
                 .filter((jobId, c) -> c != null && c.getAction() == JobAction.CANCEL, Named.as("cancels-only"))
-                .map((jobId, c) -> KeyValue.pair(c.getJobId(), (JobEvent) new JobEvent.Cancelled(c.getJobId(),
-                        c.getRequestedBy(), c.getRequestedAt().toEpochMilli())), Named.as("cancel-events"));
+                .map(
+                        (jobId, c) -> KeyValue.pair(c.getJobId(), (JobEvent) new JobEvent.Cancelled(
+                                c.getJobId(),
+                                c.getRequestedBy(),
+                                c.getRequestedAt().toEpochMilli())),
+                        Named.as("cancel-events"));
 
         Serde<JobStatus> statusSerde = ConfluentAvroSerde.specificSerde(JobStatus.class, registry, false);
         answers.merge(registrations, Named.as("merge-job-events"))
                 .merge(cancels, Named.as("merge-cancel-events"))
-                .repartition(Repartitioned.with(Serdes.String(), new JobEventSerde()).withName("job-events"))
-                .process(new JobProgressProcessor(statusSerde, settings.stallAfter(), settings.statusInterval(),
-                        settings.retention()),
+                .repartition(
+                        Repartitioned.with(Serdes.String(), new JobEventSerde()).withName("job-events"))
+                .process(
+                        new JobProgressProcessor(
+                                statusSerde, settings.stallAfter(), settings.statusInterval(), settings.retention()),
                         Named.as("job-progress"))
-                .to(Topics.jobStatus(prefix), Produced.with(Serdes.String(), statusSerde).withName("job-status-out"));
+                .to(
+                        Topics.jobStatus(prefix),
+                        Produced.with(Serdes.String(), statusSerde).withName("job-status-out"));
         return builder.build();
     }
 
     static JobEvent.Registered toEvent(JobRegistration r) {
-        return new JobEvent.Registered(r.getJobId(), r.getCapability(), r.getModel(), r.getExpectedCount(),
-                r.getSubmitter(), r.getSubmittedAt().toEpochMilli(),
-                r.getExpiresAt() == null ? JobEvent.Registered.NO_WINDOW : r.getExpiresAt().toEpochMilli());
+        return new JobEvent.Registered(
+                r.getJobId(),
+                r.getCapability(),
+                r.getModel(),
+                r.getExpectedCount(),
+                r.getSubmitter(),
+                r.getSubmittedAt().toEpochMilli(),
+                r.getExpiresAt() == null
+                        ? JobEvent.Registered.NO_WINDOW
+                        : r.getExpiresAt().toEpochMilli());
     }
 }

@@ -67,16 +67,37 @@ public final class JobTracker implements AutoCloseable {
      *                     may hold stores of another cluster that used the same worker id (a local stack, a bench);
      *                     such a directory is also deleted once the tracker has closed
      */
-    public record Settings(String applicationId, String clientId, String bootstrapServers,
-            Map<String, Object> kafkaSettings, String processingGuarantee, Duration commitInterval, Path stateDir,
-            boolean rebuildState, JobTopology.Settings topology) {
+    public record Settings(
+            String applicationId,
+            String clientId,
+            String bootstrapServers,
+            Map<String, Object> kafkaSettings,
+            String processingGuarantee,
+            Duration commitInterval,
+            Path stateDir,
+            boolean rebuildState,
+            JobTopology.Settings topology) {
 
         /** Settings that keep what {@code stateDir} holds. */
-        public Settings(String applicationId, String clientId, String bootstrapServers,
-                Map<String, Object> kafkaSettings, String processingGuarantee, Duration commitInterval, Path stateDir,
+        public Settings(
+                String applicationId,
+                String clientId,
+                String bootstrapServers,
+                Map<String, Object> kafkaSettings,
+                String processingGuarantee,
+                Duration commitInterval,
+                Path stateDir,
                 JobTopology.Settings topology) {
-            this(applicationId, clientId, bootstrapServers, kafkaSettings, processingGuarantee, commitInterval,
-                    stateDir, false, topology);
+            this(
+                    applicationId,
+                    clientId,
+                    bootstrapServers,
+                    kafkaSettings,
+                    processingGuarantee,
+                    commitInterval,
+                    stateDir,
+                    false,
+                    topology);
         }
 
         public Settings {
@@ -86,8 +107,8 @@ public final class JobTracker implements AutoCloseable {
             kafkaSettings = Map.copyOf(kafkaSettings);
             if (!processingGuarantee.equals(StreamsConfig.AT_LEAST_ONCE)
                     && !processingGuarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
-                throw new IllegalArgumentException("processingGuarantee must be " + StreamsConfig.AT_LEAST_ONCE
-                        + " or " + StreamsConfig.EXACTLY_ONCE_V2 + ", was " + processingGuarantee);
+                throw new IllegalArgumentException("processingGuarantee must be " + StreamsConfig.AT_LEAST_ONCE + " or "
+                        + StreamsConfig.EXACTLY_ONCE_V2 + ", was " + processingGuarantee);
             }
             Objects.requireNonNull(commitInterval, "commitInterval");
             Objects.requireNonNull(stateDir, "stateDir");
@@ -120,11 +141,22 @@ public final class JobTracker implements AutoCloseable {
     /** The tracker settings of a worker: its Kafka and registry settings, its guarantee, the jobs.* keys. */
     public static Settings settings(WorkerConfig c, String workerId) {
         Path stateDir = c.jobsStateDir().map(Path::of).orElseGet(() -> defaultStateDir(c.dataDir(), workerId));
-        return new Settings(c.jobsApplicationId(), workerId, c.bootstrapServers(), c.kafkaCommonOverrides(),
-                guaranteeFor(c.declaredProcessingGuarantee().orElse(null)), c.commitInterval(), stateDir,
+        return new Settings(
+                c.jobsApplicationId(),
+                workerId,
+                c.bootstrapServers(),
+                c.kafkaCommonOverrides(),
+                guaranteeFor(c.declaredProcessingGuarantee().orElse(null)),
+                c.commitInterval(),
+                stateDir,
                 c.jobsStateDir().isEmpty(),
-                new JobTopology.Settings(c.topicPrefix(), c.registryConfig(), c.jobsStallAfter(),
-                        c.jobsDedupRetention(), c.jobsStatusInterval(), c.jobsRetention()));
+                new JobTopology.Settings(
+                        c.topicPrefix(),
+                        c.registryConfig(),
+                        c.jobsStallAfter(),
+                        c.jobsDedupRetention(),
+                        c.jobsStatusInterval(),
+                        c.jobsRetention()));
     }
 
     /** Builds the topology and starts the streams client; processing begins once the group has assigned tasks. */
@@ -145,8 +177,11 @@ public final class JobTracker implements AutoCloseable {
             }
         });
         streams.start();
-        log.info("Job tracker started: application.id={} guarantee={} state.dir={}", settings.applicationId(),
-                settings.processingGuarantee(), settings.stateDir());
+        log.info(
+                "Job tracker started: application.id={} guarantee={} state.dir={}",
+                settings.applicationId(),
+                settings.processingGuarantee(),
+                settings.stateDir());
         return tracker;
     }
 
@@ -176,14 +211,17 @@ public final class JobTracker implements AutoCloseable {
         // Progress is published every jobs.status-interval-ms (1 s), so the tracker's reads can wait for a batch:
         // one fetch per FETCH_MIN_BYTES of results or per FETCH_MAX_WAIT, instead of one per produce request.
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG), FETCH_MIN_BYTES);
-        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), (int) FETCH_MAX_WAIT.toMillis());
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), (int)
+                FETCH_MAX_WAIT.toMillis());
         return p;
     }
 
     private StreamThreadExceptionResponse onStreamThreadFailure(Throwable failure) {
         if (failure instanceof MissingSourceTopicException) {
-            log.error("Job tracker stops: {}. Create <prefix>.jobs and the result topics (topics.create=true does) or "
-                    + "set jobs.tracker.enabled=false; inference goes on", failure.getMessage());
+            log.error(
+                    "Job tracker stops: {}. Create <prefix>.jobs and the result topics (topics.create=true does) or "
+                            + "set jobs.tracker.enabled=false; inference goes on",
+                    failure.getMessage());
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         }
         long now = System.nanoTime();
@@ -192,8 +230,11 @@ public final class JobTracker implements AutoCloseable {
                 replacements.removeFirst();
             }
             if (replacements.size() >= MAX_REPLACEMENTS) {
-                log.error("Job tracker stream thread failed {} times within {}; the tracker stops, inference goes on",
-                        MAX_REPLACEMENTS + 1, REPLACEMENT_WINDOW, failure);
+                log.error(
+                        "Job tracker stream thread failed {} times within {}; the tracker stops, inference goes on",
+                        MAX_REPLACEMENTS + 1,
+                        REPLACEMENT_WINDOW,
+                        failure);
                 return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             }
             replacements.addLast(now);
@@ -224,8 +265,8 @@ public final class JobTracker implements AutoCloseable {
 
     private Optional<ReadOnlyKeyValueStore<String, JobStatus>> store() {
         try {
-            return Optional.of(streams.store(StoreQueryParameters.fromNameAndType(JobTopology.STATUS_STORE,
-                    QueryableStoreTypes.keyValueStore())));
+            return Optional.of(streams.store(StoreQueryParameters.fromNameAndType(
+                    JobTopology.STATUS_STORE, QueryableStoreTypes.keyValueStore())));
         } catch (InvalidStateStoreException e) {
             log.debug("Job status store not queryable in state {}: {}", streams.state(), e.getMessage());
             return Optional.empty();

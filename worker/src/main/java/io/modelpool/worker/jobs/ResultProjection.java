@@ -12,8 +12,7 @@ import org.apache.avro.generic.GenericRecord;
  */
 final class ResultProjection {
 
-    private ResultProjection() {
-    }
+    private ResultProjection() {}
 
     /** The capability's result schema cut to the envelope; see {@link ResultEnvelope#readerSchema}. */
     static Schema readerSchema(Capability capability) {
@@ -30,7 +29,10 @@ final class ResultProjection {
         if (envelope.jobId() == null) {
             return null;
         }
-        return new JobEvent.Answered(envelope.jobId(), envelope.requestId(),
-                envelope.errorCode() == null ? null : envelope.errorCode().name(), atMs);
+        return new JobEvent.Answered(
+                envelope.jobId(),
+                envelope.requestId(),
+                envelope.errorCode() == null ? null : envelope.errorCode().name(),
+                atMs);
     }
 }

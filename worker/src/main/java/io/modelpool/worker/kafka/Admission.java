@@ -67,14 +67,34 @@ final class Admission {
 
     /** The bounds of {@code settings}: its high- and low-water marks, byte bound, drain timeout and budget share. */
     Admission(IntakeSettings settings, DoubleSupplier workSeconds, LongSupplier bytesInFlight) {
-        this(settings.highWater(), settings.lowWater(), settings.maxInFlightBytes(), workSeconds, bytesInFlight,
-                settings.drainTimeout(), settings.workBudgetShare(), settings.interactiveReserve());
+        this(
+                settings.highWater(),
+                settings.lowWater(),
+                settings.maxInFlightBytes(),
+                workSeconds,
+                bytesInFlight,
+                settings.drainTimeout(),
+                settings.workBudgetShare(),
+                settings.interactiveReserve());
     }
 
     /** Bounds without an interactive reserve. */
-    Admission(int highWater, int lowWater, long maxBytes, DoubleSupplier workSeconds, LongSupplier bytesInFlight,
-            Duration drainTimeout, double share) {
-        this(highWater, lowWater, maxBytes, workSeconds, bytesInFlight, drainTimeout, share,
+    Admission(
+            int highWater,
+            int lowWater,
+            long maxBytes,
+            DoubleSupplier workSeconds,
+            LongSupplier bytesInFlight,
+            Duration drainTimeout,
+            double share) {
+        this(
+                highWater,
+                lowWater,
+                maxBytes,
+                workSeconds,
+                bytesInFlight,
+                drainTimeout,
+                share,
                 new InteractiveReserve(0, 0));
     }
 
@@ -87,8 +107,15 @@ final class Admission {
      * @param reserve       what interactive records may take beyond the record and work bounds; its share and
      *                      {@code share} together at most 1
      */
-    Admission(int highWater, int lowWater, long maxBytes, DoubleSupplier workSeconds, LongSupplier bytesInFlight,
-            Duration drainTimeout, double share, InteractiveReserve reserve) {
+    Admission(
+            int highWater,
+            int lowWater,
+            long maxBytes,
+            DoubleSupplier workSeconds,
+            LongSupplier bytesInFlight,
+            Duration drainTimeout,
+            double share,
+            InteractiveReserve reserve) {
         if (!(share >= 0 && share <= 1)) {
             throw new IllegalArgumentException("the work budget's share of the drain must be in [0, 1], got " + share);
         }
@@ -114,8 +141,10 @@ final class Admission {
 
     /** Whether one more record may be dispatched while {@code unfinished} are. */
     boolean admits(int unfinished) {
-        return unfinished == 0 || (unfinished < highWater && bytesInFlight.getAsLong() < maxBytes
-                && (!byWork || workSeconds.getAsDouble() < budgetSeconds));
+        return unfinished == 0
+                || (unfinished < highWater
+                        && bytesInFlight.getAsLong() < maxBytes
+                        && (!byWork || workSeconds.getAsDouble() < budgetSeconds));
     }
 
     /**
@@ -128,7 +157,8 @@ final class Admission {
 
     /** Whether the interactive reserve has room: interactive partitions then stay unpaused while bulk waits. */
     boolean interactiveRoom(int unfinished) {
-        return unfinished < highWater + reserveRecords && bytesInFlight.getAsLong() < maxBytes
+        return unfinished < highWater + reserveRecords
+                && bytesInFlight.getAsLong() < maxBytes
                 && (!byWork || workSeconds.getAsDouble() < budgetSeconds + reserveSeconds);
     }
 
@@ -149,10 +179,16 @@ final class Admission {
         }
         double work = workSeconds.getAsDouble();
         if (Double.isFinite(work) && work >= budgetSeconds && loggedAlone.add(capability + "/" + model)) {
-            log.warn(String.format(Locale.ROOT, "A %s request for model '%s' is estimated at %.2f s of work, over the "
-                    + "work budget of %.2f s (backpressure.work-budget-share %s of shutdown.drain-timeout-ms): such a "
-                    + "request is admitted alone and may not finish within a drain; raise the drain timeout or send "
-                    + "smaller requests (logged once per model)", Topics.name(capability), model, work, budgetSeconds,
+            log.warn(String.format(
+                    Locale.ROOT,
+                    "A %s request for model '%s' is estimated at %.2f s of work, over the "
+                            + "work budget of %.2f s (backpressure.work-budget-share %s of shutdown.drain-timeout-ms): such a "
+                            + "request is admitted alone and may not finish within a drain; raise the drain timeout or send "
+                            + "smaller requests (logged once per model)",
+                    Topics.name(capability),
+                    model,
+                    work,
+                    budgetSeconds,
                     share));
         }
     }

@@ -42,9 +42,14 @@ final class AtLeastOnceDelivery implements Delivery {
     private boolean asyncCommitInFlight;
     private long lastCommitMs;
 
-    AtLeastOnceDelivery(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
-            Producer<byte[], byte[]> producer, InFlightTracker tracker, IntakeListener listener,
-            Queue<IntakeEvent> events, Resend resend, Duration commitInterval) {
+    AtLeastOnceDelivery(
+            org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+            Producer<byte[], byte[]> producer,
+            InFlightTracker tracker,
+            IntakeListener listener,
+            Queue<IntakeEvent> events,
+            Resend resend,
+            Duration commitInterval) {
         this.consumer = consumer;
         this.producer = producer;
         this.tracker = tracker;
@@ -94,8 +99,10 @@ final class AtLeastOnceDelivery implements Delivery {
         tracker.sent(r);
         awaitingAck++;
         try {
-            producer.send(out, (metadata, error) -> events.add(error == null
-                    ? new IntakeEvent.Acknowledged(r) : new IntakeEvent.PublishFailed(r, error)));
+            producer.send(
+                    out,
+                    (metadata, error) -> events.add(
+                            error == null ? new IntakeEvent.Acknowledged(r) : new IntakeEvent.PublishFailed(r, error)));
             return true;
         } catch (KafkaException e) {
             events.add(new IntakeEvent.PublishFailed(r, e));
@@ -137,8 +144,10 @@ final class AtLeastOnceDelivery implements Delivery {
             consumer.commitAsync(offsets, (committed, error) -> {
                 asyncCommitInFlight = false;
                 if (error != null) {
-                    log.warn("Offset commit of {} failed: {}; the next commit carries these positions again",
-                            offsets.keySet(), error.toString());
+                    log.warn(
+                            "Offset commit of {} failed: {}; the next commit carries these positions again",
+                            offsets.keySet(),
+                            error.toString());
                 } else {
                     tracker.committed(offsets);
                     listener.committed(offsets, Duration.ofNanos(System.nanoTime() - start));
@@ -146,8 +155,10 @@ final class AtLeastOnceDelivery implements Delivery {
             });
         } catch (KafkaException e) {
             asyncCommitInFlight = false;
-            log.warn("Offset commit of {} failed: {}; the next commit carries these positions again",
-                    offsets.keySet(), e.toString());
+            log.warn(
+                    "Offset commit of {} failed: {}; the next commit carries these positions again",
+                    offsets.keySet(),
+                    e.toString());
         }
     }
 
@@ -171,8 +182,10 @@ final class AtLeastOnceDelivery implements Delivery {
             } catch (WakeupException e) {
                 log.debug("Wakeup during the commit of {}; committing again", offsets.keySet());
             } catch (KafkaException e) {
-                log.warn("Committing {} failed: {}; uncommitted records will be processed again by the next owner",
-                        offsets, e.toString());
+                log.warn(
+                        "Committing {} failed: {}; uncommitted records will be processed again by the next owner",
+                        offsets,
+                        e.toString());
                 return false;
             }
         }

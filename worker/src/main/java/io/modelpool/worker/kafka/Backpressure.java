@@ -9,7 +9,11 @@ package io.modelpool.worker.kafka;
 final class Backpressure {
 
     /** What the intake should do after an observation. */
-    public enum Action { NONE, PAUSE, RESUME }
+    public enum Action {
+        NONE,
+        PAUSE,
+        RESUME
+    }
 
     private final int highWater;
     private final int lowWater;

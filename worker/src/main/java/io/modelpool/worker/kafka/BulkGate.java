@@ -84,7 +84,11 @@ final class BulkGate {
      * @param bulkInFlight    records of the bulk lane in flight
      * @param minBulkInFlight below this many, the bulk lane is never held (its minimum share)
      */
-    BulkGate(DoubleSupplier workSeconds, double budgetSeconds, LongSupplier clockMillis, IntSupplier bulkInFlight,
+    BulkGate(
+            DoubleSupplier workSeconds,
+            double budgetSeconds,
+            LongSupplier clockMillis,
+            IntSupplier bulkInFlight,
             int minBulkInFlight) {
         this.workSeconds = workSeconds;
         this.bulkBudgetSeconds = budgetSeconds * BULK_SHARE_OF_BUDGET;
@@ -109,7 +113,9 @@ final class BulkGate {
      */
     boolean admitsBulk(TopicPartition tp, int unfinished) {
         Long since = heldSince.get(tp);
-        if (unfinished == 0 || !interactiveRecently() || workSeconds.getAsDouble() < bulkBudgetSeconds
+        if (unfinished == 0
+                || !interactiveRecently()
+                || workSeconds.getAsDouble() < bulkBudgetSeconds
                 || since != null && clockMillis.getAsLong() - since >= AGING_MILLIS) {
             heldSince.remove(tp);
             return true;

@@ -20,13 +20,14 @@ final class ClientClose {
 
     private static final Logger log = LoggerFactory.getLogger(ClientClose.class);
 
-    private ClientClose() {
-    }
+    private ClientClose() {}
 
     static void close(Consumer<?, ?> consumer, Producer<?, ?> producer, boolean leaveGroup, Supplier<Duration> left) {
-        CloseOptions options = CloseOptions.groupMembershipOperation(leaveGroup
-                ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
-                : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP).withTimeout(left.get());
+        CloseOptions options = CloseOptions.groupMembershipOperation(
+                        leaveGroup
+                                ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                                : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
+                .withTimeout(left.get());
         try {
             consumer.close(options);
         } catch (KafkaException e) {

@@ -52,8 +52,7 @@ final class DeadLetters {
     }
 
     /** The parts of a consumed record a dead letter names. */
-    record Source(String topic, int partition, long offset, long timestampMs, byte[] key) {
-    }
+    record Source(String topic, int partition, long offset, long timestampMs, byte[] key) {}
 
     /**
      * What a dead letter keeps of an original value: the bytes when they are within the cap, else only the size and
@@ -74,7 +73,8 @@ final class DeadLetters {
             return Original.TOMBSTONE;
         }
         // Within the cap the bytes are kept and hashed only if a dead letter is built; over it, hashed now.
-        return value.length <= maxValueBytes ? new Original(value, value.length, null)
+        return value.length <= maxValueBytes
+                ? new Original(value, value.length, null)
                 : new Original(null, value.length, sha256(value));
     }
 
@@ -85,7 +85,8 @@ final class DeadLetters {
                         + maxValueBytes + ")"
                 : "";
         Original hashed = original.sha256() == null && original.kept() != null
-                ? new Original(original.kept(), original.size(), sha256(original.kept())) : original;
+                ? new Original(original.kept(), original.size(), sha256(original.kept()))
+                : original;
         return envelope(source, hashed, original.kept(), errorClass, cut(message) + note);
     }
 
@@ -94,12 +95,18 @@ final class DeadLetters {
      * value's size and hash.
      */
     DeadLetter minimal(DeadLetter full, String why) {
-        Original original = new Original(null, full.getOriginalValueSize() == null ? -1 : full.getOriginalValueSize(),
+        Original original = new Original(
+                null,
+                full.getOriginalValueSize() == null ? -1 : full.getOriginalValueSize(),
                 full.getOriginalValueSha256());
-        Source source = new Source(full.getSourceTopic(), full.getSourcePartition(), full.getSourceOffset(),
-                full.getSourceTimestamp().toEpochMilli(), null);
-        String message = cut(full.getErrorMessage(), 256) + "; the full dead letter could not be published: "
-                + cut(why, 256);
+        Source source = new Source(
+                full.getSourceTopic(),
+                full.getSourcePartition(),
+                full.getSourceOffset(),
+                full.getSourceTimestamp().toEpochMilli(),
+                null);
+        String message =
+                cut(full.getErrorMessage(), 256) + "; the full dead letter could not be published: " + cut(why, 256);
         return envelope(source, original, null, full.getErrorClass(), message);
     }
 

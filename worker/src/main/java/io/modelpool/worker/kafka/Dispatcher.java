@@ -4,8 +4,8 @@ import io.modelpool.schemas.Topics;
 import io.modelpool.v1.Capability;
 import io.modelpool.v1.ErrorCode;
 import io.modelpool.worker.capability.AbandonedAtShutdownException;
-import io.modelpool.worker.capability.CapabilityServices;
 import io.modelpool.worker.capability.CapabilityService;
+import io.modelpool.worker.capability.CapabilityServices;
 import io.modelpool.worker.capability.Outcome;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.capability.RequestFields;
@@ -90,6 +90,7 @@ final class Dispatcher {
     private final BulkGate bulkGate;
     /** This turn: the bulk lane is below its minimum share and has records waiting ({@link #waiting}). */
     private boolean bulkStarving;
+
     private boolean dispatching = true;
     private boolean dependencyDown;
     /** Most records parked at once. */
@@ -101,6 +102,7 @@ final class Dispatcher {
 
     /** Registered records waiting for their writer schema's lookup, in the order they were polled. */
     private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+
     private final Map<TopicPartition, Integer> parkedPerPartition = new HashMap<>();
     private long parkedBytes;
     /** At the parking bound: no record that needs a lookup is taken until half the parked ones have been. */
@@ -121,10 +123,23 @@ final class Dispatcher {
         }
     }
 
-    Dispatcher(String workerId, int maxRequestBytes, CapabilityServices capabilities, Consumer<byte[], byte[]> consumer,
-            RecordCodec codec, Map<String, Capability> requestTopics, Map<Capability, String> resultTopics,
-            InFlightTracker tracker, Admission admission, DeadLetters deadLetters, IntakeListener listener,
-            Queue<IntakeEvent> events, Backoff backoff, Clock clock, JobGate jobs, Sink sink) {
+    Dispatcher(
+            String workerId,
+            int maxRequestBytes,
+            CapabilityServices capabilities,
+            Consumer<byte[], byte[]> consumer,
+            RecordCodec codec,
+            Map<String, Capability> requestTopics,
+            Map<Capability, String> resultTopics,
+            InFlightTracker tracker,
+            Admission admission,
+            DeadLetters deadLetters,
+            IntakeListener listener,
+            Queue<IntakeEvent> events,
+            Backoff backoff,
+            Clock clock,
+            JobGate jobs,
+            Sink sink) {
         this.jobs = jobs;
         this.workerId = workerId;
         this.maxRequestBytes = maxRequestBytes;
@@ -141,8 +156,12 @@ final class Dispatcher {
         this.backoff = backoff;
         this.clock = clock;
         this.sink = sink;
-        this.bulkGate = new BulkGate(capabilities::estimatedSecondsInFlight, admission.budgetSeconds(), clock::millis,
-                this::bulkInFlight, admission.minBulkInFlight());
+        this.bulkGate = new BulkGate(
+                capabilities::estimatedSecondsInFlight,
+                admission.budgetSeconds(),
+                clock::millis,
+                this::bulkInFlight,
+                admission.minBulkInFlight());
     }
 
     /**
@@ -161,10 +180,14 @@ final class Dispatcher {
         // Bulk work below its minimum with records waiting: the reserve is left to it, interactive work keeps the
         // bounds, so a steady interactive stream cannot take every slot that frees.
         bulkStarving = bulkBelowMinimum && waiting(true);
-        return tp -> partitionWaits(tp, assigned) || (!Topics.isBulkRequests(tp.topic())
-                ? bulkGate.holds(tp) || bulkGate.holdsAtBound(tp, atBounds) || (bulkStarving ? atBounds : reserveFull)
-                : bulkBelowMinimum ? reserveFull
-                : atBounds || laneHeld || bulkGate.holds(tp) || bulkGate.holdsAtBound(tp, atBounds));
+        return tp -> partitionWaits(tp, assigned)
+                || (!Topics.isBulkRequests(tp.topic())
+                        ? bulkGate.holds(tp)
+                                || bulkGate.holdsAtBound(tp, atBounds)
+                                || (bulkStarving ? atBounds : reserveFull)
+                        : bulkBelowMinimum
+                                ? reserveFull
+                                : atBounds || laneHeld || bulkGate.holds(tp) || bulkGate.holdsAtBound(tp, atBounds));
     }
 
     /** Whether an assigned partition of the bulk lane ({@code bulk}) or the interactive one has records untaken. */
@@ -233,7 +256,10 @@ final class Dispatcher {
         return Math.max(0, tracker.outstanding(tp) - parkedPerPartition.getOrDefault(tp, 0));
     }
 
-    private void park(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability capability,
+    private void park(
+            ConsumerRecord<byte[], byte[]> r,
+            TopicPartition tp,
+            Capability capability,
             CompletableFuture<Void> lookup) {
         parked.addLast(new Parked(r, sink.register(r, tp, capability), lookup));
         parkedPerPartition.merge(tp, 1, Integer::sum);
@@ -277,8 +303,8 @@ final class Dispatcher {
                 }
                 int before = unfinished.getAsInt();
                 boolean bulkLane = Topics.isBulkRequests(tp.topic());
-                if (!(bulkLane ? bulkGate.belowMinimum() ? admission.admitsInteractive(before)
-                        : admission.admits(before)
+                if (!(bulkLane
+                        ? bulkGate.belowMinimum() ? admission.admitsInteractive(before) : admission.admits(before)
                         : bulkStarving ? admission.admits(before) : admission.admitsInteractive(before))) {
                     // Leave the rest of the partition to be fetched again after the resume, so the bound is hard.
                     consumer.seek(tp, r.offset());
@@ -298,8 +324,8 @@ final class Dispatcher {
     private boolean dispatchOne(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, int unfinished) {
         Capability capability = requestTopics.get(r.topic());
         byte[] value = r.value();
-        CompletableFuture<Void> lookup = value == null || value.length > maxRequestBytes ? null
-                : codec.prepare(r.topic(), value);
+        CompletableFuture<Void> lookup =
+                value == null || value.length > maxRequestBytes ? null : codec.prepare(r.topic(), value);
         if (lookup != null && !lookup.isDone() && parkingFull) {
             consumer.seek(tp, r.offset()); // parking is at its bound: the partition waits for its lookup to be taken
             return false;
@@ -308,13 +334,24 @@ final class Dispatcher {
             listener.received(capability); // a parked record is received when it is taken
         }
         if (value == null) {
-            deadLetter(r, tp, capability, null, "TombstoneRecord",
+            deadLetter(
+                    r,
+                    tp,
+                    capability,
+                    null,
+                    "TombstoneRecord",
                     "a request record must have a value; this one is a tombstone");
             return true;
         }
         if (value.length > maxRequestBytes) {
-            deadLetter(r, tp, capability, null, "RequestTooLarge", "request of " + value.length + " bytes exceeds "
-                    + "intake.max-request-bytes (" + maxRequestBytes + ")");
+            deadLetter(
+                    r,
+                    tp,
+                    capability,
+                    null,
+                    "RequestTooLarge",
+                    "request of " + value.length + " bytes exceeds " + "intake.max-request-bytes (" + maxRequestBytes
+                            + ")");
             return true;
         }
         if (!lookup.isDone()) {
@@ -325,21 +362,31 @@ final class Dispatcher {
     }
 
     /** What became of a record {@link #take} was given. */
-    private enum Taken { TAKEN, WAIT }
+    private enum Taken {
+        TAKEN,
+        WAIT
+    }
 
     /**
      * Decodes a record whose schema lookup has answered and dead-letters it or hands it to its capability.
      * {@code parkedAs} is the parked record's registration, or null for a record just polled, which is registered
      * here once taken. A polled record that must wait is rewound to; a parked one stays parked.
      */
-    private Taken take(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability capability, InFlight parkedAs,
+    private Taken take(
+            ConsumerRecord<byte[], byte[]> r,
+            TopicPartition tp,
+            Capability capability,
+            InFlight parkedAs,
             int unfinished) {
         SpecificRecord request;
         try {
             request = codec.decode(r.topic(), r.headers(), r.value());
         } catch (RecordCodec.DependencyUnavailableException e) {
-            dependencyFailed(tp, parkedAs == null ? r.offset() : -1,
-                    "schema registry unavailable while decoding " + tp + "@" + r.offset(), e);
+            dependencyFailed(
+                    tp,
+                    parkedAs == null ? r.offset() : -1,
+                    "schema registry unavailable while decoding " + tp + "@" + r.offset(),
+                    e);
             return Taken.WAIT;
         } catch (SerializationException e) {
             deadLetter(r, tp, capability, parkedAs, e.getClass().getName(), String.valueOf(e.getMessage()));
@@ -372,15 +419,22 @@ final class Dispatcher {
             if (e.error() instanceof PoolError.ShuttingDown) {
                 dispatching = false;
             } else {
-                dependencyFailed(tp, parkedAs == null ? r.offset() : -1,
-                        "pool rejected " + tp + "@" + r.offset() + ": " + e.error(), null);
+                dependencyFailed(
+                        tp,
+                        parkedAs == null ? r.offset() : -1,
+                        "pool rejected " + tp + "@" + r.offset() + ": " + e.error(),
+                        null);
             }
             return Taken.WAIT;
         } catch (RuntimeException e) {
-            log.error("Capability {} failed on request at {}@{}; answering with an INTERNAL error", capability, tp,
-                    r.offset(), e);
-            outcome = CompletableFuture.completedFuture(service.errorResult(request, ErrorCode.INTERNAL,
-                    "internal error: " + e, true, context));
+            log.error(
+                    "Capability {} failed on request at {}@{}; answering with an INTERNAL error",
+                    capability,
+                    tp,
+                    r.offset(),
+                    e);
+            outcome = CompletableFuture.completedFuture(
+                    service.errorResult(request, ErrorCode.INTERNAL, "internal error: " + e, true, context));
         }
         backoff.succeeded();
         InFlight inFlight = parkedAs != null ? parkedAs : sink.register(r, tp, capability);
@@ -391,9 +445,19 @@ final class Dispatcher {
         if (unfinished == 0) {
             admission.dispatchedAlone(capability, fields.model() == null ? "?" : fields.model());
         }
-        outcome.whenComplete((result, error) -> events.add(cutAtShutdown(error) ? new IntakeEvent.Abandoned(inFlight)
-                : new IntakeEvent.Computed(inFlight, error == null ? result
-                        : service.errorResult(request, ErrorCode.INTERNAL, "internal error: " + error, true, context))));
+        outcome.whenComplete((result, error) -> events.add(
+                cutAtShutdown(error)
+                        ? new IntakeEvent.Abandoned(inFlight)
+                        : new IntakeEvent.Computed(
+                                inFlight,
+                                error == null
+                                        ? result
+                                        : service.errorResult(
+                                                request,
+                                                ErrorCode.INTERNAL,
+                                                "internal error: " + error,
+                                                true,
+                                                context))));
         return Taken.TAKEN;
     }
 
@@ -445,8 +509,11 @@ final class Dispatcher {
         }
         if (failed) {
             Parked first = parked.stream().filter(p -> p.retry).findFirst().orElseThrow();
-            dependencyFailed(first.inFlight.partition, -1, "schema registry unavailable while looking up the writer "
-                    + "schema of " + first.inFlight, cause(first.lookup));
+            dependencyFailed(
+                    first.inFlight.partition,
+                    -1,
+                    "schema registry unavailable while looking up the writer " + "schema of " + first.inFlight,
+                    cause(first.lookup));
         }
     }
 
@@ -470,15 +537,23 @@ final class Dispatcher {
         long delay = backoff.failed(clock.millis());
         if (!dependencyDown) {
             dependencyDown = true;
-            log.warn("Intake paused: {}; retrying in {} ms{}", why, delay,
+            log.warn(
+                    "Intake paused: {}; retrying in {} ms{}",
+                    why,
+                    delay,
                     cause == null ? "" : " (" + cause.getMessage() + ")");
         } else {
             log.debug("Still paused: {}; retrying in {} ms", why, delay);
         }
     }
 
-    private void deadLetter(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability capability,
-            InFlight parkedAs, String errorClass, String message) {
+    private void deadLetter(
+            ConsumerRecord<byte[], byte[]> r,
+            TopicPartition tp,
+            Capability capability,
+            InFlight parkedAs,
+            String errorClass,
+            String message) {
         InFlight inFlight = parkedAs != null ? parkedAs : sink.register(r, tp, capability);
         inFlight.becomeDeadLetter(deadLetters.of(inFlight.source(), inFlight.original, errorClass, message));
         log.debug("Dead-lettering {}: {}: {}", inFlight, errorClass, message);

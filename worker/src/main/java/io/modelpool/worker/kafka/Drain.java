@@ -21,11 +21,9 @@ final class Drain {
     }
 
     /** What a drain did. */
-    record Result(int outstandingAtStart, int finished, int left) {
-    }
+    record Result(int outstandingAtStart, int finished, int left) {}
 
-    private Drain() {
-    }
+    private Drain() {}
 
     /**
      * Pumps until {@code outstanding} reaches zero or {@code deadlineNanos} ({@link System#nanoTime()}) passes, then

@@ -40,12 +40,17 @@ final class ExactlyOnceDelivery implements Delivery {
     private final Resend resend;
     /** Null while running (a commit is bounded by the producer's {@code max.block.ms}); what is left at shutdown. */
     private final Supplier<Duration> shutdownBudget;
+
     private final InOrderRelease release = new InOrderRelease();
     private RuntimeException fatal;
     private int lostToFatal;
 
-    ExactlyOnceDelivery(org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
-            TransactionCycle transaction, InFlightTracker tracker, IntakeListener listener, Resend resend,
+    ExactlyOnceDelivery(
+            org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+            TransactionCycle transaction,
+            InFlightTracker tracker,
+            IntakeListener listener,
+            Resend resend,
             Supplier<Duration> shutdownBudget) {
         this.shutdownBudget = shutdownBudget;
         this.consumer = consumer;
@@ -151,7 +156,8 @@ final class ExactlyOnceDelivery implements Delivery {
         if (!transaction.open() && offsets.isEmpty()) {
             return true;
         }
-        TransactionCycle.Outcome outcome = budget == null ? transaction.commit(offsets, consumer.groupMetadata())
+        TransactionCycle.Outcome outcome = budget == null
+                ? transaction.commit(offsets, consumer.groupMetadata())
                 : transaction.commit(offsets, consumer.groupMetadata(), budget);
         if (outcome instanceof TransactionCycle.Committed c) {
             tracker.committed(offsets);
@@ -187,12 +193,15 @@ final class ExactlyOnceDelivery implements Delivery {
         }
         fatal = e;
         if (TransactionCycle.isFenced(e)) {
-            log.error("Producer fenced: another worker instance with this transactional id or group instance id has "
-                    + "started ({}); stopping without committing: the open transaction is aborted and its records "
-                    + "go to the new owner", e.toString());
+            log.error(
+                    "Producer fenced: another worker instance with this transactional id or group instance id has "
+                            + "started ({}); stopping without committing: the open transaction is aborted and its records "
+                            + "go to the new owner",
+                    e.toString());
         } else {
-            log.error("Transactional producer failed beyond recovery ({}); stopping without committing: the open "
-                    + "transaction is aborted by the broker and its records are processed again",
+            log.error(
+                    "Transactional producer failed beyond recovery ({}); stopping without committing: the open "
+                            + "transaction is aborted by the broker and its records are processed again",
                     TransactionCycle.describe(e));
         }
     }

@@ -18,7 +18,12 @@ import org.apache.kafka.common.header.Headers;
 final class InFlight {
 
     /** Which outcome is to be published; each later stage is smaller (see {@link Publishability}). */
-    enum Stage { RESULT, ERROR_RESULT, DEAD_LETTER, MINIMAL_DEAD_LETTER }
+    enum Stage {
+        RESULT,
+        ERROR_RESULT,
+        DEAD_LETTER,
+        MINIMAL_DEAD_LETTER
+    }
 
     /** Builds an error result for this record's request, for a result that cannot be published. */
     @FunctionalInterface
@@ -41,11 +46,13 @@ final class InFlight {
 
     /** What to publish: set once the outcome is known. */
     String outTopic;
+
     byte[] outKey;
     /** The result or error result to publish, at the result stages. */
     Outcome result;
     /** The dead letter to publish, at the dead-letter stages. */
     DeadLetter letter;
+
     Stage stage = Stage.RESULT;
     /** Null for a record dead-lettered at dispatch. */
     ErrorResults errorResults;
@@ -53,6 +60,7 @@ final class InFlight {
     String resultTopic;
     /** An interactive request's outcome: published at once, without the {@link PublishGate}'s linger. */
     boolean interactive;
+
     String deadLetterTopic;
 
     /** Permanent publishing failures of the current outcome; reset when a smaller one replaces it. */
@@ -62,8 +70,15 @@ final class InFlight {
     /** Exactly once: the failure the producer reported for this record's send in the open transaction. */
     volatile Exception sendError;
 
-    InFlight(TopicPartition partition, long offset, long epoch, Capability capability, long recordTimestampMs,
-            Headers headers, byte[] originalKey, DeadLetters.Original original) {
+    InFlight(
+            TopicPartition partition,
+            long offset,
+            long epoch,
+            Capability capability,
+            long recordTimestampMs,
+            Headers headers,
+            byte[] originalKey,
+            DeadLetters.Original original) {
         this.partition = partition;
         this.offset = offset;
         this.epoch = epoch;
@@ -102,8 +117,7 @@ final class InFlight {
     }
 
     DeadLetters.Source source() {
-        return new DeadLetters.Source(partition.topic(), partition.partition(), offset, recordTimestampMs,
-                originalKey);
+        return new DeadLetters.Source(partition.topic(), partition.partition(), offset, recordTimestampMs, originalKey);
     }
 
     void becomeErrorResult(ErrorCode code, String message) {

@@ -30,7 +30,13 @@ import org.apache.kafka.common.TopicPartition;
 final class InFlightTracker {
 
     /** Where a record is on its way to a committed offset. */
-    enum State { DISPATCHED, COMPUTED, SENT, DONE, ABANDONED }
+    enum State {
+        DISPATCHED,
+        COMPUTED,
+        SENT,
+        DONE,
+        ABANDONED
+    }
 
     private final OffsetLedger ledger = new OffsetLedger();
     private final ArrayDeque<InFlight> waiting = new ArrayDeque<>();

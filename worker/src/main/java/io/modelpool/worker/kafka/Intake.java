@@ -87,18 +87,31 @@ public final class Intake implements Runnable {
     private volatile long signalNanos;
     /** The shutdown's one deadline for every step after the drain (publish, commit, closes). */
     private long finalDeadlineNanos = Long.MAX_VALUE;
+
     private final AtomicBoolean assigned = new AtomicBoolean();
     private volatile ShutdownReport shutdownReport;
     /** False once a timed-out drain abandoned the rest: late outcomes are then dropped, not published. */
     private boolean acceptingOutcomes = true;
 
-    public Intake(IntakeSettings settings, CapabilityServices capabilities, Consumer<byte[], byte[]> consumer,
-            Producer<byte[], byte[]> producer, RecordCodec codec, IntakeListener listener) {
+    public Intake(
+            IntakeSettings settings,
+            CapabilityServices capabilities,
+            Consumer<byte[], byte[]> consumer,
+            Producer<byte[], byte[]> producer,
+            RecordCodec codec,
+            IntakeListener listener) {
         this(settings, capabilities, consumer, producer, codec, listener, JobGate.OPEN, Clock.systemUTC());
     }
 
-    public Intake(IntakeSettings settings, CapabilityServices capabilities, Consumer<byte[], byte[]> consumer,
-            Producer<byte[], byte[]> producer, RecordCodec codec, IntakeListener listener, JobGate jobs, Clock clock) {
+    public Intake(
+            IntakeSettings settings,
+            CapabilityServices capabilities,
+            Consumer<byte[], byte[]> consumer,
+            Producer<byte[], byte[]> producer,
+            RecordCodec codec,
+            IntakeListener listener,
+            JobGate jobs,
+            Clock clock) {
         this.settings = settings;
         this.capabilities = capabilities;
         this.consumer = consumer;
@@ -116,21 +129,45 @@ public final class Intake implements Runnable {
         this.deadLetterTopic = Topics.deadLetters(settings.topicPrefix());
         this.admission = new Admission(settings, capabilities::estimatedSecondsInFlight, tracker::computingBytes);
         this.deadLetters = new DeadLetters(settings.workerId(), settings.deadLetterMaxValueBytes(), clock);
-        this.publisher = new Publisher(settings.workerId(), tracker, codec, deadLetters,
-                new Publishability(settings.permanentFailureAttempts(), settings.retryBackoff(),
-                        settings.retryBackoffMax()),
+        this.publisher = new Publisher(
+                settings.workerId(),
+                tracker,
+                codec,
+                deadLetters,
+                new Publishability(
+                        settings.permanentFailureAttempts(), settings.retryBackoff(), settings.retryBackoffMax()),
                 new PublishGate(settings.publishLinger(), settings.publishMaxRecords()),
-                new Backoff(settings.retryBackoff(), settings.retryBackoffMax()), clock);
+                new Backoff(settings.retryBackoff(), settings.retryBackoffMax()),
+                clock);
         this.delivery = settings.exactlyOnce()
-                ? new ExactlyOnceDelivery(consumer, new TransactionCycle(producer, settings.transactionInterval(),
-                        settings.transactionMaxRecords()), tracker, listener, publisher,
+                ? new ExactlyOnceDelivery(
+                        consumer,
+                        new TransactionCycle(
+                                producer, settings.transactionInterval(), settings.transactionMaxRecords()),
+                        tracker,
+                        listener,
+                        publisher,
                         () -> finalDeadlineNanos == Long.MAX_VALUE ? null : closeBudget())
-                : new AtLeastOnceDelivery(consumer, producer, tracker, listener, events, publisher,
-                        settings.commitInterval());
+                : new AtLeastOnceDelivery(
+                        consumer, producer, tracker, listener, events, publisher, settings.commitInterval());
         publisher.deliverThrough(delivery);
-        this.dispatcher = new Dispatcher(settings.workerId(), settings.maxRequestBytes(), capabilities, consumer, codec,
-                requestTopics, resultTopics, tracker, admission, deadLetters, listener, events,
-                new Backoff(settings.retryBackoff(), settings.retryBackoffMax()), clock, jobs, new Dispatcher.Sink() {
+        this.dispatcher = new Dispatcher(
+                settings.workerId(),
+                settings.maxRequestBytes(),
+                capabilities,
+                consumer,
+                codec,
+                requestTopics,
+                resultTopics,
+                tracker,
+                admission,
+                deadLetters,
+                listener,
+                events,
+                new Backoff(settings.retryBackoff(), settings.retryBackoffMax()),
+                clock,
+                jobs,
+                new Dispatcher.Sink() {
                     @Override
                     public InFlight register(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability c) {
                         return Intake.this.register(r, tp, c);
@@ -185,11 +222,23 @@ public final class Intake implements Runnable {
     public void run() {
         try {
             delivery.start();
-            consumer.subscribe(requestTopics.keySet(), new Rebalance(consumer, tracker, delivery, assigned,
-                    () -> shutdownRequested ? Duration.ZERO : settings.drainTimeout(), this::closeBudget,
-                    waitMs -> pump(waitMs, false), this::forget));
-            log.info("Intake started: worker={} topics={} high-water={} low-water={} guarantee={}",
-                    settings.workerId(), requestTopics.keySet(), settings.highWater(), settings.lowWater(),
+            consumer.subscribe(
+                    requestTopics.keySet(),
+                    new Rebalance(
+                            consumer,
+                            tracker,
+                            delivery,
+                            assigned,
+                            () -> shutdownRequested ? Duration.ZERO : settings.drainTimeout(),
+                            this::closeBudget,
+                            waitMs -> pump(waitMs, false),
+                            this::forget));
+            log.info(
+                    "Intake started: worker={} topics={} high-water={} low-water={} guarantee={}",
+                    settings.workerId(),
+                    requestTopics.keySet(),
+                    settings.highWater(),
+                    settings.lowWater(),
                     delivery.guarantee());
             while (!shutdownRequested && delivery.fatal() == null) {
                 loopOnce();
@@ -225,8 +274,8 @@ public final class Intake implements Runnable {
 
     private InFlight register(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Capability capability) {
         long epoch = tracker.register(tp, r.offset());
-        InFlight inFlight = new InFlight(tp, r.offset(), epoch, capability, r.timestamp(), r.headers(), r.key(),
-                deadLetters.keep(r.value()));
+        InFlight inFlight = new InFlight(
+                tp, r.offset(), epoch, capability, r.timestamp(), r.headers(), r.key(), deadLetters.keep(r.value()));
         inFlight.deadLetterTopic = deadLetterTopic;
         delivery.dispatched(inFlight);
         return inFlight;
@@ -282,7 +331,9 @@ public final class Intake implements Runnable {
         } else if (action == Backpressure.Action.RESUME) {
             listener.resumed();
         }
-        pausing.reconcile(consumer, shutdownRequested || !dispatcher.dispatching() || dispatcher.dependencyDown(),
+        pausing.reconcile(
+                consumer,
+                shutdownRequested || !dispatcher.dispatching() || dispatcher.dependencyDown(),
                 dispatcher.waiting(consumer.assignment().size(), unfinished()));
     }
 
@@ -309,7 +360,8 @@ public final class Intake implements Runnable {
 
     /** What a blocking client call may take: the close timeout while running, what is left once shutdown runs. */
     private Duration closeBudget() {
-        return finalDeadlineNanos == Long.MAX_VALUE ? settings.closeTimeout()
+        return finalDeadlineNanos == Long.MAX_VALUE
+                ? settings.closeTimeout()
                 : Duration.ofNanos(Math.max(0, finalDeadlineNanos - System.nanoTime()));
     }
 
@@ -328,10 +380,12 @@ public final class Intake implements Runnable {
             log.warn("Pausing partitions at shutdown failed: {}", e.toString());
         }
         // Parked records hold no work and are not taken any more: left uncommitted, the next owner reads them again.
-        log.info("Shutdown: draining {} in-flight requests for up to {} ms", tracker.outstanding() - dispatcher.parked(),
+        log.info(
+                "Shutdown: draining {} in-flight requests for up to {} ms",
+                tracker.outstanding() - dispatcher.parked(),
                 settings.drainTimeout().toMillis());
-        Drain.Result drain = Drain.run(() -> tracker.unsettled() - dispatcher.parked(), drainDeadline,
-                waitMs -> pump(waitMs, true));
+        Drain.Result drain =
+                Drain.run(() -> tracker.unsettled() - dispatcher.parked(), drainDeadline, waitMs -> pump(waitMs, true));
         if (drain.left() > 0) {
             // Work still running is abandoned: not published, not committed; the next owner processes it again.
             acceptingOutcomes = false;
@@ -342,16 +396,22 @@ public final class Intake implements Runnable {
                 handleEvents(Math.max(1, Math.min(10, TimeUnit.NANOSECONDS.toMillis(ackDeadline - System.nanoTime()))));
             }
             if (tracker.outstanding() > dispatcher.parked()) {
-                log.warn("Drain timed out after {} ms: {} requests abandoned ({} pool tasks dropped); they are not "
-                        + "committed and will be processed by another worker", settings.drainTimeout().toMillis(),
-                        tracker.outstanding() - dispatcher.parked(), dropped);
+                log.warn(
+                        "Drain timed out after {} ms: {} requests abandoned ({} pool tasks dropped); they are not "
+                                + "committed and will be processed by another worker",
+                        settings.drainTimeout().toMillis(),
+                        tracker.outstanding() - dispatcher.parked(),
+                        dropped);
             }
         } else if (tracker.abandonedCount() > 0) {
-            log.warn("{} requests cut at their model's shutdown grace are abandoned: not published, not committed; "
-                    + "the next owner of their partitions runs them whole", tracker.outstanding());
+            log.warn(
+                    "{} requests cut at their model's shutdown grace are abandoned: not published, not committed; "
+                            + "the next owner of their partitions runs them whole",
+                    tracker.outstanding());
         }
         if (dispatcher.parked() > 0) {
-            log.info("{} records waiting on a schema lookup were not taken; left uncommitted for the next owner",
+            log.info(
+                    "{} records waiting on a schema lookup were not taken; left uncommitted for the next owner",
                     dispatcher.parked());
         }
         int abandoned = tracker.outstanding() - dispatcher.parked();
@@ -360,8 +420,11 @@ public final class Intake implements Runnable {
             return stopWithoutCommitting(start);
         }
         ClientClose.close(consumer, producer, settings.leaveGroupOnClose(), this::closeBudget);
-        ShutdownReport report = new ShutdownReport(Duration.ofNanos(System.nanoTime() - start),
-                drain.outstandingAtStart() - abandoned, abandoned, committed);
+        ShutdownReport report = new ShutdownReport(
+                Duration.ofNanos(System.nanoTime() - start),
+                drain.outstandingAtStart() - abandoned,
+                abandoned,
+                committed);
         listener.shutdown(report);
         return report;
     }
@@ -373,11 +436,14 @@ public final class Intake implements Runnable {
         acceptingOutcomes = false;
         int dropped = capabilities.abandon();
         int abandoned = tracker.outstanding() + delivery.lostToFatal();
-        log.warn("Stopping after a fatal producer error: {} requests not committed ({} pool tasks dropped); the next "
-                + "owner of their partitions processes them", abandoned, dropped);
+        log.warn(
+                "Stopping after a fatal producer error: {} requests not committed ({} pool tasks dropped); the next "
+                        + "owner of their partitions processes them",
+                abandoned,
+                dropped);
         ClientClose.close(consumer, producer, settings.leaveGroupOnClose(), this::closeBudget);
-        ShutdownReport report = new ShutdownReport(Duration.ofNanos(System.nanoTime() - start), 0, abandoned, false,
-                true);
+        ShutdownReport report =
+                new ShutdownReport(Duration.ofNanos(System.nanoTime() - start), 0, abandoned, false, true);
         listener.shutdown(report);
         return report;
     }

@@ -15,8 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 public interface IntakeListener {
 
     /** A record was taken from a request topic (before decoding). */
-    default void received(Capability capability) {
-    }
+    default void received(Capability capability) {}
 
     /**
      * A record's result (OK, or an error result) was acknowledged by the broker, so its offset is done.
@@ -24,20 +23,17 @@ public interface IntakeListener {
      * @param result what the published result says
      * @param recordTimestampMs the request record's Kafka timestamp
      */
-    default void answered(Capability capability, Outcome.Envelope result, long recordTimestampMs) {
-    }
+    default void answered(Capability capability, Outcome.Envelope result, long recordTimestampMs) {}
 
     /**
      * A record's dead letter was acknowledged by the broker, so its offset is done.
      *
      * @param recordTimestampMs the request record's Kafka timestamp
      */
-    default void deadLettered(Capability capability, DeadLetter letter, long recordTimestampMs) {
-    }
+    default void deadLettered(Capability capability, DeadLetter letter, long recordTimestampMs) {}
 
     /** Offsets were committed. */
-    default void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
-    }
+    default void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {}
 
     /**
      * Offsets were committed; {@code took} is the time from the commit call until the broker confirmed it. The
@@ -48,18 +44,14 @@ public interface IntakeListener {
     }
 
     /** Backpressure paused intake. */
-    default void paused() {
-    }
+    default void paused() {}
 
     /** Backpressure resumed intake. */
-    default void resumed() {
-    }
+    default void resumed() {}
 
     /** The shutdown sequence finished. */
-    default void shutdown(ShutdownReport report) {
-    }
+    default void shutdown(ShutdownReport report) {}
 
     /** A listener that ignores everything. */
-    IntakeListener NONE = new IntakeListener() {
-    };
+    IntakeListener NONE = new IntakeListener() {};
 }

@@ -232,8 +232,7 @@ public final class IntakeSettings {
         private long maxInFlightBytes = 64L * 1024 * 1024;
         private InteractiveReserve interactiveReserve = InteractiveReserve.DEFAULT;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder workerId(String workerId) {
             this.workerId = workerId;

@@ -20,8 +20,8 @@ public record InteractiveReserve(int records, double share) {
             throw new IllegalArgumentException("the interactive reserve must be >= 0 records, got " + records);
         }
         if (!(share >= 0 && share <= 1)) {
-            throw new IllegalArgumentException("the interactive reserve's share of the drain must be in [0, 1], got "
-                    + share);
+            throw new IllegalArgumentException(
+                    "the interactive reserve's share of the drain must be in [0, 1], got " + share);
         }
     }
 }

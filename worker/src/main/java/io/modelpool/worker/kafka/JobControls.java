@@ -19,9 +19,9 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -70,8 +70,13 @@ public final class JobControls implements JobGate, AutoCloseable {
      * @param registryConfig schema-registry settings
      * @param retention how long after a cancel or a window's end the job is remembered
      */
-    public record Settings(String topicPrefix, String clientId, String bootstrapServers,
-            Map<String, Object> kafkaSettings, Map<String, ?> registryConfig, Duration retention) {
+    public record Settings(
+            String topicPrefix,
+            String clientId,
+            String bootstrapServers,
+            Map<String, Object> kafkaSettings,
+            Map<String, ?> registryConfig,
+            Duration retention) {
         public Settings {
             Objects.requireNonNull(topicPrefix, "topicPrefix");
             Objects.requireNonNull(clientId, "clientId");
@@ -110,8 +115,8 @@ public final class JobControls implements JobGate, AutoCloseable {
         this.consumer = consumer;
         this.clock = clock;
         this.controls = ConfluentAvroSerde.specificDeserializer(JobControl.class, settings.registryConfig(), false);
-        this.registrations = ConfluentAvroSerde.specificDeserializer(JobRegistration.class, settings.registryConfig(),
-                false);
+        this.registrations =
+                ConfluentAvroSerde.specificDeserializer(JobRegistration.class, settings.registryConfig(), false);
         this.controlTopic = Topics.jobControl(settings.topicPrefix());
         this.jobsTopic = Topics.jobs(settings.topicPrefix());
         this.thread = new Thread(this::run, "modelpool-job-controls");
@@ -155,26 +160,34 @@ public final class JobControls implements JobGate, AutoCloseable {
             return null;
         }
         if (word.cancelledAtMs() != NEVER) {
-            return new Withdrawal.Reason(Withdrawal.Kind.CANCELLED, "job " + jobId + " was cancelled at "
-                    + Instant.ofEpochMilli(word.cancelledAtMs()) + " by " + word.cancelledBy());
+            return new Withdrawal.Reason(
+                    Withdrawal.Kind.CANCELLED,
+                    "job " + jobId + " was cancelled at " + Instant.ofEpochMilli(word.cancelledAtMs()) + " by "
+                            + word.cancelledBy());
         }
         if (nowMs >= word.expiresAtMs()) {
-            return new Withdrawal.Reason(Withdrawal.Kind.EXPIRED, "the completion window of job " + jobId
-                    + " closed at " + Instant.ofEpochMilli(word.expiresAtMs()) + " before this request was answered");
+            return new Withdrawal.Reason(
+                    Withdrawal.Kind.EXPIRED,
+                    "the completion window of job " + jobId + " closed at " + Instant.ofEpochMilli(word.expiresAtMs())
+                            + " before this request was answered");
         }
         return null;
     }
 
     /** Applies a cancel. */
     void cancelled(String jobId, long atMs, String by) {
-        jobs.merge(jobId, new Word(atMs, by, NEVER), (old, now) -> old.cancelledAtMs() != NEVER ? old
-                : new Word(atMs, by, old.expiresAtMs()));
+        jobs.merge(
+                jobId,
+                new Word(atMs, by, NEVER),
+                (old, now) -> old.cancelledAtMs() != NEVER ? old : new Word(atMs, by, old.expiresAtMs()));
     }
 
     /** Applies a registration's completion window. */
     void expiresAt(String jobId, long atMs) {
-        jobs.merge(jobId, new Word(NEVER, null, atMs), (old, now) -> new Word(old.cancelledAtMs(), old.cancelledBy(),
-                atMs));
+        jobs.merge(
+                jobId,
+                new Word(NEVER, null, atMs),
+                (old, now) -> new Word(old.cancelledAtMs(), old.cancelledBy(), atMs));
     }
 
     /** Forgets jobs whose cancel or window ended more than the retention ago. */
@@ -199,7 +212,9 @@ public final class JobControls implements JobGate, AutoCloseable {
                 } catch (KafkaException e) {
                     // Kafka away or a metadata timeout: cancels wait in the topic, so read on after a pause
                     if (!closing) {
-                        log.warn("Job controls feed cannot read now ({}); retrying in {} ms", e.toString(),
+                        log.warn(
+                                "Job controls feed cannot read now ({}); retrying in {} ms",
+                                e.toString(),
                                 DEPENDENCY_RETRY.toMillis());
                         Thread.sleep(DEPENDENCY_RETRY.toMillis());
                     }
@@ -208,8 +223,10 @@ public final class JobControls implements JobGate, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            log.error("Job controls feed stopped; cancels and completion windows are no longer enforced on this "
-                    + "worker", e);
+            log.error(
+                    "Job controls feed stopped; cancels and completion windows are no longer enforced on this "
+                            + "worker",
+                    e);
         } finally {
             caughtUp.countDown();
             try {
@@ -247,8 +264,8 @@ public final class JobControls implements JobGate, AutoCloseable {
     /** Assigns the two topics (those that exist), from the beginning; rechecks missing ones now and then. */
     private void assignExistingTopics() {
         long now = clock.millis();
-        if (catchUpTo != null && (consumer.assignment().size() == 2
-                || now - lastTopicCheckMs < MISSING_TOPIC_RECHECK.toMillis())) {
+        if (catchUpTo != null
+                && (consumer.assignment().size() == 2 || now - lastTopicCheckMs < MISSING_TOPIC_RECHECK.toMillis())) {
             return;
         }
         lastTopicCheckMs = now;
@@ -257,8 +274,10 @@ public final class JobControls implements JobGate, AutoCloseable {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
             if (infos == null || infos.isEmpty()) {
                 if (catchUpTo == null) {
-                    log.warn("Topic {} does not exist: cancels and completion windows are not enforced until it "
-                            + "does (topics.create=true creates it)", topic);
+                    log.warn(
+                            "Topic {} does not exist: cancels and completion windows are not enforced until it "
+                                    + "does (topics.create=true creates it)",
+                            topic);
                 }
                 continue;
             }
@@ -267,7 +286,9 @@ public final class JobControls implements JobGate, AutoCloseable {
         if (partitions.size() == consumer.assignment().size() && catchUpTo != null) {
             return;
         }
-        List<TopicPartition> added = partitions.stream().filter(tp -> !consumer.assignment().contains(tp)).toList();
+        List<TopicPartition> added = partitions.stream()
+                .filter(tp -> !consumer.assignment().contains(tp))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(added);
         if (catchUpTo == null) {
@@ -298,23 +319,35 @@ public final class JobControls implements JobGate, AutoCloseable {
                 JobControl control = controls.deserialize(r.topic(), r.headers(), r.value());
                 if (control.getAction() == JobAction.CANCEL) {
                     cancelled(control.getJobId(), control.getRequestedAt().toEpochMilli(), control.getRequestedBy());
-                    log.info("Job {} cancelled by {}: its requests not yet computing are answered CANCELLED",
-                            control.getJobId(), control.getRequestedBy());
+                    log.info(
+                            "Job {} cancelled by {}: its requests not yet computing are answered CANCELLED",
+                            control.getJobId(),
+                            control.getRequestedBy());
                 }
             } else {
                 JobRegistration registration = registrations.deserialize(r.topic(), r.headers(), r.value());
                 if (registration.getExpiresAt() != null) {
-                    expiresAt(registration.getJobId(), registration.getExpiresAt().toEpochMilli());
+                    expiresAt(
+                            registration.getJobId(), registration.getExpiresAt().toEpochMilli());
                 }
             }
             return true;
         } catch (UndecodableRecordException e) {
-            log.warn("Job controls skip undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+            log.warn(
+                    "Job controls skip undecodable record {}-{}@{}: {}",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
                     e.getMessage());
             return true;
         } catch (AvroSerdeException e) {
-            log.warn("Job controls cannot decode {}-{}@{} now ({}); retrying in {} ms", r.topic(), r.partition(),
-                    r.offset(), e.getMessage(), DEPENDENCY_RETRY.toMillis());
+            log.warn(
+                    "Job controls cannot decode {}-{}@{} now ({}); retrying in {} ms",
+                    r.topic(),
+                    r.partition(),
+                    r.offset(),
+                    e.getMessage(),
+                    DEPENDENCY_RETRY.toMillis());
             consumer.seek(new TopicPartition(r.topic(), r.partition()), r.offset());
             Thread.sleep(DEPENDENCY_RETRY.toMillis());
             return false;

@@ -54,8 +54,8 @@ final class OffsetLedger {
     public long register(TopicPartition partition, long offset) {
         PartitionState s = partitions.computeIfAbsent(partition, p -> new PartitionState(nextEpoch++));
         if (offset < s.nextAfterHighest) {
-            throw new IllegalArgumentException("offset " + offset + " of " + partition
-                    + " registered after offset " + (s.nextAfterHighest - 1));
+            throw new IllegalArgumentException(
+                    "offset " + offset + " of " + partition + " registered after offset " + (s.nextAfterHighest - 1));
         }
         s.outstanding.add(offset);
         s.nextAfterHighest = offset + 1;

@@ -27,6 +27,7 @@ final class PublishGate {
     private final int maxRecords;
     /** When the oldest outcome now waiting became ready; meaningful only while some wait. */
     private long oldestNanos;
+
     private boolean waiting;
     /** An interactive outcome waits: someone waits on it line by line, so nothing lingers. */
     private boolean urgent;
@@ -75,8 +76,12 @@ final class PublishGate {
             urgent = false;
             return false;
         }
-        return lingerNanos == 0 || computing <= 0 || urgent || waitingCount >= maxRecords
-                || !waiting || nowNanos - oldestNanos >= lingerNanos;
+        return lingerNanos == 0
+                || computing <= 0
+                || urgent
+                || waitingCount >= maxRecords
+                || !waiting
+                || nowNanos - oldestNanos >= lingerNanos;
     }
 
     /** Everything that waited was handed to the producer. */

@@ -1,17 +1,16 @@
 package io.modelpool.worker.kafka;
 
-import io.modelpool.v1.DeadLetter;
 import io.modelpool.v1.ErrorCode;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.InvalidRecordException;
 
 /**
  * Makes sure every record's outcome can be published, so that no partition waits for ever on one that cannot.
@@ -57,8 +56,10 @@ public final class Publishability {
      */
     static boolean permanent(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof RecordTooLargeException || t instanceof RecordBatchTooLargeException
-                    || t instanceof AuthorizationException || t instanceof InvalidTopicException
+            if (t instanceof RecordTooLargeException
+                    || t instanceof RecordBatchTooLargeException
+                    || t instanceof AuthorizationException
+                    || t instanceof InvalidTopicException
                     || t instanceof InvalidRecordException
                     || (t instanceof SerializationException
                             && !(t instanceof RecordCodec.DependencyUnavailableException))) {
@@ -112,19 +113,27 @@ public final class Publishability {
         switch (r.stage) {
             case RESULT -> {
                 if (topicRefused(error)) {
-                    r.becomeDeadLetter(deadLetters.of(r.source(), r.original, error.getClass().getName(),
+                    r.becomeDeadLetter(deadLetters.of(
+                            r.source(),
+                            r.original,
+                            error.getClass().getName(),
                             "the result could not be published to " + r.outTopic + ": " + why));
                 } else if (tooLarge(error)) {
-                    r.becomeErrorResult(ErrorCode.OUTPUT_TOO_LARGE, "the result is too large to publish ("
-                            + why + "); ask for a smaller output or raise the result topic's max.message.bytes "
-                            + "and kafka.producer.max.request.size");
+                    r.becomeErrorResult(
+                            ErrorCode.OUTPUT_TOO_LARGE,
+                            "the result is too large to publish ("
+                                    + why + "); ask for a smaller output or raise the result topic's max.message.bytes "
+                                    + "and kafka.producer.max.request.size");
                 } else {
                     r.becomeErrorResult(ErrorCode.INTERNAL, "the result could not be encoded: " + why);
                 }
             }
-            case ERROR_RESULT -> r.becomeDeadLetter(deadLetters.of(r.source(), r.original,
-                    error.getClass().getName(), "neither the result nor an error result could be published to "
-                            + r.outTopic + ": " + why));
+            case ERROR_RESULT ->
+                r.becomeDeadLetter(deadLetters.of(
+                        r.source(),
+                        r.original,
+                        error.getClass().getName(),
+                        "neither the result nor an error result could be published to " + r.outTopic + ": " + why));
             case DEAD_LETTER -> r.becomeMinimalDeadLetter(deadLetters.minimal(r.letter, why));
             case MINIMAL_DEAD_LETTER -> {
                 r.retryAtMs = nowMs + backoffMax.toMillis();
@@ -142,10 +151,11 @@ public final class Publishability {
      *
      * @throws ConfigException naming the two settings and what to change
      */
-    public static void check(Map<String, Object> producerSettings, int deadLetterMaxValueBytes,
-            int maxRequestBytes) {
+    public static void check(Map<String, Object> producerSettings, int deadLetterMaxValueBytes, int maxRequestBytes) {
         Object configured = producerSettings.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-        long maxRequestSize = configured == null ? 1_048_576L : Long.parseLong(configured.toString().trim());
+        long maxRequestSize = configured == null
+                ? 1_048_576L
+                : Long.parseLong(configured.toString().trim());
         long largest = DeadLetters.largest(deadLetterMaxValueBytes, maxRequestBytes);
         if (largest > maxRequestSize) {
             throw new ConfigException("kafka.producer.max.request.size=" + maxRequestSize + " is below the largest "

@@ -49,8 +49,15 @@ final class Publisher implements Delivery.Resend {
     private final Clock clock;
     private Delivery delivery;
 
-    Publisher(String workerId, InFlightTracker tracker, RecordCodec codec, DeadLetters deadLetters,
-            Publishability publishability, PublishGate gate, Backoff backoff, Clock clock) {
+    Publisher(
+            String workerId,
+            InFlightTracker tracker,
+            RecordCodec codec,
+            DeadLetters deadLetters,
+            Publishability publishability,
+            PublishGate gate,
+            Backoff backoff,
+            Clock clock) {
         this.workerId = workerId;
         this.tracker = tracker;
         this.codec = codec;
@@ -111,8 +118,11 @@ final class Publisher implements Delivery.Resend {
                 out = outgoing(r);
             } catch (RecordCodec.DependencyUnavailableException e) {
                 long delay = backoff.failed(now);
-                log.warn("Cannot encode the outcome of {}: schema registry unavailable ({}); retrying in {} ms", r,
-                        e.getMessage(), delay);
+                log.warn(
+                        "Cannot encode the outcome of {}: schema registry unavailable ({}); retrying in {} ms",
+                        r,
+                        e.getMessage(),
+                        delay);
                 return;
             } catch (SerializationException e) {
                 permanentFailure(r, e);
@@ -142,8 +152,12 @@ final class Publisher implements Delivery.Resend {
             permanentFailure(r, error);
         } else {
             long delay = backoff.failed(clock.millis());
-            log.warn("Publishing the outcome of {} to {} failed ({}); retrying in {} ms", r, r.outTopic,
-                    error.toString(), delay);
+            log.warn(
+                    "Publishing the outcome of {} to {} failed ({}); retrying in {} ms",
+                    r,
+                    r.outTopic,
+                    error.toString(),
+                    delay);
         }
         tracker.ready(r);
         ready(false);
@@ -163,8 +177,11 @@ final class Publisher implements Delivery.Resend {
             }
         }
         long delay = backoff.failed(clock.millis());
-        log.warn("Transaction of {} outcomes aborted ({}); sending them again in the next one in {} ms",
-                inOrder.size(), cause.toString(), delay);
+        log.warn(
+                "Transaction of {} outcomes aborted ({}); sending them again in the next one in {} ms",
+                inOrder.size(),
+                cause.toString(),
+                delay);
         ready(false);
     }
 
@@ -172,12 +189,29 @@ final class Publisher implements Delivery.Resend {
         InFlight.Stage before = r.stage;
         Publishability.Step step = publishability.failed(r, error, deadLetters, clock.millis());
         switch (step) {
-            case RETRY -> log.warn("Publishing the {} of {} to {} failed permanently ({}); attempt {}, retrying it "
-                    + "alone", before, r, r.outTopic, error.toString(), r.permanentFailures);
-            case REPLACED -> log.warn("The {} of {} cannot be published ({}); publishing a {} to {} instead", before,
-                    r, error.toString(), r.stage, r.outTopic);
-            case STUCK -> log.error("Even a minimal dead letter of {} cannot be published to {} ({}); its partition "
-                    + "waits: make the dead-letter topic exist and writable", r, r.outTopic, error.toString());
+            case RETRY ->
+                log.warn(
+                        "Publishing the {} of {} to {} failed permanently ({}); attempt {}, retrying it " + "alone",
+                        before,
+                        r,
+                        r.outTopic,
+                        error.toString(),
+                        r.permanentFailures);
+            case REPLACED ->
+                log.warn(
+                        "The {} of {} cannot be published ({}); publishing a {} to {} instead",
+                        before,
+                        r,
+                        error.toString(),
+                        r.stage,
+                        r.outTopic);
+            case STUCK ->
+                log.error(
+                        "Even a minimal dead letter of {} cannot be published to {} ({}); its partition "
+                                + "waits: make the dead-letter topic exist and writable",
+                        r,
+                        r.outTopic,
+                        error.toString());
             default -> throw new IllegalStateException("unknown step " + step);
         }
     }
@@ -190,7 +224,8 @@ final class Publisher implements Delivery.Resend {
      */
     private ProducerRecord<byte[], byte[]> outgoing(InFlight r) {
         Headers headers = headers(r);
-        SpecificRecord outValue = r.deadLetter() ? r.letter
+        SpecificRecord outValue = r.deadLetter()
+                ? r.letter
                 : r.result.stamp(workerId, r.recordTimestampMs >= 0 ? clock.millis() - r.recordTimestampMs : 0L);
         byte[] value = codec.encode(r.outTopic, headers, outValue);
         return new ProducerRecord<>(r.outTopic, null, r.outKey, value, headers);
@@ -211,7 +246,8 @@ final class Publisher implements Delivery.Resend {
             headers.add(HEADER_ERROR_CLASS, dl.getErrorClass().getBytes(StandardCharsets.UTF_8));
             headers.add(HEADER_ERROR_MESSAGE, dl.getErrorMessage().getBytes(StandardCharsets.UTF_8));
             headers.add(HEADER_SOURCE_TOPIC, r.partition.topic().getBytes(StandardCharsets.UTF_8));
-            headers.add(HEADER_SOURCE_PARTITION,
+            headers.add(
+                    HEADER_SOURCE_PARTITION,
                     Integer.toString(r.partition.partition()).getBytes(StandardCharsets.UTF_8));
             headers.add(HEADER_SOURCE_OFFSET, Long.toString(r.offset).getBytes(StandardCharsets.UTF_8));
         }

@@ -19,6 +19,7 @@ final class RateLimit {
     private final LongSupplier nanoClock;
     /** When the next call is due at the steady rate ({@link System#nanoTime()} scale). */
     private long theoreticalArrival;
+
     private boolean started;
 
     /**
@@ -28,7 +29,8 @@ final class RateLimit {
      */
     RateLimit(double perSecond, int burst, LongSupplier nanoClock) {
         if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
-            throw new IllegalArgumentException("rate must be a positive number of permits per second, got " + perSecond);
+            throw new IllegalArgumentException(
+                    "rate must be a positive number of permits per second, got " + perSecond);
         }
         if (burst < 1) {
             throw new IllegalArgumentException("burst must be at least 1, got " + burst);

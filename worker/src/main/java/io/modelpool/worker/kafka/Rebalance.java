@@ -33,8 +33,14 @@ final class Rebalance implements ConsumerRebalanceListener {
     /** Forgets partitions everywhere; the flag says whether they were lost rather than revoked. */
     private final BiConsumer<Collection<TopicPartition>, Boolean> forget;
 
-    Rebalance(Consumer<byte[], byte[]> consumer, InFlightTracker tracker, Delivery delivery, AtomicBoolean assigned,
-            Supplier<Duration> drainBudget, Supplier<Duration> commitBudget, Drain.Pump pump,
+    Rebalance(
+            Consumer<byte[], byte[]> consumer,
+            InFlightTracker tracker,
+            Delivery delivery,
+            AtomicBoolean assigned,
+            Supplier<Duration> drainBudget,
+            Supplier<Duration> commitBudget,
+            Drain.Pump pump,
             BiConsumer<Collection<TopicPartition>, Boolean> forget) {
         this.consumer = consumer;
         this.tracker = tracker;
@@ -61,14 +67,23 @@ final class Rebalance implements ConsumerRebalanceListener {
         }
         Set<TopicPartition> revoked = new HashSet<>(partitions);
         if (delivery.fatal() == null) {
-            Drain.Result drain = Drain.run(() -> tracker.unsettled(consumer.assignment(), revoked::contains),
-                    System.nanoTime() + drainBudget.get().toNanos(), pump);
+            Drain.Result drain = Drain.run(
+                    () -> tracker.unsettled(consumer.assignment(), revoked::contains),
+                    System.nanoTime() + drainBudget.get().toNanos(),
+                    pump);
             delivery.commitNow(revoked::contains, commitBudget.get());
             if (drain.left() > 0) {
-                log.warn("Partitions revoked: {}; {} of {} in-flight requests finished, {} abandoned to the next "
-                        + "owner", revoked, drain.finished(), drain.outstandingAtStart(), drain.left());
+                log.warn(
+                        "Partitions revoked: {}; {} of {} in-flight requests finished, {} abandoned to the next "
+                                + "owner",
+                        revoked,
+                        drain.finished(),
+                        drain.outstandingAtStart(),
+                        drain.left());
             } else {
-                log.info("Partitions revoked: {}; {} in-flight requests finished and committed", revoked,
+                log.info(
+                        "Partitions revoked: {}; {} in-flight requests finished and committed",
+                        revoked,
                         drain.finished());
             }
         }

@@ -39,8 +39,8 @@ final class SchemaLookups implements AutoCloseable {
         this.lookup = lookup;
         this.rate = new RateLimit(perSecond, (int) Math.max(1, Math.ceil(perSecond)), System::nanoTime);
         AtomicInteger n = new AtomicInteger();
-        this.threads = new ThreadPoolExecutor(threadCount, threadCount, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                r -> {
+        this.threads = new ThreadPoolExecutor(
+                threadCount, threadCount, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, "schema-lookup-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -64,7 +64,8 @@ final class SchemaLookups implements AutoCloseable {
         } else {
             // The JDK's one delay-scheduler thread only hands the lookup over when its turn comes.
             Executor handOver = Runnable::run;
-            CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS, handOver).execute(() -> submit(id, mine));
+            CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS, handOver)
+                    .execute(() -> submit(id, mine));
         }
         return mine;
     }

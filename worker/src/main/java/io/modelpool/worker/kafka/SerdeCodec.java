@@ -4,11 +4,11 @@ import io.modelpool.schemas.Contract;
 import io.modelpool.schemas.Topics;
 import io.modelpool.schemas.registry.NotAvroSchemaException;
 import io.modelpool.schemas.registry.RegistryErrorException;
-import io.modelpool.schemas.registry.SchemaRegistryClient;
-import io.modelpool.schemas.serde.ConfluentAvroSerde;
 import io.modelpool.schemas.registry.RegistryUnreachableException;
-import io.modelpool.schemas.serde.ConfluentWireFormat;
+import io.modelpool.schemas.registry.SchemaRegistryClient;
 import io.modelpool.schemas.serde.AvroSerdeException;
+import io.modelpool.schemas.serde.ConfluentAvroSerde;
+import io.modelpool.schemas.serde.ConfluentWireFormat;
 import io.modelpool.schemas.serde.RegistryUnavailableException;
 import io.modelpool.schemas.serde.UndecodableRecordException;
 import io.modelpool.v1.Capability;
@@ -56,36 +56,44 @@ public final class SerdeCodec implements RecordCodec, AutoCloseable {
      * @param lookupsPerSecond registry lookups of uncached writer schemas per second, on average
      * @param lookupThreads registry lookups at once
      */
-    public SerdeCodec(Map<String, Object> registryConfig, String topicPrefix, Set<Capability> capabilities,
-            double lookupsPerSecond, int lookupThreads) {
+    public SerdeCodec(
+            Map<String, Object> registryConfig,
+            String topicPrefix,
+            Set<Capability> capabilities,
+            double lookupsPerSecond,
+            int lookupThreads) {
         this.registry = ConfluentAvroSerde.registryClient(registryConfig);
         this.lookups = new SchemaLookups(registry::schemaById, lookupsPerSecond, lookupThreads);
         for (Capability c : capabilities) {
-            var deserializer = ConfluentAvroSerde.specificDeserializer(Contract.requestClass(c), registry,
-                    registryConfig, false);
+            var deserializer =
+                    ConfluentAvroSerde.specificDeserializer(Contract.requestClass(c), registry, registryConfig, false);
             requestDeserializers.put(Topics.requests(topicPrefix, c), deserializer);
             requestDeserializers.put(Topics.bulkRequests(topicPrefix, c), deserializer);
         }
-        this.serializer = ConfluentAvroSerde.specificSerializer(SpecificRecord.class, registry, registryConfig,
-                false);
+        this.serializer = ConfluentAvroSerde.specificSerializer(SpecificRecord.class, registry, registryConfig, false);
     }
 
     @Override
     public CompletableFuture<Void> prepare(String topic, byte[] value) {
         OptionalInt id = value == null || value.length == 0 || value[0] != ConfluentWireFormat.MAGIC_BYTE
-                ? OptionalInt.empty() : ConfluentWireFormat.peekSchemaId(value);
+                ? OptionalInt.empty()
+                : ConfluentWireFormat.peekSchemaId(value);
         if (id.isEmpty() || !requestDeserializers.containsKey(topic) || registry.answersFromCache(id.getAsInt())) {
             return CompletableFuture.completedFuture(null);
         }
         return lookups.fetch(id.getAsInt()).handle((found, failure) -> {
             Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
-            if (cause == null || cause instanceof NotAvroSchemaException
-                    || cause instanceof RegistryErrorException e && e.errorCode() == RegistryErrorException.SCHEMA_NOT_FOUND) {
+            if (cause == null
+                    || cause instanceof NotAvroSchemaException
+                    || cause instanceof RegistryErrorException e
+                            && e.errorCode() == RegistryErrorException.SCHEMA_NOT_FOUND) {
                 // Found, or a definite answer about the id that decode turns into a dead letter.
                 return null;
             }
-            throw new DependencyUnavailableException("schema registry unavailable while looking up schema id "
-                    + id.getAsInt() + ": " + cause.getMessage(), cause);
+            throw new DependencyUnavailableException(
+                    "schema registry unavailable while looking up schema id " + id.getAsInt() + ": "
+                            + cause.getMessage(),
+                    cause);
         });
     }
 

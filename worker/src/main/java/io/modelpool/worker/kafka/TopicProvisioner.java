@@ -1,7 +1,7 @@
 package io.modelpool.worker.kafka;
 
-import java.time.Duration;
 import io.modelpool.kafka.TopicReadiness;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -25,8 +25,7 @@ public final class TopicProvisioner {
 
     private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
 
-    private TopicProvisioner() {
-    }
+    private TopicProvisioner() {}
 
     /**
      * Ensures the topics exist.
@@ -34,8 +33,12 @@ public final class TopicProvisioner {
      * @param adminSettings Kafka client settings, bootstrap servers included
      * @param compacted topics to create with {@code cleanup.policy=compact}
      */
-    public static void ensure(Map<String, Object> adminSettings, Collection<String> topics, Set<String> compacted,
-            int partitions, short replication) {
+    public static void ensure(
+            Map<String, Object> adminSettings,
+            Collection<String> topics,
+            Set<String> compacted,
+            int partitions,
+            short replication) {
         Map<String, Object> settings = new java.util.HashMap<>(adminSettings);
         settings.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         try (Admin admin = Admin.create(settings)) {
@@ -60,7 +63,8 @@ public final class TopicProvisioner {
                     throw e;
                 }
             }
-            TopicReadiness.awaitWritable(admin, missing.stream().map(NewTopic::name).toList(), Duration.ofSeconds(30));
+            TopicReadiness.awaitWritable(
+                    admin, missing.stream().map(NewTopic::name).toList(), Duration.ofSeconds(30));
             log.info("Created topics: {}", missing.stream().map(NewTopic::name).toList());
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create topics " + topics + ": " + e.getMessage(), e);

@@ -49,12 +49,10 @@ final class TransactionCycle {
     }
 
     /** Committed: the records' outcomes and the offsets are visible to read_committed readers. */
-    record Committed(List<InFlight> records, Duration took) implements Outcome {
-    }
+    record Committed(List<InFlight> records, Duration took) implements Outcome {}
 
     /** Aborted: nothing of the transaction is visible; the producer can begin a new one. */
-    record Aborted(List<InFlight> records, KafkaException cause) implements Outcome {
-    }
+    record Aborted(List<InFlight> records, KafkaException cause) implements Outcome {}
 
     /** Fenced or otherwise unrecoverable: the producer must be closed and the intake must stop without committing. */
     record Fatal(List<InFlight> records, RuntimeException cause) implements Outcome {
@@ -73,8 +71,8 @@ final class TransactionCycle {
 
     TransactionCycle(Producer<byte[], byte[]> producer, Duration interval, int maxRecords) {
         if (interval.isNegative() || interval.isZero() || maxRecords < 1) {
-            throw new IllegalArgumentException("need a positive interval and record count, got " + interval + " and "
-                    + maxRecords);
+            throw new IllegalArgumentException(
+                    "need a positive interval and record count, got " + interval + " and " + maxRecords);
         }
         this.producer = producer;
         this.intervalMs = interval.toMillis();
@@ -178,8 +176,10 @@ final class TransactionCycle {
         try {
             return task.get(Math.max(0, budget.toNanos()), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            return new Fatal(sent, new TimeoutException("the transaction did not commit within " + budget.toMillis()
-                    + " ms; it may or may not commit"));
+            return new Fatal(
+                    sent,
+                    new TimeoutException("the transaction did not commit within " + budget.toMillis()
+                            + " ms; it may or may not commit"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Fatal(sent, new InterruptException(e));
@@ -232,8 +232,10 @@ final class TransactionCycle {
 
     /** Errors after which the producer must be closed, per the KafkaProducer contract, or the member must stop. */
     static boolean isFatal(Throwable e) {
-        return isFenced(e) || causedBy(e, OutOfOrderSequenceException.class)
-                || causedBy(e, AuthorizationException.class) || causedBy(e, UnsupportedVersionException.class);
+        return isFenced(e)
+                || causedBy(e, OutOfOrderSequenceException.class)
+                || causedBy(e, AuthorizationException.class)
+                || causedBy(e, UnsupportedVersionException.class);
     }
 
     /**
@@ -244,7 +246,8 @@ final class TransactionCycle {
      * error state as the cause of what later calls throw, and {@link #abort} keeps the first failure as suppressed.
      */
     static boolean isFenced(Throwable e) {
-        return causedBy(e, ProducerFencedException.class) || causedBy(e, FencedInstanceIdException.class)
+        return causedBy(e, ProducerFencedException.class)
+                || causedBy(e, FencedInstanceIdException.class)
                 || causedBy(e, InvalidPidMappingException.class);
     }
 

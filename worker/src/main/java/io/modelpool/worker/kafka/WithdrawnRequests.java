@@ -18,21 +18,21 @@ import org.apache.avro.specific.SpecificRecord;
  */
 final class WithdrawnRequests {
 
-    private WithdrawnRequests() {
-    }
+    private WithdrawnRequests() {}
 
     /**
      * Like {@link CapabilityService#handle}, with the job's withdrawal applied; see the class comment.
      *
      * @param jobId the request's job id ({@link CapabilityService#requestFields}), or null
      */
-    static CompletableFuture<Outcome> handle(JobGate gate, CapabilityService service, SpecificRecord request,
-            String jobId, RequestContext context) throws PoolRejectedException {
+    static CompletableFuture<Outcome> handle(
+            JobGate gate, CapabilityService service, SpecificRecord request, String jobId, RequestContext context)
+            throws PoolRejectedException {
         Withdrawal withdrawal = jobId == null ? null : gate.withdrawal(jobId);
         Withdrawal.Reason why = withdrawal == null ? null : withdrawal.reason();
         if (why != null) {
-            return CompletableFuture.completedFuture(service.errorResult(request, code(why.kind()), why.message(),
-                    false, context));
+            return CompletableFuture.completedFuture(
+                    service.errorResult(request, code(why.kind()), why.message(), false, context));
         }
         return Withdrawals.during(withdrawal, () -> service.handle(request, context));
     }

@@ -35,8 +35,7 @@ public final class ShutdownCoordinator {
     }
 
     /** The sequence's result, for the closing log line; {@code elapsed} is measured from the signal. */
-    public record Outcome(Duration elapsed, int drained, int abandoned, boolean committed, boolean failed) {
-    }
+    public record Outcome(Duration elapsed, int drained, int abandoned, boolean committed, boolean failed) {}
 
     private final Target target;
     private final Duration budget;
@@ -71,8 +70,9 @@ public final class ShutdownCoordinator {
             long signalled = System.nanoTime();
             watchdog = Watchdog.start(budget.plusSeconds(1), () -> {
                 // The sequence's own line will not come: say how it ended, in the same form, before halting.
-                log.error("Shutdown complete ({}, requests still in flight abandoned: not committed, another worker "
-                        + "will process them) but the sequence overran its budget of {} ms; halting with status 1",
+                log.error(
+                        "Shutdown complete ({}, requests still in flight abandoned: not committed, another worker "
+                                + "will process them) but the sequence overran its budget of {} ms; halting with status 1",
                         String.format(Locale.ROOT, "%.2fs", (System.nanoTime() - signalled) / 1e9),
                         budget.toMillis());
                 halter.halt(1);
@@ -114,18 +114,28 @@ public final class ShutdownCoordinator {
         }
         String seconds = String.format(Locale.ROOT, "%.2fs", outcome.elapsed().toNanos() / 1e9);
         if (outcome.failed()) {
-            log.error("Worker stopped after a fatal error ({}, {} requests drained, {} abandoned)", seconds,
-                    outcome.drained(), outcome.abandoned());
+            log.error(
+                    "Worker stopped after a fatal error ({}, {} requests drained, {} abandoned)",
+                    seconds,
+                    outcome.drained(),
+                    outcome.abandoned());
             return 1;
         }
         if (outcome.abandoned() == 0 && outcome.committed()) {
             log.info("Graceful shutdown complete ({}, {} requests drained)", seconds, outcome.drained());
         } else if (outcome.abandoned() > 0) {
-            log.warn("Shutdown complete ({}, {} requests drained, {} abandoned: not committed, another worker will "
-                    + "process them)", seconds, outcome.drained(), outcome.abandoned());
+            log.warn(
+                    "Shutdown complete ({}, {} requests drained, {} abandoned: not committed, another worker will "
+                            + "process them)",
+                    seconds,
+                    outcome.drained(),
+                    outcome.abandoned());
         } else {
-            log.warn("Shutdown complete ({}, {} requests drained) but the final commit failed: the uncommitted "
-                    + "records will be processed again", seconds, outcome.drained());
+            log.warn(
+                    "Shutdown complete ({}, {} requests drained) but the final commit failed: the uncommitted "
+                            + "records will be processed again",
+                    seconds,
+                    outcome.drained());
         }
         return 0;
     }
@@ -134,5 +144,4 @@ public final class ShutdownCoordinator {
     public String reason() {
         return reason;
     }
-
 }

@@ -16,18 +16,20 @@ public final class Signals {
 
     private static final Logger log = LoggerFactory.getLogger(Signals.class);
 
-    private Signals() {
-    }
+    private Signals() {}
 
     public static void install(ShutdownCoordinator coordinator) {
         for (String name : new String[] {"TERM", "INT"}) {
             try {
-                SignalHandler previous = Signal.handle(new Signal(name), s -> coordinator.initiate("SIG" + s.getName()));
+                SignalHandler previous =
+                        Signal.handle(new Signal(name), s -> coordinator.initiate("SIG" + s.getName()));
                 if (previous == SignalHandler.SIG_IGN) {
                     // HotSpot keeps a shutdown signal ignored if it was ignored when the JVM started (a background
                     // job of a non-interactive shell, for one): the handler is registered but never runs.
-                    log.warn("SIG{} was ignored by the process that started this JVM and stays ignored; use the "
-                            + "other signal to stop the worker gracefully", name);
+                    log.warn(
+                            "SIG{} was ignored by the process that started this JVM and stays ignored; use the "
+                                    + "other signal to stop the worker gracefully",
+                            name);
                 }
             } catch (IllegalArgumentException e) {
                 log.warn("Cannot handle SIG{} on this platform: {}", name, e.getMessage());

@@ -14,20 +14,21 @@ public final class Watchdog {
 
     private final CountDownLatch cancelled = new CountDownLatch(1);
 
-    private Watchdog() {
-    }
+    private Watchdog() {}
 
     public static Watchdog start(Duration limit, Runnable onExpiry) {
         Watchdog w = new Watchdog();
-        Thread t = new Thread(() -> {
-            try {
-                if (!w.cancelled.await(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                    onExpiry.run();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "modelpool-shutdown-watchdog");
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        if (!w.cancelled.await(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                            onExpiry.run();
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "modelpool-shutdown-watchdog");
         t.setDaemon(true);
         t.start();
         return w;

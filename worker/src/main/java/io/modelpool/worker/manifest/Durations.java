@@ -9,8 +9,7 @@ public final class Durations {
 
     private static final Pattern FORM = Pattern.compile("(\\d{1,12})\\s*(ns|us|ms|s|m)");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** The duration, or {@link IllegalArgumentException} whose message says what is allowed. */
     public static Duration parse(String text) {

@@ -33,8 +33,7 @@ public final class ManifestLoader {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
-    private ManifestLoader() {
-    }
+    private ManifestLoader() {}
 
     /** Loads the default manifest from the worker jar. */
     public static ModelManifest loadDefault() {
@@ -72,7 +71,8 @@ public final class ManifestLoader {
         if (location.startsWith("classpath:")) {
             String name = location.substring("classpath:".length());
             name = name.startsWith("/") ? name.substring(1) : name;
-            InputStream in = Thread.currentThread().getContextClassLoader() == null ? null
+            InputStream in = Thread.currentThread().getContextClassLoader() == null
+                    ? null
                     : Thread.currentThread().getContextClassLoader().getResourceAsStream(name);
             if (in == null) {
                 in = ManifestLoader.class.getClassLoader().getResourceAsStream(name);
@@ -125,7 +125,9 @@ public final class ManifestLoader {
             }
             positive(problems, where, "workers", m.workers());
             positive(problems, where, "min-workers", m.minWorkers());
-            if (m.minWorkers() != null && m.workers() != null && m.maxWorkers() != null
+            if (m.minWorkers() != null
+                    && m.workers() != null
+                    && m.maxWorkers() != null
                     && (m.minWorkers() > m.workers() || m.workers() > m.maxWorkers())) {
                 problems.add(where + ": min-workers = " + m.minWorkers() + ", workers = " + m.workers()
                         + ", max-workers = " + m.maxWorkers() + " are invalid; allowed: min-workers <= workers <= "
@@ -189,11 +191,12 @@ public final class ManifestLoader {
 
     private static ManifestException parseError(IOException e, String origin) {
         if (e instanceof UnrecognizedPropertyException u) {
-            return new ManifestException("invalid model manifest " + origin + ": unknown setting '"
-                    + u.getPropertyName() + "' at " + u.getPathReference() + "; allowed: "
-                    + u.getKnownPropertyIds(), e);
+            return new ManifestException(
+                    "invalid model manifest " + origin + ": unknown setting '"
+                            + u.getPropertyName() + "' at " + u.getPathReference() + "; allowed: "
+                            + u.getKnownPropertyIds(),
+                    e);
         }
         return new ManifestException("cannot parse model manifest " + origin + ": " + e.getMessage(), e);
     }
-
 }

@@ -70,36 +70,109 @@ public record ModelDefinition(
     }
 
     /** A model with the default scaling, idle-unload and size settings. */
-    public ModelDefinition(String key, String capability, String family, String source, String tokenizer,
-                           Boolean batchInvariant, Map<String, Object> parameters, BatchSpec batch, Integer workers,
-                           SessionSpec session) {
-        this(key, capability, family, source, tokenizer, batchInvariant, parameters, batch, workers, session, null,
-                null, null, null);
+    public ModelDefinition(
+            String key,
+            String capability,
+            String family,
+            String source,
+            String tokenizer,
+            Boolean batchInvariant,
+            Map<String, Object> parameters,
+            BatchSpec batch,
+            Integer workers,
+            SessionSpec session) {
+        this(
+                key,
+                capability,
+                family,
+                source,
+                tokenizer,
+                batchInvariant,
+                parameters,
+                batch,
+                workers,
+                session,
+                null,
+                null,
+                null,
+                null);
     }
 
     /** The same model with another batch-invariance switch (for example, for benchmarks of both modes). */
     public ModelDefinition withBatchInvariant(boolean invariant) {
-        return new ModelDefinition(key, capability, family, source, tokenizer, invariant, parameters, batch,
-                workers, session, minWorkers, maxWorkers, idleUnload, sizeFactor);
+        return new ModelDefinition(
+                key,
+                capability,
+                family,
+                source,
+                tokenizer,
+                invariant,
+                parameters,
+                batch,
+                workers,
+                session,
+                minWorkers,
+                maxWorkers,
+                idleUnload,
+                sizeFactor);
     }
 
     /** The same model with one family parameter set (added or replaced), for serving one file two ways. */
     public ModelDefinition withParameter(String name, Object value) {
         Map<String, Object> changed = new LinkedHashMap<>(parameters);
         changed.put(name, value);
-        return new ModelDefinition(key, capability, family, source, tokenizer, batchInvariant, changed, batch,
-                workers, session, minWorkers, maxWorkers, idleUnload, sizeFactor);
+        return new ModelDefinition(
+                key,
+                capability,
+                family,
+                source,
+                tokenizer,
+                batchInvariant,
+                changed,
+                batch,
+                workers,
+                session,
+                minWorkers,
+                maxWorkers,
+                idleUnload,
+                sizeFactor);
     }
 
     /** The same model with another key, for serving one model file under two keys. */
     public ModelDefinition withKey(String newKey) {
-        return new ModelDefinition(newKey, capability, family, source, tokenizer, batchInvariant, parameters,
-                batch, workers, session, minWorkers, maxWorkers, idleUnload, sizeFactor);
+        return new ModelDefinition(
+                newKey,
+                capability,
+                family,
+                source,
+                tokenizer,
+                batchInvariant,
+                parameters,
+                batch,
+                workers,
+                session,
+                minWorkers,
+                maxWorkers,
+                idleUnload,
+                sizeFactor);
     }
 
     /** The same model with other worker and batch settings (a fixed worker count: min and max alike). */
     public ModelDefinition withWorkers(int newWorkers, BatchSpec newBatch) {
-        return new ModelDefinition(key, capability, family, source, tokenizer, batchInvariant, parameters,
-                newBatch, newWorkers, session, newWorkers, newWorkers, idleUnload, sizeFactor);
+        return new ModelDefinition(
+                key,
+                capability,
+                family,
+                source,
+                tokenizer,
+                batchInvariant,
+                parameters,
+                newBatch,
+                newWorkers,
+                session,
+                newWorkers,
+                newWorkers,
+                idleUnload,
+                sizeFactor);
     }
 }

@@ -24,8 +24,7 @@ final class BacklogMeters {
 
     static final String RECORDS_LAG = "kafka.consumer.fetch.manager.records.lag";
 
-    private BacklogMeters() {
-    }
+    private BacklogMeters() {}
 
     /**
      * Registers one gauge per capability.
@@ -36,12 +35,15 @@ final class BacklogMeters {
         secondsPerRequest.forEach((capability, seconds) -> {
             String topic = Topics.requests(topicPrefix, capability);
             String bulk = Topics.bulkRequests(topicPrefix, capability);
-            Gauge.builder(MeterNames.BACKLOG_SECONDS,
+            Gauge.builder(
+                            MeterNames.BACKLOG_SECONDS,
                             () -> backlogSeconds(registry, topic, seconds) + backlogSeconds(registry, bulk, seconds))
                     .description("Estimated seconds this worker needs to clear the backlog of its assigned request "
                             + "partitions: consumer lag times the recent seconds of work per request")
-                    .baseUnit("seconds").tag(MeterNames.TAG_CAPABILITY, Topics.name(capability))
-                    .strongReference(true).register(registry);
+                    .baseUnit("seconds")
+                    .tag(MeterNames.TAG_CAPABILITY, Topics.name(capability))
+                    .strongReference(true)
+                    .register(registry);
         });
     }
 

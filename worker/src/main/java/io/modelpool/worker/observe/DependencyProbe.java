@@ -99,7 +99,8 @@ final class DependencyProbe implements AutoCloseable {
         long now = System.nanoTime();
         try {
             String clusterId = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
-                    .clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    .clusterId()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return new Status(true, "cluster " + clusterId, now);
         } catch (ExecutionException e) {
             return new Status(false, String.valueOf(e.getCause()), now);
@@ -116,7 +117,8 @@ final class DependencyProbe implements AutoCloseable {
         String last = "no registry URL configured";
         for (URI base : registryUrls) {
             URI uri = base.resolve(base.getPath().endsWith("/") ? "config" : base.getPath() + "/config");
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
+            HttpRequest request =
+                    HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
             try {
                 HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() < 500) {

@@ -54,22 +54,31 @@ final class HttpEndpoints implements AutoCloseable {
      *
      * @throws UncheckedIOException when the address cannot be bound (for example, the port is in use)
      */
-    static HttpEndpoints start(InetSocketAddress address, PrometheusMeterRegistry registry,
-            Supplier<Readiness.Report> readiness, Supplier<String> stalled) {
+    static HttpEndpoints start(
+            InetSocketAddress address,
+            PrometheusMeterRegistry registry,
+            Supplier<Readiness.Report> readiness,
+            Supplier<String> stalled) {
         HttpServer server;
         try {
             server = HttpServer.create(address, 16);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve HTTP on " + address + " (http.bind-address, http.port): "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot serve HTTP on " + address + " (http.bind-address, http.port): " + e.getMessage(), e);
         }
         AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(16), r -> {
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(
+                2,
+                2,
+                0,
+                TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(16),
+                r -> {
                     Thread t = new Thread(r, "modelpool-http-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
-                }, new ThreadPoolExecutor.CallerRunsPolicy());
+                },
+                new ThreadPoolExecutor.CallerRunsPolicy());
         server.setExecutor(executor);
         HttpEndpoints endpoints = new HttpEndpoints(server, executor);
         server.createContext("/metrics", guarded(exchange -> {
@@ -112,8 +121,12 @@ final class HttpEndpoints implements AutoCloseable {
             if (report.ready()) {
                 log.info("Worker is ready");
             } else {
-                log.info("Worker is not ready: {}", report.checks().stream().filter(c -> !c.ok())
-                        .map(c -> c.name() + " (" + c.detail() + ")").toList());
+                log.info(
+                        "Worker is not ready: {}",
+                        report.checks().stream()
+                                .filter(c -> !c.ok())
+                                .map(c -> c.name() + " (" + c.detail() + ")")
+                                .toList());
             }
         }
     }
@@ -124,7 +137,10 @@ final class HttpEndpoints implements AutoCloseable {
                 String method = exchange.getRequestMethod();
                 if (!"GET".equals(method) && !"HEAD".equals(method)) {
                     exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                    send(exchange, 405, "text/plain; charset=utf-8",
+                    send(
+                            exchange,
+                            405,
+                            "text/plain; charset=utf-8",
                             "only GET and HEAD\n".getBytes(StandardCharsets.UTF_8));
                     return;
                 }

@@ -16,8 +16,8 @@ import io.modelpool.v1.Capability;
 import io.modelpool.v1.DeadLetter;
 import io.modelpool.worker.capability.Capabilities;
 import io.modelpool.worker.capability.Outcome;
-import io.modelpool.worker.kafka.ShutdownReport;
 import io.modelpool.worker.kafka.IntakeListener;
+import io.modelpool.worker.kafka.ShutdownReport;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -44,8 +44,23 @@ final class IntakeObserver implements IntakeListener {
      * Histogram buckets of the request latencies. Explicit, few buckets rather than Micrometer's percentile
      * histogram (about 70 per series): a scrape stays small, and histogram_quantile stays accurate enough.
      */
-    static final Duration[] REQUEST_BUCKETS = {ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500), ms(1000),
-        ms(2500), ms(5000), ms(10_000), ms(30_000), ms(60_000), ms(120_000), ms(300_000)};
+    static final Duration[] REQUEST_BUCKETS = {
+        ms(5),
+        ms(10),
+        ms(25),
+        ms(50),
+        ms(100),
+        ms(250),
+        ms(500),
+        ms(1000),
+        ms(2500),
+        ms(5000),
+        ms(10_000),
+        ms(30_000),
+        ms(60_000),
+        ms(120_000),
+        ms(300_000)
+    };
 
     private final Map<Capability, Set<String>> servedModels;
     private final Meter.MeterProvider<Counter> received;
@@ -77,10 +92,12 @@ final class IntakeObserver implements IntakeListener {
                 .withRegistry(registry);
         queued = Timer.builder(MeterNames.REQUEST_QUEUED)
                 .description("Time a request waited in the model pool before its batch started (result timings)")
-                .serviceLevelObjectives(REQUEST_BUCKETS).withRegistry(registry);
+                .serviceLevelObjectives(REQUEST_BUCKETS)
+                .withRegistry(registry);
         endToEnd = Timer.builder(MeterNames.REQUEST_END_TO_END)
                 .description("From the request record's Kafka timestamp until its outcome was acknowledged")
-                .serviceLevelObjectives(REQUEST_BUCKETS).withRegistry(registry);
+                .serviceLevelObjectives(REQUEST_BUCKETS)
+                .withRegistry(registry);
         pauses = Counter.builder(MeterNames.INTAKE_PAUSES)
                 .description("Times backpressure paused the intake (unfinished records reached the high-water mark)")
                 .register(registry);
@@ -89,8 +106,8 @@ final class IntakeObserver implements IntakeListener {
                 .register(registry);
         commit = Timer.builder(MeterNames.OFFSET_COMMIT)
                 .description("Offset commits, from the commit call until the broker confirmed it")
-                .serviceLevelObjectives(ms(1), ms(2), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500),
-                        ms(1000), ms(5000))
+                .serviceLevelObjectives(
+                        ms(1), ms(2), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500), ms(1000), ms(5000))
                 .register(registry);
         drained = Counter.builder(MeterNames.SHUTDOWN_DRAINED)
                 .description("Requests finished, published and committed during a shutdown's drain")
@@ -119,8 +136,12 @@ final class IntakeObserver implements IntakeListener {
                     .record(endToEndMs, TimeUnit.MILLISECONDS);
         }
         if (log.isDebugEnabled()) {
-            log.atDebug().addKeyValue("source", letter.getSourceTopic() + "-" + letter.getSourcePartition() + "@"
-                    + letter.getSourceOffset()).addKeyValue("reason", reason)
+            log.atDebug()
+                    .addKeyValue(
+                            "source",
+                            letter.getSourceTopic() + "-" + letter.getSourcePartition() + "@"
+                                    + letter.getSourceOffset())
+                    .addKeyValue("reason", reason)
                     .log("Request record dead-lettered");
         }
     }
@@ -136,7 +157,8 @@ final class IntakeObserver implements IntakeListener {
         if (ok) {
             completed.withTags(TAG_CAPABILITY, cap, TAG_MODEL, modelTag).increment();
         } else {
-            failed.withTags(TAG_CAPABILITY, cap, TAG_MODEL, modelTag, TAG_ERROR_CODE, errorCode).increment();
+            failed.withTags(TAG_CAPABILITY, cap, TAG_MODEL, modelTag, TAG_ERROR_CODE, errorCode)
+                    .increment();
         }
         String outcomeTag = ok ? "ok" : "error";
         long queuedMs = result.queuedMs();
@@ -147,9 +169,13 @@ final class IntakeObserver implements IntakeListener {
                     .record(endToEndMs, TimeUnit.MILLISECONDS);
         }
         if (log.isDebugEnabled()) {
-            log.atDebug().addKeyValue("request_id", result.requestId()).addKeyValue("model", model)
-                    .addKeyValue("status", ok ? "OK" : errorCode).addKeyValue("queued_ms", queuedMs)
-                    .addKeyValue("end_to_end_ms", endToEndMs).log("Request answered");
+            log.atDebug()
+                    .addKeyValue("request_id", result.requestId())
+                    .addKeyValue("model", model)
+                    .addKeyValue("status", ok ? "OK" : errorCode)
+                    .addKeyValue("queued_ms", queuedMs)
+                    .addKeyValue("end_to_end_ms", endToEndMs)
+                    .log("Request answered");
         }
     }
 
@@ -162,7 +188,9 @@ final class IntakeObserver implements IntakeListener {
     public void committed(Map<TopicPartition, OffsetAndMetadata> offsets, Duration took) {
         commit.record(took);
         if (log.isDebugEnabled()) {
-            log.atDebug().addKeyValue("partitions", offsets.size()).addKeyValue("took_ms", took.toMillis())
+            log.atDebug()
+                    .addKeyValue("partitions", offsets.size())
+                    .addKeyValue("took_ms", took.toMillis())
                     .log("Offsets committed");
         }
     }

@@ -8,8 +8,7 @@ package io.modelpool.worker.observe;
  */
 public final class MeterNames {
 
-    private MeterNames() {
-    }
+    private MeterNames() {}
 
     public static final String REQUESTS_RECEIVED = "modelpool.requests.received";
     public static final String REQUESTS_COMPLETED = "modelpool.requests.completed";

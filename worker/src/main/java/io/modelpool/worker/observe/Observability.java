@@ -64,8 +64,13 @@ public final class Observability implements AutoCloseable {
     private final ScheduledExecutorService kafkaMetricsRefresh;
     private boolean closed;
 
-    private Observability(PrometheusMeterRegistry registry, IntakeObserver intakeObserver, Readiness readiness,
-            DependencyProbe probe, HttpEndpoints endpoints, ScheduledExecutorService kafkaMetricsRefresh) {
+    private Observability(
+            PrometheusMeterRegistry registry,
+            IntakeObserver intakeObserver,
+            Readiness readiness,
+            DependencyProbe probe,
+            HttpEndpoints endpoints,
+            ScheduledExecutorService kafkaMetricsRefresh) {
         this.registry = registry;
         this.intakeObserver = intakeObserver;
         this.readiness = readiness;
@@ -83,8 +88,14 @@ public final class Observability implements AutoCloseable {
     public static Observability create(WorkerConfig config, PoolGroup capabilities) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         List<AutoCloseable> binders = new ArrayList<>();
-        for (MeterBinder binder : List.of(new JvmMemoryMetrics(), new JvmThreadMetrics(), new ClassLoaderMetrics(),
-                new JvmInfoMetrics(), new ProcessorMetrics(), new UptimeMetrics(), new FileDescriptorMetrics())) {
+        for (MeterBinder binder : List.of(
+                new JvmMemoryMetrics(),
+                new JvmThreadMetrics(),
+                new ClassLoaderMetrics(),
+                new JvmInfoMetrics(),
+                new ProcessorMetrics(),
+                new UptimeMetrics(),
+                new FileDescriptorMetrics())) {
             binder.bindTo(registry);
         }
         JvmGcMetrics gc = new JvmGcMetrics();
@@ -108,12 +119,18 @@ public final class Observability implements AutoCloseable {
         if (config.httpPort() == 0) {
             readiness = new Readiness(capabilities, null);
         } else {
-            probe = new DependencyProbe(Admin.create(adminSettings(config)), registryUrls(config),
-                    config.healthCheckInterval(), config.healthCheckTimeout());
+            probe = new DependencyProbe(
+                    Admin.create(adminSettings(config)),
+                    registryUrls(config),
+                    config.healthCheckInterval(),
+                    config.healthCheckTimeout());
             readiness = new Readiness(capabilities, probe);
             try {
-                endpoints = HttpEndpoints.start(new InetSocketAddress(config.httpBindAddress(), config.httpPort()),
-                        registry, readiness::evaluate, () -> readiness.stalled(config.livenessStall().toNanos()));
+                endpoints = HttpEndpoints.start(
+                        new InetSocketAddress(config.httpBindAddress(), config.httpPort()),
+                        registry,
+                        readiness::evaluate,
+                        () -> readiness.stalled(config.livenessStall().toNanos()));
             } catch (RuntimeException e) {
                 probe.close();
                 gc.close();
@@ -131,7 +148,8 @@ public final class Observability implements AutoCloseable {
         o.closeables.addAll(binders);
         if (probe != null) {
             Gauge.builder(MeterNames.WORKER_READY, readiness, r -> r.evaluate().ready() ? 1 : 0)
-                    .description("1 while /health/ready answers 200, else 0").strongReference(true)
+                    .description("1 while /health/ready answers 200, else 0")
+                    .strongReference(true)
                     .register(registry);
         }
         return o;
@@ -148,10 +166,10 @@ public final class Observability implements AutoCloseable {
      * read only the clients' thread-safe {@code metrics()}, on their own thread.
      */
     public void bindKafkaClients(Consumer<?, ?> consumer, Producer<?, ?> producer) {
-        KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(consumer, Tags.empty(), kafkaMetricsRefresh,
-                Duration.ofSeconds(5));
-        KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer, Tags.empty(), kafkaMetricsRefresh,
-                Duration.ofSeconds(5));
+        KafkaClientMetrics consumerMetrics =
+                new KafkaClientMetrics(consumer, Tags.empty(), kafkaMetricsRefresh, Duration.ofSeconds(5));
+        KafkaClientMetrics producerMetrics =
+                new KafkaClientMetrics(producer, Tags.empty(), kafkaMetricsRefresh, Duration.ofSeconds(5));
         consumerMetrics.bindTo(registry);
         producerMetrics.bindTo(registry);
         synchronized (this) {
@@ -231,7 +249,8 @@ public final class Observability implements AutoCloseable {
 
     private static List<URI> registryUrls(WorkerConfig config) {
         List<URI> urls = new ArrayList<>();
-        for (String s : String.valueOf(config.registryConfig().get(WorkerConfig.SCHEMA_REGISTRY_URL)).split(",")) {
+        for (String s : String.valueOf(config.registryConfig().get(WorkerConfig.SCHEMA_REGISTRY_URL))
+                .split(",")) {
             if (!s.isBlank()) {
                 urls.add(URI.create(s.trim()));
             }

@@ -40,13 +40,23 @@ import org.slf4j.LoggerFactory;
 final class PoolMeters {
 
     private static final Logger log = LoggerFactory.getLogger(PoolMeters.class);
-    private static final Duration[] INFERENCE_BUCKETS = {IntakeObserver.ms(1), IntakeObserver.ms(2),
-        IntakeObserver.ms(5), IntakeObserver.ms(10), IntakeObserver.ms(20), IntakeObserver.ms(50),
-        IntakeObserver.ms(100), IntakeObserver.ms(200), IntakeObserver.ms(500), IntakeObserver.ms(1000),
-        IntakeObserver.ms(2000), IntakeObserver.ms(5000), IntakeObserver.ms(10_000)};
+    private static final Duration[] INFERENCE_BUCKETS = {
+        IntakeObserver.ms(1),
+        IntakeObserver.ms(2),
+        IntakeObserver.ms(5),
+        IntakeObserver.ms(10),
+        IntakeObserver.ms(20),
+        IntakeObserver.ms(50),
+        IntakeObserver.ms(100),
+        IntakeObserver.ms(200),
+        IntakeObserver.ms(500),
+        IntakeObserver.ms(1000),
+        IntakeObserver.ms(2000),
+        IntakeObserver.ms(5000),
+        IntakeObserver.ms(10_000)
+    };
 
-    private PoolMeters() {
-    }
+    private PoolMeters() {}
 
     /** @param budgetBytes the memory budget the pools' maintenance keeps them within */
     static void bind(MeterRegistry registry, PoolGroup capabilities, long budgetBytes) {
@@ -56,45 +66,66 @@ final class PoolMeters {
         }
         Gauge.builder(MeterNames.MEMORY_BUDGET, () -> budgetBytes)
                 .description("Most memory the loaded models may be estimated to hold (pool.memory-budget-bytes)")
-                .baseUnit("bytes").strongReference(true).register(registry);
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
         Gauge.builder(MeterNames.MEMORY_BUDGET_USED, pools, PoolMeters::budgetUsed)
                 .description("Estimated memory the loaded models hold, counted against the memory budget")
-                .baseUnit("bytes").strongReference(true).register(registry);
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
         for (Capability capability : capabilities.enabled()) {
             ModelPool<?, ?> pool = capabilities.pool(capability);
             String cap = IntakeObserver.tag(capability);
             for (String model : pool.models()) {
                 Gauge.builder(MeterNames.POOL_IN_FLIGHT, pool, p -> inFlight(p, model))
                         .description("Tasks the model's workers have taken and not yet finished")
-                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("tasks").strongReference(true)
+                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model)
+                        .baseUnit("tasks")
+                        .strongReference(true)
                         .register(registry);
-                Gauge.builder(MeterNames.POOL_QUEUE_DEPTH, pool, p -> Math.max(0, p.pending(model) - inFlight(p, model)))
+                Gauge.builder(
+                                MeterNames.POOL_QUEUE_DEPTH,
+                                pool,
+                                p -> Math.max(0, p.pending(model) - inFlight(p, model)))
                         .description("Tasks waiting in the model's queue for a worker")
-                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("tasks").strongReference(true)
+                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model)
+                        .baseUnit("tasks")
+                        .strongReference(true)
                         .register(registry);
                 Gauge.builder(MeterNames.MODEL_RESIDENT, pool, p -> residentBytes(p, model))
                         .description("Estimated memory of the model's loaded sessions: model file size times "
                                 + "size-factor times workers")
-                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("bytes").strongReference(true)
+                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model)
+                        .baseUnit("bytes")
+                        .strongReference(true)
                         .register(registry);
                 Gauge.builder(MeterNames.MODEL_COST_RATE, pool, p -> secondsPerCostUnit(p, model))
                         .description("Learned seconds of one worker per unit of task cost (tokens, pixels, steps x "
                                 + "area), from completed batches; NaN until the first")
-                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("seconds").strongReference(true)
+                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model)
+                        .baseUnit("seconds")
+                        .strongReference(true)
                         .register(registry);
                 Gauge.builder(MeterNames.MODEL_WORK, pool, p -> p.estimatedSeconds(model))
                         .description("Estimated seconds of work queued and running: their cost times the learned "
                                 + "rate, divided by the workers; +Inf with work before the rate is known")
-                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("seconds").strongReference(true)
+                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model)
+                        .baseUnit("seconds")
+                        .strongReference(true)
                         .register(registry);
                 Gauge.builder(MeterNames.POOL_WORKERS, pool, p -> workers(p, model))
                         .description("Workers of the model opening or holding a session; 0 while it is unloaded")
-                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model).baseUnit("workers").strongReference(true)
+                        .tags(TAG_CAPABILITY, cap, TAG_MODEL, model)
+                        .baseUnit("workers")
+                        .strongReference(true)
                         .register(registry);
             }
             Gauge.builder(MeterNames.MODELS_LOADED, pool, PoolMeters::loaded)
                     .description("Models of the capability whose sessions are open and serving")
-                    .tags(TAG_CAPABILITY, cap).strongReference(true).register(registry);
+                    .tags(TAG_CAPABILITY, cap)
+                    .strongReference(true)
+                    .register(registry);
             pool.observeBatches(new BatchMeters(registry, cap));
             pool.observeLoads(new LoadMeters(registry, cap));
         }
@@ -186,28 +217,34 @@ final class PoolMeters {
         @Override
         public void unloaded(String model, UnloadReason reason) {
             String tag = reason == UnloadReason.IDLE ? "idle" : "memory-budget";
-            unloads.computeIfAbsent(model + "\n" + tag, k -> Counter.builder(MeterNames.MODEL_UNLOADS)
-                    .description("Models unloaded, by reason: idle for pool.idle-unload-ms, or to make room in the "
-                            + "memory budget")
-                    .tags(TAG_CAPABILITY, capability, TAG_MODEL, model, TAG_REASON, tag)
-                    .register(registry)).increment();
+            unloads.computeIfAbsent(
+                            model + "\n" + tag,
+                            k -> Counter.builder(MeterNames.MODEL_UNLOADS)
+                                    .description(
+                                            "Models unloaded, by reason: idle for pool.idle-unload-ms, or to make room in the "
+                                                    + "memory budget")
+                                    .tags(TAG_CAPABILITY, capability, TAG_MODEL, model, TAG_REASON, tag)
+                                    .register(registry))
+                    .increment();
         }
 
         private Timer load(String model, String outcome) {
-            return loads.computeIfAbsent(model + "\n" + outcome, k -> Timer.builder(MeterNames.MODEL_LOAD)
-                    .description("Model loads (first request or warm-up) and their time until the first session "
-                            + "opened, by outcome")
-                    .tags(TAG_CAPABILITY, capability, TAG_MODEL, model, TAG_OUTCOME, outcome)
-                    .serviceLevelObjectives(INFERENCE_BUCKETS)
-                    .register(registry));
+            return loads.computeIfAbsent(
+                    model + "\n" + outcome,
+                    k -> Timer.builder(MeterNames.MODEL_LOAD)
+                            .description(
+                                    "Model loads (first request or warm-up) and their time until the first session "
+                                            + "opened, by outcome")
+                            .tags(TAG_CAPABILITY, capability, TAG_MODEL, model, TAG_OUTCOME, outcome)
+                            .serviceLevelObjectives(INFERENCE_BUCKETS)
+                            .register(registry));
         }
     }
 
     /** Per-batch meters of one capability's pool; meters are cached per model (the pool's keys bound them). */
     private static final class BatchMeters implements BatchObserver {
 
-        private record ModelMeters(DistributionSummary size, DistributionSummary tokens, Timer ok, Timer failed) {
-        }
+        private record ModelMeters(DistributionSummary size, DistributionSummary tokens, Timer ok, Timer failed) {}
 
         private final MeterRegistry registry;
         private final String capability;
@@ -225,16 +262,21 @@ final class PoolMeters {
             m.tokens().record(tokens);
             (failed ? m.failed() : m.ok()).record(runNanos, TimeUnit.NANOSECONDS);
             if (log.isDebugEnabled()) {
-                log.atDebug().addKeyValue("model", model).addKeyValue("size", size).addKeyValue("tokens", tokens)
+                log.atDebug()
+                        .addKeyValue("model", model)
+                        .addKeyValue("size", size)
+                        .addKeyValue("tokens", tokens)
                         .addKeyValue("run_ms", String.format(java.util.Locale.ROOT, "%.2f", runNanos / 1e6))
-                        .addKeyValue("failed", failed).log("Batch ran");
+                        .addKeyValue("failed", failed)
+                        .log("Batch ran");
             }
         }
 
         private ModelMeters meters(String model) {
             DistributionSummary size = DistributionSummary.builder(MeterNames.BATCH_SIZE)
                     .description("Tasks per batch run")
-                    .tags(TAG_CAPABILITY, capability, TAG_MODEL, model).baseUnit("tasks")
+                    .tags(TAG_CAPABILITY, capability, TAG_MODEL, model)
+                    .baseUnit("tasks")
                     .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
                     .register(registry);
             DistributionSummary tokens = DistributionSummary.builder(MeterNames.BATCH_TOKENS)

@@ -29,16 +29,13 @@ import java.util.function.LongSupplier;
 final class Readiness {
 
     /** One condition: its name, whether it holds, and a short detail for operators. */
-    record Check(String name, boolean ok, String detail) {
-    }
+    record Check(String name, boolean ok, String detail) {}
 
     /** All conditions; ready when every one holds. */
-    record Report(boolean ready, List<Check> checks) {
-    }
+    record Report(boolean ready, List<Check> checks) {}
 
     /** What readiness needs from the intake, once it exists. */
-    record IntakeState(BooleanSupplier assigned, BooleanSupplier shuttingDown, LongSupplier lastTurnNanos) {
-    }
+    record IntakeState(BooleanSupplier assigned, BooleanSupplier shuttingDown, LongSupplier lastTurnNanos) {}
 
     private static final DependencyProbe.Status NOT_PROBED =
             new DependencyProbe.Status(false, "not probed: http.port is 0", 0);
@@ -77,8 +74,10 @@ final class Readiness {
             checks.add(new Check("shutdown", true, "not requested"));
         } else {
             boolean assigned = in.assigned().getAsBoolean();
-            checks.add(new Check("intake", true, assigned ? "partitions assigned"
-                    : "running, no partitions assigned (idle member)"));
+            checks.add(new Check(
+                    "intake",
+                    true,
+                    assigned ? "partitions assigned" : "running, no partitions assigned (idle member)"));
             boolean stopping = in.shuttingDown().getAsBoolean();
             checks.add(new Check("shutdown", !stopping, stopping ? "shutting down" : "not requested"));
         }

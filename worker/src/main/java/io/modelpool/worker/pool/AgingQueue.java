@@ -142,8 +142,8 @@ final class AgingQueue<T> {
         T oldest = null;
         for (ArrayDeque<T> queue : queues) {
             T head = queue.peekFirst();
-            if (head != null && (oldest == null
-                    || enqueuedNanos.applyAsLong(head) - enqueuedNanos.applyAsLong(oldest) < 0)) {
+            if (head != null
+                    && (oldest == null || enqueuedNanos.applyAsLong(head) - enqueuedNanos.applyAsLong(oldest) < 0)) {
                 oldest = head;
             }
         }

@@ -25,6 +25,5 @@ public interface BatchObserver {
     void batchRan(String model, int size, long tokens, long runNanos, boolean failed);
 
     /** Observes nothing. */
-    BatchObserver NONE = (model, size, tokens, runNanos, failed) -> {
-    };
+    BatchObserver NONE = (model, size, tokens, runNanos, failed) -> {};
 }

@@ -28,8 +28,7 @@ public interface BatchRunner<I, O> extends AutoCloseable {
      * once the runner is closed. The default does nothing: the run goes on, and the pool stops waiting for it when
      * its close budget ends.
      */
-    default void terminate() {
-    }
+    default void terminate() {}
 
     /**
      * Releases the runner's native resources; called once on its worker thread when the worker stops: the pool

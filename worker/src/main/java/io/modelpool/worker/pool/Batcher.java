@@ -18,15 +18,14 @@ import java.util.function.ToIntFunction;
  */
 final class Batcher {
 
-    private Batcher() {
-    }
+    private Batcher() {}
 
     /**
      * Sorts {@code window} in place by {@code length}, shortest first, and returns consecutive batches that
      * together hold every element exactly once, in sorted order.
      */
-    public static <T> List<List<T>> sortAndCut(List<T> window, ToIntFunction<? super T> length,
-                                               int maxItems, long maxTokens) {
+    public static <T> List<List<T>> sortAndCut(
+            List<T> window, ToIntFunction<? super T> length, int maxItems, long maxTokens) {
         if (window.size() > 1) {
             window.sort(Comparator.comparingInt(length));
         }

@@ -31,15 +31,12 @@ public interface LoadObserver {
     /** Observes nothing. */
     LoadObserver NONE = new LoadObserver() {
         @Override
-        public void loaded(String model, long loadNanos) {
-        }
+        public void loaded(String model, long loadNanos) {}
 
         @Override
-        public void loadFailed(String model, String reason, long loadNanos) {
-        }
+        public void loadFailed(String model, String reason, long loadNanos) {}
 
         @Override
-        public void unloaded(String model, UnloadReason reason) {
-        }
+        public void unloaded(String model, UnloadReason reason) {}
     };
 }

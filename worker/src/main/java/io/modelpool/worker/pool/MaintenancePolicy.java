@@ -23,8 +23,8 @@ public record MaintenancePolicy(int minWorkers, int maxWorkers, Duration idleUnl
             throw new IllegalArgumentException("minWorkers = " + minWorkers + " is invalid; allowed: >= 1");
         }
         if (maxWorkers < minWorkers) {
-            throw new IllegalArgumentException("maxWorkers = " + maxWorkers + " is invalid; allowed: >= minWorkers ("
-                    + minWorkers + ")");
+            throw new IllegalArgumentException(
+                    "maxWorkers = " + maxWorkers + " is invalid; allowed: >= minWorkers (" + minWorkers + ")");
         }
         if (idleUnload.isNegative()) {
             throw new IllegalArgumentException("idleUnload = " + idleUnload + " is invalid; allowed: >= 0");

@@ -80,8 +80,13 @@ final class MemoryBudget {
             }
         }
         makeRoom(lane, policy.bytesFor(min), used);
-        LOG.debug("Model '{}' in pool '{}' waits for {} bytes of room in the memory budget ({} of {} used)",
-                lane.key(), lane.poolName(), policy.bytesFor(min), used, limitBytes);
+        LOG.debug(
+                "Model '{}' in pool '{}' waits for {} bytes of room in the memory budget ({} of {} used)",
+                lane.key(),
+                lane.poolName(),
+                policy.bytesFor(min),
+                used,
+                limitBytes);
     }
 
     /** Admits every load that waits for room, in the order they were last used. */

@@ -41,11 +41,13 @@ final class ModelLane<I, O> {
     private final AtomicInteger outstanding = new AtomicInteger();
     /** The summed cost of the tasks queued or running. */
     private final AtomicLong outstandingCost = new AtomicLong();
+
     private final CostRate rate = new CostRate();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition settled = lock.newCondition();
     /** Every worker whose thread has not ended, retired ones included. */
     private final List<Worker> workers = new ArrayList<>();
+
     private final BitSet slots = new BitSet();
     private volatile ModelState state = ModelState.UNLOADED;
     private volatile MaintenancePolicy policy;
@@ -56,6 +58,7 @@ final class ModelLane<I, O> {
     private volatile int openingWorkers;
     /** Retired workers whose thread has not ended yet (their runner is still open). */
     private volatile int retiringWorkers;
+
     private volatile long spawnAllowedAtNanos = System.nanoTime();
     private boolean shuttingDown;
     private long loadStartedNanos;
@@ -310,8 +313,12 @@ final class ModelLane<I, O> {
                 return false;
             }
             startWorkersLocked(1);
-            LOG.debug("Model '{}' in pool '{}' scaled up to {} workers ({} tasks queued)", key, poolName,
-                    activeWorkers, queue.size());
+            LOG.debug(
+                    "Model '{}' in pool '{}' scaled up to {} workers ({} tasks queued)",
+                    key,
+                    poolName,
+                    activeWorkers,
+                    queue.size());
             return true;
         } finally {
             lock.unlock();
@@ -378,7 +385,11 @@ final class ModelLane<I, O> {
             return false;
         }
         queue.wakeAll();
-        LOG.debug("Model '{}' in pool '{}' scaled down to {} workers (worker {} idle)", key, poolName, activeWorkers,
+        LOG.debug(
+                "Model '{}' in pool '{}' scaled down to {} workers (worker {} idle)",
+                key,
+                poolName,
+                activeWorkers,
                 retired.index);
         return true;
     }
@@ -405,7 +416,10 @@ final class ModelLane<I, O> {
             lock.unlock();
         }
         queue.wakeAll();
-        LOG.info("Model '{}' in pool '{}' unloaded ({})", key, poolName,
+        LOG.info(
+                "Model '{}' in pool '{}' unloaded ({})",
+                key,
+                poolName,
                 reason == LoadObserver.UnloadReason.IDLE ? "idle" : "room needed in the memory budget");
         try {
             pool.loadObserver().unloaded(key, reason);
@@ -459,9 +473,15 @@ final class ModelLane<I, O> {
                 count++;
             }
         }
-        LOG.error("Model '{}' in pool '{}' failed to load ({}); {} queued tasks failed; submissions fail until the next"
-                + " attempt, which the first one after {} ms makes", key, poolName, reason, count,
-                TimeUnit.NANOSECONDS.toMillis(pool.loadRetryBackoffNanos(loadFailures)), cause);
+        LOG.error(
+                "Model '{}' in pool '{}' failed to load ({}); {} queued tasks failed; submissions fail until the next"
+                        + " attempt, which the first one after {} ms makes",
+                key,
+                poolName,
+                reason,
+                count,
+                TimeUnit.NANOSECONDS.toMillis(pool.loadRetryBackoffNanos(loadFailures)),
+                cause);
         try {
             pool.loadObserver().loadFailed(key, reason, loadNanos);
         } catch (RuntimeException e) {
@@ -638,8 +658,12 @@ final class ModelLane<I, O> {
             lock.unlock();
         }
         if (loadNanos >= 0) {
-            LOG.info("Model '{}' in pool '{}' loaded in {} ms (worker {} opened first)", key, poolName,
-                    TimeUnit.NANOSECONDS.toMillis(loadNanos), w.index);
+            LOG.info(
+                    "Model '{}' in pool '{}' loaded in {} ms (worker {} opened first)",
+                    key,
+                    poolName,
+                    TimeUnit.NANOSECONDS.toMillis(loadNanos),
+                    w.index);
             try {
                 pool.loadObserver().loaded(key, loadNanos);
             } catch (RuntimeException e) {
@@ -673,7 +697,11 @@ final class ModelLane<I, O> {
         if (failed != null) {
             reportLoadFailure(reason, e, failed, loadNanos);
         } else {
-            LOG.warn("Worker {} of model '{}' in pool '{}' failed to open its runner: {}", w.index, key, poolName,
+            LOG.warn(
+                    "Worker {} of model '{}' in pool '{}' failed to open its runner: {}",
+                    w.index,
+                    key,
+                    poolName,
                     e.toString());
         }
         pool.workerEnded(this);
@@ -719,6 +747,7 @@ final class ModelLane<I, O> {
         private volatile BatchRunner<I, O> runner;
         /** Its run was terminated by the close as abandoned; the close does not wait for it. */
         private volatile boolean abandonedAtClose;
+
         private Thread thread;
 
         Worker(int index) {
@@ -808,8 +837,11 @@ final class ModelLane<I, O> {
                         runBatch(runner, batch);
                     }
                 } catch (RuntimeException | Error e) {
-                    LOG.error("Worker {} of model '{}' failed outside a batch run; failing its held tasks",
-                            index, key, e);
+                    LOG.error(
+                            "Worker {} of model '{}' failed outside a batch run; failing its held tasks",
+                            index,
+                            key,
+                            e);
                     long now = System.nanoTime();
                     for (PoolTask<I, O> t : window) {
                         t.fail(e, new TaskTiming(t.submittedNanos, now, now, 0));
@@ -873,8 +905,11 @@ final class ModelLane<I, O> {
                     LOG.debug("Task of model '{}' failed: {}", key, e.toString());
                     t.fail(e, new TaskTiming(t.submittedNanos, started, finished, 1));
                 } else {
-                    LOG.debug("Batch of {} tasks of model '{}' failed ({}); running each alone",
-                            live.size(), key, e.toString());
+                    LOG.debug(
+                            "Batch of {} tasks of model '{}' failed ({}); running each alone",
+                            live.size(),
+                            key,
+                            e.toString());
                     for (PoolTask<I, O> t : live) {
                         runBatch(runner, List.of(t));
                     }

@@ -89,7 +89,8 @@ public final class ModelPool<I, O> implements AutoCloseable {
     }
 
     /** As above, with the clock that times batch runs for the learned rate (a test clock in tests). */
-    ModelPool(String name, ToIntFunction<? super I> lengthOf, ToLongFunction<? super I> costOf, LongSupplier nanoClock) {
+    ModelPool(
+            String name, ToIntFunction<? super I> lengthOf, ToLongFunction<? super I> costOf, LongSupplier nanoClock) {
         this.name = Objects.requireNonNull(name, "name");
         this.lengthOf = Objects.requireNonNull(lengthOf, "lengthOf");
         this.costOf = Objects.requireNonNull(costOf, "costOf");
@@ -175,8 +176,8 @@ public final class ModelPool<I, O> implements AutoCloseable {
      */
     public void loadRetryBackoff(Duration first, Duration max) {
         if (first.isNegative() || first.isZero() || max.compareTo(first) < 0) {
-            throw new IllegalArgumentException("load retry backoff " + first + " .. " + max
-                    + " is invalid; allowed: 0 < first <= max");
+            throw new IllegalArgumentException(
+                    "load retry backoff " + first + " .. " + max + " is invalid; allowed: 0 < first <= max");
         }
         this.loadRetryFirstNanos = first.toNanos();
         this.loadRetryMaxNanos = max.toNanos();
@@ -246,8 +247,8 @@ public final class ModelPool<I, O> implements AutoCloseable {
             throws PoolRejectedException {
         Objects.requireNonNull(listener, "listener");
         if (priority < 0 || priority >= PriorityPolicy.DEFAULT.classes()) {
-            throw new IllegalArgumentException("priority class " + priority + " is out of range 0.."
-                    + (PriorityPolicy.DEFAULT.classes() - 1));
+            throw new IllegalArgumentException(
+                    "priority class " + priority + " is out of range 0.." + (PriorityPolicy.DEFAULT.classes() - 1));
         }
         ModelLane<I, O> lane = admit(key);
         long now = System.nanoTime();
@@ -256,8 +257,8 @@ public final class ModelPool<I, O> implements AutoCloseable {
         long cost = 0;
         for (int i = 0; i < inputs.size(); i++) {
             I input = inputs.get(i);
-            PoolTask<I, O> task = new PoolTask<>(input, lengthOf.applyAsInt(input), costOf(input), i, now, priority,
-                    listener, lane, withdrawal);
+            PoolTask<I, O> task = new PoolTask<>(
+                    input, lengthOf.applyAsInt(input), costOf(input), i, now, priority, listener, lane, withdrawal);
             cost += task.cost;
             tasks.add(task);
         }
@@ -508,19 +509,32 @@ public final class ModelPool<I, O> implements AutoCloseable {
             }
             List<String> left = lane.liveWorkerNames();
             if (!left.isEmpty()) {
-                LOG.warn("Pool '{}' left {} workers of model '{}' running after its close budget of {} ms: {}; their"
-                        + " runs did not stop when terminated", name, left.size(), lane.key(), budget.toMillis(), left);
+                LOG.warn(
+                        "Pool '{}' left {} workers of model '{}' running after its close budget of {} ms: {}; their"
+                                + " runs did not stop when terminated",
+                        name,
+                        left.size(),
+                        lane.key(),
+                        budget.toMillis(),
+                        left);
             }
             List<String> abandoned = lane.abandonedWorkerNames();
             if (!abandoned.isEmpty()) {
-                LOG.info("Pool '{}' did not wait for {} workers of model '{}' whose abandoned runs it terminated: {}",
-                        name, abandoned.size(), lane.key(), abandoned);
+                LOG.info(
+                        "Pool '{}' did not wait for {} workers of model '{}' whose abandoned runs it terminated: {}",
+                        name,
+                        abandoned.size(),
+                        lane.key(),
+                        abandoned);
                 stillEnding += abandoned.size();
             }
             lane.markClosed();
         }
         closedClean = alive == 0 && stillEnding == 0;
-        LOG.info("Pool '{}' closed in {} ms{}", name, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        LOG.info(
+                "Pool '{}' closed in {} ms{}",
+                name,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                 alive != 0 ? " (workers left running)" : stillEnding > 0 ? " (terminated runs still ending)" : "");
         return closedClean;
     }

@@ -40,8 +40,7 @@ final class ModelQueue<I, O> {
                 throw new PoolRejectedException(closedWith);
             }
             if (tasks.size() + batch.size() > capacity) {
-                throw new PoolRejectedException(
-                        new PoolError.Overloaded(model, tasks.size(), capacity, batch.size()));
+                throw new PoolRejectedException(new PoolError.Overloaded(model, tasks.size(), capacity, batch.size()));
             }
             for (PoolTask<I, O> task : batch) {
                 tasks.add(task);
@@ -81,7 +80,9 @@ final class ModelQueue<I, O> {
             if (maxDelayNanos > 0) {
                 long deadline = tasks.oldest().submittedNanos + maxDelayNanos;
                 long left;
-                while (!stopped && !tasks.isEmpty() && tasks.size() < maxItems
+                while (!stopped
+                        && !tasks.isEmpty()
+                        && tasks.size() < maxItems
                         && (left = deadline - System.nanoTime()) > 0) {
                     notEmpty.awaitNanos(left);
                 }

@@ -20,8 +20,8 @@ public sealed interface PoolError {
     record Overloaded(String model, int queued, int capacity, int requested) implements PoolError {
         @Override
         public String describe() {
-            return "model '" + model + "' is overloaded: " + queued + " of " + capacity
-                    + " queue slots taken, " + requested + " more requested";
+            return "model '" + model + "' is overloaded: " + queued + " of " + capacity + " queue slots taken, "
+                    + requested + " more requested";
         }
     }
 

@@ -45,8 +45,13 @@ public final class PoolMaintenance implements AutoCloseable {
      *                          with each further failure (see {@link ModelPool#loadRetryBackoff})
      * @param loadRetryMax      the longest such backoff
      */
-    public record Settings(Duration interval, long memoryBudgetBytes, Duration scaleUpWait, Duration workerIdle,
-                           Duration loadRetryBackoff, Duration loadRetryMax) {
+    public record Settings(
+            Duration interval,
+            long memoryBudgetBytes,
+            Duration scaleUpWait,
+            Duration workerIdle,
+            Duration loadRetryBackoff,
+            Duration loadRetryMax) {
         public Settings {
             Objects.requireNonNull(interval, "interval");
             Objects.requireNonNull(loadRetryBackoff, "loadRetryBackoff");
@@ -57,12 +62,12 @@ public final class PoolMaintenance implements AutoCloseable {
                 throw new IllegalArgumentException("interval = " + interval + " is invalid; allowed: > 0");
             }
             if (memoryBudgetBytes <= 0) {
-                throw new IllegalArgumentException("memoryBudgetBytes = " + memoryBudgetBytes
-                        + " is invalid; allowed: > 0");
+                throw new IllegalArgumentException(
+                        "memoryBudgetBytes = " + memoryBudgetBytes + " is invalid; allowed: > 0");
             }
             if (scaleUpWait.isNegative() || workerIdle.isNegative()) {
-                throw new IllegalArgumentException("scaleUpWait and workerIdle must be >= 0, got " + scaleUpWait
-                        + " and " + workerIdle);
+                throw new IllegalArgumentException(
+                        "scaleUpWait and workerIdle must be >= 0, got " + scaleUpWait + " and " + workerIdle);
             }
         }
 
@@ -80,8 +85,7 @@ public final class PoolMaintenance implements AutoCloseable {
             private Duration loadRetryBackoff;
             private Duration loadRetryMax;
 
-            private Builder() {
-            }
+            private Builder() {}
 
             public Builder interval(Duration interval) {
                 this.interval = interval;
@@ -114,8 +118,8 @@ public final class PoolMaintenance implements AutoCloseable {
             }
 
             public Settings build() {
-                return new Settings(interval, memoryBudgetBytes, scaleUpWait, workerIdle, loadRetryBackoff,
-                        loadRetryMax);
+                return new Settings(
+                        interval, memoryBudgetBytes, scaleUpWait, workerIdle, loadRetryBackoff, loadRetryMax);
             }
         }
     }
@@ -149,9 +153,12 @@ public final class PoolMaintenance implements AutoCloseable {
         }
         long every = settings.interval().toNanos();
         m.thread.scheduleWithFixedDelay(m::pass, every, every, TimeUnit.NANOSECONDS);
-        LOG.info("Pool maintenance started: every {} ms, memory budget {} MiB, scale up after {} ms of waiting, "
-                + "retire workers idle for {} ms", settings.interval().toMillis(),
-                settings.memoryBudgetBytes() / (1024 * 1024), settings.scaleUpWait().toMillis(),
+        LOG.info(
+                "Pool maintenance started: every {} ms, memory budget {} MiB, scale up after {} ms of waiting, "
+                        + "retire workers idle for {} ms",
+                settings.interval().toMillis(),
+                settings.memoryBudgetBytes() / (1024 * 1024),
+                settings.scaleUpWait().toMillis(),
                 settings.workerIdle().toMillis());
         return m;
     }
@@ -208,7 +215,8 @@ public final class PoolMaintenance implements AutoCloseable {
                     break;
                 }
                 Duration idleUnload = lane.policy().idleUnload();
-                if (!idleUnload.isZero() && lane.idleNanos(now) >= idleUnload.toNanos()
+                if (!idleUnload.isZero()
+                        && lane.idleNanos(now) >= idleUnload.toNanos()
                         && lane.unload(LoadObserver.UnloadReason.IDLE)) {
                     continue;
                 }

@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param sortWindow     at most this many queued tasks are taken together and sorted by length before being
  *                       cut into batches, so batches hold tasks of similar length
  */
-public record PoolModelConfig(int workers, int queueCapacity, int maxBatchItems, int maxBatchTokens,
-                              Duration maxDelay, int sortWindow) {
+public record PoolModelConfig(
+        int workers, int queueCapacity, int maxBatchItems, int maxBatchTokens, Duration maxDelay, int sortWindow) {
 
     public PoolModelConfig {
         Objects.requireNonNull(maxDelay, "maxDelay");
@@ -58,8 +58,7 @@ public record PoolModelConfig(int workers, int queueCapacity, int maxBatchItems,
         private Duration maxDelay = Duration.ZERO;
         private int sortWindow;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder workers(int workers) {
             this.workers = workers;
@@ -93,7 +92,12 @@ public record PoolModelConfig(int workers, int queueCapacity, int maxBatchItems,
         }
 
         public PoolModelConfig build() {
-            return new PoolModelConfig(workers, queueCapacity, maxBatchItems, maxBatchTokens, maxDelay,
+            return new PoolModelConfig(
+                    workers,
+                    queueCapacity,
+                    maxBatchItems,
+                    maxBatchTokens,
+                    maxDelay,
                     sortWindow == 0 ? maxBatchItems : sortWindow);
         }
     }

@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 final class PoolTask<I, O> {
 
     private static final Logger LOG = LoggerFactory.getLogger(PoolTask.class);
+
     @SuppressWarnings("rawtypes") // a field updater is made for the class, which has no generic form
     private static final AtomicIntegerFieldUpdater<PoolTask> DONE =
             AtomicIntegerFieldUpdater.newUpdater(PoolTask.class, "done");
@@ -19,19 +20,36 @@ final class PoolTask<I, O> {
     final long submittedNanos;
     /** The priority class, 0 first; see {@link AgingQueue}. */
     final int priority;
+
     private final TaskListener<? super O> listener;
     private final ModelLane<I, O> lane;
     /** Asked just before the task's batch runs; null when the submitter gave none. */
     private final Withdrawal withdrawal;
+
     private volatile int done;
 
-    PoolTask(I input, int length, long cost, int index, long submittedNanos, int priority,
-             TaskListener<? super O> listener, ModelLane<I, O> lane) {
+    PoolTask(
+            I input,
+            int length,
+            long cost,
+            int index,
+            long submittedNanos,
+            int priority,
+            TaskListener<? super O> listener,
+            ModelLane<I, O> lane) {
         this(input, length, cost, index, submittedNanos, priority, listener, lane, null);
     }
 
-    PoolTask(I input, int length, long cost, int index, long submittedNanos, int priority,
-             TaskListener<? super O> listener, ModelLane<I, O> lane, Withdrawal withdrawal) {
+    PoolTask(
+            I input,
+            int length,
+            long cost,
+            int index,
+            long submittedNanos,
+            int priority,
+            TaskListener<? super O> listener,
+            ModelLane<I, O> lane,
+            Withdrawal withdrawal) {
         this.priority = priority;
         this.withdrawal = withdrawal;
         this.input = input;
@@ -59,8 +77,14 @@ final class PoolTask<I, O> {
             listener.completed(index, output, timing);
         } catch (RuntimeException | Error e) {
             if (tellFailed(e, timing, e)) {
-                LOG.warn("Task listener {} threw on the completion of task {} of model '{}' in pool '{}'; the task"
-                        + " was reported failed instead", listener, index, lane.key(), lane.poolName(), e);
+                LOG.warn(
+                        "Task listener {} threw on the completion of task {} of model '{}' in pool '{}'; the task"
+                                + " was reported failed instead",
+                        listener,
+                        index,
+                        lane.key(),
+                        lane.poolName(),
+                        e);
             }
         } finally {
             lane.taskFinished(cost);
@@ -92,9 +116,15 @@ final class PoolTask<I, O> {
             if (completionError != null && completionError != e) {
                 e.addSuppressed(completionError);
             }
-            LOG.error("Task listener {} threw when told task {} of model '{}' in pool '{}' {}; its waiter cannot be"
-                    + " told of this task", listener, index, lane.key(), lane.poolName(),
-                    completionError == null ? "failed" : "completed, and again when told it failed", e);
+            LOG.error(
+                    "Task listener {} threw when told task {} of model '{}' in pool '{}' {}; its waiter cannot be"
+                            + " told of this task",
+                    listener,
+                    index,
+                    lane.key(),
+                    lane.poolName(),
+                    completionError == null ? "failed" : "completed, and again when told it failed",
+                    e);
             return false;
         }
     }
@@ -111,8 +141,12 @@ final class PoolTask<I, O> {
         try {
             reason = withdrawal.reason();
         } catch (RuntimeException e) {
-            LOG.warn("Withdrawal check of task {} of model '{}' in pool '{}' failed; the task runs", index, lane.key(),
-                    lane.poolName(), e);
+            LOG.warn(
+                    "Withdrawal check of task {} of model '{}' in pool '{}' failed; the task runs",
+                    index,
+                    lane.key(),
+                    lane.poolName(),
+                    e);
             return false;
         }
         return reason != null && failNow(new PoolError.Withdrawn(lane.key(), reason));

@@ -10,8 +10,7 @@ public final class Withdrawals {
 
     private static final ThreadLocal<Withdrawal> CURRENT = new ThreadLocal<>();
 
-    private Withdrawals() {
-    }
+    private Withdrawals() {}
 
     /** A submission that may be refused by the pool. */
     @FunctionalInterface

@@ -18,12 +18,10 @@ import java.util.Optional;
  */
 public final class ExternalData {
 
-    private ExternalData() {
-    }
+    private ExternalData() {}
 
     /** A tensor stored outside the model file, and the file the model names for it (empty when it names none). */
-    public record Reference(String tensor, String location) {
-    }
+    public record Reference(String tensor, String location) {}
 
     /** The first tensor of {@code model} kept in external data, if any; malformed bytes are left to ONNX Runtime. */
     public static Optional<Reference> find(byte[] model) {
@@ -34,7 +32,12 @@ public final class ExternalData {
         }
     }
 
-    private enum Kind { MODEL, GRAPH, NODE, ATTRIBUTE }
+    private enum Kind {
+        MODEL,
+        GRAPH,
+        NODE,
+        ATTRIBUTE
+    }
 
     /** Walks the fields of one message of {@code kind} and returns the first external tensor inside. */
     private static Reference message(List<Field> fields, Kind kind) {
@@ -47,8 +50,10 @@ public final class ExternalData {
                 case MODEL -> n == 7 ? message(f.message(), Kind.GRAPH) : null;
                 case GRAPH -> n == 5 ? tensor(f.message()) : n == 1 ? message(f.message(), Kind.NODE) : null;
                 case NODE -> n == 5 ? message(f.message(), Kind.ATTRIBUTE) : null;
-                case ATTRIBUTE -> n == 5 || n == 10 ? tensor(f.message())
-                        : n == 6 || n == 11 ? message(f.message(), Kind.GRAPH) : null;
+                case ATTRIBUTE ->
+                    n == 5 || n == 10
+                            ? tensor(f.message())
+                            : n == 6 || n == 11 ? message(f.message(), Kind.GRAPH) : null;
             };
             if (found != null) {
                 return found;

@@ -93,12 +93,10 @@ public final class PerTokenQuantization {
     private static final String MASK_INT32 = PREFIX + "attention_mask_int32";
     private static final int INT32 = 6;
 
-    private PerTokenQuantization() {
-    }
+    private PerTokenQuantization() {}
 
     /** What a rewrite changed, for the load log line: quantisations, int8 products and attentions fused. */
-    public record Result(byte[] model, int quantizations, int matMuls, int attentions) {
-    }
+    public record Result(byte[] model, int quantizations, int matMuls, int attentions) {}
 
     /**
      * Rewrites {@code model} (a serialised ONNX ModelProto).
@@ -177,18 +175,33 @@ public final class PerTokenQuantization {
         graph.message(GRAPH_INITIALIZER, scalar(INVERSE_127, FLOAT, floatBytes(1f / 127f)));
         graph.message(GRAPH_INITIALIZER, scalar(ZERO_POINT, UINT8, new byte[] {(byte) 128}));
         if (rewrite.axesAsInput13) {
-            graph.message(GRAPH_INITIALIZER, new ProtoWire.Writer()
-                    .varint(TENSOR_DIMS, 2)
-                    .varint(TENSOR_DATA_TYPE, INT64)
-                    .string(TENSOR_NAME, FIRST_TWO_AXES)
-                    .bytes(TENSOR_RAW_DATA, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(0L).putLong(1L).array()));
+            graph.message(
+                    GRAPH_INITIALIZER,
+                    new ProtoWire.Writer()
+                            .varint(TENSOR_DIMS, 2)
+                            .varint(TENSOR_DATA_TYPE, INT64)
+                            .string(TENSOR_NAME, FIRST_TWO_AXES)
+                            .bytes(
+                                    TENSOR_RAW_DATA,
+                                    ByteBuffer.allocate(16)
+                                            .order(ByteOrder.LITTLE_ENDIAN)
+                                            .putLong(0L)
+                                            .putLong(1L)
+                                            .array()));
         }
         if (rewrite.axesAsInput) {
-            graph.message(GRAPH_INITIALIZER, new ProtoWire.Writer()
-                    .varint(TENSOR_DIMS, 1)
-                    .varint(TENSOR_DATA_TYPE, INT64)
-                    .string(TENSOR_NAME, LAST_AXIS)
-                    .bytes(TENSOR_RAW_DATA, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(-1L).array()));
+            graph.message(
+                    GRAPH_INITIALIZER,
+                    new ProtoWire.Writer()
+                            .varint(TENSOR_DIMS, 1)
+                            .varint(TENSOR_DATA_TYPE, INT64)
+                            .string(TENSOR_NAME, LAST_AXIS)
+                            .bytes(
+                                    TENSOR_RAW_DATA,
+                                    ByteBuffer.allocate(8)
+                                            .order(ByteOrder.LITTLE_ENDIAN)
+                                            .putLong(-1L)
+                                            .array()));
         }
         byte[] graphBytes = graph.toByteArray();
 
@@ -201,7 +214,9 @@ public final class PerTokenQuantization {
             }
         }
         if (!hasMsDomain) {
-            out.message(MODEL_OPSET_IMPORT, new ProtoWire.Writer().string(OPSET_DOMAIN, MS_DOMAIN).varint(OPSET_VERSION, 1));
+            out.message(
+                    MODEL_OPSET_IMPORT,
+                    new ProtoWire.Writer().string(OPSET_DOMAIN, MS_DOMAIN).varint(OPSET_VERSION, 1));
         }
         return new Result(out.toByteArray(), rewrite.quantizations, rewrite.matMuls, attention.fused);
     }
@@ -221,7 +236,10 @@ public final class PerTokenQuantization {
     }
 
     private static ProtoWire.Writer scalar(String name, int dataType, byte[] raw) {
-        return new ProtoWire.Writer().varint(TENSOR_DATA_TYPE, dataType).string(TENSOR_NAME, name).bytes(TENSOR_RAW_DATA, raw);
+        return new ProtoWire.Writer()
+                .varint(TENSOR_DATA_TYPE, dataType)
+                .string(TENSOR_NAME, name)
+                .bytes(TENSOR_RAW_DATA, raw);
     }
 
     private static byte[] floatBytes(float v) {
@@ -294,17 +312,24 @@ public final class PerTokenQuantization {
                     new Node(p + "Abs", "Abs", List.of(x), List.of(p + "abs")),
                     reduce,
                     new Node(p + "Unit", "Div", List.of(x, scale), List.of(p + "unit")),
-                    new Node(p + "QuantizeLinear", "QuantizeLinear", List.of(p + "unit", INVERSE_127, ZERO_POINT),
+                    new Node(
+                            p + "QuantizeLinear",
+                            "QuantizeLinear",
+                            List.of(p + "unit", INVERSE_127, ZERO_POINT),
                             List.of(q)));
             replacements.put(dql, emitted);
             quantizations++;
 
             Set<Node> handledScaleMuls = new HashSet<>();
             for (Node mmi : consumers.getOrDefault(q, List.of())) {
-                if (!mmi.opType.equals("MatMulInteger") || mmi.inputs.size() != 4 || !mmi.inputs.get(0).equals(q)
+                if (!mmi.opType.equals("MatMulInteger")
+                        || mmi.inputs.size() != 4
+                        || !mmi.inputs.get(0).equals(q)
                         || !mmi.inputs.get(2).equals(zeroPoint)) {
-                    throw unexpected(mmi, "takes " + dql.name + "'s quantized output but is not MatMulInteger(q, B,"
-                            + " zero_point, B_zero_point)");
+                    throw unexpected(
+                            mmi,
+                            "takes " + dql.name + "'s quantized output but is not MatMulInteger(q, B,"
+                                    + " zero_point, B_zero_point)");
                 }
                 Node cast = only(mmi, "Cast");
                 Node mul = only(cast, "Mul");
@@ -313,19 +338,25 @@ public final class PerTokenQuantization {
                 if (scaleMul == null || !scaleMul.opType.equals("Mul") || !scaleMul.inputs.contains(scale)) {
                     throw unexpected(mul, "does not multiply by " + dql.name + "'s scale times the weight scale");
                 }
-                String weightScale = scaleMul.inputs.get(0).equals(scale) ? scaleMul.inputs.get(1) : scaleMul.inputs.get(0);
+                String weightScale =
+                        scaleMul.inputs.get(0).equals(scale) ? scaleMul.inputs.get(1) : scaleMul.inputs.get(0);
                 // The row scale is max|x| rather than max|x| / 127: the 1/127 moves into the weight scale, a product
                 // of two initializers that ONNX Runtime folds into one when it loads the model.
                 List<Node> emittedForProduct = new ArrayList<>();
                 String weightScaleOver127 = PREFIX + "weight_scale_over_127/" + matMuls;
-                emittedForProduct.add(new Node(weightScaleOver127 + "/Mul", "Mul", List.of(weightScale, INVERSE_127),
+                emittedForProduct.add(new Node(
+                        weightScaleOver127 + "/Mul",
+                        "Mul",
+                        List.of(weightScale, INVERSE_127),
                         List.of(weightScaleOver127)));
                 weightScale = weightScaleOver127;
                 Node geluBias = geluBiasAdd(mul.outputs.get(0));
                 if (geluBias != null) {
                     emittedForProduct.add(keepOffBiasGelu(geluBias, mul.outputs.get(0)));
                 }
-                Node fused = new Node(PREFIX + "MatMul" + matMuls, "MatMulIntegerToFloat",
+                Node fused = new Node(
+                        PREFIX + "MatMul" + matMuls,
+                        "MatMulIntegerToFloat",
                         List.of(q, mmi.inputs.get(1), scale, weightScale, ZERO_POINT, mmi.inputs.get(3)),
                         List.of(mul.outputs.get(0)));
                 fused.domain = MS_DOMAIN;
@@ -363,9 +394,14 @@ public final class PerTokenQuantization {
             }
             Node add = next.get(0);
             List<Node> uses = consumers.getOrDefault(add.outputs.get(0), List.of());
-            boolean gelu = uses.size() == 2 && uses.stream().anyMatch(n -> n.opType.equals("Div"))
+            boolean gelu = uses.size() == 2
+                    && uses.stream().anyMatch(n -> n.opType.equals("Div"))
                     && uses.stream().anyMatch(n -> n.opType.equals("Mul"));
-            return gelu && !producers.containsKey(add.inputs.get(add.inputs.get(0).equals(product) ? 1 : 0)) ? add : null;
+            return gelu
+                            && !producers.containsKey(
+                                    add.inputs.get(add.inputs.get(0).equals(product) ? 1 : 0))
+                    ? add
+                    : null;
         }
 
         /**
@@ -394,8 +430,8 @@ public final class PerTokenQuantization {
         }
 
         private static IllegalArgumentException unexpected(Node n, String what) {
-            return new IllegalArgumentException("per-token quantization cannot rewrite node '" + n.name + "' ("
-                    + n.opType + "): it " + what);
+            return new IllegalArgumentException(
+                    "per-token quantization cannot rewrite node '" + n.name + "' (" + n.opType + "): it " + what);
         }
     }
 
@@ -452,7 +488,9 @@ public final class PerTokenQuantization {
                 String product = biasAdd.inputs.get(productSide);
                 String bias = biasAdd.inputs.get(1 - productSide);
                 Node productNode = producers.get(product);
-                if (producers.containsKey(bias) || productNode == null || !productNode.opType.equals("MatMulIntegerToFloat")) {
+                if (producers.containsKey(bias)
+                        || productNode == null
+                        || !productNode.opType.equals("MatMulIntegerToFloat")) {
                     continue;
                 }
                 Node sub = only(residualAdd.outputs.get(0), "Sub", mean);
@@ -463,21 +501,30 @@ public final class PerTokenQuantization {
                 Node sqrt = epsilonAdd == null ? null : consumer(epsilonAdd.outputs.get(0), "Sqrt");
                 Node gamma = div == null ? null : consumer(div.outputs.get(0), "Mul");
                 Node beta = gamma == null ? null : consumer(gamma.outputs.get(0), "Add");
-                if (beta == null || sqrt == null || !div.inputs.get(1).equals(sqrt.outputs.get(0))
+                if (beta == null
+                        || sqrt == null
+                        || !div.inputs.get(1).equals(sqrt.outputs.get(0))
                         || uses(sub.outputs.get(0)) != 2) {
                     continue;
                 }
-                float epsilon = floatConstant(epsilonAdd.inputs.get(0).equals(variance.outputs.get(0))
-                        ? epsilonAdd.inputs.get(1) : epsilonAdd.inputs.get(0));
+                float epsilon = floatConstant(
+                        epsilonAdd.inputs.get(0).equals(variance.outputs.get(0))
+                                ? epsilonAdd.inputs.get(1)
+                                : epsilonAdd.inputs.get(0));
                 String gammaWeight = other(gamma, div.outputs.get(0));
                 String betaWeight = other(beta, gamma.outputs.get(0));
                 if (Float.isNaN(epsilon) || producers.containsKey(gammaWeight) || producers.containsKey(betaWeight)) {
                     continue;
                 }
-                Node skip = new Node(PREFIX + "skip_layer_norm/" + fused, "SkipLayerNormalization",
-                        List.of(product, residual, gammaWeight, betaWeight, bias), List.of(beta.outputs.get(0)));
+                Node skip = new Node(
+                        PREFIX + "skip_layer_norm/" + fused,
+                        "SkipLayerNormalization",
+                        List.of(product, residual, gammaWeight, betaWeight, bias),
+                        List.of(beta.outputs.get(0)));
                 skip.domain = MS_DOMAIN;
-                skip.attributes.add(new ProtoWire.Writer().string(ATTR_NAME, "epsilon").fixed32(ATTR_F, Float.floatToIntBits(epsilon))
+                skip.attributes.add(new ProtoWire.Writer()
+                        .string(ATTR_NAME, "epsilon")
+                        .fixed32(ATTR_F, Float.floatToIntBits(epsilon))
                         .varint(ATTR_TYPE, ATTR_TYPE_FLOAT));
                 replacements.put(beta, skip);
                 removed.addAll(List.of(biasAdd, residualAdd, mean, sub, pow, variance, epsilonAdd, sqrt, div, gamma));
@@ -529,7 +576,8 @@ public final class PerTokenQuantization {
         /** The value of a scalar float {@code Constant}, or NaN. */
         private float floatConstant(String tensor) {
             Node constant = producers.get(tensor);
-            ProtoWire.Field value = constant == null || !constant.opType.equals("Constant") ? null : constant.attribute("value");
+            ProtoWire.Field value =
+                    constant == null || !constant.opType.equals("Constant") ? null : constant.attribute("value");
             if (value == null) {
                 return Float.NaN;
             }
@@ -537,7 +585,9 @@ public final class PerTokenQuantization {
                 if (a.number() == ATTR_T) {
                     for (ProtoWire.Field t : a.message()) {
                         if (t.number() == TENSOR_RAW_DATA && t.length() == 4) {
-                            return ByteBuffer.wrap(t.buf(), t.offset(), 4).order(ByteOrder.LITTLE_ENDIAN).getFloat();
+                            return ByteBuffer.wrap(t.buf(), t.offset(), 4)
+                                    .order(ByteOrder.LITTLE_ENDIAN)
+                                    .getFloat();
                         }
                     }
                 }
@@ -593,11 +643,15 @@ public final class PerTokenQuantization {
                         String p = PREFIX + "attention/" + fused + "/";
                         Node bias = new Node(p + "Bias", "Concat", List.of(m.biases), List.of(p + "bias"))
                                 .integer("axis", 0);
-                        Node attention = new Node(p + "MultiHeadAttention", "MultiHeadAttention",
-                                List.of(m.products[0], m.products[1], m.products[2], p + "bias", MASK_INT32),
-                                List.of(m.output.outputs.get(0))).integer("num_heads", m.heads);
+                        Node attention = new Node(
+                                        p + "MultiHeadAttention",
+                                        "MultiHeadAttention",
+                                        List.of(m.products[0], m.products[1], m.products[2], p + "bias", MASK_INT32),
+                                        List.of(m.output.outputs.get(0)))
+                                .integer("num_heads", m.heads);
                         attention.domain = MS_DOMAIN;
-                        // the context Transpose comes after every input of the attention and before its output's Reshape
+                        // the context Transpose comes after every input of the attention and before its output's
+                        // Reshape
                         replacements.put(m.removed.get(m.removed.size() - 1), bias);
                         replacements.put(m.output, attention);
                         removed.addAll(m.removed);
@@ -622,8 +676,8 @@ public final class PerTokenQuantization {
         }
 
         /** One attention core, found from its Softmax. */
-        private record Match(String[] products, String[] biases, long heads, String mask, Node output, List<Node> removed) {
-        }
+        private record Match(
+                String[] products, String[] biases, long heads, String mask, Node output, List<Node> removed) {}
 
         private Match match(Node softmax) {
             Node maskAdd = producer(softmax.inputs.get(0), "Add");
@@ -638,8 +692,11 @@ public final class PerTokenQuantization {
             if (scores == null || context == null || mask == null) {
                 return null;
             }
-            Node[] transposes = {producer(scores.inputs.get(0), "Transpose"), producer(scores.inputs.get(1), "Transpose"),
-                    producer(context.inputs.get(1), "Transpose")};
+            Node[] transposes = {
+                producer(scores.inputs.get(0), "Transpose"),
+                producer(scores.inputs.get(1), "Transpose"),
+                producer(context.inputs.get(1), "Transpose")
+            };
             long[][] perms = {{0, 2, 1, 3}, {0, 2, 3, 1}, {0, 2, 1, 3}};
             Node[] reshapes = new Node[3];
             Node[] adds = new Node[3];
@@ -658,14 +715,17 @@ public final class PerTokenQuantization {
                 products[i] = adds[i].inputs.get(productSide);
                 biases[i] = adds[i].inputs.get(1 - productSide);
                 Node product = producers.get(products[i]);
-                if (producers.containsKey(biases[i]) || product == null || !product.opType.equals("MatMulIntegerToFloat")) {
+                if (producers.containsKey(biases[i])
+                        || product == null
+                        || !product.opType.equals("MatMulIntegerToFloat")) {
                     return null;
                 }
             }
             Node contextTranspose = consumer(context.outputs.get(0), "Transpose");
             Node output = contextTranspose == null ? null : consumer(contextTranspose.outputs.get(0), "Reshape");
             Node headsShape = producer(reshapes[0].inputs.get(1), "Concat");
-            long heads = headsShape == null || headsShape.inputs.size() != 4 ? -1 : int64Constant(headsShape.inputs.get(2));
+            long heads =
+                    headsShape == null || headsShape.inputs.size() != 4 ? -1 : int64Constant(headsShape.inputs.get(2));
             if (output == null || heads < 1 || !Arrays.equals(contextTranspose.longs("perm"), perms[0])) {
                 return null;
             }
@@ -722,7 +782,9 @@ public final class PerTokenQuantization {
                 if (a.number() == ATTR_T) {
                     for (ProtoWire.Field t : a.message()) {
                         if (t.number() == TENSOR_RAW_DATA && t.length() == 8) {
-                            return ByteBuffer.wrap(t.buf(), t.offset(), 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                            return ByteBuffer.wrap(t.buf(), t.offset(), 8)
+                                    .order(ByteOrder.LITTLE_ENDIAN)
+                                    .getLong();
                         }
                         if (t.number() == TENSOR_INT64_DATA && t.wireType() == ProtoWire.VARINT) {
                             return t.value();
@@ -815,7 +877,9 @@ public final class PerTokenQuantization {
         }
 
         Node integer(String attribute, long value) {
-            attributes.add(new ProtoWire.Writer().string(ATTR_NAME, attribute).varint(ATTR_I, value)
+            attributes.add(new ProtoWire.Writer()
+                    .string(ATTR_NAME, attribute)
+                    .varint(ATTR_I, value)
                     .varint(ATTR_TYPE, ATTR_TYPE_INT));
             return this;
         }

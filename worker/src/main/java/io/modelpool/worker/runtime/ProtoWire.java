@@ -18,8 +18,7 @@ final class ProtoWire {
     static final int LEN = 2;
     static final int FIXED32 = 5;
 
-    private ProtoWire() {
-    }
+    private ProtoWire() {}
 
     /**
      * One field of a message. For {@link #LEN} fields the payload is {@code length} bytes of {@code buf} from
@@ -52,14 +51,15 @@ final class ProtoWire {
                 case LEN -> {
                     long size = readVarint(buf, pos, end);
                     if (size < 0 || size > end - pos[0]) {
-                        throw new IllegalArgumentException("not a protobuf message: field " + number
-                                + " claims " + size + " bytes, " + (end - pos[0]) + " remain");
+                        throw new IllegalArgumentException("not a protobuf message: field " + number + " claims " + size
+                                + " bytes, " + (end - pos[0]) + " remain");
                     }
                     fields.add(new Field(number, wireType, 0, buf, pos[0], (int) size));
                     pos[0] += (int) size;
                 }
-                default -> throw new IllegalArgumentException("not a protobuf message: field " + number
-                        + " has wire type " + wireType + " (groups are not supported)");
+                default ->
+                    throw new IllegalArgumentException("not a protobuf message: field " + number + " has wire type "
+                            + wireType + " (groups are not supported)");
             }
         }
         return fields;

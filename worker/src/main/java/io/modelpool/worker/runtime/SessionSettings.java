@@ -14,13 +14,13 @@ import java.util.Locale;
  * @param executionMode  sequential or parallel operator execution
  * @param cuda           ask for the CUDA execution provider (used only when the runtime offers it)
  */
-public record SessionSettings(int intraOpThreads, int interOpThreads, OptLevel optLevel,
-                              ExecutionMode executionMode, boolean cuda) {
+public record SessionSettings(
+        int intraOpThreads, int interOpThreads, OptLevel optLevel, ExecutionMode executionMode, boolean cuda) {
 
     public SessionSettings {
         if (intraOpThreads < 1 || interOpThreads < 1) {
-            throw new IllegalArgumentException("thread counts must be >= 1, got intra-op " + intraOpThreads
-                    + ", inter-op " + interOpThreads);
+            throw new IllegalArgumentException(
+                    "thread counts must be >= 1, got intra-op " + intraOpThreads + ", inter-op " + interOpThreads);
         }
     }
 
@@ -36,14 +36,16 @@ public record SessionSettings(int intraOpThreads, int interOpThreads, OptLevel o
             case "basic" -> OptLevel.BASIC_OPT;
             case "extended" -> OptLevel.EXTENDED_OPT;
             case "all" -> OptLevel.ALL_OPT;
-            default -> throw new IllegalArgumentException("optimization-level = '" + spec.optimizationLevel()
-                    + "' is invalid; allowed: disabled|basic|extended|all");
+            default ->
+                throw new IllegalArgumentException("optimization-level = '" + spec.optimizationLevel()
+                        + "' is invalid; allowed: disabled|basic|extended|all");
         };
         ExecutionMode mode = switch (spec.executionMode().toLowerCase(Locale.ROOT)) {
             case "sequential" -> ExecutionMode.SEQUENTIAL;
             case "parallel" -> ExecutionMode.PARALLEL;
-            default -> throw new IllegalArgumentException("execution-mode = '" + spec.executionMode()
-                    + "' is invalid; allowed: sequential|parallel");
+            default ->
+                throw new IllegalArgumentException(
+                        "execution-mode = '" + spec.executionMode() + "' is invalid; allowed: sequential|parallel");
         };
         return new SessionSettings(spec.intraOpThreads(), spec.interOpThreads(), level, mode, spec.cuda());
     }

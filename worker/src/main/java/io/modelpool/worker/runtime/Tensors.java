@@ -14,8 +14,7 @@ import java.util.Map;
 /** Small helpers around ONNX tensors; every tensor they create is the caller's to close. */
 public final class Tensors {
 
-    private Tensors() {
-    }
+    private Tensors() {}
 
     /** A {@code [rows, cols]} int64 tensor over {@code data} (row-major, length rows x cols). */
     public static OnnxTensor int64(OrtEnvironment env, long[] data, int rows, int cols) throws OrtException {
@@ -36,7 +35,9 @@ public final class Tensors {
 
     /** A native-order direct buffer of {@code capacity} longs, for tensors ONNX Runtime reads in place. */
     public static LongBuffer directLongs(int capacity) {
-        return ByteBuffer.allocateDirect(capacity * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+        return ByteBuffer.allocateDirect(capacity * Long.BYTES)
+                .order(ByteOrder.nativeOrder())
+                .asLongBuffer();
     }
 
     /** Closes every tensor in {@code inputs}. */

@@ -31,8 +31,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class KafkaRoundTrip {
 
-    private KafkaRoundTrip() {
-    }
+    private KafkaRoundTrip() {}
 
     /**
      * Creates fresh topics, starts a worker on {@code manifest}, produces {@code requests} (request id to
@@ -40,13 +39,24 @@ public final class KafkaRoundTrip {
      * the worker down.
      */
     public static <Q extends SpecificRecord, R extends SpecificRecord> Map<String, R> run(
-            Capability capability, String manifest, Class<Q> requestType, Class<R> resultType,
-            Map<String, Q> requests, Duration timeout) throws InterruptedException {
+            Capability capability,
+            String manifest,
+            Class<Q> requestType,
+            Class<R> resultType,
+            Map<String, Q> requests,
+            Duration timeout)
+            throws InterruptedException {
         String prefix = "rt" + UUID.randomUUID().toString().substring(0, 8);
         String bootstrap = SharedDevStack.get().bootstrapServers();
         // DevStack.createTopics returns once every partition accepts writes (see TopicReadiness)
-        SharedDevStack.get().createTopics(Map.of(Topics.requests(prefix, capability), 1,
-                Topics.results(prefix, capability), 1, Topics.deadLetters(prefix), 1));
+        SharedDevStack.get()
+                .createTopics(Map.of(
+                        Topics.requests(prefix, capability),
+                        1,
+                        Topics.results(prefix, capability),
+                        1,
+                        Topics.deadLetters(prefix),
+                        1));
         Map<String, String> settings = new HashMap<>();
         settings.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrap);
         settings.put(WorkerConfig.SCHEMA_REGISTRY_URL, SharedDevStack.get().schemaRegistryUrl());
@@ -56,7 +66,8 @@ public final class KafkaRoundTrip {
         settings.put(WorkerConfig.MANIFEST, manifest);
         settings.put(WorkerConfig.COMMIT_INTERVAL_MS, "100");
         settings.put(WorkerConfig.JOBS_TRACKER_ENABLED, "false");
-        Map<String, Object> registry = Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl());
+        Map<String, Object> registry =
+                Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl());
         Map<String, R> results = new LinkedHashMap<>();
         Worker worker = Worker.start(WorkerConfig.of(settings), IntakeListener.NONE);
         Map<String, Object> p = new HashMap<>();
@@ -67,10 +78,14 @@ public final class KafkaRoundTrip {
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        try (KafkaProducer<String, Q> producer = new KafkaProducer<>(p, new StringSerializer(),
-                ConfluentAvroSerde.specificSerializer(requestType, registry, false));
-             KafkaConsumer<String, R> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                     ConfluentAvroSerde.specificDeserializer(resultType, registry, false))) {
+        try (KafkaProducer<String, Q> producer = new KafkaProducer<>(
+                        p,
+                        new StringSerializer(),
+                        ConfluentAvroSerde.specificSerializer(requestType, registry, false));
+                KafkaConsumer<String, R> consumer = new KafkaConsumer<>(
+                        c,
+                        new StringDeserializer(),
+                        ConfluentAvroSerde.specificDeserializer(resultType, registry, false))) {
             consumer.assign(List.of(new TopicPartition(Topics.results(prefix, capability), 0)));
             for (Map.Entry<String, Q> e : requests.entrySet()) {
                 producer.send(new ProducerRecord<>(Topics.requests(prefix, capability), 0, e.getKey(), e.getValue()));

@@ -23,6 +23,7 @@ class RequestPrioritiesTest {
     void anExplicitPriorityWinsOverTheJobRule() {
         assertThat(RequestPriorities.poolClass(request("job-1", RequestPriority.INTERACTIVE)))
                 .isEqualTo(RequestPriorities.INTERACTIVE);
-        assertThat(RequestPriorities.poolClass(request(null, RequestPriority.BULK))).isEqualTo(RequestPriorities.BULK);
+        assertThat(RequestPriorities.poolClass(request(null, RequestPriority.BULK)))
+                .isEqualTo(RequestPriorities.BULK);
     }
 }

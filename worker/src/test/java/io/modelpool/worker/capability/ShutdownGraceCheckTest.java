@@ -51,8 +51,8 @@ class ShutdownGraceCheckTest {
     void aCausalLmGraceAtTheDrainTimeoutStopsStartUpNamingModelValueAndLimit() {
         assertThatThrownBy(() -> CapabilityRegistry.fromManifest(causalLm("5s"), Duration.ofSeconds(5)))
                 .isInstanceOf(ManifestException.class)
-                .hasMessageContaining("model 'chat': shutdown-grace = 5000 ms is not below"
-                        + " shutdown.drain-timeout-ms = 5000")
+                .hasMessageContaining(
+                        "model 'chat': shutdown-grace = 5000 ms is not below" + " shutdown.drain-timeout-ms = 5000")
                 .hasMessageNotContaining("\n");
     }
 
@@ -60,14 +60,15 @@ class ShutdownGraceCheckTest {
     void aDiffusionGraceAboveTheDrainTimeoutStopsStartUp() {
         assertThatThrownBy(() -> CapabilityRegistry.fromManifest(diffusion("8s"), Duration.ofSeconds(5)))
                 .isInstanceOf(ManifestException.class)
-                .hasMessageContaining("model 'painter': shutdown-grace = 8000 ms is not below"
-                        + " shutdown.drain-timeout-ms = 5000");
+                .hasMessageContaining(
+                        "model 'painter': shutdown-grace = 8000 ms is not below" + " shutdown.drain-timeout-ms = 5000");
     }
 
     @Test
     void aGraceBelowTheDrainTimeoutStartsTheCapability() {
         try (PoolGroup registry = CapabilityRegistry.fromManifest(causalLm("4s"), Duration.ofSeconds(5))) {
-            assertThat(registry.pool(io.modelpool.v1.Capability.TEXT_TO_TEXT).models()).containsExactly("chat");
+            assertThat(registry.pool(io.modelpool.v1.Capability.TEXT_TO_TEXT).models())
+                    .containsExactly("chat");
         }
     }
 }

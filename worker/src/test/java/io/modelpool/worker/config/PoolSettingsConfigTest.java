@@ -23,7 +23,8 @@ class PoolSettingsConfigTest {
     @Test
     void byDefaultTheBudgetIsHalfTheMemoryTheJvmSeesAndIdleModelsUnloadAfterTenMinutes() {
         long total = ((com.sun.management.OperatingSystemMXBean)
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
         WorkerConfig c = config(Map.of());
 
         assertThat(c.poolMemoryBudgetBytes()).isEqualTo((long) (total * 0.5));
@@ -37,8 +38,13 @@ class PoolSettingsConfigTest {
 
     @Test
     void anExplicitBudgetWinsOverTheShareAndTheWarmUpListIsTrimmed() {
-        WorkerConfig c = config(Map.of(WorkerConfig.POOL_MEMORY_BUDGET_BYTES, "1073741824",
-                WorkerConfig.POOL_WARM_UP, " all-minilm-l6-v2-q , e5-small-v2-q ", WorkerConfig.POOL_IDLE_UNLOAD_MS, "0"));
+        WorkerConfig c = config(Map.of(
+                WorkerConfig.POOL_MEMORY_BUDGET_BYTES,
+                "1073741824",
+                WorkerConfig.POOL_WARM_UP,
+                " all-minilm-l6-v2-q , e5-small-v2-q ",
+                WorkerConfig.POOL_IDLE_UNLOAD_MS,
+                "0"));
 
         assertThat(c.poolMemoryBudgetBytes()).isEqualTo(1L << 30);
         assertThat(c.poolWarmUp()).containsExactly("all-minilm-l6-v2-q", "e5-small-v2-q");
@@ -48,9 +54,13 @@ class PoolSettingsConfigTest {
     @Test
     void aBadPoolSettingStopsStartUpNamingIt() {
         assertThatThrownBy(() -> config(Map.of(WorkerConfig.POOL_MEMORY_BUDGET_SHARE, "1.5")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("pool.memory-budget-share");
-        assertThatThrownBy(() -> config(Map.of(WorkerConfig.POOL_LOAD_RETRY_BACKOFF_MS, "5000",
-                WorkerConfig.POOL_LOAD_RETRY_BACKOFF_MAX_MS, "1000")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("pool.memory-budget-share");
+        assertThatThrownBy(() -> config(Map.of(
+                        WorkerConfig.POOL_LOAD_RETRY_BACKOFF_MS,
+                        "5000",
+                        WorkerConfig.POOL_LOAD_RETRY_BACKOFF_MAX_MS,
+                        "1000")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("pool.load-retry-backoff-ms")
                 .hasMessageContaining("must not exceed pool.load-retry-backoff-max-ms (1000)");

@@ -10,24 +10,32 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class WorkerConfigTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"kafka.consumer.enable.auto.commit=true",
-            "kafka.consumer.isolation.level=read_uncommitted", "kafka.producer.acks=1",
-            "kafka.producer.enable.idempotence=false", "kafka.producer.transactional.id=t",
-            "kafka.enable.auto.commit=true", "kafka.group.id=other"})
+    @ValueSource(
+            strings = {
+                "kafka.consumer.enable.auto.commit=true",
+                "kafka.consumer.isolation.level=read_uncommitted",
+                "kafka.producer.acks=1",
+                "kafka.producer.enable.idempotence=false",
+                "kafka.producer.transactional.id=t",
+                "kafka.enable.auto.commit=true",
+                "kafka.group.id=other"
+            })
     void guaranteeCriticalClientOverridesAreRefusedWithOneLineNamingTheKey(String setting) {
         Map<String, String> m = minimal();
         String[] kv = setting.split("=", 2);
         m.put(kv[0], kv[1]);
-        assertThatThrownBy(() -> WorkerConfig.of(m)).isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith(kv[0] + " cannot be overridden: ").hasMessageNotContaining("\n");
+        assertThatThrownBy(() -> WorkerConfig.of(m))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(kv[0] + " cannot be overridden: ")
+                .hasMessageNotContaining("\n");
     }
 
     private static Map<String, String> minimal() {
@@ -51,23 +59,28 @@ class WorkerConfigTest {
     void anUnknownKeyStopsStartUpNamingTheKey() {
         Map<String, String> m = minimal();
         m.put("shutdown.drain-timeot-ms", "100");
-        assertThatThrownBy(() -> WorkerConfig.of(m)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("shutdown.drain-timeot-ms").hasMessageContaining("unknown configuration key");
+        assertThatThrownBy(() -> WorkerConfig.of(m))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("shutdown.drain-timeot-ms")
+                .hasMessageContaining("unknown configuration key");
     }
 
     @Test
     void aBadValueStopsStartUpNamingKeyValueAndWhatIsAllowed() {
         Map<String, String> m = minimal();
         m.put("intake.max-poll-records", "0");
-        assertThatThrownBy(() -> WorkerConfig.of(m)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("intake.max-poll-records").hasMessageContaining("0")
+        assertThatThrownBy(() -> WorkerConfig.of(m))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("intake.max-poll-records")
+                .hasMessageContaining("0")
                 .hasMessageContaining("at least 1");
     }
 
     @Test
     void aMissingRequiredKeyIsNamed() {
         assertThatThrownBy(() -> WorkerConfig.of(Map.of("schema.registry.url", "http://x")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.bootstrap.servers");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.bootstrap.servers");
     }
 
     @Test
@@ -88,11 +101,15 @@ class WorkerConfigTest {
         m.put("schema.registry.basic.auth.user.info", "u:p");
         m.put("schema.registry.ssl.truststore.location", "/tmp/t.jks");
         WorkerConfig c = WorkerConfig.of(m);
-        assertThat(c.kafkaConsumerOverrides()).containsEntry("security.protocol", "SASL_SSL")
-                .containsEntry("fetch.min.bytes", "1024").doesNotContainKey("linger.ms");
-        assertThat(c.kafkaProducerOverrides()).containsEntry("security.protocol", "SSL")
+        assertThat(c.kafkaConsumerOverrides())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("fetch.min.bytes", "1024")
+                .doesNotContainKey("linger.ms");
+        assertThat(c.kafkaProducerOverrides())
+                .containsEntry("security.protocol", "SSL")
                 .containsEntry("linger.ms", "20");
-        assertThat(c.registryConfig()).containsEntry("basic.auth.user.info", "u:p")
+        assertThat(c.registryConfig())
+                .containsEntry("basic.auth.user.info", "u:p")
                 .containsEntry("schema.registry.ssl.truststore.location", "/tmp/t.jks")
                 .containsEntry("schema.registry.url", "http://localhost:8081");
     }
@@ -108,8 +125,8 @@ class WorkerConfigTest {
                   drain-timeout-ms: 1000
                 topic.prefix: from-file
                 """);
-        Map<String, String> env = Map.of("MODELPOOL_SHUTDOWN_DRAIN_TIMEOUT_MS", "2000",
-                "MODELPOOL_TOPIC_PREFIX", "from-env", "UNRELATED", "x");
+        Map<String, String> env = Map.of(
+                "MODELPOOL_SHUTDOWN_DRAIN_TIMEOUT_MS", "2000", "MODELPOOL_TOPIC_PREFIX", "from-env", "UNRELATED", "x");
         Map<String, String> flags = ConfigSources.parseFlags(List.of("topic.prefix=from-flag"));
         WorkerConfig c = WorkerConfig.of(ConfigSources.merge(file, env, flags));
         assertThat(c.bootstrapServers()).isEqualTo("file:9092");
@@ -121,7 +138,8 @@ class WorkerConfigTest {
     void propertiesFilesAreReadToo(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("worker.properties");
         Files.writeString(file, "kafka.bootstrap.servers=p:9092\nschema.registry.url=http://p:8081\n");
-        assertThat(WorkerConfig.of(ConfigSources.merge(file, Map.of(), Map.of())).bootstrapServers())
+        assertThat(WorkerConfig.of(ConfigSources.merge(file, Map.of(), Map.of()))
+                        .bootstrapServers())
                 .isEqualTo("p:9092");
     }
 
@@ -129,7 +147,8 @@ class WorkerConfigTest {
     void aMissingConfigFileIsReportedByPath(@TempDir Path dir) {
         Path missing = dir.resolve("nope.yaml");
         assertThatThrownBy(() -> ConfigSources.merge(missing, Map.of(), Map.of()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining(missing.toString());
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(missing.toString());
     }
 
     @Test
@@ -144,8 +163,10 @@ class WorkerConfigTest {
         m.put("processing.guarantee", "exactly_once");
         assertThat(WorkerConfig.of(m).exactlyOnce()).isTrue();
         m.put("processing.guarantee", "exactly-once-v3");
-        assertThatThrownBy(() -> WorkerConfig.of(m)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("processing.guarantee").hasMessageContaining("exactly-once-v3")
+        assertThatThrownBy(() -> WorkerConfig.of(m))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("processing.guarantee")
+                .hasMessageContaining("exactly-once-v3")
                 .hasMessageContaining("at_least_once");
     }
 
@@ -153,11 +174,15 @@ class WorkerConfigTest {
     void theTransactionalIdIsStablePerInstance() {
         Map<String, String> m = minimal();
         m.put("group.id", "fleet");
-        assertThat(WorkerConfig.of(m).transactionalIdStable()).as("default worker id carries the pid").isFalse();
+        assertThat(WorkerConfig.of(m).transactionalIdStable())
+                .as("default worker id carries the pid")
+                .isFalse();
         m.put("worker.id", "w-7");
         assertThat(WorkerConfig.of(m).transactionalId("w-7")).isEqualTo("fleet-w-7");
         m.put("group.instance.id", "pod-3");
-        assertThat(WorkerConfig.of(m).transactionalId("w-7")).as("static membership wins").isEqualTo("fleet-pod-3");
+        assertThat(WorkerConfig.of(m).transactionalId("w-7"))
+                .as("static membership wins")
+                .isEqualTo("fleet-pod-3");
         m.put("transaction.id", "explicit");
         assertThat(WorkerConfig.of(m).transactionalId("w-7")).isEqualTo("explicit");
         assertThat(WorkerConfig.of(m).transactionalIdStable()).isTrue();
@@ -166,8 +191,11 @@ class WorkerConfigTest {
     @Test
     void theCommittedConfigurationReferenceMatchesTheDeclarations() throws IOException {
         Path docs = Path.of("..", "docs", "configuration.md");
-        assertThat(docs).as("docs/configuration.md exists; regenerate with ConfigDocs").exists();
-        assertThat(Files.readString(docs)).as("docs/configuration.md is stale; regenerate it with "
-                + "io.modelpool.worker.config.ConfigDocs").isEqualTo(ConfigDocs.render());
+        assertThat(docs)
+                .as("docs/configuration.md exists; regenerate with ConfigDocs")
+                .exists();
+        assertThat(Files.readString(docs))
+                .as("docs/configuration.md is stale; regenerate it with " + "io.modelpool.worker.config.ConfigDocs")
+                .isEqualTo(ConfigDocs.render());
     }
 }

@@ -48,7 +48,8 @@ class DeploymentFilesTest {
     }
 
     private static Map<String, String> environment(String service) {
-        return YAML.convertValue(services.path(service).path("environment"),
+        return YAML.convertValue(
+                services.path(service).path("environment"),
                 YAML.getTypeFactory().constructMapType(Map.class, String.class, String.class));
     }
 
@@ -62,10 +63,14 @@ class DeploymentFilesTest {
         for (String name : serviceNames()) {
             JsonNode image = services.path(name).path("image");
             if (image.isMissingNode()) {
-                assertThat(services.path(name).has("build")).as("%s has an image or a build", name).isTrue();
+                assertThat(services.path(name).has("build"))
+                        .as("%s has an image or a build", name)
+                        .isTrue();
                 continue;
             }
-            assertThat(image.asText()).as("image of %s", name).matches("[^:]+:v?[0-9][^:]*")
+            assertThat(image.asText())
+                    .as("image of %s", name)
+                    .matches("[^:]+:v?[0-9][^:]*")
                     .doesNotEndWith(":latest");
         }
     }
@@ -74,15 +79,18 @@ class DeploymentFilesTest {
     void dependenciesNameExistingServicesWithValidConditions() {
         for (String name : serviceNames()) {
             JsonNode deps = services.path(name).path("depends_on");
-            Iterator<String> it = deps.isArray() ? YAML.convertValue(deps, List.class).iterator() : deps.fieldNames();
+            Iterator<String> it =
+                    deps.isArray() ? YAML.convertValue(deps, List.class).iterator() : deps.fieldNames();
             while (it.hasNext()) {
                 String dep = it.next();
                 assertThat(serviceNames()).as("%s depends on %s", name, dep).contains(dep);
                 if (deps.isObject()) {
-                    assertThat(deps.path(dep).path("condition").asText()).isIn("service_started",
-                            "service_healthy", "service_completed_successfully");
+                    assertThat(deps.path(dep).path("condition").asText())
+                            .isIn("service_started", "service_healthy", "service_completed_successfully");
                     if (deps.path(dep).path("condition").asText().equals("service_healthy")) {
-                        assertThat(services.path(dep).has("healthcheck")).as("%s has a health check", dep).isTrue();
+                        assertThat(services.path(dep).has("healthcheck"))
+                                .as("%s has a health check", dep)
+                                .isTrue();
                     }
                 }
             }
@@ -100,7 +108,8 @@ class DeploymentFilesTest {
 
         URI registry = URI.create(env.get(ConfigSources.environmentName(WorkerConfig.SCHEMA_REGISTRY_URL)));
         assertThat(serviceNames()).contains(registry.getHost());
-        assertThat(environment(registry.getHost()).get("SCHEMA_REGISTRY_LISTENERS")).endsWith(":" + registry.getPort());
+        assertThat(environment(registry.getHost()).get("SCHEMA_REGISTRY_LISTENERS"))
+                .endsWith(":" + registry.getPort());
     }
 
     @Test
@@ -117,12 +126,15 @@ class DeploymentFilesTest {
     @Test
     void theWorkerScalesAndGetsAGracePeriodAboveDrainPlusClose() {
         JsonNode worker = services.path("worker");
-        assertThat(worker.has("container_name")).as("a fixed container name prevents --scale").isFalse();
+        assertThat(worker.has("container_name"))
+                .as("a fixed container name prevents --scale")
+                .isFalse();
         assertThat(worker.has("ports")).as("host ports prevent --scale").isFalse();
         Map<String, String> env = environment("worker");
         long drainMs = Long.parseLong(env.get(ConfigSources.environmentName(WorkerConfig.DRAIN_TIMEOUT_MS)));
         long closeMs = Long.parseLong(env.get(ConfigSources.environmentName(WorkerConfig.CLOSE_TIMEOUT_MS)));
-        Matcher grace = Pattern.compile("(\\d+)s").matcher(worker.path("stop_grace_period").asText());
+        Matcher grace = Pattern.compile("(\\d+)s")
+                .matcher(worker.path("stop_grace_period").asText());
         assertThat(grace.matches()).as("stop_grace_period in seconds").isTrue();
         assertThat(Long.parseLong(grace.group(1)) * 1000).isGreaterThan(drainMs + closeMs);
     }
@@ -137,8 +149,9 @@ class DeploymentFilesTest {
             assertThat(Topics.bulkRequests("modelpool", c)).isEqualTo("modelpool." + name + ".requests.bulk");
         }
         assertThat(script).contains("create --topic modelpool.$$c.requests.bulk ");
-        assertThat(script).contains("modelpool.dead-letters", "modelpool.jobs ", "modelpool.jobs.status",
-                "modelpool.jobs.control");
+        assertThat(script)
+                .contains(
+                        "modelpool.dead-letters", "modelpool.jobs ", "modelpool.jobs.status", "modelpool.jobs.control");
     }
 
     @Test
@@ -155,8 +168,10 @@ class DeploymentFilesTest {
 
     @Test
     void prometheusScrapesTheWorkerServiceOnItsMetricsPort() throws IOException {
-        JsonNode prometheus = YAML.readTree(ROOT.resolve("deploy/prometheus/prometheus.yml").toFile());
-        JsonNode sd = prometheus.path("scrape_configs").get(0).path("dns_sd_configs").get(0);
+        JsonNode prometheus =
+                YAML.readTree(ROOT.resolve("deploy/prometheus/prometheus.yml").toFile());
+        JsonNode sd =
+                prometheus.path("scrape_configs").get(0).path("dns_sd_configs").get(0);
         assertThat(sd.path("names").get(0).asText()).isEqualTo("worker");
         assertThat(sd.path("port").asText())
                 .isEqualTo(environment("worker").get(ConfigSources.environmentName("http.port")));
@@ -165,7 +180,8 @@ class DeploymentFilesTest {
     @Test
     void theImageBuildsInStagesAndRunsTheJvmAsANonRootPidOne() throws IOException {
         String dockerfile = Files.readString(ROOT.resolve("Dockerfile"));
-        assertThat(Pattern.compile("(?m)^FROM ").matcher(dockerfile).results().count()).isGreaterThanOrEqualTo(2);
+        assertThat(Pattern.compile("(?m)^FROM ").matcher(dockerfile).results().count())
+                .isGreaterThanOrEqualTo(2);
         assertThat(dockerfile).containsPattern("(?m)^USER (?!root|0\\b)\\S+");
         assertThat(dockerfile).containsPattern("(?m)^ENTRYPOINT \\[\"java\"");
         assertThat(dockerfile).contains("MaxRAMPercentage");
@@ -182,16 +198,29 @@ class DeploymentFilesTest {
     /** The StatefulSet's pod settings as the worker reads them: the ConfigMap's file plus the pod's environment. */
     private static WorkerConfig podConfig(String podName, Path dir) throws IOException {
         Path file = dir.resolve("worker.yaml");
-        Files.writeString(file, kubernetes("worker-configmap.yaml").path("data").path("worker.yaml").asText());
-        JsonNode container = kubernetes("worker-statefulset.yaml").path("spec").path("template").path("spec")
-                .path("containers").get(0);
+        Files.writeString(
+                file,
+                kubernetes("worker-configmap.yaml")
+                        .path("data")
+                        .path("worker.yaml")
+                        .asText());
+        JsonNode container = kubernetes("worker-statefulset.yaml")
+                .path("spec")
+                .path("template")
+                .path("spec")
+                .path("containers")
+                .get(0);
         Map<String, String> env = new java.util.HashMap<>();
         for (JsonNode e : container.path("env")) {
             if (e.has("value")) {
                 env.put(e.path("name").asText(), e.path("value").asText());
             } else {
-                assertThat(e.path("valueFrom").path("fieldRef").path("fieldPath").asText())
-                        .as("%s comes from the pod", e.path("name").asText()).isEqualTo("metadata.name");
+                assertThat(e.path("valueFrom")
+                                .path("fieldRef")
+                                .path("fieldPath")
+                                .asText())
+                        .as("%s comes from the pod", e.path("name").asText())
+                        .isEqualTo("metadata.name");
                 env.put(e.path("name").asText(), podName);
             }
         }
@@ -201,22 +230,51 @@ class DeploymentFilesTest {
 
     @Test
     void everyKubernetesManifestNamesTheFleetAndSelectsItsPods() throws IOException {
-        Map<String, String> kinds = Map.of("worker-configmap.yaml", "ConfigMap", "worker-service.yaml", "Service",
-                "worker-statefulset.yaml", "StatefulSet", "worker-pdb.yaml", "PodDisruptionBudget",
-                "keda-scaledobject.yaml", "ScaledObject");
+        Map<String, String> kinds = Map.of(
+                "worker-configmap.yaml",
+                "ConfigMap",
+                "worker-service.yaml",
+                "Service",
+                "worker-statefulset.yaml",
+                "StatefulSet",
+                "worker-pdb.yaml",
+                "PodDisruptionBudget",
+                "keda-scaledobject.yaml",
+                "ScaledObject");
         for (Map.Entry<String, String> e : kinds.entrySet()) {
             JsonNode m = kubernetes(e.getKey());
             assertThat(m.path("kind").asText()).as(e.getKey()).isEqualTo(e.getValue());
             assertThat(m.path("metadata").path("name").asText()).as(e.getKey()).isEqualTo("modelpool-worker");
         }
         JsonNode set = kubernetes("worker-statefulset.yaml").path("spec");
-        String app = set.path("template").path("metadata").path("labels").path("app.kubernetes.io/name").asText();
-        assertThat(set.path("selector").path("matchLabels").path("app.kubernetes.io/name").asText()).isEqualTo(app);
-        assertThat(kubernetes("worker-pdb.yaml").path("spec").path("selector").path("matchLabels")
-                .path("app.kubernetes.io/name").asText()).isEqualTo(app);
-        assertThat(kubernetes("worker-pdb.yaml").path("spec").path("maxUnavailable").asInt()).isEqualTo(1);
-        assertThat(kubernetes("worker-service.yaml").path("spec").path("selector").path("app.kubernetes.io/name")
-                .asText()).isEqualTo(app);
+        String app = set.path("template")
+                .path("metadata")
+                .path("labels")
+                .path("app.kubernetes.io/name")
+                .asText();
+        assertThat(set.path("selector")
+                        .path("matchLabels")
+                        .path("app.kubernetes.io/name")
+                        .asText())
+                .isEqualTo(app);
+        assertThat(kubernetes("worker-pdb.yaml")
+                        .path("spec")
+                        .path("selector")
+                        .path("matchLabels")
+                        .path("app.kubernetes.io/name")
+                        .asText())
+                .isEqualTo(app);
+        assertThat(kubernetes("worker-pdb.yaml")
+                        .path("spec")
+                        .path("maxUnavailable")
+                        .asInt())
+                .isEqualTo(1);
+        assertThat(kubernetes("worker-service.yaml")
+                        .path("spec")
+                        .path("selector")
+                        .path("app.kubernetes.io/name")
+                        .asText())
+                .isEqualTo(app);
         assertThat(set.path("serviceName").asText()).isEqualTo("modelpool-worker");
         JsonNode target = kubernetes("keda-scaledobject.yaml").path("spec").path("scaleTargetRef");
         assertThat(target.path("kind").asText()).isEqualTo("StatefulSet");
@@ -242,36 +300,60 @@ class DeploymentFilesTest {
     void probesAskTheHealthEndpointsOnTheMetricsPortTheWorkerServes(@org.junit.jupiter.api.io.TempDir Path dir)
             throws IOException {
         WorkerConfig config = podConfig("modelpool-worker-0", dir);
-        JsonNode container = kubernetes("worker-statefulset.yaml").path("spec").path("template").path("spec")
-                .path("containers").get(0);
+        JsonNode container = kubernetes("worker-statefulset.yaml")
+                .path("spec")
+                .path("template")
+                .path("spec")
+                .path("containers")
+                .get(0);
         JsonNode port = container.path("ports").get(0);
 
         assertThat(port.path("name").asText()).isEqualTo("metrics");
         assertThat(port.path("containerPort").asInt()).isEqualTo(config.getInt(WorkerConfig.HTTP_PORT));
         assertThat(config.getString(WorkerConfig.HTTP_BIND_ADDRESS)).isEqualTo("0.0.0.0");
-        assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/health/live");
-        assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/health/ready");
-        assertThat(container.path("startupProbe").path("httpGet").path("path").asText()).isEqualTo("/health/live");
+        assertThat(container.path("livenessProbe").path("httpGet").path("path").asText())
+                .isEqualTo("/health/live");
+        assertThat(container.path("readinessProbe").path("httpGet").path("path").asText())
+                .isEqualTo("/health/ready");
+        assertThat(container.path("startupProbe").path("httpGet").path("path").asText())
+                .isEqualTo("/health/live");
         for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
-            assertThat(container.path(probe).path("httpGet").path("port").asText()).as(probe).isEqualTo("metrics");
+            assertThat(container.path(probe).path("httpGet").path("port").asText())
+                    .as(probe)
+                    .isEqualTo("metrics");
         }
-        assertThat(kubernetes("worker-service.yaml").path("spec").path("ports").get(0).path("targetPort").asText())
+        assertThat(kubernetes("worker-service.yaml")
+                        .path("spec")
+                        .path("ports")
+                        .get(0)
+                        .path("targetPort")
+                        .asText())
                 .isEqualTo("metrics");
         assertThat(container.path("args").toString()).contains("--config", "/etc/modelpool/worker.yaml");
-        assertThat(container.path("volumeMounts").get(0).path("mountPath").asText()).isEqualTo("/etc/modelpool");
+        assertThat(container.path("volumeMounts").get(0).path("mountPath").asText())
+                .isEqualTo("/etc/modelpool");
     }
 
     @Test
     void theTerminationGracePeriodExceedsDrainPlusCloseAndTheWatchdogSecond(@org.junit.jupiter.api.io.TempDir Path dir)
             throws IOException {
         WorkerConfig config = podConfig("modelpool-worker-0", dir);
-        WorkerConfig defaults = WorkerConfig.of(Map.of(WorkerConfig.BOOTSTRAP_SERVERS, "k:9092",
-                WorkerConfig.SCHEMA_REGISTRY_URL, "http://r:8081"));
-        long graceMs = kubernetes("worker-statefulset.yaml").path("spec").path("template").path("spec")
-                .path("terminationGracePeriodSeconds").asLong() * 1000;
+        WorkerConfig defaults = WorkerConfig.of(
+                Map.of(WorkerConfig.BOOTSTRAP_SERVERS, "k:9092", WorkerConfig.SCHEMA_REGISTRY_URL, "http://r:8081"));
+        long graceMs = kubernetes("worker-statefulset.yaml")
+                        .path("spec")
+                        .path("template")
+                        .path("spec")
+                        .path("terminationGracePeriodSeconds")
+                        .asLong()
+                * 1000;
 
         for (WorkerConfig c : List.of(config, defaults)) {
-            assertThat(graceMs).isGreaterThan(c.drainTimeout().plus(c.closeTimeout()).plusSeconds(1).toMillis());
+            assertThat(graceMs)
+                    .isGreaterThan(c.drainTimeout()
+                            .plus(c.closeTimeout())
+                            .plusSeconds(1)
+                            .toMillis());
         }
     }
 
@@ -284,11 +366,13 @@ class DeploymentFilesTest {
         assertThat(prometheusName).isEqualTo("modelpool_backlog_seconds");
         assertThat(trigger.path("type").asText()).isEqualTo("prometheus");
         assertThat(trigger.path("metadata").path("query").asText()).contains(prometheusName);
-        assertThat(Double.parseDouble(trigger.path("metadata").path("threshold").asText())).isPositive();
+        assertThat(Double.parseDouble(trigger.path("metadata").path("threshold").asText()))
+                .isPositive();
         assertThat(spec.path("minReplicaCount").asInt()).isPositive();
         int partitions = Integer.parseInt(compose.path("x-topic-partitions").asText());
         assertThat(spec.path("maxReplicaCount").asInt())
                 .as("replicas beyond the request topics' %d partitions would idle", partitions)
-                .isLessThanOrEqualTo(partitions).isGreaterThanOrEqualTo(spec.path("minReplicaCount").asInt());
+                .isLessThanOrEqualTo(partitions)
+                .isGreaterThanOrEqualTo(spec.path("minReplicaCount").asInt());
     }
 }

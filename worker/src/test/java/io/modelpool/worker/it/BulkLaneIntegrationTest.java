@@ -48,13 +48,22 @@ class BulkLaneIntegrationTest {
     }
 
     private static TextEmbeddingRequest bulk(String id, String text) {
-        return TextEmbeddingRequest.newBuilder().setId(id).setJobId("job-bulk-lane").setModel(MODEL)
-                .setTexts(List.of(text)).setInputType(EmbeddingInputType.DOCUMENT).build();
+        return TextEmbeddingRequest.newBuilder()
+                .setId(id)
+                .setJobId("job-bulk-lane")
+                .setModel(MODEL)
+                .setTexts(List.of(text))
+                .setInputType(EmbeddingInputType.DOCUMENT)
+                .build();
     }
 
     private static TextEmbeddingRequest interactive(String id, String text) {
-        return TextEmbeddingRequest.newBuilder().setId(id).setModel(MODEL).setTexts(List.of(text))
-                .setInputType(EmbeddingInputType.QUERY).build();
+        return TextEmbeddingRequest.newBuilder()
+                .setId(id)
+                .setModel(MODEL)
+                .setTexts(List.of(text))
+                .setInputType(EmbeddingInputType.QUERY)
+                .build();
     }
 
     @Test
@@ -65,7 +74,10 @@ class BulkLaneIntegrationTest {
         List<String> texts = sentences(backlog, 11);
         try (KafkaProducer<String, TextEmbeddingRequest> producer = Fixtures.requestProducer()) {
             for (int i = 0; i < backlog; i++) {
-                send(producer, Topics.bulkRequests(prefix, Capability.TEXT_EMBEDDING), null,
+                send(
+                        producer,
+                        Topics.bulkRequests(prefix, Capability.TEXT_EMBEDDING),
+                        null,
                         bulk("bulk-" + i, texts.get(i)));
             }
         }
@@ -74,28 +86,39 @@ class BulkLaneIntegrationTest {
         Map<String, TextEmbeddingResult> results = new ConcurrentHashMap<>();
         String resultTopic = Topics.results(prefix, Capability.TEXT_EMBEDDING);
         try (KafkaConsumer<String, TextEmbeddingResult> consumer = Fixtures.resultConsumer();
-             KafkaProducer<String, TextEmbeddingRequest> producer = Fixtures.requestProducer()) {
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> {
-                drainTopic(consumer, resultTopic, r -> results.put(r.key(), r.value()));
-                return !results.isEmpty();
-            });
-            send(producer, Topics.requests(prefix, Capability.TEXT_EMBEDDING), null,
+                KafkaProducer<String, TextEmbeddingRequest> producer = Fixtures.requestProducer()) {
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        drainTopic(consumer, resultTopic, r -> results.put(r.key(), r.value()));
+                        return !results.isEmpty();
+                    });
+            send(
+                    producer,
+                    Topics.requests(prefix, Capability.TEXT_EMBEDDING),
+                    null,
                     interactive("interactive-1", "is this answered before the job is done?"));
             producer.flush();
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(10)).until(() -> {
-                drainTopic(consumer, resultTopic, r -> results.put(r.key(), r.value()));
-                return results.containsKey("interactive-1");
-            });
-            long bulkDone = results.keySet().stream().filter(k -> k.startsWith("bulk-")).count();
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> {
+                        drainTopic(consumer, resultTopic, r -> results.put(r.key(), r.value()));
+                        return results.containsKey("interactive-1");
+                    });
+            long bulkDone =
+                    results.keySet().stream().filter(k -> k.startsWith("bulk-")).count();
             assertThat(results.get("interactive-1").getStatus()).isEqualTo(ResultStatus.OK);
-            assertThat(bulkDone).as("bulk results published when the interactive one was read")
+            assertThat(bulkDone)
+                    .as("bulk results published when the interactive one was read")
                     .isLessThan(backlog);
 
             // The backlog is then answered whole.
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50)).until(() -> {
-                drainTopic(consumer, resultTopic, r -> results.put(r.key(), r.value()));
-                return results.size() == backlog + 1;
-            });
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> {
+                        drainTopic(consumer, resultTopic, r -> results.put(r.key(), r.value()));
+                        return results.size() == backlog + 1;
+                    });
         }
     }
 
@@ -107,33 +130,51 @@ class BulkLaneIntegrationTest {
         int interactiveLoad = 2000;
         List<String> texts = sentences(interactiveLoad, 12);
         // Every bound is reached by interactive work: a record window smaller than the interactive backlog.
-        workers.add(Worker.start(WorkerConfig.of(workerSettings(prefix,
-                Map.of(WorkerConfig.HIGH_WATER, "200", WorkerConfig.LOW_WATER, "50"))), IntakeListener.NONE));
+        workers.add(Worker.start(
+                WorkerConfig.of(
+                        workerSettings(prefix, Map.of(WorkerConfig.HIGH_WATER, "200", WorkerConfig.LOW_WATER, "50"))),
+                IntakeListener.NONE));
         Map<String, TextEmbeddingResult> results = new ConcurrentHashMap<>();
         String resultTopic = Topics.results(prefix, Capability.TEXT_EMBEDDING);
         try (KafkaConsumer<String, TextEmbeddingResult> consumer = Fixtures.resultConsumer();
-             KafkaProducer<String, TextEmbeddingRequest> producer = Fixtures.requestProducer()) {
+                KafkaProducer<String, TextEmbeddingRequest> producer = Fixtures.requestProducer()) {
             for (int i = 0; i < interactiveLoad; i++) {
-                send(producer, Topics.requests(prefix, Capability.TEXT_EMBEDDING), null,
+                send(
+                        producer,
+                        Topics.requests(prefix, Capability.TEXT_EMBEDDING),
+                        null,
                         interactive("interactive-" + i, texts.get(i)));
             }
             producer.flush();
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> {
-                drainTopic(consumer, resultTopic, r -> results.put(r.key(), r.value()));
-                return !results.isEmpty();
-            });
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        drainTopic(consumer, resultTopic, r -> results.put(r.key(), r.value()));
+                        return !results.isEmpty();
+                    });
             for (int i = 0; i < jobSize; i++) {
-                send(producer, Topics.bulkRequests(prefix, Capability.TEXT_EMBEDDING), null,
+                send(
+                        producer,
+                        Topics.bulkRequests(prefix, Capability.TEXT_EMBEDDING),
+                        null,
                         bulk("bulk-" + i, texts.get(i)));
             }
             producer.flush();
 
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(20)).until(() -> {
-                drainTopic(consumer, resultTopic, r -> results.put(r.key(), r.value()));
-                return results.keySet().stream().filter(k -> k.startsWith("bulk-")).count() == jobSize;
-            });
-            long interactiveDone = results.keySet().stream().filter(k -> k.startsWith("interactive-")).count();
-            assertThat(interactiveDone).as("interactive results when the last bulk one was read")
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        drainTopic(consumer, resultTopic, r -> results.put(r.key(), r.value()));
+                        return results.keySet().stream()
+                                        .filter(k -> k.startsWith("bulk-"))
+                                        .count()
+                                == jobSize;
+                    });
+            long interactiveDone = results.keySet().stream()
+                    .filter(k -> k.startsWith("interactive-"))
+                    .count();
+            assertThat(interactiveDone)
+                    .as("interactive results when the last bulk one was read")
                     .isLessThan(interactiveLoad);
         }
     }

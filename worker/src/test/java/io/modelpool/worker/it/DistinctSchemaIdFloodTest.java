@@ -67,8 +67,8 @@ class DistinctSchemaIdFloodTest {
         String prefix = freshPrefix();
         createTopics(prefix, 2);
         String requests = Topics.requests(prefix, Capability.TEXT_EMBEDDING);
-        Serializer<TextEmbeddingRequest> serializer = ConfluentAvroSerde.specificSerializer(
-                TextEmbeddingRequest.class, Fixtures.registryConfig(), false);
+        Serializer<TextEmbeddingRequest> serializer =
+                ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, Fixtures.registryConfig(), false);
         int good = 0;
         int hostile = 0;
         long[] perPartition = new long[2];
@@ -76,14 +76,21 @@ class DistinctSchemaIdFloodTest {
             for (int i = 0; i < DISTINCT + REPEATED; i++) {
                 // Distinct ids first, then one unknown id again and again (one lookup, then the negative cache).
                 int unknownId = i < DISTINCT ? 1_900_000_000 + i : 1_999_999_999;
-                byte[] value = ByteBuffer.allocate(9).put((byte) 0).putInt(unknownId).putInt(42).array();
+                byte[] value = ByteBuffer.allocate(9)
+                        .put((byte) 0)
+                        .putInt(unknownId)
+                        .putInt(42)
+                        .array();
                 raw.send(new ProducerRecord<>(requests, i % 2, key("h-" + i), value));
                 perPartition[i % 2]++;
                 hostile++;
                 if (i % GOOD_EVERY == GOOD_EVERY - 1) {
                     String id = "g-" + i;
                     int partition = (i / GOOD_EVERY) % 2;
-                    raw.send(new ProducerRecord<>(requests, partition, key(id),
+                    raw.send(new ProducerRecord<>(
+                            requests,
+                            partition,
+                            key(id),
                             serializer.serialize(requests, request(id, MODEL, List.of("sentence " + i)))));
                     perPartition[partition]++;
                     good++;
@@ -91,8 +98,9 @@ class DistinctSchemaIdFloodTest {
             }
             raw.flush();
         }
-        worker = Worker.start(WorkerConfig.of(workerSettings(prefix, Map.of(
-                WorkerConfig.SCHEMA_LOOKUPS_PER_SECOND, "200"))), IntakeListener.NONE);
+        worker = Worker.start(
+                WorkerConfig.of(workerSettings(prefix, Map.of(WorkerConfig.SCHEMA_LOOKUPS_PER_SECOND, "200"))),
+                IntakeListener.NONE);
 
         Map<String, ConsumerRecord<String, TextEmbeddingResult>> results = new ConcurrentHashMap<>();
         List<ConsumerRecord<byte[], byte[]>> deadLetters = new CopyOnWriteArrayList<>();
@@ -100,33 +108,46 @@ class DistinctSchemaIdFloodTest {
         int expectedHostile = hostile;
         try (KafkaConsumer<String, TextEmbeddingResult> consumer = Fixtures.resultConsumer();
                 KafkaConsumer<byte[], byte[]> dlq = Fixtures.rawConsumer()) {
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                drainTopic(consumer, Topics.results(prefix, Capability.TEXT_EMBEDDING), r -> results.put(r.key(), r));
-                drainTopic(dlq, Topics.deadLetters(prefix), deadLetters::add);
-                return results.size() >= expectedGood && deadLetters.size() >= expectedHostile;
-            });
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        drainTopic(
+                                consumer,
+                                Topics.results(prefix, Capability.TEXT_EMBEDDING),
+                                r -> results.put(r.key(), r));
+                        drainTopic(dlq, Topics.deadLetters(prefix), deadLetters::add);
+                        return results.size() >= expectedGood && deadLetters.size() >= expectedHostile;
+                    });
         }
 
         assertThat(results).hasSize(good);
-        assertThat(results.values()).allSatisfy(r -> assertThat(r.value().getStatus()).isEqualTo(ResultStatus.OK));
+        assertThat(results.values())
+                .allSatisfy(r -> assertThat(r.value().getStatus()).isEqualTo(ResultStatus.OK));
         Map<String, String> errorClass = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : deadLetters) {
-            errorClass.put(new String(r.key(), StandardCharsets.UTF_8),
+            errorClass.put(
+                    new String(r.key(), StandardCharsets.UTF_8),
                     new String(r.headers().lastHeader("modelpool.error.class").value(), StandardCharsets.UTF_8));
         }
         assertThat(errorClass).as("one dead letter per hostile record").hasSize(hostile);
         assertThat(errorClass.values()).allSatisfy(c -> assertThat(c).endsWith("UnknownSchemaIdException"));
 
-        long firstGoodAnswered = results.values().stream().mapToLong(ConsumerRecord::timestamp).min().orElseThrow();
-        long lastDeadLetter = deadLetters.stream().mapToLong(ConsumerRecord::timestamp).max().orElseThrow();
-        assertThat(firstGoodAnswered).as("good records did not wait for the flood's lookups (at 200 a second)")
+        long firstGoodAnswered = results.values().stream()
+                .mapToLong(ConsumerRecord::timestamp)
+                .min()
+                .orElseThrow();
+        long lastDeadLetter =
+                deadLetters.stream().mapToLong(ConsumerRecord::timestamp).max().orElseThrow();
+        assertThat(firstGoodAnswered)
+                .as("good records did not wait for the flood's lookups (at 200 a second)")
                 .isLessThan(lastDeadLetter);
 
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack().bootstrapServers()))) {
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(committed(admin, prefix + "-workers"))
-                    .as("both partitions committed past every record")
-                    .containsEntry(new TopicPartition(requests, 0), new OffsetAndMetadata(perPartition[0]))
-                    .containsEntry(new TopicPartition(requests, 1), new OffsetAndMetadata(perPartition[1])));
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(committed(admin, prefix + "-workers"))
+                            .as("both partitions committed past every record")
+                            .containsEntry(new TopicPartition(requests, 0), new OffsetAndMetadata(perPartition[0]))
+                            .containsEntry(new TopicPartition(requests, 1), new OffsetAndMetadata(perPartition[1])));
         }
     }
 

@@ -1,8 +1,5 @@
 package io.modelpool.worker.it;
 
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ExecutionException;
 import io.modelpool.kafka.TopicReadiness;
 import io.modelpool.schemas.Topics;
 import io.modelpool.schemas.serde.ConfluentAvroSerde;
@@ -17,6 +14,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -39,8 +39,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class Fixtures {
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     /** The broker and registry under test: the devstack by default, a Kafka container when selected. */
     static TestStack stack() {
@@ -61,7 +60,8 @@ final class Fixtures {
                 new NewTopic(Topics.deadLetters(prefix), 1, (short) 1));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack().bootstrapServers()))) {
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
-            TopicReadiness.awaitWritable(admin, topics.stream().map(NewTopic::name).toList(), Duration.ofSeconds(30));
+            TopicReadiness.awaitWritable(
+                    admin, topics.stream().map(NewTopic::name).toList(), Duration.ofSeconds(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics for " + prefix, e);
@@ -77,7 +77,9 @@ final class Fixtures {
         m.put(WorkerConfig.SCHEMA_REGISTRY_URL, stack().schemaRegistryUrl());
         m.put(WorkerConfig.TOPIC_PREFIX, prefix);
         m.put(WorkerConfig.GROUP_ID, prefix + "-workers");
-        m.put(WorkerConfig.WORKER_ID, prefix + "-worker-" + UUID.randomUUID().toString().substring(0, 4));
+        m.put(
+                WorkerConfig.WORKER_ID,
+                prefix + "-worker-" + UUID.randomUUID().toString().substring(0, 4));
         m.put(WorkerConfig.MANIFEST, "classpath:modelpool/models.yaml");
         m.put(WorkerConfig.COMMIT_INTERVAL_MS, "100");
         // These tests create only the text-embedding topics; the job tracker has its own tests.
@@ -95,13 +97,17 @@ final class Fixtures {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack().bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(p, new StringSerializer(),
+        return new KafkaProducer<>(
+                p,
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registryConfig(), false));
     }
 
     static KafkaProducer<byte[], byte[]> rawProducer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack().bootstrapServers()),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack().bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     static KafkaConsumer<String, TextEmbeddingResult> resultConsumer() {
@@ -109,7 +115,9 @@ final class Fixtures {
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack().bootstrapServers());
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        return new KafkaConsumer<>(c, new StringDeserializer(),
+        return new KafkaConsumer<>(
+                c,
+                new StringDeserializer(),
                 ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, registryConfig(), false));
     }
 
@@ -134,25 +142,35 @@ final class Fixtures {
     }
 
     static TextEmbeddingRequest request(String id, String model, List<String> texts) {
-        return TextEmbeddingRequest.newBuilder().setId(id).setJobId("it").setModel(model).setTexts(texts)
-                .setInputType(EmbeddingInputType.DOCUMENT).build();
+        return TextEmbeddingRequest.newBuilder()
+                .setId(id)
+                .setJobId("it")
+                .setModel(model)
+                .setTexts(texts)
+                .setInputType(EmbeddingInputType.DOCUMENT)
+                .build();
     }
 
-    static void send(KafkaProducer<String, TextEmbeddingRequest> producer, String topic, Integer partition,
+    static void send(
+            KafkaProducer<String, TextEmbeddingRequest> producer,
+            String topic,
+            Integer partition,
             TextEmbeddingRequest request) {
         producer.send(new ProducerRecord<>(topic, partition, request.getId(), request));
     }
 
     /** Committed positions of a group, per partition. */
     static Map<TopicPartition, OffsetAndMetadata> committed(Admin admin, String group) throws Exception {
-        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        return admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata()
+                .get();
     }
 
     /** Deterministic sentences of 5-60 words. */
     static List<String> sentences(int n, long seed) {
         String[] words = ("the a model worker kafka partition offset commit batch token vector embedding request "
-                + "result queue drain signal broker registry schema avro latency throughput memory cluster fleet "
-                + "river mountain coffee morning garden letter window music teacher city winter bridge")
+                        + "result queue drain signal broker registry schema avro latency throughput memory cluster fleet "
+                        + "river mountain coffee morning garden letter window music teacher city winter bridge")
                 .split(" ");
         java.util.Random r = new java.util.Random(seed);
         List<String> out = new ArrayList<>(n);

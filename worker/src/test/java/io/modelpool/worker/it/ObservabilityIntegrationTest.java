@@ -63,7 +63,8 @@ class ObservabilityIntegrationTest {
     }
 
     private static String base(Worker w) {
-        return "http://127.0.0.1:" + w.observability().httpAddress().orElseThrow().getPort();
+        return "http://127.0.0.1:"
+                + w.observability().httpAddress().orElseThrow().getPort();
     }
 
     private static int freePort() throws IOException {
@@ -90,7 +91,9 @@ class ObservabilityIntegrationTest {
                 send(producer, requests, null, request("u-" + i, "no-such-model-" + i, List.of("hello")));
             }
             for (int i = 0; i < poison; i++) {
-                raw.send(new ProducerRecord<>(requests, ("p-" + i).getBytes(StandardCharsets.UTF_8),
+                raw.send(new ProducerRecord<>(
+                        requests,
+                        ("p-" + i).getBytes(StandardCharsets.UTF_8),
                         "not avro".getBytes(StandardCharsets.UTF_8)));
             }
         }
@@ -98,21 +101,28 @@ class ObservabilityIntegrationTest {
         String base = base(worker);
         int total = good + unknownModel + poison;
 
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            Scrape s = Scrape.of(base);
-            assertThat(s.sum("modelpool_requests_completed_total") + s.sum("modelpool_requests_failed_total")
-                    + s.sum("modelpool_requests_dead_lettered_total")).isEqualTo(total);
-        });
+        await().atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    Scrape s = Scrape.of(base);
+                    assertThat(s.sum("modelpool_requests_completed_total")
+                                    + s.sum("modelpool_requests_failed_total")
+                                    + s.sum("modelpool_requests_dead_lettered_total"))
+                            .isEqualTo(total);
+                });
         // every request was consumed, so the backlog the autoscaler sees drains to 0 seconds once the consumer's lag
         // metrics refresh
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-                assertThat(Scrape.of(base).samples("modelpool_backlog_seconds"))
-                        .singleElement().satisfies(backlog -> {
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(Scrape.of(base).samples("modelpool_backlog_seconds"))
+                        .singleElement()
+                        .satisfies(backlog -> {
                             assertThat(backlog.labels()).containsEntry("capability", "text-embedding");
                             assertThat(backlog.value()).isZero();
                         }));
         Scrape s = Scrape.of(base);
-        assertThat(s.sum("modelpool_requests_received_total", "capability", "text-embedding")).isEqualTo(total);
+        assertThat(s.sum("modelpool_requests_received_total", "capability", "text-embedding"))
+                .isEqualTo(total);
         assertThat(s.sum("modelpool_requests_completed_total", "model", MODEL)).isEqualTo(good);
         assertThat(s.sum("modelpool_requests_failed_total", "model", "unknown", "error_code", "UNKNOWN_MODEL"))
                 .as("requests naming models this worker does not serve share the model tag 'unknown'")
@@ -120,17 +130,22 @@ class ObservabilityIntegrationTest {
         assertThat(s.sum("modelpool_requests_dead_lettered_total", "reason", "WrongMagicByteException"))
                 .isEqualTo(poison);
         assertThat(s.sum("modelpool_request_end_to_end_seconds_count")).isEqualTo(total);
-        assertThat(s.sum("modelpool_request_queued_seconds_count", "outcome", "ok")).isEqualTo(good);
+        assertThat(s.sum("modelpool_request_queued_seconds_count", "outcome", "ok"))
+                .isEqualTo(good);
         assertThat(s.sum("modelpool_batch_size_tasks_sum", "model", MODEL))
-                .as("every text ran in exactly one batch").isEqualTo(good);
+                .as("every text ran in exactly one batch")
+                .isEqualTo(good);
         assertThat(s.sum("modelpool_batch_tokens_sum", "model", MODEL)).isGreaterThan(good * 5);
-        assertThat(s.sum("modelpool_batch_inference_seconds_count", "model", MODEL, "outcome", "ok")).isPositive();
-        assertThat(s.sum("modelpool_models_loaded", "capability", "text-embedding")).isPositive();
+        assertThat(s.sum("modelpool_batch_inference_seconds_count", "model", MODEL, "outcome", "ok"))
+                .isPositive();
+        assertThat(s.sum("modelpool_models_loaded", "capability", "text-embedding"))
+                .isPositive();
         assertThat(s.sum("modelpool_model_resident_bytes", "model", MODEL)).isGreaterThan(1_000_000);
         assertThat(s.sum("modelpool_pool_queue_depth_tasks", "model", MODEL)).isZero();
         assertThat(s.has("modelpool_pool_in_flight_tasks")).isTrue();
         assertThat(s.has("jvm_memory_used_bytes")).isTrue();
-        assertThat(s.has("jvm_gc_pause_seconds_count") || s.has("jvm_gc_memory_allocated_bytes_total")).isTrue();
+        assertThat(s.has("jvm_gc_pause_seconds_count") || s.has("jvm_gc_memory_allocated_bytes_total"))
+                .isTrue();
         assertThat(s.has("process_cpu_usage")).isTrue();
         assertThat(s.samples("kafka_producer_record_send_total")).isNotEmpty();
 
@@ -138,8 +153,10 @@ class ObservabilityIntegrationTest {
             Scrape later = Scrape.of(base);
             assertThat(later.sum("modelpool_offset_commit_seconds_count")).isPositive();
             assertThat(later.samples("kafka_consumer_fetch_manager_records_lag"))
-                    .as("consumer lag per partition").anySatisfy(lag -> assertThat(lag.labels())
-                            .containsEntry("topic", requests).containsKey("partition"));
+                    .as("consumer lag per partition")
+                    .anySatisfy(lag -> assertThat(lag.labels())
+                            .containsEntry("topic", requests)
+                            .containsKey("partition"));
         });
         assertThat(Scrape.get(base, "/health/live").statusCode()).isEqualTo(200);
         assertThat(Scrape.get(base, "/health/ready").statusCode()).isEqualTo(200);
@@ -149,14 +166,18 @@ class ObservabilityIntegrationTest {
     void readinessDoesNotWaitForPartitionsAndTurnsNotReadyAsSoonAsShutdownBegins() throws Exception {
         String prefix = freshPrefix();
         // No request topic yet, and no auto-creation: the consumer subscribes but holds no partition.
-        Worker worker = startWorker(prefix, Map.of(
-                "kafka.consumer.allow.auto.create.topics", "false",
-                "kafka.consumer.metadata.max.age.ms", "300"));
+        Worker worker = startWorker(
+                prefix,
+                Map.of(
+                        "kafka.consumer.allow.auto.create.topics", "false",
+                        "kafka.consumer.metadata.max.age.ms", "300"));
         String base = base(worker);
 
-        JsonNode before = await().atMost(Duration.ofSeconds(30)).until(() -> ready(base),
-                r -> r.path("checks").path("broker").path("ok").asBoolean()
-                        && r.path("checks").path("registry").path("ok").asBoolean());
+        JsonNode before = await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> ready(base),
+                        r -> r.path("checks").path("broker").path("ok").asBoolean()
+                                && r.path("checks").path("registry").path("ok").asBoolean());
         // A member without partitions (more workers than partitions) is ready: a rollout must not wait for it.
         assertThat(before.path("status").asText()).isEqualTo("READY");
         assertThat(before.path("checks").path("intake").path("detail").asText())
@@ -165,8 +186,13 @@ class ObservabilityIntegrationTest {
         assertThat(Scrape.get(base, "/health/live").statusCode()).isEqualTo(200);
 
         createTopics(prefix, 1);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> ready(base).path("checks").path("intake").path("detail").asText()
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> ready(base)
+                        .path("checks")
+                        .path("intake")
+                        .path("detail")
+                        .asText()
                         .equals("partitions assigned"));
         assertThat(Scrape.get(base, "/health/ready").statusCode()).isEqualTo(200);
         assertThat(Scrape.of(base).sum("modelpool_worker_ready")).isEqualTo(1);
@@ -177,7 +203,12 @@ class ObservabilityIntegrationTest {
         worker.beginShutdown();
         HttpResponse<String> during = Scrape.get(base, "/health/ready");
         assertThat(during.statusCode()).isEqualTo(503);
-        assertThat(JSON.readTree(during.body()).path("checks").path("shutdown").path("ok").asBoolean()).isFalse();
+        assertThat(JSON.readTree(during.body())
+                        .path("checks")
+                        .path("shutdown")
+                        .path("ok")
+                        .asBoolean())
+                .isFalse();
         assertThat(Scrape.get(base, "/health/live").statusCode()).isEqualTo(200);
         worker.awaitShutdown();
         assertThat(worker.observability().httpAddress()).isPresent();

@@ -63,10 +63,13 @@ interface TestStack {
                 kafka.start();
                 SchemaRegistryServer registry = SchemaRegistryServer.start(kafka.getBootstrapServers(), 0);
                 instance = new Containers(kafka, registry);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    registry.close();
-                    kafka.stop();
-                }, "testcontainers-stop"));
+                Runtime.getRuntime()
+                        .addShutdownHook(new Thread(
+                                () -> {
+                                    registry.close();
+                                    kafka.stop();
+                                },
+                                "testcontainers-stop"));
             }
             return instance;
         }

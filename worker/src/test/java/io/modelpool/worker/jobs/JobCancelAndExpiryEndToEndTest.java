@@ -69,18 +69,24 @@ class JobCancelAndExpiryEndToEndTest {
         for (Worker w : workers) {
             w.awaitShutdown();
             // the exit does not wait for the tracker past a short grace; its stores live in this test's directory
-            w.jobTracker().ifPresent(t -> await().atMost(Duration.ofSeconds(30))
-                    .until(() -> t.state() == KafkaStreams.State.NOT_RUNNING || t.state() == KafkaStreams.State.ERROR));
+            w.jobTracker()
+                    .ifPresent(t -> await().atMost(Duration.ofSeconds(30))
+                            .until(() -> t.state() == KafkaStreams.State.NOT_RUNNING
+                                    || t.state() == KafkaStreams.State.ERROR));
         }
     }
 
-    record Run(int exitCode, String out, String err) {
-    }
+    record Run(int exitCode, String out, String err) {}
 
     private Run modelpool(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--bootstrap-servers", stack.bootstrapServers(), "--schema-registry",
-                stack.schemaRegistryUrl(), "--topic-prefix", prefix));
+        all.addAll(List.of(
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--schema-registry",
+                stack.schemaRegistryUrl(),
+                "--topic-prefix",
+                prefix));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
@@ -130,16 +136,19 @@ class JobCancelAndExpiryEndToEndTest {
 
     /** The job's latest status on the status topic, read as {@code modelpool status} reads it; null when none. */
     private JobStatus latestStatus(String jobId) {
-        try (JobStatusFeed feed = JobStatusFeed.open(new KafkaConnection(stack.bootstrapServers(),
-                stack.schemaRegistryUrl(), prefix, Map.of()), Duration.ofSeconds(10))) {
+        try (JobStatusFeed feed = JobStatusFeed.open(
+                new KafkaConnection(stack.bootstrapServers(), stack.schemaRegistryUrl(), prefix, Map.of()),
+                Duration.ofSeconds(10))) {
             return feed.readToEnd().get(jobId);
         }
     }
 
     /** The job's latest status once it is in {@code state} with {@code expected} requests answered. */
     private JobStatus statusOnceAnswered(String jobId, JobState state, long expected) {
-        return await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
-                .until(() -> latestStatus(jobId),
+        return await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(500))
+                .until(
+                        () -> latestStatus(jobId),
                         s -> s != null && s.getState() == state && s.getSucceeded() + s.getFailed() == expected);
     }
 
@@ -148,11 +157,13 @@ class JobCancelAndExpiryEndToEndTest {
         String topic = Topics.results(prefix, Capability.TEXT_EMBEDDING);
         Map<String, Object> config = new HashMap<>(stack.clientConfig());
         Map<String, ConsumerRecord<String, TextEmbeddingResult>> first = new HashMap<>();
-        try (KafkaConsumer<String, TextEmbeddingResult> consumer = new KafkaConsumer<>(config,
-                new StringDeserializer(), ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, config,
-                        false))) {
+        try (KafkaConsumer<String, TextEmbeddingResult> consumer = new KafkaConsumer<>(
+                config,
+                new StringDeserializer(),
+                ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, config, false))) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             await().atMost(Duration.ofSeconds(60)).until(() -> {
@@ -179,10 +190,10 @@ class JobCancelAndExpiryEndToEndTest {
         startWorker("w1");
         startWorker("w2");
         String jobId = "cancel-" + prefix;
-        Run submit = modelpool("submit", "--input", input(requests).toString(), "--job-id", jobId,
-                "--no-progress");
+        Run submit = modelpool("submit", "--input", input(requests).toString(), "--job-id", jobId, "--no-progress");
         assertThat(submit.exitCode()).as(submit.err()).isZero();
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> latestStatus(jobId), s -> s != null && s.getSucceeded() >= requests / 20);
 
         Run cancel = modelpool("cancel", jobId);
@@ -193,18 +204,26 @@ class JobCancelAndExpiryEndToEndTest {
         JobStatus cancelled = statusOnceAnswered(jobId, JobState.CANCELLED, requests);
         Map<String, ConsumerRecord<String, TextEmbeddingResult>> results = results(jobId, requests);
         List<ConsumerRecord<String, TextEmbeddingResult>> computed = results.values().stream()
-                .filter(r -> r.value().getStatus() == ResultStatus.OK).toList();
+                .filter(r -> r.value().getStatus() == ResultStatus.OK)
+                .toList();
         long cancelledResults = results.values().stream()
                 .filter(r -> r.value().getStatus() == ResultStatus.ERROR
-                        && r.value().getError().getCode() == ErrorCode.CANCELLED).count();
-        long latestMs = computed.stream().mapToLong(ConsumerRecord::timestamp).max().orElse(0)
-                - cancelReturned.toEpochMilli();
-        log.info("Cancelled job {} of {} requests: {} computed, {} CANCELLED; the latest computed result was "
-                + "published {} ms after the cancel returned", jobId, requests, computed.size(), cancelledResults,
+                        && r.value().getError().getCode() == ErrorCode.CANCELLED)
+                .count();
+        long latestMs =
+                computed.stream().mapToLong(ConsumerRecord::timestamp).max().orElse(0) - cancelReturned.toEpochMilli();
+        log.info(
+                "Cancelled job {} of {} requests: {} computed, {} CANCELLED; the latest computed result was "
+                        + "published {} ms after the cancel returned",
+                jobId,
+                requests,
+                computed.size(),
+                cancelledResults,
                 latestMs);
-        assertThat(computed).as("every computed result was published by a second after the cancel returned")
-                .allSatisfy(r -> assertThat(Instant.ofEpochMilli(r.timestamp()))
-                        .isBefore(cancelReturned.plus(CANCEL_BOUND)));
+        assertThat(computed)
+                .as("every computed result was published by a second after the cancel returned")
+                .allSatisfy(r ->
+                        assertThat(Instant.ofEpochMilli(r.timestamp())).isBefore(cancelReturned.plus(CANCEL_BOUND)));
         assertThat(cancelledResults).as("the job was cancelled while it ran").isPositive();
         assertThat(computed.size() + cancelledResults).isEqualTo(requests);
         assertThat(cancelled.getSucceeded()).isEqualTo(computed.size());
@@ -212,8 +231,9 @@ class JobCancelAndExpiryEndToEndTest {
         assertThat(cancelled.getFailuresByCode()).containsOnly(Map.entry("CANCELLED", cancelledResults));
         assertThat(cancelled.getCancelRequestedAt()).isNotNull();
         Run status = modelpool("status", jobId);
-        assertThat(status.out()).containsPattern(jobId + "\\s+CANCELLED\\s+" + requests + "/" + requests + "\\s+100.0%\\s+"
-                + computed.size() + "\\s+" + cancelledResults + "\\s+.*CANCELLED=" + cancelledResults);
+        assertThat(status.out())
+                .containsPattern(jobId + "\\s+CANCELLED\\s+" + requests + "/" + requests + "\\s+100.0%\\s+"
+                        + computed.size() + "\\s+" + cancelledResults + "\\s+.*CANCELLED=" + cancelledResults);
 
         Run again = modelpool("cancel", jobId);
         assertThat(again.exitCode()).isEqualTo(ExitCodes.JOB_ENDED);
@@ -224,8 +244,15 @@ class JobCancelAndExpiryEndToEndTest {
     void theLeftoversOfAJobWhoseCompletionWindowClosedAreAnsweredExpiredWithoutInference() throws Exception {
         createTopics();
         String jobId = "expire-" + prefix;
-        Run submit = modelpool("submit", "--input", input(50).toString(), "--job-id", jobId,
-                "--completion-window", "1s", "--no-progress");
+        Run submit = modelpool(
+                "submit",
+                "--input",
+                input(50).toString(),
+                "--job-id",
+                jobId,
+                "--completion-window",
+                "1s",
+                "--no-progress");
         assertThat(submit.exitCode()).as(submit.err()).isZero();
         Instant windowClosed = Instant.now().plusSeconds(1);
         await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(windowClosed));

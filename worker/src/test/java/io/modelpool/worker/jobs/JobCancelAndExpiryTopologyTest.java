@@ -64,21 +64,32 @@ class JobCancelAndExpiryTopologyTest {
 
     @BeforeEach
     void startDriver() {
-        Map<String, Object> registry = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL,
-                SharedDevStack.get().schemaRegistryUrl());
+        Map<String, Object> registry =
+                Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, SharedDevStack.get().schemaRegistryUrl());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, prefix + "-jobs");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(JobTopology.build(new JobTopology.Settings(prefix, registry, STALL_AFTER,
-                Duration.ofMinutes(10), Duration.ofSeconds(1), RETENTION)), props, T0);
-        jobs = driver.createInputTopic(Topics.jobs(prefix), new StringSerializer(),
+        driver = new TopologyTestDriver(
+                JobTopology.build(new JobTopology.Settings(
+                        prefix, registry, STALL_AFTER, Duration.ofMinutes(10), Duration.ofSeconds(1), RETENTION)),
+                props,
+                T0);
+        jobs = driver.createInputTopic(
+                Topics.jobs(prefix),
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(JobRegistration.class, registry, false));
-        controls = driver.createInputTopic(Topics.jobControl(prefix), new StringSerializer(),
+        controls = driver.createInputTopic(
+                Topics.jobControl(prefix),
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(JobControl.class, registry, false));
-        results = driver.createInputTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), new StringSerializer(),
+        results = driver.createInputTopic(
+                Topics.results(prefix, Capability.TEXT_EMBEDDING),
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(TextEmbeddingResult.class, registry, false));
-        status = driver.createOutputTopic(Topics.jobStatus(prefix), new StringDeserializer(),
+        status = driver.createOutputTopic(
+                Topics.jobStatus(prefix),
+                new StringDeserializer(),
                 ConfluentAvroSerde.specificDeserializer(JobStatus.class, registry, false));
         store = driver.getKeyValueStore(JobTopology.STATUS_STORE);
     }
@@ -89,12 +100,21 @@ class JobCancelAndExpiryTopologyTest {
     }
 
     private void cancel(String jobId) {
-        controls.pipeInput(jobId, JobControl.newBuilder().setJobId(jobId).setAction(JobAction.CANCEL)
-                .setRequestedBy("me@host").setRequestedAt(T0.plusSeconds(1)).build(), T0.plusSeconds(1));
+        controls.pipeInput(
+                jobId,
+                JobControl.newBuilder()
+                        .setJobId(jobId)
+                        .setAction(JobAction.CANCEL)
+                        .setRequestedBy("me@host")
+                        .setRequestedAt(T0.plusSeconds(1))
+                        .build(),
+                T0.plusSeconds(1));
     }
 
     private JobRegistration withWindow(String jobId, long expected, Duration window) {
-        return JobRegistration.newBuilder(registration(jobId, expected)).setExpiresAt(T0.plus(window)).build();
+        return JobRegistration.newBuilder(registration(jobId, expected))
+                .setExpiresAt(T0.plus(window))
+                .build();
     }
 
     @Test
@@ -138,7 +158,9 @@ class JobCancelAndExpiryTopologyTest {
         cancel("j");
 
         assertThat(store.get("j").getState()).isEqualTo(JobState.CANCELLED);
-        assertThat(store.get("j").getCancelRequestedAt()).as("filled in by the late cancel").isNotNull();
+        assertThat(store.get("j").getCancelRequestedAt())
+                .as("filled in by the late cancel")
+                .isNotNull();
     }
 
     @Test
@@ -163,7 +185,8 @@ class JobCancelAndExpiryTopologyTest {
         driver.advanceWallClockTime(Duration.ofSeconds(50));
         assertThat(store.get("j").getState()).as("inside the window").isEqualTo(JobState.RUNNING);
         driver.advanceWallClockTime(Duration.ofMinutes(10));
-        assertThat(store.get("j").getState()).as("the window closed before the stall's retention")
+        assertThat(store.get("j").getState())
+                .as("the window closed before the stall's retention")
                 .isEqualTo(JobState.EXPIRED);
 
         results.pipeInput("r2", failed("j", "r2", ErrorCode.EXPIRED), T0.plus(Duration.ofMinutes(11)));

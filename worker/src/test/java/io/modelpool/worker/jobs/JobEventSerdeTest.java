@@ -29,15 +29,17 @@ class JobEventSerdeTest {
 
     @Test
     void registrationsWithAWindowAndCancelsSurviveTheRoundTripAndOldRegistrationsStillRead() {
-        JobEvent.Registered windowed = new JobEvent.Registered("job", Capability.TEXT_EMBEDDING, "m", 10, "u@h", 42,
-                86_400_042L);
+        JobEvent.Registered windowed =
+                new JobEvent.Registered("job", Capability.TEXT_EMBEDDING, "m", 10, "u@h", 42, 86_400_042L);
         JobEvent.Cancelled cancel = new JobEvent.Cancelled("job", "me@host", 99);
         JobEvent.Registered plain = new JobEvent.Registered("job", Capability.TEXT_EMBEDDING, "m", 10, "u@h", 42);
 
         assertThat(roundTrip(windowed)).isEqualTo(windowed);
         assertThat(roundTrip(cancel)).isEqualTo(cancel);
         byte[] bytes = serde.serializer().serialize("t", plain);
-        assertThat(bytes[1]).as("a registration without a window keeps the tag older trackers read").isEqualTo((byte) 1);
+        assertThat(bytes[1])
+                .as("a registration without a window keeps the tag older trackers read")
+                .isEqualTo((byte) 1);
         assertThat(roundTrip(plain)).isEqualTo(plain);
         assertThat(((JobEvent.Registered) roundTrip(plain)).hasWindow()).isFalse();
     }
@@ -47,7 +49,8 @@ class JobEventSerdeTest {
         byte[] bytes = serde.serializer().serialize("t", new JobEvent.Answered("job", "req", null, 1));
 
         assertThatThrownBy(() -> serde.deserializer().deserialize("t", new byte[] {9, 2}))
-                .isInstanceOf(SerializationException.class).hasMessageContaining("version 9");
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("version 9");
         assertThatThrownBy(() -> serde.deserializer().deserialize("t", java.util.Arrays.copyOf(bytes, 6)))
                 .isInstanceOf(SerializationException.class);
     }

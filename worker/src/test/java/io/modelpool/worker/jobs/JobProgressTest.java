@@ -55,7 +55,8 @@ class JobProgressTest {
         assertThat(s.getState()).isEqualTo(JobState.COMPLETED);
         assertThat(s.getFailuresByCode()).containsExactly(Map.entry("EXPIRED", 1L));
         assertThat(JobProgress.registered(s, registered(5), NOW).getState()).isEqualTo(JobState.COMPLETED);
-        assertThat(JobProgress.stalled(s, NOW + 10_000_000, Duration.ofSeconds(1))).isEmpty();
+        assertThat(JobProgress.stalled(s, NOW + 10_000_000, Duration.ofSeconds(1)))
+                .isEmpty();
     }
 
     @Test
@@ -77,11 +78,14 @@ class JobProgressTest {
         JobStatus s = JobProgress.answered(JobProgress.registered(null, registered(5), NOW), ok("a", 1), NOW);
 
         assertThat(JobProgress.stalled(s, NOW + 59_999, Duration.ofMinutes(1))).isEmpty();
-        JobStatus stalled = JobProgress.stalled(s, NOW + 60_000, Duration.ofMinutes(1)).orElseThrow();
+        JobStatus stalled =
+                JobProgress.stalled(s, NOW + 60_000, Duration.ofMinutes(1)).orElseThrow();
         assertThat(stalled.getState()).isEqualTo(JobState.STALLED);
         assertThat(JobProgress.registered(stalled, registered(5), NOW + 70_000).getState())
-                .as("a repeated registration is not a result").isEqualTo(JobState.STALLED);
-        assertThat(JobProgress.answered(stalled, ok("b", 2), NOW + 70_000).getState()).isEqualTo(JobState.RUNNING);
+                .as("a repeated registration is not a result")
+                .isEqualTo(JobState.STALLED);
+        assertThat(JobProgress.answered(stalled, ok("b", 2), NOW + 70_000).getState())
+                .isEqualTo(JobState.RUNNING);
     }
 
     @Test
@@ -101,6 +105,7 @@ class JobProgressTest {
                 .isEqualTo(Duration.ofSeconds(30));
         assertThat(JobProgressProcessor.stallCheckInterval(Duration.ofSeconds(20), status))
                 .isEqualTo(Duration.ofSeconds(5));
-        assertThat(JobProgressProcessor.stallCheckInterval(Duration.ofSeconds(2), status)).isEqualTo(status);
+        assertThat(JobProgressProcessor.stallCheckInterval(Duration.ofSeconds(2), status))
+                .isEqualTo(status);
     }
 }

@@ -15,8 +15,7 @@ final class JobRecords {
 
     static final String MODEL = "all-minilm-l6-v2-q";
 
-    private JobRecords() {
-    }
+    private JobRecords() {}
 
     static JobRegistration registration(String jobId, long expected) {
         return JobRegistration.newBuilder()
@@ -48,7 +47,10 @@ final class JobRecords {
                 .setJobId(jobId)
                 .setModel(MODEL)
                 .setStatus(ResultStatus.ERROR)
-                .setError(ResultError.newBuilder().setCode(code).setMessage("poisoned input").setRetryable(false)
+                .setError(ResultError.newBuilder()
+                        .setCode(code)
+                        .setMessage("poisoned input")
+                        .setRetryable(false)
                         .build())
                 .setPayload(null)
                 .setTimings(timings())
@@ -70,6 +72,10 @@ final class JobRecords {
     }
 
     private static Timings timings() {
-        return Timings.newBuilder().setQueuedMs(1).setInferenceMs(2).setEndToEndMs(3).build();
+        return Timings.newBuilder()
+                .setQueuedMs(1)
+                .setInferenceMs(2)
+                .setEndToEndMs(3)
+                .build();
     }
 }

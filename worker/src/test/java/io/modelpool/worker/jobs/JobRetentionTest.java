@@ -59,20 +59,26 @@ class JobRetentionTest {
 
     @BeforeEach
     void startDriver() {
-        Map<String, Object> registry = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL,
-                SharedDevStack.get().schemaRegistryUrl());
-        JobTopology.Settings settings = new JobTopology.Settings(prefix, registry, STALL_AFTER, Duration.ofMinutes(10),
-                STATUS_INTERVAL, RETENTION);
+        Map<String, Object> registry =
+                Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, SharedDevStack.get().schemaRegistryUrl());
+        JobTopology.Settings settings = new JobTopology.Settings(
+                prefix, registry, STALL_AFTER, Duration.ofMinutes(10), STATUS_INTERVAL, RETENTION);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, prefix + "-jobs");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(JobTopology.build(settings), props, T0);
-        jobs = driver.createInputTopic(Topics.jobs(prefix), new StringSerializer(),
+        jobs = driver.createInputTopic(
+                Topics.jobs(prefix),
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(JobRegistration.class, registry, false));
-        results = driver.createInputTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), new StringSerializer(),
+        results = driver.createInputTopic(
+                Topics.results(prefix, Capability.TEXT_EMBEDDING),
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(TextEmbeddingResult.class, registry, false));
-        status = driver.createOutputTopic(Topics.jobStatus(prefix), new StringDeserializer(),
+        status = driver.createOutputTopic(
+                Topics.jobStatus(prefix),
+                new StringDeserializer(),
                 ConfluentAvroSerde.specificDeserializer(JobStatus.class, registry, false));
         store = driver.getKeyValueStore(JobTopology.STATUS_STORE);
         index = driver.getKeyValueStore(JobDeadlines.STORE);
@@ -131,7 +137,9 @@ class JobRetentionTest {
             assertThat(indexedJobs()).containsExactlyInAnyOrder("long", "other");
         }
 
-        assertThat(store.get("long").getSucceeded()).as("three hours, twice the retention, of results").isEqualTo(6);
+        assertThat(store.get("long").getSucceeded())
+                .as("three hours, twice the retention, of results")
+                .isEqualTo(6);
         assertThat(store.get("long").getState()).isEqualTo(JobState.RUNNING);
     }
 
@@ -145,6 +153,8 @@ class JobRetentionTest {
         results.pipeInput("r2", ok("old", "r2"), T0.plus(RETENTION).plus(Duration.ofMinutes(2)));
 
         assertThat(store.get("old").getSucceeded()).isEqualTo(1);
-        assertThat(store.get("old").getExpectedCount()).as("its registration is forgotten").isEqualTo(-1);
+        assertThat(store.get("old").getExpectedCount())
+                .as("its registration is forgotten")
+                .isEqualTo(-1);
     }
 }

@@ -54,25 +54,31 @@ class JobTopologyTest {
 
     @BeforeEach
     void startDriver() {
-        Map<String, Object> registry = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL,
-                SharedDevStack.get().schemaRegistryUrl());
-        JobTopology.Settings settings = new JobTopology.Settings(prefix, registry, STALL_AFTER,
-                Duration.ofHours(1), STATUS_INTERVAL);
+        Map<String, Object> registry =
+                Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, SharedDevStack.get().schemaRegistryUrl());
+        JobTopology.Settings settings =
+                new JobTopology.Settings(prefix, registry, STALL_AFTER, Duration.ofHours(1), STATUS_INTERVAL);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, prefix + "-jobs");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DecodeFailureHandler.class.getName());
         driver = new TopologyTestDriver(JobTopology.build(settings), props, T0);
-        jobs = driver.createInputTopic(Topics.jobs(prefix), new StringSerializer(),
+        jobs = driver.createInputTopic(
+                Topics.jobs(prefix),
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(JobRegistration.class, registry, false));
-        textResults = driver.createInputTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING),
-                new StringSerializer(), ConfluentAvroSerde.specificSerializer(TextEmbeddingResult.class, registry,
-                        false));
-        textToTextResults = driver.createInputTopic(Topics.results(prefix, Capability.TEXT_TO_TEXT),
-                new StringSerializer(), ConfluentAvroSerde.specificSerializer(TextToTextResult.class, registry,
-                        false));
-        status = driver.createOutputTopic(Topics.jobStatus(prefix), new StringDeserializer(),
+        textResults = driver.createInputTopic(
+                Topics.results(prefix, Capability.TEXT_EMBEDDING),
+                new StringSerializer(),
+                ConfluentAvroSerde.specificSerializer(TextEmbeddingResult.class, registry, false));
+        textToTextResults = driver.createInputTopic(
+                Topics.results(prefix, Capability.TEXT_TO_TEXT),
+                new StringSerializer(),
+                ConfluentAvroSerde.specificSerializer(TextToTextResult.class, registry, false));
+        status = driver.createOutputTopic(
+                Topics.jobStatus(prefix),
+                new StringDeserializer(),
                 ConfluentAvroSerde.specificDeserializer(JobStatus.class, registry, false));
     }
 
@@ -89,7 +95,10 @@ class JobTopologyTest {
     private JobStatus latest(String jobId) {
         driver.advanceWallClockTime(STATUS_INTERVAL);
         List<JobStatus> all = status.readValuesToList();
-        return all.stream().filter(s -> s.getJobId().equals(jobId)).reduce((a, b) -> b).orElseThrow();
+        return all.stream()
+                .filter(s -> s.getJobId().equals(jobId))
+                .reduce((a, b) -> b)
+                .orElseThrow();
     }
 
     @Test
@@ -160,8 +169,9 @@ class JobTopologyTest {
         assertThat(s.getState()).isEqualTo(JobState.COMPLETED);
         assertThat(s.getSucceeded()).isEqualTo(1);
         assertThat(s.getFailed()).isEqualTo(4);
-        assertThat(s.getFailuresByCode()).containsOnly(Map.entry("EMPTY_INPUT", 2L),
-                Map.entry("INPUT_TOO_LARGE", 1L), Map.entry("UNKNOWN_MODEL", 1L));
+        assertThat(s.getFailuresByCode())
+                .containsOnly(
+                        Map.entry("EMPTY_INPUT", 2L), Map.entry("INPUT_TOO_LARGE", 1L), Map.entry("UNKNOWN_MODEL", 1L));
     }
 
     @Test
@@ -173,7 +183,8 @@ class JobTopologyTest {
         JobStatus s = latest("j");
         assertThat(s.getSucceeded()).isEqualTo(1);
         List<String> tracked = new java.util.ArrayList<>();
-        try (var all = driver.<String, JobStatus>getKeyValueStore(JobTopology.STATUS_STORE).all()) {
+        try (var all = driver.<String, JobStatus>getKeyValueStore(JobTopology.STATUS_STORE)
+                .all()) {
             all.forEachRemaining(kv -> tracked.add(kv.key));
         }
         assertThat(tracked).containsExactly("j");

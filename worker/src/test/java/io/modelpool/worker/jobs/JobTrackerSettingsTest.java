@@ -16,10 +16,14 @@ class JobTrackerSettingsTest {
 
     private static WorkerConfig config(Map<String, String> extra) {
         Map<String, String> m = new java.util.HashMap<>(Map.of(
-                WorkerConfig.BOOTSTRAP_SERVERS, "k:9092",
-                WorkerConfig.SCHEMA_REGISTRY_URL, "http://r:8081",
-                WorkerConfig.GROUP_ID, "fleet-a",
-                "kafka.security.protocol", "SASL_SSL"));
+                WorkerConfig.BOOTSTRAP_SERVERS,
+                "k:9092",
+                WorkerConfig.SCHEMA_REGISTRY_URL,
+                "http://r:8081",
+                WorkerConfig.GROUP_ID,
+                "fleet-a",
+                "kafka.security.protocol",
+                "SASL_SSL"));
         m.putAll(extra);
         return WorkerConfig.of(m);
     }
@@ -31,7 +35,9 @@ class JobTrackerSettingsTest {
         assertThat(s.applicationId()).isEqualTo("fleet-a-jobs");
         assertThat(s.processingGuarantee()).isEqualTo(StreamsConfig.AT_LEAST_ONCE);
         assertThat(s.stateDir()).isEqualTo(Path.of(".modelpool", "jobs", "w-1"));
-        assertThat(s.rebuildState()).as("the default directory is rebuilt from the changelogs").isTrue();
+        assertThat(s.rebuildState())
+                .as("the default directory is rebuilt from the changelogs")
+                .isTrue();
         assertThat(s.topology().stallAfter()).isEqualTo(Duration.ofMinutes(5));
     }
 
@@ -40,23 +46,31 @@ class JobTrackerSettingsTest {
         JobTracker.Settings s = JobTracker.settings(config(Map.of(WorkerConfig.DATA_DIR, "/srv/modelpool")), "w:1");
 
         assertThat(s.stateDir()).isEqualTo(Path.of("/srv/modelpool", "jobs", "w_1"));
-        assertThat(s.stateDir().toAbsolutePath().startsWith(System.getProperty("java.io.tmpdir"))).isFalse();
+        assertThat(s.stateDir().toAbsolutePath().startsWith(System.getProperty("java.io.tmpdir")))
+                .isFalse();
         assertThat(s.rebuildState()).isTrue();
     }
 
     @Test
     void theJobsKeysReachTheTopologyAndTheStreamsClient() {
-        JobTracker.Settings s = JobTracker.settings(config(Map.of(
-                WorkerConfig.JOBS_APPLICATION_ID, "tracker-x",
-                WorkerConfig.JOBS_STATE_DIR, "/var/lib/modelpool/jobs",
-                WorkerConfig.JOBS_STALL_AFTER_MS, "90000",
-                WorkerConfig.JOBS_DEDUP_RETENTION_MS, "3600000",
-                WorkerConfig.JOBS_STATUS_INTERVAL_MS, "250")), "w-1");
+        JobTracker.Settings s = JobTracker.settings(
+                config(Map.of(
+                        WorkerConfig.JOBS_APPLICATION_ID, "tracker-x",
+                        WorkerConfig.JOBS_STATE_DIR, "/var/lib/modelpool/jobs",
+                        WorkerConfig.JOBS_STALL_AFTER_MS, "90000",
+                        WorkerConfig.JOBS_DEDUP_RETENTION_MS, "3600000",
+                        WorkerConfig.JOBS_STATUS_INTERVAL_MS, "250")),
+                "w-1");
         Properties p = JobTracker.properties(s);
 
-        assertThat(s.rebuildState()).as("a directory the operator chose is kept").isFalse();
-        assertThat(p).containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "tracker-x")
-                .containsEntry(StreamsConfig.STATE_DIR_CONFIG, Path.of("/var/lib/modelpool/jobs").toString())
+        assertThat(s.rebuildState())
+                .as("a directory the operator chose is kept")
+                .isFalse();
+        assertThat(p)
+                .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "tracker-x")
+                .containsEntry(
+                        StreamsConfig.STATE_DIR_CONFIG,
+                        Path.of("/var/lib/modelpool/jobs").toString())
                 .containsEntry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1)
                 .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "k:9092");
@@ -69,13 +83,16 @@ class JobTrackerSettingsTest {
     void theStreamThreadNeitherIdlesOnEmptyPartitionsNorFetchesPerResult() {
         Properties p = JobTracker.properties(JobTracker.settings(config(Map.of()), "w-1"));
 
-        assertThat(p).as("counting does not depend on cross-topic order")
+        assertThat(p)
+                .as("counting does not depend on cross-topic order")
                 .containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED)
-                .containsEntry(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG),
+                .containsEntry(
+                        StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG),
                         JobTracker.FETCH_MIN_BYTES)
-                .containsEntry(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
-                        (int) JobTracker.FETCH_MAX_WAIT.toMillis());
-        assertThat(JobTracker.FETCH_MAX_WAIT).as("well inside the default status interval")
+                .containsEntry(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), (int)
+                        JobTracker.FETCH_MAX_WAIT.toMillis());
+        assertThat(JobTracker.FETCH_MAX_WAIT)
+                .as("well inside the default status interval")
                 .isLessThan(Duration.ofMillis(1000));
     }
 
@@ -90,6 +107,7 @@ class JobTrackerSettingsTest {
     @Test
     void theTrackerIsOnByDefaultAndCanBeSwitchedOffPerWorker() {
         assertThat(config(Map.of()).jobsTrackerEnabled()).isTrue();
-        assertThat(config(Map.of(WorkerConfig.JOBS_TRACKER_ENABLED, "false")).jobsTrackerEnabled()).isFalse();
+        assertThat(config(Map.of(WorkerConfig.JOBS_TRACKER_ENABLED, "false")).jobsTrackerEnabled())
+                .isFalse();
     }
 }

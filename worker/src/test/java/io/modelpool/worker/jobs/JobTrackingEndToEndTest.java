@@ -69,13 +69,17 @@ class JobTrackingEndToEndTest {
         }
     }
 
-    record Run(int exitCode, String out, String err) {
-    }
+    record Run(int exitCode, String out, String err) {}
 
     private Run modelpool(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--bootstrap-servers", stack.bootstrapServers(), "--schema-registry",
-                stack.schemaRegistryUrl(), "--topic-prefix", prefix));
+        all.addAll(List.of(
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--schema-registry",
+                stack.schemaRegistryUrl(),
+                "--topic-prefix",
+                prefix));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
@@ -93,19 +97,23 @@ class JobTrackingEndToEndTest {
             topics.add(new NewTopic(Topics.results(prefix, c), 3, (short) 1));
         }
         topics.add(new NewTopic(Topics.jobs(prefix), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")));
-        topics.add(new NewTopic(Topics.jobStatus(prefix), 1, (short) 1)
-                .configs(Map.of("cleanup.policy", "compact")));
-        topics.add(new NewTopic(Topics.jobControl(prefix), 1, (short) 1)
-                .configs(Map.of("cleanup.policy", "compact")));
+        topics.add(new NewTopic(Topics.jobStatus(prefix), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")));
+        topics.add(new NewTopic(Topics.jobControl(prefix), 1, (short) 1).configs(Map.of("cleanup.policy", "compact")));
         stack.createTopics(topics);
     }
 
     private JobTracker startTracker(String guarantee) {
         Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
-        JobTracker tracker = JobTracker.start(new JobTracker.Settings(prefix + "-jobs", prefix + "-w1",
-                stack.bootstrapServers(), Map.of(), guarantee, Duration.ofMillis(100),
-                dir.resolve("state"), new JobTopology.Settings(prefix, registry, Duration.ofMinutes(5),
-                        Duration.ofHours(1), Duration.ofMillis(200))));
+        JobTracker tracker = JobTracker.start(new JobTracker.Settings(
+                prefix + "-jobs",
+                prefix + "-w1",
+                stack.bootstrapServers(),
+                Map.of(),
+                guarantee,
+                Duration.ofMillis(100),
+                dir.resolve("state"),
+                new JobTopology.Settings(
+                        prefix, registry, Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofMillis(200))));
         running.add(tracker);
         return tracker;
     }
@@ -113,7 +121,9 @@ class JobTrackingEndToEndTest {
     private <T extends SpecificRecord> KafkaProducer<String, T> producer(Class<T> type) {
         Map<String, Object> config = new HashMap<>(stack.clientConfig());
         config.put("linger.ms", 5);
-        return new KafkaProducer<>(config, new StringSerializer(),
+        return new KafkaProducer<>(
+                config,
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(type, stack.clientConfig(), false));
     }
 
@@ -122,11 +132,13 @@ class JobTrackingEndToEndTest {
         String topic = Topics.requests(prefix, Capability.TEXT_EMBEDDING);
         Map<String, Object> config = new HashMap<>(stack.clientConfig());
         List<String> ids = new ArrayList<>();
-        try (KafkaConsumer<String, TextEmbeddingRequest> consumer = new KafkaConsumer<>(config,
-                new StringDeserializer(), ConfluentAvroSerde.specificDeserializer(TextEmbeddingRequest.class, config,
-                        false))) {
+        try (KafkaConsumer<String, TextEmbeddingRequest> consumer = new KafkaConsumer<>(
+                config,
+                new StringDeserializer(),
+                ConfluentAvroSerde.specificDeserializer(TextEmbeddingRequest.class, config, false))) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -149,10 +161,17 @@ class JobTrackingEndToEndTest {
         Files.createDirectories(leftOver.getParent());
         Files.writeString(leftOver, "a store written against another cluster's schema registry");
 
-        JobTracker tracker = JobTracker.start(new JobTracker.Settings(prefix + "-jobs", prefix + "-w1",
-                stack.bootstrapServers(), Map.of(), "at_least_once", Duration.ofMillis(100), state, true,
-                new JobTopology.Settings(prefix, registry, Duration.ofMinutes(5), Duration.ofHours(1),
-                        Duration.ofMillis(200))));
+        JobTracker tracker = JobTracker.start(new JobTracker.Settings(
+                prefix + "-jobs",
+                prefix + "-w1",
+                stack.bootstrapServers(),
+                Map.of(),
+                "at_least_once",
+                Duration.ofMillis(100),
+                state,
+                true,
+                new JobTopology.Settings(
+                        prefix, registry, Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofMillis(200))));
         running.add(tracker);
 
         assertThat(leftOver).doesNotExist();
@@ -164,7 +183,9 @@ class JobTrackingEndToEndTest {
         createTopics();
         JobTracker tracker = startTracker(StreamsConfig.AT_LEAST_ONCE);
         Path input = dir.resolve("items.txt");
-        Files.write(input, IntStream.range(0, 10_000).mapToObj(i -> "item number " + i).toList());
+        Files.write(
+                input,
+                IntStream.range(0, 10_000).mapToObj(i -> "item number " + i).toList());
         String jobId = "big-" + prefix;
 
         Run submit = modelpool("submit", "--input", input.toString(), "--job-id", jobId);
@@ -183,7 +204,8 @@ class JobTrackingEndToEndTest {
             }
         }
 
-        Run status = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+        Run status = await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500))
                 .until(() -> modelpool("status", jobId), r -> r.out().contains("COMPLETED"));
         assertThat(status.out()).containsPattern(jobId + "\\s+COMPLETED\\s+10000/10000\\s+100.0%\\s+10000\\s+0");
         assertThat(tracker.status(jobId)).hasValueSatisfying(s -> {
@@ -214,11 +236,14 @@ class JobTrackingEndToEndTest {
             }
         }
 
-        Run status = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        Run status = await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
                 .until(() -> modelpool("status", jobId), r -> r.out().contains("COMPLETED"));
-        assertThat(status.out()).containsPattern(jobId + "\\s+COMPLETED\\s+200/200\\s+100.0%\\s+175\\s+25\\s+.*"
-                + "INPUT_TOO_LARGE=25");
-        assertThat(tracker.status(jobId)).hasValueSatisfying(s -> assertThat(s.getSucceeded()).isEqualTo(175));
+        assertThat(status.out())
+                .containsPattern(
+                        jobId + "\\s+COMPLETED\\s+200/200\\s+100.0%\\s+175\\s+25\\s+.*" + "INPUT_TOO_LARGE=25");
+        assertThat(tracker.status(jobId))
+                .hasValueSatisfying(s -> assertThat(s.getSucceeded()).isEqualTo(175));
     }
 
     @Test
@@ -243,15 +268,28 @@ class JobTrackingEndToEndTest {
         int good = 24;
         try (KafkaProducer<String, JobRegistration> registrations = producer(JobRegistration.class);
                 KafkaProducer<String, TextEmbeddingRequest> requests = producer(TextEmbeddingRequest.class)) {
-            registrations.send(new ProducerRecord<>(Topics.jobs(prefix), jobId, JobRegistration.newBuilder()
-                    .setJobId(jobId).setCapability(Capability.TEXT_EMBEDDING).setModel(MODEL).setExpectedCount(30)
-                    .setSubmitter("test@host").setSubmittedAt(Instant.now()).build()));
+            registrations.send(new ProducerRecord<>(
+                    Topics.jobs(prefix),
+                    jobId,
+                    JobRegistration.newBuilder()
+                            .setJobId(jobId)
+                            .setCapability(Capability.TEXT_EMBEDDING)
+                            .setModel(MODEL)
+                            .setExpectedCount(30)
+                            .setSubmitter("test@host")
+                            .setSubmittedAt(Instant.now())
+                            .build()));
             String topic = Topics.requests(prefix, Capability.TEXT_EMBEDDING);
             for (int i = 0; i < 30; i++) {
                 List<String> texts = i < good ? List.of("a fine sentence " + i) : i < 28 ? List.of() : List.of("x");
                 String model = i >= 28 ? "no-such-model" : MODEL;
-                TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder().setId(jobId + "-" + i).setJobId(jobId)
-                        .setModel(model).setTexts(texts).setInputType(EmbeddingInputType.DOCUMENT).build();
+                TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder()
+                        .setId(jobId + "-" + i)
+                        .setJobId(jobId)
+                        .setModel(model)
+                        .setTexts(texts)
+                        .setInputType(EmbeddingInputType.DOCUMENT)
+                        .build();
                 requests.send(new ProducerRecord<>(topic, r.getId(), r));
             }
         }
@@ -261,14 +299,15 @@ class JobTrackingEndToEndTest {
         assertThat(wait.exitCode()).as(wait.err()).isEqualTo(ExitCodes.SOME_INPUTS_FAILED);
         assertThat(wait.err()).contains("24 of 30 succeeded, 6 failed (EMPTY_INPUT=4, UNKNOWN_MODEL=2)");
         Run status = modelpool("status", jobId);
-        assertThat(status.out()).containsPattern(jobId + "\\s+COMPLETED\\s+30/30\\s+100.0%\\s+24\\s+6\\s+.*"
-                + "EMPTY_INPUT=4, UNKNOWN_MODEL=2");
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(worker.jobTracker())
-                .hasValueSatisfying(t -> assertThat(t.status(jobId)).hasValueSatisfying(s -> {
-                    assertThat(s.getState()).isEqualTo(JobState.COMPLETED);
-                    assertThat(s.getFailuresByCode()).containsOnly(Map.entry("EMPTY_INPUT", 4L),
-                            Map.entry("UNKNOWN_MODEL", 2L));
-                })));
+        assertThat(status.out())
+                .containsPattern(
+                        jobId + "\\s+COMPLETED\\s+30/30\\s+100.0%\\s+24\\s+6\\s+.*" + "EMPTY_INPUT=4, UNKNOWN_MODEL=2");
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(worker.jobTracker())
+                        .hasValueSatisfying(t -> assertThat(t.status(jobId)).hasValueSatisfying(s -> {
+                            assertThat(s.getState()).isEqualTo(JobState.COMPLETED);
+                            assertThat(s.getFailuresByCode())
+                                    .containsOnly(Map.entry("EMPTY_INPUT", 4L), Map.entry("UNKNOWN_MODEL", 2L));
+                        })));
     }
-
 }

@@ -25,8 +25,9 @@ class AdmissionTest {
     /** The request bytes the pools hold, as the test sets them. */
     private final AtomicLong bytes = new AtomicLong();
     /** High water 512, low water 128, 1 MB of requests, a 5 s drain and the default share: 2.5 s of work. */
-    private final Admission admission = new Admission(512, 128, MAX_BYTES, work::get, bytes::get,
-            Duration.ofSeconds(5), Admission.DEFAULT_WORK_BUDGET_SHARE);
+    private final Admission admission = new Admission(
+            512, 128, MAX_BYTES, work::get, bytes::get, Duration.ofSeconds(5), Admission.DEFAULT_WORK_BUDGET_SHARE);
+
     private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
     private final Logger admissionLog = (Logger) LoggerFactory.getLogger(Admission.class);
 
@@ -45,13 +46,15 @@ class AdmissionTest {
     void theBudgetIsAShareOfTheDrain() {
         assertThat(admission.budgetSeconds()).isEqualTo(5 * Admission.DEFAULT_WORK_BUDGET_SHARE);
         assertThat(new Admission(512, 128, MAX_BYTES, work::get, bytes::get, Duration.ofSeconds(10), 0.3)
-                .budgetSeconds()).isEqualTo(3.0);
+                        .budgetSeconds())
+                .isEqualTo(3.0);
     }
 
     @Test
     void aShareOutsideZeroToOneIsRefused() {
         assertThatThrownBy(() -> new Admission(512, 128, MAX_BYTES, work::get, bytes::get, Duration.ofSeconds(5), 1.5))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1.5");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1.5");
     }
 
     @Test
@@ -62,7 +65,9 @@ class AdmissionTest {
         assertThat(admission.admits(10)).isFalse();
         work.set(0.1);
         assertThat(admission.admits(511)).isTrue();
-        assertThat(admission.admits(512)).as("the record count stays an upper bound").isFalse();
+        assertThat(admission.admits(512))
+                .as("the record count stays an upper bound")
+                .isFalse();
     }
 
     @Test
@@ -71,7 +76,9 @@ class AdmissionTest {
         bytes.set(MAX_BYTES - 1);
         assertThat(admission.admits(3)).isTrue();
         bytes.set(MAX_BYTES);
-        assertThat(admission.admits(3)).as("a few huge requests fill the byte bound long before 512").isFalse();
+        assertThat(admission.admits(3))
+                .as("a few huge requests fill the byte bound long before 512")
+                .isFalse();
         assertThat(admission.admits(0)).as("a lone record is always admitted").isTrue();
     }
 
@@ -108,15 +115,23 @@ class AdmissionTest {
         assertThat(logged.list).as("under the budget: nothing to say").isEmpty();
         work.set(Double.POSITIVE_INFINITY);
         admission.dispatchedAlone(Capability.TEXT_TO_TEXT, "unknown-rate");
-        assertThat(logged.list).as("an unknown rate is the conservative start, not an oversized task").isEmpty();
+        assertThat(logged.list)
+                .as("an unknown rate is the conservative start, not an oversized task")
+                .isEmpty();
 
         work.set(4.0);
         admission.dispatchedAlone(Capability.TEXT_TO_TEXT, "big");
         admission.dispatchedAlone(Capability.TEXT_TO_TEXT, "big");
         admission.dispatchedAlone(Capability.TEXT_EMBEDDING, "other");
-        assertThat(logged.list).hasSize(2).allSatisfy(e -> assertThat(e.getLevel()).isEqualTo(Level.WARN));
+        assertThat(logged.list)
+                .hasSize(2)
+                .allSatisfy(e -> assertThat(e.getLevel()).isEqualTo(Level.WARN));
         assertThat(logged.list.get(0).getFormattedMessage())
-                .contains("text-to-text request for model 'big'", "4.00 s of work", "work budget of 2.50 s", "admitted alone");
+                .contains(
+                        "text-to-text request for model 'big'",
+                        "4.00 s of work",
+                        "work budget of 2.50 s",
+                        "admitted alone");
         assertThat(logged.list.get(1).getFormattedMessage()).contains("model 'other'");
     }
 
@@ -125,7 +140,8 @@ class AdmissionTest {
         work.set(Double.POSITIVE_INFINITY); // what the pool reports for work of a model with no completed batch
         assertThat(admission.observe(1)).isEqualTo(Backpressure.Action.PAUSE);
         assertThat(admission.admits(1)).isFalse();
-        assertThat(admission.observe(0)).as("nothing unfinished, nothing to wait for")
+        assertThat(admission.observe(0))
+                .as("nothing unfinished, nothing to wait for")
                 .isEqualTo(Backpressure.Action.RESUME);
     }
 
@@ -137,7 +153,9 @@ class AdmissionTest {
         assertThat(admission.observe(40)).isEqualTo(Backpressure.Action.PAUSE);
         assertThat(admission.paused()).isTrue();
         work.set(2.0);
-        assertThat(admission.observe(30)).as("below the budget, above half of it").isEqualTo(Backpressure.Action.NONE);
+        assertThat(admission.observe(30))
+                .as("below the budget, above half of it")
+                .isEqualTo(Backpressure.Action.NONE);
         assertThat(admission.paused()).isTrue();
         work.set(1.2);
         assertThat(admission.observe(20)).isEqualTo(Backpressure.Action.RESUME);
@@ -150,36 +168,62 @@ class AdmissionTest {
         assertThat(admission.observe(512)).isEqualTo(Backpressure.Action.PAUSE);
         assertThat(admission.observe(300)).isEqualTo(Backpressure.Action.NONE);
         work.set(3.0);
-        assertThat(admission.observe(128)).as("the count cleared, the work did not").isEqualTo(Backpressure.Action.NONE);
+        assertThat(admission.observe(128))
+                .as("the count cleared, the work did not")
+                .isEqualTo(Backpressure.Action.NONE);
         work.set(1.0);
         assertThat(admission.observe(100)).isEqualTo(Backpressure.Action.RESUME);
     }
 
     @Test
     void interactiveRecordsGoOnIntoTheReserveWhileBulkKeepsTheBoundsReached() {
-        Admission withReserve = new Admission(512, 128, MAX_BYTES, work::get, bytes::get, Duration.ofSeconds(5),
-                0.5, new InteractiveReserve(64, 0.2));
+        Admission withReserve = new Admission(
+                512,
+                128,
+                MAX_BYTES,
+                work::get,
+                bytes::get,
+                Duration.ofSeconds(5),
+                0.5,
+                new InteractiveReserve(64, 0.2));
         work.set(2.6); // over the 2.5 s budget, under the 3.5 s with the reserve
 
         assertThat(withReserve.admits(512)).as("bulk, at the record bound").isFalse();
         assertThat(withReserve.admitsInteractive(512)).isTrue();
         assertThat(withReserve.admitsInteractive(575)).isTrue();
-        assertThat(withReserve.admitsInteractive(576)).as("the reserve is bounded too").isFalse();
+        assertThat(withReserve.admitsInteractive(576))
+                .as("the reserve is bounded too")
+                .isFalse();
 
         work.set(3.5);
-        assertThat(withReserve.admitsInteractive(100)).as("the reserve's work share is bounded").isFalse();
-        assertThat(withReserve.admitsInteractive(0)).as("a lone record always goes").isTrue();
+        assertThat(withReserve.admitsInteractive(100))
+                .as("the reserve's work share is bounded")
+                .isFalse();
+        assertThat(withReserve.admitsInteractive(0))
+                .as("a lone record always goes")
+                .isTrue();
 
         work.set(1.0);
         bytes.set(MAX_BYTES);
-        assertThat(withReserve.admitsInteractive(100)).as("the byte bound has no reserve").isFalse();
+        assertThat(withReserve.admitsInteractive(100))
+                .as("the byte bound has no reserve")
+                .isFalse();
     }
 
     @Test
     void aReserveThatWouldOverfillTheDrainIsRefused() {
-        assertThatThrownBy(() -> new Admission(512, 128, MAX_BYTES, work::get, bytes::get, Duration.ofSeconds(5), 0.9,
-                new InteractiveReserve(64, 0.2))).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("0.9").hasMessageContaining("0.2");
+        assertThatThrownBy(() -> new Admission(
+                        512,
+                        128,
+                        MAX_BYTES,
+                        work::get,
+                        bytes::get,
+                        Duration.ofSeconds(5),
+                        0.9,
+                        new InteractiveReserve(64, 0.2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0.9")
+                .hasMessageContaining("0.2");
         assertThat(admission.minBulkInFlight()).isEqualTo(51);
     }
 }

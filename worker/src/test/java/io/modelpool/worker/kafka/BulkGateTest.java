@@ -64,7 +64,9 @@ class BulkGateTest {
         now.addAndGet(1);
         assertThat(gate.holds(P0)).as("aged: resumed to fetch its record again").isFalse();
         assertThat(gate.admitsBulk(P0, 10)).isTrue();
-        assertThat(gate.admitsBulk(P0, 10)).as("the next bulk record waits anew").isFalse();
+        assertThat(gate.admitsBulk(P0, 10))
+                .as("the next bulk record waits anew")
+                .isFalse();
     }
 
     @Test

@@ -14,7 +14,14 @@ class InFlightTrackerTest {
 
     private static InFlight record(InFlightTracker tracker, long offset, int valueBytes) {
         long epoch = tracker.register(P0, offset);
-        return new InFlight(P0, offset, epoch, Capability.TEXT_EMBEDDING, 0, new RecordHeaders(), null,
+        return new InFlight(
+                P0,
+                offset,
+                epoch,
+                Capability.TEXT_EMBEDDING,
+                0,
+                new RecordHeaders(),
+                null,
                 new DeadLetters.Original(new byte[valueBytes], valueBytes, null));
     }
 
@@ -28,9 +35,13 @@ class InFlightTrackerTest {
         assertThat(tracker.computingBytes()).isEqualTo(5_100);
 
         tracker.returned(large);
-        assertThat(tracker.computingBytes()).as("the large request's outcome came back").isEqualTo(100);
+        assertThat(tracker.computingBytes())
+                .as("the large request's outcome came back")
+                .isEqualTo(100);
         tracker.ready(large);
-        assertThat(tracker.computingBytes()).as("an outcome waiting to be sent holds no request").isEqualTo(100);
+        assertThat(tracker.computingBytes())
+                .as("an outcome waiting to be sent holds no request")
+                .isEqualTo(100);
     }
 
     @Test

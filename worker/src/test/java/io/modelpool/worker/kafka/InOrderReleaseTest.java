@@ -19,8 +19,8 @@ class InOrderReleaseTest {
     private static final TopicPartition P1 = new TopicPartition("modelpool.text-embedding.requests", 1);
 
     private static InFlight record(TopicPartition tp, long offset) {
-        return new InFlight(tp, offset, 0, Capability.TEXT_EMBEDDING, 0, new RecordHeaders(), null,
-                DeadLetters.Original.TOMBSTONE);
+        return new InFlight(
+                tp, offset, 0, Capability.TEXT_EMBEDDING, 0, new RecordHeaders(), null, DeadLetters.Original.TOMBSTONE);
     }
 
     @Test
@@ -55,7 +55,8 @@ class InOrderReleaseTest {
         release.ready(record(P0, 3), r -> out.add(r.offset)); // held behind 1 and 2
 
         release.cut(record(P0, 2), r -> abandoned.add(r.offset));
-        assertThat(abandoned).as("2 itself and the held 3: a transaction may not carry them above 2")
+        assertThat(abandoned)
+                .as("2 itself and the held 3: a transaction may not carry them above 2")
                 .containsExactlyInAnyOrder(2L, 3L);
         release.ready(record(P0, 1), r -> out.add(r.offset));
         release.ready(record(P0, 4), r -> out.add(r.offset));
@@ -117,7 +118,8 @@ class InOrderReleaseTest {
     void offsetsMustBeExpectedInIncreasingOrder() {
         InOrderRelease release = new InOrderRelease();
         release.expect(P0, 5);
-        assertThatThrownBy(() -> release.expect(P0, 5)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> release.expect(P0, 5))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("offset 5");
     }
 }

@@ -15,8 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.specific.SpecificRecord;
@@ -78,10 +78,13 @@ class IntakePublishabilityTest {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 3L);
         List<ProducerRecord<byte[], byte[]>> sent = producer.history();
-        assertThat(sent).as("one dead letter per record, each under the producer's limit").hasSize(3)
+        assertThat(sent)
+                .as("one dead letter per record, each under the producer's limit")
+                .hasSize(3)
                 .allSatisfy(r -> assertThat(r.topic()).isEqualTo(DEAD_LETTERS))
                 .allSatisfy(r -> assertThat(r.value().length).isLessThanOrEqualTo(PRODUCER_LIMIT));
-        assertThat(producer.refused.get()).as("each too-large dead letter was tried 3 times, not forever")
+        assertThat(producer.refused.get())
+                .as("each too-large dead letter was tried 3 times, not forever")
                 .isEqualTo(6);
     }
 
@@ -107,7 +110,8 @@ class IntakePublishabilityTest {
         assertThat(committed()).as("the failed outcome pins its offset").isLessThan(1L);
         producer.completeNext();
         await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 2L);
-        assertThat(producer.history().get(2).value()).as("the same dead letter, not a smaller one")
+        assertThat(producer.history().get(2).value())
+                .as("the same dead letter, not a smaller one")
                 .isEqualTo(producer.history().get(0).value());
     }
 
@@ -118,7 +122,9 @@ class IntakePublishabilityTest {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 3L);
         assertThat(producer.history()).hasSize(3);
-        assertThat(producer.history().get(2).key()).as("the minimal dead letter of offset 1 came last").isNull();
+        assertThat(producer.history().get(2).key())
+                .as("the minimal dead letter of offset 1 came last")
+                .isNull();
     }
 
     @Test
@@ -138,38 +144,62 @@ class IntakePublishabilityTest {
         feed(garbage(10), garbage(5_000), garbage(10));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 3L);
-        assertThat(producer.aborts.get()).as("3 attempts, then a minimal dead letter").isEqualTo(3);
-        assertThat(producer.history()).as("committed transactions only: one dead letter per record").hasSize(3)
+        assertThat(producer.aborts.get())
+                .as("3 attempts, then a minimal dead letter")
+                .isEqualTo(3);
+        assertThat(producer.history())
+                .as("committed transactions only: one dead letter per record")
+                .hasSize(3)
                 .allSatisfy(r -> assertThat(r.value().length).isLessThanOrEqualTo(PRODUCER_LIMIT));
     }
 
     private void start(int deadLetterCap, boolean exactlyOnce, Long unencodableOffset) {
         capabilities = CapabilityRegistry.fromManifest(ManifestLoader.load("classpath:process/minilm.yaml"));
-        IntakeSettings settings = IntakeSettings.builder().workerId("unit-worker").topicPrefix(PREFIX)
-                .maxRequestBytes(1_000_000).deadLetterMaxValueBytes(deadLetterCap).permanentFailureAttempts(3)
-                .highWater(64).lowWater(16).pollTimeout(Duration.ofMillis(5)).commitInterval(Duration.ofMillis(10))
-                .retryBackoff(Duration.ofMillis(1)).retryBackoffMax(Duration.ofMillis(5))
-                .drainTimeout(Duration.ofMillis(500)).closeTimeout(Duration.ofSeconds(1)).leaveGroupOnClose(true)
-                .exactlyOnce(exactlyOnce).transactionInterval(Duration.ofMillis(20)).transactionMaxRecords(100)
-                .publishLinger(Duration.ZERO).publishMaxRecords(16).workBudgetShare(0.5)
-                .maxInFlightBytes(64L * 1024 * 1024).build();
-        RecordCodec serde = new SerdeCodec(Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()),
-                PREFIX, capabilities.enabled());
-        RecordCodec codec = unencodableOffset == null ? serde : new RecordCodec() {
-            @Override
-            public SpecificRecord decode(String topic, Headers headers, byte[] value) {
-                return serde.decode(topic, headers, value);
-            }
+        IntakeSettings settings = IntakeSettings.builder()
+                .workerId("unit-worker")
+                .topicPrefix(PREFIX)
+                .maxRequestBytes(1_000_000)
+                .deadLetterMaxValueBytes(deadLetterCap)
+                .permanentFailureAttempts(3)
+                .highWater(64)
+                .lowWater(16)
+                .pollTimeout(Duration.ofMillis(5))
+                .commitInterval(Duration.ofMillis(10))
+                .retryBackoff(Duration.ofMillis(1))
+                .retryBackoffMax(Duration.ofMillis(5))
+                .drainTimeout(Duration.ofMillis(500))
+                .closeTimeout(Duration.ofSeconds(1))
+                .leaveGroupOnClose(true)
+                .exactlyOnce(exactlyOnce)
+                .transactionInterval(Duration.ofMillis(20))
+                .transactionMaxRecords(100)
+                .publishLinger(Duration.ZERO)
+                .publishMaxRecords(16)
+                .workBudgetShare(0.5)
+                .maxInFlightBytes(64L * 1024 * 1024)
+                .build();
+        RecordCodec serde = new SerdeCodec(
+                Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()),
+                PREFIX,
+                capabilities.enabled());
+        RecordCodec codec = unencodableOffset == null
+                ? serde
+                : new RecordCodec() {
+                    @Override
+                    public SpecificRecord decode(String topic, Headers headers, byte[] value) {
+                        return serde.decode(topic, headers, value);
+                    }
 
-            @Override
-            public byte[] encode(String topic, Headers headers, SpecificRecord value) {
-                if (value instanceof DeadLetter d && d.getSourceOffset() == unencodableOffset
-                        && d.getOriginalKey() != null) {
-                    throw new UnencodableRecordException("refused for the test", topic, null, null);
-                }
-                return serde.encode(topic, headers, value);
-            }
-        };
+                    @Override
+                    public byte[] encode(String topic, Headers headers, SpecificRecord value) {
+                        if (value instanceof DeadLetter d
+                                && d.getSourceOffset() == unencodableOffset
+                                && d.getOriginalKey() != null) {
+                            throw new UnencodableRecordException("refused for the test", topic, null, null);
+                        }
+                        return serde.encode(topic, headers, value);
+                    }
+                };
         intake = new Intake(settings, capabilities, consumer, producer, codec, IntakeListener.NONE);
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(TP));
@@ -220,8 +250,8 @@ class IntakePublishabilityTest {
         }
 
         @Override
-        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
-                OffsetCommitCallback callback) {
+        public synchronized void commitAsync(
+                Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
             if (failures.getAndDecrement() > 0) {
                 failed.incrementAndGet();
                 callback.onComplete(offsets, new RetriableCommitFailedException("coordinator moved"));
@@ -274,8 +304,9 @@ class IntakePublishabilityTest {
         @Override
         public synchronized void commitTransaction() {
             if (failedInTransaction != null) {
-                KafkaException e = new KafkaException("Cannot execute transactional method because we are in an "
-                        + "error state", failedInTransaction);
+                KafkaException e = new KafkaException(
+                        "Cannot execute transactional method because we are in an " + "error state",
+                        failedInTransaction);
                 failedInTransaction = null;
                 throw e;
             }

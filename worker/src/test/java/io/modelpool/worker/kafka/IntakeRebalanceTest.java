@@ -41,8 +41,8 @@ class IntakeRebalanceTest {
     private static final TopicPartition TP1 = new TopicPartition(REQUESTS, 1);
 
     private final CommitRecorder consumer = new CommitRecorder();
-    private final MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(),
-            new ByteArraySerializer());
+    private final MockProducer<byte[], byte[]> producer =
+            new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
     private PoolGroup capabilities;
     private Intake intake;
     private Thread thread;
@@ -80,7 +80,8 @@ class IntakeRebalanceTest {
         producer.completeNext();
         await().atMost(Duration.ofSeconds(20)).until(() -> committed(TP1) == 1L);
 
-        assertThat(committed(TP0)).as("the late acknowledgement of TP0@1 moves nothing: the new owner redoes it")
+        assertThat(committed(TP0))
+                .as("the late acknowledgement of TP0@1 moves nothing: the new owner redoes it")
                 .isEqualTo(1L);
     }
 
@@ -92,36 +93,62 @@ class IntakeRebalanceTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> producer.history().size() == 2);
 
         intake.requestShutdown();
-        await("the shutdown pauses every partition").atMost(Duration.ofSeconds(20))
+        await("the shutdown pauses every partition")
+                .atMost(Duration.ofSeconds(20))
                 .until(() -> consumer.paused().size() == 2);
         AtomicBoolean revoked = rebalance(List.of(TP1)); // runs inside one of the drain's polls
         await().atMost(Duration.ofSeconds(20)).untilTrue(revoked);
         assertThat(consumer.assignment()).containsExactly(TP1);
-        assertThat(consumer.paused()).as("the drain polls with every partition paused").contains(TP1);
+        assertThat(consumer.paused())
+                .as("the drain polls with every partition paused")
+                .contains(TP1);
         feed(TP1, 1); // a record arriving during the drain is not taken
         producer.completeNext();
         producer.completeNext();
         thread.join(Duration.ofSeconds(30).toMillis());
 
         assertThat(thread.isAlive()).isFalse();
-        assertThat(producer.history()).as("nothing was dispatched during the drain").hasSize(2);
-        assertThat(committed(TP1)).as("the final commit covers the partition still owned").isEqualTo(1L);
-        assertThat(committed(TP0)).as("TP0's record was acknowledged after its revocation: its new owner redoes it")
+        assertThat(producer.history())
+                .as("nothing was dispatched during the drain")
+                .hasSize(2);
+        assertThat(committed(TP1))
+                .as("the final commit covers the partition still owned")
+                .isEqualTo(1L);
+        assertThat(committed(TP0))
+                .as("TP0's record was acknowledged after its revocation: its new owner redoes it")
                 .isLessThanOrEqualTo(0L);
         assertThat(intake.shutdownReport().committed()).isTrue();
     }
 
     private void start(Duration drain) {
         capabilities = CapabilityRegistry.fromManifest(ManifestLoader.load("classpath:process/minilm.yaml"));
-        IntakeSettings settings = IntakeSettings.builder().workerId("unit-worker").topicPrefix(PREFIX)
-                .maxRequestBytes(1_000_000).deadLetterMaxValueBytes(100_000).permanentFailureAttempts(3)
-                .highWater(64).lowWater(16).pollTimeout(Duration.ofMillis(5)).commitInterval(Duration.ofMillis(10))
-                .retryBackoff(Duration.ofMillis(1)).retryBackoffMax(Duration.ofMillis(5)).drainTimeout(drain)
-                .closeTimeout(Duration.ofSeconds(5)).leaveGroupOnClose(true).exactlyOnce(false)
-                .transactionInterval(Duration.ofMillis(20)).transactionMaxRecords(100).publishLinger(Duration.ZERO)
-                .publishMaxRecords(16).workBudgetShare(0.5).maxInFlightBytes(64L * 1024 * 1024).build();
-        RecordCodec codec = new SerdeCodec(Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()),
-                PREFIX, capabilities.enabled());
+        IntakeSettings settings = IntakeSettings.builder()
+                .workerId("unit-worker")
+                .topicPrefix(PREFIX)
+                .maxRequestBytes(1_000_000)
+                .deadLetterMaxValueBytes(100_000)
+                .permanentFailureAttempts(3)
+                .highWater(64)
+                .lowWater(16)
+                .pollTimeout(Duration.ofMillis(5))
+                .commitInterval(Duration.ofMillis(10))
+                .retryBackoff(Duration.ofMillis(1))
+                .retryBackoffMax(Duration.ofMillis(5))
+                .drainTimeout(drain)
+                .closeTimeout(Duration.ofSeconds(5))
+                .leaveGroupOnClose(true)
+                .exactlyOnce(false)
+                .transactionInterval(Duration.ofMillis(20))
+                .transactionMaxRecords(100)
+                .publishLinger(Duration.ZERO)
+                .publishMaxRecords(16)
+                .workBudgetShare(0.5)
+                .maxInFlightBytes(64L * 1024 * 1024)
+                .build();
+        RecordCodec codec = new SerdeCodec(
+                Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()),
+                PREFIX,
+                capabilities.enabled());
         intake = new Intake(settings, capabilities, consumer, producer, codec, IntakeListener.NONE);
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(TP0, TP1));
@@ -167,8 +194,8 @@ class IntakeRebalanceTest {
         }
 
         @Override
-        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
-                OffsetCommitCallback callback) {
+        public synchronized void commitAsync(
+                Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
             // MockConsumer's commitSync comes here too, without a callback
             super.commitAsync(offsets, (committed, error) -> {
                 if (error == null) {

@@ -16,9 +16,16 @@ class JobControlsTest {
     private static final Duration RETENTION = Duration.ofHours(1);
     private static final long T0 = 1_767_268_800_000L;
 
-    private final JobControls controls = new JobControls(new JobControls.Settings("p", "w", "unused:9092", Map.of(),
-            Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, "http://unused:8081"), RETENTION),
-            new MockConsumer<>("earliest"), Clock.systemUTC());
+    private final JobControls controls = new JobControls(
+            new JobControls.Settings(
+                    "p",
+                    "w",
+                    "unused:9092",
+                    Map.of(),
+                    Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, "http://unused:8081"),
+                    RETENTION),
+            new MockConsumer<>("earliest"),
+            Clock.systemUTC());
 
     @Test
     void requestsOfAJobWithNoWordAreWanted() {

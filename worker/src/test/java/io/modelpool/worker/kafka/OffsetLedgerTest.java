@@ -33,7 +33,9 @@ class OffsetLedgerTest {
         assertThat(ledger.commitPosition(P0)).as("11 done, 12 still running").hasValue(12);
 
         ledger.markDone(P0, 12, epoch);
-        assertThat(ledger.commitPosition(P0)).as("everything done: one past the highest").hasValue(15);
+        assertThat(ledger.commitPosition(P0))
+                .as("everything done: one past the highest")
+                .hasValue(15);
     }
 
     @Test
@@ -55,7 +57,9 @@ class OffsetLedgerTest {
             for (long finished : order) {
                 ledger.markDone(P0, finished, epoch);
                 done.add(finished);
-                long expected = offsets.stream().filter(x -> !done.contains(x)).findFirst()
+                long expected = offsets.stream()
+                        .filter(x -> !done.contains(x))
+                        .findFirst()
                         .orElse(offsets.get(offsets.size() - 1) + 1);
                 assertThat(ledger.commitPosition(P0)).hasValue(expected);
             }
@@ -90,7 +94,8 @@ class OffsetLedgerTest {
         Map<TopicPartition, OffsetAndMetadata> offered = ledger.pendingCommits();
         ledger.markCommitted(offered);
         ledger.forgetCommitted(offered.keySet());
-        assertThat(ledger.pendingCommits()).as("a failed commit is offered again")
+        assertThat(ledger.pendingCommits())
+                .as("a failed commit is offered again")
                 .containsExactly(Map.entry(P0, new OffsetAndMetadata(6)));
     }
 
@@ -112,7 +117,8 @@ class OffsetLedgerTest {
     void offsetsMustBeRegisteredInIncreasingOrder() {
         OffsetLedger ledger = new OffsetLedger();
         ledger.register(P0, 9);
-        assertThatThrownBy(() -> ledger.register(P0, 9)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ledger.register(P0, 9))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("offset 9");
     }
 
@@ -151,7 +157,9 @@ class OffsetLedgerTest {
         ledger.markDone(P0, 1, epoch);
         ledger.markCommitted(ledger.pendingCommits());
 
-        assertThat(ledger.reopen(P0, 0, epoch)).as("below the committed position").isFalse();
+        assertThat(ledger.reopen(P0, 0, epoch))
+                .as("below the committed position")
+                .isFalse();
         assertThat(ledger.reopen(P0, 5, epoch)).as("never registered").isFalse();
         ledger.forget(List.of(P0));
         long next = ledger.register(P0, 2);

@@ -96,7 +96,9 @@ class ParkedRecordTest {
         failed.completeExceptionally(new RecordCodec.DependencyUnavailableException("registry down", null));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> prepared.get() == 2);
-        assertThat(producer.history()).as("only the garbage record's dead letter").hasSize(1);
+        assertThat(producer.history())
+                .as("only the garbage record's dead letter")
+                .hasSize(1);
         assertThat(committed()).isZero();
 
         lookup.complete(null);
@@ -114,8 +116,10 @@ class ParkedRecordTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> !intake.hasAssignment());
         lookup.complete(null);
 
-        await("no dead letter for the record the partition's next owner reads").during(Duration.ofMillis(500))
-                .atMost(Duration.ofSeconds(20)).until(() -> producer.history().size() == 1);
+        await("no dead letter for the record the partition's next owner reads")
+                .during(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> producer.history().size() == 1);
         assertThat(intake.unfinished()).isZero();
     }
 
@@ -129,11 +133,16 @@ class ParkedRecordTest {
         feed(values);
 
         await().atMost(Duration.ofSeconds(60)).until(() -> consumer.position(TP) == Dispatcher.MAX_PARKED_RECORDS);
-        await("the bound holds").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(20))
+        await("the bound holds")
+                .during(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(20))
                 .until(() -> consumer.position(TP) == Dispatcher.MAX_PARKED_RECORDS);
-        assertThat(received).as("a parked record is received when it is taken, after its lookup").hasValue(0);
+        assertThat(received)
+                .as("a parked record is received when it is taken, after its lookup")
+                .hasValue(0);
         assertThat(producer.history()).isEmpty();
-        assertThat(consumer.position(TP)).as("rewound to the first record not taken")
+        assertThat(consumer.position(TP))
+                .as("rewound to the first record not taken")
                 .isEqualTo(Dispatcher.MAX_PARKED_RECORDS);
 
         lookup.complete(null);
@@ -146,7 +155,8 @@ class ParkedRecordTest {
         });
 
         await().atMost(Duration.ofSeconds(60)).until(() -> committed() == flood);
-        assertThat(producer.history()).hasSize(flood)
+        assertThat(producer.history())
+                .hasSize(flood)
                 .allSatisfy(r -> assertThat(errorClass(r)).endsWith("UnknownSchemaIdException"));
     }
 
@@ -156,20 +166,39 @@ class ParkedRecordTest {
 
     private void start(int highWater) {
         capabilities = CapabilityRegistry.fromManifest(ManifestLoader.load("classpath:process/minilm.yaml"));
-        IntakeSettings settings = IntakeSettings.builder().workerId("unit-worker").topicPrefix(PREFIX)
-                .maxRequestBytes(1_000_000).deadLetterMaxValueBytes(256 * 1024).permanentFailureAttempts(3)
-                .highWater(highWater).lowWater(16).pollTimeout(Duration.ofMillis(5))
-                .commitInterval(Duration.ofMillis(10)).retryBackoff(Duration.ofMillis(50))
-                .retryBackoffMax(Duration.ofMillis(100)).drainTimeout(Duration.ofMillis(500))
-                .closeTimeout(Duration.ofSeconds(1)).leaveGroupOnClose(true).exactlyOnce(false)
-                .transactionInterval(Duration.ofMillis(20)).transactionMaxRecords(100).publishLinger(Duration.ZERO)
-                .publishMaxRecords(16).workBudgetShare(0.5).maxInFlightBytes(64L * 1024 * 1024).build();
-        serde = new SerdeCodec(Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()), PREFIX,
+        IntakeSettings settings = IntakeSettings.builder()
+                .workerId("unit-worker")
+                .topicPrefix(PREFIX)
+                .maxRequestBytes(1_000_000)
+                .deadLetterMaxValueBytes(256 * 1024)
+                .permanentFailureAttempts(3)
+                .highWater(highWater)
+                .lowWater(16)
+                .pollTimeout(Duration.ofMillis(5))
+                .commitInterval(Duration.ofMillis(10))
+                .retryBackoff(Duration.ofMillis(50))
+                .retryBackoffMax(Duration.ofMillis(100))
+                .drainTimeout(Duration.ofMillis(500))
+                .closeTimeout(Duration.ofSeconds(1))
+                .leaveGroupOnClose(true)
+                .exactlyOnce(false)
+                .transactionInterval(Duration.ofMillis(20))
+                .transactionMaxRecords(100)
+                .publishLinger(Duration.ZERO)
+                .publishMaxRecords(16)
+                .workBudgetShare(0.5)
+                .maxInFlightBytes(64L * 1024 * 1024)
+                .build();
+        serde = new SerdeCodec(
+                Map.of("schema.registry.url", SharedDevStack.get().schemaRegistryUrl()),
+                PREFIX,
                 Set.of(Capability.TEXT_EMBEDDING));
         RecordCodec codec = new RecordCodec() {
             @Override
             public CompletableFuture<Void> prepare(String topic, byte[] value) {
-                if (value != null && value.length > 4 && ByteBuffer.wrap(value, 1, 4).getInt() == UNKNOWN_ID) {
+                if (value != null
+                        && value.length > 4
+                        && ByteBuffer.wrap(value, 1, 4).getInt() == UNKNOWN_ID) {
                     prepared.incrementAndGet();
                     return lookup;
                 }
@@ -214,16 +243,23 @@ class ParkedRecordTest {
     }
 
     private List<Long> sourceOffsets() {
-        return producer.history().stream().map(r -> Long.parseLong(new String(
-                r.headers().lastHeader("modelpool.error.source.offset").value(), StandardCharsets.UTF_8))).toList();
+        return producer.history().stream()
+                .map(r -> Long.parseLong(new String(
+                        r.headers().lastHeader("modelpool.error.source.offset").value(), StandardCharsets.UTF_8)))
+                .toList();
     }
 
     private static String errorClass(ProducerRecord<byte[], byte[]> deadLetter) {
-        return new String(deadLetter.headers().lastHeader("modelpool.error.class").value(), StandardCharsets.UTF_8);
+        return new String(
+                deadLetter.headers().lastHeader("modelpool.error.class").value(), StandardCharsets.UTF_8);
     }
 
     private static byte[] unknownId() {
-        return ByteBuffer.allocate(9).put((byte) 0).putInt(UNKNOWN_ID).putInt(42).array();
+        return ByteBuffer.allocate(9)
+                .put((byte) 0)
+                .putInt(UNKNOWN_ID)
+                .putInt(42)
+                .array();
     }
 
     private static byte[] garbage() {

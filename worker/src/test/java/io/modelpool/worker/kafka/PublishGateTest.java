@@ -23,12 +23,16 @@ class PublishGateTest {
         gate.ready(100 * MS);
         assertThat(gate.open(1, 7, 100 * MS)).isFalse();
         gate.ready(105 * MS);
-        assertThat(gate.open(2, 6, 110 * MS)).as("the wait counts from the oldest outcome").isFalse();
+        assertThat(gate.open(2, 6, 110 * MS))
+                .as("the wait counts from the oldest outcome")
+                .isFalse();
         assertThat(gate.open(2, 6, 119 * MS)).isFalse();
         assertThat(gate.open(2, 6, 120 * MS)).isTrue();
         gate.published();
         gate.ready(121 * MS);
-        assertThat(gate.open(1, 5, 125 * MS)).as("a new wait starts after publishing").isFalse();
+        assertThat(gate.open(1, 5, 125 * MS))
+                .as("a new wait starts after publishing")
+                .isFalse();
         assertThat(gate.open(1, 5, 141 * MS)).isTrue();
     }
 
@@ -38,10 +42,14 @@ class PublishGateTest {
         gate.ready(100 * MS, false);
         assertThat(gate.open(1, 50, 101 * MS)).as("a bulk outcome lingers").isFalse();
         gate.ready(102 * MS, true);
-        assertThat(gate.open(2, 50, 102 * MS)).as("someone waits on the interactive one").isTrue();
+        assertThat(gate.open(2, 50, 102 * MS))
+                .as("someone waits on the interactive one")
+                .isTrue();
         gate.published();
         gate.ready(103 * MS, false);
-        assertThat(gate.open(1, 50, 104 * MS)).as("the next bulk outcome lingers again").isFalse();
+        assertThat(gate.open(1, 50, 104 * MS))
+                .as("the next bulk outcome lingers again")
+                .isFalse();
     }
 
     @Test
@@ -65,15 +73,21 @@ class PublishGateTest {
         PublishGate gate = new PublishGate(Duration.ofMillis(20), 256);
         assertThat(gate.open(0, 0, 0)).isFalse();
         gate.ready(0);
-        assertThat(gate.open(0, 3, 50 * MS)).as("what waited was dropped by a revocation").isFalse();
+        assertThat(gate.open(0, 3, 50 * MS))
+                .as("what waited was dropped by a revocation")
+                .isFalse();
         gate.ready(60 * MS);
-        assertThat(gate.open(1, 3, 61 * MS)).as("the dropped outcome's age does not carry over").isFalse();
+        assertThat(gate.open(1, 3, 61 * MS))
+                .as("the dropped outcome's age does not carry over")
+                .isFalse();
     }
 
     @Test
     void outcomesQueuedWithoutAnnouncementArePublishedAtOnce() {
         PublishGate gate = new PublishGate(Duration.ofMillis(20), 256);
-        assertThat(gate.open(2, 5, 0)).as("e.g. an aborted transaction's outcomes put back").isTrue();
+        assertThat(gate.open(2, 5, 0))
+                .as("e.g. an aborted transaction's outcomes put back")
+                .isTrue();
     }
 
     @Test
@@ -86,8 +100,10 @@ class PublishGateTest {
     @Test
     void rejectsANegativeLingerAndAnEmptyBatch() {
         assertThatThrownBy(() -> new PublishGate(Duration.ofMillis(-1), 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("linger");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("linger");
         assertThatThrownBy(() -> new PublishGate(Duration.ofMillis(1), 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxRecords");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxRecords");
     }
 }

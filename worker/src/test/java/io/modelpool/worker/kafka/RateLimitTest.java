@@ -51,7 +51,9 @@ class RateLimitTest {
 
         assertThat(limit.reserve()).isZero();
         assertThat(limit.reserve()).isZero();
-        assertThat(limit.reserve()).as("a minute of quiet does not save 600 permits").isEqualTo(ms(100));
+        assertThat(limit.reserve())
+                .as("a minute of quiet does not save 600 permits")
+                .isEqualTo(ms(100));
     }
 
     @Test

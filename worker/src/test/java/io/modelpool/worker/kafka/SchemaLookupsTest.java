@@ -22,10 +22,13 @@ class SchemaLookupsTest {
     void recordsNeedingTheSameIdShareOneLookupAndTheCallerNeverWaits() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger calls = new AtomicInteger();
-        try (SchemaLookups lookups = new SchemaLookups(id -> {
-            calls.incrementAndGet();
-            awaitUninterruptibly(release);
-        }, 1_000, 2)) {
+        try (SchemaLookups lookups = new SchemaLookups(
+                id -> {
+                    calls.incrementAndGet();
+                    awaitUninterruptibly(release);
+                },
+                1_000,
+                2)) {
             CompletableFuture<Void> first = lookups.fetch(7);
             CompletableFuture<Void> second = lookups.fetch(7);
 
@@ -42,11 +45,14 @@ class SchemaLookupsTest {
     @Test
     void aFailedLookupCompletesExceptionallyAndTheNextFetchTriesAgain() {
         AtomicInteger calls = new AtomicInteger();
-        try (SchemaLookups lookups = new SchemaLookups(id -> {
-            if (calls.incrementAndGet() == 1) {
-                throw new IllegalStateException("registry down");
-            }
-        }, 1_000, 1)) {
+        try (SchemaLookups lookups = new SchemaLookups(
+                id -> {
+                    if (calls.incrementAndGet() == 1) {
+                        throw new IllegalStateException("registry down");
+                    }
+                },
+                1_000,
+                1)) {
             CompletableFuture<Void> failed = lookups.fetch(3);
             await().atMost(Duration.ofSeconds(10)).until(failed::isDone);
             assertThat(failed).isCompletedExceptionally();
@@ -75,7 +81,8 @@ class SchemaLookupsTest {
         List<Long> sorted = startedAt.stream().sorted().toList();
         for (int k = 20; k < ids; k++) {
             long earliest = Duration.ofMillis(50L * (k - 19)).toNanos();
-            assertThat(sorted.get(k)).as("call %d starts no earlier than %d ms", k, earliest / 1_000_000)
+            assertThat(sorted.get(k))
+                    .as("call %d starts no earlier than %d ms", k, earliest / 1_000_000)
                     .isGreaterThanOrEqualTo(earliest);
         }
     }

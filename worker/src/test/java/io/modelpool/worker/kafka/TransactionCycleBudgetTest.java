@@ -28,26 +28,26 @@ class TransactionCycleBudgetTest {
     @Test
     void aCommitThatDoesNotReturnWithinTheBudgetIsFatalWithItsRecordsAndTheCallerGoesOn() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        MockProducer<byte[], byte[]> hanging = new MockProducer<>(true, null, new ByteArraySerializer(),
-                new ByteArraySerializer()) {
-            @Override
-            public void commitTransaction() {
-                try {
-                    release.await(30, TimeUnit.SECONDS); // the coordinator does not answer
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
+        MockProducer<byte[], byte[]> hanging =
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+                    @Override
+                    public void commitTransaction() {
+                        try {
+                            release.await(30, TimeUnit.SECONDS); // the coordinator does not answer
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                };
         hanging.initTransactions();
         TransactionCycle cycle = new TransactionCycle(hanging, Duration.ofSeconds(10), 100);
-        InFlight sent = new InFlight(SOURCE, 0, 0, Capability.TEXT_EMBEDDING, 0, new RecordHeaders(), null,
-                DeadLetters.Original.TOMBSTONE);
+        InFlight sent = new InFlight(
+                SOURCE, 0, 0, Capability.TEXT_EMBEDDING, 0, new RecordHeaders(), null, DeadLetters.Original.TOMBSTONE);
         cycle.send(new ProducerRecord<>("out", new byte[] {1}), sent);
 
         long start = System.nanoTime();
-        TransactionCycle.Outcome outcome = cycle.commit(Map.of(SOURCE, new OffsetAndMetadata(1)),
-                new ConsumerGroupMetadata("group"), Duration.ofMillis(200));
+        TransactionCycle.Outcome outcome = cycle.commit(
+                Map.of(SOURCE, new OffsetAndMetadata(1)), new ConsumerGroupMetadata("group"), Duration.ofMillis(200));
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         release.countDown();
 
@@ -61,15 +61,24 @@ class TransactionCycleBudgetTest {
 
     @Test
     void aCommitWithinTheBudgetCommitsAsUsual() {
-        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(),
-                new ByteArraySerializer());
+        MockProducer<byte[], byte[]> producer =
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         producer.initTransactions();
         TransactionCycle cycle = new TransactionCycle(producer, Duration.ofSeconds(10), 100);
-        cycle.send(new ProducerRecord<>("out", new byte[] {1}), new InFlight(SOURCE, 0, 0, Capability.TEXT_EMBEDDING,
-                0, new RecordHeaders(), null, DeadLetters.Original.TOMBSTONE));
+        cycle.send(
+                new ProducerRecord<>("out", new byte[] {1}),
+                new InFlight(
+                        SOURCE,
+                        0,
+                        0,
+                        Capability.TEXT_EMBEDDING,
+                        0,
+                        new RecordHeaders(),
+                        null,
+                        DeadLetters.Original.TOMBSTONE));
 
-        TransactionCycle.Outcome outcome = cycle.commit(Map.of(SOURCE, new OffsetAndMetadata(1)),
-                new ConsumerGroupMetadata("group"), Duration.ofSeconds(20));
+        TransactionCycle.Outcome outcome = cycle.commit(
+                Map.of(SOURCE, new OffsetAndMetadata(1)), new ConsumerGroupMetadata("group"), Duration.ofSeconds(20));
 
         assertThat(outcome).isInstanceOf(TransactionCycle.Committed.class);
         assertThat(producer.transactionCommitted()).isTrue();

@@ -59,17 +59,28 @@ class TransactionCycleTest {
     }
 
     private KafkaProducer<byte[], byte[]> producer(String transactionalId) {
-        KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        transactionalId),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
         producers.add(p);
         return p;
     }
 
     private static InFlight inFlight(long offset) {
-        return new InFlight(new TopicPartition("in", 0), offset, 0, Capability.TEXT_EMBEDDING, 0, new RecordHeaders(),
-                null, DeadLetters.Original.TOMBSTONE);
+        return new InFlight(
+                new TopicPartition("in", 0),
+                offset,
+                0,
+                Capability.TEXT_EMBEDDING,
+                0,
+                new RecordHeaders(),
+                null,
+                DeadLetters.Original.TOMBSTONE);
     }
 
     private void send(TransactionCycle cycle, String value, long offset) {
@@ -80,8 +91,8 @@ class TransactionCycleTest {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
             TopicPartition tp = new TopicPartition(out, 0);
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
@@ -97,8 +108,10 @@ class TransactionCycleTest {
     }
 
     private Long committedOffset() throws Exception {
-        OffsetAndMetadata om = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-                .get(30, TimeUnit.SECONDS).get(source);
+        OffsetAndMetadata om = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS)
+                .get(source);
         return om == null ? null : om.offset();
     }
 
@@ -108,10 +121,12 @@ class TransactionCycleTest {
         cycle.init();
         send(cycle, "r0", 0);
         send(cycle, "r1", 1);
-        assertThat(read("read_committed")).as("invisible while the transaction is open").isEmpty();
+        assertThat(read("read_committed"))
+                .as("invisible while the transaction is open")
+                .isEmpty();
 
-        TransactionCycle.Outcome outcome = cycle.commit(Map.of(source, new OffsetAndMetadata(2)),
-                new ConsumerGroupMetadata(group));
+        TransactionCycle.Outcome outcome =
+                cycle.commit(Map.of(source, new OffsetAndMetadata(2)), new ConsumerGroupMetadata(group));
 
         assertThat(outcome).isInstanceOf(TransactionCycle.Committed.class);
         assertThat(outcome.records()).extracting(r -> r.offset).containsExactly(0L, 1L);
@@ -147,11 +162,13 @@ class TransactionCycleTest {
         send(zombie, "zombie", 0);
         producer(id).initTransactions();
 
-        TransactionCycle.Outcome outcome = zombie.commit(Map.of(source, new OffsetAndMetadata(1)),
-                new ConsumerGroupMetadata(group));
+        TransactionCycle.Outcome outcome =
+                zombie.commit(Map.of(source, new OffsetAndMetadata(1)), new ConsumerGroupMetadata(group));
 
-        assertThat(outcome).isInstanceOfSatisfying(TransactionCycle.Fatal.class,
-                f -> assertThat(f.fenced()).as("fenced: %s", f.cause()).isTrue());
+        assertThat(outcome)
+                .isInstanceOfSatisfying(
+                        TransactionCycle.Fatal.class,
+                        f -> assertThat(f.fenced()).as("fenced: %s", f.cause()).isTrue());
         assertThat(read("read_committed")).isEmpty();
         assertThat(committedOffset()).isNull();
     }
@@ -163,7 +180,9 @@ class TransactionCycleTest {
         assertThat(cycle.due(System.currentTimeMillis())).as("none open").isFalse();
         send(cycle, "a", 0);
         assertThat(cycle.due(System.currentTimeMillis())).isFalse();
-        assertThat(cycle.due(System.currentTimeMillis() + Duration.ofHours(1).toMillis())).as("old enough").isTrue();
+        assertThat(cycle.due(System.currentTimeMillis() + Duration.ofHours(1).toMillis()))
+                .as("old enough")
+                .isTrue();
         send(cycle, "b", 1);
         assertThat(cycle.full()).isTrue();
         assertThat(cycle.due(System.currentTimeMillis())).as("full").isTrue();
@@ -173,21 +192,34 @@ class TransactionCycleTest {
 
     @Test
     void fencingIsRecognisedBehindTheProducersErrorStateAndBehindAFailedAbort() {
-        KafkaException errorState = new KafkaException("Cannot execute transactional method because we are in an "
-                + "error state", new ProducerFencedException("fenced"));
-        assertThat(TransactionCycle.isFenced(errorState)).as("the cause of an error-state exception").isTrue();
+        KafkaException errorState = new KafkaException(
+                "Cannot execute transactional method because we are in an " + "error state",
+                new ProducerFencedException("fenced"));
+        assertThat(TransactionCycle.isFenced(errorState))
+                .as("the cause of an error-state exception")
+                .isTrue();
 
         IllegalStateException abortFailed = new IllegalStateException("cannot abort");
         abortFailed.addSuppressed(new KafkaException("send failed", new InvalidPidMappingException("remapped")));
-        assertThat(TransactionCycle.isFenced(abortFailed)).as("the first failure, kept as suppressed").isTrue();
+        assertThat(TransactionCycle.isFenced(abortFailed))
+                .as("the first failure, kept as suppressed")
+                .isTrue();
         assertThat(TransactionCycle.isFatal(abortFailed)).isTrue();
-        assertThat(TransactionCycle.describe(abortFailed)).as("the log line names the first failure too")
-                .contains("cannot abort").contains("; after ").contains("InvalidPidMappingException: remapped");
+        assertThat(TransactionCycle.describe(abortFailed))
+                .as("the log line names the first failure too")
+                .contains("cannot abort")
+                .contains("; after ")
+                .contains("InvalidPidMappingException: remapped");
 
-        KafkaException other = new KafkaException("Cannot execute transactional method because we are in an error "
-                + "state", new InvalidTxnStateException("state"));
-        assertThat(TransactionCycle.isFenced(other)).as("not every error state is a takeover").isFalse();
-        assertThat(TransactionCycle.describe(other)).contains("error state").contains("caused by")
+        KafkaException other = new KafkaException(
+                "Cannot execute transactional method because we are in an error " + "state",
+                new InvalidTxnStateException("state"));
+        assertThat(TransactionCycle.isFenced(other))
+                .as("not every error state is a takeover")
+                .isFalse();
+        assertThat(TransactionCycle.describe(other))
+                .contains("error state")
+                .contains("caused by")
                 .contains("InvalidTxnStateException");
     }
 }

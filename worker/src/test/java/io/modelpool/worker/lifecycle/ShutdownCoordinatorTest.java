@@ -82,11 +82,13 @@ class ShutdownCoordinatorTest {
         Sequence failed = new Sequence();
         failed.outcome = new ShutdownCoordinator.Outcome(Duration.ZERO, 0, 3, false, true);
         failed.release.countDown();
-        assertThat(new ShutdownCoordinator(failed, Duration.ofSeconds(1), s -> { }).awaitCompletion()).isEqualTo(1);
+        assertThat(new ShutdownCoordinator(failed, Duration.ofSeconds(1), s -> {}).awaitCompletion())
+                .isEqualTo(1);
 
         Sequence abandoning = new Sequence();
         abandoning.outcome = new ShutdownCoordinator.Outcome(Duration.ofSeconds(5), 10, 4, true, false);
         abandoning.release.countDown();
-        assertThat(new ShutdownCoordinator(abandoning, Duration.ofSeconds(1), s -> { }).awaitCompletion()).isZero();
+        assertThat(new ShutdownCoordinator(abandoning, Duration.ofSeconds(1), s -> {}).awaitCompletion())
+                .isZero();
     }
 }

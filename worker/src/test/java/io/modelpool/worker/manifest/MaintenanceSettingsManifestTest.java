@@ -35,7 +35,8 @@ class MaintenanceSettingsManifestTest {
 
     @Test
     void workerBoundsIdleUnloadAndSizeFactorAreRead() {
-        ModelDefinition m = parse("    min-workers: 1\n    max-workers: 4\n    idle-unload: 5m\n    size-factor: 1.5\n");
+        ModelDefinition m =
+                parse("    min-workers: 1\n    max-workers: 4\n    idle-unload: 5m\n    size-factor: 1.5\n");
 
         assertThat(m.workers()).isEqualTo(2);
         assertThat(m.minWorkers()).isEqualTo(1);
@@ -54,7 +55,7 @@ class MaintenanceSettingsManifestTest {
     @Test
     void inconsistentBoundsABadSizeFactorAndABadIdleUnloadAreNamedTogether() {
         assertThatThrownBy(() -> parse("    workers: 5\n    min-workers: 1\n    max-workers: 4\n    size-factor: 0\n"
-                + "    idle-unload: soon\n"))
+                        + "    idle-unload: soon\n"))
                 .isInstanceOf(ManifestException.class)
                 .hasMessageContaining("model 'mini': min-workers = 1, workers = 5, max-workers = 4 are invalid; "
                         + "allowed: min-workers <= workers <= max-workers")

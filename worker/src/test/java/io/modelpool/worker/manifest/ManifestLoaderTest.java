@@ -24,7 +24,8 @@ class ManifestLoaderTest {
     void theShippedManifestServesTheThreeEmbeddingModelsBatchInvariantByDefault() {
         ModelManifest manifest = ManifestLoader.loadDefault();
 
-        assertThat(manifest.models()).extracting(ModelDefinition::key)
+        assertThat(manifest.models())
+                .extracting(ModelDefinition::key)
                 .containsExactly("all-minilm-l6-v2-q", "bge-small-en-v1.5-q", "e5-small-v2-q");
         assertThat(manifest.models()).allSatisfy(m -> {
             assertThat(m.capability()).isEqualTo("text-embedding");
@@ -32,9 +33,11 @@ class ManifestLoaderTest {
             assertThat(m.batchInvariant()).isTrue();
             assertThat(m.session().intraOpThreads()).isEqualTo(1);
         });
-        assertThat(manifest.model("bge-small-en-v1.5-q").orElseThrow().parameters()).containsEntry("pooling", "cls");
+        assertThat(manifest.model("bge-small-en-v1.5-q").orElseThrow().parameters())
+                .containsEntry("pooling", "cls");
         assertThat(manifest.model("e5-small-v2-q").orElseThrow().parameters())
-                .containsEntry("query-prefix", "query: ").containsEntry("passage-prefix", "passage: ");
+                .containsEntry("query-prefix", "query: ")
+                .containsEntry("passage-prefix", "passage: ");
     }
 
     @Test
@@ -60,7 +63,8 @@ class ManifestLoaderTest {
     @Test
     void aMissingManifestIsReportedWithItsLocation() {
         assertThatThrownBy(() -> ManifestLoader.load("classpath:nowhere/models.yaml"))
-                .isInstanceOf(ManifestException.class).hasMessageContaining("classpath:nowhere/models.yaml");
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("classpath:nowhere/models.yaml");
     }
 
     @Test
@@ -86,7 +90,8 @@ class ManifestLoaderTest {
         String yaml = ONE_MODEL + "    wokers: 2\n";
 
         assertThatThrownBy(() -> ManifestLoader.parse(yaml, "test"))
-                .isInstanceOf(ManifestException.class).hasMessageContaining("unknown setting 'wokers'");
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("unknown setting 'wokers'");
     }
 
     @Test

@@ -35,7 +35,9 @@ class BacklogMetersTest {
     }
 
     private double backlog() {
-        return registry.get(MeterNames.BACKLOG_SECONDS).tag(MeterNames.TAG_CAPABILITY, "text-embedding").gauge()
+        return registry.get(MeterNames.BACKLOG_SECONDS)
+                .tag(MeterNames.TAG_CAPABILITY, "text-embedding")
+                .gauge()
                 .value();
     }
 

@@ -19,17 +19,19 @@ import org.junit.jupiter.api.Test;
 
 class HttpEndpointsTest {
 
-    private static final Readiness.Report READY = new Readiness.Report(true,
-            List.of(new Readiness.Check("intake", true, "partitions assigned")));
-    private static final Readiness.Report NOT_READY = new Readiness.Report(false, List.of(
-            new Readiness.Check("intake", true, "partitions assigned"),
-            new Readiness.Check("shutdown", false, "shutting down")));
+    private static final Readiness.Report READY =
+            new Readiness.Report(true, List.of(new Readiness.Check("intake", true, "partitions assigned")));
+    private static final Readiness.Report NOT_READY = new Readiness.Report(
+            false,
+            List.of(
+                    new Readiness.Check("intake", true, "partitions assigned"),
+                    new Readiness.Check("shutdown", false, "shutting down")));
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicReference<Readiness.Report> readiness = new AtomicReference<>(READY);
     private final AtomicReference<String> stalled = new AtomicReference<>();
-    private final HttpEndpoints endpoints = HttpEndpoints.start(new InetSocketAddress("127.0.0.1", 0), registry,
-            readiness::get, stalled::get);
+    private final HttpEndpoints endpoints =
+            HttpEndpoints.start(new InetSocketAddress("127.0.0.1", 0), registry, readiness::get, stalled::get);
     private final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach
@@ -40,13 +42,18 @@ class HttpEndpointsTest {
 
     private HttpResponse<String> send(String method, String path) throws Exception {
         URI uri = URI.create("http://127.0.0.1:" + endpoints.address().getPort() + path);
-        return http.send(HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+        return http.send(
+                HttpRequest.newBuilder(uri)
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
     void metricsAreServedInThePrometheusTextFormat() throws Exception {
-        Counter.builder("modelpool.requests.received").tag("capability", "text-embedding").register(registry)
+        Counter.builder("modelpool.requests.received")
+                .tag("capability", "text-embedding")
+                .register(registry)
                 .increment(3);
         HttpResponse<String> r = send("GET", "/metrics");
         assertThat(r.statusCode()).isEqualTo(200);

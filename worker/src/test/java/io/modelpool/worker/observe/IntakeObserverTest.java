@@ -24,18 +24,27 @@ class IntakeObserverTest {
     private final IntakeObserver observer = new IntakeObserver(registry, Map.of(TE, Set.of("served")));
 
     private static Outcome.Envelope result(String id, String model, ErrorCode error, long queuedMs) {
-        return new Outcome.Envelope(id, null, model, error == null ? ResultStatus.OK : ResultStatus.ERROR, error,
-                queuedMs, 3L);
+        return new Outcome.Envelope(
+                id, null, model, error == null ? ResultStatus.OK : ResultStatus.ERROR, error, queuedMs, 3L);
     }
 
     private static DeadLetter deadLetter(String errorClass) {
-        return DeadLetter.newBuilder().setSourceTopic("t").setSourcePartition(0).setSourceOffset(7)
-                .setSourceTimestamp(Instant.EPOCH).setErrorClass(errorClass).setErrorMessage("m").setWorkerId("w")
-                .setDeadLetteredAt(Instant.EPOCH).build();
+        return DeadLetter.newBuilder()
+                .setSourceTopic("t")
+                .setSourcePartition(0)
+                .setSourceOffset(7)
+                .setSourceTimestamp(Instant.EPOCH)
+                .setErrorClass(errorClass)
+                .setErrorMessage("m")
+                .setWorkerId("w")
+                .setDeadLetteredAt(Instant.EPOCH)
+                .build();
     }
 
     private double count(String name, String... tags) {
-        return registry.find(name).tags(tags).counters().stream().mapToDouble(c -> c.count()).sum();
+        return registry.find(name).tags(tags).counters().stream()
+                .mapToDouble(c -> c.count())
+                .sum();
     }
 
     @Test
@@ -48,16 +57,29 @@ class IntakeObserverTest {
         observer.answered(TE, result("b", "served", ErrorCode.EMPTY_INPUT, 0), now - 50);
         observer.answered(TE, result("c", "anything-a-client-typed", ErrorCode.UNKNOWN_MODEL, 0), now);
 
-        assertThat(count(MeterNames.REQUESTS_RECEIVED, "capability", "text-embedding")).isEqualTo(3);
+        assertThat(count(MeterNames.REQUESTS_RECEIVED, "capability", "text-embedding"))
+                .isEqualTo(3);
         assertThat(count(MeterNames.REQUESTS_COMPLETED, "model", "served")).isEqualTo(1);
-        assertThat(count(MeterNames.REQUESTS_FAILED, "model", "served", "error.code", "EMPTY_INPUT")).isEqualTo(1);
+        assertThat(count(MeterNames.REQUESTS_FAILED, "model", "served", "error.code", "EMPTY_INPUT"))
+                .isEqualTo(1);
         assertThat(count(MeterNames.REQUESTS_FAILED, "model", "unknown", "error.code", "UNKNOWN_MODEL"))
-                .as("a model this worker does not serve never becomes a tag value").isEqualTo(1);
-        assertThat(registry.find(MeterNames.REQUEST_END_TO_END).tags("outcome", "ok").timer().count()).isEqualTo(1);
-        assertThat(registry.find(MeterNames.REQUEST_END_TO_END).tags("outcome", "ok").timer()
-                .totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(50);
-        assertThat(registry.find(MeterNames.REQUEST_QUEUED).tags("outcome", "ok").timer()
-                .totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(4);
+                .as("a model this worker does not serve never becomes a tag value")
+                .isEqualTo(1);
+        assertThat(registry.find(MeterNames.REQUEST_END_TO_END)
+                        .tags("outcome", "ok")
+                        .timer()
+                        .count())
+                .isEqualTo(1);
+        assertThat(registry.find(MeterNames.REQUEST_END_TO_END)
+                        .tags("outcome", "ok")
+                        .timer()
+                        .totalTime(java.util.concurrent.TimeUnit.MILLISECONDS))
+                .isGreaterThanOrEqualTo(50);
+        assertThat(registry.find(MeterNames.REQUEST_QUEUED)
+                        .tags("outcome", "ok")
+                        .timer()
+                        .totalTime(java.util.concurrent.TimeUnit.MILLISECONDS))
+                .isEqualTo(4);
     }
 
     @Test
@@ -66,10 +88,15 @@ class IntakeObserverTest {
         observer.deadLettered(TE, deadLetter("TombstoneRecord"), 0);
         observer.deadLettered(TE, deadLetter("TombstoneRecord"), 0);
 
-        assertThat(count(MeterNames.REQUESTS_DEAD_LETTERED, "reason", "WrongMagicByteException")).isEqualTo(1);
-        assertThat(count(MeterNames.REQUESTS_DEAD_LETTERED, "reason", "TombstoneRecord")).isEqualTo(2);
-        assertThat(registry.find(MeterNames.REQUEST_END_TO_END).tags("outcome", "dead_letter", "model", "none")
-                .timer().count()).isEqualTo(3);
+        assertThat(count(MeterNames.REQUESTS_DEAD_LETTERED, "reason", "WrongMagicByteException"))
+                .isEqualTo(1);
+        assertThat(count(MeterNames.REQUESTS_DEAD_LETTERED, "reason", "TombstoneRecord"))
+                .isEqualTo(2);
+        assertThat(registry.find(MeterNames.REQUEST_END_TO_END)
+                        .tags("outcome", "dead_letter", "model", "none")
+                        .timer()
+                        .count())
+                .isEqualTo(3);
     }
 
     @Test

@@ -28,7 +28,10 @@ class LogFormatTest {
     @Test
     void anUnknownFormatFallsBackToLogfmtAndSaysWhatIsAllowed() {
         assertThat(LogFormat.choose("yaml", warnings::add)).isEqualTo("logfmt");
-        assertThat(warnings).singleElement().asString().contains("MODELPOOL_LOG_FORMAT = 'yaml'")
+        assertThat(warnings)
+                .singleElement()
+                .asString()
+                .contains("MODELPOOL_LOG_FORMAT = 'yaml'")
                 .contains("logfmt|json|text");
     }
 }

@@ -12,8 +12,7 @@ class AgingQueueTest {
     private static final long SECOND = 1_000_000_000L;
 
     /** A task: its class, when it was queued (ns), and a name. */
-    private record Task(int priority, long at, String name) {
-    }
+    private record Task(int priority, long at, String name) {}
 
     private static AgingQueue<Task> queue(Duration aging, double minShare) {
         return new AgingQueue<>(new PriorityPolicy(2, aging, minShare), Task::priority, Task::at);
@@ -51,7 +50,8 @@ class AgingQueueTest {
 
         long now = 3 * SECOND;
         assertThat(queue.poll(now).name()).as("waited 3 s, past the 2 s aging").isEqualTo("old-bulk");
-        assertThat(pollAll(queue, now)).as("the young bulk task has not aged")
+        assertThat(pollAll(queue, now))
+                .as("the young bulk task has not aged")
                 .containsExactly("interactive-1", "interactive-2", "young-bulk");
     }
 
@@ -80,7 +80,8 @@ class AgingQueueTest {
         }
 
         long bulk = first500.stream().filter("bulk"::equals).count();
-        assertThat(bulk).as("bulk takes among the first 500 while interactive work always waits")
+        assertThat(bulk)
+                .as("bulk takes among the first 500 while interactive work always waits")
                 .isBetween(45L, 50L);
         assertThat(first500.subList(0, 9)).as("interactive first").containsOnly("interactive");
         assertThat(first500.subList(0, 11)).contains("bulk");
@@ -97,7 +98,8 @@ class AgingQueueTest {
         queue.add(new Task(0, 20, "interactive-1"));
         queue.add(new Task(0, 21, "interactive-2"));
         queue.add(new Task(1, 22, "bulk-late"));
-        assertThat(pollAll(queue, 0)).as("no banked credit: interactive goes first, then bulk's share")
+        assertThat(pollAll(queue, 0))
+                .as("no banked credit: interactive goes first, then bulk's share")
                 .containsExactly("interactive-1", "interactive-2", "bulk-late");
     }
 
@@ -119,7 +121,8 @@ class AgingQueueTest {
     void aClassOutsideThePolicyIsRefused() {
         AgingQueue<Task> queue = queue(Duration.ofSeconds(2), 0.1);
 
-        assertThatThrownBy(() -> queue.add(new Task(2, 0, "third"))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> queue.add(new Task(2, 0, "third")))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("priority class 2 is out of range 0..1");
     }
 }

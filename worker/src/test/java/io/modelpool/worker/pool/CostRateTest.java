@@ -67,13 +67,14 @@ class CostRateTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     private TimedRunner model(int workers, long nanosPerUnit) throws Exception {
         TimedRunner runner = new TimedRunner(clock, nanosPerUnit);
-        pool.addModel(MODEL, PoolModelConfig.builder().workers(workers).maxBatchItems(4).build(),
+        pool.addModel(
+                MODEL,
+                PoolModelConfig.builder().workers(workers).maxBatchItems(4).build(),
                 worker -> runner);
         assertThat(pool.awaitLoaded(MODEL, Duration.ofSeconds(10))).isEqualTo(ModelState.READY);
         return runner;
@@ -84,7 +85,8 @@ class CostRateTest {
         for (String t : tasks) {
             futures.add(pool.submit(MODEL, t));
         }
-        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).handle((v, e) -> null)
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                .handle((v, e) -> null)
                 .get(30, TimeUnit.SECONDS);
         assertThat(pool.awaitDrained(Duration.ofSeconds(10))).isTrue();
     }
@@ -149,9 +151,11 @@ class CostRateTest {
         }
 
         assertThat(rates).isSorted();
-        assertThat(rates.get(0)).as("one batch moves it by the average's weight")
+        assertThat(rates.get(0))
+                .as("one batch moves it by the average's weight")
                 .isCloseTo(0.002 + CostRate.ALPHA * 0.008, within(1e-12));
-        assertThat(rates.get(rates.size() - 1)).as("forty batches later it is close to the new speed")
+        assertThat(rates.get(rates.size() - 1))
+                .as("forty batches later it is close to the new speed")
                 .isCloseTo(0.010, within(0.0002));
     }
 
@@ -169,7 +173,9 @@ class CostRateTest {
     void theRecentSecondsPerSubmissionTurnAFutureBacklogIntoSeconds() throws Exception {
         model(2, 2 * MS);
         pool.submit(MODEL, "t:1");
-        assertThat(pool.recentSecondsPerSubmission()).as("no rate known at that submission").isNaN();
+        assertThat(pool.recentSecondsPerSubmission())
+                .as("no rate known at that submission")
+                .isNaN();
         assertThat(pool.awaitDrained(Duration.ofSeconds(10))).isTrue();
 
         // learned 2 ms per unit; requests of 300 and 100 units on two workers bring 0.3 s and 0.1 s of work

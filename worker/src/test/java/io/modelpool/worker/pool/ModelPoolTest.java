@@ -28,10 +28,16 @@ class ModelPoolTest {
         pool.close();
     }
 
-    private static PoolModelConfig batching(int workers, int capacity, int maxItems, int maxTokens, Duration delay,
-                                            int window) {
-        return PoolModelConfig.builder().workers(workers).queueCapacity(capacity).maxBatchItems(maxItems)
-                .maxBatchTokens(maxTokens).maxDelay(delay).sortWindow(window).build();
+    private static PoolModelConfig batching(
+            int workers, int capacity, int maxItems, int maxTokens, Duration delay, int window) {
+        return PoolModelConfig.builder()
+                .workers(workers)
+                .queueCapacity(capacity)
+                .maxBatchItems(maxItems)
+                .maxBatchTokens(maxTokens)
+                .maxDelay(delay)
+                .sortWindow(window)
+                .build();
     }
 
     /** A one-worker model whose runner blocks until {@code gate} opens. */
@@ -140,12 +146,14 @@ class ModelPoolTest {
         pool.submit(MODEL, "q2");
 
         assertThatThrownBy(() -> pool.submitAll(MODEL, List.of("q3", "q4"), new CollectingListener()))
-                .isInstanceOfSatisfying(PoolRejectedException.class, e -> assertThat(e.error())
-                        .isEqualTo(new PoolError.Overloaded(MODEL, 2, 3, 2)));
+                .isInstanceOfSatisfying(
+                        PoolRejectedException.class,
+                        e -> assertThat(e.error()).isEqualTo(new PoolError.Overloaded(MODEL, 2, 3, 2)));
         assertThat(pool.pending()).isEqualTo(3);
         pool.submit(MODEL, "q3");
         assertThatThrownBy(() -> pool.submit(MODEL, "q4"))
-                .isInstanceOfSatisfying(PoolRejectedException.class,
+                .isInstanceOfSatisfying(
+                        PoolRejectedException.class,
                         e -> assertThat(e.error()).isInstanceOf(PoolError.Overloaded.class));
         gate.countDown();
         assertThat(pool.awaitDrained(Duration.ofSeconds(10))).isTrue();
@@ -154,7 +162,8 @@ class ModelPoolTest {
     @Test
     void anUnknownModelIsRejectedByName() {
         assertThatThrownBy(() -> pool.submit("nope", "x"))
-                .isInstanceOfSatisfying(PoolRejectedException.class,
+                .isInstanceOfSatisfying(
+                        PoolRejectedException.class,
                         e -> assertThat(e.error()).isEqualTo(new PoolError.UnknownModel("nope")));
     }
 
@@ -171,10 +180,12 @@ class ModelPoolTest {
 
         assertThat(before.get(10, TimeUnit.SECONDS).output()).isEqualTo("AAAAA");
         assertThat(after.get(10, TimeUnit.SECONDS).output()).isEqualTo("BBBBBBB");
-        assertThatThrownBy(bad::get).isInstanceOf(ExecutionException.class)
+        assertThatThrownBy(bad::get)
+                .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(IllegalArgumentException.class);
         // the worker survives: later work still runs
-        assertThat(pool.submit(MODEL, "later").get(10, TimeUnit.SECONDS).output()).isEqualTo("LATER");
+        assertThat(pool.submit(MODEL, "later").get(10, TimeUnit.SECONDS).output())
+                .isEqualTo("LATER");
     }
 
     @Test
@@ -189,7 +200,8 @@ class ModelPoolTest {
 
         assertThat(pool.isShuttingDown()).isTrue();
         assertThatThrownBy(() -> pool.submit(MODEL, "late"))
-                .isInstanceOfSatisfying(PoolRejectedException.class,
+                .isInstanceOfSatisfying(
+                        PoolRejectedException.class,
                         e -> assertThat(e.error()).isEqualTo(new PoolError.ShuttingDown(MODEL)));
         assertThat(pool.pending()).isEqualTo(2);
         assertThat(pool.awaitDrained(Duration.ofMillis(50))).isFalse();
@@ -236,8 +248,10 @@ class ModelPoolTest {
         assertThat(pool.awaitLoaded(MODEL, Duration.ofSeconds(10))).isEqualTo(ModelState.FAILED);
         assertThatThrownBy(queued::join).hasCauseInstanceOf(PoolRejectedException.class);
         assertThatThrownBy(() -> pool.submit(MODEL, "later"))
-                .isInstanceOfSatisfying(PoolRejectedException.class, e -> assertThat(e.error())
-                        .isEqualTo(new PoolError.ModelLoadFailed(MODEL, "no such model file")));
+                .isInstanceOfSatisfying(
+                        PoolRejectedException.class,
+                        e -> assertThat(e.error())
+                                .isEqualTo(new PoolError.ModelLoadFailed(MODEL, "no such model file")));
     }
 
     @Test
@@ -264,7 +278,8 @@ class ModelPoolTest {
         assertThat(opened.values()).allSatisfy(r -> assertThat(r.closed).isTrue());
         assertThat(pool.state(MODEL)).isEqualTo(ModelState.CLOSED);
         assertThatThrownBy(() -> pool.submit(MODEL, "x"))
-                .isInstanceOfSatisfying(PoolRejectedException.class,
+                .isInstanceOfSatisfying(
+                        PoolRejectedException.class,
                         e -> assertThat(e.error()).isInstanceOf(PoolError.ShuttingDown.class));
     }
 
@@ -296,7 +311,9 @@ class ModelPoolTest {
         pool.submitAll(MODEL, List.of("zero", "one", "two"), listener);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> listener.outcomes.size() == 3);
-        assertThat(listener.outcomes).containsEntry(0, "ZERO").containsEntry(2, "TWO")
+        assertThat(listener.outcomes)
+                .containsEntry(0, "ZERO")
+                .containsEntry(2, "TWO")
                 .containsEntry(1, "failed: java.lang.IllegalStateException: cannot build the result of ONE");
         assertThat(pool.awaitDrained(Duration.ofSeconds(10))).isTrue();
         assertThat(pool.pending()).isZero();

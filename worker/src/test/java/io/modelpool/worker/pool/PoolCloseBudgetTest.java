@@ -123,14 +123,20 @@ class PoolCloseBudgetTest {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(took).isLessThan(budget.plus(MARGIN));
-        assertThat(sleeping).allSatisfy(r -> assertThat(r.terminated.getCount()).as("terminated").isZero());
+        assertThat(sleeping)
+                .allSatisfy(r ->
+                        assertThat(r.terminated.getCount()).as("terminated").isZero());
         // Not joined by the close: each terminated run returns and closes its runner on its own worker thread.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(sleeping).allSatisfy(r -> assertThat(r.closed).as("runner closed").isTrue()));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(sleeping)
+                        .allSatisfy(
+                                r -> assertThat(r.closed).as("runner closed").isTrue()));
         assertThat(pool.close(budget)).as("a second close answers as the first").isEqualTo(clean);
         for (CompletableFuture<Completed<String>> f : futures) {
-            assertThat(failure(f)).isInstanceOfSatisfying(PoolRejectedException.class,
-                    e -> assertThat(e.error()).isInstanceOf(PoolError.ShuttingDown.class));
+            assertThat(failure(f))
+                    .isInstanceOfSatisfying(
+                            PoolRejectedException.class,
+                            e -> assertThat(e.error()).isInstanceOf(PoolError.ShuttingDown.class));
         }
         assertThat(pool.state("a")).isEqualTo(ModelState.CLOSED);
     }
@@ -190,9 +196,12 @@ class PoolCloseBudgetTest {
         assertThat(took).isLessThan(budget.plus(MARGIN));
         assertThat(failure(a)).isInstanceOf(PoolRejectedException.class);
         assertThat(failure(b)).isInstanceOf(PoolRejectedException.class);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(polite.closed).isTrue());
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(polite.closed).isTrue());
         assertThat(stubborn.closed).as("its runner is still in use").isFalse();
-        assertThat(pool.close(budget)).as("a second close answers at once, as the first").isFalse();
+        assertThat(pool.close(budget))
+                .as("a second close answers at once, as the first")
+                .isFalse();
     }
 
     @Test
@@ -210,7 +219,9 @@ class PoolCloseBudgetTest {
         assertThat(close.get()).as("the abandoned worker still runs").isFalse();
         assertThat(stubborn.release.getCount()).as("the run is still under way").isOne();
         assertThat(stubborn.closed).as("its runner is still in use").isFalse();
-        assertThat(failure(task)).isInstanceOfSatisfying(PoolRejectedException.class,
-                e -> assertThat(e.error()).isInstanceOf(PoolError.ShuttingDown.class));
+        assertThat(failure(task))
+                .isInstanceOfSatisfying(
+                        PoolRejectedException.class,
+                        e -> assertThat(e.error()).isInstanceOf(PoolError.ShuttingDown.class));
     }
 }

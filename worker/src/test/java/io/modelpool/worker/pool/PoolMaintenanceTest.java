@@ -41,10 +41,16 @@ class PoolMaintenanceTest {
     }
 
     private PoolMaintenance maintain(long budgetBytes) {
-        PoolMaintenance m = PoolMaintenance.start(List.of(pool), PoolMaintenance.Settings.builder()
-                .interval(Duration.ofMillis(10)).memoryBudgetBytes(budgetBytes).scaleUpWait(Duration.ofMillis(20))
-                .workerIdle(Duration.ofMillis(150)).loadRetryBackoff(Duration.ofMillis(300))
-                .loadRetryMax(Duration.ofSeconds(1)).build());
+        PoolMaintenance m = PoolMaintenance.start(
+                List.of(pool),
+                PoolMaintenance.Settings.builder()
+                        .interval(Duration.ofMillis(10))
+                        .memoryBudgetBytes(budgetBytes)
+                        .scaleUpWait(Duration.ofMillis(20))
+                        .workerIdle(Duration.ofMillis(150))
+                        .loadRetryBackoff(Duration.ofMillis(300))
+                        .loadRetryMax(Duration.ofSeconds(1))
+                        .build());
         maintenances.add(m);
         return m;
     }
@@ -126,17 +132,23 @@ class PoolMaintenanceTest {
         allQueued.countDown();
 
         for (CompletableFuture<Completed<String>> f : waiting) {
-            assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).cause()
-                    .isInstanceOfSatisfying(PoolRejectedException.class, e -> assertThat(e.error())
-                            .isEqualTo(new PoolError.ModelLoadFailed("flaky", "model file is corrupt")));
+            assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOfSatisfying(
+                            PoolRejectedException.class,
+                            e -> assertThat(e.error())
+                                    .isEqualTo(new PoolError.ModelLoadFailed("flaky", "model file is corrupt")));
         }
         assertThat(pool.state("flaky")).isEqualTo(ModelState.FAILED);
         assertThatThrownBy(() -> pool.submit("flaky", "during the backoff"))
-                .isInstanceOfSatisfying(PoolRejectedException.class,
+                .isInstanceOfSatisfying(
+                        PoolRejectedException.class,
                         e -> assertThat(e.error()).isInstanceOf(PoolError.ModelLoadFailed.class));
         assertThat(attempts).hasValue(1);
 
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).ignoreException(PoolRejectedException.class)
+        await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(50))
+                .ignoreException(PoolRejectedException.class)
                 .until(() -> run("flaky", "after the backoff").equals("AFTER THE BACKOFF"));
         assertThat(attempts).hasValue(2);
         assertThat(events.log).containsExactly("failed flaky: model file is corrupt", "loaded flaky");
@@ -160,7 +172,9 @@ class PoolMaintenanceTest {
         }
         await().atMost(WAIT).until(() -> pool.workers("bursty") == 1);
         assertThat(opensOf("bursty")).isEqualTo(3);
-        await().atMost(WAIT).until(() -> runners.get("bursty").stream().filter(r -> r.closed).count() == 2);
+        await().atMost(WAIT)
+                .until(() ->
+                        runners.get("bursty").stream().filter(r -> r.closed).count() == 2);
         assertThat(pool.state("bursty")).isEqualTo(ModelState.READY);
     }
 
@@ -200,8 +214,8 @@ class PoolMaintenanceTest {
         assertThat(events.count("loaded")).isEqualTo(9);
         assertThat(events.count("unloaded")).isEqualTo(7);
         assertThat(events.log).filteredOn(e -> e.startsWith("unloaded")).allMatch(e -> e.endsWith("MEMORY_BUDGET"));
-        assertThat(events.log.subList(0, 4)).containsExactly("loaded a", "loaded b", "unloaded a: MEMORY_BUDGET",
-                "loaded c");
+        assertThat(events.log.subList(0, 4))
+                .containsExactly("loaded a", "loaded b", "unloaded a: MEMORY_BUDGET", "loaded c");
     }
 
     @Test
@@ -246,9 +260,13 @@ class PoolMaintenanceTest {
 
         CompletableFuture<Completed<String>> task = pool.submit("huge", "x");
 
-        assertThatThrownBy(() -> task.get(10, TimeUnit.SECONDS)).cause()
-                .isInstanceOfSatisfying(PoolRejectedException.class, e -> assertThat(e.error().describe())
-                        .contains("'huge' failed to load").contains("more than the whole memory budget"));
+        assertThatThrownBy(() -> task.get(10, TimeUnit.SECONDS))
+                .cause()
+                .isInstanceOfSatisfying(
+                        PoolRejectedException.class,
+                        e -> assertThat(e.error().describe())
+                                .contains("'huge' failed to load")
+                                .contains("more than the whole memory budget"));
         assertThat(opensOf("huge")).isZero();
     }
 
@@ -272,8 +290,9 @@ class PoolMaintenanceTest {
         assertThat(pool.awaitDrained(WAIT)).isTrue();
         assertThat(queued).allSatisfy(f -> assertThat(f).isCompleted().isNotCompletedExceptionally());
         // drained and idle far longer than its idle-unload time, the model stays loaded until the pool closes
-        await().during(Duration.ofMillis(100)).atMost(WAIT).until(() -> pool.state("draining") == ModelState.READY
-                && pool.workers("draining") == atShutdown);
+        await().during(Duration.ofMillis(100))
+                .atMost(WAIT)
+                .until(() -> pool.state("draining") == ModelState.READY && pool.workers("draining") == atShutdown);
     }
 
     @Test
@@ -288,8 +307,10 @@ class PoolMaintenanceTest {
 
         pool.beginShutdown();
 
-        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).cause()
-                .isInstanceOfSatisfying(PoolRejectedException.class,
+        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
+                .cause()
+                .isInstanceOfSatisfying(
+                        PoolRejectedException.class,
                         e -> assertThat(e.error()).isEqualTo(new PoolError.ShuttingDown("waiter")));
         gate.countDown();
         assertThat(held.get(10, TimeUnit.SECONDS).output()).isEqualTo("HELD");
@@ -309,9 +330,13 @@ class PoolMaintenanceTest {
     void closeStopsTheMaintenanceThreadAndNothingIsUnloadedAfterBeginShutdown() throws Exception {
         java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
         PoolMaintenance maintenance = maintain(Long.MAX_VALUE);
-        Thread thread = await().atMost(WAIT).until(() -> Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().equals("modelpool-maintenance") && !before.contains(t))
-                .findFirst().orElse(null), java.util.Objects::nonNull);
+        Thread thread = await().atMost(WAIT)
+                .until(
+                        () -> Thread.getAllStackTraces().keySet().stream()
+                                .filter(t -> t.getName().equals("modelpool-maintenance") && !before.contains(t))
+                                .findFirst()
+                                .orElse(null),
+                        java.util.Objects::nonNull);
         model("kept", oneWorker(Duration.ofMillis(1)));
 
         maintenance.beginShutdown();

@@ -50,8 +50,11 @@ class WithdrawalTest {
         assertThat(running.get(10, TimeUnit.SECONDS).output()).isEqualTo("FIRST");
         assertThat(other.get(10, TimeUnit.SECONDS).output()).isEqualTo("OTHER");
         for (CompletableFuture<Completed<String>> f : queued) {
-            assertThat(f).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(Exception.class)
-                    .havingRootCause().isInstanceOfSatisfying(PoolRejectedException.class, e -> {
+            assertThat(f)
+                    .failsWithin(Duration.ofSeconds(10))
+                    .withThrowableOfType(Exception.class)
+                    .havingRootCause()
+                    .isInstanceOfSatisfying(PoolRejectedException.class, e -> {
                         assertThat(e.error()).isInstanceOf(PoolError.Withdrawn.class);
                         assertThat(((PoolError.Withdrawn) e.error()).reason().kind())
                                 .isEqualTo(Withdrawal.Kind.CANCELLED);
@@ -64,8 +67,7 @@ class WithdrawalTest {
 
     @Test
     void theScopeEndsWithTheSubmissionAndAThrowingCheckLetsTheTaskRun() throws Exception {
-        pool.addModel(MODEL, new PoolModelConfig(1, 100, 4, 1_000, Duration.ZERO, 4),
-                worker -> RecordingRunner.open());
+        pool.addModel(MODEL, new PoolModelConfig(1, 100, 4, 1_000, Duration.ZERO, 4), worker -> RecordingRunner.open());
         Withdrawal broken = () -> {
             throw new IllegalStateException("check failed");
         };
@@ -86,8 +88,11 @@ class WithdrawalTest {
 
         CompletableFuture<Completed<String>> f = Withdrawals.during(expired, () -> pool.submit(MODEL, "late"));
 
-        assertThat(f).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(Exception.class)
-                .havingRootCause().isInstanceOf(PoolRejectedException.class);
+        assertThat(f)
+                .failsWithin(Duration.ofSeconds(10))
+                .withThrowableOfType(Exception.class)
+                .havingRootCause()
+                .isInstanceOf(PoolRejectedException.class);
         assertThat(runner.batches).isEmpty();
     }
 }

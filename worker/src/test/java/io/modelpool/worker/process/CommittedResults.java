@@ -36,8 +36,13 @@ final class CommittedResults implements AutoCloseable {
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        consumer = new KafkaConsumer<>(c, new StringDeserializer(), ConfluentAvroSerde.specificDeserializer(
-                TextEmbeddingResult.class, Map.of("schema.registry.url", Job.stack().schemaRegistryUrl()), false));
+        consumer = new KafkaConsumer<>(
+                c,
+                new StringDeserializer(),
+                ConfluentAvroSerde.specificDeserializer(
+                        TextEmbeddingResult.class,
+                        Map.of("schema.registry.url", Job.stack().schemaRegistryUrl()),
+                        false));
         String topic = Topics.results(job.prefix(), Capability.TEXT_EMBEDDING);
         List<TopicPartition> parts = new ArrayList<>();
         for (int i = 0; i < job.partitions(); i++) {

@@ -26,8 +26,12 @@ class CrashRestartProcessTest {
     @Test
     void afterASigkillMidJobARestartedWorkerAnswersEveryRequestAndOnlyUncommittedOnesTwice() {
         try (Job job = Job.create(4);
-                WorkerProcess crashing = WorkerProcess.start("crash-killed", job.workerSettings("killed",
-                        GracefulShutdownProcessTest.FAST, Map.of(WorkerConfig.COMMIT_INTERVAL_MS, "500")))) {
+                WorkerProcess crashing = WorkerProcess.start(
+                        "crash-killed",
+                        job.workerSettings(
+                                "killed",
+                                GracefulShutdownProcessTest.FAST,
+                                Map.of(WorkerConfig.COMMIT_INTERVAL_MS, "500")))) {
             crashing.awaitAssignment(GracefulShutdownProcessTest.START);
             int n = 300;
             List<String> texts = job.shortTexts(2 * n);
@@ -35,30 +39,45 @@ class CrashRestartProcessTest {
                 job.send("r-" + i, texts.subList(2 * i, 2 * i + 2));
             }
             job.flush();
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20))
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(20))
                     .until(() -> job.answeredCount() >= 60);
 
             crashing.sigkill();
-            assertThat(crashing.awaitExit(Duration.ofSeconds(30)).status()).as("killed by SIGKILL").isEqualTo(137);
+            assertThat(crashing.awaitExit(Duration.ofSeconds(30)).status())
+                    .as("killed by SIGKILL")
+                    .isEqualTo(137);
             Map<TopicPartition, Long> committedAtCrash = job.committed();
             int answeredAtCrash = job.answeredCount();
             assertThat(answeredAtCrash).as("the job was killed midway").isLessThan(n);
             job.assertNoCommittedOffsetPassesAnUnansweredRequest();
 
-            try (WorkerProcess restarted = WorkerProcess.start("crash-restarted", job.workerSettings("restarted",
-                    GracefulShutdownProcessTest.FAST, Map.of()))) {
+            try (WorkerProcess restarted = WorkerProcess.start(
+                    "crash-restarted", job.workerSettings("restarted", GracefulShutdownProcessTest.FAST, Map.of()))) {
                 restarted.awaitAssignment(GracefulShutdownProcessTest.START);
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(job::allAnswered);
+                await().atMost(Duration.ofMinutes(2))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(job::allAnswered);
                 Map<String, List<Answer>> answers = job.answers();
-                assertThat(answers.values()).allSatisfy(list -> assertThat(list)
-                        .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
-                List<String> duplicated = answers.entrySet().stream().filter(e -> e.getValue().size() > 1)
-                        .map(Map.Entry::getKey).sorted().toList();
-                log.info("SIGKILL after {} of {} requests answered: {} answered twice (committed at the crash: {})",
-                        answeredAtCrash, n, duplicated.size(), committedAtCrash);
-                assertThat(duplicated).as("only requests at or after the committed offsets of the crash are redone")
+                assertThat(answers.values())
+                        .allSatisfy(list -> assertThat(list)
+                                .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
+                List<String> duplicated = answers.entrySet().stream()
+                        .filter(e -> e.getValue().size() > 1)
+                        .map(Map.Entry::getKey)
+                        .sorted()
+                        .toList();
+                log.info(
+                        "SIGKILL after {} of {} requests answered: {} answered twice (committed at the crash: {})",
+                        answeredAtCrash,
+                        n,
+                        duplicated.size(),
+                        committedAtCrash);
+                assertThat(duplicated)
+                        .as("only requests at or after the committed offsets of the crash are redone")
                         .isSubsetOf(job.atOrAfterCommitted(committedAtCrash));
-                assertThat(answers.values()).as("nobody answers a request three times")
+                assertThat(answers.values())
+                        .as("nobody answers a request three times")
                         .allSatisfy(list -> assertThat(list).hasSizeLessThanOrEqualTo(2));
                 restarted.sigterm();
                 assertThat(restarted.awaitExit(Duration.ofSeconds(30)).status()).isZero();

@@ -24,7 +24,9 @@ class ExactlyOnceSoakProcessTest {
         SigkillScenario.Outcome o = SigkillScenario.run("eos-soak", WorkerConfig.EXACTLY_ONCE, 20_000, 10, 11);
         ExactlyOnceProcessTest.report(o, WorkerConfig.EXACTLY_ONCE);
         assertThat(o.missing()).as("requests without a committed result").isEmpty();
-        assertThat(o.duplicates()).as("committed results beyond the first per request").isZero();
+        assertThat(o.duplicates())
+                .as("committed results beyond the first per request")
+                .isZero();
     }
 
     @Test

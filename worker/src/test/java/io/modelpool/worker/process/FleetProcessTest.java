@@ -46,20 +46,26 @@ class FleetProcessTest {
             }
             int[] restarts = {0};
             try {
-                await().atMost(Duration.ofMinutes(12)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                    int answered = job.answeredCount();
-                    if (restarts[0] < RESTARTS && answered >= (restarts[0] + 1) * requests / (RESTARTS + 1)) {
-                        int next = restarts[0] % fleet.size();
-                        WorkerProcess stopping = fleet.get(next);
-                        stopping.sigterm();
-                        WorkerProcess.Exit exit = stopping.awaitExit(Duration.ofSeconds(12));
-                        assertThat(exit.status()).as("exit status of %s", stopping.name()).isZero();
-                        // A rolling restart waits for the replacement before stopping the next worker.
-                        fleet.set(next, start(job, next, ++generation[next]).awaitAssignment(Duration.ofSeconds(90)));
-                        restarts[0]++;
-                    }
-                    return restarts[0] == RESTARTS && job.allAnswered();
-                });
+                await().atMost(Duration.ofMinutes(12))
+                        .pollInterval(Duration.ofMillis(250))
+                        .until(() -> {
+                            int answered = job.answeredCount();
+                            if (restarts[0] < RESTARTS && answered >= (restarts[0] + 1) * requests / (RESTARTS + 1)) {
+                                int next = restarts[0] % fleet.size();
+                                WorkerProcess stopping = fleet.get(next);
+                                stopping.sigterm();
+                                WorkerProcess.Exit exit = stopping.awaitExit(Duration.ofSeconds(12));
+                                assertThat(exit.status())
+                                        .as("exit status of %s", stopping.name())
+                                        .isZero();
+                                // A rolling restart waits for the replacement before stopping the next worker.
+                                fleet.set(
+                                        next,
+                                        start(job, next, ++generation[next]).awaitAssignment(Duration.ofSeconds(90)));
+                                restarts[0]++;
+                            }
+                            return restarts[0] == RESTARTS && job.allAnswered();
+                        });
             } finally {
                 for (WorkerProcess w : fleet) {
                     if (w.isAlive()) {
@@ -69,19 +75,24 @@ class FleetProcessTest {
                     w.close();
                 }
             }
-            assertThat(restarts[0]).as("the fleet was restarted while it worked").isEqualTo(RESTARTS);
+            assertThat(restarts[0])
+                    .as("the fleet was restarted while it worked")
+                    .isEqualTo(RESTARTS);
             Map<String, List<Job.Answer>> answers = job.answers();
             assertThat(answers).hasSize(requests);
             job.assertNoCommittedOffsetPassesAnUnansweredRequest();
-            long duplicates = answers.values().stream().mapToLong(a -> a.size() - 1).sum();
-            System.out.printf("Fleet: %d requests answered by 3 workers through %d rolling restarts; %d duplicate "
-                    + "results (at-least-once), 0 missing%n", requests, restarts[0], duplicates);
+            long duplicates =
+                    answers.values().stream().mapToLong(a -> a.size() - 1).sum();
+            System.out.printf(
+                    "Fleet: %d requests answered by 3 workers through %d rolling restarts; %d duplicate "
+                            + "results (at-least-once), 0 missing%n",
+                    requests, restarts[0], duplicates);
         }
     }
 
     private static WorkerProcess start(Job job, int worker, int generation) {
         String id = "fleet-" + worker;
-        return WorkerProcess.start(id + "-g" + generation, job.workerSettings(id, MANIFEST,
-                Map.of("jobs.tracker.enabled", "false")));
+        return WorkerProcess.start(
+                id + "-g" + generation, job.workerSettings(id, MANIFEST, Map.of("jobs.tracker.enabled", "false")));
     }
 }

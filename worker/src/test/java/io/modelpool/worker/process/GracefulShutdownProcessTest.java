@@ -46,8 +46,9 @@ class GracefulShutdownProcessTest {
     }
 
     private WorkerProcess start(Job job, String worker, String manifest, Map<String, String> overrides) {
-        WorkerProcess p = WorkerProcess.start(testName + "-" + worker + "-" + UUID.randomUUID().toString()
-                .substring(0, 4), job.workerSettings(worker, manifest, overrides));
+        WorkerProcess p = WorkerProcess.start(
+                testName + "-" + worker + "-" + UUID.randomUUID().toString().substring(0, 4),
+                job.workerSettings(worker, manifest, overrides));
         processes.add(p);
         return p;
     }
@@ -71,30 +72,42 @@ class GracefulShutdownProcessTest {
                 job.send("r-" + i, texts.subList(2 * i, 2 * i + 2));
             }
             job.flush();
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20))
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(20))
                     .until(() -> job.answeredCount() >= 40);
 
             first.sigterm();
             WorkerProcess.Exit exit = first.awaitExit(Duration.ofSeconds(30));
 
             assertThat(exit.status()).as("exit status after SIGTERM").isZero();
-            assertThat(first.log()).as("the drain finished before its timeout").doesNotContain("Drain timed out")
+            assertThat(first.log())
+                    .as("the drain finished before its timeout")
+                    .doesNotContain("Drain timed out")
                     .contains("Graceful shutdown complete (");
-            assertThat(first.inFlightAtShutdown()).as("requests in flight at the signal, at most the high-water mark")
+            assertThat(first.inFlightAtShutdown())
+                    .as("requests in flight at the signal, at most the high-water mark")
                     .isBetween(1, 64);
             assertThat(first.drainedCount()).as("all of them drained").isEqualTo(first.inFlightAtShutdown());
             assertThat(job.answeredCount()).as("the job was stopped midway").isLessThan(600);
             job.assertNoCommittedOffsetPassesAnUnansweredRequest();
 
             WorkerProcess second = ready(start(job, "second", FAST, Map.of()));
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(job::allAnswered);
-            assertThat(job.answers().values()).as("a clean drain commits everything it answered: one result each")
-                    .allSatisfy(list -> assertThat(list).hasSize(1)
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(job::allAnswered);
+            assertThat(job.answers().values())
+                    .as("a clean drain commits everything it answered: one result each")
+                    .allSatisfy(list -> assertThat(list)
+                            .hasSize(1)
                             .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
-            assertThat(job.answers().values().stream().map(l -> l.get(0).workerId()).distinct())
+            assertThat(job.answers().values().stream()
+                            .map(l -> l.get(0).workerId())
+                            .distinct())
                     .containsExactlyInAnyOrder("first", "second");
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(job.atOrAfterCommitted(
-                    job.committed())).as("requests not yet committed").isEmpty());
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(job.atOrAfterCommitted(job.committed()))
+                            .as("requests not yet committed")
+                            .isEmpty());
             job.assertNoCommittedOffsetPassesAnUnansweredRequest();
             second.sigterm();
             assertThat(second.awaitExit(Duration.ofSeconds(30)).status()).isZero();
@@ -107,16 +120,21 @@ class GracefulShutdownProcessTest {
             WorkerProcess worker = ready(start(job, "idle", FAST, Map.of()));
             job.send("warm-up", job.shortTexts(1));
             job.flush();
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20)).until(job::allAnswered);
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(job::allAnswered);
             // A result can be read before the worker has its acknowledgement; idle means the offset is committed too
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(50))
                     .until(() -> job.atOrAfterCommitted(job.committed()).isEmpty());
 
             worker.sigterm();
             WorkerProcess.Exit exit = worker.awaitExit(Duration.ofSeconds(30));
 
             assertThat(exit.status()).isZero();
-            assertThat(worker.log()).contains("Graceful shutdown complete (").contains("0 requests drained)")
+            assertThat(worker.log())
+                    .contains("Graceful shutdown complete (")
+                    .contains("0 requests drained)")
                     .doesNotContain("Drain timed out");
         }
     }
@@ -124,8 +142,10 @@ class GracefulShutdownProcessTest {
     @Test
     void aWorkerStartedWithSigintIgnoredSaysSoAndStillStopsGracefullyOnSigterm() {
         try (Job job = Job.create(1)) {
-            WorkerProcess worker = WorkerProcess.start(testName + "-" + UUID.randomUUID().toString().substring(0, 4),
-                    job.workerSettings("background-job", FAST, Map.of()), true);
+            WorkerProcess worker = WorkerProcess.start(
+                    testName + "-" + UUID.randomUUID().toString().substring(0, 4),
+                    job.workerSettings("background-job", FAST, Map.of()),
+                    true);
             processes.add(worker);
             ready(worker);
             assertThat(worker.log()).contains("SIGINT was ignored by the process that started this JVM");
@@ -141,7 +161,8 @@ class GracefulShutdownProcessTest {
     void aJobTrackerStuckInARebalanceDoesNotHoldAnIdleWorkersExit() {
         try (Job job = Job.create(1)) {
             // All topics with one partition, so the job tracker (Kafka Streams, on by default) can run.
-            Map<String, String> tracked = Map.of(WorkerConfig.CREATE_TOPICS, "true", WorkerConfig.TOPIC_PARTITIONS, "1");
+            Map<String, String> tracked =
+                    Map.of(WorkerConfig.CREATE_TOPICS, "true", WorkerConfig.TOPIC_PARTITIONS, "1");
             WorkerProcess first = ready(start(job, "first", FAST, tracked));
             first.awaitLog("-> RUNNING", START);
             first.sigterm();
@@ -155,8 +176,10 @@ class GracefulShutdownProcessTest {
 
             assertThat(exit.status()).isZero();
             assertThat(second.log()).as("the tracker was still rebalancing").doesNotContain("-> RUNNING");
-            assertThat(second.reportedShutdownSeconds()).as("the worker's own account, from the signal: the tracker "
-                    + "gets 0.5 s from the signal, not its own close timeout").isLessThan(2.0);
+            assertThat(second.reportedShutdownSeconds())
+                    .as("the worker's own account, from the signal: the tracker "
+                            + "gets 0.5 s from the signal, not its own close timeout")
+                    .isLessThan(2.0);
         }
     }
 
@@ -165,9 +188,15 @@ class GracefulShutdownProcessTest {
         Duration drain = Duration.ofMillis(500);
         int port = LongBatchShutdownProcessTest.freePort();
         try (Job job = Job.create(1)) {
-            WorkerProcess slow = ready(start(job, "slow", SLOW,
-                    Map.of(WorkerConfig.DRAIN_TIMEOUT_MS, Long.toString(drain.toMillis()),
-                            WorkerConfig.HTTP_PORT, Integer.toString(port))));
+            WorkerProcess slow = ready(start(
+                    job,
+                    "slow",
+                    SLOW,
+                    Map.of(
+                            WorkerConfig.DRAIN_TIMEOUT_MS,
+                            Long.toString(drain.toMillis()),
+                            WorkerConfig.HTTP_PORT,
+                            Integer.toString(port))));
             job.send("canary", job.shortTexts(1));
             for (int i = 0; i < 3; i++) {
                 job.send("heavy-" + i, job.longTexts(100));
@@ -175,9 +204,12 @@ class GracefulShutdownProcessTest {
             job.flush();
             // Admission by work lets heavy-0 in once the canary's batch taught the model its rate: wait until it is in
             // the pool (each heavy request needs seconds), so the signal finds it computing.
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(10))
                     .until(() -> job.answers().containsKey("canary"));
-            await("heavy-0 is in the pool").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
+            await("heavy-0 is in the pool")
+                    .atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(10))
                     .until(() -> Scrape.of("http://127.0.0.1:" + port).sum("modelpool_pool_in_flight_tasks") > 0);
 
             slow.sigterm();
@@ -187,18 +219,27 @@ class GracefulShutdownProcessTest {
             assertThat(slow.log()).contains("Drain timed out after " + drain.toMillis() + " ms");
             int inFlight = slow.inFlightAtShutdown();
             assertThat(inFlight).as("heavy requests in the pool at the signal").isBetween(1, 3);
-            assertThat(slow.abandonedCount()).as("abandoned count in the drain-timeout warning").isEqualTo(inFlight);
-            assertThat(slow.log()).contains("Shutdown complete (")
+            assertThat(slow.abandonedCount())
+                    .as("abandoned count in the drain-timeout warning")
+                    .isEqualTo(inFlight);
+            assertThat(slow.log())
+                    .contains("Shutdown complete (")
                     .contains("0 requests drained, " + inFlight + " abandoned: not committed");
             Map<String, List<Answer>> afterStop = job.answers();
-            assertThat(afterStop).as("abandoned work publishes nothing, not even a SHUTTING_DOWN error")
+            assertThat(afterStop)
+                    .as("abandoned work publishes nothing, not even a SHUTTING_DOWN error")
                     .containsOnlyKeys("canary");
-            assertThat(job.committed()).as("the commit stops before the first abandoned request")
-                    .containsEntry(job.landings().get("heavy-0").partition(), job.landings().get("heavy-0").offset());
+            assertThat(job.committed())
+                    .as("the commit stops before the first abandoned request")
+                    .containsEntry(
+                            job.landings().get("heavy-0").partition(),
+                            job.landings().get("heavy-0").offset());
             job.assertNoCommittedOffsetPassesAnUnansweredRequest();
 
             WorkerProcess restarted = ready(start(job, "restarted", FAST, Map.of()));
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(job::allAnswered);
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(job::allAnswered);
             for (int i = 0; i < 3; i++) {
                 assertThat(job.answers().get("heavy-" + i)).singleElement().satisfies(a -> {
                     assertThat(a.status()).isEqualTo(ResultStatus.OK);
@@ -214,12 +255,13 @@ class GracefulShutdownProcessTest {
     @Test
     void aSecondSigintDuringTheDrainExitsAtOnceWithStatusOne() {
         try (Job job = Job.create(1)) {
-            WorkerProcess worker = ready(start(job, "interrupted", SLOW,
-                    Map.of(WorkerConfig.DRAIN_TIMEOUT_MS, "60000")));
+            WorkerProcess worker =
+                    ready(start(job, "interrupted", SLOW, Map.of(WorkerConfig.DRAIN_TIMEOUT_MS, "60000")));
             job.send("canary", job.shortTexts(1));
             job.send("heavy", job.longTexts(100));
             job.flush();
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(10))
                     .until(() -> job.answers().containsKey("canary"));
 
             worker.sigint();
@@ -228,9 +270,11 @@ class GracefulShutdownProcessTest {
             WorkerProcess.Exit exit = worker.awaitExit(Duration.ofSeconds(30));
 
             assertThat(exit.status()).as("exit status after a second SIGINT").isEqualTo(1);
-            assertThat(worker.log()).contains("Second shutdown request (SIGINT) during the drain: exiting now")
+            assertThat(worker.log())
+                    .contains("Second shutdown request (SIGINT) during the drain: exiting now")
                     .doesNotContain("Graceful shutdown complete");
-            assertThat(job.answers()).as("the forced exit published nothing for the unfinished request")
+            assertThat(job.answers())
+                    .as("the forced exit published nothing for the unfinished request")
                     .doesNotContainKey("heavy");
             job.assertNoCommittedOffsetPassesAnUnansweredRequest();
         }
@@ -246,27 +290,40 @@ class GracefulShutdownProcessTest {
                 job.send("r-" + i, texts.subList(2 * i, 2 * i + 2));
             }
             job.flush();
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20)).until(() -> job.answers()
-                    .values().stream().map(l -> l.get(0).workerId()).distinct().count() == 2
-                    && job.answeredCount() >= 100);
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> job.answers().values().stream()
+                                            .map(l -> l.get(0).workerId())
+                                            .distinct()
+                                            .count()
+                                    == 2
+                            && job.answeredCount() >= 100);
 
             leaving.sigterm();
             WorkerProcess.Exit exit = leaving.awaitExit(Duration.ofSeconds(30));
             assertThat(exit.status()).isZero();
-            assertThat(leaving.inFlightAtShutdown()).as("in flight at the signal, at most the high-water mark")
+            assertThat(leaving.inFlightAtShutdown())
+                    .as("in flight at the signal, at most the high-water mark")
                     .isBetween(1, 64);
             assertThat(leaving.drainedCount()).as("all of them drained").isEqualTo(leaving.inFlightAtShutdown());
             job.assertNoCommittedOffsetPassesAnUnansweredRequest();
 
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(job::allAnswered);
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(job::allAnswered);
             assertThat(staying.isAlive()).isTrue();
-            assertThat(job.answers().values()).allSatisfy(list -> assertThat(list).hasSize(1)
-                    .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(job.committed())
-                    .as("the staying worker commits every partition, the leaving worker's included")
-                    .hasSize(4));
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(job.atOrAfterCommitted(
-                    job.committed())).as("requests not yet committed").isEmpty());
+            assertThat(job.answers().values())
+                    .allSatisfy(list -> assertThat(list)
+                            .hasSize(1)
+                            .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(job.committed())
+                            .as("the staying worker commits every partition, the leaving worker's included")
+                            .hasSize(4));
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(job.atOrAfterCommitted(job.committed()))
+                            .as("requests not yet committed")
+                            .isEmpty());
             job.assertNoCommittedOffsetPassesAnUnansweredRequest();
             staying.sigterm();
             assertThat(staying.awaitExit(Duration.ofSeconds(30)).status()).isZero();
@@ -277,12 +334,13 @@ class GracefulShutdownProcessTest {
     void requestsSubmittedDuringTheDrainAreNotTakenByTheStoppingWorkerAndAreAnsweredAfterRestart() {
         Duration drain = Duration.ofMillis(2000);
         try (Job job = Job.create(1)) {
-            WorkerProcess stopping = ready(start(job, "stopping", SLOW,
-                    Map.of(WorkerConfig.DRAIN_TIMEOUT_MS, Long.toString(drain.toMillis()))));
+            WorkerProcess stopping = ready(start(
+                    job, "stopping", SLOW, Map.of(WorkerConfig.DRAIN_TIMEOUT_MS, Long.toString(drain.toMillis()))));
             job.send("canary", job.shortTexts(1));
             job.send("heavy", job.longTexts(150));
             job.flush();
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(10))
                     .until(() -> job.answers().containsKey("canary"));
 
             stopping.sigterm();
@@ -293,21 +351,29 @@ class GracefulShutdownProcessTest {
                 job.send("late-" + i, job.shortTexts(1));
             }
             job.flush();
-            assertThat(stopping.isAlive()).as("the late requests arrived during the drain").isTrue();
+            assertThat(stopping.isAlive())
+                    .as("the late requests arrived during the drain")
+                    .isTrue();
             WorkerProcess.Exit exit = stopping.awaitExit(Duration.ofSeconds(30));
 
             assertThat(exit.status()).isZero();
-            assertThat(job.answers()).as("the stopping worker answered nothing submitted during its drain")
+            assertThat(job.answers())
+                    .as("the stopping worker answered nothing submitted during its drain")
                     .doesNotContainKeys(late.toArray(String[]::new));
             TopicPartition p0 = job.landings().get("late-0").partition();
-            assertThat(job.committed().get(p0)).as("committed position of %s", p0)
+            assertThat(job.committed().get(p0))
+                    .as("committed position of %s", p0)
                     .isLessThanOrEqualTo(job.landings().get("late-0").offset());
             job.assertNoCommittedOffsetPassesAnUnansweredRequest();
 
             WorkerProcess restarted = ready(start(job, "restarted", FAST, Map.of()));
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(job::allAnswered);
-            assertThat(late).allSatisfy(id -> assertThat(job.answers().get(id)).singleElement()
-                    .satisfies(a -> assertThat(a.workerId()).isEqualTo("restarted")));
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(job::allAnswered);
+            assertThat(late)
+                    .allSatisfy(id -> assertThat(job.answers().get(id))
+                            .singleElement()
+                            .satisfies(a -> assertThat(a.workerId()).isEqualTo("restarted")));
             restarted.sigterm();
             assertThat(restarted.awaitExit(Duration.ofSeconds(30)).status()).isZero();
         }

@@ -1,10 +1,10 @@
 package io.modelpool.worker.process;
 
-import io.modelpool.kafka.TopicReadiness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpool.devstack.DevStack;
 import io.modelpool.devstack.SharedDevStack;
+import io.modelpool.kafka.TopicReadiness;
 import io.modelpool.schemas.Topics;
 import io.modelpool.schemas.serde.ConfluentAvroSerde;
 import io.modelpool.v1.Capability;
@@ -55,12 +55,10 @@ public final class Job implements AutoCloseable {
     public static final String MODEL = "all-minilm-l6-v2-q";
 
     /** A produced request's place in the request topic. */
-    public record Landing(String requestId, TopicPartition partition, long offset) {
-    }
+    public record Landing(String requestId, TopicPartition partition, long offset) {}
 
     /** A result as read back: who answered, and how. */
-    public record Answer(String requestId, ResultStatus status, String errorCode, String workerId, int embeddings) {
-    }
+    public record Answer(String requestId, ResultStatus status, String errorCode, String workerId, int embeddings) {}
 
     private final DevStack stack;
     private final String prefix;
@@ -89,7 +87,9 @@ public final class Job implements AutoCloseable {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        this.producer = new KafkaProducer<>(p, new StringSerializer(),
+        this.producer = new KafkaProducer<>(
+                p,
+                new StringSerializer(),
                 ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class, registry, false));
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
@@ -98,7 +98,9 @@ public final class Job implements AutoCloseable {
         if (readCommitted) {
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         }
-        this.results = new KafkaConsumer<>(c, new StringDeserializer(),
+        this.results = new KafkaConsumer<>(
+                c,
+                new StringDeserializer(),
                 ConfluentAvroSerde.specificDeserializer(TextEmbeddingResult.class, registry, false));
     }
 
@@ -116,11 +118,18 @@ public final class Job implements AutoCloseable {
         String prefix = "p" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin a = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
             a.createTopics(List.of(
-                    new NewTopic(Topics.requests(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
-                    new NewTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
-                    new NewTopic(Topics.deadLetters(prefix), 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            TopicReadiness.awaitWritable(a, List.of(Topics.requests(prefix, Capability.TEXT_EMBEDDING),
-                    Topics.results(prefix, Capability.TEXT_EMBEDDING), Topics.deadLetters(prefix)), Duration.ofSeconds(30));
+                            new NewTopic(Topics.requests(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
+                            new NewTopic(Topics.results(prefix, Capability.TEXT_EMBEDDING), partitions, (short) 1),
+                            new NewTopic(Topics.deadLetters(prefix), 1, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+            TopicReadiness.awaitWritable(
+                    a,
+                    List.of(
+                            Topics.requests(prefix, Capability.TEXT_EMBEDDING),
+                            Topics.results(prefix, Capability.TEXT_EMBEDDING),
+                            Topics.deadLetters(prefix)),
+                    Duration.ofSeconds(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
@@ -195,8 +204,8 @@ public final class Job implements AutoCloseable {
 
     private List<String> texts(int n, int minWords, int maxWords) {
         String[] words = ("the a model worker kafka partition offset commit batch token vector embedding request "
-                + "result queue drain signal broker registry schema avro latency throughput memory cluster fleet "
-                + "river mountain coffee morning garden letter window music teacher city winter bridge")
+                        + "result queue drain signal broker registry schema avro latency throughput memory cluster fleet "
+                        + "river mountain coffee morning garden letter window music teacher city winter bridge")
                 .split(" ");
         List<String> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -217,8 +226,13 @@ public final class Job implements AutoCloseable {
 
     /** Sends one request to a given partition ({@code null}: by key). */
     public void send(String id, List<String> texts, Integer partition) {
-        TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder().setId(id).setJobId(prefix).setModel(MODEL)
-                .setTexts(texts).setInputType(EmbeddingInputType.DOCUMENT).build();
+        TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder()
+                .setId(id)
+                .setJobId(prefix)
+                .setModel(MODEL)
+                .setTexts(texts)
+                .setInputType(EmbeddingInputType.DOCUMENT)
+                .build();
         pending.add(producer.send(new ProducerRecord<>(requestTopic, partition, id, r)));
         pendingIds.add(id);
     }
@@ -259,9 +273,17 @@ public final class Job implements AutoCloseable {
             }
             for (ConsumerRecord<String, TextEmbeddingResult> r : results.poll(Duration.ofMillis(100))) {
                 TextEmbeddingResult v = r.value();
-                answers.computeIfAbsent(v.getRequestId(), k -> new ArrayList<>()).add(new Answer(v.getRequestId(),
-                        v.getStatus(), v.getError() == null ? null : v.getError().getCode().name(), v.getWorkerId(),
-                        v.getPayload() == null ? 0 : v.getPayload().getEmbeddings().size()));
+                answers.computeIfAbsent(v.getRequestId(), k -> new ArrayList<>())
+                        .add(new Answer(
+                                v.getRequestId(),
+                                v.getStatus(),
+                                v.getError() == null
+                                        ? null
+                                        : v.getError().getCode().name(),
+                                v.getWorkerId(),
+                                v.getPayload() == null
+                                        ? 0
+                                        : v.getPayload().getEmbeddings().size()));
             }
         }
         return answers;
@@ -291,7 +313,8 @@ public final class Job implements AutoCloseable {
     public Map<TopicPartition, Long> committed() {
         try {
             Map<TopicPartition, OffsetAndMetadata> c = admin.listConsumerGroupOffsets(group())
-                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                    .partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS);
             Map<TopicPartition, Long> out = new TreeMap<>(java.util.Comparator.comparingInt(TopicPartition::partition));
             c.forEach((tp, om) -> {
                 if (om != null && tp.topic().equals(requestTopic)) {
@@ -316,10 +339,12 @@ public final class Job implements AutoCloseable {
         Map<String, List<Answer>> a = answers();
         for (Map.Entry<TopicPartition, Long> e : committed.entrySet()) {
             TreeMap<Long, String> sent = byOffset.getOrDefault(e.getKey(), new TreeMap<>());
-            List<String> unanswered = sent.headMap(e.getValue()).values().stream().filter(id -> !a.containsKey(id))
+            List<String> unanswered = sent.headMap(e.getValue()).values().stream()
+                    .filter(id -> !a.containsKey(id))
                     .toList();
-            assertThat(unanswered).as("requests below the committed offset %d of %s without a result",
-                    e.getValue(), e.getKey()).isEmpty();
+            assertThat(unanswered)
+                    .as("requests below the committed offset %d of %s without a result", e.getValue(), e.getKey())
+                    .isEmpty();
         }
     }
 

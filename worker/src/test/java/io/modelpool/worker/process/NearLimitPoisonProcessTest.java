@@ -52,31 +52,48 @@ class NearLimitPoisonProcessTest {
                 byte[] garbage = new byte[size];
                 random.nextBytes(garbage);
                 garbage[0] = 0x7f; // not the Confluent magic byte: undecodable
-                hashes.add(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(garbage)));
-                raw.send(new ProducerRecord<>(job.requestTopic(), 0, null, garbage)).get(30, TimeUnit.SECONDS);
+                hashes.add(HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256").digest(garbage)));
+                raw.send(new ProducerRecord<>(job.requestTopic(), 0, null, garbage))
+                        .get(30, TimeUnit.SECONDS);
             }
             for (int i = 1; i <= 4; i++) {
                 job.send("good-" + i, job.shortTexts(1), 0);
             }
             job.flush();
 
-            try (WorkerProcess worker = WorkerProcess.start("near-limit-" + guarantee, job.workerSettings(
-                    "near-limit", GracefulShutdownProcessTest.FAST,
-                    Map.of(WorkerConfig.PROCESSING_GUARANTEE, guarantee)))) {
+            try (WorkerProcess worker = WorkerProcess.start(
+                    "near-limit-" + guarantee,
+                    job.workerSettings(
+                            "near-limit",
+                            GracefulShutdownProcessTest.FAST,
+                            Map.of(WorkerConfig.PROCESSING_GUARANTEE, guarantee)))) {
                 worker.awaitAssignment(GracefulShutdownProcessTest.START);
-                await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100)).until(job::allAnswered);
-                assertThat(job.answers()).hasSize(5).allSatisfy((id, answers) -> assertThat(answers)
-                        .extracting(Job.Answer::status).containsOnly(ResultStatus.OK));
+                await().atMost(Duration.ofMinutes(1))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(job::allAnswered);
+                assertThat(job.answers())
+                        .hasSize(5)
+                        .allSatisfy((id, answers) -> assertThat(answers)
+                                .extracting(Job.Answer::status)
+                                .containsOnly(ResultStatus.OK));
 
                 List<DeadLetter> letters = deadLetters(job, 2);
                 assertThat(letters).extracting(DeadLetter::getSourceOffset).containsExactly(1L, 2L);
-                assertThat(letters).allSatisfy(l -> assertThat(l.getOriginalValue()).as("value left out").isNull());
-                assertThat(letters).extracting(DeadLetter::getOriginalValueSize)
+                assertThat(letters)
+                        .allSatisfy(l -> assertThat(l.getOriginalValue())
+                                .as("value left out")
+                                .isNull());
+                assertThat(letters)
+                        .extracting(DeadLetter::getOriginalValueSize)
                         .containsExactly(GARBAGE_SIZES[0], GARBAGE_SIZES[1]);
-                assertThat(letters).extracting(DeadLetter::getOriginalValueSha256).containsExactlyElementsOf(hashes);
+                assertThat(letters)
+                        .extracting(DeadLetter::getOriginalValueSha256)
+                        .containsExactlyElementsOf(hashes);
 
                 TopicPartition tp = new TopicPartition(job.requestTopic(), 0);
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(100))
                         .until(() -> job.committed().getOrDefault(tp, -1L) == 7L);
                 worker.sigterm();
                 assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
@@ -88,27 +105,47 @@ class NearLimitPoisonProcessTest {
     @Test
     void aProducerTooSmallForTheLargestDeadLetterIsRefusedAtStartUpWithWhatToChange() {
         try (Job job = Job.create(1);
-                WorkerProcess worker = WorkerProcess.start("near-limit-refused", job.workerSettings("refused",
-                        GracefulShutdownProcessTest.FAST, Map.of("kafka.producer.max.request.size", "100000")))) {
+                WorkerProcess worker = WorkerProcess.start(
+                        "near-limit-refused",
+                        job.workerSettings(
+                                "refused",
+                                GracefulShutdownProcessTest.FAST,
+                                Map.of("kafka.producer.max.request.size", "100000")))) {
             assertThat(worker.awaitExit(Duration.ofSeconds(60)).status()).isEqualTo(2);
-            assertThat(worker.log()).contains("kafka.producer.max.request.size=100000 is below the largest dead "
-                    + "letter").contains("set dead-letter.max-value-bytes to at most 91808");
+            assertThat(worker.log())
+                    .contains("kafka.producer.max.request.size=100000 is below the largest dead " + "letter")
+                    .contains("set dead-letter.max-value-bytes to at most 91808");
         }
     }
 
     private static KafkaProducer<byte[], byte[]> rawProducer(Job job) {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, job.devStack().bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2_000_000),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        job.devStack().bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        2_000_000),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     private static List<DeadLetter> deadLetters(Job job, int expected) {
-        Map<String, Object> c = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, job.devStack().bootstrapServers(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        Map<String, Object> c = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                job.devStack().bootstrapServers(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
                 "read_committed");
-        try (KafkaConsumer<byte[], DeadLetter> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
-                ConfluentAvroSerde.specificDeserializer(DeadLetter.class,
-                        Map.of("schema.registry.url", job.devStack().schemaRegistryUrl()), false))) {
+        try (KafkaConsumer<byte[], DeadLetter> consumer = new KafkaConsumer<>(
+                c,
+                new ByteArrayDeserializer(),
+                ConfluentAvroSerde.specificDeserializer(
+                        DeadLetter.class,
+                        Map.of("schema.registry.url", job.devStack().schemaRegistryUrl()),
+                        false))) {
             TopicPartition tp = new TopicPartition(job.deadLetterTopic(), 0);
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));

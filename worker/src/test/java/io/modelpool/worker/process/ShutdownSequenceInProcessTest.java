@@ -65,32 +65,46 @@ class ShutdownSequenceInProcessTest {
                 }
             };
             // The backlog is there before the worker starts, so its first poll returns max.poll.records (500).
-            WorkerConfig config = WorkerConfig.of(job.workerSettings("bounded", GracefulShutdownProcessTest.FAST,
+            WorkerConfig config = WorkerConfig.of(job.workerSettings(
+                    "bounded",
+                    GracefulShutdownProcessTest.FAST,
                     Map.of(WorkerConfig.HIGH_WATER, "16", WorkerConfig.LOW_WATER, "4")));
             Worker worker = Worker.start(config, counting);
             try {
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(job::allAnswered);
+                await().atMost(Duration.ofMinutes(2))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(job::allAnswered);
             } finally {
                 worker.beginShutdown();
                 worker.awaitShutdown();
             }
-            assertThat(maxInFlight.get()).as("most requests taken and not yet acknowledged at once").isBetween(1, 16);
-            assertThat(job.answers().values()).allSatisfy(list -> assertThat(list).hasSize(1));
+            assertThat(maxInFlight.get())
+                    .as("most requests taken and not yet acknowledged at once")
+                    .isBetween(1, 16);
+            assertThat(job.answers().values())
+                    .allSatisfy(list -> assertThat(list).hasSize(1));
         }
     }
 
     @Test
-    void fromTheFirstSignalThePoolsRejectNewWorkWithShuttingDownAndReadinessIsOffWhileTheDrainRuns()
-            throws Exception {
+    void fromTheFirstSignalThePoolsRejectNewWorkWithShuttingDownAndReadinessIsOffWhileTheDrainRuns() throws Exception {
         try (Job job = Job.create(1)) {
-            WorkerConfig config = WorkerConfig.of(job.workerSettings("in-process", GracefulShutdownProcessTest.SLOW,
-                    Map.of(WorkerConfig.DRAIN_TIMEOUT_MS, "1000", WorkerConfig.HTTP_PORT, Integer.toString(freePort()),
-                            WorkerConfig.HTTP_BIND_ADDRESS, "127.0.0.1", WorkerConfig.HEALTH_CHECK_INTERVAL_MS,
+            WorkerConfig config = WorkerConfig.of(job.workerSettings(
+                    "in-process",
+                    GracefulShutdownProcessTest.SLOW,
+                    Map.of(
+                            WorkerConfig.DRAIN_TIMEOUT_MS,
+                            "1000",
+                            WorkerConfig.HTTP_PORT,
+                            Integer.toString(freePort()),
+                            WorkerConfig.HTTP_BIND_ADDRESS,
+                            "127.0.0.1",
+                            WorkerConfig.HEALTH_CHECK_INTERVAL_MS,
                             "200")));
             Worker worker = Worker.start(config, IntakeListener.NONE);
             CopyOnWriteArrayList<Integer> halts = new CopyOnWriteArrayList<>();
-            ShutdownCoordinator coordinator = new ShutdownCoordinator(worker,
-                    config.drainTimeout().plus(config.closeTimeout()), halts::add);
+            ShutdownCoordinator coordinator =
+                    new ShutdownCoordinator(worker, config.drainTimeout().plus(config.closeTimeout()), halts::add);
             try {
                 signalMidDrain(job, worker, coordinator, config.httpPort());
             } finally {
@@ -98,7 +112,9 @@ class ShutdownSequenceInProcessTest {
                 assertThat(coordinator.awaitCompletion()).isZero();
             }
             assertThat(halts).as("the watchdog did not fire").isEmpty();
-            assertThat(worker.intake().shutdownReport().abandoned()).as("the heavy request").isEqualTo(1);
+            assertThat(worker.intake().shutdownReport().abandoned())
+                    .as("the heavy request")
+                    .isEqualTo(1);
             assertThat(job.answers()).containsOnlyKeys("canary");
         }
     }
@@ -108,38 +124,55 @@ class ShutdownSequenceInProcessTest {
         job.send("canary", job.shortTexts(1));
         job.send("heavy", job.longTexts(200));
         job.flush();
-        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(10))
+        await().atMost(Duration.ofMinutes(1))
+                .pollInterval(Duration.ofMillis(10))
                 .until(() -> job.answers().containsKey("canary"));
         // Admission by work lets the heavy request in once the canary's batch taught the model its rate: wait until
         // it is in the pool, so the signal finds it computing.
-        await("the heavy request is in the pool").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
-                .until(() -> worker.capabilities().pool(Capability.TEXT_EMBEDDING).pending() > 0);
-        await("/health/ready answers 200 before the signal").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(50)).until(() -> ready(httpPort).statusCode() == 200);
+        await("the heavy request is in the pool")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(10))
+                .until(() ->
+                        worker.capabilities().pool(Capability.TEXT_EMBEDDING).pending() > 0);
+        await("/health/ready answers 200 before the signal")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> ready(httpPort).statusCode() == 200);
 
         coordinator.initiate("SIGTERM");
 
         HttpResponse<String> notReady = ready(httpPort);
-        assertThat(notReady.statusCode()).as("/health/ready from the first signal, while the drain runs")
+        assertThat(notReady.statusCode())
+                .as("/health/ready from the first signal, while the drain runs")
                 .isEqualTo(503);
-        JsonNode shutdown = new ObjectMapper().readTree(notReady.body()).path("checks").path("shutdown");
+        JsonNode shutdown =
+                new ObjectMapper().readTree(notReady.body()).path("checks").path("shutdown");
         assertThat(shutdown.path("ok").asBoolean()).isFalse();
         assertThat(shutdown.path("detail").asText()).isEqualTo("shutting down");
-        TextEmbeddingRequest late = TextEmbeddingRequest.newBuilder().setId("late").setModel(Job.MODEL)
-                .setTexts(List.of("submitted during the drain")).setInputType(EmbeddingInputType.DOCUMENT)
+        TextEmbeddingRequest late = TextEmbeddingRequest.newBuilder()
+                .setId("late")
+                .setModel(Job.MODEL)
+                .setTexts(List.of("submitted during the drain"))
+                .setInputType(EmbeddingInputType.DOCUMENT)
                 .build();
-        PoolRejectedException rejected = catchThrowableOfType(() -> worker.capabilities()
-                .service(Capability.TEXT_EMBEDDING).handle(late, new RequestContext("test", 0)),
+        PoolRejectedException rejected = catchThrowableOfType(
+                () -> worker.capabilities()
+                        .service(Capability.TEXT_EMBEDDING)
+                        .handle(late, new RequestContext("test", 0)),
                 PoolRejectedException.class);
         assertThat(rejected).as("a submission right after the signal").isNotNull();
         assertThat(rejected.error()).isInstanceOf(PoolError.ShuttingDown.class);
-        assertThat(worker.intake().shutdownReport()).as("the drain is still running").isNull();
+        assertThat(worker.intake().shutdownReport())
+                .as("the drain is still running")
+                .isNull();
     }
 
     private static HttpResponse<String> ready(int port) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     private static int freePort() throws Exception {

@@ -28,12 +28,16 @@ final class SigkillScenario {
     static final Duration START = Duration.ofSeconds(90);
 
     /** What the reader saw. */
-    record Outcome(int requests, int kills, List<String> missing, long duplicates, int requestsAnsweredTwiceOrMore,
-            long uncommittedCopies, Duration elapsed) {
-    }
+    record Outcome(
+            int requests,
+            int kills,
+            List<String> missing,
+            long duplicates,
+            int requestsAnsweredTwiceOrMore,
+            long uncommittedCopies,
+            Duration elapsed) {}
 
-    private SigkillScenario() {
-    }
+    private SigkillScenario() {}
 
     /**
      * Produces {@code requests} one-sentence requests on a 4-partition topic, starts a worker with
@@ -43,7 +47,8 @@ final class SigkillScenario {
     static Outcome run(String name, String guarantee, int requests, int kills, long seed) {
         long started = System.nanoTime();
         Random random = new Random(seed);
-        try (Job job = Job.create(4); CommittedResults committed = new CommittedResults(job)) {
+        try (Job job = Job.create(4);
+                CommittedResults committed = new CommittedResults(job)) {
             List<String> texts = job.shortTexts(997);
             for (int i = 0; i < requests; i++) {
                 job.send(name + "-" + i, List.of(texts.get(i % texts.size())));
@@ -55,28 +60,37 @@ final class SigkillScenario {
                 killAt[k] = 0.05 + 0.85 * random.nextDouble();
             }
             Arrays.sort(killAt);
-            Map<String, String> settings = job.workerSettings(name, MANIFEST, Map.of(
-                    WorkerConfig.PROCESSING_GUARANTEE, guarantee,
-                    WorkerConfig.GROUP_INSTANCE_ID, name,
-                    WorkerConfig.JOBS_TRACKER_ENABLED, "false"));
+            Map<String, String> settings = job.workerSettings(
+                    name,
+                    MANIFEST,
+                    Map.of(
+                            WorkerConfig.PROCESSING_GUARANTEE, guarantee,
+                            WorkerConfig.GROUP_INSTANCE_ID, name,
+                            WorkerConfig.JOBS_TRACKER_ENABLED, "false"));
             for (int k = 0; k < kills; k++) {
                 int target = (int) (killAt[k] * requests);
                 try (WorkerProcess worker = WorkerProcess.start(name + "-" + guarantee + "-" + k, settings)) {
                     worker.awaitAssignment(START);
                     await(name + " answers " + target + " requests before kill " + (k + 1))
-                            .atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50))
+                            .atMost(Duration.ofMinutes(3))
+                            .pollInterval(Duration.ofMillis(50))
                             .until(() -> committed.answered(ids) >= target);
                     worker.sigkill();
-                    assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).as("killed by SIGKILL")
+                    assertThat(worker.awaitExit(Duration.ofSeconds(30)).status())
+                            .as("killed by SIGKILL")
                             .isEqualTo(137);
                 }
             }
             try (WorkerProcess last = WorkerProcess.start(name + "-" + guarantee + "-last", settings)) {
                 last.awaitAssignment(START);
-                await(name + " answers every request").atMost(Duration.ofMinutes(10))
-                        .pollInterval(Duration.ofMillis(200)).until(() -> committed.answered(ids) == ids.size());
+                await(name + " answers every request")
+                        .atMost(Duration.ofMinutes(10))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> committed.answered(ids) == ids.size());
                 last.sigterm();
-                assertThat(last.awaitExit(Duration.ofSeconds(30)).status()).as("exit status after SIGTERM").isZero();
+                assertThat(last.awaitExit(Duration.ofSeconds(30)).status())
+                        .as("exit status after SIGTERM")
+                        .isZero();
             }
             Map<String, Integer> counts = committed.counts();
             List<String> missing = new ArrayList<>();
@@ -92,9 +106,18 @@ final class SigkillScenario {
                     twice++;
                 }
             }
-            assertThat(counts.keySet()).as("results only for requests of this job").isSubsetOf(ids);
-            long everything = job.answers().values().stream().mapToLong(List::size).sum();
-            return new Outcome(ids.size(), kills, missing, duplicates, twice, everything - committed.total(),
+            assertThat(counts.keySet())
+                    .as("results only for requests of this job")
+                    .isSubsetOf(ids);
+            long everything =
+                    job.answers().values().stream().mapToLong(List::size).sum();
+            return new Outcome(
+                    ids.size(),
+                    kills,
+                    missing,
+                    duplicates,
+                    twice,
+                    everything - committed.total(),
                     Duration.ofNanos(System.nanoTime() - started));
         }
     }

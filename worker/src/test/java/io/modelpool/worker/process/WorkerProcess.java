@@ -34,12 +34,13 @@ public final class WorkerProcess implements AutoCloseable {
 
     public static final Path LOG_DIR = Path.of("target", "process-logs");
 
-    private static final Pattern DRAINED = Pattern.compile(
-            "Graceful shutdown complete \\((\\d+\\.\\d+)s, (\\d+) requests drained\\)");
-    private static final Pattern ABANDONED = Pattern.compile("Drain timed out after \\d+ ms: (\\d+) requests abandoned");
+    private static final Pattern DRAINED =
+            Pattern.compile("Graceful shutdown complete \\((\\d+\\.\\d+)s, (\\d+) requests drained\\)");
+    private static final Pattern ABANDONED =
+            Pattern.compile("Drain timed out after \\d+ ms: (\\d+) requests abandoned");
 
-    private static final Pattern FINAL_LINE = Pattern.compile("Shutdown complete \\((\\d+\\.\\d+)s,",
-            Pattern.CASE_INSENSITIVE);
+    private static final Pattern FINAL_LINE =
+            Pattern.compile("Shutdown complete \\((\\d+\\.\\d+)s,", Pattern.CASE_INSENSITIVE);
 
     private static final Pattern IN_FLIGHT = Pattern.compile("Shutdown: draining (\\d+) in-flight requests");
 
@@ -51,8 +52,7 @@ public final class WorkerProcess implements AutoCloseable {
     private long signalledAtNanos;
 
     /** How the process ended, and how long after the last signal. */
-    public record Exit(int status, Duration afterSignal) {
-    }
+    public record Exit(int status, Duration afterSignal) {}
 
     private WorkerProcess(String name, Process process, Path log) {
         this.name = name;
@@ -80,15 +80,20 @@ public final class WorkerProcess implements AutoCloseable {
      * Like {@link #start(String, Map, boolean)}, with {@code environment} added to the child's environment (it wins
      * over the default {@code MODELPOOL_LOG_LEVEL=INFO}).
      */
-    public static WorkerProcess start(String name, Map<String, String> settings, boolean sigintIgnored,
-            Map<String, String> environment) {
+    public static WorkerProcess start(
+            String name, Map<String, String> settings, boolean sigintIgnored, Map<String, String> environment) {
         try {
             Files.createDirectories(LOG_DIR);
             Path log = LOG_DIR.resolve(name + ".log");
             Path argFile = LOG_DIR.resolve(name + ".args");
             // The class path goes through a java @argfile: a single command-line argument is limited to 128 KiB.
-            Files.writeString(argFile, "-cp \"" + System.getProperty("java.class.path")
-                    .replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n", StandardCharsets.UTF_8);
+            Files.writeString(
+                    argFile,
+                    "-cp \""
+                            + System.getProperty("java.class.path")
+                                    .replace("\\", "\\\\")
+                                    .replace("\"", "\\\"") + "\"\n",
+                    StandardCharsets.UTF_8);
             List<String> command = new ArrayList<>();
             if (sigintIgnored) {
                 command.addAll(List.of("/bin/sh", "-c", "trap '' INT; exec \"$@\"", "sh"));
@@ -96,14 +101,20 @@ public final class WorkerProcess implements AutoCloseable {
                 command.addAll(List.of("env", "--default-signal=INT,TERM"));
             }
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "@" + argFile.toAbsolutePath(), WorkerMain.class.getName(), "run"));
+            command.addAll(List.of(
+                    "-Xms64m",
+                    "-Xmx384m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "@" + argFile.toAbsolutePath(),
+                    WorkerMain.class.getName(),
+                    "run"));
             new TreeMap<>(settings).forEach((k, v) -> {
                 command.add("--set");
                 command.add(k + "=" + v);
             });
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
+            ProcessBuilder builder =
+                    new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().put("MODELPOOL_LOG_LEVEL", "INFO");
             builder.environment().putAll(environment);
             return new WorkerProcess(name, builder.start(), log);
@@ -116,7 +127,9 @@ public final class WorkerProcess implements AutoCloseable {
         if (envResetsSignals == null) {
             try {
                 Process probe = new ProcessBuilder("env", "--default-signal=INT,TERM", "true")
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
                 envResetsSignals = probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
             } catch (IOException e) {
                 envResetsSignals = false;
@@ -147,7 +160,9 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Waits until the log contains {@code fragment}; fails early, with the log, if the process exits first. */
     public WorkerProcess awaitLog(String fragment, Duration limit) {
-        await(name + " logs \"" + fragment + "\"").atMost(limit).pollInterval(Duration.ofMillis(20))
+        await(name + " logs \"" + fragment + "\"")
+                .atMost(limit)
+                .pollInterval(Duration.ofMillis(20))
                 .until(() -> {
                     if (log().contains(fragment)) {
                         return true;
@@ -171,7 +186,9 @@ public final class WorkerProcess implements AutoCloseable {
     public void sigint() {
         signalledAtNanos = System.nanoTime();
         try {
-            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid()))
+                    .inheritIO()
+                    .start();
             if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 throw new IllegalStateException("kill -INT " + process.pid() + " failed");
             }
@@ -198,8 +215,8 @@ public final class WorkerProcess implements AutoCloseable {
     public Exit awaitExit(Duration limit) {
         try {
             if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError(name + " still running " + limit.toMillis() + " ms after the signal; its "
-                        + "log:\n" + log());
+                throw new AssertionError(
+                        name + " still running " + limit.toMillis() + " ms after the signal; its " + "log:\n" + log());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -39,38 +39,58 @@ class BrokerRestartTest {
                 job.send("b-" + i, List.of(texts.get(i % texts.size())));
             }
             job.flush();
-            try (WorkerProcess worker = WorkerProcess.start(job.prefix() + "-broker-restart",
-                    job.workerSettings("broker-restart", KillLoopTest.MANIFEST,
+            try (WorkerProcess worker = WorkerProcess.start(
+                    job.prefix() + "-broker-restart",
+                    job.workerSettings(
+                            "broker-restart",
+                            KillLoopTest.MANIFEST,
                             Map.of(WorkerConfig.JOBS_TRACKER_ENABLED, "false")))) {
                 worker.awaitAssignment(Duration.ofSeconds(120));
-                await("a third answered").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(50))
+                await("a third answered")
+                        .atMost(Duration.ofMinutes(5))
+                        .pollInterval(Duration.ofMillis(50))
                         .until(() -> job.answeredCount() >= requests / 3);
                 int answeredBefore = job.answeredCount();
 
                 long stopped = System.nanoTime();
                 stack.broker().stop();
-                await("the worker stays up while the broker is down").during(down).atMost(down.plusSeconds(10))
-                        .pollInterval(Duration.ofMillis(200)).until(worker::isAlive);
+                await("the worker stays up while the broker is down")
+                        .during(down)
+                        .atMost(down.plusSeconds(10))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(worker::isAlive);
                 Duration outage = Duration.ofNanos(System.nanoTime() - stopped);
                 stack.broker().start();
                 long restarted = System.nanoTime();
 
-                await("every request answered after the restart").atMost(Duration.ofMinutes(10))
-                        .pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(job::allAnswered);
+                await("every request answered after the restart")
+                        .atMost(Duration.ofMinutes(10))
+                        .pollInterval(Duration.ofMillis(250))
+                        .ignoreExceptions()
+                        .until(job::allAnswered);
                 Duration recovery = Duration.ofNanos(System.nanoTime() - restarted);
                 Map<String, List<Job.Answer>> answers = job.answers();
                 assertThat(answers.keySet()).containsAll(job.landings().keySet());
-                assertThat(answers.values()).allSatisfy(list -> assertThat(list)
-                        .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
-                assertThat(RawRecords.count(stack, job.deadLetterTopic())).as("dead letters").isZero();
+                assertThat(answers.values())
+                        .allSatisfy(list -> assertThat(list)
+                                .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
+                assertThat(RawRecords.count(stack, job.deadLetterTopic()))
+                        .as("dead letters")
+                        .isZero();
                 job.assertNoCommittedOffsetPassesAnUnansweredRequest();
                 assertThat(worker.isAlive()).isTrue();
                 worker.sigterm();
                 assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
-                long duplicates = answers.values().stream().mapToLong(l -> l.size() - 1).sum();
-                Figures.report("broker restart", "%d requests, broker down %.1f s after %d were answered: 0 lost, "
-                        + "0 dead-lettered, %d duplicates; all answered %.1f s after the broker came back",
-                        requests, outage.toMillis() / 1000.0, answeredBefore, duplicates,
+                long duplicates =
+                        answers.values().stream().mapToLong(l -> l.size() - 1).sum();
+                Figures.report(
+                        "broker restart",
+                        "%d requests, broker down %.1f s after %d were answered: 0 lost, "
+                                + "0 dead-lettered, %d duplicates; all answered %.1f s after the broker came back",
+                        requests,
+                        outage.toMillis() / 1000.0,
+                        answeredBefore,
+                        duplicates,
                         recovery.toMillis() / 1000.0);
             }
         }

@@ -19,15 +19,18 @@ final class Figures {
     static final Path FILE = Path.of("target", "reliability", "figures.txt");
     private static final Logger log = LoggerFactory.getLogger(Figures.class);
 
-    private Figures() {
-    }
+    private Figures() {}
 
     static synchronized void report(String scenario, String format, Object... args) {
         String line = Instant.now() + " [" + Scale.name() + "] " + scenario + ": " + String.format(format, args);
         log.info("{}", line);
         try {
             Files.createDirectories(FILE.getParent());
-            Files.writeString(FILE, line + System.lineSeparator(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+            Files.writeString(
+                    FILE,
+                    line + System.lineSeparator(),
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + FILE, e);

@@ -90,8 +90,8 @@ class HostileInputTest {
         int port = MetricsWatch.freePort();
         try (Job job = Job.create(stack, 6, false);
                 KafkaProducer<byte[], byte[]> raw = RawRecords.producer(stack)) {
-            Serializer<TextEmbeddingRequest> good = ConfluentAvroSerde.specificSerializer(TextEmbeddingRequest.class,
-                    Map.of("schema.registry.url", stack.schemaRegistryUrl()), false);
+            Serializer<TextEmbeddingRequest> good = ConfluentAvroSerde.specificSerializer(
+                    TextEmbeddingRequest.class, Map.of("schema.registry.url", stack.schemaRegistryUrl()), false);
             String topic = job.requestTopic();
             byte[] sample = good.serialize(topic, request("sample", Job.MODEL, List.of("a sample text.")));
             byte[] schemaId = Arrays.copyOfRange(sample, 1, 5);
@@ -103,37 +103,54 @@ class HostileInputTest {
                 Kind kind = all[i % all.length];
                 String id = "h-" + i;
                 kinds.put(id, kind);
-                raw.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
+                raw.send(new ProducerRecord<>(
+                        topic,
+                        id.getBytes(StandardCharsets.UTF_8),
                         hostileValue(kind, id, schemaId, sample, good, topic, random)));
                 if (i % 10 == 9) {
                     String g = "g-" + i;
                     goodIds.add(g);
-                    raw.send(new ProducerRecord<>(topic, g.getBytes(StandardCharsets.UTF_8),
+                    raw.send(new ProducerRecord<>(
+                            topic,
+                            g.getBytes(StandardCharsets.UTF_8),
                             good.serialize(topic, request(g, Job.MODEL, List.of(texts.get(i % texts.size()))))));
                 }
             }
             raw.flush();
 
-            Map<String, String> settings = new HashMap<>(job.workerSettings("hostile", KillLoopTest.MANIFEST, Map.of(
-                    WorkerConfig.JOBS_TRACKER_ENABLED, "false",
-                    WorkerConfig.MAX_REQUEST_BYTES, Integer.toString(MAX_REQUEST_BYTES),
-                    WorkerConfig.HTTP_PORT, Integer.toString(port),
-                    WorkerConfig.HTTP_BIND_ADDRESS, "127.0.0.1")));
+            Map<String, String> settings = new HashMap<>(job.workerSettings(
+                    "hostile",
+                    KillLoopTest.MANIFEST,
+                    Map.of(
+                            WorkerConfig.JOBS_TRACKER_ENABLED,
+                            "false",
+                            WorkerConfig.MAX_REQUEST_BYTES,
+                            Integer.toString(MAX_REQUEST_BYTES),
+                            WorkerConfig.HTTP_PORT,
+                            Integer.toString(port),
+                            WorkerConfig.HTTP_BIND_ADDRESS,
+                            "127.0.0.1")));
             try (WorkerProcess worker = WorkerProcess.start(job.prefix() + "-hostile", settings);
                     MetricsWatch heap = MetricsWatch.start(port, 250, MetricsWatch::heapUsed)) {
                 worker.awaitAssignment(Duration.ofSeconds(120));
                 int expectedOutcomes = hostile + goodIds.size();
-                await("every record dead-lettered or answered").atMost(Duration.ofMinutes(50))
-                        .pollInterval(Duration.ofMillis(500)).until(() -> {
-                            assertThat(worker.isAlive()).as("the worker is alive").isTrue();
+                await("every record dead-lettered or answered")
+                        .atMost(Duration.ofMinutes(50))
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(() -> {
+                            assertThat(worker.isAlive())
+                                    .as("the worker is alive")
+                                    .isTrue();
                             return RawRecords.count(stack, job.deadLetterTopic())
-                                    + RawRecords.count(stack, job.resultTopic()) >= expectedOutcomes;
+                                            + RawRecords.count(stack, job.resultTopic())
+                                    >= expectedOutcomes;
                         });
 
                 Map<String, String> deadLettered = new TreeMap<>();
                 for (ConsumerRecord<byte[], byte[]> r : RawRecords.readAll(stack, job.deadLetterTopic())) {
                     Header errorClass = r.headers().lastHeader("modelpool.error.class");
-                    deadLettered.put(new String(r.key(), StandardCharsets.UTF_8),
+                    deadLettered.put(
+                            new String(r.key(), StandardCharsets.UTF_8),
                             errorClass == null ? "?" : new String(errorClass.value(), StandardCharsets.UTF_8));
                 }
                 Map<String, List<Job.Answer>> answers = job.answers();
@@ -146,21 +163,30 @@ class HostileInputTest {
                         o[answers.get(e.getKey()).get(0).status() == ResultStatus.ERROR ? 1 : 2]++;
                     }
                 }
-                assertThat(kinds.entrySet()).as("every hostile record has an outcome").allSatisfy(e ->
-                        assertThat(deadLettered.containsKey(e.getKey()) || answers.containsKey(e.getKey()))
-                                .as("outcome of %s (%s)", e.getKey(), e.getValue()).isTrue());
-                assertThat(kinds.entrySet()).as("undecodable records are dead-lettered, decodable ones answered")
+                assertThat(kinds.entrySet())
+                        .as("every hostile record has an outcome")
+                        .allSatisfy(
+                                e -> assertThat(deadLettered.containsKey(e.getKey()) || answers.containsKey(e.getKey()))
+                                        .as("outcome of %s (%s)", e.getKey(), e.getValue())
+                                        .isTrue());
+                assertThat(kinds.entrySet())
+                        .as("undecodable records are dead-lettered, decodable ones answered")
                         .allSatisfy(e -> assertThat(deadLettered.containsKey(e.getKey()))
                                 .as("%s (%s) dead-lettered", e.getKey(), e.getValue())
                                 .isEqualTo(e.getValue().deadLetter));
-                assertThat(kinds.entrySet()).as("invalid requests are answered with an error").filteredOn(e ->
-                        e.getValue() == Kind.EMPTY_TEXTS || e.getValue() == Kind.TOO_MANY_TEXTS
+                assertThat(kinds.entrySet())
+                        .as("invalid requests are answered with an error")
+                        .filteredOn(e -> e.getValue() == Kind.EMPTY_TEXTS
+                                || e.getValue() == Kind.TOO_MANY_TEXTS
                                 || e.getValue() == Kind.MODEL_AS_PATH)
-                        .allSatisfy(e -> assertThat(answers.get(e.getKey()).get(0).status())
-                                .as("%s (%s)", e.getKey(), e.getValue()).isEqualTo(ResultStatus.ERROR));
+                        .allSatisfy(
+                                e -> assertThat(answers.get(e.getKey()).get(0).status())
+                                        .as("%s (%s)", e.getKey(), e.getValue())
+                                        .isEqualTo(ResultStatus.ERROR));
                 assertThat(goodIds).as("good records in the same partitions").allSatisfy(id -> {
                     assertThat(answers).containsKey(id);
-                    assertThat(answers.get(id)).allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK));
+                    assertThat(answers.get(id))
+                            .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK));
                 });
                 assertThat(worker.log()).doesNotContain("OutOfMemoryError").doesNotContain("Intake thread failed");
                 assertThat(worker.isAlive()).isTrue();
@@ -168,27 +194,45 @@ class HostileInputTest {
                 assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
 
                 StringBuilder byKind = new StringBuilder();
-                outcomes.forEach((k, o) -> byKind.append(String.format("%n    %-22s dead-lettered %6d, error result "
-                        + "%6d, ok result %6d", k, o[0], o[1], o[2])));
+                outcomes.forEach((k, o) -> byKind.append(String.format(
+                        "%n    %-22s dead-lettered %6d, error result " + "%6d, ok result %6d", k, o[0], o[1], o[2])));
                 Map<String, Integer> classes = new TreeMap<>();
-                deadLettered.values().forEach(c -> classes.merge(c.substring(c.lastIndexOf('.') + 1), 1,
-                        Integer::sum));
-                Figures.report("hostile input", "%d hostile + %d good records on 6 partitions: 0 crashes, 0 OOM, "
-                        + "%d dead-lettered, %d answered; %d good answered OK; worker heap peak %.0f MiB (-Xmx384m, "
-                        + "%d samples); dead-letter classes %s; by kind:%s", hostile, goodIds.size(),
-                        deadLettered.size(), hostile - deadLettered.size(), goodIds.size(),
-                        heap.max() / (1024 * 1024), heap.values().size(), classes, byKind);
+                deadLettered.values().forEach(c -> classes.merge(c.substring(c.lastIndexOf('.') + 1), 1, Integer::sum));
+                Figures.report(
+                        "hostile input",
+                        "%d hostile + %d good records on 6 partitions: 0 crashes, 0 OOM, "
+                                + "%d dead-lettered, %d answered; %d good answered OK; worker heap peak %.0f MiB (-Xmx384m, "
+                                + "%d samples); dead-letter classes %s; by kind:%s",
+                        hostile,
+                        goodIds.size(),
+                        deadLettered.size(),
+                        hostile - deadLettered.size(),
+                        goodIds.size(),
+                        heap.max() / (1024 * 1024),
+                        heap.values().size(),
+                        classes,
+                        byKind);
             }
         }
     }
 
     private static TextEmbeddingRequest request(String id, String model, List<String> texts) {
-        return TextEmbeddingRequest.newBuilder().setId(id).setModel(model).setTexts(texts)
-                .setInputType(EmbeddingInputType.DOCUMENT).build();
+        return TextEmbeddingRequest.newBuilder()
+                .setId(id)
+                .setModel(model)
+                .setTexts(texts)
+                .setInputType(EmbeddingInputType.DOCUMENT)
+                .build();
     }
 
-    private static byte[] hostileValue(Kind kind, String id, byte[] schemaId, byte[] sample,
-            Serializer<TextEmbeddingRequest> good, String topic, Random random) {
+    private static byte[] hostileValue(
+            Kind kind,
+            String id,
+            byte[] schemaId,
+            byte[] sample,
+            Serializer<TextEmbeddingRequest> good,
+            String topic,
+            Random random) {
         return switch (kind) {
             case RANDOM_BYTES -> {
                 byte[] b = new byte[random.nextInt(257)];
@@ -205,22 +249,25 @@ class HostileInputTest {
                 b[4] = (byte) unknown;
                 yield b;
             }
-            case ABSURD_STRING_LENGTH -> frame(schemaId, w -> {
-                varLong(w, 100_000_000L);
-                w.writeBytes("abc".getBytes(StandardCharsets.UTF_8));
-            });
-            case ABSURD_ARRAY_LENGTH -> frame(schemaId, w -> {
-                string(w, id);
-                varLong(w, 0); // jobId: null
-                string(w, Job.MODEL);
-                varLong(w, 0); // deadline: null
-                varLong(w, 1_000_000_000L); // texts: one block of 10^9 items
-                string(w, "x");
-            });
-            case NEGATIVE_LENGTH -> frame(schemaId, w -> {
-                varLong(w, -5);
-                w.writeBytes("abcde".getBytes(StandardCharsets.UTF_8));
-            });
+            case ABSURD_STRING_LENGTH ->
+                frame(schemaId, w -> {
+                    varLong(w, 100_000_000L);
+                    w.writeBytes("abc".getBytes(StandardCharsets.UTF_8));
+                });
+            case ABSURD_ARRAY_LENGTH ->
+                frame(schemaId, w -> {
+                    string(w, id);
+                    varLong(w, 0); // jobId: null
+                    string(w, Job.MODEL);
+                    varLong(w, 0); // deadline: null
+                    varLong(w, 1_000_000_000L); // texts: one block of 10^9 items
+                    string(w, "x");
+                });
+            case NEGATIVE_LENGTH ->
+                frame(schemaId, w -> {
+                    varLong(w, -5);
+                    w.writeBytes("abcde".getBytes(StandardCharsets.UTF_8));
+                });
             case OVER_SIZE_LIMIT -> {
                 byte[] b = new byte[MAX_REQUEST_BYTES + 1 + random.nextInt(256)];
                 System.arraycopy(sample, 0, b, 0, sample.length);
@@ -229,11 +276,20 @@ class HostileInputTest {
             case TOMBSTONE -> null;
             case EMPTY_TEXTS -> good.serialize(topic, request(id, Job.MODEL, List.of()));
             case TOO_MANY_TEXTS -> good.serialize(topic, request(id, Job.MODEL, Collections.nCopies(300, "t")));
-            case MODEL_AS_PATH -> good.serialize(topic, request(id, List.of("../../../../etc/passwd",
-                    "file:/etc/passwd", "classpath:all-minilm-l6-v2-q.onnx", "/tmp/model.onnx").get(
-                    random.nextInt(4)), List.of("a text.")));
-            case DEEPLY_NESTED_TEXT -> good.serialize(topic, request(id, Job.MODEL,
-                    List.of("[".repeat(3_000) + "]".repeat(3_000))));
+            case MODEL_AS_PATH ->
+                good.serialize(
+                        topic,
+                        request(
+                                id,
+                                List.of(
+                                                "../../../../etc/passwd",
+                                                "file:/etc/passwd",
+                                                "classpath:all-minilm-l6-v2-q.onnx",
+                                                "/tmp/model.onnx")
+                                        .get(random.nextInt(4)),
+                                List.of("a text.")));
+            case DEEPLY_NESTED_TEXT ->
+                good.serialize(topic, request(id, Job.MODEL, List.of("[".repeat(3_000) + "]".repeat(3_000))));
         };
     }
 

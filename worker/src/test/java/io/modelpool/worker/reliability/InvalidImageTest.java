@@ -54,7 +54,12 @@ class InvalidImageTest {
     private static final String MODEL = "toy-embedding";
 
     enum Kind {
-        RANDOM_BYTES, TRUNCATED_PNG, DECOMPRESSION_BOMB, OVER_PIXEL_BUDGET, EMPTY, UNREADABLE_MEDIA_TYPE
+        RANDOM_BYTES,
+        TRUNCATED_PNG,
+        DECOMPRESSION_BOMB,
+        OVER_PIXEL_BUDGET,
+        EMPTY,
+        UNREADABLE_MEDIA_TYPE
     }
 
     @Test
@@ -68,8 +73,8 @@ class InvalidImageTest {
             String results = Topics.results(job.prefix(), Capability.IMAGE_EMBEDDING);
             stack.createTopics(Map.of(requests, 4, results, 4));
             Map<String, Object> registry = Map.of("schema.registry.url", stack.schemaRegistryUrl());
-            Serializer<ImageEmbeddingRequest> serializer = ConfluentAvroSerde.specificSerializer(
-                    ImageEmbeddingRequest.class, registry, false);
+            Serializer<ImageEmbeddingRequest> serializer =
+                    ConfluentAvroSerde.specificSerializer(ImageEmbeddingRequest.class, registry, false);
             byte[] good = ImageFixtures.small("png", 32, 32);
             Map<String, Kind> kinds = new HashMap<>();
             Map<String, Boolean> goodIds = new HashMap<>();
@@ -93,14 +98,18 @@ class InvalidImageTest {
             overrides.put(WorkerConfig.HIGH_WATER, "48");
             overrides.put(WorkerConfig.LOW_WATER, "16");
             Map<String, ImageEmbeddingResult> answers = new HashMap<>();
-            try (WorkerProcess worker = WorkerProcess.start(job.prefix() + "-images",
-                    job.workerSettings("images", MANIFEST, overrides));
+            try (WorkerProcess worker = WorkerProcess.start(
+                            job.prefix() + "-images", job.workerSettings("images", MANIFEST, overrides));
                     KafkaConsumer<String, ImageEmbeddingResult> consumer = resultConsumer(stack, registry, results)) {
                 worker.awaitAssignment(Duration.ofSeconds(120));
                 int expected = invalid + goodIds.size();
-                await("every image request answered").atMost(Duration.ofMinutes(15))
-                        .pollInterval(Duration.ofMillis(100)).until(() -> {
-                            assertThat(worker.isAlive()).as("the worker is alive").isTrue();
+                await("every image request answered")
+                        .atMost(Duration.ofMinutes(15))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> {
+                            assertThat(worker.isAlive())
+                                    .as("the worker is alive")
+                                    .isTrue();
                             consumer.poll(Duration.ofMillis(200)).forEach(r -> answers.put(r.key(), r.value()));
                             return answers.size() >= expected;
                         });
@@ -108,20 +117,28 @@ class InvalidImageTest {
                 worker.sigterm();
                 assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
             }
-            assertThat(RawRecords.count(stack, job.deadLetterTopic())).as("dead letters").isZero();
+            assertThat(RawRecords.count(stack, job.deadLetterTopic()))
+                    .as("dead letters")
+                    .isZero();
             Map<Kind, Map<String, Integer>> codes = new EnumMap<>(Kind.class);
             kinds.forEach((id, kind) -> {
                 ImageEmbeddingResult r = answers.get(id);
                 assertThat(r).as("answer to %s (%s)", id, kind).isNotNull();
                 assertThat(r.getStatus()).as("status of %s (%s)", id, kind).isEqualTo(ResultStatus.ERROR);
-                codes.computeIfAbsent(kind, k -> new TreeMap<>()).merge(r.getError().getCode().name(), 1,
-                        Integer::sum);
+                codes.computeIfAbsent(kind, k -> new TreeMap<>())
+                        .merge(r.getError().getCode().name(), 1, Integer::sum);
             });
-            assertThat(goodIds.keySet()).allSatisfy(id -> assertThat(answers.get(id).getStatus())
-                    .as("good image %s", id).isEqualTo(ResultStatus.OK));
-            Figures.report("hostile input / invalid images", "%d invalid + %d good image-embedding requests: 0 "
-                    + "crashes, 0 OOM, every invalid one an error result, every good one OK; error codes by kind %s",
-                    invalid, goodIds.size(), codes);
+            assertThat(goodIds.keySet())
+                    .allSatisfy(id -> assertThat(answers.get(id).getStatus())
+                            .as("good image %s", id)
+                            .isEqualTo(ResultStatus.OK));
+            Figures.report(
+                    "hostile input / invalid images",
+                    "%d invalid + %d good image-embedding requests: 0 "
+                            + "crashes, 0 OOM, every invalid one an error result, every good one OK; error codes by kind %s",
+                    invalid,
+                    goodIds.size(),
+                    codes);
         }
     }
 
@@ -144,27 +161,43 @@ class InvalidImageTest {
         return kind == Kind.UNREADABLE_MEDIA_TYPE ? "image/svg+xml" : "image/png";
     }
 
-    private static void send(KafkaProducer<byte[], byte[]> raw, Serializer<ImageEmbeddingRequest> serializer,
-            String topic, String id, byte[] data, String mediaType) {
-        ImageEmbeddingRequest r = ImageEmbeddingRequest.newBuilder().setId(id).setModel(MODEL)
-                .setImage(ImageInput.newBuilder().setData(ByteBuffer.wrap(data)).setMediaType(mediaType).build())
+    private static void send(
+            KafkaProducer<byte[], byte[]> raw,
+            Serializer<ImageEmbeddingRequest> serializer,
+            String topic,
+            String id,
+            byte[] data,
+            String mediaType) {
+        ImageEmbeddingRequest r = ImageEmbeddingRequest.newBuilder()
+                .setId(id)
+                .setModel(MODEL)
+                .setImage(ImageInput.newBuilder()
+                        .setData(ByteBuffer.wrap(data))
+                        .setMediaType(mediaType)
+                        .build())
                 .build();
         raw.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, r)));
     }
 
-    private static KafkaConsumer<String, ImageEmbeddingResult> resultConsumer(DevStack stack,
-            Map<String, Object> registry, String topic) {
-        KafkaConsumer<String, ImageEmbeddingResult> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(),
-                ConfluentAvroSerde.specificDeserializer(ImageEmbeddingResult.class, registry, false)) {
-            @Override
-            public void close() {
-                super.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-            }
-        };
+    private static KafkaConsumer<String, ImageEmbeddingResult> resultConsumer(
+            DevStack stack, Map<String, Object> registry, String topic) {
+        KafkaConsumer<String, ImageEmbeddingResult> c =
+                new KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                stack.bootstrapServers(),
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false),
+                        new StringDeserializer(),
+                        ConfluentAvroSerde.specificDeserializer(ImageEmbeddingResult.class, registry, false)) {
+                    @Override
+                    public void close() {
+                        super.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                    }
+                };
         List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
         c.assign(parts);
         c.seekToBeginning(parts);
         return c;

@@ -42,14 +42,25 @@ class KillLoopTest {
         int kills = Scale.pick(3, 20);
         try (Job job = Job.create(Job.stack(), 6, false)) {
             Map<String, List<Job.Answer>> answers = killLoop(job, WorkerConfig.AT_LEAST_ONCE, requests, kills);
-            assertThat(answers.keySet()).as("every request is answered").containsAll(job.landings().keySet());
-            assertThat(answers.values()).allSatisfy(list -> assertThat(list)
-                    .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
-            long duplicates = answers.values().stream().mapToLong(l -> l.size() - 1).sum();
-            long answeredMoreThanOnce = answers.values().stream().filter(l -> l.size() > 1).count();
-            Figures.report("kill-9 loop (at_least_once)", "%d requests, %d SIGKILLs: 0 unanswered, %d duplicate "
-                    + "results (%d requests answered more than once, %.2f%%)", requests, kills, duplicates,
-                    answeredMoreThanOnce, 100.0 * answeredMoreThanOnce / requests);
+            assertThat(answers.keySet())
+                    .as("every request is answered")
+                    .containsAll(job.landings().keySet());
+            assertThat(answers.values())
+                    .allSatisfy(list -> assertThat(list)
+                            .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
+            long duplicates =
+                    answers.values().stream().mapToLong(l -> l.size() - 1).sum();
+            long answeredMoreThanOnce =
+                    answers.values().stream().filter(l -> l.size() > 1).count();
+            Figures.report(
+                    "kill-9 loop (at_least_once)",
+                    "%d requests, %d SIGKILLs: 0 unanswered, %d duplicate "
+                            + "results (%d requests answered more than once, %.2f%%)",
+                    requests,
+                    kills,
+                    duplicates,
+                    answeredMoreThanOnce,
+                    100.0 * answeredMoreThanOnce / requests);
         }
     }
 
@@ -60,13 +71,21 @@ class KillLoopTest {
         int kills = Scale.pick(3, 20);
         try (Job job = Job.create(Job.stack(), 6, true)) {
             Map<String, List<Job.Answer>> answers = killLoop(job, WorkerConfig.EXACTLY_ONCE, requests, kills);
-            assertThat(answers.keySet()).as("every request is answered").containsAll(job.landings().keySet());
-            assertThat(answers.values()).allSatisfy(list -> assertThat(list)
-                    .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
-            long duplicates = answers.values().stream().mapToLong(l -> l.size() - 1).sum();
+            assertThat(answers.keySet())
+                    .as("every request is answered")
+                    .containsAll(job.landings().keySet());
+            assertThat(answers.values())
+                    .allSatisfy(list -> assertThat(list)
+                            .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
+            long duplicates =
+                    answers.values().stream().mapToLong(l -> l.size() - 1).sum();
             assertThat(duplicates).as("duplicates a read_committed reader sees").isZero();
-            Figures.report("kill-9 loop (exactly_once)", "%d requests, %d SIGKILLs: 0 unanswered, %d duplicate "
-                    + "results for a read_committed reader", requests, kills, duplicates);
+            Figures.report(
+                    "kill-9 loop (exactly_once)",
+                    "%d requests, %d SIGKILLs: 0 unanswered, %d duplicate " + "results for a read_committed reader",
+                    requests,
+                    kills,
+                    duplicates);
         }
     }
 
@@ -84,19 +103,27 @@ class KillLoopTest {
             int target = (int) ((long) requests * kill / (kills + 1));
             try (WorkerProcess worker = start(job, guarantee, "kill-" + kill)) {
                 worker.awaitAssignment(START);
-                await("answered " + target + " before kill " + kill).atMost(Duration.ofMinutes(10))
-                        .pollInterval(Duration.ofMillis(50)).until(() -> job.answeredCount() >= target);
+                await("answered " + target + " before kill " + kill)
+                        .atMost(Duration.ofMinutes(10))
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> job.answeredCount() >= target);
                 worker.sigkill();
-                assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).as("killed by SIGKILL").isEqualTo(137);
+                assertThat(worker.awaitExit(Duration.ofSeconds(30)).status())
+                        .as("killed by SIGKILL")
+                        .isEqualTo(137);
             }
             job.assertNoCommittedOffsetPassesAnUnansweredRequest();
         }
         try (WorkerProcess last = start(job, guarantee, "kill-last")) {
             last.awaitAssignment(START);
-            await("every request answered").atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofMillis(200))
+            await("every request answered")
+                    .atMost(Duration.ofMinutes(15))
+                    .pollInterval(Duration.ofMillis(200))
                     .until(job::allAnswered);
             last.sigterm();
-            assertThat(last.awaitExit(Duration.ofSeconds(30)).status()).as("the last worker stops cleanly").isZero();
+            assertThat(last.awaitExit(Duration.ofSeconds(30)).status())
+                    .as("the last worker stops cleanly")
+                    .isZero();
         }
         job.assertNoCommittedOffsetPassesAnUnansweredRequest();
         return job.answers();

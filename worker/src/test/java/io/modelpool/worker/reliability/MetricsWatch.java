@@ -30,20 +30,24 @@ final class MetricsWatch implements AutoCloseable {
     private int failedScrapes;
 
     private MetricsWatch(String baseUrl, long periodMs, ToDoubleFunction<Scrape> expression) {
-        timer.scheduleAtFixedRate(() -> {
-            try {
-                double v = expression.applyAsDouble(Scrape.of(baseUrl));
-                synchronized (values) {
-                    values.add(v);
-                }
-            } catch (IOException | IllegalStateException e) {
-                synchronized (values) {
-                    failedScrapes++;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, periodMs, periodMs, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        double v = expression.applyAsDouble(Scrape.of(baseUrl));
+                        synchronized (values) {
+                            values.add(v);
+                        }
+                    } catch (IOException | IllegalStateException e) {
+                        synchronized (values) {
+                            failedScrapes++;
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                periodMs,
+                periodMs,
+                TimeUnit.MILLISECONDS);
     }
 
     static MetricsWatch start(int port, long periodMs, ToDoubleFunction<Scrape> expression) {

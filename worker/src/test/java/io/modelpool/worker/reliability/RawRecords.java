@@ -18,21 +18,30 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /** Byte-level clients: hostile or hand-framed records in, any topic's records out, without a schema registry. */
 final class RawRecords {
 
-    private RawRecords() {
-    }
+    private RawRecords() {}
 
     static KafkaProducer<byte[], byte[]> producer(DevStack stack) {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_000_000),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5,
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        1_000_000),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     /** How many records {@code topic} holds (the sum of its partitions' end offsets; nothing is compacted here). */
     static long count(DevStack stack, String topic) {
         try (KafkaConsumer<byte[], byte[]> c = consumer(stack)) {
             List<TopicPartition> parts = partitions(c, topic);
-            return c.endOffsets(parts, Duration.ofSeconds(30)).values().stream().mapToLong(Long::longValue).sum();
+            return c.endOffsets(parts, Duration.ofSeconds(30)).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
         }
     }
 
@@ -57,13 +66,21 @@ final class RawRecords {
 
     private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> c, String topic) {
         return c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(DevStack stack) {
-        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer()) {
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        stack.bootstrapServers(),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        5000),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer()) {
             @Override
             public void close() {
                 super.close(CloseOptions.timeout(Duration.ofSeconds(5)));

@@ -61,12 +61,20 @@ class RegistryOutageTest {
             // Registers the newer schema (and caches its id in this serializer) while the registry is up.
             v2.serialize(job.requestTopic(), request(newer, "warm-up", "warm up"));
 
-            try (WorkerProcess worker = WorkerProcess.start(job.prefix() + "-registry-outage",
-                    job.workerSettings("registry-outage", KillLoopTest.MANIFEST,
-                            Map.of(WorkerConfig.JOBS_TRACKER_ENABLED, "false",
-                                    WorkerConfig.RETRY_BACKOFF_MAX_MS, "2000")))) {
+            try (WorkerProcess worker = WorkerProcess.start(
+                    job.prefix() + "-registry-outage",
+                    job.workerSettings(
+                            "registry-outage",
+                            KillLoopTest.MANIFEST,
+                            Map.of(
+                                    WorkerConfig.JOBS_TRACKER_ENABLED,
+                                    "false",
+                                    WorkerConfig.RETRY_BACKOFF_MAX_MS,
+                                    "2000")))) {
                 worker.awaitAssignment(Duration.ofSeconds(120));
-                await("the first half answered").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100))
+                await("the first half answered")
+                        .atMost(Duration.ofMinutes(5))
+                        .pollInterval(Duration.ofMillis(100))
                         .until(job::allAnswered);
 
                 stack.stopRegistry();
@@ -75,38 +83,59 @@ class RegistryOutageTest {
                 for (int i = half; i < requests; i++) {
                     String id = "during-" + i;
                     during.add(id);
-                    raw.send(new ProducerRecord<>(job.requestTopic(), id.getBytes(),
+                    raw.send(new ProducerRecord<>(
+                            job.requestTopic(),
+                            id.getBytes(),
                             v2.serialize(job.requestTopic(), request(newer, id, texts.get(i)))));
                 }
                 raw.flush();
                 worker.awaitLog("Intake paused: schema registry unavailable", outage);
                 Duration left = outage.minusNanos(System.nanoTime() - outageStart);
                 if (!left.isNegative() && !left.isZero()) {
-                    await("the worker waits out the outage").during(left).atMost(left.plusSeconds(5))
-                            .pollInterval(Duration.ofMillis(200)).until(worker::isAlive);
+                    await("the worker waits out the outage")
+                            .during(left)
+                            .atMost(left.plusSeconds(5))
+                            .pollInterval(Duration.ofMillis(200))
+                            .until(worker::isAlive);
                 }
-                assertThat(RawRecords.count(stack, job.deadLetterTopic())).as("dead letters during the outage")
+                assertThat(RawRecords.count(stack, job.deadLetterTopic()))
+                        .as("dead letters during the outage")
                         .isZero();
                 Duration actualOutage = Duration.ofNanos(System.nanoTime() - outageStart);
                 stack.startRegistry();
                 long back = System.nanoTime();
 
-                await("every request answered after the outage").atMost(Duration.ofMinutes(5))
-                        .pollInterval(Duration.ofMillis(100)).until(() -> job.answers().keySet().containsAll(during));
+                await("every request answered after the outage")
+                        .atMost(Duration.ofMinutes(5))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> job.answers().keySet().containsAll(during));
                 Duration recovery = Duration.ofNanos(System.nanoTime() - back);
                 Map<String, List<Job.Answer>> answers = job.answers();
-                assertThat(answers.keySet()).containsAll(job.landings().keySet()).containsAll(during);
-                assertThat(answers.values()).allSatisfy(list -> assertThat(list)
-                        .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
-                assertThat(RawRecords.count(stack, job.deadLetterTopic())).as("dead letters").isZero();
+                assertThat(answers.keySet())
+                        .containsAll(job.landings().keySet())
+                        .containsAll(during);
+                assertThat(answers.values())
+                        .allSatisfy(list -> assertThat(list)
+                                .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
+                assertThat(RawRecords.count(stack, job.deadLetterTopic()))
+                        .as("dead letters")
+                        .isZero();
                 assertThat(worker.isAlive()).isTrue();
                 worker.sigterm();
                 assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
-                long duplicates = answers.values().stream().mapToLong(l -> l.size() - 1).sum();
-                Figures.report("registry outage", "%d requests (%d produced during a %.1f s outage): 0 dead-lettered, "
-                        + "0 unanswered, %d duplicates; all answered %.1f s after the registry came back; %d "
-                        + "'Intake paused' warnings", requests, during.size(), actualOutage.toMillis() / 1000.0,
-                        duplicates, recovery.toMillis() / 1000.0, worker.logCount("Intake paused"));
+                long duplicates =
+                        answers.values().stream().mapToLong(l -> l.size() - 1).sum();
+                Figures.report(
+                        "registry outage",
+                        "%d requests (%d produced during a %.1f s outage): 0 dead-lettered, "
+                                + "0 unanswered, %d duplicates; all answered %.1f s after the registry came back; %d "
+                                + "'Intake paused' warnings",
+                        requests,
+                        during.size(),
+                        actualOutage.toMillis() / 1000.0,
+                        duplicates,
+                        recovery.toMillis() / 1000.0,
+                        worker.logCount("Intake paused"));
             }
         }
     }
@@ -114,7 +143,8 @@ class RegistryOutageTest {
     /** The contract's request schema plus one optional field: a new version a worker has not cached. */
     static Schema newerRequestSchema() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode schema = (ObjectNode) json.readTree(TextEmbeddingRequest.getClassSchema().toString());
+        ObjectNode schema =
+                (ObjectNode) json.readTree(TextEmbeddingRequest.getClassSchema().toString());
         ObjectNode field = json.createObjectNode();
         field.put("name", "traceTag");
         field.set("type", json.createArrayNode().add("null").add("string"));
@@ -128,7 +158,9 @@ class RegistryOutageTest {
         r.put("id", id);
         r.put("model", Job.MODEL);
         r.put("texts", List.of(text));
-        r.put("inputType", new GenericData.EnumSymbol(schema.getField("inputType").schema(), "DOCUMENT"));
+        r.put(
+                "inputType",
+                new GenericData.EnumSymbol(schema.getField("inputType").schema(), "DOCUMENT"));
         r.put("traceTag", "outage");
         return r;
     }

@@ -44,8 +44,13 @@ class RollingRestartTest {
     private static final Duration RESTART_EVERY = Duration.ofSeconds(3);
 
     /** What one rolling restart did. */
-    private record Roll(int requests, int restarts, List<Integer> answeredAtRestarts, List<Double> rebalances,
-            long duplicates, List<Long> secondsToReplace) {
+    private record Roll(
+            int requests,
+            int restarts,
+            List<Integer> answeredAtRestarts,
+            List<Double> rebalances,
+            long duplicates,
+            List<Long> secondsToReplace) {
         double rebalancesInAll() {
             return rebalances.stream().mapToDouble(Double::doubleValue).sum();
         }
@@ -55,13 +60,21 @@ class RollingRestartTest {
     @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void aRollingRestartWithStaticMembershipLosesNothingAndRebalancesLittle() throws Exception {
         Roll roll = roll(true);
-        assertThat(roll.rebalancesInAll()).as("rebalances the members saw beyond formation and their own joins (%s)",
-                roll.rebalances()).isLessThanOrEqualTo(roll.restarts());
-        Figures.report("rolling restart (static membership)", "%d requests, 3 workers, %d rolling SIGTERM restarts "
-                + "(answered when each began: %s; seconds from SIGTERM to a stable group: %s): 0 lost, %d "
-                + "duplicates; rebalances seen per incarnation beyond formation and its own join %s, %.0f in all",
-                roll.requests(), roll.restarts(), roll.answeredAtRestarts(), roll.secondsToReplace(),
-                roll.duplicates(), roll.rebalances(), roll.rebalancesInAll());
+        assertThat(roll.rebalancesInAll())
+                .as("rebalances the members saw beyond formation and their own joins (%s)", roll.rebalances())
+                .isLessThanOrEqualTo(roll.restarts());
+        Figures.report(
+                "rolling restart (static membership)",
+                "%d requests, 3 workers, %d rolling SIGTERM restarts "
+                        + "(answered when each began: %s; seconds from SIGTERM to a stable group: %s): 0 lost, %d "
+                        + "duplicates; rebalances seen per incarnation beyond formation and its own join %s, %.0f in all",
+                roll.requests(),
+                roll.restarts(),
+                roll.answeredAtRestarts(),
+                roll.secondsToReplace(),
+                roll.duplicates(),
+                roll.rebalances(),
+                roll.rebalancesInAll());
     }
 
     /** The comparison: the same rolling restart with dynamic membership, each worker leaving the group on close. */
@@ -71,13 +84,21 @@ class RollingRestartTest {
         Roll roll = roll(false);
         // each stop (the worker leaves) and each start (its replacement joins) rebalances the other two members, so
         // the others count about four per restart; at least two per restart is what the name claims
-        assertThat(roll.rebalancesInAll()).as("rebalances the members saw beyond formation and their own joins (%s)",
-                roll.rebalances()).isGreaterThanOrEqualTo(2.0 * roll.restarts());
-        Figures.report("rolling restart (dynamic membership)", "%d requests, 3 workers, %d rolling SIGTERM restarts "
-                + "(answered when each began: %s; seconds from SIGTERM to a stable group: %s): 0 lost, %d "
-                + "duplicates; rebalances seen per incarnation beyond formation and its own join %s, %.0f in all",
-                roll.requests(), roll.restarts(), roll.answeredAtRestarts(), roll.secondsToReplace(),
-                roll.duplicates(), roll.rebalances(), roll.rebalancesInAll());
+        assertThat(roll.rebalancesInAll())
+                .as("rebalances the members saw beyond formation and their own joins (%s)", roll.rebalances())
+                .isGreaterThanOrEqualTo(2.0 * roll.restarts());
+        Figures.report(
+                "rolling restart (dynamic membership)",
+                "%d requests, 3 workers, %d rolling SIGTERM restarts "
+                        + "(answered when each began: %s; seconds from SIGTERM to a stable group: %s): 0 lost, %d "
+                        + "duplicates; rebalances seen per incarnation beyond formation and its own join %s, %.0f in all",
+                roll.requests(),
+                roll.restarts(),
+                roll.answeredAtRestarts(),
+                roll.secondsToReplace(),
+                roll.duplicates(),
+                roll.rebalances(),
+                roll.rebalancesInAll());
     }
 
     private static Roll roll(boolean staticMembership) throws Exception {
@@ -111,19 +132,25 @@ class RollingRestartTest {
             List<Long> secondsToReplace = new ArrayList<>();
             long[] nextRestart = {System.nanoTime() + RESTART_EVERY.toNanos()};
             try {
-                await("all answered through the rolling restarts").atMost(Duration.ofMinutes(25))
-                        .pollInterval(Duration.ofMillis(250)).until(() -> {
+                await("all answered through the rolling restarts")
+                        .atMost(Duration.ofMinutes(25))
+                        .pollInterval(Duration.ofMillis(250))
+                        .until(() -> {
                             if (restarts[0] < minRestarts && System.nanoTime() >= nextRestart[0]) {
                                 int next = restarts[0] % fleet.size();
                                 WorkerProcess stopping = fleet.get(next);
                                 rebalancesPerIncarnation.add(rebalances(ports[next]) - baseline[next]);
                                 long stopAt = System.nanoTime();
                                 stopping.sigterm();
-                                assertThat(stopping.awaitExit(Duration.ofSeconds(15)).status())
-                                        .as("exit status of %s", stopping.name()).isZero();
+                                assertThat(stopping.awaitExit(Duration.ofSeconds(15))
+                                                .status())
+                                        .as("exit status of %s", stopping.name())
+                                        .isZero();
                                 answeredAtRestarts.add(job.answeredCount());
-                                fleet.set(next, start(job, next, ++generation[next], ports[next], staticMembership)
-                                        .awaitAssignment(Duration.ofSeconds(120)));
+                                fleet.set(
+                                        next,
+                                        start(job, next, ++generation[next], ports[next], staticMembership)
+                                                .awaitAssignment(Duration.ofSeconds(120)));
                                 // As an operator's rollout waits for the replacement to be ready before the next.
                                 awaitStable(job, 3);
                                 secondsToReplace.add(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - stopAt));
@@ -146,24 +173,34 @@ class RollingRestartTest {
                 }
             }
             Map<String, List<Job.Answer>> answers = job.answers();
-            assertThat(answers.keySet()).as("every request answered").containsAll(job.landings().keySet());
+            assertThat(answers.keySet())
+                    .as("every request answered")
+                    .containsAll(job.landings().keySet());
             job.assertNoCommittedOffsetPassesAnUnansweredRequest();
-            long duplicates = answers.values().stream().mapToLong(l -> l.size() - 1).sum();
-            return new Roll(requests, restarts[0], answeredAtRestarts, rebalancesPerIncarnation, duplicates,
-                    secondsToReplace);
+            long duplicates =
+                    answers.values().stream().mapToLong(l -> l.size() - 1).sum();
+            return new Roll(
+                    requests, restarts[0], answeredAtRestarts, rebalancesPerIncarnation, duplicates, secondsToReplace);
         }
     }
 
     /** Waits until the group is stable with {@code members} members holding every partition between them. */
     private static void awaitStable(Job job, int members) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", job.devStack().bootstrapServers()))) {
-            await("group " + job.group() + " stable with " + members + " members").atMost(Duration.ofMinutes(2))
-                    .pollInterval(Duration.ofMillis(200)).until(() -> {
-                        ConsumerGroupDescription g = admin.describeConsumerGroups(List.of(job.group())).all()
-                                .get(30, TimeUnit.SECONDS).get(job.group());
-                        int partitions = g.members().stream().mapToInt(m -> m.assignment().topicPartitions().size())
+        try (Admin admin =
+                Admin.create(Map.of("bootstrap.servers", job.devStack().bootstrapServers()))) {
+            await("group " + job.group() + " stable with " + members + " members")
+                    .atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        ConsumerGroupDescription g = admin.describeConsumerGroups(List.of(job.group()))
+                                .all()
+                                .get(30, TimeUnit.SECONDS)
+                                .get(job.group());
+                        int partitions = g.members().stream()
+                                .mapToInt(m -> m.assignment().topicPartitions().size())
                                 .sum();
-                        return g.groupState() == GroupState.STABLE && g.members().size() == members
+                        return g.groupState() == GroupState.STABLE
+                                && g.members().size() == members
                                 && partitions == job.partitions();
                     });
         }
@@ -190,7 +227,7 @@ class RollingRestartTest {
         }
         overrides.put(WorkerConfig.HTTP_PORT, Integer.toString(port));
         overrides.put(WorkerConfig.HTTP_BIND_ADDRESS, "127.0.0.1");
-        return WorkerProcess.start(job.prefix() + "-" + id + "-g" + generation, job.workerSettings(id,
-                KillLoopTest.MANIFEST, overrides));
+        return WorkerProcess.start(
+                job.prefix() + "-" + id + "-g" + generation, job.workerSettings(id, KillLoopTest.MANIFEST, overrides));
     }
 }

@@ -10,8 +10,7 @@ final class Scale {
 
     static final String PROPERTY = "modelpool.reliability.scale";
 
-    private Scale() {
-    }
+    private Scale() {}
 
     static boolean full() {
         return "full".equals(System.getProperty(PROPERTY, "short"));

@@ -58,7 +58,8 @@ import org.junit.jupiter.api.Test;
 class SecurityTest {
 
     private static final Duration START = Duration.ofSeconds(120);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void aWorkerReadsOnlyTheRequestTopicsOfItsManifestsCapabilities() throws Exception {
@@ -66,33 +67,55 @@ class SecurityTest {
         try (Job job = Job.create(stack, 2, false);
                 Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()));
                 KafkaProducer<byte[], byte[]> raw = RawRecords.producer(stack)) {
-            List<String> neighbours = List.of(Topics.requests(job.prefix(), Capability.TEXT_TO_TEXT),
-                    Topics.requests(job.prefix(), Capability.VISION), job.prefix() + ".internal-secrets",
+            List<String> neighbours = List.of(
+                    Topics.requests(job.prefix(), Capability.TEXT_TO_TEXT),
+                    Topics.requests(job.prefix(), Capability.VISION),
+                    job.prefix() + ".internal-secrets",
                     job.prefix() + ".text-embedding.requests-extra");
-            stack.createTopics(neighbours.stream().map(t -> new NewTopic(t, 1, (short) 1)).toList());
+            stack.createTopics(
+                    neighbours.stream().map(t -> new NewTopic(t, 1, (short) 1)).toList());
             for (String t : neighbours) {
-                raw.send(new ProducerRecord<>(t, "n".getBytes(StandardCharsets.UTF_8), "not for you".getBytes(
-                        StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+                raw.send(new ProducerRecord<>(
+                                t,
+                                "n".getBytes(StandardCharsets.UTF_8),
+                                "not for you".getBytes(StandardCharsets.UTF_8)))
+                        .get(30, TimeUnit.SECONDS);
             }
             job.send("only-1", List.of("a text."));
             job.flush();
             try (WorkerProcess worker = start(job, "topics", Map.of())) {
                 worker.awaitAssignment(START);
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100)).until(job::allAnswered);
-                ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(job.group())).all()
-                        .get(30, TimeUnit.SECONDS).get(job.group());
+                await().atMost(Duration.ofMinutes(2))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(job::allAnswered);
+                ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(job.group()))
+                        .all()
+                        .get(30, TimeUnit.SECONDS)
+                        .get(job.group());
                 Set<String> assigned = group.members().stream()
-                        .flatMap(m -> m.assignment().topicPartitions().stream()).map(TopicPartition::topic)
+                        .flatMap(m -> m.assignment().topicPartitions().stream())
+                        .map(TopicPartition::topic)
                         .collect(Collectors.toCollection(TreeSet::new));
                 assertThat(assigned).as("topics assigned to the worker").containsExactly(job.requestTopic());
                 worker.sigterm();
                 assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
-                assertThat(job.committed().keySet()).extracting(TopicPartition::topic).containsOnly(job.requestTopic());
-                Set<String> committedTopics = admin.listConsumerGroupOffsets(job.group())
-                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).keySet().stream()
-                        .map(TopicPartition::topic).collect(Collectors.toSet());
-                assertThat(committedTopics).as("topics the group ever committed").containsOnly(job.requestTopic());
-                assertThat(RawRecords.count(stack, job.deadLetterTopic())).as("nothing else was read").isZero();
+                assertThat(job.committed().keySet())
+                        .extracting(TopicPartition::topic)
+                        .containsOnly(job.requestTopic());
+                Set<String> committedTopics = admin
+                        .listConsumerGroupOffsets(job.group())
+                        .partitionsToOffsetAndMetadata()
+                        .get(30, TimeUnit.SECONDS)
+                        .keySet()
+                        .stream()
+                        .map(TopicPartition::topic)
+                        .collect(Collectors.toSet());
+                assertThat(committedTopics)
+                        .as("topics the group ever committed")
+                        .containsOnly(job.requestTopic());
+                assertThat(RawRecords.count(stack, job.deadLetterTopic()))
+                        .as("nothing else was read")
+                        .isZero();
             }
         }
     }
@@ -109,23 +132,38 @@ class SecurityTest {
                     TextEmbeddingRequest.class, Map.of("schema.registry.url", stack.schemaRegistryUrl()), false);
             // Every way a client might try to pick the destination: reply headers, and topic names in the fields.
             RecordHeaders headers = new RecordHeaders();
-            for (String h : List.of("reply-to", "replyTo", "kafka_replyTopic", "modelpool.reply-topic",
-                    "modelpool.result.topic")) {
+            for (String h : List.of(
+                    "reply-to", "replyTo", "kafka_replyTopic", "modelpool.reply-topic", "modelpool.result.topic")) {
                 headers.add(h, victim.getBytes(StandardCharsets.UTF_8));
             }
-            TextEmbeddingRequest request = TextEmbeddingRequest.newBuilder().setId(victim).setJobId(victim)
-                    .setModel(Job.MODEL).setTexts(List.of(victim)).setInputType(EmbeddingInputType.DOCUMENT).build();
-            raw.send(new ProducerRecord<>(job.requestTopic(), null, victim.getBytes(StandardCharsets.UTF_8),
-                    serializer.serialize(job.requestTopic(), request), headers)).get(30, TimeUnit.SECONDS);
+            TextEmbeddingRequest request = TextEmbeddingRequest.newBuilder()
+                    .setId(victim)
+                    .setJobId(victim)
+                    .setModel(Job.MODEL)
+                    .setTexts(List.of(victim))
+                    .setInputType(EmbeddingInputType.DOCUMENT)
+                    .build();
+            raw.send(new ProducerRecord<>(
+                            job.requestTopic(),
+                            null,
+                            victim.getBytes(StandardCharsets.UTF_8),
+                            serializer.serialize(job.requestTopic(), request),
+                            headers))
+                    .get(30, TimeUnit.SECONDS);
             try (WorkerProcess worker = start(job, "routing", Map.of())) {
                 worker.awaitAssignment(START);
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                await().atMost(Duration.ofMinutes(2))
+                        .pollInterval(Duration.ofMillis(100))
                         .until(() -> job.answers().containsKey(victim));
-                assertThat(job.answers().get(victim)).extracting(Job.Answer::status).containsExactly(ResultStatus.OK);
+                assertThat(job.answers().get(victim))
+                        .extracting(Job.Answer::status)
+                        .containsExactly(ResultStatus.OK);
                 worker.sigterm();
                 assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
             }
-            assertThat(RawRecords.count(stack, victim)).as("records written to the topic the request named").isZero();
+            assertThat(RawRecords.count(stack, victim))
+                    .as("records written to the topic the request named")
+                    .isZero();
             Set<String> written = new TreeSet<>();
             for (String t : admin.listTopics().names().get(30, TimeUnit.SECONDS)) {
                 if (t.startsWith(job.prefix()) && !t.equals(job.requestTopic()) && RawRecords.count(stack, t) > 0) {
@@ -139,8 +177,13 @@ class SecurityTest {
     @Test
     void requestsNameModelKeysNeverFilesAndAPathIsAnUnknownModel() {
         try (Job job = Job.create(Job.stack(), 1, false)) {
-            List<String> paths = List.of("/etc/passwd", "file:/etc/passwd", "../../../../etc/passwd",
-                    "classpath:all-minilm-l6-v2-q.onnx", "classpath:process/minilm.yaml", "all-minilm-l6-v2-q/../x",
+            List<String> paths = List.of(
+                    "/etc/passwd",
+                    "file:/etc/passwd",
+                    "../../../../etc/passwd",
+                    "classpath:all-minilm-l6-v2-q.onnx",
+                    "classpath:process/minilm.yaml",
+                    "all-minilm-l6-v2-q/../x",
                     "https://example.invalid/model.onnx");
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < paths.size(); i++) {
@@ -150,16 +193,25 @@ class SecurityTest {
             job.flush();
             Map<String, String> modelOf = new HashMap<>();
             try (WorkerProcess worker = startSending(job, paths, modelOf)) {
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                await().atMost(Duration.ofMinutes(2))
+                        .pollInterval(Duration.ofMillis(100))
                         .until(() -> job.answers().keySet().containsAll(modelOf.keySet()) && job.allAnswered());
                 Map<String, List<Job.Answer>> answers = job.answers();
-                assertThat(modelOf.keySet()).allSatisfy(id -> assertThat(answers.get(id)).singleElement()
-                        .satisfies(a -> {
-                            assertThat(a.status()).as("%s", modelOf.get(id)).isEqualTo(ResultStatus.ERROR);
-                            assertThat(a.errorCode()).as("%s", modelOf.get(id)).isEqualTo("UNKNOWN_MODEL");
-                        }));
-                assertThat(ids).allSatisfy(id -> assertThat(answers.get(id)).extracting(Job.Answer::status)
-                        .containsOnly(ResultStatus.OK));
+                assertThat(modelOf.keySet())
+                        .allSatisfy(id -> assertThat(answers.get(id))
+                                .singleElement()
+                                .satisfies(a -> {
+                                    assertThat(a.status())
+                                            .as("%s", modelOf.get(id))
+                                            .isEqualTo(ResultStatus.ERROR);
+                                    assertThat(a.errorCode())
+                                            .as("%s", modelOf.get(id))
+                                            .isEqualTo("UNKNOWN_MODEL");
+                                }));
+                assertThat(ids)
+                        .allSatisfy(id -> assertThat(answers.get(id))
+                                .extracting(Job.Answer::status)
+                                .containsOnly(ResultStatus.OK));
                 worker.sigterm();
                 assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
             }
@@ -174,9 +226,15 @@ class SecurityTest {
             for (int i = 0; i < models.size(); i++) {
                 String id = "model-path-" + i;
                 modelOf.put(id, models.get(i));
-                TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder().setId(id).setModel(models.get(i))
-                        .setTexts(List.of("a text.")).setInputType(EmbeddingInputType.DOCUMENT).build();
-                raw.send(new ProducerRecord<>(job.requestTopic(), id.getBytes(StandardCharsets.UTF_8),
+                TextEmbeddingRequest r = TextEmbeddingRequest.newBuilder()
+                        .setId(id)
+                        .setModel(models.get(i))
+                        .setTexts(List.of("a text."))
+                        .setInputType(EmbeddingInputType.DOCUMENT)
+                        .build();
+                raw.send(new ProducerRecord<>(
+                        job.requestTopic(),
+                        id.getBytes(StandardCharsets.UTF_8),
                         serializer.serialize(job.requestTopic(), r)));
             }
             raw.flush();
@@ -193,16 +251,22 @@ class SecurityTest {
             job.flush();
             try (WorkerProcess worker = start(job, "size", Map.of(WorkerConfig.MAX_REQUEST_BYTES, "1024"))) {
                 worker.awaitAssignment(START);
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                await().atMost(Duration.ofMinutes(2))
+                        .pollInterval(Duration.ofMillis(100))
                         .until(() -> job.answers().containsKey("small")
                                 && RawRecords.count(stack, job.deadLetterTopic()) == 1);
                 List<ConsumerRecord<byte[], byte[]>> dead = RawRecords.readAll(stack, job.deadLetterTopic());
                 assertThat(dead).singleElement().satisfies(r -> {
                     assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("large");
-                    assertThat(new String(r.headers().lastHeader("modelpool.error.class").value(),
-                            StandardCharsets.UTF_8)).isEqualTo("RequestTooLarge");
+                    assertThat(new String(
+                                    r.headers()
+                                            .lastHeader("modelpool.error.class")
+                                            .value(),
+                                    StandardCharsets.UTF_8))
+                            .isEqualTo("RequestTooLarge");
                 });
-                assertThat(job.answers()).as("the oversized request is not answered: it was never decoded")
+                assertThat(job.answers())
+                        .as("the oversized request is not answered: it was never decoded")
                         .doesNotContainKey("large");
                 worker.sigterm();
                 assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
@@ -214,29 +278,48 @@ class SecurityTest {
     void theHttpEndpointsListenOnlyOnTheConfiguredAddressAndChangeNothing() throws Exception {
         int port = MetricsWatch.freePort();
         try (Job job = Job.create(Job.stack(), 1, false);
-                WorkerProcess worker = start(job, "http", Map.of(WorkerConfig.HTTP_PORT, Integer.toString(port),
-                        WorkerConfig.HTTP_BIND_ADDRESS, "127.0.0.1"))) {
+                WorkerProcess worker = start(
+                        job,
+                        "http",
+                        Map.of(
+                                WorkerConfig.HTTP_PORT,
+                                Integer.toString(port),
+                                WorkerConfig.HTTP_BIND_ADDRESS,
+                                "127.0.0.1"))) {
             worker.awaitAssignment(START);
             String base = "http://127.0.0.1:" + port;
             assertThat(Scrape.get(base, "/metrics").statusCode()).isEqualTo(200);
             for (String path : List.of("/metrics", "/health/live", "/health/ready", "/", "/config", "/shutdown")) {
                 for (String method : List.of("POST", "PUT", "DELETE", "PATCH")) {
-                    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
-                            .method(method, HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse<String> r = HTTP.send(
+                            HttpRequest.newBuilder(URI.create(base + path))
+                                    .method(method, HttpRequest.BodyPublishers.ofString("{}"))
+                                    .build(),
                             HttpResponse.BodyHandlers.ofString());
                     assertThat(r.statusCode()).as("%s %s", method, path).isIn(404, 405);
                 }
             }
-            assertThat(Scrape.get(base, "/config").statusCode()).as("no configuration endpoint").isEqualTo(404);
+            assertThat(Scrape.get(base, "/config").statusCode())
+                    .as("no configuration endpoint")
+                    .isEqualTo(404);
             List<InetAddress> others = nonLoopbackAddresses();
             for (InetAddress a : others) {
-                assertThat(connects(new InetSocketAddress(a, port))).as("reachable on %s", a).isFalse();
+                assertThat(connects(new InetSocketAddress(a, port)))
+                        .as("reachable on %s", a)
+                        .isFalse();
             }
-            assertThat(worker.isAlive()).as("still serving after the refused requests").isTrue();
+            assertThat(worker.isAlive())
+                    .as("still serving after the refused requests")
+                    .isTrue();
             worker.sigterm();
             assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
-            Figures.report("security/http", "bound to 127.0.0.1:%d; POST/PUT/DELETE/PATCH on 6 paths answered "
-                    + "404/405; not reachable on %d other local addresses %s", port, others.size(), others);
+            Figures.report(
+                    "security/http",
+                    "bound to 127.0.0.1:%d; POST/PUT/DELETE/PATCH on 6 paths answered "
+                            + "404/405; not reachable on %d other local addresses %s",
+                    port,
+                    others.size(),
+                    others);
         }
     }
 
@@ -247,42 +330,65 @@ class SecurityTest {
         String urlPassword = "url-secret-M5n1Tb";
         String sslPassword = "ssl-secret-K3j8Vc";
         DevStack stack = Job.stack();
-        Path logback = Path.of("target", "test-classes", "reliability", "logback-everything.xml").toAbsolutePath();
+        Path logback = Path.of("target", "test-classes", "reliability", "logback-everything.xml")
+                .toAbsolutePath();
         try (Job job = Job.create(stack, 1, false)) {
-            Map<String, String> settings = new HashMap<>(job.workerSettings("secrets", KillLoopTest.MANIFEST,
-                    Map.of(WorkerConfig.JOBS_TRACKER_ENABLED, "false")));
+            Map<String, String> settings = new HashMap<>(job.workerSettings(
+                    "secrets", KillLoopTest.MANIFEST, Map.of(WorkerConfig.JOBS_TRACKER_ENABLED, "false")));
             settings.put("kafka.security.protocol", "SASL_PLAINTEXT");
             settings.put("kafka.sasl.mechanism", "PLAIN");
-            settings.put("kafka.sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule "
-                    + "required username=\"modelpool\" password=\"" + kafkaPassword + "\";");
+            settings.put(
+                    "kafka.sasl.jaas.config",
+                    "org.apache.kafka.common.security.plain.PlainLoginModule "
+                            + "required username=\"modelpool\" password=\"" + kafkaPassword + "\";");
             settings.put("kafka.ssl.key.password", sslPassword);
             settings.put("schema.registry.basic.auth.credentials.source", "USER_INFO");
             settings.put("schema.registry.basic.auth.user.info", "registry-user:" + registryPassword);
-            settings.put(WorkerConfig.SCHEMA_REGISTRY_URL, stack.schemaRegistryUrl()
-                    .replace("http://", "http://url-user:" + urlPassword + "@"));
+            settings.put(
+                    WorkerConfig.SCHEMA_REGISTRY_URL,
+                    stack.schemaRegistryUrl().replace("http://", "http://url-user:" + urlPassword + "@"));
             settings.put(WorkerConfig.HTTP_PORT, Integer.toString(MetricsWatch.freePort()));
             settings.put(WorkerConfig.HTTP_BIND_ADDRESS, "127.0.0.1");
             settings.put(WorkerConfig.HEALTH_CHECK_INTERVAL_MS, "500");
-            try (WorkerProcess worker = WorkerProcess.start(job.prefix() + "-secrets", settings, false,
-                    Map.of("JAVA_TOOL_OPTIONS", "-Dlogback.configurationFile=" + logback,
-                            "MODELPOOL_LOG_LEVEL", "DEBUG"))) {
+            try (WorkerProcess worker = WorkerProcess.start(
+                    job.prefix() + "-secrets",
+                    settings,
+                    false,
+                    Map.of(
+                            "JAVA_TOOL_OPTIONS",
+                            "-Dlogback.configurationFile=" + logback,
+                            "MODELPOOL_LOG_LEVEL",
+                            "DEBUG"))) {
                 // The SASL client meets the devstack's PLAINTEXT listener: the handshake fails, and the worker
                 // stops on that fatal error (a misconfigured worker fails fast); everything is logged at DEBUG.
-                await("the SASL handshake was tried").atMost(START).pollInterval(Duration.ofMillis(200))
-                        .until(() -> !worker.isAlive() || worker.log().contains("failed authentication")
-                                && worker.log().contains("Consumer clientId=secrets-intake"));
+                await("the SASL handshake was tried")
+                        .atMost(START)
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> !worker.isAlive()
+                                || worker.log().contains("failed authentication")
+                                        && worker.log().contains("Consumer clientId=secrets-intake"));
                 if (worker.isAlive()) {
                     worker.sigterm();
                 }
                 worker.awaitExit(Duration.ofSeconds(30));
                 String log = worker.log();
-                assertThat(log).as("the log of a SASL-configured run (%d lines)", log.lines().count())
-                        .contains("Consumer clientId=secrets-intake").contains("failed authentication")
-                        .contains("sasl.jaas.config = [hidden]").contains("ssl.key.password = [hidden]")
-                        .doesNotContain(kafkaPassword).doesNotContain(registryPassword).doesNotContain(urlPassword)
+                assertThat(log)
+                        .as(
+                                "the log of a SASL-configured run (%d lines)",
+                                log.lines().count())
+                        .contains("Consumer clientId=secrets-intake")
+                        .contains("failed authentication")
+                        .contains("sasl.jaas.config = [hidden]")
+                        .contains("ssl.key.password = [hidden]")
+                        .doesNotContain(kafkaPassword)
+                        .doesNotContain(registryPassword)
+                        .doesNotContain(urlPassword)
                         .doesNotContain(sslPassword);
-                Figures.report("security/secrets", "DEBUG log of a SASL/PLAIN + registry basic-auth run: %d lines, "
-                        + "%d '[hidden]' values, 0 occurrences of the 4 secrets", log.lines().count(),
+                Figures.report(
+                        "security/secrets",
+                        "DEBUG log of a SASL/PLAIN + registry basic-auth run: %d lines, "
+                                + "%d '[hidden]' values, 0 occurrences of the 4 secrets",
+                        log.lines().count(),
                         log.split("\\[hidden\\]", -1).length - 1);
             }
         }
@@ -298,7 +404,8 @@ class SecurityTest {
         List<InetAddress> out = new ArrayList<>();
         for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
             if (nic.isUp() && !nic.isLoopback()) {
-                Collections.list(nic.getInetAddresses()).stream().filter(a -> a instanceof Inet4Address)
+                Collections.list(nic.getInetAddresses()).stream()
+                        .filter(a -> a instanceof Inet4Address)
                         .forEach(out::add);
             }
         }

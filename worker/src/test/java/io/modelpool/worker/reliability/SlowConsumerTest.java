@@ -43,8 +43,13 @@ class SlowConsumerTest {
         try (Job job = Job.create(Job.stack(), 2, false)) {
             List<String> texts = job.longTexts(64);
             for (int i = 0; i < requests; i++) {
-                job.send("s-" + i, List.of(texts.get(i % 64), texts.get((i + 1) % 64), texts.get((i + 2) % 64),
-                        texts.get((i + 3) % 64)));
+                job.send(
+                        "s-" + i,
+                        List.of(
+                                texts.get(i % 64),
+                                texts.get((i + 1) % 64),
+                                texts.get((i + 2) % 64),
+                                texts.get((i + 3) % 64)));
             }
             job.flush();
             Map<String, String> overrides = new HashMap<>();
@@ -55,39 +60,62 @@ class SlowConsumerTest {
             overrides.put(WorkerConfig.HTTP_BIND_ADDRESS, "127.0.0.1");
             overrides.put("kafka.consumer.max.poll.interval.ms", Long.toString(MAX_POLL_INTERVAL.toMillis()));
             long began = System.nanoTime();
-            try (WorkerProcess worker = WorkerProcess.start(job.prefix() + "-slow",
-                    job.workerSettings("slow", SLOW, overrides));
+            try (WorkerProcess worker =
+                            WorkerProcess.start(job.prefix() + "-slow", job.workerSettings("slow", SLOW, overrides));
                     MetricsWatch heap = MetricsWatch.start(port, 250, MetricsWatch::heapUsed);
-                    MetricsWatch queued = MetricsWatch.start(port, 100,
+                    MetricsWatch queued = MetricsWatch.start(
+                            port,
+                            100,
                             s -> s.sum("modelpool_pool_queue_depth_tasks") + s.sum("modelpool_pool_in_flight_tasks"))) {
                 worker.awaitAssignment(Duration.ofSeconds(120));
-                await("every request answered").atMost(Duration.ofMinutes(25)).pollInterval(Duration.ofMillis(500))
+                await("every request answered")
+                        .atMost(Duration.ofMinutes(25))
+                        .pollInterval(Duration.ofMillis(500))
                         .until(job::allAnswered);
                 Duration took = Duration.ofNanos(System.nanoTime() - began);
                 Scrape end = Scrape.of("http://127.0.0.1:" + port);
                 double rebalances = end.sum("kafka_consumer_coordinator_rebalance_total");
                 double pauses = end.sum("modelpool_intake_pauses_total");
 
-                assertThat(took).as("the job outlasts max.poll.interval.ms").isGreaterThan(
-                        MAX_POLL_INTERVAL.multipliedBy(2));
+                assertThat(took)
+                        .as("the job outlasts max.poll.interval.ms")
+                        .isGreaterThan(MAX_POLL_INTERVAL.multipliedBy(2));
                 assertThat(worker.logCount("Partitions revoked") + worker.logCount("Partitions lost"))
-                        .as("partitions revoked or lost during the job").isZero();
-                assertThat(worker.logCount("Partitions assigned")).as("one assignment, at the start").isOne();
-                assertThat(rebalances).as("consumer rebalances after the first join").isLessThanOrEqualTo(1);
+                        .as("partitions revoked or lost during the job")
+                        .isZero();
+                assertThat(worker.logCount("Partitions assigned"))
+                        .as("one assignment, at the start")
+                        .isOne();
+                assertThat(rebalances)
+                        .as("consumer rebalances after the first join")
+                        .isLessThanOrEqualTo(1);
                 assertThat(pauses).as("backpressure paused intake").isPositive();
-                assertThat(queued.max()).as("pool tasks (one per text) never pass the high-water mark's worth")
+                assertThat(queued.max())
+                        .as("pool tasks (one per text) never pass the high-water mark's worth")
                         .isLessThanOrEqualTo(HIGH_WATER * TEXTS_PER_REQUEST);
                 assertThat(heap.max()).as("heap peak stays well under -Xmx384m").isLessThan(300.0 * 1024 * 1024);
-                assertThat(job.answers().values()).allSatisfy(list -> assertThat(list)
-                        .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
+                assertThat(job.answers().values())
+                        .allSatisfy(list -> assertThat(list)
+                                .allSatisfy(a -> assertThat(a.status()).isEqualTo(ResultStatus.OK)));
                 worker.sigterm();
                 assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
-                Figures.report("slow consumer", "%d requests of 4 long texts in %.0f s with max.poll.interval.ms="
-                        + "%d: %d partitions revoked or lost, rebalance-total %.0f, %.0f backpressure pauses, pool "
-                        + "tasks peak %.0f (high-water %d requests of 4 texts); heap peak first half %.0f MiB, "
-                        + "second half %.0f MiB (%d samples)", requests, took.toMillis() / 1000.0,
-                        MAX_POLL_INTERVAL.toMillis(), 0, rebalances, pauses, queued.max(), HIGH_WATER,
-                        heap.maxOfHalf(0) / (1024 * 1024), heap.maxOfHalf(1) / (1024 * 1024), heap.values().size());
+                Figures.report(
+                        "slow consumer",
+                        "%d requests of 4 long texts in %.0f s with max.poll.interval.ms="
+                                + "%d: %d partitions revoked or lost, rebalance-total %.0f, %.0f backpressure pauses, pool "
+                                + "tasks peak %.0f (high-water %d requests of 4 texts); heap peak first half %.0f MiB, "
+                                + "second half %.0f MiB (%d samples)",
+                        requests,
+                        took.toMillis() / 1000.0,
+                        MAX_POLL_INTERVAL.toMillis(),
+                        0,
+                        rebalances,
+                        pauses,
+                        queued.max(),
+                        HIGH_WATER,
+                        heap.maxOfHalf(0) / (1024 * 1024),
+                        heap.maxOfHalf(1) / (1024 * 1024),
+                        heap.values().size());
             }
         }
     }

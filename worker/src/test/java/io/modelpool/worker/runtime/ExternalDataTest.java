@@ -23,7 +23,8 @@ class ExternalDataTest {
 
     @Test
     void findsNothingInSelfContainedModelsIncludingTheBranchesOfAMergedDecoder() throws Exception {
-        assertThat(ExternalData.find(resource("gpt2/decoder_model_merged.onnx"))).isEmpty();
+        assertThat(ExternalData.find(resource("gpt2/decoder_model_merged.onnx")))
+                .isEmpty();
         assertThat(ExternalData.find(resource("diffusion/unet/model.onnx"))).isEmpty();
     }
 

@@ -24,8 +24,18 @@ import java.util.Map;
 public final class NativeLeakProbe {
 
     /** glibc's malloc statistics; every field is a size_t. */
-    @Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-            "fordblks", "keepcost"})
+    @Structure.FieldOrder({
+        "arena",
+        "ordblks",
+        "smblks",
+        "hblks",
+        "hblkhd",
+        "usmblks",
+        "fsmblks",
+        "uordblks",
+        "fordblks",
+        "keepcost"
+    })
     public static final class MallInfo2 extends Structure implements Structure.ByValue {
         public long arena;
         public long ordblks;
@@ -43,8 +53,7 @@ public final class NativeLeakProbe {
         MallInfo2 mallinfo2();
     }
 
-    private NativeLeakProbe() {
-    }
+    private NativeLeakProbe() {}
 
     public static void main(String[] args) throws Exception {
         LibC libc = Native.load("c", LibC.class);
@@ -60,8 +69,11 @@ public final class NativeLeakProbe {
             List<EncodedText> batch = List.of(
                     new EncodedText(new long[] {101, 7592, 102}, false, Long.MAX_VALUE),
                     new EncodedText(new long[] {101, 7592, 2088, 1010, 2023, 102}, false, Long.MAX_VALUE));
-            try (EncoderEmbeddingRunner runner = new EncoderEmbeddingRunner(rt.environment(),
-                    rt.open(model, SessionSettings.singleThread()), mean, System::currentTimeMillis)) {
+            try (EncoderEmbeddingRunner runner = new EncoderEmbeddingRunner(
+                    rt.environment(),
+                    rt.open(model, SessionSettings.singleThread()),
+                    mean,
+                    System::currentTimeMillis)) {
                 int warmup = Math.max(200, runs / 10);
                 for (int i = 0; i < warmup; i++) {
                     runner.run(batch);
@@ -90,8 +102,8 @@ public final class NativeLeakProbe {
         System.out.println("growth-bytes=" + (after - before) + " runs=" + measured);
     }
 
-    private static ai.onnxruntime.OrtSession.Result runRaw(OrtRuntime rt, ai.onnxruntime.OrtSession session,
-                                                           long[] ids) throws Exception {
+    private static ai.onnxruntime.OrtSession.Result runRaw(OrtRuntime rt, ai.onnxruntime.OrtSession session, long[] ids)
+            throws Exception {
         Map<String, ai.onnxruntime.OnnxTensor> feed = new HashMap<>();
         try {
             feed.put("input_ids", Tensors.int64(rt.environment(), ids, 1, ids.length));

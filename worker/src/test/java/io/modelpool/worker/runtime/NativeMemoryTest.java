@@ -37,9 +37,17 @@ class NativeMemoryTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = Files.createTempFile("leak-probe-", ".log");
         try {
-            Process process = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                    NativeLeakProbe.class.getName(), mode, Integer.toString(runs))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process process = new ProcessBuilder(
+                            java,
+                            "-Xmx256m",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            NativeLeakProbe.class.getName(),
+                            mode,
+                            Integer.toString(runs))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             if (!process.waitFor(10, TimeUnit.MINUTES)) {
                 process.destroyForcibly();
                 throw new AssertionError("leak probe did not finish in 10 minutes");
@@ -60,14 +68,19 @@ class NativeMemoryTest {
         long[] runner = probe("runner", batches);
         long[] leaky = probe("unclosed", 500);
 
-        LOG.info("Native heap growth: {} KB over {} runner batches; {} KB over {} runs with unclosed results",
-                runner[0] / 1024, runner[1], leaky[0] / 1024, leaky[1]);
+        LOG.info(
+                "Native heap growth: {} KB over {} runner batches; {} KB over {} runs with unclosed results",
+                runner[0] / 1024,
+                runner[1],
+                leaky[0] / 1024,
+                leaky[1]);
         assertThat(leaky[0]).as("control: results never closed").isGreaterThan(LEAK_BYTES_PER_RUN * leaky[1]);
         // Judged against the leak the control shows on this machine: a runner leaking a quarter of what one
         // unclosed result set leaks per run fails; arena and JIT noise (seen up to about 2 KB per run over a short
         // run on an idle machine) does not.
         long leakPerRun = leaky[0] / leaky[1];
-        assertThat(runner[0]).as("production runner, against a leak of %d bytes per run", leakPerRun)
+        assertThat(runner[0])
+                .as("production runner, against a leak of %d bytes per run", leakPerRun)
                 .isLessThan(leakPerRun * runner[1] / 4);
         assertThat(List.of(runner[1], leaky[1])).allSatisfy(n -> assertThat(n).isPositive());
     }

@@ -47,7 +47,7 @@ class OrtRuntimeTest {
         OrtRuntime rt = OrtRuntime.shared();
 
         try (OrtSession fromJar = rt.open(new ModelSource(MODEL), SessionSettings.singleThread());
-             OrtSession fromFile = rt.open(new ModelSource("file:" + copy), SessionSettings.singleThread())) {
+                OrtSession fromFile = rt.open(new ModelSource("file:" + copy), SessionSettings.singleThread())) {
             assertThat(fromJar.getInputNames()).contains("input_ids", "attention_mask", "token_type_ids");
             assertThat(firstToken(fromFile)).containsExactly(firstToken(fromJar));
         }
@@ -56,7 +56,8 @@ class OrtRuntimeTest {
     @Test
     void aMissingSourceNamesItself() {
         assertThatThrownBy(() -> new ModelSource("classpath:no/such.onnx").readAllBytes())
-                .isInstanceOf(IOException.class).hasMessageContaining("no/such.onnx");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("no/such.onnx");
         assertThatThrownBy(() -> new ModelSource(" ")).hasMessageContaining("model source is empty");
     }
 

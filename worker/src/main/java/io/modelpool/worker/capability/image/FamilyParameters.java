@@ -34,8 +34,8 @@ public final class FamilyParameters {
     public String location(String name) {
         Object v = values.get(name);
         if (!(v instanceof String s) || s.isBlank()) {
-            throw new ManifestException(where + name + " = " + quote(v)
-                    + " is invalid; allowed: classpath:<resource> or file:<path>");
+            throw new ManifestException(
+                    where + name + " = " + quote(v) + " is invalid; allowed: classpath:<resource> or file:<path>");
         }
         return s;
     }
@@ -66,8 +66,8 @@ public final class FamilyParameters {
         Object v = values.getOrDefault(name, fallback);
         String s = String.valueOf(v).toLowerCase(Locale.ROOT);
         if (!allowed.contains(s)) {
-            throw new ManifestException(where + name + " = " + quote(v) + " is invalid; allowed: "
-                    + String.join("|", allowed));
+            throw new ManifestException(
+                    where + name + " = " + quote(v) + " is invalid; allowed: " + String.join("|", allowed));
         }
         return s;
     }
@@ -76,8 +76,8 @@ public final class FamilyParameters {
     public int integer(String name, Integer fallback, int min, int max) {
         Object v = values.getOrDefault(name, fallback);
         if (!(v instanceof Integer i) || i < min || i > max) {
-            throw new ManifestException(where + name + " = " + quote(v) + " is invalid; allowed: an integer from "
-                    + min + " to " + max);
+            throw new ManifestException(
+                    where + name + " = " + quote(v) + " is invalid; allowed: an integer from " + min + " to " + max);
         }
         return i;
     }
@@ -85,8 +85,8 @@ public final class FamilyParameters {
     public double number(String name, double fallback, double min, double max) {
         Object v = values.getOrDefault(name, fallback);
         if (!(v instanceof Number n) || !(n.doubleValue() >= min && n.doubleValue() <= max)) {
-            throw new ManifestException(where + name + " = " + quote(v) + " is invalid; allowed: a number from "
-                    + min + " to " + max);
+            throw new ManifestException(
+                    where + name + " = " + quote(v) + " is invalid; allowed: a number from " + min + " to " + max);
         }
         return n.doubleValue();
     }
@@ -111,7 +111,8 @@ public final class FamilyParameters {
         }
         float[] out = new float[size];
         for (int i = 0; i < size; i++) {
-            if (!(list.get(i) instanceof Number n) || !Double.isFinite(n.doubleValue())
+            if (!(list.get(i) instanceof Number n)
+                    || !Double.isFinite(n.doubleValue())
                     || (positive && n.doubleValue() <= 0)) {
                 throw new ManifestException(where + name + " = " + quote(v) + " is invalid" + allowed);
             }

@@ -18,6 +18,5 @@ public sealed interface ImageCheck {
      * does not read, or a signature that contradicts the declared type), INPUT_TOO_LARGE (bytes or pixel
      * budget), CORRUPT_IMAGE (an unreadable header).
      */
-    record Refused(ErrorCode code, String message) implements ImageCheck {
-    }
+    record Refused(ErrorCode code, String message) implements ImageCheck {}
 }

@@ -38,8 +38,7 @@ public final class ImageDecoder {
         ImageIO.setUseCache(false);
     }
 
-    private ImageDecoder() {
-    }
+    private ImageDecoder() {}
 
     /** The bytes of an Avro {@code bytes} field, without moving the buffer's position. */
     public static byte[] bytes(ByteBuffer buffer) {
@@ -62,28 +61,34 @@ public final class ImageDecoder {
             return new ImageCheck.Refused(ErrorCode.EMPTY_INPUT, "the image has 0 bytes");
         }
         if (data.length > limits.maxBytes()) {
-            return new ImageCheck.Refused(ErrorCode.INPUT_TOO_LARGE, "the image has " + data.length
-                    + " bytes; at most " + limits.maxBytes() + " are allowed (limits.max-image-bytes)");
+            return new ImageCheck.Refused(
+                    ErrorCode.INPUT_TOO_LARGE,
+                    "the image has " + data.length + " bytes; at most " + limits.maxBytes()
+                            + " are allowed (limits.max-image-bytes)");
         }
         Optional<ImageFormat> declared = ImageFormat.ofMediaType(mediaType);
         if (declared.isEmpty()) {
-            return new ImageCheck.Refused(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "media type '" + mediaType
-                    + "' is not supported; allowed: " + ImageFormat.allowed());
+            return new ImageCheck.Refused(
+                    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                    "media type '" + mediaType + "' is not supported; allowed: " + ImageFormat.allowed());
         }
         Optional<ImageFormat> sniffed = ImageFormat.sniff(data);
         if (sniffed.isEmpty()) {
-            return new ImageCheck.Refused(ErrorCode.CORRUPT_IMAGE, "the data does not start with a "
-                    + declared.get().mediaType() + " signature");
+            return new ImageCheck.Refused(
+                    ErrorCode.CORRUPT_IMAGE,
+                    "the data does not start with a " + declared.get().mediaType() + " signature");
         }
         if (sniffed.get() != declared.get()) {
-            return new ImageCheck.Refused(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the data is "
-                    + sniffed.get().mediaType() + " but the request says " + declared.get().mediaType());
+            return new ImageCheck.Refused(
+                    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                    "the data is " + sniffed.get().mediaType() + " but the request says "
+                            + declared.get().mediaType());
         }
         ImageFormat format = declared.get();
         Optional<ImageReader> reader = reader(format);
         if (reader.isEmpty()) {
-            return new ImageCheck.Refused(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "this worker has no "
-                    + format.mediaType() + " reader");
+            return new ImageCheck.Refused(
+                    ErrorCode.UNSUPPORTED_MEDIA_TYPE, "this worker has no " + format.mediaType() + " reader");
         }
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
             ImageReader r = reader.get();
@@ -91,19 +96,21 @@ public final class ImageDecoder {
             int width = r.getWidth(0);
             int height = r.getHeight(0);
             if (width < 1 || height < 1) {
-                return new ImageCheck.Refused(ErrorCode.CORRUPT_IMAGE, "the header declares a " + width + "x"
-                        + height + " image");
+                return new ImageCheck.Refused(
+                        ErrorCode.CORRUPT_IMAGE, "the header declares a " + width + "x" + height + " image");
             }
             long pixels = (long) width * height;
             if (pixels > limits.maxPixels()) {
-                return new ImageCheck.Refused(ErrorCode.INPUT_TOO_LARGE, "the image is " + width + "x" + height
-                        + " (" + pixels + " pixels); at most " + limits.maxPixels()
-                        + " pixels are allowed (limits.max-image-pixels)");
+                return new ImageCheck.Refused(
+                        ErrorCode.INPUT_TOO_LARGE,
+                        "the image is " + width + "x" + height
+                                + " (" + pixels + " pixels); at most " + limits.maxPixels()
+                                + " pixels are allowed (limits.max-image-pixels)");
             }
             return new ImageCheck.Accepted(data, format, width, height);
         } catch (IOException | RuntimeException e) {
-            return new ImageCheck.Refused(ErrorCode.CORRUPT_IMAGE, "the " + format.mediaType()
-                    + " header cannot be read: " + e.getMessage());
+            return new ImageCheck.Refused(
+                    ErrorCode.CORRUPT_IMAGE, "the " + format.mediaType() + " header cannot be read: " + e.getMessage());
         } finally {
             reader.get().dispose();
         }
@@ -115,8 +122,9 @@ public final class ImageDecoder {
      * @throws CorruptImageException when the data cannot be decoded completely (truncated, damaged)
      */
     public static BgrImage decode(ImageCheck.Accepted image) throws CorruptImageException {
-        ImageReader reader = reader(image.format()).orElseThrow(
-                () -> new CorruptImageException("no " + image.format().mediaType() + " reader"));
+        ImageReader reader = reader(image.format())
+                .orElseThrow(
+                        () -> new CorruptImageException("no " + image.format().mediaType() + " reader"));
         List<String> warnings = new ArrayList<>(1);
         IIOReadWarningListener warningListener = (source, warning) -> warnings.add(warning);
         BufferedImage decoded;
@@ -125,14 +133,14 @@ public final class ImageDecoder {
             reader.addIIOReadWarningListener(warningListener);
             decoded = reader.read(0);
         } catch (IOException | RuntimeException e) {
-            throw new CorruptImageException("the " + image.format().mediaType() + " data cannot be decoded: "
-                    + e.getMessage(), e);
+            throw new CorruptImageException(
+                    "the " + image.format().mediaType() + " data cannot be decoded: " + e.getMessage(), e);
         } finally {
             reader.dispose();
         }
         if (!warnings.isEmpty()) {
-            throw new CorruptImageException("the " + image.format().mediaType() + " data is damaged: "
-                    + String.join("; ", warnings));
+            throw new CorruptImageException(
+                    "the " + image.format().mediaType() + " data is damaged: " + String.join("; ", warnings));
         }
         if (decoded.getWidth() != image.width() || decoded.getHeight() != image.height()) {
             throw new CorruptImageException("the header says " + image.width() + "x" + image.height()

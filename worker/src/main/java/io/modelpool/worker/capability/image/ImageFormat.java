@@ -6,7 +6,6 @@ import java.util.Optional;
 
 /** The encoded image formats the image capabilities read, by IANA media type and by file signature. */
 public enum ImageFormat {
-
     PNG("image/png", "png"),
     JPEG("image/jpeg", "jpeg"),
     WEBP("image/webp", "webp");
@@ -37,7 +36,9 @@ public enum ImageFormat {
             return Optional.empty();
         }
         int semicolon = mediaType.indexOf(';');
-        String type = (semicolon < 0 ? mediaType : mediaType.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+        String type = (semicolon < 0 ? mediaType : mediaType.substring(0, semicolon))
+                .trim()
+                .toLowerCase(Locale.ROOT);
         if (type.equals("image/jpg")) {
             return Optional.of(JPEG);
         }
@@ -60,7 +61,8 @@ public enum ImageFormat {
 
     /** The accepted media types, for error messages. */
     public static String allowed() {
-        return String.join("|", Arrays.stream(values()).map(ImageFormat::mediaType).toList());
+        return String.join(
+                "|", Arrays.stream(values()).map(ImageFormat::mediaType).toList());
     }
 
     private static boolean startsWith(byte[] data, int offset, int... signature) {

@@ -12,8 +12,8 @@ public record ImageLimits(long maxBytes, long maxPixels) {
 
     public ImageLimits {
         if (maxBytes < 1 || maxPixels < 1) {
-            throw new IllegalArgumentException("image limits must be >= 1, got max-image-bytes " + maxBytes
-                    + ", max-image-pixels " + maxPixels);
+            throw new IllegalArgumentException(
+                    "image limits must be >= 1, got max-image-bytes " + maxBytes + ", max-image-pixels " + maxPixels);
         }
     }
 

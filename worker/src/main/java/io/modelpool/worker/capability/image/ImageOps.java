@@ -7,8 +7,7 @@ package io.modelpool.worker.capability.image;
  */
 public final class ImageOps {
 
-    private ImageOps() {
-    }
+    private ImageOps() {}
 
     /** Bilinear resize to {@code width} x {@code height} ({@code cv2.resize} with INTER_LINEAR). */
     public static BgrImage resize(BgrImage src, int width, int height) {
@@ -81,10 +80,10 @@ public final class ImageOps {
                 int ya = clamp(yi, h);
                 int yb = clamp(yi + 1, h);
                 for (int c = 0; c < 3; c++) {
-                    double top = (in[(ya * w + xa) * 3 + c] & 0xFF) * (1 - fx)
-                            + (in[(ya * w + xb) * 3 + c] & 0xFF) * fx;
-                    double bottom = (in[(yb * w + xa) * 3 + c] & 0xFF) * (1 - fx)
-                            + (in[(yb * w + xb) * 3 + c] & 0xFF) * fx;
+                    double top =
+                            (in[(ya * w + xa) * 3 + c] & 0xFF) * (1 - fx) + (in[(ya * w + xb) * 3 + c] & 0xFF) * fx;
+                    double bottom =
+                            (in[(yb * w + xa) * 3 + c] & 0xFF) * (1 - fx) + (in[(yb * w + xb) * 3 + c] & 0xFF) * fx;
                     out[o++] = (byte) Math.round(top * (1 - fy) + bottom * fy);
                 }
             }

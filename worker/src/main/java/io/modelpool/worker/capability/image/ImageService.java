@@ -32,10 +32,20 @@ public abstract class ImageService<Q extends SpecificRecord, R extends SpecificR
 
     private final ImageLimits limits;
 
-    protected ImageService(Capability capability, Class<Q> requestClass, ModelPool<T, O> pool, Set<String> models,
-            CapabilityContext context, LongSupplier clock) {
-        super(capability, requestClass, pool, models.stream().collect(Collectors.toMap(Function.identity(),
-                Function.identity())), context, clock);
+    protected ImageService(
+            Capability capability,
+            Class<Q> requestClass,
+            ModelPool<T, O> pool,
+            Set<String> models,
+            CapabilityContext context,
+            LongSupplier clock) {
+        super(
+                capability,
+                requestClass,
+                pool,
+                models.stream().collect(Collectors.toMap(Function.identity(), Function.identity())),
+                context,
+                clock);
         this.limits = ImageLimits.from(context.limits());
     }
 
@@ -46,8 +56,8 @@ public abstract class ImageService<Q extends SpecificRecord, R extends SpecificR
     protected abstract T task(String model, ImageCheck.Accepted image, long deadlineEpochMs);
 
     @Override
-    protected final Prepared<T> prepare(Q request, String model, long deadlineEpochMs, RequestContext context,
-            EarlyAnswer<O> early) {
+    protected final Prepared<T> prepare(
+            Q request, String model, long deadlineEpochMs, RequestContext context, EarlyAnswer<O> early) {
         ImageInput image = image(request);
         if (image == null) {
             return refuse(ErrorCode.EMPTY_INPUT, "the request has no image");

@@ -9,5 +9,4 @@ import io.modelpool.worker.capability.image.ImageCheck;
  * @param image           the checked image
  * @param deadlineEpochMs the request's deadline, or {@link Long#MAX_VALUE} for none
  */
-public record EncoderImage(ImageCheck.Accepted image, long deadlineEpochMs) {
-}
+public record EncoderImage(ImageCheck.Accepted image, long deadlineEpochMs) {}

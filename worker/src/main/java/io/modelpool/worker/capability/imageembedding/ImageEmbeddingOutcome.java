@@ -6,14 +6,11 @@ import io.modelpool.v1.ErrorCode;
 public sealed interface ImageEmbeddingOutcome {
 
     /** The pooled (and, where the manifest says so, normalised) vector. */
-    record Vector(float[] values) implements ImageEmbeddingOutcome {
-    }
+    record Vector(float[] values) implements ImageEmbeddingOutcome {}
 
     /** The image could not be decoded (CORRUPT_IMAGE); no inference was spent on it. */
-    record Refused(ErrorCode code, String message) implements ImageEmbeddingOutcome {
-    }
+    record Refused(ErrorCode code, String message) implements ImageEmbeddingOutcome {}
 
     /** The request's deadline had passed when the batch started. */
-    record Expired(long deadlineEpochMs) implements ImageEmbeddingOutcome {
-    }
+    record Expired(long deadlineEpochMs) implements ImageEmbeddingOutcome {}
 }

@@ -42,20 +42,22 @@ public final class ImageEmbeddingProvider implements CapabilityProvider {
     @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
         // every image becomes the same input size: a task's pool length is 1
-        ModelPool<EncoderImage, ImageEmbeddingOutcome> pool = new ModelPool<>("image-embedding", image -> 1,
-                image -> image.image().pixels());
+        ModelPool<EncoderImage, ImageEmbeddingOutcome> pool = new ModelPool<>(
+                "image-embedding", image -> 1, image -> image.image().pixels());
         Set<String> keys = new LinkedHashSet<>();
         for (ModelDefinition def : definitions) {
             keys.add(def.key());
-            pool.addModel(def.key(), PoolConfigs.byItems(def), runners(def, ImageEncoderParameters.from(def),
-                    context.runtime()));
+            pool.addModel(
+                    def.key(),
+                    PoolConfigs.byItems(def),
+                    runners(def, ImageEncoderParameters.from(def), context.runtime()));
         }
         ImageEmbeddingService service = new ImageEmbeddingService(pool, keys, context, System::currentTimeMillis);
-        return new OpenedCapability(service, pool, () -> { });
+        return new OpenedCapability(service, pool, () -> {});
     }
 
-    private static RunnerFactory<EncoderImage, ImageEmbeddingOutcome> runners(ModelDefinition def,
-            ImageEncoderParameters parameters, OrtRuntime runtime) {
+    private static RunnerFactory<EncoderImage, ImageEmbeddingOutcome> runners(
+            ModelDefinition def, ImageEncoderParameters parameters, OrtRuntime runtime) {
         ModelSource source = new ModelSource(def.source());
         SessionSettings settings = SessionSettings.from(def.session());
         return worker -> {

@@ -23,11 +23,14 @@ import java.util.function.LongSupplier;
  * Answers {@link ImageEmbeddingRequest}s with the image's vector. Request checks are {@link ImageService}'s;
  * the optional prompt is ignored by the {@code image-encoder} family, which conditions on nothing.
  */
-final class ImageEmbeddingService extends ImageService<ImageEmbeddingRequest, ImageEmbeddingResult, EncoderImage,
-        ImageEmbeddingOutcome> {
+final class ImageEmbeddingService
+        extends ImageService<ImageEmbeddingRequest, ImageEmbeddingResult, EncoderImage, ImageEmbeddingOutcome> {
 
-    ImageEmbeddingService(ModelPool<EncoderImage, ImageEmbeddingOutcome> pool, Set<String> models,
-            CapabilityContext context, LongSupplier clock) {
+    ImageEmbeddingService(
+            ModelPool<EncoderImage, ImageEmbeddingOutcome> pool,
+            Set<String> models,
+            CapabilityContext context,
+            LongSupplier clock) {
         super(Capability.IMAGE_EMBEDDING, ImageEmbeddingRequest.class, pool, models, context, clock);
     }
 
@@ -58,18 +61,36 @@ final class ImageEmbeddingService extends ImageService<ImageEmbeddingRequest, Im
     }
 
     @Override
-    protected ImageEmbeddingResult ok(ImageEmbeddingRequest request, List<EncoderImage> tasks,
-            List<ImageEmbeddingOutcome> outcomes, Timings timings, RequestContext context) {
+    protected ImageEmbeddingResult ok(
+            ImageEmbeddingRequest request,
+            List<EncoderImage> tasks,
+            List<ImageEmbeddingOutcome> outcomes,
+            Timings timings,
+            RequestContext context) {
         ImageEmbeddingOutcome.Vector vector = (ImageEmbeddingOutcome.Vector) outcomes.get(0);
-        return new ImageEmbeddingResult(request.getId(), request.getJobId(), request.getModel(), ResultStatus.OK,
-                null, new ImageEmbeddingPayload(new FloatVector(vector.values())), timings, context.workerId());
+        return new ImageEmbeddingResult(
+                request.getId(),
+                request.getJobId(),
+                request.getModel(),
+                ResultStatus.OK,
+                null,
+                new ImageEmbeddingPayload(new FloatVector(vector.values())),
+                timings,
+                context.workerId());
     }
 
     @Override
-    protected ImageEmbeddingResult error(ImageEmbeddingRequest request, ResultError error, Timings timings,
-            RequestContext context) {
-        return new ImageEmbeddingResult(request.getId(), request.getJobId(), request.getModel(), ResultStatus.ERROR,
-                error, null, timings, context.workerId());
+    protected ImageEmbeddingResult error(
+            ImageEmbeddingRequest request, ResultError error, Timings timings, RequestContext context) {
+        return new ImageEmbeddingResult(
+                request.getId(),
+                request.getJobId(),
+                request.getModel(),
+                ResultStatus.ERROR,
+                error,
+                null,
+                timings,
+                context.workerId());
     }
 
     @Override

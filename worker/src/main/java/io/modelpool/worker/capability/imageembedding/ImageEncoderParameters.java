@@ -27,14 +27,35 @@ import java.util.Set;
  *                     one), {@code cls} (the first token of a [batch, tokens, dim] output)
  * @param normalize    L2-normalise the vector (default false)
  */
-public record ImageEncoderParameters(int width, int height, boolean centerCrop, float rescale, float[] mean,
-                                     float[] std, boolean bgr, boolean nhwc, String input, String output,
-                                     String pooling, boolean normalize) {
+public record ImageEncoderParameters(
+        int width,
+        int height,
+        boolean centerCrop,
+        float rescale,
+        float[] mean,
+        float[] std,
+        boolean bgr,
+        boolean nhwc,
+        String input,
+        String output,
+        String pooling,
+        boolean normalize) {
 
     public static final String FAMILY = "image-encoder";
 
-    private static final Set<String> KNOWN = Set.of("width", "height", "resize", "rescale", "mean", "std",
-            "channel-order", "layout", "input", "output", "pooling", "normalize");
+    private static final Set<String> KNOWN = Set.of(
+            "width",
+            "height",
+            "resize",
+            "rescale",
+            "mean",
+            "std",
+            "channel-order",
+            "layout",
+            "input",
+            "output",
+            "pooling",
+            "normalize");
 
     /** Reads and checks the parameters; the exception names the model key, the parameter and the value. */
     public static ImageEncoderParameters from(ModelDefinition model) {
@@ -42,7 +63,8 @@ public record ImageEncoderParameters(int width, int height, boolean centerCrop, 
         return new ImageEncoderParameters(
                 p.integer("width", null, 1, 8192),
                 p.integer("height", null, 1, 8192),
-                p.choice("resize", "center-crop", List.of("center-crop", "stretch")).equals("center-crop"),
+                p.choice("resize", "center-crop", List.of("center-crop", "stretch"))
+                        .equals("center-crop"),
                 (float) p.number("rescale", 1.0 / 255, 1e-9, 1e9),
                 p.numbers("mean", new float[] {0f, 0f, 0f}, 3, false),
                 p.numbers("std", new float[] {1f, 1f, 1f}, 3, true),

@@ -43,21 +43,24 @@ public final class ImageEncoderRunner implements BatchRunner<EncoderImage, Image
      * @param session taken over: closed by {@link #close()}
      * @throws OrtException when the session lacks the named input or output
      */
-    public ImageEncoderRunner(OrtEnvironment env, OrtSession session, ImageEncoderParameters parameters,
-                              LongSupplier clock) throws OrtException {
+    public ImageEncoderRunner(
+            OrtEnvironment env, OrtSession session, ImageEncoderParameters parameters, LongSupplier clock)
+            throws OrtException {
         this.env = env;
         this.session = session;
         this.parameters = parameters;
         this.preprocessor = new ImagePreprocessor(parameters);
         this.clock = clock;
-        this.inputName = parameters.input() != null ? parameters.input() : session.getInputNames().iterator().next();
+        this.inputName = parameters.input() != null
+                ? parameters.input()
+                : session.getInputNames().iterator().next();
         if (!session.getInputNames().contains(inputName)) {
-            throw new OrtException("image encoder has no input '" + inputName + "'; inputs: "
-                    + session.getInputNames());
+            throw new OrtException(
+                    "image encoder has no input '" + inputName + "'; inputs: " + session.getInputNames());
         }
         if (!session.getOutputNames().contains(parameters.output())) {
-            throw new OrtException("image encoder has no output '" + parameters.output() + "'; outputs: "
-                    + session.getOutputNames());
+            throw new OrtException(
+                    "image encoder has no output '" + parameters.output() + "'; outputs: " + session.getOutputNames());
         }
         this.runs = new TerminableRuns();
     }
@@ -100,7 +103,8 @@ public final class ImageEncoderRunner implements BatchRunner<EncoderImage, Image
                 : new long[] {rows, 3, parameters.height(), parameters.width()};
         FloatBuffer batch = FloatBuffer.wrap(input, 0, rows * preprocessor.itemSize());
         try (OnnxTensor tensor = OnnxTensor.createTensor(env, batch, shape);
-             OrtSession.Result result = session.run(Map.of(inputName, tensor), Set.of(parameters.output()), runs.options())) {
+                OrtSession.Result result =
+                        session.run(Map.of(inputName, tensor), Set.of(parameters.output()), runs.options())) {
             OnnxValue value = result.get(parameters.output())
                     .orElseThrow(() -> new OrtException("no output '" + parameters.output() + "'"));
             if (!(value instanceof OnnxTensor out)) {
@@ -111,8 +115,8 @@ public final class ImageEncoderRunner implements BatchRunner<EncoderImage, Image
             float[] values = new float[buffer.remaining()];
             buffer.get(values);
             if (outShape.length == 0 || outShape[0] != rows) {
-                throw new OrtException("output '" + parameters.output() + "' has shape "
-                        + Arrays.toString(outShape) + "; its first dimension must be the batch (" + rows + ")");
+                throw new OrtException("output '" + parameters.output() + "' has shape " + Arrays.toString(outShape)
+                        + "; its first dimension must be the batch (" + rows + ")");
             }
             int per = values.length / rows;
             float[][] vectors = new float[rows][];

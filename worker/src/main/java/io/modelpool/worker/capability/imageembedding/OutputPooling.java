@@ -9,8 +9,7 @@ import java.util.Arrays;
  */
 final class OutputPooling {
 
-    private OutputPooling() {
-    }
+    private OutputPooling() {}
 
     /**
      * @param values  the whole output, row-major

@@ -21,13 +21,17 @@ import java.util.Set;
  *                          bitwise those of each text alone, so a batch-invariant model can batch.
  *                          {@code as-exported} (default) runs the file as it is
  */
-public record EncoderEmbeddingParameters(Pooling pooling, boolean normalize, int maxSequenceLength,
-                                         String queryPrefix, String passagePrefix, boolean perTokenQuantization) {
+public record EncoderEmbeddingParameters(
+        Pooling pooling,
+        boolean normalize,
+        int maxSequenceLength,
+        String queryPrefix,
+        String passagePrefix,
+        boolean perTokenQuantization) {
 
     public static final String FAMILY = "encoder-embedding";
-    private static final Set<String> KNOWN =
-            Set.of("pooling", "normalize", "max-sequence-length", "query-prefix", "passage-prefix",
-                    "activation-quantization");
+    private static final Set<String> KNOWN = Set.of(
+            "pooling", "normalize", "max-sequence-length", "query-prefix", "passage-prefix", "activation-quantization");
 
     /** Reads and checks the parameters; the exception names the model key, the parameter and the value. */
     public static EncoderEmbeddingParameters from(ModelDefinition model) {
@@ -43,8 +47,8 @@ public record EncoderEmbeddingParameters(Pooling pooling, boolean normalize, int
         Pooling pooling = switch (String.valueOf(poolingValue).toLowerCase(Locale.ROOT)) {
             case "mean" -> Pooling.MEAN;
             case "cls" -> Pooling.CLS;
-            default -> throw new ManifestException(where + "pooling = '" + poolingValue
-                    + "' is invalid; allowed: mean|cls");
+            default ->
+                throw new ManifestException(where + "pooling = '" + poolingValue + "' is invalid; allowed: mean|cls");
         };
         Object normalizeValue = p.getOrDefault("normalize", Boolean.TRUE);
         if (!(normalizeValue instanceof Boolean normalize)) {
@@ -59,11 +63,12 @@ public record EncoderEmbeddingParameters(Pooling pooling, boolean normalize, int
         boolean perToken = switch (String.valueOf(quantizationValue).toLowerCase(Locale.ROOT)) {
             case "per-token" -> true;
             case "as-exported" -> false;
-            default -> throw new ManifestException(where + "activation-quantization = '" + quantizationValue
-                    + "' is invalid; allowed: per-token|as-exported");
+            default ->
+                throw new ManifestException(where + "activation-quantization = '" + quantizationValue
+                        + "' is invalid; allowed: per-token|as-exported");
         };
-        return new EncoderEmbeddingParameters(pooling, normalize, length,
-                text(p, "query-prefix", where), text(p, "passage-prefix", where), perToken);
+        return new EncoderEmbeddingParameters(
+                pooling, normalize, length, text(p, "query-prefix", where), text(p, "passage-prefix", where), perToken);
     }
 
     private static String text(Map<String, Object> p, String name, String where) {

@@ -56,8 +56,9 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
      * @param session taken over: closed by {@link #close()}
      * @param clock   epoch milliseconds, for deadlines
      */
-    public EncoderEmbeddingRunner(OrtEnvironment env, OrtSession session, EncoderEmbeddingParameters parameters,
-                                  LongSupplier clock) throws OrtException {
+    public EncoderEmbeddingRunner(
+            OrtEnvironment env, OrtSession session, EncoderEmbeddingParameters parameters, LongSupplier clock)
+            throws OrtException {
         this.env = env;
         this.session = session;
         this.parameters = parameters;
@@ -160,7 +161,8 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
                 // ONNX Runtime writes the token vectors straight into our buffer: no output allocation or copy
                 FloatBuffer out = hiddenBuffer(cells * hiddenSize);
                 try (OnnxTensor pinned = OnnxTensor.createTensor(env, out, new long[] {rows, length, hiddenSize});
-                     OrtSession.Result result = session.run(feed, java.util.Set.of(), Map.of(outputName, pinned), runs.options())) {
+                        OrtSession.Result result =
+                                session.run(feed, java.util.Set.of(), Map.of(outputName, pinned), runs.options())) {
                     poolRows(out, 0, rows, length, hiddenSize, lengths, live, outcomes);
                 }
             } else {
@@ -174,8 +176,15 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
         }
     }
 
-    private void poolRows(FloatBuffer hidden, int base, int rows, int length, int dims, int[] lengths,
-                          List<Integer> live, EmbeddingOutcome[] outcomes) {
+    private void poolRows(
+            FloatBuffer hidden,
+            int base,
+            int rows,
+            int length,
+            int dims,
+            int[] lengths,
+            List<Integer> live,
+            EmbeddingOutcome[] outcomes) {
         for (int r = 0; r < rows; r++) {
             float[] v = pool(hidden, base + r * length * dims, lengths[r], dims);
             if (parameters.normalize()) {
@@ -188,7 +197,8 @@ public final class EncoderEmbeddingRunner implements BatchRunner<EncodedText, Em
     private FloatBuffer hiddenBuffer(int floats) {
         if (hidden == null || hidden.capacity() < floats) {
             hidden = ByteBuffer.allocateDirect(Math.max(floats, 512 * hiddenSize) * Float.BYTES)
-                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                    .order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
         }
         hidden.clear();
         hidden.limit(floats);

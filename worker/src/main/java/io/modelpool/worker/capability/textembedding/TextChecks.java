@@ -5,8 +5,7 @@ final class TextChecks {
 
     static final String TOO_LARGE = "is too large";
 
-    private TextChecks() {
-    }
+    private TextChecks() {}
 
     /**
      * Null when the text is acceptable; otherwise what is wrong: empty, more than {@code maxBytes} UTF-8

@@ -67,7 +67,8 @@ public final class TextEmbeddingProvider implements CapabilityProvider {
 
     @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
-        ModelPool<EncodedText, EmbeddingOutcome> pool = new ModelPool<>("text-embedding", EncodedText::tokens, EncodedText::tokens);
+        ModelPool<EncodedText, EmbeddingOutcome> pool =
+                new ModelPool<>("text-embedding", EncodedText::tokens, EncodedText::tokens);
         Map<String, TextModel> models = new LinkedHashMap<>();
         for (ModelDefinition def : definitions) {
             EncoderEmbeddingParameters parameters = EncoderEmbeddingParameters.from(def);
@@ -77,12 +78,17 @@ public final class TextEmbeddingProvider implements CapabilityProvider {
                 tokenizer = TextTokenizer.load(new ModelSource(def.tokenizer()), parameters.maxSequenceLength());
             } catch (IOException | RuntimeException e) {
                 loadError = e.getMessage();
-                LOG.error("Model '{}': cannot load tokenizer {}; its requests will fail with MODEL_LOAD_FAILED",
-                        def.key(), def.tokenizer(), e);
+                LOG.error(
+                        "Model '{}': cannot load tokenizer {}; its requests will fail with MODEL_LOAD_FAILED",
+                        def.key(),
+                        def.tokenizer(),
+                        e);
             }
             models.put(def.key(), new TextModel(def, parameters, tokenizer, loadError));
-            pool.addModel(def.key(), PoolConfigs.byTokens(def, def.batchInvariant()
-                    && !parameters.perTokenQuantization()), runners(def, parameters, loadError, context.runtime()));
+            pool.addModel(
+                    def.key(),
+                    PoolConfigs.byTokens(def, def.batchInvariant() && !parameters.perTokenQuantization()),
+                    runners(def, parameters, loadError, context.runtime()));
         }
         TextEmbeddingService service = new TextEmbeddingService(pool, models, context, System::currentTimeMillis);
         AutoCloseable tokenizers = () -> {
@@ -107,11 +113,17 @@ public final class TextEmbeddingProvider implements CapabilityProvider {
         try {
             result = PerTokenQuantization.rewrite(model);
         } catch (IllegalArgumentException e) {
-            throw new IOException("model '" + def.key() + "' (" + def.source() + "): activation-quantization"
-                    + " per-token failed: " + e.getMessage(), e);
+            throw new IOException(
+                    "model '" + def.key() + "' (" + def.source() + "): activation-quantization" + " per-token failed: "
+                            + e.getMessage(),
+                    e);
         }
-        LOG.debug("Model '{}': per-token quantization rewrote {} quantizations and {} matrix products in {} ms",
-                def.key(), result.quantizations(), result.matMuls(), (System.nanoTime() - start) / 1_000_000);
+        LOG.debug(
+                "Model '{}': per-token quantization rewrote {} quantizations and {} matrix products in {} ms",
+                def.key(),
+                result.quantizations(),
+                result.matMuls(),
+                (System.nanoTime() - start) / 1_000_000);
         return result.model();
     }
 
@@ -125,8 +137,8 @@ public final class TextEmbeddingProvider implements CapabilityProvider {
             }
             OrtSession session = runtime.open(load(def, source, parameters), settings);
             try {
-                return new EncoderEmbeddingRunner(runtime.environment(), session, parameters,
-                        System::currentTimeMillis);
+                return new EncoderEmbeddingRunner(
+                        runtime.environment(), session, parameters, System::currentTimeMillis);
             } catch (Exception e) {
                 session.close();
                 throw e;

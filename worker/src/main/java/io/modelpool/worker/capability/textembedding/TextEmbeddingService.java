@@ -34,13 +34,16 @@ import java.util.function.LongSupplier;
  * surrogate (INVALID_REQUEST). A text longer than the model's maximum sequence length is truncated and flagged
  * in its embedding, never refused.
  */
-public final class TextEmbeddingService extends PooledService<TextEmbeddingRequest, TextEmbeddingResult, TextModel,
-        EncodedText, EmbeddingOutcome> {
+public final class TextEmbeddingService
+        extends PooledService<TextEmbeddingRequest, TextEmbeddingResult, TextModel, EncodedText, EmbeddingOutcome> {
 
     private final RequestLimits limits;
 
-    TextEmbeddingService(ModelPool<EncodedText, EmbeddingOutcome> pool, Map<String, TextModel> models,
-            CapabilityContext context, LongSupplier clock) {
+    TextEmbeddingService(
+            ModelPool<EncodedText, EmbeddingOutcome> pool,
+            Map<String, TextModel> models,
+            CapabilityContext context,
+            LongSupplier clock) {
         super(Capability.TEXT_EMBEDDING, TextEmbeddingRequest.class, pool, models, context, clock);
         this.limits = context.limits();
     }
@@ -51,31 +54,42 @@ public final class TextEmbeddingService extends PooledService<TextEmbeddingReque
     }
 
     @Override
-    protected Prepared<EncodedText> prepare(TextEmbeddingRequest request, TextModel model, long deadlineEpochMs,
-            RequestContext context, EarlyAnswer<EmbeddingOutcome> early) {
+    protected Prepared<EncodedText> prepare(
+            TextEmbeddingRequest request,
+            TextModel model,
+            long deadlineEpochMs,
+            RequestContext context,
+            EarlyAnswer<EmbeddingOutcome> early) {
         List<String> texts = request.getTexts();
         if (texts == null || texts.isEmpty()) {
             return refuse(ErrorCode.EMPTY_INPUT, "the request has no texts; at least one is required");
         }
         if (texts.size() > limits.maxInputsPerRequest()) {
-            return refuse(ErrorCode.INPUT_TOO_LARGE, "the request has " + texts.size() + " texts; at most "
-                    + limits.maxInputsPerRequest() + " are allowed");
+            return refuse(
+                    ErrorCode.INPUT_TOO_LARGE,
+                    "the request has " + texts.size() + " texts; at most " + limits.maxInputsPerRequest()
+                            + " are allowed");
         }
         for (int i = 0; i < texts.size(); i++) {
             String problem = TextChecks.problem(texts.get(i), limits.maxInputBytes());
             if (problem != null) {
-                ErrorCode code = texts.get(i) == null || texts.get(i).isEmpty() ? ErrorCode.EMPTY_INPUT
-                        : problem.startsWith(TextChecks.TOO_LARGE) ? ErrorCode.INPUT_TOO_LARGE
-                        : ErrorCode.INVALID_REQUEST;
+                ErrorCode code = texts.get(i) == null || texts.get(i).isEmpty()
+                        ? ErrorCode.EMPTY_INPUT
+                        : problem.startsWith(TextChecks.TOO_LARGE)
+                                ? ErrorCode.INPUT_TOO_LARGE
+                                : ErrorCode.INVALID_REQUEST;
                 return refuse(code, "texts[" + i + "] " + problem);
             }
         }
         if (model.tokenizer() == null) {
-            return refuse(ErrorCode.MODEL_LOAD_FAILED, "model '" + model.definition().key()
-                    + "' failed to load its tokenizer: " + model.loadError(), true);
+            return refuse(
+                    ErrorCode.MODEL_LOAD_FAILED,
+                    "model '" + model.definition().key() + "' failed to load its tokenizer: " + model.loadError(),
+                    true);
         }
         String prefix = request.getInputType() == EmbeddingInputType.QUERY
-                ? model.parameters().queryPrefix() : model.parameters().passagePrefix();
+                ? model.parameters().queryPrefix()
+                : model.parameters().passagePrefix();
         List<EncodedText> encoded = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
             String text = prefix.isEmpty() ? texts.get(i) : prefix + texts.get(i);
@@ -102,24 +116,43 @@ public final class TextEmbeddingService extends PooledService<TextEmbeddingReque
     }
 
     @Override
-    protected TextEmbeddingResult ok(TextEmbeddingRequest request, List<EncodedText> tasks,
-            List<EmbeddingOutcome> outcomes, Timings timings, RequestContext context) {
+    protected TextEmbeddingResult ok(
+            TextEmbeddingRequest request,
+            List<EncodedText> tasks,
+            List<EmbeddingOutcome> outcomes,
+            Timings timings,
+            RequestContext context) {
         List<Embedding> embeddings = new ArrayList<>(outcomes.size());
         int dimensions = 0;
         for (int i = 0; i < outcomes.size(); i++) {
             float[] vector = ((EmbeddingOutcome.Vector) outcomes.get(i)).values();
             dimensions = vector.length;
-            embeddings.add(new Embedding(new FloatVector(vector), tasks.get(i).tokens(), tasks.get(i).truncated()));
+            embeddings.add(new Embedding(
+                    new FloatVector(vector), tasks.get(i).tokens(), tasks.get(i).truncated()));
         }
-        return new TextEmbeddingResult(request.getId(), request.getJobId(), request.getModel(), ResultStatus.OK,
-                null, new TextEmbeddingPayload(dimensions, embeddings), timings, context.workerId());
+        return new TextEmbeddingResult(
+                request.getId(),
+                request.getJobId(),
+                request.getModel(),
+                ResultStatus.OK,
+                null,
+                new TextEmbeddingPayload(dimensions, embeddings),
+                timings,
+                context.workerId());
     }
 
     @Override
-    protected TextEmbeddingResult error(TextEmbeddingRequest request, ResultError error, Timings timings,
-            RequestContext context) {
-        return new TextEmbeddingResult(request.getId(), request.getJobId(), request.getModel(), ResultStatus.ERROR,
-                error, null, timings, context.workerId());
+    protected TextEmbeddingResult error(
+            TextEmbeddingRequest request, ResultError error, Timings timings, RequestContext context) {
+        return new TextEmbeddingResult(
+                request.getId(),
+                request.getJobId(),
+                request.getModel(),
+                ResultStatus.ERROR,
+                error,
+                null,
+                timings,
+                context.workerId());
     }
 
     @Override

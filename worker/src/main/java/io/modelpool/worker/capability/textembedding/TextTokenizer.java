@@ -35,11 +35,13 @@ public final class TextTokenizer implements AutoCloseable {
     /** Loads the tokenizer.json at {@code source} with truncation at {@code maxLength} and no padding. */
     public static TextTokenizer load(ModelSource source, int maxLength) throws IOException {
         try (InputStream in = source.open()) {
-            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(in, Map.of(
-                    "padding", "false",
-                    "truncation", "true",
-                    "maxLength", Integer.toString(maxLength),
-                    "addSpecialTokens", "true"));
+            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(
+                    in,
+                    Map.of(
+                            "padding", "false",
+                            "truncation", "true",
+                            "maxLength", Integer.toString(maxLength),
+                            "addSpecialTokens", "true"));
             return new TextTokenizer(tokenizer, maxLength);
         }
     }

@@ -12,8 +12,7 @@ import java.util.SplittableRandom;
  */
 final class GaussianNoise {
 
-    private GaussianNoise() {
-    }
+    private GaussianNoise() {}
 
     /** {@code n} normals for {@code seed}. */
     static double[] sample(long seed, int n) {

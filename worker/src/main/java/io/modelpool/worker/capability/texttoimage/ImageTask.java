@@ -15,8 +15,16 @@ import io.modelpool.v1.Scheduler;
  * @param height          pixels, a multiple of the VAE scale factor
  * @param deadlineEpochMs the request's deadline, or {@link Long#MAX_VALUE} for none
  */
-public record ImageTask(long[] promptIds, long[] negativeIds, int steps, float guidanceScale, Scheduler scheduler,
-                        long seed, int width, int height, long deadlineEpochMs) {
+public record ImageTask(
+        long[] promptIds,
+        long[] negativeIds,
+        int steps,
+        float guidanceScale,
+        Scheduler scheduler,
+        long seed,
+        int width,
+        int height,
+        long deadlineEpochMs) {
 
     /** The task's length for the pool: its denoising steps. */
     public int cost() {

@@ -28,18 +28,41 @@ import java.util.Set;
  * @param shutdownGrace      once the pool is shutting down, how long an image in progress may still run
  *                           before it is cut and abandoned (not answered: the next owner draws it whole)
  */
-public record LatentDiffusionParameters(String textEncoder, String vaeDecoder, String padToken,
-                                        int textSequenceLength, double vaeScaling, int vaeScaleFactor,
-                                        Integer latentChannels,
-                                        int defaultWidth, int defaultHeight, int maxPixels, int maxSteps,
-                                        NoiseSchedule schedule, Duration shutdownGrace) {
+public record LatentDiffusionParameters(
+        String textEncoder,
+        String vaeDecoder,
+        String padToken,
+        int textSequenceLength,
+        double vaeScaling,
+        int vaeScaleFactor,
+        Integer latentChannels,
+        int defaultWidth,
+        int defaultHeight,
+        int maxPixels,
+        int maxSteps,
+        NoiseSchedule schedule,
+        Duration shutdownGrace) {
 
     public static final String FAMILY = "latent-diffusion";
     /** Latent channels of Stable Diffusion 1.x, 2.x and XL, for a denoiser whose channel dimension is dynamic. */
     public static final int DEFAULT_LATENT_CHANNELS = 4;
-    private static final Set<String> KNOWN = Set.of("text-encoder", "vae-decoder", "pad-token",
-            "text-sequence-length", "vae-scaling", "vae-scale-factor", "latent-channels", "default-width", "default-height",
-            "max-pixels", "max-steps", "train-timesteps", "beta-start", "beta-end", "beta-schedule",
+
+    private static final Set<String> KNOWN = Set.of(
+            "text-encoder",
+            "vae-decoder",
+            "pad-token",
+            "text-sequence-length",
+            "vae-scaling",
+            "vae-scale-factor",
+            "latent-channels",
+            "default-width",
+            "default-height",
+            "max-pixels",
+            "max-steps",
+            "train-timesteps",
+            "beta-start",
+            "beta-end",
+            "beta-schedule",
             "shutdown-grace");
 
     /** Reads and checks the parameters; the exception names the model key, the parameter and the value. */
@@ -68,8 +91,8 @@ public record LatentDiffusionParameters(String textEncoder, String vaeDecoder, S
         double betaEnd = number(p, "beta-end", 0.012, where);
         String betaSchedule = text(p, "beta-schedule", "scaled-linear", where);
         if (!betaSchedule.equals("scaled-linear") && !betaSchedule.equals("linear")) {
-            throw new ManifestException(where + "beta-schedule = '" + betaSchedule
-                    + "' is invalid; allowed: scaled-linear|linear");
+            throw new ManifestException(
+                    where + "beta-schedule = '" + betaSchedule + "' is invalid; allowed: scaled-linear|linear");
         }
         if (width % factor != 0 || height % factor != 0) {
             throw new ManifestException(where + "default-width/default-height = " + width + "x" + height
@@ -83,9 +106,20 @@ public record LatentDiffusionParameters(String textEncoder, String vaeDecoder, S
             throw new ManifestException(where + "shutdown-grace = '" + graceValue
                     + "' is invalid; allowed: a duration such as 500ms or 3s");
         }
-        return new LatentDiffusionParameters(encoder, decoder, pad, length, scaling, factor, channels, width, height,
-                maxPixels, maxSteps, new NoiseSchedule(train, betaStart, betaEnd,
-                betaSchedule.equals("scaled-linear")), grace);
+        return new LatentDiffusionParameters(
+                encoder,
+                decoder,
+                pad,
+                length,
+                scaling,
+                factor,
+                channels,
+                width,
+                height,
+                maxPixels,
+                maxSteps,
+                new NoiseSchedule(train, betaStart, betaEnd, betaSchedule.equals("scaled-linear")),
+                grace);
     }
 
     private static String text(Map<String, Object> p, String name, String fallback, String where) {
@@ -103,8 +137,8 @@ public record LatentDiffusionParameters(String textEncoder, String vaeDecoder, S
     private static int integer(Map<String, Object> p, String name, int fallback, int min, int max, String where) {
         Object value = p.getOrDefault(name, fallback);
         if (!(value instanceof Integer n) || n < min || n > max) {
-            throw new ManifestException(where + name + " = '" + value + "' is invalid; allowed: an integer from "
-                    + min + " to " + max);
+            throw new ManifestException(
+                    where + name + " = '" + value + "' is invalid; allowed: an integer from " + min + " to " + max);
         }
         return n;
     }

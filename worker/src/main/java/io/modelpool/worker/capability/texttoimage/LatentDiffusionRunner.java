@@ -9,8 +9,8 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.pool.BatchRunner;
-import io.modelpool.worker.runtime.TerminableRuns;
 import io.modelpool.worker.runtime.Tensors;
+import io.modelpool.worker.runtime.TerminableRuns;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -60,8 +60,14 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
     private final TerminableRuns runs;
 
     /** Takes over the three sessions: closed by {@link #close()}. */
-    LatentDiffusionRunner(OrtEnvironment env, OrtSession textEncoder, OrtSession denoiser, OrtSession vaeDecoder,
-                          LatentDiffusionParameters parameters, ShutdownGrace grace, LongSupplier clock)
+    LatentDiffusionRunner(
+            OrtEnvironment env,
+            OrtSession textEncoder,
+            OrtSession denoiser,
+            OrtSession vaeDecoder,
+            LatentDiffusionParameters parameters,
+            ShutdownGrace grace,
+            LongSupplier clock)
             throws OrtException {
         this.env = env;
         this.textEncoder = textEncoder;
@@ -70,11 +76,13 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
         this.parameters = parameters;
         this.grace = grace;
         this.clock = clock;
-        this.encoderInput = textEncoder.getInputNames().contains("input_ids") ? "input_ids"
+        this.encoderInput = textEncoder.getInputNames().contains("input_ids")
+                ? "input_ids"
                 : textEncoder.getInputNames().iterator().next();
-        this.encoderWantsInt32 = tensorInfo(textEncoder.getInputInfo().get(encoderInput), encoderInput).type
-                == OnnxJavaType.INT32;
-        this.encoderOutput = textEncoder.getOutputNames().contains("last_hidden_state") ? "last_hidden_state"
+        this.encoderWantsInt32 =
+                tensorInfo(textEncoder.getInputInfo().get(encoderInput), encoderInput).type == OnnxJavaType.INT32;
+        this.encoderOutput = textEncoder.getOutputNames().contains("last_hidden_state")
+                ? "last_hidden_state"
                 : textEncoder.getOutputNames().iterator().next();
         Map<String, NodeInfo> inputs = denoiser.getInputInfo();
         for (String name : List.of("sample", "timestep", "encoder_hidden_states")) {
@@ -93,8 +101,8 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
         this.timestepType = timestep.type;
         this.timestepIsScalar = timestep.getShape().length == 0;
         if (timestepType != OnnxJavaType.FLOAT && timestepType != OnnxJavaType.INT64) {
-            throw new OrtException("latent-diffusion denoiser input timestep must be float32 or int64; it is "
-                    + timestep);
+            throw new OrtException(
+                    "latent-diffusion denoiser input timestep must be float32 or int64; it is " + timestep);
         }
         this.denoiserOutput = denoiser.getOutputNames().iterator().next();
         this.decoderInput = vaeDecoder.getInputNames().iterator().next();
@@ -153,7 +161,8 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
         float[] hidden;
         long[] hiddenShape;
         try (OnnxTensor input = idsTensor(ids, rows, length);
-             OrtSession.Result r = textEncoder.run(Map.of(encoderInput, input), Set.of(encoderOutput), runs.options())) {
+                OrtSession.Result r =
+                        textEncoder.run(Map.of(encoderInput, input), Set.of(encoderOutput), runs.options())) {
             OnnxTensor h = (OnnxTensor) r.get(encoderOutput).orElseThrow();
             hiddenShape = h.getInfo().getShape();
             hidden = floats(h);
@@ -200,8 +209,8 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
                 scheduler.step(x, eps, i);
             }
         }
-        return new ImageOutcome.Png(decode(x, lh, lw, task.width(), task.height()), task.width(), task.height(),
-                task.seed());
+        return new ImageOutcome.Png(
+                decode(x, lh, lw, task.width(), task.height()), task.width(), task.height(), task.seed());
     }
 
     private OnnxTensor idsTensor(long[] ids, int rows, int length) throws OrtException {
@@ -216,12 +225,12 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
         return OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
     }
 
-    private float[] denoise(float[] sample, int rows, int lh, int lw, double t, OnnxTensor states)
-            throws OrtException {
+    private float[] denoise(float[] sample, int rows, int lh, int lw, double t, OnnxTensor states) throws OrtException {
         Map<String, OnnxTensor> owned = new HashMap<>();
         try {
-            owned.put("sample", OnnxTensor.createTensor(env, FloatBuffer.wrap(sample),
-                    new long[] {rows, latentChannels, lh, lw}));
+            owned.put(
+                    "sample",
+                    OnnxTensor.createTensor(env, FloatBuffer.wrap(sample), new long[] {rows, latentChannels, lh, lw}));
             owned.put("timestep", timestepTensor(t, rows));
             Map<String, OnnxTensor> feed = new HashMap<>(owned);
             feed.put("encoder_hidden_states", states);
@@ -259,9 +268,9 @@ public final class LatentDiffusionRunner implements BatchRunner<ImageTask, Image
         }
         float[] image;
         long[] shape;
-        try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(latents),
-                new long[] {1, latentChannels, lh, lw});
-             OrtSession.Result r = vaeDecoder.run(Map.of(decoderInput, in), Set.of(decoderOutput), runs.options())) {
+        try (OnnxTensor in = OnnxTensor.createTensor(
+                        env, FloatBuffer.wrap(latents), new long[] {1, latentChannels, lh, lw});
+                OrtSession.Result r = vaeDecoder.run(Map.of(decoderInput, in), Set.of(decoderOutput), runs.options())) {
             OnnxTensor out = (OnnxTensor) r.get(decoderOutput).orElseThrow();
             shape = out.getInfo().getShape();
             image = floats(out);

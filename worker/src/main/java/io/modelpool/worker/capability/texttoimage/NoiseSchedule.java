@@ -13,8 +13,8 @@ record NoiseSchedule(int trainTimesteps, double betaStart, double betaEnd, boole
         for (int t = 0; t < trainTimesteps; t++) {
             double beta;
             if (scaledLinear) {
-                double s = Math.sqrt(betaStart) + (Math.sqrt(betaEnd) - Math.sqrt(betaStart)) * t
-                        / (trainTimesteps - 1);
+                double s =
+                        Math.sqrt(betaStart) + (Math.sqrt(betaEnd) - Math.sqrt(betaStart)) * t / (trainTimesteps - 1);
                 beta = s * s;
             } else {
                 beta = betaStart + (betaEnd - betaStart) * t / (trainTimesteps - 1);

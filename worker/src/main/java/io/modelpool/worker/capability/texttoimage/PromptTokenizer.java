@@ -32,8 +32,8 @@ final class PromptTokenizer implements AutoCloseable {
     /** @throws IOException when the file cannot be read or {@code padToken} is not exactly one token */
     static PromptTokenizer load(ModelSource source, String padToken, int length) throws IOException {
         try (InputStream in = source.open()) {
-            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(in, Map.of(
-                    "padding", "false", "truncation", "false", "addSpecialTokens", "true"));
+            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(
+                    in, Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"));
             long[] ids = tokenizer.encode(padToken, false, false).getIds();
             if (ids.length != 1) {
                 tokenizer.close();

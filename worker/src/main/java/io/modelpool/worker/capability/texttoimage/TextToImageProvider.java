@@ -60,25 +60,28 @@ public final class TextToImageProvider implements CapabilityProvider {
 
     @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
-        ModelPool<ImageTask, ImageOutcome> pool = new ModelPool<>("text-to-image", ImageTask::cost,
-                ImageTask::work);
+        ModelPool<ImageTask, ImageOutcome> pool = new ModelPool<>("text-to-image", ImageTask::cost, ImageTask::work);
         Map<String, DiffusionModel> models = new LinkedHashMap<>();
         for (ModelDefinition def : definitions) {
             LatentDiffusionParameters parameters = LatentDiffusionParameters.from(def);
             PromptTokenizer tokenizer = null;
             String loadError = null;
             try {
-                tokenizer = PromptTokenizer.load(new ModelSource(def.tokenizer()), parameters.padToken(),
-                        parameters.textSequenceLength());
+                tokenizer = PromptTokenizer.load(
+                        new ModelSource(def.tokenizer()), parameters.padToken(), parameters.textSequenceLength());
             } catch (IOException | RuntimeException e) {
                 loadError = e.getMessage();
-                LOG.error("Model '{}': cannot load tokenizer {}; its requests will fail with MODEL_LOAD_FAILED",
-                        def.key(), def.tokenizer(), e);
+                LOG.error(
+                        "Model '{}': cannot load tokenizer {}; its requests will fail with MODEL_LOAD_FAILED",
+                        def.key(),
+                        def.tokenizer(),
+                        e);
             }
             models.put(def.key(), new DiffusionModel(def, parameters, tokenizer, loadError));
-            ShutdownGrace grace = new ShutdownGrace(pool::isShuttingDown, parameters.shutdownGrace(),
-                    System::nanoTime);
-            pool.addModel(def.key(), PoolConfigs.oneAtATime(def),
+            ShutdownGrace grace = new ShutdownGrace(pool::isShuttingDown, parameters.shutdownGrace(), System::nanoTime);
+            pool.addModel(
+                    def.key(),
+                    PoolConfigs.oneAtATime(def),
                     runners(def, parameters, loadError, grace, context.runtime()));
         }
         TextToImageService service = new TextToImageService(pool, models, context, System::currentTimeMillis);
@@ -92,10 +95,16 @@ public final class TextToImageProvider implements CapabilityProvider {
         return new OpenedCapability(service, pool, tokenizers);
     }
 
-    private static RunnerFactory<ImageTask, ImageOutcome> runners(ModelDefinition def,
-            LatentDiffusionParameters parameters, String tokenizerError, ShutdownGrace grace, OrtRuntime runtime) {
+    private static RunnerFactory<ImageTask, ImageOutcome> runners(
+            ModelDefinition def,
+            LatentDiffusionParameters parameters,
+            String tokenizerError,
+            ShutdownGrace grace,
+            OrtRuntime runtime) {
         SessionSettings settings = SessionSettings.from(def.session());
-        List<ModelSource> sources = List.of(new ModelSource(parameters.textEncoder()), new ModelSource(def.source()),
+        List<ModelSource> sources = List.of(
+                new ModelSource(parameters.textEncoder()),
+                new ModelSource(def.source()),
                 new ModelSource(parameters.vaeDecoder()));
         return worker -> {
             if (tokenizerError != null) {
@@ -106,8 +115,14 @@ public final class TextToImageProvider implements CapabilityProvider {
                 for (ModelSource s : sources) {
                     sessions.add(runtime.open(s, settings));
                 }
-                return new LatentDiffusionRunner(runtime.environment(), sessions.get(0), sessions.get(1),
-                        sessions.get(2), parameters, grace, System::currentTimeMillis);
+                return new LatentDiffusionRunner(
+                        runtime.environment(),
+                        sessions.get(0),
+                        sessions.get(1),
+                        sessions.get(2),
+                        parameters,
+                        grace,
+                        System::currentTimeMillis);
             } catch (Exception e) {
                 for (OrtSession s : sessions) {
                     s.close();

@@ -33,13 +33,16 @@ import java.util.function.LongSupplier;
  * {@code vae-scale-factor} (INVALID_REQUEST) whose product is within {@code max-pixels} (INPUT_TOO_LARGE). A
  * request without a seed gets a random one, reported in the result.
  */
-public final class TextToImageService extends PooledService<TextToImageRequest, TextToImageResult, DiffusionModel,
-        ImageTask, ImageOutcome> {
+public final class TextToImageService
+        extends PooledService<TextToImageRequest, TextToImageResult, DiffusionModel, ImageTask, ImageOutcome> {
 
     private final CapabilityContext context;
 
-    TextToImageService(ModelPool<ImageTask, ImageOutcome> pool, Map<String, DiffusionModel> models,
-            CapabilityContext context, LongSupplier clock) {
+    TextToImageService(
+            ModelPool<ImageTask, ImageOutcome> pool,
+            Map<String, DiffusionModel> models,
+            CapabilityContext context,
+            LongSupplier clock) {
         super(Capability.TEXT_TO_IMAGE, TextToImageRequest.class, pool, models, context, clock);
         this.context = context;
     }
@@ -50,8 +53,12 @@ public final class TextToImageService extends PooledService<TextToImageRequest, 
     }
 
     @Override
-    protected Prepared<ImageTask> prepare(TextToImageRequest request, DiffusionModel model, long deadline,
-            RequestContext requestContext, EarlyAnswer<ImageOutcome> early) {
+    protected Prepared<ImageTask> prepare(
+            TextToImageRequest request,
+            DiffusionModel model,
+            long deadline,
+            RequestContext requestContext,
+            EarlyAnswer<ImageOutcome> early) {
         String prompt = request.getPrompt();
         if (prompt == null || prompt.isEmpty()) {
             return refuse(ErrorCode.EMPTY_INPUT, "the prompt is empty");
@@ -61,41 +68,56 @@ public final class TextToImageService extends PooledService<TextToImageRequest, 
         int maxBytes = context.limits().maxInputBytes();
         if (prompt.getBytes(StandardCharsets.UTF_8).length > maxBytes
                 || negative.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
-            return refuse(ErrorCode.INPUT_TOO_LARGE, "the prompt or negative prompt has more than "
-                    + maxBytes + " UTF-8 bytes");
+            return refuse(
+                    ErrorCode.INPUT_TOO_LARGE,
+                    "the prompt or negative prompt has more than " + maxBytes + " UTF-8 bytes");
         }
         LatentDiffusionParameters limits = model.parameters();
         if (p.getSteps() < 1) {
-            return refuse(ErrorCode.INVALID_REQUEST, "parameters.steps = " + p.getSteps()
-                    + " is invalid; allowed: at least 1");
+            return refuse(
+                    ErrorCode.INVALID_REQUEST,
+                    "parameters.steps = " + p.getSteps() + " is invalid; allowed: at least 1");
         }
         if (!(p.getGuidanceScale() >= 0f) || Float.isInfinite(p.getGuidanceScale())) {
-            return refuse(ErrorCode.INVALID_REQUEST, "parameters.guidanceScale = " + p.getGuidanceScale()
-                    + " is invalid; allowed: a finite number, at least 0 (1 turns guidance off)");
+            return refuse(
+                    ErrorCode.INVALID_REQUEST,
+                    "parameters.guidanceScale = " + p.getGuidanceScale()
+                            + " is invalid; allowed: a finite number, at least 0 (1 turns guidance off)");
         }
         if (p.getSteps() > limits.maxSteps()) {
-            return refuse(ErrorCode.INPUT_TOO_LARGE, "parameters.steps = " + p.getSteps()
-                    + " is above model '" + request.getModel() + "''s max-steps of " + limits.maxSteps());
+            return refuse(
+                    ErrorCode.INPUT_TOO_LARGE,
+                    "parameters.steps = " + p.getSteps() + " is above model '" + request.getModel()
+                            + "''s max-steps of " + limits.maxSteps());
         }
-        if (p.getScheduler() == Scheduler.DDIM && p.getSteps() > limits.schedule().trainTimesteps()) {
-            return refuse(ErrorCode.INVALID_REQUEST, "parameters.steps = " + p.getSteps()
-                    + " is invalid for DDIM; allowed: at most the model's train-timesteps ("
-                    + limits.schedule().trainTimesteps() + ")");
+        if (p.getScheduler() == Scheduler.DDIM
+                && p.getSteps() > limits.schedule().trainTimesteps()) {
+            return refuse(
+                    ErrorCode.INVALID_REQUEST,
+                    "parameters.steps = " + p.getSteps()
+                            + " is invalid for DDIM; allowed: at most the model's train-timesteps ("
+                            + limits.schedule().trainTimesteps() + ")");
         }
         int width = p.getWidth() == null ? limits.defaultWidth() : p.getWidth();
         int height = p.getHeight() == null ? limits.defaultHeight() : p.getHeight();
         int factor = limits.vaeScaleFactor();
         if (width < factor || height < factor || width % factor != 0 || height % factor != 0) {
-            return refuse(ErrorCode.INVALID_REQUEST, "parameters.width x height = " + width + "x" + height
-                    + " is invalid; allowed: positive multiples of " + factor);
+            return refuse(
+                    ErrorCode.INVALID_REQUEST,
+                    "parameters.width x height = " + width + "x" + height
+                            + " is invalid; allowed: positive multiples of " + factor);
         }
         if ((long) width * height > limits.maxPixels()) {
-            return refuse(ErrorCode.INPUT_TOO_LARGE, "parameters.width x height = " + width + "x" + height
-                    + " is above model '" + request.getModel() + "''s max-pixels of " + limits.maxPixels());
+            return refuse(
+                    ErrorCode.INPUT_TOO_LARGE,
+                    "parameters.width x height = " + width + "x" + height + " is above model '" + request.getModel()
+                            + "''s max-pixels of " + limits.maxPixels());
         }
         if (model.tokenizer() == null) {
-            return refuse(ErrorCode.MODEL_LOAD_FAILED, "model '" + request.getModel()
-                    + "' failed to load its tokenizer: " + model.loadError(), true);
+            return refuse(
+                    ErrorCode.MODEL_LOAD_FAILED,
+                    "model '" + request.getModel() + "' failed to load its tokenizer: " + model.loadError(),
+                    true);
         }
         long[] promptIds;
         long[] negativeIds;
@@ -105,9 +127,18 @@ public final class TextToImageService extends PooledService<TextToImageRequest, 
         } catch (RuntimeException e) {
             return untokenisable(e, "the prompt");
         }
-        long seed = p.getSeed() != null ? p.getSeed() : ThreadLocalRandom.current().nextLong();
-        return submit(new ImageTask(promptIds, negativeIds, p.getSteps(), p.getGuidanceScale(), p.getScheduler(),
-                seed, width, height, deadline));
+        long seed =
+                p.getSeed() != null ? p.getSeed() : ThreadLocalRandom.current().nextLong();
+        return submit(new ImageTask(
+                promptIds,
+                negativeIds,
+                p.getSteps(),
+                p.getGuidanceScale(),
+                p.getScheduler(),
+                seed,
+                width,
+                height,
+                deadline));
     }
 
     @Override
@@ -127,20 +158,38 @@ public final class TextToImageService extends PooledService<TextToImageRequest, 
     }
 
     @Override
-    protected TextToImageResult ok(TextToImageRequest request, List<ImageTask> tasks, List<ImageOutcome> outcomes,
-            Timings timings, RequestContext context) {
+    protected TextToImageResult ok(
+            TextToImageRequest request,
+            List<ImageTask> tasks,
+            List<ImageOutcome> outcomes,
+            Timings timings,
+            RequestContext context) {
         ImageOutcome.Png png = (ImageOutcome.Png) outcomes.get(0);
-        TextToImagePayload payload = new TextToImagePayload(ByteBuffer.wrap(png.bytes()), "image/png", png.width(),
-                png.height(), png.seed());
-        return new TextToImageResult(request.getId(), request.getJobId(), request.getModel(), ResultStatus.OK, null,
-                payload, timings, context.workerId());
+        TextToImagePayload payload = new TextToImagePayload(
+                ByteBuffer.wrap(png.bytes()), "image/png", png.width(), png.height(), png.seed());
+        return new TextToImageResult(
+                request.getId(),
+                request.getJobId(),
+                request.getModel(),
+                ResultStatus.OK,
+                null,
+                payload,
+                timings,
+                context.workerId());
     }
 
     @Override
-    protected TextToImageResult error(TextToImageRequest request, ResultError error, Timings timings,
-            RequestContext context) {
-        return new TextToImageResult(request.getId(), request.getJobId(), request.getModel(), ResultStatus.ERROR,
-                error, null, timings, context.workerId());
+    protected TextToImageResult error(
+            TextToImageRequest request, ResultError error, Timings timings, RequestContext context) {
+        return new TextToImageResult(
+                request.getId(),
+                request.getJobId(),
+                request.getModel(),
+                ResultStatus.ERROR,
+                error,
+                null,
+                timings,
+                context.workerId());
     }
 
     @Override

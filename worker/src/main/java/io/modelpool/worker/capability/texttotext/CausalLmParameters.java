@@ -24,8 +24,8 @@ import java.util.Set;
 public record CausalLmParameters(String eosToken, int maxNewTokens, int maxPromptTokens, Duration shutdownGrace) {
 
     public static final String FAMILY = "causal-lm";
-    private static final Set<String> KNOWN = Set.of("eos-token", "max-new-tokens", "max-prompt-tokens",
-            "shutdown-grace");
+    private static final Set<String> KNOWN =
+            Set.of("eos-token", "max-new-tokens", "max-prompt-tokens", "shutdown-grace");
 
     /** Reads and checks the parameters; the exception names the model key, the parameter and the value. */
     public static CausalLmParameters from(ModelDefinition model) {
@@ -58,8 +58,8 @@ public record CausalLmParameters(String eosToken, int maxNewTokens, int maxPromp
     private static int count(Map<String, Object> p, String name, int fallback, String where) {
         Object value = p.getOrDefault(name, fallback);
         if (!(value instanceof Integer n) || n < 1 || n > 1_000_000) {
-            throw new ManifestException(where + name + " = '" + value
-                    + "' is invalid; allowed: an integer from 1 to 1000000");
+            throw new ManifestException(
+                    where + name + " = '" + value + "' is invalid; allowed: an integer from 1 to 1000000");
         }
         return n;
     }

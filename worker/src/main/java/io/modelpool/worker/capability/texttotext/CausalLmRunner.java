@@ -9,8 +9,8 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.pool.BatchRunner;
-import io.modelpool.worker.runtime.TerminableRuns;
 import io.modelpool.worker.runtime.Tensors;
+import io.modelpool.worker.runtime.TerminableRuns;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -86,8 +86,14 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
      *                steps); false: one after the other, each alone
      * @throws OrtException when the model lacks the inputs or outputs of the signature
      */
-    CausalLmRunner(OrtEnvironment env, OrtSession session, LmTokenizer tokenizer, ShutdownGrace grace,
-                   LongSupplier clock, boolean batched) throws OrtException {
+    CausalLmRunner(
+            OrtEnvironment env,
+            OrtSession session,
+            LmTokenizer tokenizer,
+            ShutdownGrace grace,
+            LongSupplier clock,
+            boolean batched)
+            throws OrtException {
         this.env = env;
         this.batched = batched;
         this.session = session;
@@ -321,8 +327,8 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
         try {
             g.early().ended(outcome, startedNanos);
         } catch (RuntimeException e) {
-            LOG.warn("An early-result listener of a batched generation failed; its answer comes when the batch ends",
-                    e);
+            LOG.warn(
+                    "An early-result listener of a batched generation failed; its answer comes when the batch ends", e);
         }
     }
 
@@ -342,8 +348,9 @@ public final class CausalLmRunner implements BatchRunner<Generation, GenerationO
      * Runs {@code ids} ({@code rows x length}) after the cached columns, {@code mask} being
      * {@code rows x maskColumns} and {@code positions} like {@code ids}; the caller closes the result.
      */
-    private OrtSession.Result step(long[] ids, int rows, int length, long[] mask, int maskColumns, long[] positions,
-                                   KvCache cache) throws OrtException {
+    private OrtSession.Result step(
+            long[] ids, int rows, int length, long[] mask, int maskColumns, long[] positions, KvCache cache)
+            throws OrtException {
         Map<String, OnnxTensor> owned = new HashMap<>();
         Map<String, OnnxTensor> feed = new HashMap<>();
         try {

@@ -14,8 +14,13 @@ import java.util.Objects;
  * @param early             told when the generation ends while others of its batch still decode, so that its
  *                          answer need not wait for the batch; the pool's completion follows when the batch ends
  */
-public record Generation(long[] promptIds, int maxNewTokens, SamplingSettings sampling, List<String> stopStrings,
-                         long deadlineEpochMs, EarlyResult early) {
+public record Generation(
+        long[] promptIds,
+        int maxNewTokens,
+        SamplingSettings sampling,
+        List<String> stopStrings,
+        long deadlineEpochMs,
+        EarlyResult early) {
 
     public Generation {
         stopStrings = List.copyOf(stopStrings);
@@ -23,8 +28,12 @@ public record Generation(long[] promptIds, int maxNewTokens, SamplingSettings sa
     }
 
     /** A generation whose answer waits for the pool's completion. */
-    public Generation(long[] promptIds, int maxNewTokens, SamplingSettings sampling, List<String> stopStrings,
-                      long deadlineEpochMs) {
+    public Generation(
+            long[] promptIds,
+            int maxNewTokens,
+            SamplingSettings sampling,
+            List<String> stopStrings,
+            long deadlineEpochMs) {
         this(promptIds, maxNewTokens, sampling, stopStrings, deadlineEpochMs, EarlyResult.NONE);
     }
 
@@ -39,8 +48,7 @@ public record Generation(long[] promptIds, int maxNewTokens, SamplingSettings sa
     public interface EarlyResult {
 
         /** Ignores early outcomes: the answer comes with the pool's completion. */
-        EarlyResult NONE = (outcome, startedNanos) -> {
-        };
+        EarlyResult NONE = (outcome, startedNanos) -> {};
 
         /**
          * @param outcome      the generation's final outcome

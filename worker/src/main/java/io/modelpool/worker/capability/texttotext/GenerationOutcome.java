@@ -23,6 +23,5 @@ public sealed interface GenerationOutcome {
     }
 
     /** The request's deadline had passed when its turn came; no inference was spent on it. */
-    record Expired(long deadlineEpochMs) implements GenerationOutcome {
-    }
+    record Expired(long deadlineEpochMs) implements GenerationOutcome {}
 }

@@ -36,8 +36,8 @@ final class KvCache implements AutoCloseable {
     static KvCache borrow(OrtSession.Result result, List<String> names) throws OrtException {
         List<OnnxTensor> layers = new ArrayList<>(names.size());
         for (String name : names) {
-            layers.add((OnnxTensor) result.get(name)
-                    .orElseThrow(() -> new OrtException("model has no output '" + name + "'")));
+            layers.add((OnnxTensor)
+                    result.get(name).orElseThrow(() -> new OrtException("model has no output '" + name + "'")));
         }
         return new KvCache(layers, result::close);
     }
@@ -73,7 +73,8 @@ final class KvCache implements AutoCloseable {
         int keptColumns = columns - drop;
         FloatBuffer source = tensor.getFloatBuffer();
         FloatBuffer target = ByteBuffer.allocateDirect(rows.size() * heads * keptColumns * size * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
         int span = keptColumns * size;
         for (int row : rows) {
             for (int h = 0; h < heads; h++) {

@@ -49,8 +49,14 @@ final class LiveSequence {
      *
      * @return true when the generation has ended; its outcome is then final
      */
-    boolean accept(float[] logits, int offset, int vocabulary, long eosId, LmTokenizer tokenizer, long nowMs,
-                   ShutdownGrace grace) {
+    boolean accept(
+            float[] logits,
+            int offset,
+            int vocabulary,
+            long eosId,
+            LmTokenizer tokenizer,
+            long nowMs,
+            ShutdownGrace grace) {
         if (sampler == null) {
             sampler = new Sampler(generation.sampling(), vocabulary, generation.promptIds());
         }
@@ -62,8 +68,8 @@ final class LiveSequence {
         generated[count++] = next;
         sampler.observe(next);
         if (!generation.stopStrings().isEmpty()) {
-            stopCut = CausalLmRunner.cutAtStop(tokenizer.decode(Arrays.copyOf(generated, count)),
-                    generation.stopStrings());
+            stopCut = CausalLmRunner.cutAtStop(
+                    tokenizer.decode(Arrays.copyOf(generated, count)), generation.stopStrings());
             if (stopCut != null) {
                 reason = FinishReason.STOP_STRING;
                 return true;

@@ -38,13 +38,14 @@ final class LmTokenizer implements AutoCloseable {
     static LmTokenizer load(ModelSource source, String eosToken) throws IOException {
         byte[] json = source.readAllBytes();
         int size = vocabularySize(json);
-        HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), Map.of(
-                "padding", "false", "truncation", "false", "addSpecialTokens", "true"));
+        HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(
+                new ByteArrayInputStream(json),
+                Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"));
         long[] ids = tokenizer.encode(eosToken, false, false).getIds();
         if (ids.length != 1) {
             tokenizer.close();
-            throw new IOException("eos-token '" + eosToken + "' is " + ids.length
-                    + " tokens in " + source + "; it must be exactly one");
+            throw new IOException("eos-token '" + eosToken + "' is " + ids.length + " tokens in " + source
+                    + "; it must be exactly one");
         }
         return new LmTokenizer(tokenizer, ids[0], size);
     }

@@ -67,8 +67,8 @@ public final class TextToTextProvider implements CapabilityProvider {
 
     @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
-        ModelPool<Generation, GenerationOutcome> pool = new ModelPool<>("text-to-text", Generation::promptTokens,
-                g -> (long) g.promptTokens() + g.maxNewTokens());
+        ModelPool<Generation, GenerationOutcome> pool = new ModelPool<>(
+                "text-to-text", Generation::promptTokens, g -> (long) g.promptTokens() + g.maxNewTokens());
         Map<String, CausalLmModel> models = new LinkedHashMap<>();
         for (ModelDefinition def : definitions) {
             CausalLmParameters parameters = CausalLmParameters.from(def);
@@ -78,13 +78,18 @@ public final class TextToTextProvider implements CapabilityProvider {
                 tokenizer = LmTokenizer.load(new ModelSource(def.tokenizer()), parameters.eosToken());
             } catch (IOException | RuntimeException e) {
                 loadError = e.getMessage();
-                LOG.error("Model '{}': cannot load tokenizer {}; its requests will fail with MODEL_LOAD_FAILED",
-                        def.key(), def.tokenizer(), e);
+                LOG.error(
+                        "Model '{}': cannot load tokenizer {}; its requests will fail with MODEL_LOAD_FAILED",
+                        def.key(),
+                        def.tokenizer(),
+                        e);
             }
             models.put(def.key(), new CausalLmModel(def, parameters, tokenizer, loadError));
-            ShutdownGrace grace = new ShutdownGrace(pool::isShuttingDown, parameters.shutdownGrace(),
-                    System::nanoTime);
-            pool.addModel(def.key(), PoolConfigs.byTokens(def, def.batchInvariant()), runners(def, tokenizer, loadError, grace, context.runtime()));
+            ShutdownGrace grace = new ShutdownGrace(pool::isShuttingDown, parameters.shutdownGrace(), System::nanoTime);
+            pool.addModel(
+                    def.key(),
+                    PoolConfigs.byTokens(def, def.batchInvariant()),
+                    runners(def, tokenizer, loadError, grace, context.runtime()));
         }
         TextToTextService service = new TextToTextService(pool, models, context, System::currentTimeMillis);
         AutoCloseable tokenizers = () -> {
@@ -98,7 +103,10 @@ public final class TextToTextProvider implements CapabilityProvider {
     }
 
     private static RunnerFactory<Generation, GenerationOutcome> runners(
-            ModelDefinition def, LmTokenizer tokenizer, String tokenizerError, ShutdownGrace grace,
+            ModelDefinition def,
+            LmTokenizer tokenizer,
+            String tokenizerError,
+            ShutdownGrace grace,
             OrtRuntime runtime) {
         ModelSource source = new ModelSource(def.source());
         SessionSettings settings = SessionSettings.from(def.session());
@@ -108,8 +116,13 @@ public final class TextToTextProvider implements CapabilityProvider {
             }
             OrtSession session = runtime.open(source, settings);
             try {
-                return new CausalLmRunner(runtime.environment(), session, tokenizer, grace,
-                        System::currentTimeMillis, !def.batchInvariant());
+                return new CausalLmRunner(
+                        runtime.environment(),
+                        session,
+                        tokenizer,
+                        grace,
+                        System::currentTimeMillis,
+                        !def.batchInvariant());
             } catch (Exception e) {
                 session.close();
                 throw e;

@@ -32,16 +32,19 @@ import java.util.function.LongSupplier;
  * tokens within {@code max-prompt-tokens} (INPUT_TOO_LARGE). A request without a seed samples with a random
  * one.
  */
-public final class TextToTextService extends PooledService<TextToTextRequest, TextToTextResult, CausalLmModel,
-        Generation, GenerationOutcome> {
+public final class TextToTextService
+        extends PooledService<TextToTextRequest, TextToTextResult, CausalLmModel, Generation, GenerationOutcome> {
 
     static final int MAX_STOP_STRINGS = 16;
     static final int MAX_STOP_LENGTH = 256;
 
     private final CapabilityContext context;
 
-    TextToTextService(ModelPool<Generation, GenerationOutcome> pool, Map<String, CausalLmModel> models,
-            CapabilityContext context, LongSupplier clock) {
+    TextToTextService(
+            ModelPool<Generation, GenerationOutcome> pool,
+            Map<String, CausalLmModel> models,
+            CapabilityContext context,
+            LongSupplier clock) {
         super(Capability.TEXT_TO_TEXT, TextToTextRequest.class, pool, models, context, clock);
         this.context = context;
     }
@@ -52,16 +55,22 @@ public final class TextToTextService extends PooledService<TextToTextRequest, Te
     }
 
     @Override
-    protected Prepared<Generation> prepare(TextToTextRequest request, CausalLmModel model, long deadlineEpochMs,
-            RequestContext requestContext, EarlyAnswer<GenerationOutcome> early) {
+    protected Prepared<Generation> prepare(
+            TextToTextRequest request,
+            CausalLmModel model,
+            long deadlineEpochMs,
+            RequestContext requestContext,
+            EarlyAnswer<GenerationOutcome> early) {
         String prompt = request.getPrompt();
         if (prompt == null || prompt.isEmpty()) {
             return refuse(ErrorCode.EMPTY_INPUT, "the prompt is empty");
         }
         int bytes = prompt.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > context.limits().maxInputBytes()) {
-            return refuse(ErrorCode.INPUT_TOO_LARGE, "the prompt has " + bytes + " UTF-8 bytes; at most "
-                    + context.limits().maxInputBytes() + " are allowed");
+            return refuse(
+                    ErrorCode.INPUT_TOO_LARGE,
+                    "the prompt has " + bytes + " UTF-8 bytes; at most "
+                            + context.limits().maxInputBytes() + " are allowed");
         }
         GenerationParameters p = request.getParameters();
         String problem = problem(p);
@@ -70,12 +79,16 @@ public final class TextToTextService extends PooledService<TextToTextRequest, Te
         }
         CausalLmParameters limits = model.parameters();
         if (p.getMaxNewTokens() > limits.maxNewTokens()) {
-            return refuse(ErrorCode.INPUT_TOO_LARGE, "parameters.maxNewTokens = " + p.getMaxNewTokens()
-                    + " is above model '" + request.getModel() + "''s cap of " + limits.maxNewTokens());
+            return refuse(
+                    ErrorCode.INPUT_TOO_LARGE,
+                    "parameters.maxNewTokens = " + p.getMaxNewTokens() + " is above model '" + request.getModel()
+                            + "''s cap of " + limits.maxNewTokens());
         }
         if (model.tokenizer() == null) {
-            return refuse(ErrorCode.MODEL_LOAD_FAILED, "model '" + request.getModel()
-                    + "' failed to load its tokenizer: " + model.loadError(), true);
+            return refuse(
+                    ErrorCode.MODEL_LOAD_FAILED,
+                    "model '" + request.getModel() + "' failed to load its tokenizer: " + model.loadError(),
+                    true);
         }
         long[] ids;
         try {
@@ -87,14 +100,22 @@ public final class TextToTextService extends PooledService<TextToTextRequest, Te
             return refuse(ErrorCode.EMPTY_INPUT, "the prompt has no tokens");
         }
         if (ids.length > limits.maxPromptTokens()) {
-            return refuse(ErrorCode.INPUT_TOO_LARGE, "the prompt has " + ids.length + " tokens; model '"
-                    + request.getModel() + "' allows at most " + limits.maxPromptTokens());
+            return refuse(
+                    ErrorCode.INPUT_TOO_LARGE,
+                    "the prompt has " + ids.length + " tokens; model '" + request.getModel() + "' allows at most "
+                            + limits.maxPromptTokens());
         }
-        long seed = p.getSeed() != null ? p.getSeed() : ThreadLocalRandom.current().nextLong();
-        SamplingSettings sampling = new SamplingSettings(p.getTemperature(), p.getTopK(), p.getTopP(),
-                p.getRepetitionPenalty(), seed);
-        return submit(new Generation(ids, p.getMaxNewTokens(), sampling, List.copyOf(p.getStopStrings()),
-                deadlineEpochMs, (text, startedNanos) -> early.answer(0, text, startedNanos)));
+        long seed =
+                p.getSeed() != null ? p.getSeed() : ThreadLocalRandom.current().nextLong();
+        SamplingSettings sampling =
+                new SamplingSettings(p.getTemperature(), p.getTopK(), p.getTopP(), p.getRepetitionPenalty(), seed);
+        return submit(new Generation(
+                ids,
+                p.getMaxNewTokens(),
+                sampling,
+                List.copyOf(p.getStopStrings()),
+                deadlineEpochMs,
+                (text, startedNanos) -> early.answer(0, text, startedNanos)));
     }
 
     private static String problem(GenerationParameters p) {
@@ -150,20 +171,38 @@ public final class TextToTextService extends PooledService<TextToTextRequest, Te
     }
 
     @Override
-    protected TextToTextResult ok(TextToTextRequest request, List<Generation> tasks, List<GenerationOutcome> outcomes,
-            Timings timings, RequestContext context) {
+    protected TextToTextResult ok(
+            TextToTextRequest request,
+            List<Generation> tasks,
+            List<GenerationOutcome> outcomes,
+            Timings timings,
+            RequestContext context) {
         GenerationOutcome.Text text = (GenerationOutcome.Text) outcomes.get(0);
-        TextToTextPayload payload = new TextToTextPayload(text.text(), text.promptTokens(), text.generatedTokens(),
-                text.finishReason(), text.truncated());
-        return new TextToTextResult(request.getId(), request.getJobId(), request.getModel(), ResultStatus.OK, null,
-                payload, timings, context.workerId());
+        TextToTextPayload payload = new TextToTextPayload(
+                text.text(), text.promptTokens(), text.generatedTokens(), text.finishReason(), text.truncated());
+        return new TextToTextResult(
+                request.getId(),
+                request.getJobId(),
+                request.getModel(),
+                ResultStatus.OK,
+                null,
+                payload,
+                timings,
+                context.workerId());
     }
 
     @Override
-    protected TextToTextResult error(TextToTextRequest request, ResultError error, Timings timings,
-            RequestContext context) {
-        return new TextToTextResult(request.getId(), request.getJobId(), request.getModel(), ResultStatus.ERROR,
-                error, null, timings, context.workerId());
+    protected TextToTextResult error(
+            TextToTextRequest request, ResultError error, Timings timings, RequestContext context) {
+        return new TextToTextResult(
+                request.getId(),
+                request.getJobId(),
+                request.getModel(),
+                ResultStatus.ERROR,
+                error,
+                null,
+                timings,
+                context.workerId());
     }
 
     @Override

@@ -49,8 +49,7 @@ final class CtcDecoder {
      * class reached over the blank time steps between the previous character's run and this one's (0 for the
      * first).
      */
-    record Decoded(String text, float confidence, List<String> tokens, float[] spaceBefore) {
-    }
+    record Decoded(String text, float confidence, List<String> tokens, float[] spaceBefore) {}
 
     /**
      * Decodes one line from {@code probs}, {@code steps} rows of {@link #classes()} probabilities starting at
@@ -91,7 +90,10 @@ final class CtcDecoder {
             }
             previous = best;
         }
-        return new Decoded(text.toString(), kept == 0 ? 0f : (float) (sum / kept), List.copyOf(tokens),
+        return new Decoded(
+                text.toString(),
+                kept == 0 ? 0f : (float) (sum / kept),
+                List.copyOf(tokens),
                 Arrays.copyOf(spaceBefore, tokens.size()));
     }
 }

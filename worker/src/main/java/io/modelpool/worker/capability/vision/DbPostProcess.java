@@ -28,8 +28,7 @@ final class DbPostProcess {
 
     private static final int MIN_SIZE = 3;
 
-    private DbPostProcess() {
-    }
+    private DbPostProcess() {}
 
     /**
      * Text boxes in original image pixels, corners top-left, top-right, bottom-right, bottom-left.
@@ -38,8 +37,7 @@ final class DbPostProcess {
      * @param origW original image width
      * @param origH original image height
      */
-    static List<float[]> boxes(float[] prob, int mapWidth, int mapHeight, int origW, int origH,
-                               PpOcrParameters p) {
+    static List<float[]> boxes(float[] prob, int mapWidth, int mapHeight, int origW, int origH, PpOcrParameters p) {
         int n = mapWidth * mapHeight;
         boolean[] text = binarise(prob, mapWidth, mapHeight, (float) p.binaryThreshold(), p.detDilate());
         int[] label = new int[n];
@@ -155,15 +153,16 @@ final class DbPostProcess {
         for (int y = 0; y < mapHeight; y++) {
             int row = y * mapWidth;
             for (int x = 0; x < mapWidth; x++) {
-                rows[row + x] = above[row + x] || (x > 0 && above[row + x - 1])
-                        || (x + 1 < mapWidth && above[row + x + 1]);
+                rows[row + x] =
+                        above[row + x] || (x > 0 && above[row + x - 1]) || (x + 1 < mapWidth && above[row + x + 1]);
             }
         }
         boolean[] out = new boolean[n];
         for (int y = 0; y < mapHeight; y++) {
             int row = y * mapWidth;
             for (int x = 0; x < mapWidth; x++) {
-                out[row + x] = rows[row + x] || (y > 0 && rows[row - mapWidth + x])
+                out[row + x] = rows[row + x]
+                        || (y > 0 && rows[row - mapWidth + x])
                         || (y + 1 < mapHeight && rows[row + mapWidth + x]);
             }
         }

@@ -29,21 +29,29 @@ import java.util.Set;
 final class LineText {
 
     private static final Map<Character, String> CJK_PUNCTUATION = Map.ofEntries(
-            Map.entry('\u3002', "."), Map.entry('\u3001', ","), Map.entry('\u300C', "\""),
-            Map.entry('\u300D', "\""), Map.entry('\u300E', "\""), Map.entry('\u300F', "\""),
-            Map.entry('\u3010', "["), Map.entry('\u3011', "]"), Map.entry('\u201C', "\""),
-            Map.entry('\u201D', "\""), Map.entry('\u2018', "'"), Map.entry('\u2019', "'"),
-            Map.entry('\u00B7', "."), Map.entry('\u2014', "-"), Map.entry('\u2013', "-"));
+            Map.entry('\u3002', "."),
+            Map.entry('\u3001', ","),
+            Map.entry('\u300C', "\""),
+            Map.entry('\u300D', "\""),
+            Map.entry('\u300E', "\""),
+            Map.entry('\u300F', "\""),
+            Map.entry('\u3010', "["),
+            Map.entry('\u3011', "]"),
+            Map.entry('\u201C', "\""),
+            Map.entry('\u201D', "\""),
+            Map.entry('\u2018', "'"),
+            Map.entry('\u2019', "'"),
+            Map.entry('\u00B7', "."),
+            Map.entry('\u2014', "-"),
+            Map.entry('\u2013', "-"));
 
     /** Marks English typography never puts a space after: openings, joiners, currency and number signs. */
-    private static final Set<String> NO_SPACE_AFTER = Set.of("(", "[", "{", "@", "/", "#", "$", "-", "_", "=",
-            "\\");
+    private static final Set<String> NO_SPACE_AFTER = Set.of("(", "[", "{", "@", "/", "#", "$", "-", "_", "=", "\\");
     /** Marks English typography never puts a space before: closing punctuation and joiners. */
-    private static final Set<String> NO_SPACE_BEFORE = Set.of(")", "]", "}", ",", ".", ";", ":", "!", "?", "%",
-            "@", "/", "-", "_", "=");
+    private static final Set<String> NO_SPACE_BEFORE =
+            Set.of(")", "]", "}", ",", ".", ";", ":", "!", "?", "%", "@", "/", "-", "_", "=");
 
-    private LineText() {
-    }
+    private LineText() {}
 
     /** The line's text with the repairs that are switched on. */
     static String finish(CtcDecoder.Decoded read, double spaceThreshold, boolean latinPunctuation) {
@@ -80,8 +88,11 @@ final class LineText {
         List<String> tokens = read.tokens();
         StringBuilder out = new StringBuilder(read.text().length() + 16);
         for (int i = 0; i < tokens.size(); i++) {
-            if (i > 0 && read.spaceBefore()[i] > threshold && !isSpace(tokens.get(i))
-                    && !isSpace(tokens.get(i - 1)) && !NO_SPACE_AFTER.contains(tokens.get(i - 1))
+            if (i > 0
+                    && read.spaceBefore()[i] > threshold
+                    && !isSpace(tokens.get(i))
+                    && !isSpace(tokens.get(i - 1))
+                    && !NO_SPACE_AFTER.contains(tokens.get(i - 1))
                     && !NO_SPACE_BEFORE.contains(tokens.get(i))) {
                 out.append(' ');
             }

@@ -10,8 +10,7 @@ import java.util.Arrays;
  */
 final class MinAreaRect {
 
-    private MinAreaRect() {
-    }
+    private MinAreaRect() {}
 
     /**
      * The rectangle's corners, x0, y0 ... x3, y3, ordered as PP-OCR's {@code get_mini_boxes} does: the two
@@ -119,8 +118,8 @@ final class MinAreaRect {
 
     /** The shorter side of a rectangle given as four corners. */
     static double shortSide(float[] rect) {
-        return Math.min(Math.hypot(rect[2] - rect[0], rect[3] - rect[1]),
-                Math.hypot(rect[6] - rect[0], rect[7] - rect[1]));
+        return Math.min(
+                Math.hypot(rect[2] - rect[0], rect[3] - rect[1]), Math.hypot(rect[6] - rect[0], rect[7] - rect[1]));
     }
 
     /** PP-OCR's corner order: top-left, top-right, bottom-right, bottom-left. */
@@ -145,8 +144,16 @@ final class MinAreaRect {
             tr = idx[3];
             br = idx[2];
         }
-        return new float[] {(float) xs[tl], (float) ys[tl], (float) xs[tr], (float) ys[tr],
-            (float) xs[br], (float) ys[br], (float) xs[bl], (float) ys[bl]};
+        return new float[] {
+            (float) xs[tl],
+            (float) ys[tl],
+            (float) xs[tr],
+            (float) ys[tr],
+            (float) xs[br],
+            (float) ys[br],
+            (float) xs[bl],
+            (float) ys[bl]
+        };
     }
 
     private static double cross(double ox, double oy, double ax, double ay, double bx, double by) {

@@ -7,14 +7,11 @@ import java.util.List;
 public sealed interface OcrOutcome {
 
     /** The lines read, in reading order; empty when the page has no text. */
-    record Read(List<OcrLine> lines) implements OcrOutcome {
-    }
+    record Read(List<OcrLine> lines) implements OcrOutcome {}
 
     /** The page could not be read as an image (CORRUPT_IMAGE); no inference was spent on it. */
-    record Refused(ErrorCode code, String message) implements OcrOutcome {
-    }
+    record Refused(ErrorCode code, String message) implements OcrOutcome {}
 
     /** The request's deadline had passed when the batch started. */
-    record Expired(long deadlineEpochMs) implements OcrOutcome {
-    }
+    record Expired(long deadlineEpochMs) implements OcrOutcome {}
 }

@@ -36,11 +36,26 @@ import java.util.Set;
  * @param recMaxWidth       the widest recognition input; wider lines are squeezed (default 3200)
  * @param recBatch          most lines per recognition or classification run (default 16)
  */
-public record PpOcrParameters(String recognizer, String classifier, String keys, boolean classify,
-                              int detLimitSideLen, boolean detLimitMin, int detPadding, boolean detDilate,
-                              double binaryThreshold, double boxThreshold, double unclipRatio, int maxCandidates,
-                              double minScore, double classifyThreshold, boolean classifyByPage, double spaceThreshold,
-                              boolean latinPunctuation, int recMaxWidth, int recBatch) {
+public record PpOcrParameters(
+        String recognizer,
+        String classifier,
+        String keys,
+        boolean classify,
+        int detLimitSideLen,
+        boolean detLimitMin,
+        int detPadding,
+        boolean detDilate,
+        double binaryThreshold,
+        double boxThreshold,
+        double unclipRatio,
+        int maxCandidates,
+        double minScore,
+        double classifyThreshold,
+        boolean classifyByPage,
+        double spaceThreshold,
+        boolean latinPunctuation,
+        int recMaxWidth,
+        int recBatch) {
 
     public static final String FAMILY = "pp-ocr";
     /** Recognition and classification input height, fixed by the PP-OCR models. */
@@ -50,15 +65,34 @@ public record PpOcrParameters(String recognizer, String classifier, String keys,
     /** Classifier input width, fixed by the model. */
     public static final int CLS_WIDTH = 192;
 
-    private static final Set<String> KNOWN = Set.of("recognizer", "classifier", "keys", "classify",
-            "det-limit-side-len", "det-limit-type", "det-padding", "det-dilate", "binary-threshold",
-            "box-threshold", "unclip-ratio", "max-candidates", "min-score", "classify-threshold", "classify-vote",
-            "space-threshold", "latin-punctuation", "rec-max-width", "rec-batch");
+    private static final Set<String> KNOWN = Set.of(
+            "recognizer",
+            "classifier",
+            "keys",
+            "classify",
+            "det-limit-side-len",
+            "det-limit-type",
+            "det-padding",
+            "det-dilate",
+            "binary-threshold",
+            "box-threshold",
+            "unclip-ratio",
+            "max-candidates",
+            "min-score",
+            "classify-threshold",
+            "classify-vote",
+            "space-threshold",
+            "latin-punctuation",
+            "rec-max-width",
+            "rec-batch");
 
     /** Reads and checks the parameters; the exception names the model key, the parameter and the value. */
     public static PpOcrParameters from(ModelDefinition model) {
         FamilyParameters p = new FamilyParameters(model, FAMILY, KNOWN);
-        return new PpOcrParameters(p.location("recognizer"), p.location("classifier"), p.location("keys"),
+        return new PpOcrParameters(
+                p.location("recognizer"),
+                p.location("classifier"),
+                p.location("keys"),
                 p.flag("classify", true),
                 p.integer("det-limit-side-len", 4096, 32, 16_384),
                 p.choice("det-limit-type", "max", List.of("max", "min")).equals("min"),

@@ -56,8 +56,15 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
     private final TerminableRuns runs;
 
     /** Sessions are taken over: closed by {@link #close()}; {@code classifier} may be null when not used. */
-    public PpOcrRunner(OrtEnvironment env, OrtSession detector, OrtSession classifier, OrtSession recognizer,
-                       CtcDecoder decoder, PpOcrParameters parameters, LongSupplier clock) throws OrtException {
+    public PpOcrRunner(
+            OrtEnvironment env,
+            OrtSession detector,
+            OrtSession classifier,
+            OrtSession recognizer,
+            CtcDecoder decoder,
+            PpOcrParameters parameters,
+            LongSupplier clock)
+            throws OrtException {
         this.env = env;
         this.detector = detector;
         this.classifier = classifier;
@@ -343,7 +350,7 @@ public final class PpOcrRunner implements BatchRunner<OcrPage, OcrOutcome> {
     private float[] run(OrtSession session, float[] input, long[] shape) throws OrtException {
         String inputName = session.getInputNames().iterator().next();
         try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
-             OrtSession.Result result = session.run(Map.of(inputName, tensor), runs.options())) {
+                OrtSession.Result result = session.run(Map.of(inputName, tensor), runs.options())) {
             if (!(result.get(0) instanceof OnnxTensor out)) {
                 throw new OrtException("model output 0 is not a tensor");
             }

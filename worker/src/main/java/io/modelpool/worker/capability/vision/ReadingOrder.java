@@ -19,8 +19,7 @@ final class ReadingOrder {
 
     private static final double MAX_SLOPE = 0.2;
 
-    private ReadingOrder() {
-    }
+    private ReadingOrder() {}
 
     /** A visual line: its boxes and the axis of its widest box. */
     private static final class Row {
@@ -53,8 +52,8 @@ final class ReadingOrder {
 
     static List<float[]> sort(List<float[]> boxes) {
         List<float[]> byHeight = new ArrayList<>(boxes);
-        byHeight.sort(Comparator.<float[]>comparingDouble(ReadingOrder::centreY)
-                .thenComparingDouble(ReadingOrder::centreX));
+        byHeight.sort(
+                Comparator.<float[]>comparingDouble(ReadingOrder::centreY).thenComparingDouble(ReadingOrder::centreX));
         List<Row> rows = new ArrayList<>();
         for (float[] box : byHeight) {
             Row best = null;

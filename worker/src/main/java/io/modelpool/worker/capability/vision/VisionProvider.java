@@ -46,18 +46,20 @@ public final class VisionProvider implements CapabilityProvider {
     @Override
     public OpenedCapability open(List<ModelDefinition> definitions, CapabilityContext context) {
         // a page's pool length is 1: batches are bounded by pages (batch.max-items), not by a token budget
-        ModelPool<OcrPage, OcrOutcome> pool = new ModelPool<>("vision", page -> 1, page -> page.image().pixels());
+        ModelPool<OcrPage, OcrOutcome> pool =
+                new ModelPool<>("vision", page -> 1, page -> page.image().pixels());
         Set<String> keys = new LinkedHashSet<>();
         for (ModelDefinition def : definitions) {
             keys.add(def.key());
-            pool.addModel(def.key(), PoolConfigs.byItems(def), runners(def, PpOcrParameters.from(def), context.runtime()));
+            pool.addModel(
+                    def.key(), PoolConfigs.byItems(def), runners(def, PpOcrParameters.from(def), context.runtime()));
         }
         VisionService service = new VisionService(pool, keys, context, System::currentTimeMillis);
-        return new OpenedCapability(service, pool, () -> { });
+        return new OpenedCapability(service, pool, () -> {});
     }
 
-    private static RunnerFactory<OcrPage, OcrOutcome> runners(ModelDefinition def, PpOcrParameters parameters,
-                                                              OrtRuntime runtime) {
+    private static RunnerFactory<OcrPage, OcrOutcome> runners(
+            ModelDefinition def, PpOcrParameters parameters, OrtRuntime runtime) {
         SessionSettings settings = SessionSettings.from(def.session());
         ModelSource detector = new ModelSource(def.source());
         ModelSource classifier = new ModelSource(parameters.classifier());
@@ -70,8 +72,14 @@ public final class VisionProvider implements CapabilityProvider {
                 sessions.add(runtime.open(detector, settings));
                 sessions.add(runtime.open(recognizer, settings));
                 sessions.add(parameters.classify() ? runtime.open(classifier, settings) : null);
-                return new PpOcrRunner(runtime.environment(), sessions.get(0), sessions.get(2), sessions.get(1),
-                        decoder, parameters, System::currentTimeMillis);
+                return new PpOcrRunner(
+                        runtime.environment(),
+                        sessions.get(0),
+                        sessions.get(2),
+                        sessions.get(1),
+                        decoder,
+                        parameters,
+                        System::currentTimeMillis);
             } catch (Exception e) {
                 for (OrtSession s : sessions) {
                     if (s != null) {

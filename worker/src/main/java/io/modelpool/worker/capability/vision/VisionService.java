@@ -28,8 +28,8 @@ import java.util.function.LongSupplier;
  */
 final class VisionService extends ImageService<VisionRequest, VisionResult, OcrPage, OcrOutcome> {
 
-    VisionService(ModelPool<OcrPage, OcrOutcome> pool, Set<String> models, CapabilityContext context,
-            LongSupplier clock) {
+    VisionService(
+            ModelPool<OcrPage, OcrOutcome> pool, Set<String> models, CapabilityContext context, LongSupplier clock) {
         super(Capability.VISION, VisionRequest.class, pool, models, context, clock);
     }
 
@@ -60,8 +60,12 @@ final class VisionService extends ImageService<VisionRequest, VisionResult, OcrP
     }
 
     @Override
-    protected VisionResult ok(VisionRequest request, List<OcrPage> tasks, List<OcrOutcome> outcomes,
-            Timings timings, RequestContext context) {
+    protected VisionResult ok(
+            VisionRequest request,
+            List<OcrPage> tasks,
+            List<OcrOutcome> outcomes,
+            Timings timings,
+            RequestContext context) {
         OcrOutcome.Read read = (OcrOutcome.Read) outcomes.get(0);
         List<TextLine> lines = new ArrayList<>(read.lines().size());
         StringBuilder full = new StringBuilder();
@@ -76,14 +80,28 @@ final class VisionService extends ImageService<VisionRequest, VisionResult, OcrP
             }
             full.append(line.text());
         }
-        return new VisionResult(request.getId(), request.getJobId(), request.getModel(), ResultStatus.OK, null,
-                new VisionPayload(lines, full.toString()), timings, context.workerId());
+        return new VisionResult(
+                request.getId(),
+                request.getJobId(),
+                request.getModel(),
+                ResultStatus.OK,
+                null,
+                new VisionPayload(lines, full.toString()),
+                timings,
+                context.workerId());
     }
 
     @Override
     protected VisionResult error(VisionRequest request, ResultError error, Timings timings, RequestContext context) {
-        return new VisionResult(request.getId(), request.getJobId(), request.getModel(), ResultStatus.ERROR, error,
-                null, timings, context.workerId());
+        return new VisionResult(
+                request.getId(),
+                request.getJobId(),
+                request.getModel(),
+                ResultStatus.ERROR,
+                error,
+                null,
+                timings,
+                context.workerId());
     }
 
     @Override

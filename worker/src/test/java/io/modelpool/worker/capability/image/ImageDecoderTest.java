@@ -23,12 +23,16 @@ class ImageDecoderTest {
             assertThat(image.at(20, 15, 0)).as("blue of the bar").isBetween(80, 100);
             assertThat(image.at(20, 15, 2)).as("red of the bar").isBetween(20, 40);
         }
-        byte[] webp = getClass().getClassLoader().getResourceAsStream("imageembedding/gradient.webp").readAllBytes();
+        byte[] webp = getClass()
+                .getClassLoader()
+                .getResourceAsStream("imageembedding/gradient.webp")
+                .readAllBytes();
         ImageCheck check = ImageDecoder.check(webp, "image/webp", LIMITS);
         assertThat(check).isInstanceOf(ImageCheck.Accepted.class);
         BgrImage image = ImageDecoder.decode((ImageCheck.Accepted) check);
         // gradient.png: pixel (x, y) is RGB (32x, 32y, 16(x+y))
-        assertThat(new int[] {image.at(3, 5, 2), image.at(3, 5, 1), image.at(3, 5, 0)}).containsExactly(96, 160, 128);
+        assertThat(new int[] {image.at(3, 5, 2), image.at(3, 5, 1), image.at(3, 5, 0)})
+                .containsExactly(96, 160, 128);
     }
 
     @Test
@@ -40,11 +44,14 @@ class ImageDecoderTest {
         assertThat(code(png, "image/jpeg")).as("a PNG labelled JPEG").isEqualTo(ErrorCode.UNSUPPORTED_MEDIA_TYPE);
         assertThat(code("GIF89a....".getBytes(StandardCharsets.US_ASCII), "image/png"))
                 .isEqualTo(ErrorCode.CORRUPT_IMAGE);
-        assertThat(code(ImageFixtures.truncated(png, 0.1), "image/png")).as("cut inside the header")
+        assertThat(code(ImageFixtures.truncated(png, 0.1), "image/png"))
+                .as("cut inside the header")
                 .isEqualTo(ErrorCode.CORRUPT_IMAGE);
         assertThat(ImageDecoder.check(png, "image/png", new ImageLimits(png.length - 1, 4_000_000)))
-                .isEqualTo(new ImageCheck.Refused(ErrorCode.INPUT_TOO_LARGE, "the image has " + png.length
-                        + " bytes; at most " + (png.length - 1) + " are allowed (limits.max-image-bytes)"));
+                .isEqualTo(new ImageCheck.Refused(
+                        ErrorCode.INPUT_TOO_LARGE,
+                        "the image has " + png.length + " bytes; at most " + (png.length - 1)
+                                + " are allowed (limits.max-image-bytes)"));
         assertThat(ImageFormat.ofMediaType("IMAGE/JPG; q=1")).contains(ImageFormat.JPEG);
     }
 
@@ -57,8 +64,11 @@ class ImageDecoderTest {
         // the forged header sits on a 16x16 image's data: a decoder reading past the header would find too few
         // pixels and answer CORRUPT_IMAGE, or try to allocate 1.6 GB; only the header's size can give this answer
         assertThat(bomb).as("a 16x16 PNG behind a 20000x20000 header").hasSizeLessThan(4_096);
-        assertThat(check).isEqualTo(new ImageCheck.Refused(ErrorCode.INPUT_TOO_LARGE, "the image is 20000x20000"
-                + " (400000000 pixels); at most 4000000 pixels are allowed (limits.max-image-pixels)"));
+        assertThat(check)
+                .isEqualTo(new ImageCheck.Refused(
+                        ErrorCode.INPUT_TOO_LARGE,
+                        "the image is 20000x20000"
+                                + " (400000000 pixels); at most 4000000 pixels are allowed (limits.max-image-pixels)"));
     }
 
     @Test
@@ -67,7 +77,8 @@ class ImageDecoderTest {
             byte[] data = ImageFixtures.truncated(ImageFixtures.small(format, 200, 150), 0.6);
             ImageCheck check = ImageDecoder.check(data, "image/" + format, LIMITS);
             assertThat(check).as(format + " header is intact").isInstanceOf(ImageCheck.Accepted.class);
-            assertThatThrownBy(() -> ImageDecoder.decode((ImageCheck.Accepted) check)).as(format)
+            assertThatThrownBy(() -> ImageDecoder.decode((ImageCheck.Accepted) check))
+                    .as(format)
                     .isInstanceOf(CorruptImageException.class);
         }
     }

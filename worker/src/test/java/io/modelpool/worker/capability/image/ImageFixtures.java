@@ -13,8 +13,7 @@ import javax.imageio.ImageIO;
 /** Encoded images for the image capabilities' tests, good and bad. */
 public final class ImageFixtures {
 
-    private ImageFixtures() {
-    }
+    private ImageFixtures() {}
 
     /** A small real image: a white square with a dark bar, encoded as {@code format} (png, jpeg). */
     public static byte[] small(String format, int width, int height) {

@@ -42,16 +42,23 @@ class ExportedVisionKafkaTest {
             }
         }
 
-        Map<String, ImageEmbeddingResult> results = KafkaRoundTrip.run(Capability.IMAGE_EMBEDDING, MANIFEST,
-                ImageEmbeddingRequest.class, ImageEmbeddingResult.class, requests, Duration.ofSeconds(60));
+        Map<String, ImageEmbeddingResult> results = KafkaRoundTrip.run(
+                Capability.IMAGE_EMBEDDING,
+                MANIFEST,
+                ImageEmbeddingRequest.class,
+                ImageEmbeddingResult.class,
+                requests,
+                Duration.ofSeconds(60));
 
         assertThat(results).containsOnlyKeys(requests.keySet());
         for (JsonNode c : expected.get("cases")) {
             String image = c.get("image").asText();
             assertThat(cosine(ImageEncoderTest.vector(results.get("clip-vision/" + image)), c.get("image_embeds")))
-                    .as("image_embeds of %s", image).isGreaterThanOrEqualTo(MIN_COSINE);
-            assertThat(cosine(ImageEncoderTest.vector(results.get("clip-vision-cls/" + image)),
-                    c.get("class_token"))).as("class token of %s", image).isGreaterThanOrEqualTo(MIN_COSINE);
+                    .as("image_embeds of %s", image)
+                    .isGreaterThanOrEqualTo(MIN_COSINE);
+            assertThat(cosine(ImageEncoderTest.vector(results.get("clip-vision-cls/" + image)), c.get("class_token")))
+                    .as("class token of %s", image)
+                    .isGreaterThanOrEqualTo(MIN_COSINE);
         }
     }
 

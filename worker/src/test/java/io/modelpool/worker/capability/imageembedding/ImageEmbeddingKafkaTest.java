@@ -8,8 +8,8 @@ import io.modelpool.v1.ErrorCode;
 import io.modelpool.v1.ImageEmbeddingRequest;
 import io.modelpool.v1.ImageEmbeddingResult;
 import io.modelpool.v1.ResultStatus;
-import io.modelpool.worker.capability.image.ImageFixtures;
 import io.modelpool.worker.capability.KafkaRoundTrip;
+import io.modelpool.worker.capability.image.ImageFixtures;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,8 +33,12 @@ class ImageEmbeddingKafkaTest {
         byte[] truncated = ImageFixtures.truncated(ImageEncoderTest.image("large.png"), 0.7);
         requests.put("corrupt", withId(ImageEncoderTest.request("toy-embedding", truncated, "image/png"), "corrupt"));
 
-        Map<String, ImageEmbeddingResult> results = KafkaRoundTrip.run(Capability.IMAGE_EMBEDDING,
-                ImageEncoderTest.MANIFEST, ImageEmbeddingRequest.class, ImageEmbeddingResult.class, requests,
+        Map<String, ImageEmbeddingResult> results = KafkaRoundTrip.run(
+                Capability.IMAGE_EMBEDDING,
+                ImageEncoderTest.MANIFEST,
+                ImageEmbeddingRequest.class,
+                ImageEmbeddingResult.class,
+                requests,
                 Duration.ofSeconds(60));
 
         assertThat(results).containsOnlyKeys(requests.keySet());
@@ -45,7 +49,8 @@ class ImageEmbeddingKafkaTest {
                 float[] vector = ImageEncoderTest.vector(results.get(model + "/" + name));
                 List<Double> want = expected.get(model).get(name);
                 for (int i = 0; i < want.size(); i++) {
-                    assertThat((double) vector[i]).as("%s on %s [%d]", model, name, i)
+                    assertThat((double) vector[i])
+                            .as("%s on %s [%d]", model, name, i)
                             .isCloseTo(want.get(i), within(1e-5));
                 }
             }

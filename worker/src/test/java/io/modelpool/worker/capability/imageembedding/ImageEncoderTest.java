@@ -12,9 +12,9 @@ import io.modelpool.v1.ImageEmbeddingResult;
 import io.modelpool.v1.ImageInput;
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.capability.image.ImageFixtures;
 import io.modelpool.worker.manifest.ManifestLoader;
@@ -54,7 +54,7 @@ class ImageEncoderTest {
     /** The numpy reference's vectors: model key -> image name -> vector. */
     static Map<String, Map<String, List<Double>>> expected() throws IOException {
         try (InputStream in = resource("expected.json")) {
-            return new ObjectMapper().readValue(in, new TypeReference<>() { });
+            return new ObjectMapper().readValue(in, new TypeReference<>() {});
         }
     }
 
@@ -78,7 +78,8 @@ class ImageEncoderTest {
                 List<Double> want = model.getValue().get(name);
                 assertThat(vector).as("%s on %s", model.getKey(), name).hasSize(want.size());
                 for (int i = 0; i < want.size(); i++) {
-                    assertThat((double) vector[i]).as("%s on %s [%d]", model.getKey(), name, i)
+                    assertThat((double) vector[i])
+                            .as("%s on %s [%d]", model.getKey(), name, i)
                             .isCloseTo(want.get(i), within(1e-5));
                 }
             }
@@ -89,13 +90,14 @@ class ImageEncoderTest {
     void anImageGivesTheSameVectorAloneAndInABatch() throws Exception {
         float[] alone = embed("toy-embedding", image("gradient.png"), "image/png");
         AtomicInteger largestBatch = new AtomicInteger();
-        registry.pool(Capability.IMAGE_EMBEDDING).observeBatches((model, size, length, runNanos, failed) ->
-                largestBatch.accumulateAndGet(size, Math::max));
+        registry.pool(Capability.IMAGE_EMBEDDING)
+                .observeBatches(
+                        (model, size, length, runNanos, failed) -> largestBatch.accumulateAndGet(size, Math::max));
         CapabilityService service = registry.service(Capability.IMAGE_EMBEDDING);
         List<CompletableFuture<Outcome>> futures = new ArrayList<>();
         for (String name : List.of("red.png", "checker.png", "gradient.png", "large.png", "red.png")) {
-            futures.add(service.handle(request("toy-embedding", image(name), "image/png"),
-                    new RequestContext("test", 0)));
+            futures.add(
+                    service.handle(request("toy-embedding", image(name), "image/png"), new RequestContext("test", 0)));
         }
         List<ImageEmbeddingResult> results = new ArrayList<>();
         for (CompletableFuture<Outcome> f : futures) {
@@ -139,11 +141,15 @@ class ImageEncoderTest {
     static ImageEmbeddingResult handle(String model, byte[] image, String mediaType) throws Exception {
         CapabilityService service = registry.service(Capability.IMAGE_EMBEDDING);
         return (ImageEmbeddingResult) service.handle(request(model, image, mediaType), new RequestContext("test", 0))
-                .get(30, TimeUnit.SECONDS).record();
+                .get(30, TimeUnit.SECONDS)
+                .record();
     }
 
     static ImageEmbeddingRequest request(String model, byte[] image, String mediaType) {
-        return ImageEmbeddingRequest.newBuilder().setId(model + "-" + image.length).setModel(model)
-                .setImage(new ImageInput(ByteBuffer.wrap(image), mediaType)).build();
+        return ImageEmbeddingRequest.newBuilder()
+                .setId(model + "-" + image.length)
+                .setModel(model)
+                .setImage(new ImageInput(ByteBuffer.wrap(image), mediaType))
+                .build();
     }
 }

@@ -57,7 +57,8 @@ class OrientationEmbeddingTest {
     private static float[] embed(byte[] png) throws Exception {
         ImageEmbeddingResult result = (ImageEmbeddingResult) registry.service(Capability.IMAGE_EMBEDDING)
                 .handle(ImageEncoderTest.request("pp-orientation", png, "image/png"), new RequestContext("test", 0))
-                .get(30, TimeUnit.SECONDS).record();
+                .get(30, TimeUnit.SECONDS)
+                .record();
         return ImageEncoderTest.vector(result);
     }
 

@@ -21,16 +21,19 @@ final class Embeddings {
 
     static final RequestContext CONTEXT = new RequestContext("test-worker", 0L);
 
-    private Embeddings() {
-    }
+    private Embeddings() {}
 
     static TextEmbeddingRequest request(String model, List<String> texts) {
         return request(model, texts, EmbeddingInputType.DOCUMENT);
     }
 
     static TextEmbeddingRequest request(String model, List<String> texts, EmbeddingInputType type) {
-        return TextEmbeddingRequest.newBuilder().setId(UUID.randomUUID().toString()).setModel(model)
-                .setTexts(new ArrayList<>(texts)).setInputType(type).build();
+        return TextEmbeddingRequest.newBuilder()
+                .setId(UUID.randomUUID().toString())
+                .setModel(model)
+                .setTexts(new ArrayList<>(texts))
+                .setInputType(type)
+                .build();
     }
 
     static TextEmbeddingResult await(CompletableFuture<Outcome> future) {
@@ -94,8 +97,9 @@ final class Embeddings {
     /** Sentences of varied length for batching tests. */
     static List<String> sentences(int count) {
         String[] words = ("the quick brown fox jumps over a lazy dog while engineers measure vector similarity"
-                + " across quantised encoder models running on small machines with two cores and plenty of"
-                + " memory for batches of short and long sentences").split(" ");
+                        + " across quantised encoder models running on small machines with two cores and plenty of"
+                        + " memory for batches of short and long sentences")
+                .split(" ");
         List<String> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int len = 5 + (i * 17) % 50;

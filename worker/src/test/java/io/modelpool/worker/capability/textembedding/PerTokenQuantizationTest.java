@@ -75,7 +75,8 @@ class PerTokenQuantizationTest {
     @Test
     void theCorpusIsTwoThousandRealSentencesSomeLongerThanAShortQuery() {
         assertThat(texts).hasSize(2000);
-        assertThat(texts.stream().mapToInt(EncodedText::tokens).max().orElseThrow()).isGreaterThan(64);
+        assertThat(texts.stream().mapToInt(EncodedText::tokens).max().orElseThrow())
+                .isGreaterThan(64);
     }
 
     @Test
@@ -104,7 +105,9 @@ class PerTokenQuantizationTest {
             start += batch.size();
         }
         assertThat(paddedRows).as("texts that ran padded").isGreaterThan(1000);
-        assertThat(differing).as("texts whose batched vector differs in any bit from their alone vector").isZero();
+        assertThat(differing)
+                .as("texts whose batched vector differs in any bit from their alone vector")
+                .isZero();
     }
 
     @Test
@@ -116,24 +119,36 @@ class PerTokenQuantizationTest {
         double perTokenMin = Arrays.stream(perTokenCosines).min().orElseThrow();
         double asExportedMin = Arrays.stream(asExportedCosines).min().orElseThrow();
 
-        LOG.info("Cosine to float32 MiniLM over {} texts: per-token mean {} least {}; int8 as exported mean {} least {}",
-                perTokenCosines.length, perTokenMean, perTokenMin, asExportedMean, asExportedMin);
-        assertThat(perTokenMean).as("mean cosine to float32, per-token vs as exported (%.4f)", asExportedMean)
-                .isGreaterThanOrEqualTo(asExportedMean).isGreaterThan(0.98);
-        assertThat(perTokenMin).as("least cosine to float32, per-token vs as exported (%.4f)", asExportedMin)
+        LOG.info(
+                "Cosine to float32 MiniLM over {} texts: per-token mean {} least {}; int8 as exported mean {} least {}",
+                perTokenCosines.length,
+                perTokenMean,
+                perTokenMin,
+                asExportedMean,
+                asExportedMin);
+        assertThat(perTokenMean)
+                .as("mean cosine to float32, per-token vs as exported (%.4f)", asExportedMean)
+                .isGreaterThanOrEqualTo(asExportedMean)
+                .isGreaterThan(0.98);
+        assertThat(perTokenMin)
+                .as("least cosine to float32, per-token vs as exported (%.4f)", asExportedMin)
                 .isGreaterThanOrEqualTo(asExportedMin);
     }
 
     @Test
     void everyShippedEncoderIsRewrittenWithEachAttentionFused() throws IOException {
         assertThat(PerTokenQuantization.rewrite(new ModelSource("classpath:all-minilm-l6-v2-q.onnx").readAllBytes()))
-                .extracting(PerTokenQuantization.Result::quantizations, PerTokenQuantization.Result::matMuls,
+                .extracting(
+                        PerTokenQuantization.Result::quantizations,
+                        PerTokenQuantization.Result::matMuls,
                         PerTokenQuantization.Result::attentions)
                 .containsExactly(24, 36, 6);
         for (String model : List.of("bge-small-en-v1.5-q", "e5-small-v2-q")) {
             assertThat(PerTokenQuantization.rewrite(new ModelSource("classpath:" + model + ".onnx").readAllBytes()))
                     .as(model)
-                    .extracting(PerTokenQuantization.Result::quantizations, PerTokenQuantization.Result::matMuls,
+                    .extracting(
+                            PerTokenQuantization.Result::quantizations,
+                            PerTokenQuantization.Result::matMuls,
                             PerTokenQuantization.Result::attentions)
                     .containsExactly(48, 72, 12);
         }
@@ -159,8 +174,8 @@ class PerTokenQuantizationTest {
 
     private static EncoderEmbeddingRunner runner(byte[] model, SessionSettings settings) throws Exception {
         OrtRuntime runtime = OrtRuntime.shared();
-        return new EncoderEmbeddingRunner(runtime.environment(), runtime.open(model, settings), MEAN,
-                System::currentTimeMillis);
+        return new EncoderEmbeddingRunner(
+                runtime.environment(), runtime.open(model, settings), MEAN, System::currentTimeMillis);
     }
 
     private static List<float[]> alone(EncoderEmbeddingRunner runner) throws Exception {
@@ -181,7 +196,10 @@ class PerTokenQuantizationTest {
     private static List<String> lines(String resource) throws IOException {
         try (InputStream in = PerTokenQuantizationTest.class.getClassLoader().getResourceAsStream(resource)) {
             assertThat(in).as(resource).isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .filter(l -> !l.isBlank())
+                    .toList();
         }
     }
 }

@@ -14,9 +14,9 @@ import io.modelpool.v1.ErrorCode;
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.manifest.ModelDefinition;
 import io.modelpool.worker.pool.LoadObserver;
@@ -77,9 +77,14 @@ class PoolMaintenanceModelsTest {
     }
 
     private static PoolMaintenance.Settings settings(long budgetBytes) {
-        return PoolMaintenance.Settings.builder().interval(Duration.ofMillis(20)).memoryBudgetBytes(budgetBytes)
-                .scaleUpWait(Duration.ofMillis(20)).workerIdle(Duration.ofMillis(300))
-                .loadRetryBackoff(Duration.ofMillis(500)).loadRetryMax(Duration.ofSeconds(2)).build();
+        return PoolMaintenance.Settings.builder()
+                .interval(Duration.ofMillis(20))
+                .memoryBudgetBytes(budgetBytes)
+                .scaleUpWait(Duration.ofMillis(20))
+                .workerIdle(Duration.ofMillis(300))
+                .loadRetryBackoff(Duration.ofMillis(500))
+                .loadRetryMax(Duration.ofSeconds(2))
+                .build();
     }
 
     @Test
@@ -94,10 +99,10 @@ class PoolMaintenanceModelsTest {
         List<String> events = new CopyOnWriteArrayList<>();
         AtomicLong mostUsed = new AtomicLong();
         try (PoolGroup registry = registry(entries.toString());
-             PoolMaintenance maintenance = registry.startMaintenance(settings(budget), Duration.ZERO)) {
+                PoolMaintenance maintenance = registry.startMaintenance(settings(budget), Duration.ZERO)) {
             ModelPool<?, ?> pool = registry.pool(Capability.TEXT_EMBEDDING);
-            pool.observeLoads(new Recorder(events, () -> mostUsed.accumulateAndGet(maintenance.budgetUsedBytes(),
-                    Math::max)));
+            pool.observeLoads(
+                    new Recorder(events, () -> mostUsed.accumulateAndGet(maintenance.budgetUsedBytes(), Math::max)));
             CapabilityService service = registry.service(Capability.TEXT_EMBEDDING);
             List<String> texts = Embeddings.sentences(keys.size() * 3);
             float[] reference = vector(await(service.handle(request("mini-a", List.of(texts.get(0))), CONTEXT)), 0);
@@ -107,16 +112,19 @@ class PoolMaintenanceModelsTest {
             // one at a time, alternating: every request names the model loaded longest ago
             List<float[]> alone = new ArrayList<>();
             for (int i = 0; i < texts.size(); i++) {
-                TextEmbeddingResult r = await(service.handle(
-                        request(keys.get(i % keys.size()), List.of(texts.get(i))), CONTEXT));
+                TextEmbeddingResult r =
+                        await(service.handle(request(keys.get(i % keys.size()), List.of(texts.get(i))), CONTEXT));
                 alone.add(vector(r, 0));
                 assertThat(registry.awaitDrained(WAIT)).isTrue();
                 assertThat(maintenance.budgetUsedBytes()).isLessThanOrEqualTo(budget);
             }
             assertThat(cosine(alone.get(0), reference)).isGreaterThan(0.9999);
             // a, b, then every later request loads its model in place of the one used longest ago
-            assertThat(events.stream().filter(e -> e.startsWith("loaded")).count()).isEqualTo(texts.size());
-            assertThat(events).filteredOn(e -> e.startsWith("unloaded")).hasSize(texts.size() - 2)
+            assertThat(events.stream().filter(e -> e.startsWith("loaded")).count())
+                    .isEqualTo(texts.size());
+            assertThat(events)
+                    .filteredOn(e -> e.startsWith("unloaded"))
+                    .hasSize(texts.size() - 2)
                     .allMatch(e -> e.endsWith("MEMORY_BUDGET"));
             assertThat(events).noneMatch(e -> e.startsWith("failed"));
 
@@ -126,7 +134,8 @@ class PoolMaintenanceModelsTest {
                 together.add(service.handle(request(keys.get(i % keys.size()), List.of(texts.get(i))), CONTEXT));
             }
             for (int i = 0; i < texts.size(); i++) {
-                assertThat(cosine(vector(await(together.get(i)), 0), alone.get(i))).isGreaterThan(0.9999);
+                assertThat(cosine(vector(await(together.get(i)), 0), alone.get(i)))
+                        .isGreaterThan(0.9999);
             }
             assertThat(mostUsed.get()).isLessThanOrEqualTo(budget);
             assertThat(maintenance.budgetUsedBytes()).isLessThanOrEqualTo(budget);
@@ -135,10 +144,10 @@ class PoolMaintenanceModelsTest {
 
     @Test
     void workersScaleUpUnderABurstAndBackDownAfterIt() throws Exception {
-        String entries = entry("mini", copyOfMiniLm("mini.onnx"), "    workers: 1\n    min-workers: 1\n"
-                + "    max-workers: 3\n");
+        String entries = entry(
+                "mini", copyOfMiniLm("mini.onnx"), "    workers: 1\n    min-workers: 1\n" + "    max-workers: 3\n");
         try (PoolGroup registry = registry(entries);
-             PoolMaintenance maintenance = registry.startMaintenance(settings(Long.MAX_VALUE), Duration.ZERO)) {
+                PoolMaintenance maintenance = registry.startMaintenance(settings(Long.MAX_VALUE), Duration.ZERO)) {
             ModelPool<?, ?> pool = registry.pool(Capability.TEXT_EMBEDDING);
             CapabilityService service = registry.service(Capability.TEXT_EMBEDDING);
             assertThat(pool.awaitLoaded("mini", WAIT)).isEqualTo(ModelState.READY);
@@ -149,8 +158,9 @@ class PoolMaintenanceModelsTest {
             for (String text : Embeddings.sentences(400)) {
                 burst.add(service.handle(request("mini", List.of(text)), CONTEXT));
             }
-            await().atMost(WAIT).until(() -> mostWorkers.accumulateAndGet(pool.workers("mini"), Math::max) > 1
-                    || burst.stream().allMatch(CompletableFuture::isDone));
+            await().atMost(WAIT)
+                    .until(() -> mostWorkers.accumulateAndGet(pool.workers("mini"), Math::max) > 1
+                            || burst.stream().allMatch(CompletableFuture::isDone));
             for (CompletableFuture<Outcome> f : burst) {
                 assertThat(await(f).getStatus()).isEqualTo(ResultStatus.OK);
             }
@@ -172,7 +182,7 @@ class PoolMaintenanceModelsTest {
                 + entry("missing", dir.resolve("no-such-model.onnx"), "")
                 + entry("corrupt", corrupt, "");
         try (PoolGroup registry = registry(entries);
-             PoolMaintenance ignored = registry.startMaintenance(settings(Long.MAX_VALUE), Duration.ZERO)) {
+                PoolMaintenance ignored = registry.startMaintenance(settings(Long.MAX_VALUE), Duration.ZERO)) {
             CapabilityService service = registry.service(Capability.TEXT_EMBEDDING);
             List<CompletableFuture<Outcome>> good = new ArrayList<>();
             List<CompletableFuture<Outcome>> bad = new ArrayList<>();
@@ -192,11 +202,16 @@ class PoolMaintenanceModelsTest {
                 assertThat(r.getError().getRetryable()).isTrue();
             }
             Map<String, ModelState> states = registry.awaitLoaded(WAIT);
-            assertThat(states).containsEntry("good", ModelState.READY).containsEntry("missing", ModelState.FAILED)
+            assertThat(states)
+                    .containsEntry("good", ModelState.READY)
+                    .containsEntry("missing", ModelState.FAILED)
                     .containsEntry("corrupt", ModelState.FAILED);
-            assertThat(await(service.handle(request("missing", List.of("again")), CONTEXT)).getError().getMessage())
+            assertThat(await(service.handle(request("missing", List.of("again")), CONTEXT))
+                            .getError()
+                            .getMessage())
                     .contains("no-such-model.onnx");
-            assertThat(await(service.handle(request("good", List.of("still fine")), CONTEXT)).getStatus())
+            assertThat(await(service.handle(request("good", List.of("still fine")), CONTEXT))
+                            .getStatus())
                     .isEqualTo(ResultStatus.OK);
         }
     }
@@ -205,7 +220,7 @@ class PoolMaintenanceModelsTest {
     void warmUpLoadsTheNamedModelsBeforeAnyRequestAndAnUnknownKeyIsRefused() throws Exception {
         Path file = copyOfMiniLm("warm.onnx");
         try (PoolGroup registry = registry(entry("warm", file, "") + entry("cold", file, ""));
-             PoolMaintenance ignored = registry.startMaintenance(settings(Long.MAX_VALUE), Duration.ZERO)) {
+                PoolMaintenance ignored = registry.startMaintenance(settings(Long.MAX_VALUE), Duration.ZERO)) {
             ModelPool<?, ?> pool = registry.pool(Capability.TEXT_EMBEDDING);
 
             registry.warmUp(List.of("warm"));

@@ -8,9 +8,9 @@ import io.modelpool.v1.Capability;
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.manifest.ModelManifest;
 import io.modelpool.worker.pool.ModelState;
@@ -47,19 +47,25 @@ class RegistryLifecycleTest {
         AtomicReference<Throwable> unexpected = new AtomicReference<>();
         AtomicInteger submitted = new AtomicInteger();
         CountDownLatch running = new CountDownLatch(20);
-        Thread submitter = new Thread(() -> {
-            try {
-                while (true) {
-                    accepted.add(service.handle(request(MINI, List.of("sentence " + submitted.incrementAndGet()
-                            + " about a cat that sat on a mat")), CONTEXT));
-                    running.countDown();
-                }
-            } catch (PoolRejectedException e) {
-                stoppedBy.set(e.error());
-            } catch (Throwable t) {
-                unexpected.set(t);
-            }
-        }, "test-submitter");
+        Thread submitter = new Thread(
+                () -> {
+                    try {
+                        while (true) {
+                            accepted.add(service.handle(
+                                    request(
+                                            MINI,
+                                            List.of("sentence " + submitted.incrementAndGet()
+                                                    + " about a cat that sat on a mat")),
+                                    CONTEXT));
+                            running.countDown();
+                        }
+                    } catch (PoolRejectedException e) {
+                        stoppedBy.set(e.error());
+                    } catch (Throwable t) {
+                        unexpected.set(t);
+                    }
+                },
+                "test-submitter");
         submitter.start();
         assertThat(running.await(60, TimeUnit.SECONDS)).isTrue();
 
@@ -96,8 +102,8 @@ class RegistryLifecycleTest {
         }
         try (PoolGroup registry = CapabilityRegistry.fromManifest(miniOnly())) {
             Map<String, ModelState> states = registry.awaitLoaded(Duration.ofSeconds(60));
-            TextEmbeddingResult r = Embeddings.call(registry.service(Capability.TEXT_EMBEDDING),
-                    request(MINI, List.of("still works")));
+            TextEmbeddingResult r =
+                    Embeddings.call(registry.service(Capability.TEXT_EMBEDDING), request(MINI, List.of("still works")));
 
             assertThat(states).containsEntry(MINI, ModelState.READY);
             assertThat(r.getStatus()).isEqualTo(ResultStatus.OK);

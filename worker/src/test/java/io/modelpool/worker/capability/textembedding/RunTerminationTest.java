@@ -48,26 +48,29 @@ class RunTerminationTest {
 
     private static EncoderEmbeddingRunner openRunner() throws Exception {
         OrtRuntime rt = OrtRuntime.shared();
-        return new EncoderEmbeddingRunner(rt.environment(), rt.open(MINILM, SessionSettings.singleThread()), MEAN,
-                System::currentTimeMillis);
+        return new EncoderEmbeddingRunner(
+                rt.environment(), rt.open(MINILM, SessionSettings.singleThread()), MEAN, System::currentTimeMillis);
     }
 
     private static boolean insideNativeRun(Thread thread) {
         return Arrays.stream(thread.getStackTrace())
-                .anyMatch(f -> f.getClassName().equals("ai.onnxruntime.OrtSession") && f.getMethodName().equals("run"));
+                .anyMatch(f -> f.getClassName().equals("ai.onnxruntime.OrtSession")
+                        && f.getMethodName().equals("run"));
     }
 
     @Test
     void terminateStopsARunThatIsUnderWayAndTheRunnerStillCloses() throws Exception {
         try (EncoderEmbeddingRunner runner = openRunner()) {
             CompletableFuture<List<EmbeddingOutcome>> run = new CompletableFuture<>();
-            Thread worker = new Thread(() -> {
-                try {
-                    run.complete(runner.run(longTexts(16)));
-                } catch (Exception e) {
-                    run.completeExceptionally(e);
-                }
-            }, "run-termination-test");
+            Thread worker = new Thread(
+                    () -> {
+                        try {
+                            run.complete(runner.run(longTexts(16)));
+                        } catch (Exception e) {
+                            run.completeExceptionally(e);
+                        }
+                    },
+                    "run-termination-test");
             worker.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> insideNativeRun(worker) || run.isDone());
             assertThat(run).as("the run was still under way when terminated").isNotDone();
@@ -76,8 +79,10 @@ class RunTerminationTest {
 
             await().atMost(Duration.ofSeconds(30)).until(run::isDone);
             assertThat(run).isCompletedExceptionally();
-            assertThat(run.handle((v, e) -> e instanceof CompletionException c ? c.getCause() : e).join())
-                    .isInstanceOf(OrtException.class).hasMessageContaining("terminate");
+            assertThat(run.handle((v, e) -> e instanceof CompletionException c ? c.getCause() : e)
+                            .join())
+                    .isInstanceOf(OrtException.class)
+                    .hasMessageContaining("terminate");
         }
     }
 
@@ -85,7 +90,9 @@ class RunTerminationTest {
     void closingAPoolTerminatesItsAbandonedNativeBatchWithoutWaitingAndItsWorkerEndsOnItsOwn() throws Exception {
         ModelPool<EncodedText, EmbeddingOutcome> pool = new ModelPool<>("termination", EncodedText::tokens);
         List<Exception> runErrors = new CopyOnWriteArrayList<>();
-        pool.addModel("minilm", PoolModelConfig.builder().queueCapacity(64).maxBatchItems(16).build(),
+        pool.addModel(
+                "minilm",
+                PoolModelConfig.builder().queueCapacity(64).maxBatchItems(16).build(),
                 worker -> recording(openRunner(), runErrors));
         AtomicInteger outcomes = new AtomicInteger();
         pool.submitAll("minilm", longTexts(16), new TaskListener<>() {
@@ -99,8 +106,9 @@ class RunTerminationTest {
                 outcomes.incrementAndGet();
             }
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> workerThread("modelpool-termination-minilm-0") != null
-                && insideNativeRun(workerThread("modelpool-termination-minilm-0")));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> workerThread("modelpool-termination-minilm-0") != null
+                        && insideNativeRun(workerThread("modelpool-termination-minilm-0")));
 
         pool.beginShutdown();
         assertThat(pool.abandon()).isEqualTo(16);
@@ -109,15 +117,21 @@ class RunTerminationTest {
         // The close does not join the abandoned worker: ONNX Runtime stops the run at its next operator, and the
         // worker then closes its session and ends on its own.
         assertThat(outcomes).hasValue(16);
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(workerThread("modelpool-termination-minilm-0")).as("the worker ended").isNull());
-        assertThat(runErrors).singleElement().isInstanceOf(OrtException.class)
-                .extracting(Throwable::getMessage).asString().contains("terminate");
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(workerThread("modelpool-termination-minilm-0"))
+                        .as("the worker ended")
+                        .isNull());
+        assertThat(runErrors)
+                .singleElement()
+                .isInstanceOf(OrtException.class)
+                .extracting(Throwable::getMessage)
+                .asString()
+                .contains("terminate");
     }
 
     /** Delegates to {@code runner} and records what its runs throw. */
-    private static BatchRunner<EncodedText, EmbeddingOutcome> recording(EncoderEmbeddingRunner runner,
-                                                                        List<Exception> errors) {
+    private static BatchRunner<EncodedText, EmbeddingOutcome> recording(
+            EncoderEmbeddingRunner runner, List<Exception> errors) {
         return new BatchRunner<>() {
             @Override
             public List<EmbeddingOutcome> run(List<EncodedText> inputs) throws Exception {
@@ -142,7 +156,9 @@ class RunTerminationTest {
     }
 
     private static Thread workerThread(String name) {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name) && t.isAlive())
-                .findFirst().orElse(null);
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals(name) && t.isAlive())
+                .findFirst()
+                .orElse(null);
     }
 }

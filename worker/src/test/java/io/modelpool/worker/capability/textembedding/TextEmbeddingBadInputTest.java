@@ -12,9 +12,9 @@ import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingRequest;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.manifest.ManifestException;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.manifest.ModelManifest;
@@ -86,15 +86,19 @@ class TextEmbeddingBadInputTest {
 
     @Test
     void anEmptyStringIsEmptyInputNamingItsIndex() throws Exception {
-        assertError(call(service, request(MINI, List.of("fine", ""))), ErrorCode.EMPTY_INPUT, "texts[1] is empty", false);
+        assertError(
+                call(service, request(MINI, List.of("fine", ""))), ErrorCode.EMPTY_INPUT, "texts[1] is empty", false);
     }
 
     @Test
     void aOneMegabyteTextIsInputTooLargeWithoutBeingTokenised() throws Exception {
         String huge = "a".repeat(1 << 20);
 
-        assertError(call(service, request(MINI, List.of(huge))), ErrorCode.INPUT_TOO_LARGE,
-                "texts[0] is too large: more than 65536 UTF-8 bytes", false);
+        assertError(
+                call(service, request(MINI, List.of(huge))),
+                ErrorCode.INPUT_TOO_LARGE,
+                "texts[0] is too large: more than 65536 UTF-8 bytes",
+                false);
     }
 
     @Test
@@ -112,18 +116,29 @@ class TextEmbeddingBadInputTest {
     void multiByteTextIsCountedInUtf8Bytes() throws Exception {
         String threeBytesEach = "€".repeat(30_000); // 90,000 UTF-8 bytes in 30,000 chars
 
-        assertError(call(service, request(MINI, List.of(threeBytesEach))), ErrorCode.INPUT_TOO_LARGE,
-                "more than 65536 UTF-8 bytes", false);
+        assertError(
+                call(service, request(MINI, List.of(threeBytesEach))),
+                ErrorCode.INPUT_TOO_LARGE,
+                "more than 65536 UTF-8 bytes",
+                false);
     }
 
     @Test
     void unpairedSurrogatesAreInvalidRequestsNamingThePosition() throws Exception {
-        assertError(call(service, request(MINI, List.of("ok", "bad \uD800 high"))), ErrorCode.INVALID_REQUEST,
-                "texts[1] has an unpaired UTF-16 high surrogate at char 4", false);
-        assertError(call(service, request(MINI, List.of("bad \uDC00 low"))), ErrorCode.INVALID_REQUEST,
-                "unpaired UTF-16 low surrogate", false);
+        assertError(
+                call(service, request(MINI, List.of("ok", "bad \uD800 high"))),
+                ErrorCode.INVALID_REQUEST,
+                "texts[1] has an unpaired UTF-16 high surrogate at char 4",
+                false);
+        assertError(
+                call(service, request(MINI, List.of("bad \uDC00 low"))),
+                ErrorCode.INVALID_REQUEST,
+                "unpaired UTF-16 low surrogate",
+                false);
         // a proper pair is fine
-        assertThat(call(service, request(MINI, List.of("emoji \uD83D\uDE42 ok"))).getStatus()).isEqualTo(ResultStatus.OK);
+        assertThat(call(service, request(MINI, List.of("emoji \uD83D\uDE42 ok")))
+                        .getStatus())
+                .isEqualTo(ResultStatus.OK);
     }
 
     @Test
@@ -148,10 +163,16 @@ class TextEmbeddingBadInputTest {
 
     @Test
     void aModelThatCannotLoadAnswersModelLoadFailedRetryable() throws Exception {
-        assertError(call(service, request("broken", List.of("hello"))), ErrorCode.MODEL_LOAD_FAILED,
-                "no-such-model.onnx", true);
-        assertError(call(service, request("no-tokenizer", List.of("hello"))), ErrorCode.MODEL_LOAD_FAILED,
-                "tokenizer", true);
+        assertError(
+                call(service, request("broken", List.of("hello"))),
+                ErrorCode.MODEL_LOAD_FAILED,
+                "no-such-model.onnx",
+                true);
+        assertError(
+                call(service, request("no-tokenizer", List.of("hello"))),
+                ErrorCode.MODEL_LOAD_FAILED,
+                "tokenizer",
+                true);
     }
 
     @Test
@@ -163,8 +184,10 @@ class TextEmbeddingBadInputTest {
             bad.add(service.handle(request(MINI, List.of("x", "\uD800")), CONTEXT));
         }
 
-        assertThat(good).allSatisfy(f -> assertThat(Embeddings.await(f).getStatus()).isEqualTo(ResultStatus.OK));
-        assertThat(bad).allSatisfy(f -> assertThat(Embeddings.await(f).getStatus()).isEqualTo(ResultStatus.ERROR));
+        assertThat(good)
+                .allSatisfy(f -> assertThat(Embeddings.await(f).getStatus()).isEqualTo(ResultStatus.OK));
+        assertThat(bad)
+                .allSatisfy(f -> assertThat(Embeddings.await(f).getStatus()).isEqualTo(ResultStatus.ERROR));
     }
 
     @Test
@@ -184,15 +207,17 @@ class TextEmbeddingBadInputTest {
         assertThat(rejected.error()).isInstanceOf(PoolError.Overloaded.class);
         assertThat(registry.pending()).isLessThanOrEqualTo(16 + 2 * 8);
         assertThat(registry.awaitDrained(Duration.ofSeconds(60))).isTrue();
-        assertThat(accepted).allSatisfy(f -> assertThat(Embeddings.await(f).getStatus()).isEqualTo(ResultStatus.OK));
+        assertThat(accepted)
+                .allSatisfy(f -> assertThat(Embeddings.await(f).getStatus()).isEqualTo(ResultStatus.OK));
     }
 
     @Test
     void errorResultBuildsAnErrorForTheIntakesOwnFailures() {
         TextEmbeddingRequest req = request(MINI, List.of("x"));
 
-        TextEmbeddingResult r = (TextEmbeddingResult) service.errorResult(req, ErrorCode.INVALID_REQUEST,
-                "bad header", false, CONTEXT).record();
+        TextEmbeddingResult r =
+                (TextEmbeddingResult) service.errorResult(req, ErrorCode.INVALID_REQUEST, "bad header", false, CONTEXT)
+                        .record();
 
         assertThat(r.getRequestId()).isEqualTo(req.getId());
         assertThat(r.getWorkerId()).isEqualTo("test-worker");
@@ -203,21 +228,39 @@ class TextEmbeddingBadInputTest {
     void aManifestNamingAnUnservedFamilyOrBadParametersStopsStartUpNamingTheKey() {
         ModelManifest base = ManifestLoader.parse(MANIFEST, "t");
         var mini = base.model(MINI).orElseThrow();
-        var wrongFamily = new io.modelpool.worker.manifest.ModelDefinition("odd", "text-embedding", "decoder-lm",
-                mini.source(), mini.tokenizer(), true, mini.parameters(), mini.batch(), 1, mini.session());
-        var badPooling = new io.modelpool.worker.manifest.ModelDefinition("pooly", "text-embedding",
-                "encoder-embedding", mini.source(), mini.tokenizer(), true, java.util.Map.of("pooling", "max"),
-                mini.batch(), 1, mini.session());
-        var otherCapability = new io.modelpool.worker.manifest.ModelDefinition("ocr", "vision", "ppocr",
-                mini.source(), null, true, null, mini.batch(), 1, mini.session());
+        var wrongFamily = new io.modelpool.worker.manifest.ModelDefinition(
+                "odd",
+                "text-embedding",
+                "decoder-lm",
+                mini.source(),
+                mini.tokenizer(),
+                true,
+                mini.parameters(),
+                mini.batch(),
+                1,
+                mini.session());
+        var badPooling = new io.modelpool.worker.manifest.ModelDefinition(
+                "pooly",
+                "text-embedding",
+                "encoder-embedding",
+                mini.source(),
+                mini.tokenizer(),
+                true,
+                java.util.Map.of("pooling", "max"),
+                mini.batch(),
+                1,
+                mini.session());
+        var otherCapability = new io.modelpool.worker.manifest.ModelDefinition(
+                "ocr", "vision", "ppocr", mini.source(), null, true, null, mini.batch(), 1, mini.session());
 
-        assertThatThrownBy(() -> CapabilityRegistry.fromManifest(new ModelManifest(base.limits(),
-                List.of(wrongFamily, badPooling, otherCapability))))
+        assertThatThrownBy(() -> CapabilityRegistry.fromManifest(
+                        new ModelManifest(base.limits(), List.of(wrongFamily, badPooling, otherCapability))))
                 .isInstanceOf(ManifestException.class)
                 .hasMessageContaining("model 'odd': family = 'decoder-lm' is invalid for capability 'text-embedding';"
                         + " allowed: encoder-embedding")
                 .hasMessageContaining("model 'pooly': parameters.pooling = 'max' is invalid; allowed: mean|cls")
-                .hasMessageContaining("model 'ocr': family = 'ppocr' is invalid for capability 'vision'; allowed: pp-ocr");
+                .hasMessageContaining(
+                        "model 'ocr': family = 'ppocr' is invalid for capability 'vision'; allowed: pp-ocr");
     }
 
     @Test
@@ -230,7 +273,8 @@ class TextEmbeddingBadInputTest {
             mine.beginShutdown();
 
             assertThatThrownBy(() -> s.handle(request(MINI, List.of("late")), CONTEXT))
-                    .isInstanceOfSatisfying(PoolRejectedException.class,
+                    .isInstanceOfSatisfying(
+                            PoolRejectedException.class,
                             e -> assertThat(e.error()).isEqualTo(new PoolError.ShuttingDown(MINI)));
             assertThat(mine.awaitDrained(Duration.ofSeconds(60))).isTrue();
             assertThat(Embeddings.await(queued).getStatus()).isEqualTo(ResultStatus.OK);

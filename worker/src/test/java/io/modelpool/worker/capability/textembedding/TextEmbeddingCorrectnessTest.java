@@ -1,6 +1,5 @@
 package io.modelpool.worker.capability.textembedding;
 
-import static io.modelpool.worker.capability.textembedding.Embeddings.CONTEXT;
 import static io.modelpool.worker.capability.textembedding.Embeddings.call;
 import static io.modelpool.worker.capability.textembedding.Embeddings.cosine;
 import static io.modelpool.worker.capability.textembedding.Embeddings.embedEach;
@@ -16,9 +15,9 @@ import io.modelpool.v1.EmbeddingInputType;
 import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextEmbeddingResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.manifest.BatchSpec;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.manifest.ModelDefinition;
@@ -52,13 +51,21 @@ class TextEmbeddingCorrectnessTest {
         ModelManifest shipped = ManifestLoader.loadDefault();
         List<ModelDefinition> models = new ArrayList<>(shipped.models());
         // the same MiniLM file in throughput mode, under a second key
-        models.add(shipped.model(MINILM).orElseThrow().withKey(MINILM_BATCHED).withBatchInvariant(false)
+        models.add(shipped.model(MINILM)
+                .orElseThrow()
+                .withKey(MINILM_BATCHED)
+                .withBatchInvariant(false)
                 .withWorkers(2, new BatchSpec(8, 4096, "20ms", 4096, 64)));
         // the file as exported (per-tensor int8), one text per run: what LangChain4j's embedder runs
-        models.add(shipped.model(MINILM).orElseThrow().withKey(MINILM_AS_EXPORTED)
-                .withParameter("activation-quantization", "as-exported").withWorkers(1, BatchSpec.defaults()));
+        models.add(shipped.model(MINILM)
+                .orElseThrow()
+                .withKey(MINILM_AS_EXPORTED)
+                .withParameter("activation-quantization", "as-exported")
+                .withWorkers(1, BatchSpec.defaults()));
         // the opt-in per-token rewrite, which batches under the batch-invariant promise
-        models.add(shipped.model(MINILM).orElseThrow().withKey(MINILM_PER_TOKEN)
+        models.add(shipped.model(MINILM)
+                .orElseThrow()
+                .withKey(MINILM_PER_TOKEN)
                 .withParameter("activation-quantization", "per-token"));
         registry = CapabilityRegistry.fromManifest(new ModelManifest(shipped.limits(), models));
         assertThat(registry.awaitLoaded(Duration.ofSeconds(60)))
@@ -75,10 +82,14 @@ class TextEmbeddingCorrectnessTest {
     @Test
     void eachModelScoresAParaphrasePairFarAboveAnUnrelatedPair() throws Exception {
         for (String model : List.of(MINILM, BGE, E5)) {
-            TextEmbeddingResult r = call(service, request(model, List.of(
-                    "A man is playing a guitar on stage.",
-                    "Someone performs music with a guitar in front of an audience.",
-                    "The quarterly tax report is due next Friday.")));
+            TextEmbeddingResult r = call(
+                    service,
+                    request(
+                            model,
+                            List.of(
+                                    "A man is playing a guitar on stage.",
+                                    "Someone performs music with a guitar in front of an audience.",
+                                    "The quarterly tax report is due next Friday.")));
             double paraphrase = cosine(vector(r, 0), vector(r, 1));
             double unrelated = cosine(vector(r, 0), vector(r, 2));
 
@@ -100,9 +111,13 @@ class TextEmbeddingCorrectnessTest {
 
         for (int i = 0; i < texts.size(); i++) {
             float[] theirs = reference.embed(texts.get(i)).content().vector();
-            assertThat(cosine(ours.get(i), theirs)).as("text %d: %s", i, texts.get(i)).isGreaterThanOrEqualTo(0.9999);
+            assertThat(cosine(ours.get(i), theirs))
+                    .as("text %d: %s", i, texts.get(i))
+                    .isGreaterThanOrEqualTo(0.9999);
             // the per-token rewrite quantises differently: same text, vector within a few per cent
-            assertThat(cosine(perToken.get(i), theirs)).as("per-token, text %d", i).isGreaterThan(0.95);
+            assertThat(cosine(perToken.get(i), theirs))
+                    .as("per-token, text %d", i)
+                    .isGreaterThan(0.95);
         }
     }
 
@@ -121,9 +136,12 @@ class TextEmbeddingCorrectnessTest {
             List<float[]> crowd = embedEach(service, model, texts);
 
             for (int i = 0; i < 8; i++) {
-                assertThat(vector(together, i)).as("%s: text %d in a 64-text request", model, i)
+                assertThat(vector(together, i))
+                        .as("%s: text %d in a 64-text request", model, i)
                         .isEqualTo(alone.get(i));
-                assertThat(crowd.get(i)).as("%s: text %d among concurrent requests", model, i).isEqualTo(alone.get(i));
+                assertThat(crowd.get(i))
+                        .as("%s: text %d among concurrent requests", model, i)
+                        .isEqualTo(alone.get(i));
             }
         }
     }
@@ -137,7 +155,9 @@ class TextEmbeddingCorrectnessTest {
 
         for (int i = 0; i < texts.size(); i++) {
             // dynamic int8 quantisation over a batch moves vectors slightly; they stay the same text
-            assertThat(cosine(vector(batched, i), invariant.get(i))).as("text %d", i).isGreaterThan(0.97);
+            assertThat(cosine(vector(batched, i), invariant.get(i)))
+                    .as("text %d", i)
+                    .isGreaterThan(0.97);
         }
     }
 
@@ -152,7 +172,10 @@ class TextEmbeddingCorrectnessTest {
         // "query: " adds two tokens ("query", ":") over the passage form's "passage", ":"; both prefixed
         assertThat(queryResult.getPayload().getEmbeddings().get(0).getTokens())
                 .isEqualTo(call(service, request(E5, List.of(text), EmbeddingInputType.DOCUMENT))
-                        .getPayload().getEmbeddings().get(0).getTokens());
+                        .getPayload()
+                        .getEmbeddings()
+                        .get(0)
+                        .getTokens());
     }
 
     @Test
@@ -170,16 +193,25 @@ class TextEmbeddingCorrectnessTest {
     void aResultCarriesTheRequestsIdsAndTimingsAndItsEnvelopeSaysTheSameAndTheIntakeStampsTheRest() throws Exception {
         var req = request(MINILM, List.of("timing check"));
         req.setJobId("job-7");
-        Outcome outcome = service.handle(req, new io.modelpool.worker.capability.RequestContext("worker-9",
-                System.currentTimeMillis() - 50)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        Outcome outcome = service.handle(
+                        req,
+                        new io.modelpool.worker.capability.RequestContext("worker-9", System.currentTimeMillis() - 50))
+                .get(60, java.util.concurrent.TimeUnit.SECONDS);
         TextEmbeddingResult r = (TextEmbeddingResult) outcome.record();
 
         assertThat(r.getRequestId()).isEqualTo(req.getId());
         assertThat(r.getJobId()).isEqualTo("job-7");
         assertThat(r.getModel()).isEqualTo(MINILM);
         assertThat(r.getTimings().getQueuedMs()).isGreaterThanOrEqualTo(0);
-        assertThat(outcome.envelope()).isEqualTo(new Outcome.Envelope(req.getId(), "job-7", MINILM, ResultStatus.OK,
-                null, r.getTimings().getQueuedMs(), r.getTimings().getInferenceMs()));
+        assertThat(outcome.envelope())
+                .isEqualTo(new Outcome.Envelope(
+                        req.getId(),
+                        "job-7",
+                        MINILM,
+                        ResultStatus.OK,
+                        null,
+                        r.getTimings().getQueuedMs(),
+                        r.getTimings().getInferenceMs()));
 
         assertThat(outcome.stamp("worker-10", 1234)).isSameAs(r);
         assertThat(r.getWorkerId()).isEqualTo("worker-10");

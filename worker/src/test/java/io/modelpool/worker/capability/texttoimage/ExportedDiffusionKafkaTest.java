@@ -41,19 +41,35 @@ class ExportedDiffusionKafkaTest {
         Map<String, TextToImageRequest> requests = new LinkedHashMap<>();
         for (JsonNode c : expected.get("cases")) {
             String name = c.get("name").asText();
-            requests.put(name, TextToImageRequest.newBuilder().setId(name).setModel("tiny-sd")
-                    .setPrompt(c.get("prompt").asText())
-                    .setParameters(DiffusionParameters.newBuilder()
-                            .setNegativePrompt(c.get("negative").isNull() ? null : c.get("negative").asText())
-                            .setSteps(c.get("steps").asInt()).setGuidanceScale((float) c.get("guidance").asDouble())
-                            .setScheduler(Scheduler.valueOf(c.get("scheduler").asText()))
-                            .setSeed(c.get("seed").asLong()).setWidth(c.get("width").asInt())
-                            .setHeight(c.get("height").asInt()).build())
-                    .build());
+            requests.put(
+                    name,
+                    TextToImageRequest.newBuilder()
+                            .setId(name)
+                            .setModel("tiny-sd")
+                            .setPrompt(c.get("prompt").asText())
+                            .setParameters(DiffusionParameters.newBuilder()
+                                    .setNegativePrompt(
+                                            c.get("negative").isNull()
+                                                    ? null
+                                                    : c.get("negative").asText())
+                                    .setSteps(c.get("steps").asInt())
+                                    .setGuidanceScale((float) c.get("guidance").asDouble())
+                                    .setScheduler(
+                                            Scheduler.valueOf(c.get("scheduler").asText()))
+                                    .setSeed(c.get("seed").asLong())
+                                    .setWidth(c.get("width").asInt())
+                                    .setHeight(c.get("height").asInt())
+                                    .build())
+                            .build());
         }
 
-        Map<String, TextToImageResult> results = KafkaRoundTrip.run(Capability.TEXT_TO_IMAGE, MANIFEST,
-                TextToImageRequest.class, TextToImageResult.class, requests, Duration.ofSeconds(90));
+        Map<String, TextToImageResult> results = KafkaRoundTrip.run(
+                Capability.TEXT_TO_IMAGE,
+                MANIFEST,
+                TextToImageRequest.class,
+                TextToImageResult.class,
+                requests,
+                Duration.ofSeconds(90));
 
         for (JsonNode c : expected.get("cases")) {
             String name = c.get("name").asText();
@@ -67,11 +83,15 @@ class ExportedDiffusionKafkaTest {
             for (int y = 0; y < got.length; y++) {
                 for (int x = 0; x < got[y].length; x++) {
                     for (int k = 0; k < 3; k++) {
-                        worst = Math.max(worst, Math.abs(got[y][x][k] - want.get(y).get(x).get(k).asInt()));
+                        worst = Math.max(
+                                worst,
+                                Math.abs(
+                                        got[y][x][k] - want.get(y).get(x).get(k).asInt()));
                     }
                 }
             }
-            assertThat(worst).as("largest pixel difference from PyTorch in %s", name)
+            assertThat(worst)
+                    .as("largest pixel difference from PyTorch in %s", name)
                     .isLessThanOrEqualTo(MAX_PIXEL_DIFFERENCE);
         }
     }

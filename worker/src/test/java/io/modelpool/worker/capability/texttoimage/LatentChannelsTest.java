@@ -23,7 +23,8 @@ class LatentChannelsTest {
     void aFixedChannelDimensionIsUsedAndMustAgreeWithTheManifest() throws Exception {
         assertThat(LatentDiffusionRunner.latentChannels(1, null)).isEqualTo(1);
         assertThat(LatentDiffusionRunner.latentChannels(4, 4)).isEqualTo(4);
-        assertThatThrownBy(() -> LatentDiffusionRunner.latentChannels(4, 16)).isInstanceOf(OrtException.class)
+        assertThatThrownBy(() -> LatentDiffusionRunner.latentChannels(4, 16))
+                .isInstanceOf(OrtException.class)
                 .hasMessageContaining("sample has 4 channels; expected parameters.latent-channels (16)");
     }
 }

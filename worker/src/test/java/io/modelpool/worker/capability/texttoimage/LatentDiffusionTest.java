@@ -1,7 +1,5 @@
 package io.modelpool.worker.capability.texttoimage;
 
-import java.util.concurrent.ExecutionException;
-import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpool.v1.Capability;
@@ -11,12 +9,14 @@ import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.Scheduler;
 import io.modelpool.v1.TextToImageRequest;
 import io.modelpool.v1.TextToImageResult;
-import io.modelpool.worker.capability.PoolGroup;
+import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.RequestContext;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,7 +44,8 @@ class LatentDiffusionTest {
     }
 
     private static TextToImageResult draw(TextToImageRequest request) throws Exception {
-        return (TextToImageResult) service.handle(request, CONTEXT).get(30, TimeUnit.SECONDS).record();
+        return (TextToImageResult)
+                service.handle(request, CONTEXT).get(30, TimeUnit.SECONDS).record();
     }
 
     @Test
@@ -52,12 +53,16 @@ class LatentDiffusionTest {
         for (ToyDiffusion.Case c : ToyDiffusion.expected()) {
             TextToImageResult result = draw(c.request());
 
-            assertThat(result.getStatus()).as("%s: %s", c.name(), result.getError()).isEqualTo(ResultStatus.OK);
+            assertThat(result.getStatus())
+                    .as("%s: %s", c.name(), result.getError())
+                    .isEqualTo(ResultStatus.OK);
             assertThat(result.getPayload().getMediaType()).isEqualTo("image/png");
             assertThat(result.getPayload().getWidth()).isEqualTo(c.width());
             assertThat(result.getPayload().getHeight()).isEqualTo(c.height());
             assertThat(result.getPayload().getSeed()).isEqualTo(c.seed());
-            assertThat(ToyDiffusion.pixels(result.getPayload().getImage())).as(c.name()).isDeepEqualTo(c.pixels());
+            assertThat(ToyDiffusion.pixels(result.getPayload().getImage()))
+                    .as(c.name())
+                    .isDeepEqualTo(c.pixels());
         }
     }
 
@@ -96,12 +101,26 @@ class LatentDiffusionTest {
 
     @Test
     void withoutASizeTheModelsDefaultSizeIsDrawnAndWithoutASeedTheSeedUsedIsReported() throws Exception {
-        TextToImageRequest request = TextToImageRequest.newBuilder().setId("defaults").setModel(ToyDiffusion.MODEL)
-                .setPrompt("green sea").setParameters(DiffusionParameters.newBuilder().setSteps(4).setScheduler(Scheduler.DDIM).build()).build();
+        TextToImageRequest request = TextToImageRequest.newBuilder()
+                .setId("defaults")
+                .setModel(ToyDiffusion.MODEL)
+                .setPrompt("green sea")
+                .setParameters(DiffusionParameters.newBuilder()
+                        .setSteps(4)
+                        .setScheduler(Scheduler.DDIM)
+                        .build())
+                .build();
         TextToImageResult first = draw(request);
-        TextToImageRequest replay = TextToImageRequest.newBuilder().setId("replay").setModel(ToyDiffusion.MODEL)
-                .setPrompt("green sea").setParameters(DiffusionParameters.newBuilder().setSteps(4)
-                        .setScheduler(Scheduler.DDIM).setSeed(first.getPayload().getSeed()).build()).build();
+        TextToImageRequest replay = TextToImageRequest.newBuilder()
+                .setId("replay")
+                .setModel(ToyDiffusion.MODEL)
+                .setPrompt("green sea")
+                .setParameters(DiffusionParameters.newBuilder()
+                        .setSteps(4)
+                        .setScheduler(Scheduler.DDIM)
+                        .setSeed(first.getPayload().getSeed())
+                        .build())
+                .build();
 
         assertThat(first.getPayload().getWidth()).isEqualTo(8);
         assertThat(first.getPayload().getHeight()).isEqualTo(8);
@@ -113,17 +132,29 @@ class LatentDiffusionTest {
     void aShutdownCutsALongDenoisingAtTheGraceAndAbandonsItUnanswered() throws Exception {
         PoolGroup own = ToyDiffusion.registry();
         try {
-            TextToImageRequest slow = TextToImageRequest.newBuilder().setId("slow").setModel(ToyDiffusion.MODEL)
-                    .setPrompt("sky").setParameters(DiffusionParameters.newBuilder().setSteps(100_000)
-                            .setScheduler(Scheduler.EULER).setWidth(64).setHeight(64).setSeed(1L).build()).build();
-            CompletableFuture<Outcome> running = own.service(Capability.TEXT_TO_IMAGE).handle(slow, CONTEXT);
+            TextToImageRequest slow = TextToImageRequest.newBuilder()
+                    .setId("slow")
+                    .setModel(ToyDiffusion.MODEL)
+                    .setPrompt("sky")
+                    .setParameters(DiffusionParameters.newBuilder()
+                            .setSteps(100_000)
+                            .setScheduler(Scheduler.EULER)
+                            .setWidth(64)
+                            .setHeight(64)
+                            .setSeed(1L)
+                            .build())
+                    .build();
+            CompletableFuture<Outcome> running =
+                    own.service(Capability.TEXT_TO_IMAGE).handle(slow, CONTEXT);
             long start = System.nanoTime();
             own.beginShutdown();
 
             assertThat(own.awaitDrained(Duration.ofSeconds(5))).isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
-            assertThat(running).as("no SHUTTING_DOWN error answers it: the partition's next owner draws it whole")
-                    .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+            assertThat(running)
+                    .as("no SHUTTING_DOWN error answers it: the partition's next owner draws it whole")
+                    .failsWithin(Duration.ofSeconds(5))
+                    .withThrowableOfType(ExecutionException.class)
                     .withCauseInstanceOf(AbandonedAtShutdownException.class)
                     .withMessageContaining("cut at the shutdown grace");
         } finally {

@@ -26,14 +26,21 @@ class TextToImageKafkaTest {
             requests.put(c.name(), request);
         }
 
-        Map<String, TextToImageResult> results = KafkaRoundTrip.run(Capability.TEXT_TO_IMAGE, ToyDiffusion.MANIFEST,
-                TextToImageRequest.class, TextToImageResult.class, requests, Duration.ofSeconds(60));
+        Map<String, TextToImageResult> results = KafkaRoundTrip.run(
+                Capability.TEXT_TO_IMAGE,
+                ToyDiffusion.MANIFEST,
+                TextToImageRequest.class,
+                TextToImageResult.class,
+                requests,
+                Duration.ofSeconds(60));
 
         for (ToyDiffusion.Case c : cases) {
             TextToImageResult r = results.get(c.name());
             assertThat(r.getStatus()).as("%s: %s", c.name(), r.getError()).isEqualTo(ResultStatus.OK);
             assertThat(r.getPayload().getMediaType()).isEqualTo("image/png");
-            assertThat(ToyDiffusion.pixels(r.getPayload().getImage())).as(c.name()).isDeepEqualTo(c.pixels());
+            assertThat(ToyDiffusion.pixels(r.getPayload().getImage()))
+                    .as(c.name())
+                    .isDeepEqualTo(c.pixels());
         }
     }
 }

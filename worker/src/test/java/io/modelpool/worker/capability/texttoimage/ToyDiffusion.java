@@ -28,18 +28,35 @@ final class ToyDiffusion {
     static final String MODEL = "toy-diffusion";
     static final String MANIFEST = "classpath:texttoimage/toy-diffusion.yaml";
 
-    private ToyDiffusion() {
-    }
+    private ToyDiffusion() {}
 
     /** One case of expected.json: a request's settings and the RGB pixels a correct worker draws for it. */
-    record Case(String name, String prompt, String negative, long seed, int steps, float guidance,
-                Scheduler scheduler, int width, int height, int[][][] pixels) {
+    record Case(
+            String name,
+            String prompt,
+            String negative,
+            long seed,
+            int steps,
+            float guidance,
+            Scheduler scheduler,
+            int width,
+            int height,
+            int[][][] pixels) {
 
         TextToImageRequest request() {
-            return TextToImageRequest.newBuilder().setId(name + "-" + UUID.randomUUID()).setModel(MODEL)
-                    .setPrompt(prompt).setParameters(DiffusionParameters.newBuilder().setNegativePrompt(negative)
-                            .setSteps(steps).setGuidanceScale(guidance).setScheduler(scheduler).setSeed(seed)
-                            .setWidth(width).setHeight(height).build())
+            return TextToImageRequest.newBuilder()
+                    .setId(name + "-" + UUID.randomUUID())
+                    .setModel(MODEL)
+                    .setPrompt(prompt)
+                    .setParameters(DiffusionParameters.newBuilder()
+                            .setNegativePrompt(negative)
+                            .setSteps(steps)
+                            .setGuidanceScale(guidance)
+                            .setScheduler(scheduler)
+                            .setSeed(seed)
+                            .setWidth(width)
+                            .setHeight(height)
+                            .build())
                     .build();
         }
     }
@@ -61,14 +78,22 @@ final class ToyDiffusion {
                 for (int y = 0; y < height; y++) {
                     for (int x = 0; x < width; x++) {
                         for (int k = 0; k < 3; k++) {
-                            pixels[y][x][k] = c.get("pixels").get(y).get(x).get(k).asInt();
+                            pixels[y][x][k] =
+                                    c.get("pixels").get(y).get(x).get(k).asInt();
                         }
                     }
                 }
-                cases.add(new Case(c.get("name").asText(), c.get("prompt").asText(),
-                        c.get("negative").isNull() ? null : c.get("negative").asText(), c.get("seed").asLong(),
-                        c.get("steps").asInt(), (float) c.get("guidance").asDouble(),
-                        Scheduler.valueOf(c.get("scheduler").asText()), width, height, pixels));
+                cases.add(new Case(
+                        c.get("name").asText(),
+                        c.get("prompt").asText(),
+                        c.get("negative").isNull() ? null : c.get("negative").asText(),
+                        c.get("seed").asLong(),
+                        c.get("steps").asInt(),
+                        (float) c.get("guidance").asDouble(),
+                        Scheduler.valueOf(c.get("scheduler").asText()),
+                        width,
+                        height,
+                        pixels));
             }
             return cases;
         }

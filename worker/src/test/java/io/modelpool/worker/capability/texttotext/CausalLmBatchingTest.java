@@ -1,7 +1,5 @@
 package io.modelpool.worker.capability.texttotext;
 
-import java.util.concurrent.ExecutionException;
-import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.onnxruntime.OrtSession;
@@ -12,10 +10,11 @@ import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextToTextPayload;
 import io.modelpool.v1.TextToTextRequest;
 import io.modelpool.v1.TextToTextResult;
+import io.modelpool.worker.capability.AbandonedAtShutdownException;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.ShutdownGrace;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.pool.ModelState;
@@ -28,6 +27,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -58,8 +58,8 @@ class CausalLmBatchingTest {
     }
 
     private static CausalLmRunner runner(boolean batched, ShutdownGrace grace, LongSupplier clock) throws Exception {
-        OrtSession session = RUNTIME.open(new ModelSource("classpath:texttotext/toy-lm-padded.onnx"),
-                SessionSettings.singleThread());
+        OrtSession session = RUNTIME.open(
+                new ModelSource("classpath:texttotext/toy-lm-padded.onnx"), SessionSettings.singleThread());
         return new CausalLmRunner(RUNTIME.environment(), session, tokenizer, grace, clock, batched);
     }
 
@@ -67,8 +67,8 @@ class CausalLmBatchingTest {
         return new ShutdownGrace(() -> false, Duration.ofSeconds(1), System::nanoTime);
     }
 
-    private static Generation generation(String prompt, int maxNewTokens, SamplingSettings sampling,
-                                         List<String> stops) {
+    private static Generation generation(
+            String prompt, int maxNewTokens, SamplingSettings sampling, List<String> stops) {
         return new Generation(tokenizer.encode(prompt), maxNewTokens, sampling, stops, Long.MAX_VALUE);
     }
 
@@ -104,7 +104,8 @@ class CausalLmBatchingTest {
 
     @Test
     void thePaddedToyRepeatsTheThirdTheOfASequencesOwnCache() throws Exception {
-        GenerationOutcome.Text alone = text(alone(List.of(generation("the", 12, greedy(), List.of()))).get(0));
+        GenerationOutcome.Text alone =
+                text(alone(List.of(generation("the", 12, greedy(), List.of()))).get(0));
 
         assertThat(alone.text()).isEqualTo("cat sat on the cat sat on the the cat sat on");
         assertThat(alone.finishReason()).isEqualTo(FinishReason.MAX_TOKENS);
@@ -123,13 +124,15 @@ class CausalLmBatchingTest {
         List<GenerationOutcome> together = together(prompts);
 
         assertThat(together).containsExactlyElementsOf(alone(prompts));
-        assertThat(together).extracting(o -> text(o).text()).containsExactly(
-                "ran away far mat",
-                "dog ran away far mat",
-                "cat sat on the cat sat on the the cat sat on",
-                "the the cat sat on the cat sat on the cat sat",
-                "mat",
-                "on the cat sat on the cat");
+        assertThat(together)
+                .extracting(o -> text(o).text())
+                .containsExactly(
+                        "ran away far mat",
+                        "dog ran away far mat",
+                        "cat sat on the cat sat on the the cat sat on",
+                        "the the cat sat on the cat sat on the cat sat",
+                        "mat",
+                        "on the cat sat on the cat");
         assertThat(together).allSatisfy(o -> assertThat(text(o).text()).doesNotContain("<unk>"));
     }
 
@@ -161,8 +164,9 @@ class CausalLmBatchingTest {
         List<GenerationOutcome> together = together(prompts);
 
         assertThat(together).containsExactlyElementsOf(alone(prompts));
-        assertThat(together).extracting(o -> text(o).finishReason()).contains(
-                FinishReason.MAX_TOKENS, FinishReason.STOP_STRING, FinishReason.EOS);
+        assertThat(together)
+                .extracting(o -> text(o).finishReason())
+                .contains(FinishReason.MAX_TOKENS, FinishReason.STOP_STRING, FinishReason.EOS);
         assertThat(text(together.get(2)).text()).isEqualTo("ran away ");
         assertThat(text(together.get(5)).text()).isEqualTo("cat sat on mat");
     }
@@ -170,8 +174,8 @@ class CausalLmBatchingTest {
     @Test
     void anExpiredGenerationInABatchIsAnsweredExpiredAndTheOthersRun() throws Exception {
         Generation expired = new Generation(tokenizer.encode("the"), 5, greedy(), List.of(), 1L);
-        List<Generation> prompts = List.of(generation("dog", 10, greedy(), List.of()), expired,
-                generation("the cat", 10, greedy(), List.of()));
+        List<Generation> prompts = List.of(
+                generation("dog", 10, greedy(), List.of()), expired, generation("the cat", 10, greedy(), List.of()));
 
         List<GenerationOutcome> together = together(prompts);
 
@@ -204,7 +208,8 @@ class CausalLmBatchingTest {
         ShutdownGrace grace = new ShutdownGrace(shuttingDown::get, Duration.ZERO, System::nanoTime);
         List<GenerationOutcome> together;
         try (CausalLmRunner batched = runner(true, grace, System::currentTimeMillis)) {
-            together = batched.run(List.of(generation("the", 1_000_000, greedy(), List.of()),
+            together = batched.run(List.of(
+                    generation("the", 1_000_000, greedy(), List.of()),
                     generation("and dog", 1_000_000, greedy(), List.of())));
         }
 
@@ -218,15 +223,19 @@ class CausalLmBatchingTest {
     private static final String BATCHED_MODEL = "toy-lm-batched";
 
     private static PoolGroup batchedRegistry() {
-        PoolGroup registry = CapabilityRegistry.fromManifest(
-                ManifestLoader.load("classpath:texttotext/toy-lm-batched.yaml"));
+        PoolGroup registry =
+                CapabilityRegistry.fromManifest(ManifestLoader.load("classpath:texttotext/toy-lm-batched.yaml"));
         assertThat(registry.awaitLoaded(Duration.ofSeconds(30))).containsEntry(BATCHED_MODEL, ModelState.READY);
         return registry;
     }
 
     private static TextToTextRequest batchedRequest(String prompt, GenerationParameters.Builder parameters) {
-        return TextToTextRequest.newBuilder().setId(UUID.randomUUID().toString()).setModel(BATCHED_MODEL)
-                .setPrompt(prompt).setParameters(parameters.build()).build();
+        return TextToTextRequest.newBuilder()
+                .setId(UUID.randomUUID().toString())
+                .setModel(BATCHED_MODEL)
+                .setPrompt(prompt)
+                .setParameters(parameters.build())
+                .build();
     }
 
     private static TextToTextPayload ok(TextToTextResult result) {
@@ -239,11 +248,11 @@ class CausalLmBatchingTest {
         PoolGroup registry = batchedRegistry();
         try {
             List<Integer> batchSizes = new CopyOnWriteArrayList<>();
-            registry.pool(Capability.TEXT_TO_TEXT).observeBatches(
-                    (model, size, tokens, runNanos, failed) -> batchSizes.add(size));
+            registry.pool(Capability.TEXT_TO_TEXT)
+                    .observeBatches((model, size, tokens, runNanos, failed) -> batchSizes.add(size));
             CapabilityService service = registry.service(Capability.TEXT_TO_TEXT);
-            List<String> prompts = List.of("dog", "the cat AND", "the", "far", "on the mat the cat sat on",
-                    "sat", "cat", "and");
+            List<String> prompts =
+                    List.of("dog", "the cat AND", "the", "far", "on the mat the cat sat on", "sat", "cat", "and");
             List<CompletableFuture<Outcome>> futures = new ArrayList<>();
             for (String prompt : prompts) {
                 futures.add(service.handle(batchedRequest(prompt, ToyLm.greedy(7)), ToyLm.CONTEXT));
@@ -254,9 +263,16 @@ class CausalLmBatchingTest {
             }
 
             assertThat(batchSizes).containsExactly(8);
-            assertThat(texts).containsExactly("ran away far mat", "dog ran away far mat", "cat sat on the cat sat on",
-                    "mat", "the the cat sat on the cat", "on the cat sat on the cat", "sat on the cat sat on the",
-                    "dog ran away far mat");
+            assertThat(texts)
+                    .containsExactly(
+                            "ran away far mat",
+                            "dog ran away far mat",
+                            "cat sat on the cat sat on",
+                            "mat",
+                            "the the cat sat on the cat",
+                            "on the cat sat on the cat",
+                            "sat on the cat sat on the",
+                            "dog ran away far mat");
         } finally {
             registry.close();
         }
@@ -275,9 +291,12 @@ class CausalLmBatchingTest {
             boolean drained = registry.awaitDrained(Duration.ofSeconds(5));
 
             assertThat(drained).as("the generations ended inside the drain").isTrue();
-            assertThat(running).allSatisfy(f -> assertThat(f).as("abandoned, not answered with a truncated text")
-                    .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
-                    .withCauseInstanceOf(AbandonedAtShutdownException.class));
+            assertThat(running)
+                    .allSatisfy(f -> assertThat(f)
+                            .as("abandoned, not answered with a truncated text")
+                            .failsWithin(Duration.ofSeconds(5))
+                            .withThrowableOfType(ExecutionException.class)
+                            .withCauseInstanceOf(AbandonedAtShutdownException.class));
         } finally {
             registry.close();
         }
@@ -288,23 +307,26 @@ class CausalLmBatchingTest {
         PoolGroup registry = batchedRegistry();
         try {
             List<Integer> batchSizes = new CopyOnWriteArrayList<>();
-            registry.pool(Capability.TEXT_TO_TEXT).observeBatches(
-                    (model, size, tokens, runNanos, failed) -> batchSizes.add(size));
+            registry.pool(Capability.TEXT_TO_TEXT)
+                    .observeBatches((model, size, tokens, runNanos, failed) -> batchSizes.add(size));
             CapabilityService service = registry.service(Capability.TEXT_TO_TEXT);
-            CompletableFuture<Outcome> endless = service.handle(
-                    batchedRequest("the", ToyLm.greedy(1_000_000)), ToyLm.CONTEXT);
-            CompletableFuture<Outcome> brief = service.handle(
-                    batchedRequest("dog", ToyLm.greedy(10)), ToyLm.CONTEXT);
+            CompletableFuture<Outcome> endless =
+                    service.handle(batchedRequest("the", ToyLm.greedy(1_000_000)), ToyLm.CONTEXT);
+            CompletableFuture<Outcome> brief = service.handle(batchedRequest("dog", ToyLm.greedy(10)), ToyLm.CONTEXT);
 
             TextToTextPayload answered = ok(ToyLm.await(brief));
 
             assertThat(answered.getText()).isEqualTo("ran away far mat");
             assertThat(answered.getFinishReason()).isEqualTo(FinishReason.EOS);
-            assertThat(endless).as("the long generation of the same batch still runs").isNotDone();
+            assertThat(endless)
+                    .as("the long generation of the same batch still runs")
+                    .isNotDone();
             registry.beginShutdown();
             assertThat(registry.awaitDrained(Duration.ofSeconds(5))).isTrue();
-            assertThat(endless).as("the long one is abandoned at the grace, unanswered")
-                    .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+            assertThat(endless)
+                    .as("the long one is abandoned at the grace, unanswered")
+                    .failsWithin(Duration.ofSeconds(5))
+                    .withThrowableOfType(ExecutionException.class)
                     .withCauseInstanceOf(AbandonedAtShutdownException.class);
             assertThat(batchSizes).containsExactly(2);
         } finally {

@@ -1,7 +1,6 @@
 package io.modelpool.worker.capability.texttotext;
 
 import static io.modelpool.worker.capability.texttotext.ToyLm.CONTEXT;
-import static io.modelpool.worker.capability.texttotext.ToyLm.await;
 import static io.modelpool.worker.capability.texttotext.ToyLm.generate;
 import static io.modelpool.worker.capability.texttotext.ToyLm.greedy;
 import static io.modelpool.worker.capability.texttotext.ToyLm.request;
@@ -88,8 +87,8 @@ class CausalLmGenerationTest {
 
     @Test
     void aStopStringEndsGenerationAndIsLeftOutOfTheText() throws Exception {
-        TextToTextPayload p = ok(generate(service, request("the",
-                greedy(50).setStopStrings(List.of("never", "on the")))));
+        TextToTextPayload p =
+                ok(generate(service, request("the", greedy(50).setStopStrings(List.of("never", "on the")))));
 
         assertThat(p.getText()).isEqualTo("cat sat ");
         assertThat(p.getFinishReason()).isEqualTo(FinishReason.STOP_STRING);
@@ -107,11 +106,18 @@ class CausalLmGenerationTest {
 
     @Test
     void samplingWithTheSameSeedGivesTheSameTextAndDifferentSeedsGiveDifferentTexts() throws Exception {
-        String first = ok(generate(service, request("the", greedy(12).setTemperature(1f).setSeed(42L)))).getText();
-        String again = ok(generate(service, request("the", greedy(12).setTemperature(1f).setSeed(42L)))).getText();
+        String first = ok(generate(
+                        service, request("the", greedy(12).setTemperature(1f).setSeed(42L))))
+                .getText();
+        String again = ok(generate(
+                        service, request("the", greedy(12).setTemperature(1f).setSeed(42L))))
+                .getText();
         Set<String> texts = new HashSet<>();
         for (long seed = 0; seed < 40; seed++) {
-            texts.add(ok(generate(service, request("the", greedy(12).setTemperature(1f).setSeed(seed)))).getText());
+            texts.add(ok(generate(
+                            service,
+                            request("the", greedy(12).setTemperature(1f).setSeed(seed))))
+                    .getText());
         }
 
         assertThat(again).isEqualTo(first);
@@ -121,24 +127,30 @@ class CausalLmGenerationTest {
 
     @Test
     void topKOfOneSamplesExactlyTheGreedyText() throws Exception {
-        String sampled = ok(generate(service, request("and",
-                greedy(8).setTemperature(2f).setTopK(1).setSeed(7L)))).getText();
+        String sampled = ok(generate(
+                        service,
+                        request("and", greedy(8).setTemperature(2f).setTopK(1).setSeed(7L))))
+                .getText();
 
         assertThat(sampled).isEqualTo("dog ran away far mat");
     }
 
     @Test
     void aSmallTopPKeepsOnlyTheMostLikelyToken() throws Exception {
-        String sampled = ok(generate(service, request("the",
-                greedy(5).setTemperature(1f).setTopP(0.1f).setSeed(3L)))).getText();
+        String sampled = ok(generate(
+                        service,
+                        request(
+                                "the",
+                                greedy(5).setTemperature(1f).setTopP(0.1f).setSeed(3L))))
+                .getText();
 
         assertThat(sampled).isEqualTo("cat sat on the cat");
     }
 
     @Test
     void aGenerationThatPassesItsDeadlineEndsWithTheTextSoFarMarkedTruncated() throws Exception {
-        TextToTextPayload p = ok(generate(service, request("the", greedy(1_000_000),
-                Instant.now().plusMillis(300))));
+        TextToTextPayload p = ok(generate(
+                service, request("the", greedy(1_000_000), Instant.now().plusMillis(300))));
 
         assertThat(p.getFinishReason()).isEqualTo(FinishReason.DEADLINE);
         assertThat(p.getTruncated()).isTrue();
@@ -149,14 +161,22 @@ class CausalLmGenerationTest {
     @Test
     void requestsOutsideTheBoundsAreRefusedWithTheirCode() throws Exception {
         assertThat(generate(service, request("the", greedy(5), Instant.now().minusSeconds(1)))
-                .getError().getCode()).isEqualTo(ErrorCode.EXPIRED);
+                        .getError()
+                        .getCode())
+                .isEqualTo(ErrorCode.EXPIRED);
         assertThat(generate(service, request("", greedy(5))).getError().getCode())
                 .isEqualTo(ErrorCode.EMPTY_INPUT);
-        assertThat(generate(service, request("the", greedy(1_000_001))).getError().getCode())
+        assertThat(generate(service, request("the", greedy(1_000_001)))
+                        .getError()
+                        .getCode())
                 .isEqualTo(ErrorCode.INPUT_TOO_LARGE);
-        assertThat(generate(service, request("the ".repeat(65), greedy(5))).getError().getCode())
+        assertThat(generate(service, request("the ".repeat(65), greedy(5)))
+                        .getError()
+                        .getCode())
                 .isEqualTo(ErrorCode.INPUT_TOO_LARGE);
-        assertThat(generate(service, request("the", greedy(5).setTopP(0f))).getError().getCode())
+        assertThat(generate(service, request("the", greedy(5).setTopP(0f)))
+                        .getError()
+                        .getCode())
                 .isEqualTo(ErrorCode.INVALID_REQUEST);
         assertThat(generate(service, request("the", greedy(0))).getError().getCode())
                 .isEqualTo(ErrorCode.INVALID_REQUEST);
@@ -180,7 +200,8 @@ class CausalLmGenerationTest {
 
     @Test
     void stopStringCutIsAtTheEarliestOccurrenceOfAnyStopString() {
-        assertThat(CausalLmRunner.cutAtStop("cat sat on the mat", List.of("mat", "sat"))).isEqualTo("cat ");
+        assertThat(CausalLmRunner.cutAtStop("cat sat on the mat", List.of("mat", "sat")))
+                .isEqualTo("cat ");
         assertThat(CausalLmRunner.cutAtStop("cat sat", List.of("dog"))).isNull();
     }
 
@@ -194,8 +215,10 @@ class CausalLmGenerationTest {
             boolean drained = own.awaitDrained(Duration.ofSeconds(5));
 
             assertThat(drained).as("the generation ended inside the drain").isTrue();
-            assertThat(running).as("no truncated text answers it: the partition's next owner runs it whole")
-                    .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+            assertThat(running)
+                    .as("no truncated text answers it: the partition's next owner runs it whole")
+                    .failsWithin(Duration.ofSeconds(5))
+                    .withThrowableOfType(ExecutionException.class)
                     .withCauseInstanceOf(AbandonedAtShutdownException.class)
                     .withMessageContaining("cut at the shutdown grace");
         } finally {

@@ -30,22 +30,30 @@ class ExportedDecoderBatchTest {
         List<ExportedDecoderKafkaTest.Case> cases = ExportedDecoderKafkaTest.expected(architecture);
         OrtRuntime runtime = OrtRuntime.shared();
         try (LmTokenizer tokenizer = LmTokenizer.load(
-                new ModelSource("classpath:exported/" + architecture + "/tokenizer.json"), "<eos>");
-             CausalLmRunner runner = new CausalLmRunner(runtime.environment(),
-                     runtime.open(new ModelSource("classpath:exported/" + model), SessionSettings.singleThread()),
-                     tokenizer, new ShutdownGrace(() -> false, Duration.ofSeconds(1), System::nanoTime),
-                     System::currentTimeMillis, true)) {
+                        new ModelSource("classpath:exported/" + architecture + "/tokenizer.json"), "<eos>");
+                CausalLmRunner runner = new CausalLmRunner(
+                        runtime.environment(),
+                        runtime.open(new ModelSource("classpath:exported/" + model), SessionSettings.singleThread()),
+                        tokenizer,
+                        new ShutdownGrace(() -> false, Duration.ofSeconds(1), System::nanoTime),
+                        System::currentTimeMillis,
+                        true)) {
             List<Generation> batch = new ArrayList<>();
             for (ExportedDecoderKafkaTest.Case c : cases) {
-                batch.add(new Generation(tokenizer.encode(c.prompt()), 12, new SamplingSettings(0f, 0, 1f, 1f, 0L),
-                        List.of(), Long.MAX_VALUE));
+                batch.add(new Generation(
+                        tokenizer.encode(c.prompt()),
+                        12,
+                        new SamplingSettings(0f, 0, 1f, 1f, 0L),
+                        List.of(),
+                        Long.MAX_VALUE));
             }
 
             List<GenerationOutcome> outcomes = runner.run(batch);
 
             for (int i = 0; i < cases.size(); i++) {
                 assertThat(outcomes.get(i)).isInstanceOf(GenerationOutcome.Text.class);
-                assertThat(((GenerationOutcome.Text) outcomes.get(i)).text()).as(cases.get(i).prompt())
+                assertThat(((GenerationOutcome.Text) outcomes.get(i)).text())
+                        .as(cases.get(i).prompt())
                         .isEqualTo(cases.get(i).text());
             }
         }

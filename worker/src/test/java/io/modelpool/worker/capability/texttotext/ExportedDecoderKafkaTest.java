@@ -34,15 +34,17 @@ class ExportedDecoderKafkaTest {
     private static final List<Long> SEEDS = List.of(3L, 17L);
 
     /** One case of expected.json: a prompt and PyTorch's greedy continuation. */
-    record Case(String prompt, String text, int tokens) {
-    }
+    record Case(String prompt, String text, int tokens) {}
 
     static List<Case> expected(String architecture) throws IOException {
-        try (InputStream in = ExportedDecoderKafkaTest.class.getResourceAsStream(
-                "/exported/" + architecture + "/expected.json")) {
+        try (InputStream in =
+                ExportedDecoderKafkaTest.class.getResourceAsStream("/exported/" + architecture + "/expected.json")) {
             JsonNode root = new ObjectMapper().readTree(in);
             return StreamSupport.stream(root.get("cases").spliterator(), false)
-                    .map(c -> new Case(c.get("prompt").asText(), c.get("text").asText(), c.get("ids").size()))
+                    .map(c -> new Case(
+                            c.get("prompt").asText(),
+                            c.get("text").asText(),
+                            c.get("ids").size()))
                     .toList();
         }
     }
@@ -51,9 +53,12 @@ class ExportedDecoderKafkaTest {
         return model.startsWith("llama") ? "llama" : "gpt2";
     }
 
-    private static TextToTextRequest request(String id, String model, String prompt,
-                                             GenerationParameters parameters) {
-        return TextToTextRequest.newBuilder().setId(id).setModel(model).setPrompt(prompt).setParameters(parameters)
+    private static TextToTextRequest request(String id, String model, String prompt, GenerationParameters parameters) {
+        return TextToTextRequest.newBuilder()
+                .setId(id)
+                .setModel(model)
+                .setPrompt(prompt)
+                .setParameters(parameters)
                 .build();
     }
 
@@ -65,21 +70,42 @@ class ExportedDecoderKafkaTest {
                 List<Case> cases = expected(architecture(model));
                 for (int i = 0; i < cases.size(); i++) {
                     String id = model + "/greedy/" + i;
-                    requests.put(id, request(id, model, cases.get(i).prompt(),
-                            GenerationParameters.newBuilder().setMaxNewTokens(12).build()));
+                    requests.put(
+                            id,
+                            request(
+                                    id,
+                                    model,
+                                    cases.get(i).prompt(),
+                                    GenerationParameters.newBuilder()
+                                            .setMaxNewTokens(12)
+                                            .build()));
                 }
                 for (long seed : SEEDS) {
                     for (String copy : List.of("a", "b")) {
                         String id = model + "/seed" + seed + "/" + copy;
-                        requests.put(id, request(id, model, "the", GenerationParameters.newBuilder()
-                                .setMaxNewTokens(10).setTemperature(1.5f).setSeed(seed).build()));
+                        requests.put(
+                                id,
+                                request(
+                                        id,
+                                        model,
+                                        "the",
+                                        GenerationParameters.newBuilder()
+                                                .setMaxNewTokens(10)
+                                                .setTemperature(1.5f)
+                                                .setSeed(seed)
+                                                .build()));
                     }
                 }
             }
         }
 
-        Map<String, TextToTextResult> results = KafkaRoundTrip.run(Capability.TEXT_TO_TEXT, MANIFEST,
-                TextToTextRequest.class, TextToTextResult.class, requests, Duration.ofSeconds(90));
+        Map<String, TextToTextResult> results = KafkaRoundTrip.run(
+                Capability.TEXT_TO_TEXT,
+                MANIFEST,
+                TextToTextRequest.class,
+                TextToTextResult.class,
+                requests,
+                Duration.ofSeconds(90));
 
         assertThat(results).containsOnlyKeys(requests.keySet());
         for (String base : MODELS) {
@@ -87,7 +113,8 @@ class ExportedDecoderKafkaTest {
                 List<Case> cases = expected(architecture(model));
                 for (int i = 0; i < cases.size(); i++) {
                     TextToTextPayload p = ok(results.get(model + "/greedy/" + i));
-                    assertThat(p.getText()).as("%s on '%s'", model, cases.get(i).prompt())
+                    assertThat(p.getText())
+                            .as("%s on '%s'", model, cases.get(i).prompt())
                             .isEqualTo(cases.get(i).text());
                     assertThat(p.getGeneratedTokens()).isEqualTo(cases.get(i).tokens());
                     assertThat(p.getFinishReason()).isEqualTo(FinishReason.EOS);
@@ -95,9 +122,11 @@ class ExportedDecoderKafkaTest {
                 for (long seed : SEEDS) {
                     String a = ok(results.get(model + "/seed" + seed + "/a")).getText();
                     assertThat(ok(results.get(model + "/seed" + seed + "/b")).getText())
-                            .as("%s, seed %d", model, seed).isEqualTo(a);
+                            .as("%s, seed %d", model, seed)
+                            .isEqualTo(a);
                     assertThat(ok(results.get(base + "/seed" + seed + "/a")).getText())
-                            .as("%s alone and batched, seed %d", base, seed).isEqualTo(a);
+                            .as("%s alone and batched, seed %d", base, seed)
+                            .isEqualTo(a);
                 }
             }
         }

@@ -14,14 +14,17 @@ class LmTokenizerVocabularyTest {
 
     @Test
     void isOneMoreThanTheLargestIdOfTheModelsVocabularyAndTheAddedTokens() throws Exception {
-        assertThat(size("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 7, \"c\": 3}}}")).isEqualTo(8);
+        assertThat(size("{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 7, \"c\": 3}}}"))
+                .isEqualTo(8);
         assertThat(size("{\"added_tokens\": [{\"id\": 12, \"content\": \"<|im_end|>\"}],"
-                + " \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 7}}}")).isEqualTo(13);
+                        + " \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 7}}}"))
+                .isEqualTo(13);
     }
 
     @Test
     void countsTheEntriesOfAUnigramVocabularyList() throws Exception {
         assertThat(size("{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"<unk>\", 0.0], [\"a\", -1.5],"
-                + " [\"b\", -2.0]]}}")).isEqualTo(3);
+                        + " [\"b\", -2.0]]}}"))
+                .isEqualTo(3);
     }
 }

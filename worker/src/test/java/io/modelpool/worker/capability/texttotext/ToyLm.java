@@ -7,9 +7,9 @@ import io.modelpool.v1.GenerationParameters;
 import io.modelpool.v1.TextToTextRequest;
 import io.modelpool.v1.TextToTextResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.manifest.ManifestLoader;
 import io.modelpool.worker.pool.ModelState;
@@ -26,8 +26,7 @@ final class ToyLm {
     static final String MANIFEST = "classpath:texttotext/toy-lm.yaml";
     static final RequestContext CONTEXT = new RequestContext("test-worker", 0);
 
-    private ToyLm() {
-    }
+    private ToyLm() {}
 
     static PoolGroup registry() {
         PoolGroup registry = CapabilityRegistry.fromManifest(ManifestLoader.load(MANIFEST));
@@ -44,8 +43,13 @@ final class ToyLm {
     }
 
     static TextToTextRequest request(String prompt, GenerationParameters.Builder parameters, Instant deadline) {
-        return TextToTextRequest.newBuilder().setId(UUID.randomUUID().toString()).setModel(MODEL)
-                .setPrompt(prompt).setParameters(parameters.build()).setDeadline(deadline).build();
+        return TextToTextRequest.newBuilder()
+                .setId(UUID.randomUUID().toString())
+                .setModel(MODEL)
+                .setPrompt(prompt)
+                .setParameters(parameters.build())
+                .setDeadline(deadline)
+                .build();
     }
 
     static TextToTextResult generate(CapabilityService service, TextToTextRequest request) throws Exception {

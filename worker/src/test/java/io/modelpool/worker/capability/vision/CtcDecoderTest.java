@@ -28,7 +28,9 @@ class CtcDecoderTest {
         assertThat(d.text()).isEqualTo("aa bc");
         assertThat(d.confidence()).as("mean over the 5 kept steps").isEqualTo((0.5f + 4f) / 5);
         assertThat(d.tokens()).containsExactly("a", "a", " ", "b", "c");
-        assertThat(decoder.decode(new float[10], 0, 2, 5).text()).as("all blank").isEmpty();
+        assertThat(decoder.decode(new float[10], 0, 2, 5).text())
+                .as("all blank")
+                .isEmpty();
     }
 
     @Test
@@ -38,8 +40,9 @@ class CtcDecoderTest {
         Files.writeString(keys, "a\nb");
         CtcDecoder decoder = CtcDecoder.load(new ModelSource("file:" + keys));
         // classes: blank, a, b, space; steps: a, blank (space 0.2), blank (space 0.3), b, blank (space 0.4), a
-        float[][] steps = {{0, 1, 0, 0}, {0.8f, 0, 0, 0.2f}, {0.7f, 0, 0, 0.3f}, {0, 0, 1, 0}, {0.6f, 0, 0, 0.4f},
-            {0, 1, 0, 0}};
+        float[][] steps = {
+            {0, 1, 0, 0}, {0.8f, 0, 0, 0.2f}, {0.7f, 0, 0, 0.3f}, {0, 0, 1, 0}, {0.6f, 0, 0, 0.4f}, {0, 1, 0, 0}
+        };
         float[] probs = new float[steps.length * 4];
         for (int t = 0; t < steps.length; t++) {
             System.arraycopy(steps[t], 0, probs, t * 4, 4);

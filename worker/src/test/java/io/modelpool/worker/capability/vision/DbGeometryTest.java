@@ -12,9 +12,25 @@ import org.junit.jupiter.api.Test;
 class DbGeometryTest {
 
     /** The defaults, without the dilation, whose one pixel of growth the geometry below leaves out. */
-    private static final PpOcrParameters DEFAULTS = PpOcrParameters.from(new ModelDefinition("m", "vision", "pp-ocr",
-            "classpath:d.onnx", null, null, Map.of("recognizer", "classpath:r.onnx", "classifier",
-            "classpath:c.onnx", "keys", "classpath:k.txt", "det-dilate", false), null, null, null));
+    private static final PpOcrParameters DEFAULTS = PpOcrParameters.from(new ModelDefinition(
+            "m",
+            "vision",
+            "pp-ocr",
+            "classpath:d.onnx",
+            null,
+            null,
+            Map.of(
+                    "recognizer",
+                    "classpath:r.onnx",
+                    "classifier",
+                    "classpath:c.onnx",
+                    "keys",
+                    "classpath:k.txt",
+                    "det-dilate",
+                    false),
+            null,
+            null,
+            null));
 
     @Test
     void theMinimumAreaRectangleOfATiltedBarFollowsItsTilt() {

@@ -41,8 +41,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ImageMagickPagesTest {
 
     /** Eight of VisionBench's pages (seed 26), with the lines drawn on them, under src/test/resources/vision/pages. */
-    static final List<String> COMMITTED = List.of("page-13.jpg", "page-14.png", "page-15.jpg", "page-32.jpg",
-            "page-34.jpg", "page-35.jpg", "page-36.jpg", "page-40.jpg");
+    static final List<String> COMMITTED = List.of(
+            "page-13.jpg",
+            "page-14.png",
+            "page-15.jpg",
+            "page-32.jpg",
+            "page-34.jpg",
+            "page-35.jpg",
+            "page-36.jpg",
+            "page-40.jpg");
+
     static final double BOUND = 0.02;
 
     private static PoolGroup registry;
@@ -65,36 +73,66 @@ class ImageMagickPagesTest {
         for (String name : COMMITTED) {
             byte[] image = resource("vision/pages/" + name);
             List<String> drawn = new String(resource("vision/pages/" + name + ".txt"), StandardCharsets.UTF_8)
-                    .lines().filter(l -> !l.isBlank()).toList();
+                    .lines()
+                    .filter(l -> !l.isBlank())
+                    .toList();
             String expected = String.join(" ", drawn);
             String read = String.join(" ", read(name, image));
             edits += distance(read, expected);
             chars += expected.length();
         }
 
-        assertThat((double) edits / chars).as("CER over %d committed pages", COMMITTED.size()).isLessThan(BOUND);
+        assertThat((double) edits / chars)
+                .as("CER over %d committed pages", COMMITTED.size())
+                .isLessThan(BOUND);
     }
 
     @Test
     void readsPagesRenderedNowByImageMagickWithinTheBenchsCer(@TempDir Path dir) throws Exception {
-        assumeTrue(convertAvailable(), "ImageMagick's convert is not installed: the pages cannot be rendered here "
-                + "(the committed pages are read by the other test)");
+        assumeTrue(
+                convertAvailable(),
+                "ImageMagick's convert is not installed: the pages cannot be rendered here "
+                        + "(the committed pages are read by the other test)");
         List<Page> pages = List.of(
-                new Page("DejaVu-Sans", 20, -2, true, 70, List.of(
-                        "The licenses for most software and other practical works are designed",
-                        "to take away your freedom to share and change the works.")),
-                new Page("DejaVu-Serif", 28, 1.5, false, 0, List.of(
-                        "By contrast, the GNU General Public License is",
-                        "intended to guarantee your freedom to share and",
-                        "change all versions of a program.")),
-                new Page("DejaVu-Sans-Mono", 24, 0, true, 80, List.of(
-                        "When we speak of free software, we are referring to freedom, not price.",
-                        "Our General Public Licenses are designed to make sure that you have")),
-                new Page("DejaVu-Sans-Bold", 32, -1.5, false, 0, List.of(
-                        "the freedom to distribute",
-                        "copies of free software",
-                        "(and charge for them if you wish),",
-                        "that you receive source code")));
+                new Page(
+                        "DejaVu-Sans",
+                        20,
+                        -2,
+                        true,
+                        70,
+                        List.of(
+                                "The licenses for most software and other practical works are designed",
+                                "to take away your freedom to share and change the works.")),
+                new Page(
+                        "DejaVu-Serif",
+                        28,
+                        1.5,
+                        false,
+                        0,
+                        List.of(
+                                "By contrast, the GNU General Public License is",
+                                "intended to guarantee your freedom to share and",
+                                "change all versions of a program.")),
+                new Page(
+                        "DejaVu-Sans-Mono",
+                        24,
+                        0,
+                        true,
+                        80,
+                        List.of(
+                                "When we speak of free software, we are referring to freedom, not price.",
+                                "Our General Public Licenses are designed to make sure that you have")),
+                new Page(
+                        "DejaVu-Sans-Bold",
+                        32,
+                        -1.5,
+                        false,
+                        0,
+                        List.of(
+                                "the freedom to distribute",
+                                "copies of free software",
+                                "(and charge for them if you wish),",
+                                "that you receive source code")));
         long edits = 0;
         long chars = 0;
         for (int i = 0; i < pages.size(); i++) {
@@ -107,22 +145,56 @@ class ImageMagickPagesTest {
             chars += expected.length();
         }
 
-        assertThat((double) edits / chars).as("CER over %d pages rendered now", pages.size()).isLessThan(BOUND);
+        assertThat((double) edits / chars)
+                .as("CER over %d pages rendered now", pages.size())
+                .isLessThan(BOUND);
     }
 
     /** A page to draw: font, size in points, rotation in degrees, JPEG (and its quality) or PNG, the lines. */
-    record Page(String font, int size, double angle, boolean jpeg, int quality, List<String> lines) {
-    }
+    record Page(String font, int size, double angle, boolean jpeg, int quality, List<String> lines) {}
 
     /** Draws the page as VisionBench does: dark text on off-white with light Gaussian noise, 48 x 36 px margins. */
     private static void render(Page page, Path file) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("convert", "-seed", "26", "-background", "none",
-                "-fill", "#1a1a1a", "-font", page.font, "-pointsize", Integer.toString(page.size),
-                "-interline-spacing", Integer.toString(page.size / 3), "label:" + String.join("\n", page.lines),
-                "-rotate", Double.toString(page.angle), "-bordercolor", "none", "-border", "48x36",
-                "(", "+clone", "-alpha", "off", "-fill", "#f4f0e6", "-colorize", "100",
-                "-attenuate", "0.6", "+noise", "Gaussian", ")", "+swap", "-compose", "over", "-composite",
-                "-alpha", "off"));
+        List<String> command = new ArrayList<>(List.of(
+                "convert",
+                "-seed",
+                "26",
+                "-background",
+                "none",
+                "-fill",
+                "#1a1a1a",
+                "-font",
+                page.font,
+                "-pointsize",
+                Integer.toString(page.size),
+                "-interline-spacing",
+                Integer.toString(page.size / 3),
+                "label:" + String.join("\n", page.lines),
+                "-rotate",
+                Double.toString(page.angle),
+                "-bordercolor",
+                "none",
+                "-border",
+                "48x36",
+                "(",
+                "+clone",
+                "-alpha",
+                "off",
+                "-fill",
+                "#f4f0e6",
+                "-colorize",
+                "100",
+                "-attenuate",
+                "0.6",
+                "+noise",
+                "Gaussian",
+                ")",
+                "+swap",
+                "-compose",
+                "over",
+                "-composite",
+                "-alpha",
+                "off"));
         if (page.jpeg) {
             command.addAll(List.of("-quality", Integer.toString(page.quality)));
         }
@@ -135,7 +207,9 @@ class ImageMagickPagesTest {
 
     private static boolean convertAvailable() throws InterruptedException {
         try {
-            Process p = new ProcessBuilder("convert", "-version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("convert", "-version")
+                    .redirectErrorStream(true)
+                    .start();
             p.getInputStream().readAllBytes();
             return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
@@ -145,10 +219,15 @@ class ImageMagickPagesTest {
 
     private static List<String> read(String id, byte[] image) throws Exception {
         String type = image[0] == (byte) 0x89 ? "image/png" : "image/jpeg";
-        VisionRequest request = VisionRequest.newBuilder().setId(id).setModel("pp-ocrv4")
-                .setImage(new ImageInput(ByteBuffer.wrap(image), type)).build();
+        VisionRequest request = VisionRequest.newBuilder()
+                .setId(id)
+                .setModel("pp-ocrv4")
+                .setImage(new ImageInput(ByteBuffer.wrap(image), type))
+                .build();
         VisionResult result = (VisionResult) registry.service(Capability.VISION)
-                .handle(request, new RequestContext("test", 0)).get(60, TimeUnit.SECONDS).record();
+                .handle(request, new RequestContext("test", 0))
+                .get(60, TimeUnit.SECONDS)
+                .record();
         assertThat(result.getStatus()).as("%s: %s", id, result.getError()).isEqualTo(ResultStatus.OK);
         return result.getPayload().getLines().stream().map(TextLine::getText).toList();
     }

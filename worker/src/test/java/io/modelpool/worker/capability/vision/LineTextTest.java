@@ -9,12 +9,14 @@ class LineTextTest {
 
     @Test
     void latinLinesGetAsciiPunctuationAndChineseLinesStayAsRead() {
-        assertThat(LineText.asciiPunctuation("Hello，world（a）：b；c。“d”"))
-                .isEqualTo("Hello,world(a):b;c.\"d\"");
+        assertThat(LineText.asciiPunctuation("Hello，world（a）：b；c。“d”")).isEqualTo("Hello,world(a):b;c.\"d\"");
         assertThat(LineText.finish(decoded("Hello，world"), 0, true)).isEqualTo("Hello,world");
-        assertThat(LineText.finish(decoded("你好，世界"), 0, true)).as("not a Latin line")
+        assertThat(LineText.finish(decoded("你好，世界"), 0, true))
+                .as("not a Latin line")
                 .isEqualTo("你好，世界");
-        assertThat(LineText.finish(decoded("Hello，world"), 0, false)).as("switched off").isEqualTo("Hello，world");
+        assertThat(LineText.finish(decoded("Hello，world"), 0, false))
+                .as("switched off")
+                .isEqualTo("Hello，world");
     }
 
     @Test
@@ -27,8 +29,8 @@ class LineTextTest {
 
     @Test
     void spacesGoOnlyOnLatinLinesAndNeverNextToASpaceTheModelWrote() {
-        CtcDecoder.Decoded latin = new CtcDecoder.Decoded("ab c", 1f, List.of("a", "b", " ", "c"),
-                new float[] {0, 0.5f, 0.5f, 0.5f});
+        CtcDecoder.Decoded latin =
+                new CtcDecoder.Decoded("ab c", 1f, List.of("a", "b", " ", "c"), new float[] {0, 0.5f, 0.5f, 0.5f});
         CtcDecoder.Decoded chinese = new CtcDecoder.Decoded("你好", 1f, List.of("你", "好"), new float[] {0, 0.9f});
 
         assertThat(LineText.finish(latin, 0.1, false)).isEqualTo("a b c");

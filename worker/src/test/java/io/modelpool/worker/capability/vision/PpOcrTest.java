@@ -10,9 +10,9 @@ import io.modelpool.v1.TextLine;
 import io.modelpool.v1.VisionRequest;
 import io.modelpool.v1.VisionResult;
 import io.modelpool.worker.capability.CapabilityRegistry;
-import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.CapabilityService;
 import io.modelpool.worker.capability.Outcome;
+import io.modelpool.worker.capability.PoolGroup;
 import io.modelpool.worker.capability.RequestContext;
 import io.modelpool.worker.manifest.ManifestLoader;
 import java.awt.Font;
@@ -87,17 +87,21 @@ class PpOcrTest {
         for (TextLine line : result.getPayload().getLines()) {
             assertThat(line.getConfidence()).as(line.getText()).isBetween(0.9f, 1f);
             assertThat(line.getBox()).hasSize(4);
-            assertThat(line.getBox().get(0).getX()).as("lines are drawn from x = 30").isBetween(20, 40);
-            assertThat(line.getBox().get(0).getY()).as("reading order is top to bottom").isGreaterThan(previousTop);
-            assertThat(line.getBox().get(2).getX()).isGreaterThan(line.getBox().get(0).getX() + 100);
+            assertThat(line.getBox().get(0).getX())
+                    .as("lines are drawn from x = 30")
+                    .isBetween(20, 40);
+            assertThat(line.getBox().get(0).getY())
+                    .as("reading order is top to bottom")
+                    .isGreaterThan(previousTop);
+            assertThat(line.getBox().get(2).getX())
+                    .isGreaterThan(line.getBox().get(0).getX() + 100);
             previousTop = line.getBox().get(0).getY();
         }
     }
 
     @Test
     void turnsUpsideDownLinesUprightWithTheOrientationClassifier() throws Exception {
-        VisionResult result = read("flipped", RenderedText.encode(RenderedText.upsideDown(page()), "png"),
-                "image/png");
+        VisionResult result = read("flipped", RenderedText.encode(RenderedText.upsideDown(page()), "png"), "image/png");
 
         List<String> bottomUp = new ArrayList<>(expectedTexts());
         java.util.Collections.reverse(bottomUp);
@@ -106,8 +110,8 @@ class PpOcrTest {
 
     @Test
     void anImageWithoutTextIsAnOkResultWithNoLines() throws Exception {
-        VisionResult result = read("blank", RenderedText.encode(RenderedText.page(320, 200, List.of()), "png"),
-                "image/png");
+        VisionResult result =
+                read("blank", RenderedText.encode(RenderedText.page(320, 200, List.of()), "png"), "image/png");
 
         assertThat(result.getStatus()).isEqualTo(ResultStatus.OK);
         assertThat(result.getPayload().getLines()).isEmpty();
@@ -118,8 +122,10 @@ class PpOcrTest {
     void aPageReadsTheSameAloneAndBatchedWithOtherRequestsAndBadImages() throws Exception {
         byte[] good = RenderedText.encode(page(), "png");
         VisionResult alone = pageAlone();
-        byte[] other = RenderedText.encode(RenderedText.page(400, 120, List.of(
-                new RenderedText.Line("Batch42/97", Font.MONOSPACED, Font.BOLD, 30))), "png");
+        byte[] other = RenderedText.encode(
+                RenderedText.page(
+                        400, 120, List.of(new RenderedText.Line("Batch42/97", Font.MONOSPACED, Font.BOLD, 30))),
+                "png");
         byte[] truncated = Arrays.copyOf(good, good.length / 2);
 
         CapabilityService service = registry.service(Capability.VISION);
@@ -135,7 +141,9 @@ class PpOcrTest {
 
         assertThat(texts(results.get(0))).containsExactly("Batch42/97");
         assertThat(results.get(1).getError().getCode()).isEqualTo(ErrorCode.CORRUPT_IMAGE);
-        assertThat(results.get(2).getPayload()).as("same lines, boxes and confidences").isEqualTo(alone.getPayload());
+        assertThat(results.get(2).getPayload())
+                .as("same lines, boxes and confidences")
+                .isEqualTo(alone.getPayload());
         assertThat(texts(results.get(3))).containsExactly("Batch42/97");
     }
 
@@ -145,14 +153,16 @@ class PpOcrTest {
     }
 
     static VisionRequest request(String id, byte[] image, String mediaType) {
-        return VisionRequest.newBuilder().setId(id).setModel("pp-ocrv4")
-                .setImage(new ImageInput(ByteBuffer.wrap(image), mediaType)).build();
+        return VisionRequest.newBuilder()
+                .setId(id)
+                .setModel("pp-ocrv4")
+                .setImage(new ImageInput(ByteBuffer.wrap(image), mediaType))
+                .build();
     }
 
     static VisionResult read(String id, byte[] image, String mediaType) throws Exception {
         CapabilityService service = registry.service(Capability.VISION);
-        CompletableFuture<Outcome> f = service.handle(request(id, image, mediaType),
-                new RequestContext("test", 0));
+        CompletableFuture<Outcome> f = service.handle(request(id, image, mediaType), new RequestContext("test", 0));
         return (VisionResult) f.get(60, TimeUnit.SECONDS).record();
     }
 }

@@ -16,11 +16,9 @@ import javax.imageio.ImageIO;
 final class RenderedText {
 
     /** One line to draw: its text, the logical font family, style and size in points. */
-    record Line(String text, String family, int style, int size) {
-    }
+    record Line(String text, String family, int style, int size) {}
 
-    private RenderedText() {
-    }
+    private RenderedText() {}
 
     /** A page of {@code width} x {@code height} with the lines drawn from x = 30 down from the top. */
     static BufferedImage page(int width, int height, List<Line> lines) {

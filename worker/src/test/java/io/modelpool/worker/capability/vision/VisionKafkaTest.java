@@ -8,8 +8,8 @@ import io.modelpool.v1.ResultStatus;
 import io.modelpool.v1.TextLine;
 import io.modelpool.v1.VisionRequest;
 import io.modelpool.v1.VisionResult;
-import io.modelpool.worker.capability.image.ImageFixtures;
 import io.modelpool.worker.capability.KafkaRoundTrip;
+import io.modelpool.worker.capability.image.ImageFixtures;
 import java.awt.Font;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -25,7 +25,8 @@ class VisionKafkaTest {
 
     private static final List<List<RenderedText.Line>> PAGES = List.of(
             PpOcrTest.PAGE,
-            List.of(new RenderedText.Line("Receipt#0042", Font.SERIF, Font.PLAIN, 40),
+            List.of(
+                    new RenderedText.Line("Receipt#0042", Font.SERIF, Font.PLAIN, 40),
                     new RenderedText.Line("2x@4.99=9.98", Font.MONOSPACED, Font.BOLD, 30),
                     new RenderedText.Line("VAT:19%", Font.SANS_SERIF, Font.PLAIN, 22)),
             List.of(new RenderedText.Line("https://example.org/a?b=1", Font.SANS_SERIF, Font.PLAIN, 24)));
@@ -39,16 +40,27 @@ class VisionKafkaTest {
         requests.put("huge", PpOcrTest.request("huge", ImageFixtures.pngDeclaring(20_000, 20_000), "image/png"));
         requests.put("gif", PpOcrTest.request("gif", png, "image/gif"));
         requests.put("mislabelled", PpOcrTest.request("mislabelled", png, "image/jpeg"));
-        requests.put("blank", PpOcrTest.request("blank",
-                RenderedText.encode(RenderedText.page(640, 640, List.of()), "png"), "image/png"));
+        requests.put(
+                "blank",
+                PpOcrTest.request(
+                        "blank", RenderedText.encode(RenderedText.page(640, 640, List.of()), "png"), "image/png"));
         for (int i = 0; i < PAGES.size(); i++) {
             String format = i == 1 ? "jpeg" : "png";
-            requests.put("page-" + i, PpOcrTest.request("page-" + i,
-                    RenderedText.encode(RenderedText.page(640, 640, PAGES.get(i)), format), "image/" + format));
+            requests.put(
+                    "page-" + i,
+                    PpOcrTest.request(
+                            "page-" + i,
+                            RenderedText.encode(RenderedText.page(640, 640, PAGES.get(i)), format),
+                            "image/" + format));
         }
 
-        Map<String, VisionResult> results = KafkaRoundTrip.run(Capability.VISION, PpOcrTest.MANIFEST,
-                VisionRequest.class, VisionResult.class, requests, Duration.ofSeconds(120));
+        Map<String, VisionResult> results = KafkaRoundTrip.run(
+                Capability.VISION,
+                PpOcrTest.MANIFEST,
+                VisionRequest.class,
+                VisionResult.class,
+                requests,
+                Duration.ofSeconds(120));
 
         assertThat(results).containsOnlyKeys(requests.keySet());
         assertThat(code(results.get("empty"))).isEqualTo(ErrorCode.EMPTY_INPUT);
@@ -61,8 +73,10 @@ class VisionKafkaTest {
         for (int i = 0; i < PAGES.size(); i++) {
             VisionResult r = results.get("page-" + i);
             assertThat(r.getStatus()).as("page-%d: %s", i, r.getError()).isEqualTo(ResultStatus.OK);
-            assertThat(r.getPayload().getLines().stream().map(TextLine::getText).toList()).as("page-%d", i)
-                    .containsExactlyElementsOf(PAGES.get(i).stream().map(RenderedText.Line::text).toList());
+            assertThat(r.getPayload().getLines().stream().map(TextLine::getText).toList())
+                    .as("page-%d", i)
+                    .containsExactlyElementsOf(
+                            PAGES.get(i).stream().map(RenderedText.Line::text).toList());
             assertThat(r.getWorkerId()).isNotBlank();
         }
     }
