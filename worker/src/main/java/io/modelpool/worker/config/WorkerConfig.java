@@ -210,7 +210,7 @@ public final class WorkerConfig extends AbstractConfig {
                     MEDIUM,
                     "Most schema-registry lookups of writer schemas the worker has not cached, per second on "
                             + "average (a burst of one second's worth after a quiet spell). Lookups run off the intake "
-                            + "thread: a record waiting for one is parked (at most 16384 records or 64 MiB; not "
+                            + "thread: a record waiting for one is parked (at most 65536 records or 64 MiB; not "
                             + "counted against backpressure.high-water) while the records after it go on. Ids the "
                             + "registry does not know are remembered for "
                             + "schema.registry.missing.id.cache.ttl.sec (60 s) in a cache of "

@@ -93,12 +93,15 @@ final class Dispatcher {
 
     private boolean dispatching = true;
     private boolean dependencyDown;
-    /** Most records parked at once. */
-    static final int MAX_PARKED_RECORDS = 16_384;
+    /**
+     * Most records parked at once: where the byte bound meets records with no value, so bytes bound parking (a flood
+     * of small records with distinct unknown ids is parked whole while the good records after it go on).
+     */
+    static final int MAX_PARKED_RECORDS = 65_536;
     /** Most bytes of parked records at once: their values plus {@value #PARKED_OVERHEAD_BYTES} each. */
     static final long MAX_PARKED_BYTES = 64L * 1024 * 1024;
-    /** What a parked record costs beyond its value (record, registration, lookup), roughly. */
-    static final int PARKED_OVERHEAD_BYTES = 512;
+    /** What a parked record costs beyond its value (record, registration, lookup, cache entry), with margin. */
+    static final int PARKED_OVERHEAD_BYTES = 1_024;
 
     /** Registered records waiting for their writer schema's lookup, in the order they were polled. */
     private final ArrayDeque<Parked> parked = new ArrayDeque<>();
