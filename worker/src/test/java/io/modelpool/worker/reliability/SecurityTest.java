@@ -96,12 +96,16 @@ class SecurityTest {
                         .flatMap(m -> m.assignment().topicPartitions().stream())
                         .map(TopicPartition::topic)
                         .collect(Collectors.toCollection(TreeSet::new));
-                assertThat(assigned).as("topics assigned to the worker").containsExactly(job.requestTopic());
+                String bulk = Topics.bulkRequests(job.prefix(), Capability.TEXT_EMBEDDING);
+                assertThat(assigned)
+                        .as("topics assigned to the worker: its capability's request topic and its bulk sibling")
+                        .containsExactly(job.requestTopic(), bulk);
                 worker.sigterm();
                 assertThat(worker.awaitExit(Duration.ofSeconds(30)).status()).isZero();
                 assertThat(job.committed().keySet())
                         .extracting(TopicPartition::topic)
-                        .containsOnly(job.requestTopic());
+                        .contains(job.requestTopic())
+                        .isSubsetOf(job.requestTopic(), bulk);
                 Set<String> committedTopics = admin
                         .listConsumerGroupOffsets(job.group())
                         .partitionsToOffsetAndMetadata()
@@ -112,7 +116,8 @@ class SecurityTest {
                         .collect(Collectors.toSet());
                 assertThat(committedTopics)
                         .as("topics the group ever committed")
-                        .containsOnly(job.requestTopic());
+                        .contains(job.requestTopic())
+                        .isSubsetOf(job.requestTopic(), bulk);
                 assertThat(RawRecords.count(stack, job.deadLetterTopic()))
                         .as("nothing else was read")
                         .isZero();
