@@ -247,6 +247,18 @@ public final class PerTokenQuantization {
     }
 
     /** The node-level rewrite: finds each quantisation and the matrix products it feeds, then re-emits the graph. */
+    /** Indexes {@code nodes} by the tensors each writes ({@code producers}) and reads ({@code consumers}). */
+    private static void index(List<Node> nodes, Map<String, Node> producers, Map<String, List<Node>> consumers) {
+        for (Node n : nodes) {
+            for (String o : n.outputs) {
+                producers.put(o, n);
+            }
+            for (String i : n.inputs) {
+                consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
+            }
+        }
+    }
+
     private static final class Rewrite {
 
         private final List<Node> nodes;
@@ -263,14 +275,7 @@ public final class PerTokenQuantization {
             this.nodes = nodes;
             this.axesAsInput = opset >= 18;
             this.axesAsInput13 = opset >= 13;
-            for (Node n : nodes) {
-                for (String o : n.outputs) {
-                    producers.put(o, n);
-                }
-                for (String i : n.inputs) {
-                    consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
-                }
-            }
+            index(nodes, producers, consumers);
         }
 
         List<Node> apply() {
@@ -451,14 +456,7 @@ public final class PerTokenQuantization {
 
         SkipNormFusion(List<Node> nodes) {
             this.nodes = nodes;
-            for (Node n : nodes) {
-                for (String o : n.outputs) {
-                    producers.put(o, n);
-                }
-                for (String i : n.inputs) {
-                    consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
-                }
-            }
+            index(nodes, producers, consumers);
         }
 
         List<Node> apply() {
@@ -621,14 +619,7 @@ public final class PerTokenQuantization {
         AttentionFusion(List<Node> nodes, Set<String> graphInputs) {
             this.nodes = nodes;
             this.graphInputs = graphInputs;
-            for (Node n : nodes) {
-                for (String o : n.outputs) {
-                    producers.put(o, n);
-                }
-                for (String i : n.inputs) {
-                    consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
-                }
-            }
+            index(nodes, producers, consumers);
         }
 
         List<Node> apply() {
