@@ -499,11 +499,8 @@ final class Dispatcher {
                 continue;
             }
             int before = unfinished.getAsInt();
-            // The same bounds as a polled record of its topic (the interactive reserve included), so a later record
-            // of its partition is never taken while it waits
-            boolean bulkLane = Topics.isBulkRequests(p.inFlight.partition.topic());
-            if (!(bulkLane ? admission.admits(before) : admission.admitsInteractive(before))) {
-                return;
+            if (!admission.admits(before)) {
+                return; // parked records are taken under the same bounds as polled ones
             }
             listener.received(p.inFlight.capability);
             if (take(p.record, p.inFlight.partition, p.inFlight.capability, p.inFlight, before) == Taken.WAIT) {
