@@ -16,10 +16,12 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.IntSupplier;
@@ -45,13 +47,16 @@ import org.slf4j.LoggerFactory;
  * dead-lettered because a dependency was briefly down.
  *
  * <p>A record whose writer schema the codec must first look up ({@link RecordCodec#prepare}) is <em>parked</em>: it
- * is registered with the tracker at once (so no commit passes it) and the records after it go on, in its partition
- * and in the others; the lookup runs on the codec's threads. Parked records do not count against the bounds on
+ * is registered with the tracker at once (so no commit passes it) and the records after it go on: those of other
+ * partitions directly, those of its own partition parked behind it, each taken as soon as its own lookup has
+ * answered (so a slow lookup holds up nothing); the lookup runs on the codec's threads. Parked records do not count against the bounds on
  * work in flight ({@link #parked()}, {@link #partitionWaits}: they hold no work) but against their own, in records
  * and bytes ({@value #MAX_PARKED_RECORDS} records, {@value #MAX_PARKED_BYTES} bytes of values): at the bound every
  * partition waits, paused, until half of them have been taken.
  * Every call to {@link #dispatch} first takes the parked records whose lookup has answered, in the order they were
- * parked: decoded, dead-lettered or handed to their capability as if they had just been polled. A parked record whose
+ * parked and under the bounds of their topic: decoded, dead-lettered or handed to their capability as if they had just
+ * been polled. While such a record waits for admission its partition takes no later record, so at a shutdown no
+ * answered record lies past one left untaken (the next owner would answer it again). A parked record whose
  * lookup failed (registry unreachable) is looked up again after the dependency backoff; one the pool refuses waits in
  * the same way. Parked records of a revoked partition are dropped (not committed: the partition's next owner reads
  * them again); at shutdown they are abandoned with the rest of the unfinished work.
@@ -108,6 +113,11 @@ final class Dispatcher {
 
     private final Map<TopicPartition, Integer> parkedPerPartition = new HashMap<>();
     private long parkedBytes;
+    /**
+     * Partitions with a parked record whose lookup has answered but that admission has not taken yet: their polled
+     * records wait behind it, as they would behind a polled record refused there. Filled by each resume.
+     */
+    private final Set<TopicPartition> readyBehind = new HashSet<>();
     /** At the parking bound: no record that needs a lookup is taken until half the parked ones have been. */
     private boolean parkingFull;
 
@@ -304,11 +314,14 @@ final class Dispatcher {
                     consumer.seek(tp, r.offset()); // this partition waits alone; the others go on
                     break;
                 }
+                if (readyBehind.contains(tp)) {
+                    // A parked record of this partition is ready and waits for admission: it goes first, so an
+                    // answered record never passes it (a handoff would answer that one again)
+                    consumer.seek(tp, r.offset());
+                    break;
+                }
                 int before = unfinished.getAsInt();
-                boolean bulkLane = Topics.isBulkRequests(tp.topic());
-                if (!(bulkLane
-                        ? bulkGate.belowMinimum() ? admission.admitsInteractive(before) : admission.admits(before)
-                        : bulkStarving ? admission.admits(before) : admission.admitsInteractive(before))) {
+                if (!laneAdmits(tp, before)) {
                     // Leave the rest of the partition to be fetched again after the resume, so the bound is hard.
                     consumer.seek(tp, r.offset());
                     break;
@@ -321,6 +334,17 @@ final class Dispatcher {
     }
 
     /**
+     * Whether a record of {@code tp} may be taken while {@code unfinished} are in flight: interactive topics have the
+     * {@link InteractiveReserve} beyond the bounds (unless the bulk lane is starving), the bulk lane has it only while
+     * below its minimum share. Polled and parked records are taken under the same bounds.
+     */
+    private boolean laneAdmits(TopicPartition tp, int unfinished) {
+        return Topics.isBulkRequests(tp.topic())
+                ? bulkGate.belowMinimum() ? admission.admitsInteractive(unfinished) : admission.admits(unfinished)
+                : bulkStarving ? admission.admits(unfinished) : admission.admitsInteractive(unfinished);
+    }
+
+    /**
      * Returns false when the record was not taken and its partition was rewound to it; {@code unfinished} is the
      * work in flight before it.
      */
@@ -329,11 +353,14 @@ final class Dispatcher {
         byte[] value = r.value();
         CompletableFuture<Void> lookup =
                 value == null || value.length > maxRequestBytes ? null : codec.prepare(r.topic(), value);
-        if (lookup != null && !lookup.isDone() && parkingFull) {
+        // A record of a partition with parked records queues behind them even when its own schema is known: those
+        // whose lookup has answered since this turn's resume go first, as they would have at the resume
+        boolean parks = lookup != null && (!lookup.isDone() || parkedPerPartition.containsKey(tp));
+        if (parks && parkingFull) {
             consumer.seek(tp, r.offset()); // parking is at its bound: the partition waits for its lookup to be taken
             return false;
         }
-        if (lookup == null || lookup.isDone()) {
+        if (!parks) {
             listener.received(capability); // a parked record is received when it is taken
         }
         if (value == null) {
@@ -357,7 +384,7 @@ final class Dispatcher {
                             + ")");
             return true;
         }
-        if (!lookup.isDone()) {
+        if (parks) {
             park(r, tp, capability, lookup); // bounded by the parking bound; taken later under admission
             return true;
         }
@@ -475,6 +502,7 @@ final class Dispatcher {
      * failed is started again once the backoff it caused has passed.
      */
     private void resumeParked(IntSupplier unfinished) {
+        readyBehind.clear();
         boolean failed = false;
         for (Iterator<Parked> it = parked.iterator(); it.hasNext(); ) {
             Parked p = it.next();
@@ -499,12 +527,14 @@ final class Dispatcher {
                 continue;
             }
             int before = unfinished.getAsInt();
-            if (!admission.admits(before)) {
-                return; // parked records are taken under the same bounds as polled ones
+            if (!laneAdmits(p.inFlight.partition, before)) {
+                holdBack(p, it); // this one and the ready ones after it wait; their partitions take nothing past them
+                return;
             }
             listener.received(p.inFlight.capability);
             if (take(p.record, p.inFlight.partition, p.inFlight.capability, p.inFlight, before) == Taken.WAIT) {
                 p.retry = true; // prepared again after the backoff, so decode never waits on the registry here
+                holdBack(p, it);
                 return;
             }
             it.remove();
@@ -517,6 +547,17 @@ final class Dispatcher {
                     -1,
                     "schema registry unavailable while looking up the writer " + "schema of " + first.inFlight,
                     cause(first.lookup));
+        }
+    }
+
+    /** Holds back the partition of {@code refused} and of every ready parked record after it ({@code rest}). */
+    private void holdBack(Parked refused, Iterator<Parked> rest) {
+        readyBehind.add(refused.inFlight.partition);
+        while (rest.hasNext()) {
+            Parked p = rest.next();
+            if (p.lookup.isDone() && !p.lookup.isCompletedExceptionally()) {
+                readyBehind.add(p.inFlight.partition);
+            }
         }
     }
 

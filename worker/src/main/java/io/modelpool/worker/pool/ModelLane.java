@@ -747,6 +747,8 @@ final class ModelLane<I, O> {
         private volatile BatchRunner<I, O> runner;
         /** Its run was terminated by the close as abandoned; the close does not wait for it. */
         private volatile boolean abandonedAtClose;
+        /** Inside {@link BatchRunner#run}: its held tasks can only be finished by someone else while this is set. */
+        private volatile boolean inRun;
 
         private Thread thread;
 
@@ -768,10 +770,13 @@ final class ModelLane<I, O> {
             return count;
         }
 
-        /** Holds a window of tasks, every one of which was finished by someone else (abandoned). */
+        /**
+         * Is inside a run over a window of tasks, every one of which was finished by someone else (abandoned). A
+         * worker between runs whose window its own run just finished is not: it ends, and closes its runner, promptly.
+         */
         boolean holdsOnlyFinished() {
             List<PoolTask<I, O>> tasks = held;
-            if (tasks == null) {
+            if (!inRun || tasks == null) {
                 return false;
             }
             for (PoolTask<I, O> t : tasks) {
@@ -892,7 +897,12 @@ final class ModelLane<I, O> {
             long clockStarted = pool.nanoClock().getAsLong();
             List<O> outputs;
             try {
-                outputs = runner.run(inputs);
+                inRun = true;
+                try {
+                    outputs = runner.run(inputs);
+                } finally {
+                    inRun = false;
+                }
                 if (outputs == null || outputs.size() != inputs.size()) {
                     throw new IllegalStateException("runner returned " + (outputs == null ? "null" : outputs.size())
                             + " outputs for " + inputs.size() + " inputs");

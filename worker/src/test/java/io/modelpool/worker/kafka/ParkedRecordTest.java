@@ -12,6 +12,7 @@ import io.modelpool.worker.manifest.ManifestLoader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -86,6 +87,19 @@ class ParkedRecordTest {
     }
 
     @Test
+    void aRecordWhoseSchemaIsKnownNeverPassesAParkedRecordOfItsPartitionWhoseLookupHasAnswered() {
+        start();
+        // The lookup answers between the turn's resume of parked records and the next record's own lookup: the
+        // later record must queue behind the parked one, or a handoff would answer it twice (it would be committed
+        // only once the parked one is, and the parked one is left untaken at a shutdown)
+        feed(unknownId(), answersTheLookupThenGarbage());
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> producer.history().size() == 2);
+        assertThat(sourceOffsets()).as("in partition order").containsExactly(0L, 1L);
+        await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 2L);
+    }
+
+    @Test
     void aLookupThatFailsIsTriedAgainAfterTheBackoffAndTheRecordIsNeverDeadLetteredMeanwhile() {
         start();
         feed(unknownId(), garbage());
@@ -129,7 +143,7 @@ class ParkedRecordTest {
         start(Dispatcher.MAX_PARKED_RECORDS + 1_000);
         int flood = Dispatcher.MAX_PARKED_RECORDS + 100;
         byte[][] values = new byte[flood][];
-        java.util.Arrays.fill(values, unknownId());
+        Arrays.fill(values, unknownId());
         feed(values);
 
         await().atMost(Duration.ofSeconds(60)).until(() -> consumer.position(TP) == Dispatcher.MAX_PARKED_RECORDS);
@@ -202,6 +216,9 @@ class ParkedRecordTest {
                     prepared.incrementAndGet();
                     return lookup;
                 }
+                if (Arrays.equals(value, answersTheLookupThenGarbage())) {
+                    lookup.complete(null);
+                }
                 return serde.prepare(topic, value);
             }
 
@@ -260,6 +277,11 @@ class ParkedRecordTest {
                 .putInt(UNKNOWN_ID)
                 .putInt(42)
                 .array();
+    }
+
+    /** Garbage whose {@code prepare} first answers the pending lookup of {@link #unknownId()}. */
+    private static byte[] answersTheLookupThenGarbage() {
+        return new byte[] {0x7e, 1, 2, 3};
     }
 
     private static byte[] garbage() {
