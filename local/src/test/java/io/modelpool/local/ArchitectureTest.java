@@ -251,6 +251,17 @@ class ArchitectureTest {
                             + "must not import the pool core's internals"))
             .and(mustNotImport(
                     "io.modelpool.worker.kafka..", "kafka/package-info: must not import ONNX Runtime", ONNX, DJL))
+            .and(noClasses()
+                    .that(DescribedPredicate.describe(
+                            "are not the Guarantee",
+                            c -> !c.getName().startsWith("io.modelpool.worker.kafka.Guarantee")))
+                    .should()
+                    .dependOnClassesThat(DescribedPredicate.describe(
+                            "deliver by one guarantee",
+                            c -> c.getName().equals("io.modelpool.worker.kafka.AtLeastOnceDelivery")
+                                    || c.getName().equals("io.modelpool.worker.kafka.ExactlyOnceDelivery")))
+                    .because("kafka/package-info: the Delivery is chosen once, by the Guarantee; no other class "
+                            + "branches on the guarantee"))
             .and(mustNotImport(
                     "io.modelpool.worker.lifecycle..",
                     "lifecycle/package-info: drives the worker " + "through ShutdownCoordinator.Target",

@@ -981,6 +981,11 @@ public final class WorkerConfig extends AbstractConfig {
         return Duration.ofMillis(getLong(POOL_LOAD_RETRY_BACKOFF_MAX_MS));
     }
 
+    /** {@value #PROCESSING_GUARANTEE}, validated: {@value #AT_LEAST_ONCE} or {@value #EXACTLY_ONCE}. */
+    public String processingGuarantee() {
+        return getString(PROCESSING_GUARANTEE);
+    }
+
     /** Whether {@value #PROCESSING_GUARANTEE} is {@value #EXACTLY_ONCE}. */
     public boolean exactlyOnce() {
         return EXACTLY_ONCE.equals(getString(PROCESSING_GUARANTEE));

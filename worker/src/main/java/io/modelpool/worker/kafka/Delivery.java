@@ -2,8 +2,10 @@ package io.modelpool.worker.kafka;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Queue;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -91,4 +93,15 @@ interface Delivery {
 
     /** Outcomes that were sent in a transaction a fatal error left open: done in the tracker, never committed. */
     int lostToFatal();
+
+    /** What a {@link Guarantee} builds its delivery from. */
+    record Parts(
+            IntakeSettings settings,
+            org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
+            Producer<byte[], byte[]> producer,
+            InFlightTracker tracker,
+            IntakeListener listener,
+            Queue<IntakeEvent> events,
+            Resend resend,
+            CloseBudget closeBudget) {}
 }

@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The intake loop: poll, dispatch, pause reconciliation, event pump. Request records in, pool work out, outcomes
- * back through the {@link Delivery} chosen once for the processing guarantee.
+ * back ({@link IntakeEvents}) through the {@link Delivery} its {@link Guarantee} chose once.
  *
  * <p><b>Threads.</b> {@link #run()} is the intake thread. It alone touches the consumer and decides what the
  * producer sends. Pool workers and the producer's I/O thread report back through an event queue.
@@ -48,10 +47,11 @@ import org.slf4j.LoggerFactory;
  * done prefix is committed before the callback returns; the rest is abandoned (not committed). Lost partitions are
  * forgotten without committing.
  *
- * <p><b>Shutdown.</b> After {@link #requestShutdown()} the pools reject new work, every partition is paused, nothing
- * more is dispatched; in-flight work drains until the drain timeout counted from the request, polling with every
- * partition paused; then publishing, the commit and the client closes share what is left of one deadline (drain
- * plus close timeout, from the request). Work a capability cut at its shutdown grace comes back
+ * <p><b>Shutdown.</b> After {@link #requestShutdown()} the loop ends and {@link IntakeShutdown} runs: the pools
+ * reject new work, every partition is paused, nothing more is dispatched; in-flight work drains until the drain
+ * timeout counted from the request, polling with every partition paused; then publishing, the commit and the client
+ * closes share what is left of one deadline (drain plus close timeout, from the request). Work a capability cut at
+ * its shutdown grace comes back
  * {@linkplain IntakeEvent.Abandoned abandoned}: nothing is published for it, its offset is not committed, and the
  * drain does not wait for it.
  */
@@ -72,7 +72,7 @@ public final class Intake implements Runnable {
     private final Map<Capability, String> resultTopics = new HashMap<>();
     private final String deadLetterTopic;
 
-    private final LinkedBlockingQueue<IntakeEvent> events = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<IntakeEvent> eventQueue = new LinkedBlockingQueue<>();
     private final InFlightTracker tracker = new InFlightTracker();
     private final Admission admission;
     private final Pausing pausing = new Pausing();
@@ -80,18 +80,17 @@ public final class Intake implements Runnable {
     private final DeadLetters deadLetters;
     private final Publisher publisher;
     private final Delivery delivery;
+    private final IntakeEvents events;
+    private final CloseBudget closeBudget;
+    private final IntakeShutdown shutdown;
 
     private volatile boolean shutdownRequested;
     private volatile long lastTurnNanos = System.nanoTime();
     /** When shutdown was requested ({@link System#nanoTime()}): the drain and every later step count from here. */
     private volatile long signalNanos;
-    /** The shutdown's one deadline for every step after the drain (publish, commit, closes). */
-    private long finalDeadlineNanos = Long.MAX_VALUE;
 
     private final AtomicBoolean assigned = new AtomicBoolean();
     private volatile ShutdownReport shutdownReport;
-    /** False once a timed-out drain abandoned the rest: late outcomes are then dropped, not published. */
-    private boolean acceptingOutcomes = true;
 
     public Intake(
             IntakeSettings settings,
@@ -139,17 +138,11 @@ public final class Intake implements Runnable {
                 new PublishGate(settings.publishLinger(), settings.publishMaxRecords()),
                 new Backoff(settings.retryBackoff(), settings.retryBackoffMax()),
                 clock);
-        this.delivery = settings.exactlyOnce()
-                ? new ExactlyOnceDelivery(
-                        consumer,
-                        new TransactionCycle(
-                                producer, settings.transactionInterval(), settings.transactionMaxRecords()),
-                        tracker,
-                        listener,
-                        publisher,
-                        () -> finalDeadlineNanos == Long.MAX_VALUE ? null : closeBudget())
-                : new AtLeastOnceDelivery(
-                        consumer, producer, tracker, listener, events, publisher, settings.commitInterval());
+        this.closeBudget = new CloseBudget(settings.closeTimeout());
+        this.delivery = settings.guarantee()
+                .delivery(new Delivery.Parts(
+                        settings, consumer, producer, tracker, listener, eventQueue, publisher, closeBudget));
+        this.events = new IntakeEvents(eventQueue, tracker, delivery, this::sendable);
         publisher.deliverThrough(delivery);
         this.dispatcher = new Dispatcher(
                 settings.workerId(),
@@ -163,7 +156,7 @@ public final class Intake implements Runnable {
                 admission,
                 deadLetters,
                 listener,
-                events,
+                eventQueue,
                 new Backoff(settings.retryBackoff(), settings.retryBackoffMax()),
                 clock,
                 jobs,
@@ -178,6 +171,17 @@ public final class Intake implements Runnable {
                         delivery.computed(r, Intake.this::sendable);
                     }
                 });
+        this.shutdown = new IntakeShutdown(
+                settings,
+                capabilities,
+                consumer,
+                producer,
+                listener,
+                tracker,
+                dispatcher,
+                delivery,
+                events,
+                closeBudget);
     }
 
     /** The request topics this intake subscribes to. */
@@ -230,7 +234,7 @@ public final class Intake implements Runnable {
                             delivery,
                             assigned,
                             () -> shutdownRequested ? Duration.ZERO : settings.drainTimeout(),
-                            this::closeBudget,
+                            closeBudget::get,
                             waitMs -> pump(waitMs, false),
                             this::forget));
             log.info(
@@ -248,7 +252,10 @@ public final class Intake implements Runnable {
                 throw e;
             }
         } finally {
-            shutdownReport = shutdown();
+            shutdownReport = shutdown.run(
+                    shutdownRequested ? signalNanos : System.nanoTime(),
+                    this::reconcilePause,
+                    waitMs -> pump(waitMs, true));
         }
     }
 
@@ -265,7 +272,7 @@ public final class Intake implements Runnable {
         if (!shutdownRequested) { // every turn: records parked on a schema lookup resume here
             dispatcher.dispatch(records, this::unfinished);
         }
-        handleEvents(0);
+        events.handle(0);
         publisher.publishIfDue();
         delivery.maybeCommit(clock.millis(), tracker.outstanding() == 0 && tracker.waitingCount() == 0);
     }
@@ -286,42 +293,7 @@ public final class Intake implements Runnable {
         publisher.ready(r.interactive);
     }
 
-    // ---------------------------------------------------------------- events and pausing
-
-    /** Handles queued events; waits up to {@code waitMs} for the first one. Returns how many were handled. */
-    private int handleEvents(long waitMs) {
-        int handled = 0;
-        try {
-            IntakeEvent first = waitMs > 0 ? events.poll(waitMs, TimeUnit.MILLISECONDS) : events.poll();
-            for (IntakeEvent e = first; e != null; e = events.poll()) {
-                handle(e);
-                handled++;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return handled;
-    }
-
-    private void handle(IntakeEvent event) {
-        InFlight r = event.record();
-        if (event instanceof IntakeEvent.Computed c) {
-            tracker.returned(r);
-            if (acceptingOutcomes && tracker.current(r)) {
-                r.becomeResult(c.outcome());
-                delivery.computed(r, this::sendable);
-            }
-        } else if (event instanceof IntakeEvent.Abandoned) {
-            tracker.returned(r);
-            if (acceptingOutcomes && tracker.current(r)) {
-                delivery.abandoned(r, tracker::abandon);
-            }
-        } else if (event instanceof IntakeEvent.Acknowledged) {
-            delivery.acknowledged(r);
-        } else if (event instanceof IntakeEvent.PublishFailed f) {
-            delivery.sendFailed(r, f.error());
-        }
-    }
+    // ---------------------------------------------------------------- pausing and the drain's turn
 
     /** Pauses every assigned partition while backpressure, a dependency backoff or shutdown says so. */
     private void reconcilePause() {
@@ -341,7 +313,7 @@ public final class Intake implements Runnable {
     private void pump(long waitMs, boolean poll) {
         lastTurnNanos = System.nanoTime();
         publisher.publishNow();
-        handleEvents(waitMs);
+        events.handle(waitMs);
         if (poll) {
             try {
                 // Polling keeps the member alive, runs commit callbacks and handles a rebalance during the drain
@@ -354,98 +326,6 @@ public final class Intake implements Runnable {
                 log.warn("Polling during the drain failed: {}", e.toString());
             }
         }
-    }
-
-    // ---------------------------------------------------------------- shutdown
-
-    /** What a blocking client call may take: the close timeout while running, what is left once shutdown runs. */
-    private Duration closeBudget() {
-        return finalDeadlineNanos == Long.MAX_VALUE
-                ? settings.closeTimeout()
-                : Duration.ofNanos(Math.max(0, finalDeadlineNanos - System.nanoTime()));
-    }
-
-    private ShutdownReport shutdown() {
-        long start = shutdownRequested ? signalNanos : System.nanoTime();
-        long drainDeadline = start + settings.drainTimeout().toNanos();
-        finalDeadlineNanos = drainDeadline + settings.closeTimeout().toNanos();
-        if (delivery.fatal() != null) {
-            return stopWithoutCommitting(start);
-        }
-        capabilities.beginShutdown();
-        dispatcher.stop();
-        try {
-            reconcilePause();
-        } catch (KafkaException e) {
-            log.warn("Pausing partitions at shutdown failed: {}", e.toString());
-        }
-        // Parked records hold no work and are not taken any more: left uncommitted, the next owner reads them again.
-        log.info(
-                "Shutdown: draining {} in-flight requests for up to {} ms",
-                tracker.outstanding() - dispatcher.parked(),
-                settings.drainTimeout().toMillis());
-        Drain.Result drain =
-                Drain.run(() -> tracker.unsettled() - dispatcher.parked(), drainDeadline, waitMs -> pump(waitMs, true));
-        if (drain.left() > 0) {
-            // Work still running is abandoned: not published, not committed; the next owner processes it again.
-            acceptingOutcomes = false;
-            int dropped = capabilities.abandon();
-            // Outcomes already sent may still be acknowledged, within half of what is left to the deadline.
-            long ackDeadline = System.nanoTime() + closeBudget().toNanos() / 2;
-            while (delivery.awaitingAcknowledgement() > 0 && System.nanoTime() < ackDeadline) {
-                handleEvents(Math.max(1, Math.min(10, TimeUnit.NANOSECONDS.toMillis(ackDeadline - System.nanoTime()))));
-            }
-            if (tracker.outstanding() > dispatcher.parked()) {
-                log.warn(
-                        "Drain timed out after {} ms: {} requests abandoned ({} pool tasks dropped); they are not "
-                                + "committed and will be processed by another worker",
-                        settings.drainTimeout().toMillis(),
-                        tracker.outstanding() - dispatcher.parked(),
-                        dropped);
-            }
-        } else if (tracker.abandonedCount() > 0) {
-            log.warn(
-                    "{} requests cut at their model's shutdown grace are abandoned: not published, not committed; "
-                            + "the next owner of their partitions runs them whole",
-                    tracker.outstanding());
-        }
-        if (dispatcher.parked() > 0) {
-            log.info(
-                    "{} records waiting on a schema lookup were not taken; left uncommitted for the next owner",
-                    dispatcher.parked());
-        }
-        int abandoned = tracker.outstanding() - dispatcher.parked();
-        boolean committed = delivery.commitNow(tp -> true, closeBudget());
-        if (delivery.fatal() != null) {
-            return stopWithoutCommitting(start);
-        }
-        ClientClose.close(consumer, producer, settings.leaveGroupOnClose(), this::closeBudget);
-        ShutdownReport report = new ShutdownReport(
-                Duration.ofNanos(System.nanoTime() - start),
-                drain.outstandingAtStart() - abandoned,
-                abandoned,
-                committed);
-        listener.shutdown(report);
-        return report;
-    }
-
-    /** After a fenced or fatally failed producer: abandon everything, commit nothing, close the clients. */
-    private ShutdownReport stopWithoutCommitting(long start) {
-        capabilities.beginShutdown();
-        dispatcher.stop();
-        acceptingOutcomes = false;
-        int dropped = capabilities.abandon();
-        int abandoned = tracker.outstanding() + delivery.lostToFatal();
-        log.warn(
-                "Stopping after a fatal producer error: {} requests not committed ({} pool tasks dropped); the next "
-                        + "owner of their partitions processes them",
-                abandoned,
-                dropped);
-        ClientClose.close(consumer, producer, settings.leaveGroupOnClose(), this::closeBudget);
-        ShutdownReport report =
-                new ShutdownReport(Duration.ofNanos(System.nanoTime() - start), 0, abandoned, false, true);
-        listener.shutdown(report);
-        return report;
     }
 
     private void forget(Collection<TopicPartition> gone, boolean lost) {

@@ -23,7 +23,7 @@ public final class IntakeSettings {
     private final Duration drainTimeout;
     private final Duration closeTimeout;
     private final boolean leaveGroupOnClose;
-    private final boolean exactlyOnce;
+    private final Guarantee guarantee;
     private final Duration transactionInterval;
     private final int transactionMaxRecords;
     private final Duration publishLinger;
@@ -47,7 +47,7 @@ public final class IntakeSettings {
         this.drainTimeout = Objects.requireNonNull(b.drainTimeout, "drainTimeout");
         this.closeTimeout = Objects.requireNonNull(b.closeTimeout, "closeTimeout");
         this.leaveGroupOnClose = b.leaveGroupOnClose;
-        this.exactlyOnce = b.exactlyOnce;
+        this.guarantee = b.guarantee;
         this.transactionInterval = Objects.requireNonNull(b.transactionInterval, "transactionInterval");
         this.transactionMaxRecords = b.transactionMaxRecords;
         this.publishLinger = Objects.requireNonNull(b.publishLinger, "publishLinger");
@@ -77,7 +77,7 @@ public final class IntakeSettings {
                 .drainTimeout(c.drainTimeout())
                 .closeTimeout(c.closeTimeout())
                 .leaveGroupOnClose(c.leaveGroupOnClose())
-                .exactlyOnce(c.exactlyOnce())
+                .guarantee(Guarantee.ofConfigName(c.processingGuarantee()))
                 .transactionInterval(c.transactionInterval())
                 .transactionMaxRecords(c.transactionMaxRecords())
                 .publishLinger(c.publishLinger())
@@ -167,9 +167,9 @@ public final class IntakeSettings {
         return leaveGroupOnClose;
     }
 
-    /** Exactly-once delivery (transactions) instead of at least once. */
-    public boolean exactlyOnce() {
-        return exactlyOnce;
+    /** The processing guarantee, which chooses the {@link Delivery}. */
+    public Guarantee guarantee() {
+        return guarantee;
     }
 
     /** Exactly once: longest a transaction stays open. */
@@ -223,7 +223,7 @@ public final class IntakeSettings {
         private Duration drainTimeout;
         private Duration closeTimeout;
         private boolean leaveGroupOnClose;
-        private boolean exactlyOnce;
+        private Guarantee guarantee = Guarantee.AT_LEAST_ONCE;
         private Duration transactionInterval;
         private int transactionMaxRecords;
         private Duration publishLinger;
@@ -304,8 +304,8 @@ public final class IntakeSettings {
             return this;
         }
 
-        public Builder exactlyOnce(boolean exactlyOnce) {
-            this.exactlyOnce = exactlyOnce;
+        public Builder guarantee(Guarantee guarantee) {
+            this.guarantee = Objects.requireNonNull(guarantee, "guarantee");
             return this;
         }
 

@@ -5,10 +5,13 @@
  * done, with assignment epochs) over the {@link io.modelpool.worker.kafka.OffsetLedger};
  * {@link io.modelpool.worker.kafka.Publisher} encodes and sends, with {@link io.modelpool.worker.kafka.Publishability}
  * replacing what can never be published and {@link io.modelpool.worker.kafka.DeadLetters} building capped dead
- * letters; one {@link io.modelpool.worker.kafka.Delivery} per guarantee, chosen once, commits;
+ * letters; one {@link io.modelpool.worker.kafka.Delivery} per guarantee, chosen once by the
+ * {@link io.modelpool.worker.kafka.Guarantee} (no other class branches on it), commits;
+ * {@link io.modelpool.worker.kafka.IntakeEvents} handles what comes back from pool and producer threads;
  * {@link io.modelpool.worker.kafka.Admission} bounds the work in flight; {@link io.modelpool.worker.kafka.Drain}
- * and {@link io.modelpool.worker.kafka.Rebalance} bound revocations and shutdown, and
- * {@link io.modelpool.worker.kafka.ClientClose} closes the clients within what is left of the shutdown's deadline.
+ * and {@link io.modelpool.worker.kafka.Rebalance} bound revocations, {@link io.modelpool.worker.kafka.IntakeShutdown}
+ * runs the shutdown sequence within one deadline ({@link io.modelpool.worker.kafka.CloseBudget}), and
+ * {@link io.modelpool.worker.kafka.ClientClose} closes the clients within what is left of it.
  * Work a capability cut at shutdown comes back abandoned: it is neither published nor committed.
  *
  * <p>Only the intake thread touches Kafka clients. Pool workers never do: their completions come back through a

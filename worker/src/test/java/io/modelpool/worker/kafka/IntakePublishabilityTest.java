@@ -73,7 +73,10 @@ class IntakePublishabilityTest {
 
     @Test
     void aDeadLetterTooLargeForTheProducerIsRetriedABoundedNumberOfTimesThenSentWithoutItsValue() {
-        start(100_000, false, null); // the cap lets the whole value in: the first dead letter is too large
+        start(
+                100_000,
+                Guarantee.AT_LEAST_ONCE,
+                null); // the cap lets the whole value in: the first dead letter is too large
         feed(garbage(5_000), garbage(10), garbage(5_000));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 3L);
@@ -90,7 +93,7 @@ class IntakePublishabilityTest {
 
     @Test
     void aValueOverTheCapIsLeftOutOfTheDeadLetterSoItIsPublishedAtOnce() {
-        start(1_000, false, null);
+        start(1_000, Guarantee.AT_LEAST_ONCE, null);
         feed(garbage(5_000), garbage(10));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 2L);
@@ -101,7 +104,7 @@ class IntakePublishabilityTest {
     @Test
     void aRetriableSendFailureIsSentAgainUnchangedAndNothingIsCommittedPastItMeanwhile() {
         producer = new SizeLimitedProducer(false);
-        start(100_000, false, null);
+        start(100_000, Guarantee.AT_LEAST_ONCE, null);
         feed(garbage(10), garbage(10));
         await().atMost(Duration.ofSeconds(20)).until(() -> producer.history().size() == 2);
         producer.errorNext(new NotEnoughReplicasException("in-sync replicas below min.insync.replicas"));
@@ -117,7 +120,7 @@ class IntakePublishabilityTest {
 
     @Test
     void anOutcomeThatCannotBeEncodedIsReplacedWithoutHoldingBackTheOthers() {
-        start(100_000, false, 1L);
+        start(100_000, Guarantee.AT_LEAST_ONCE, 1L);
         feed(garbage(10), garbage(10), garbage(10));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 3L);
@@ -130,7 +133,7 @@ class IntakePublishabilityTest {
     @Test
     void aFailedAsyncCommitIsRedoneBecauseAPositionCountsOnlyOnceConfirmed() {
         consumer.failures.set(2);
-        start(100_000, false, null);
+        start(100_000, Guarantee.AT_LEAST_ONCE, null);
         feed(garbage(10), garbage(10));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 2L);
@@ -140,7 +143,7 @@ class IntakePublishabilityTest {
     @Test
     void exactlyOnceAnOutcomeThatAbortsEveryTransactionIsReplacedAfterABoundedNumberOfAborts() {
         producer = new SizeLimitedProducer(true);
-        start(100_000, true, null);
+        start(100_000, Guarantee.EXACTLY_ONCE, null);
         feed(garbage(10), garbage(5_000), garbage(10));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 3L);
@@ -153,7 +156,7 @@ class IntakePublishabilityTest {
                 .allSatisfy(r -> assertThat(r.value().length).isLessThanOrEqualTo(PRODUCER_LIMIT));
     }
 
-    private void start(int deadLetterCap, boolean exactlyOnce, Long unencodableOffset) {
+    private void start(int deadLetterCap, Guarantee guarantee, Long unencodableOffset) {
         capabilities = CapabilityRegistry.fromManifest(ManifestLoader.load("classpath:process/minilm.yaml"));
         IntakeSettings settings = IntakeSettings.builder()
                 .workerId("unit-worker")
@@ -170,7 +173,7 @@ class IntakePublishabilityTest {
                 .drainTimeout(Duration.ofMillis(500))
                 .closeTimeout(Duration.ofSeconds(1))
                 .leaveGroupOnClose(true)
-                .exactlyOnce(exactlyOnce)
+                .guarantee(guarantee)
                 .transactionInterval(Duration.ofMillis(20))
                 .transactionMaxRecords(100)
                 .publishLinger(Duration.ZERO)

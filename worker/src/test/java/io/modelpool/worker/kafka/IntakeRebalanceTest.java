@@ -137,7 +137,7 @@ class IntakeRebalanceTest {
                 .drainTimeout(drain)
                 .closeTimeout(Duration.ofSeconds(5))
                 .leaveGroupOnClose(true)
-                .exactlyOnce(false)
+                .guarantee(Guarantee.AT_LEAST_ONCE)
                 .transactionInterval(Duration.ofMillis(20))
                 .transactionMaxRecords(100)
                 .publishLinger(Duration.ZERO)

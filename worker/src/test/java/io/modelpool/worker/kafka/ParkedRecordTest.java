@@ -195,7 +195,7 @@ class ParkedRecordTest {
                 .drainTimeout(Duration.ofMillis(500))
                 .closeTimeout(Duration.ofSeconds(1))
                 .leaveGroupOnClose(true)
-                .exactlyOnce(false)
+                .guarantee(Guarantee.AT_LEAST_ONCE)
                 .transactionInterval(Duration.ofMillis(20))
                 .transactionMaxRecords(100)
                 .publishLinger(Duration.ZERO)
