@@ -60,11 +60,6 @@ final class AtLeastOnceDelivery implements Delivery {
     }
 
     @Override
-    public String guarantee() {
-        return "at_least_once";
-    }
-
-    @Override
     public void start() {
         // nothing to register: the producer is idempotent, not transactional
     }

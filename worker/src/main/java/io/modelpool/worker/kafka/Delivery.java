@@ -36,9 +36,6 @@ interface Delivery {
         void aborted(java.util.List<InFlight> inOrder, RuntimeException cause);
     }
 
-    /** {@code at_least_once} or {@code exactly_once}, for the logs. */
-    String guarantee();
-
     /** Before the first poll. Exactly once registers the transactional id; a failure there is {@link #fatal()}. */
     void start();
 

@@ -61,11 +61,6 @@ final class ExactlyOnceDelivery implements Delivery {
     }
 
     @Override
-    public String guarantee() {
-        return "exactly_once";
-    }
-
-    @Override
     public void start() {
         try {
             transaction.init();

@@ -243,7 +243,7 @@ public final class Intake implements Runnable {
                     requestTopics.keySet(),
                     settings.highWater(),
                     settings.lowWater(),
-                    delivery.guarantee());
+                    settings.guarantee().configName());
             while (!shutdownRequested && delivery.fatal() == null) {
                 loopOnce();
             }
