@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
@@ -63,7 +62,7 @@ public final class SerdeCodec implements RecordCodec, AutoCloseable {
             double lookupsPerSecond,
             int lookupThreads) {
         this.registry = ConfluentAvroSerde.registryClient(registryConfig);
-        this.lookups = new SchemaLookups(registry::schemaById, lookupsPerSecond, lookupThreads);
+        this.lookups = new SchemaLookups(this::lookUp, lookupsPerSecond, lookupThreads);
         for (Capability c : capabilities) {
             var deserializer =
                     ConfluentAvroSerde.specificDeserializer(Contract.requestClass(c), registry, registryConfig, false);
@@ -81,20 +80,34 @@ public final class SerdeCodec implements RecordCodec, AutoCloseable {
         if (id.isEmpty() || !requestDeserializers.containsKey(topic) || registry.answersFromCache(id.getAsInt())) {
             return CompletableFuture.completedFuture(null);
         }
-        return lookups.fetch(id.getAsInt()).handle((found, failure) -> {
-            Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
-            if (cause == null
-                    || cause instanceof NotAvroSchemaException
-                    || cause instanceof RegistryErrorException e
-                            && e.errorCode() == RegistryErrorException.SCHEMA_NOT_FOUND) {
-                // Found, or a definite answer about the id that decode turns into a dead letter.
-                return null;
+        // The lookup's own future, shared by every record with this id: they all see it answered at the same
+        // moment, so the intake never finds a later record of a partition ready before an earlier one (a future
+        // derived per record would be completed one by one, in reverse order)
+        return lookups.fetch(id.getAsInt());
+    }
+
+    /**
+     * One registry lookup, on a lookup thread: returns once the registry answered for {@code id} (found, or a definite
+     * answer about the id that decode turns into a dead letter); throws {@link DependencyUnavailableException} when
+     * it could not answer.
+     */
+    private void lookUp(int id) {
+        try {
+            registry.schemaById(id);
+        } catch (NotAvroSchemaException e) {
+            // a definite answer: decode dead-letters the record
+        } catch (RegistryErrorException e) {
+            if (e.errorCode() != RegistryErrorException.SCHEMA_NOT_FOUND) {
+                throw unavailable(id, e);
             }
-            throw new DependencyUnavailableException(
-                    "schema registry unavailable while looking up schema id " + id.getAsInt() + ": "
-                            + cause.getMessage(),
-                    cause);
-        });
+        } catch (RuntimeException e) {
+            throw unavailable(id, e);
+        }
+    }
+
+    private static DependencyUnavailableException unavailable(int id, RuntimeException cause) {
+        return new DependencyUnavailableException(
+                "schema registry unavailable while looking up schema id " + id + ": " + cause.getMessage(), cause);
     }
 
     @Override
