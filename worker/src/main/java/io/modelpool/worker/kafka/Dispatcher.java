@@ -304,6 +304,7 @@ final class Dispatcher {
         parked.put(p.sequence, p);
         parkedPerPartition.merge(tp, 1, Integer::sum);
         parkedBytes += cost(r);
+        tracker.awaitingLookup(1);
         if (parked.size() >= MAX_PARKED_RECORDS || parkedBytes >= MAX_PARKED_BYTES) {
             parkingFull = true;
         }
@@ -323,6 +324,7 @@ final class Dispatcher {
         retrying.remove(p.sequence);
         parkedPerPartition.merge(p.inFlight.partition, -1, (a, b) -> a + b == 0 ? null : a + b);
         parkedBytes -= cost(p.record);
+        tracker.awaitingLookup(-1);
         if (parkingFull && parked.size() <= MAX_PARKED_RECORDS / 2 && parkedBytes <= MAX_PARKED_BYTES / 2) {
             parkingFull = false;
         }
