@@ -101,19 +101,24 @@ final class SchemaLookups implements AutoCloseable {
 
     /** The scheduling thread: starts the queued lookups in order, each once a thread is free and the rate allows. */
     private void schedule() {
+        Pending next = null;
         try {
             while (!closed) {
-                Pending next = queue.take();
+                next = queue.take();
                 free.acquire();
                 long waitNanos = (busy.getAsBoolean() ? busyRate : rate).reserve();
                 if (waitNanos > 0) {
                     TimeUnit.NANOSECONDS.sleep(waitNanos);
                 }
                 submit(next);
+                next = null;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (next != null) {
+                fail(next);
+            }
             failQueued();
         }
     }
@@ -143,9 +148,13 @@ final class SchemaLookups implements AutoCloseable {
 
     private void failQueued() {
         for (Pending p = queue.poll(); p != null; p = queue.poll()) {
-            running.remove(p.id(), p.future());
-            p.future().completeExceptionally(new RejectedExecutionException("schema lookups are closed"));
+            fail(p);
         }
+    }
+
+    private void fail(Pending p) {
+        running.remove(p.id(), p.future());
+        p.future().completeExceptionally(new RejectedExecutionException("schema lookups are closed"));
     }
 
     /** Lookups queued or running. */

@@ -122,6 +122,22 @@ class SchemaLookupsTest {
         }
     }
 
+    @Test
+    void closingFailsTheLookupsNotYetRunAndStopsTheRunningOne() {
+        CountDownLatch never = new CountDownLatch(1);
+        SchemaLookups lookups = new SchemaLookups(id -> awaitUninterruptibly(never), 1_000, 1);
+        CompletableFuture<Void> running = lookups.fetch(1);
+        CompletableFuture<Void> queued = lookups.fetch(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lookups.pending() == 2);
+
+        lookups.close();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> running.isDone() && queued.isDone());
+        assertThat(queued).as("never started").isCompletedExceptionally();
+        assertThat(running).as("interrupted").isCompletedExceptionally();
+        assertThat(lookups.fetch(3)).as("after close").isCompletedExceptionally();
+    }
+
     private static void awaitUninterruptibly(CountDownLatch latch) {
         try {
             latch.await();
