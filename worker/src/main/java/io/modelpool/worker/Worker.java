@@ -125,6 +125,8 @@ public final class Worker implements ShutdownCoordinator.Target {
                             config.topicPrefix(),
                             capabilities.enabled(),
                             config.schemaLookupsPerSecond(),
+                            config.schemaLookupsPerSecondWhileBusy(),
+                            () -> capabilities.pending() > 0,
                             config.schemaLookupThreads()),
                     observability.intakeListener(listener),
                     jobControls,

@@ -64,6 +64,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String MAX_REQUEST_BYTES = "intake.max-request-bytes";
     public static final String SCHEMA_LOOKUPS_PER_SECOND = "intake.schema-lookups-per-second";
     public static final String SCHEMA_LOOKUP_THREADS = "intake.schema-lookup-threads";
+    public static final String SCHEMA_LOOKUPS_PER_SECOND_WHILE_BUSY = "intake.schema-lookups-per-second-while-busy";
     public static final String PUBLISH_LINGER_MS = "publish.linger-ms";
     public static final String PUBLISH_MAX_RECORDS = "publish.max-records";
     public static final String DEAD_LETTER_MAX_VALUE_BYTES = "dead-letter.max-value-bytes";
@@ -215,6 +216,18 @@ public final class WorkerConfig extends AbstractConfig {
                             + "registry does not know are remembered for "
                             + "schema.registry.missing.id.cache.ttl.sec (60 s) in a cache of "
                             + "schema.registry.missing.cache.size (10000) ids.")
+            .define(
+                    SCHEMA_LOOKUPS_PER_SECOND_WHILE_BUSY,
+                    DOUBLE,
+                    50.0,
+                    between(1, 1_000_000),
+                    MEDIUM,
+                    "Most schema-registry lookups per second (see " + SCHEMA_LOOKUPS_PER_SECOND + ") while the "
+                            + "model pools have work queued or running: good work first. A flood of records with "
+                            + "distinct ids nobody registered costs an HTTP exchange and a dead letter each; at this "
+                            + "rate it leaves the CPU to the requests being computed and takes the full rate back as "
+                            + "soon as they are done. The rate is chosen as each lookup starts. A record with a new "
+                            + "registered schema waits at most one interval (20 ms at 50) longer.")
             .define(
                     SCHEMA_LOOKUP_THREADS,
                     INT,
@@ -795,6 +808,10 @@ public final class WorkerConfig extends AbstractConfig {
 
     public double schemaLookupsPerSecond() {
         return getDouble(SCHEMA_LOOKUPS_PER_SECOND);
+    }
+
+    public double schemaLookupsPerSecondWhileBusy() {
+        return getDouble(SCHEMA_LOOKUPS_PER_SECOND_WHILE_BUSY);
     }
 
     public int schemaLookupThreads() {

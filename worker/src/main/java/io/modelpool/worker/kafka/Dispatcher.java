@@ -13,17 +13,20 @@ import io.modelpool.worker.capability.RequestPriorities;
 import io.modelpool.worker.pool.PoolError;
 import io.modelpool.worker.pool.PoolRejectedException;
 import java.time.Clock;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Queue;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
@@ -54,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * and bytes ({@value #MAX_PARKED_RECORDS} records, {@value #MAX_PARKED_BYTES} bytes of values): at the bound every
  * partition waits, paused, until half of them have been taken.
  * Every call to {@link #dispatch} first takes the parked records whose lookup has answered, in the order they were
- * parked and under the bounds of their topic: decoded, dead-lettered or handed to their capability as if they had just
+ * parked and under the bounds of their topic (a lookup's completion queues its record for the intake thread, so a turn
+ * looks only at those, never at a whole parked flood): decoded, dead-lettered or handed to their capability as if they had just
  * been polled. While such a record waits for admission its partition takes no later record, so at a shutdown no
  * answered record lies past one left untaken (the next owner would answer it again). A parked record whose
  * lookup failed (registry unreachable) is looked up again after the dependency backoff; one the pool refuses waits in
@@ -108,8 +112,26 @@ final class Dispatcher {
     /** What a parked record costs beyond its value (record, registration, lookup, cache entry), with margin. */
     static final int PARKED_OVERHEAD_BYTES = 1_024;
 
-    /** Registered records waiting for their writer schema's lookup, in the order they were polled. */
-    private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    /** Registered records waiting for their writer schema's lookup, by the order they were parked in. */
+    private final Map<Long, Parked> parked = new HashMap<>();
+    /**
+     * Parked records whose lookup has answered, in the order they were parked: the only ones a turn looks at, so a
+     * turn costs what is ready, not what is parked. Filled from {@link #answered}.
+     */
+    private final TreeMap<Long, Parked> ready = new TreeMap<>();
+    /** Parked records whose lookup failed, in the order they were parked: looked up again after the backoff. */
+    private final TreeMap<Long, Parked> retrying = new TreeMap<>();
+    /**
+     * Parked records by the lookup they wait for (the intake thread's). Records that need the same schema id share
+     * one lookup, and all of them move to {@link #ready} in the same turn: one callback per lookup, never one per
+     * record, whose callbacks the JDK would run one by one in reverse order (a later record of a partition would then
+     * be taken before an earlier one, and a handoff would answer it twice).
+     */
+    private final Map<CompletableFuture<Void>, List<Parked>> awaiting = new HashMap<>();
+    /** Lookups that have just answered, queued by the lookup's thread for the intake thread. */
+    private final Queue<CompletableFuture<Void>> answered = new ConcurrentLinkedQueue<>();
+
+    private long parkedSequence;
 
     private final Map<TopicPartition, Integer> parkedPerPartition = new HashMap<>();
     private long parkedBytes;
@@ -123,16 +145,17 @@ final class Dispatcher {
 
     /** A record registered with the tracker and not yet taken, because its writer schema is being looked up. */
     private static final class Parked {
+        final long sequence;
         final ConsumerRecord<byte[], byte[]> record;
         final InFlight inFlight;
         CompletableFuture<Void> lookup;
-        /** Its lookup failed: looked up again once the dependency backoff has passed. */
-        boolean retry;
+        /** Dropped with its partition: a lookup that answers later finds nothing to do. */
+        boolean dropped;
 
-        Parked(ConsumerRecord<byte[], byte[]> record, InFlight inFlight, CompletableFuture<Void> lookup) {
+        Parked(long sequence, ConsumerRecord<byte[], byte[]> record, InFlight inFlight) {
+            this.sequence = sequence;
             this.record = record;
             this.inFlight = inFlight;
-            this.lookup = lookup;
         }
     }
 
@@ -227,9 +250,19 @@ final class Dispatcher {
         return n;
     }
 
-    /** Forgets the holds of revoked or lost partitions. */
+    /**
+     * Forgets the holds and the parked records of revoked or lost partitions (not committed: the partitions' next
+     * owners read them again).
+     */
     void forget(Collection<TopicPartition> gone) {
         bulkGate.forget(gone);
+        if (parked.isEmpty() || gone.stream().noneMatch(parkedPerPartition::containsKey)) {
+            return;
+        }
+        List<Parked> dropped = parked.values().stream()
+                .filter(p -> gone.contains(p.inFlight.partition))
+                .toList();
+        dropped.forEach(this::drop);
     }
 
     /** Whether records may be dispatched at all (false once the pool said it is shutting down, or at shutdown). */
@@ -274,20 +307,43 @@ final class Dispatcher {
             TopicPartition tp,
             Capability capability,
             CompletableFuture<Void> lookup) {
-        parked.addLast(new Parked(r, sink.register(r, tp, capability), lookup));
+        Parked p = new Parked(parkedSequence++, r, sink.register(r, tp, capability));
+        parked.put(p.sequence, p);
         parkedPerPartition.merge(tp, 1, Integer::sum);
         parkedBytes += cost(r);
+        tracker.awaitingLookup(1);
         if (parked.size() >= MAX_PARKED_RECORDS || parkedBytes >= MAX_PARKED_BYTES) {
             parkingFull = true;
         }
+        await(p, lookup);
     }
 
+    /** Waits for {@code lookup} on the lookup's own thread: when it answers, it joins {@link #answered}. */
+    private void await(Parked p, CompletableFuture<Void> lookup) {
+        p.lookup = lookup;
+        awaiting.computeIfAbsent(lookup, f -> {
+                    f.whenComplete((found, failure) -> answered.add(f));
+                    return new ArrayList<>();
+                })
+                .add(p);
+    }
+
+    /** A parked record leaves: taken, or dropped with its partition. */
     private void unpark(Parked p) {
+        parked.remove(p.sequence);
+        ready.remove(p.sequence);
+        retrying.remove(p.sequence);
         parkedPerPartition.merge(p.inFlight.partition, -1, (a, b) -> a + b == 0 ? null : a + b);
         parkedBytes -= cost(p.record);
+        tracker.awaitingLookup(-1);
         if (parkingFull && parked.size() <= MAX_PARKED_RECORDS / 2 && parkedBytes <= MAX_PARKED_BYTES / 2) {
             parkingFull = false;
         }
+    }
+
+    private void drop(Parked p) {
+        p.dropped = true;
+        unpark(p);
     }
 
     private static long cost(ConsumerRecord<byte[], byte[]> r) {
@@ -498,64 +554,85 @@ final class Dispatcher {
     }
 
     /**
-     * Takes the parked records whose lookup has answered, in order; stops at a dependency failure. A lookup that
-     * failed is started again once the backoff it caused has passed.
+     * Takes the parked records whose lookup has answered, in the order they were parked; stops at a dependency
+     * failure. A lookup that failed is started again once the backoff it caused has passed. Looks only at records
+     * whose lookup has answered: a flood parked behind slow lookups costs nothing per turn.
      */
     private void resumeParked(IntSupplier unfinished) {
         readyBehind.clear();
-        boolean failed = false;
-        for (Iterator<Parked> it = parked.iterator(); it.hasNext(); ) {
+        collectAnswered();
+        if (!dispatching || dependencyDown) {
+            return;
+        }
+        if (!retrying.isEmpty()) {
+            List<Parked> again = new ArrayList<>(retrying.values());
+            retrying.clear();
+            for (Parked p : again) {
+                await(p, codec.prepare(p.record.topic(), p.record.value()));
+            }
+            collectAnswered(); // a lookup the codec answers from its cache is taken this turn, in its place
+        }
+        Parked firstFailed = null;
+        for (Iterator<Parked> it = ready.values().iterator(); it.hasNext(); ) {
             Parked p = it.next();
             if (!tracker.current(p.inFlight)) {
-                it.remove(); // revoked or lost: not committed, so the partition's next owner reads it again
-                unpark(p);
-                continue;
-            }
-            if (!dispatching || dependencyDown) {
-                return;
-            }
-            if (p.retry) {
-                p.retry = false;
-                p.lookup = codec.prepare(p.record.topic(), p.record.value());
-            }
-            if (!p.lookup.isDone()) {
+                it.remove();
+                drop(p); // revoked or lost: not committed, so the partition's next owner reads it again
                 continue;
             }
             if (p.lookup.isCompletedExceptionally()) {
-                p.retry = true;
-                failed = true;
+                it.remove();
+                retrying.put(p.sequence, p);
+                if (firstFailed == null) {
+                    firstFailed = p;
+                }
                 continue;
             }
             int before = unfinished.getAsInt();
             if (!laneAdmits(p.inFlight.partition, before)) {
-                holdBack(p, it); // this one and the ready ones after it wait; their partitions take nothing past them
-                return;
+                holdBack(p); // this one and the ready ones after it wait; their partitions take nothing past them
+                break;
             }
             listener.received(p.inFlight.capability);
             if (take(p.record, p.inFlight.partition, p.inFlight.capability, p.inFlight, before) == Taken.WAIT) {
-                p.retry = true; // prepared again after the backoff, so decode never waits on the registry here
-                holdBack(p, it);
-                return;
+                // Prepared again after the backoff, so decode never waits on the registry here
+                it.remove();
+                retrying.put(p.sequence, p);
+                holdBack(p);
+                break;
             }
             it.remove();
             unpark(p);
         }
-        if (failed) {
-            Parked first = parked.stream().filter(p -> p.retry).findFirst().orElseThrow();
+        if (firstFailed != null && !dependencyDown) {
             dependencyFailed(
-                    first.inFlight.partition,
+                    firstFailed.inFlight.partition,
                     -1,
-                    "schema registry unavailable while looking up the writer " + "schema of " + first.inFlight,
-                    cause(first.lookup));
+                    "schema registry unavailable while looking up the writer " + "schema of " + firstFailed.inFlight,
+                    cause(firstFailed.lookup));
         }
     }
 
-    /** Holds back the partition of {@code refused} and of every ready parked record after it ({@code rest}). */
-    private void holdBack(Parked refused, Iterator<Parked> rest) {
+    /** Moves the parked records whose lookup has answered since the last turn to {@link #ready}. */
+    private void collectAnswered() {
+        for (CompletableFuture<Void> lookup = answered.poll(); lookup != null; lookup = answered.poll()) {
+            for (Parked p : awaiting.getOrDefault(lookup, List.of())) {
+                if (!p.dropped && parked.containsKey(p.sequence)) {
+                    ready.put(p.sequence, p);
+                }
+            }
+            awaiting.remove(lookup);
+        }
+    }
+
+    /**
+     * Holds back the partition of {@code refused} and of every ready parked record after it (a record whose lookup
+     * failed waits in {@link #retrying}, so it holds nothing back).
+     */
+    private void holdBack(Parked refused) {
         readyBehind.add(refused.inFlight.partition);
-        while (rest.hasNext()) {
-            Parked p = rest.next();
-            if (p.lookup.isDone() && !p.lookup.isCompletedExceptionally()) {
+        for (Parked p : ready.tailMap(refused.sequence, false).values()) {
+            if (!p.lookup.isCompletedExceptionally()) {
                 readyBehind.add(p.inFlight.partition);
             }
         }

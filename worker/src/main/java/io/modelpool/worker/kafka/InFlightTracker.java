@@ -45,6 +45,11 @@ final class InFlightTracker {
     private int computing;
     /** The request bytes (record values) of those records: what the pools hold, for admission's byte bound. */
     private long computingBytes;
+    /**
+     * Registered records waiting for their writer schema's lookup (parked by the dispatcher): each will have an
+     * outcome soon, so for the publish gate they are more to follow, as computing records are.
+     */
+    private int awaitingLookup;
 
     /** Registers a consumed record: its partition's current epoch, to build the {@link InFlight} with. */
     long register(TopicPartition partition, long offset) {
@@ -141,6 +146,19 @@ final class InFlightTracker {
 
     int computingCount() {
         return computing;
+    }
+
+    /** A registered record waits for its writer schema's lookup ({@code +1}) or no longer does ({@code -1}). */
+    void awaitingLookup(int delta) {
+        awaitingLookup += delta;
+    }
+
+    /**
+     * Records whose outcome is on its way: handed to a capability, or waiting for a schema lookup. The publish gate
+     * groups outcomes only while some are.
+     */
+    int outcomesToFollow() {
+        return computing + awaitingLookup;
     }
 
     /** The request bytes of the records whose outcome has not come back. */

@@ -80,7 +80,9 @@ final class Publisher implements Delivery.Resend {
 
     /** The loop's turn: sends what waits when the {@link PublishGate} says so. */
     void publishIfDue() {
-        if (gate.open(tracker.waitingCount(), tracker.computingCount(), System.nanoTime())) {
+        // Parked records count as more to follow: during a flood of unknown schema ids their dead letters leave
+        // together, not one produce request each as the lookups answer one by one
+        if (gate.open(tracker.waitingCount(), tracker.outcomesToFollow(), System.nanoTime())) {
             publishNow();
         }
     }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
@@ -61,8 +62,27 @@ public final class SerdeCodec implements RecordCodec, AutoCloseable {
             Set<Capability> capabilities,
             double lookupsPerSecond,
             int lookupThreads) {
+        this(registryConfig, topicPrefix, capabilities, lookupsPerSecond, lookupsPerSecond, () -> false, lookupThreads);
+    }
+
+    /**
+     * @param lookupsPerSecond registry lookups of uncached writer schemas per second, on average, while the pools
+     *                         have no work
+     * @param lookupsPerSecondWhileBusy the same while {@code busy} says they have (good work first)
+     * @param busy whether the model pools have work queued or running; thread-safe
+     * @param lookupThreads registry lookups at once
+     */
+    public SerdeCodec(
+            Map<String, Object> registryConfig,
+            String topicPrefix,
+            Set<Capability> capabilities,
+            double lookupsPerSecond,
+            double lookupsPerSecondWhileBusy,
+            BooleanSupplier busy,
+            int lookupThreads) {
         this.registry = ConfluentAvroSerde.registryClient(registryConfig);
-        this.lookups = new SchemaLookups(this::lookUp, lookupsPerSecond, lookupThreads);
+        this.lookups =
+                new SchemaLookups(this::lookUp, lookupsPerSecond, lookupsPerSecondWhileBusy, busy, lookupThreads);
         for (Capability c : capabilities) {
             var deserializer =
                     ConfluentAvroSerde.specificDeserializer(Contract.requestClass(c), registry, registryConfig, false);

@@ -3,6 +3,7 @@ package io.modelpool.worker.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelpool.v1.Capability;
+import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -53,5 +54,38 @@ class InFlightTrackerTest {
         tracker.returned(r);
         assertThat(tracker.computingBytes()).isZero();
         assertThat(tracker.current(r)).isFalse();
+    }
+
+    @Test
+    void aRecordWaitingForItsSchemaLookupIsAnOutcomeToFollowSoTheGateGroupsWhatIsReadyMeanwhile() {
+        InFlightTracker tracker = new InFlightTracker();
+        PublishGate gate = new PublishGate(Duration.ofMillis(20), 256);
+        record(tracker, 0, 10); // parked: its writer schema is being looked up
+        tracker.awaitingLookup(1);
+        InFlight deadLetter = record(tracker, 1, 10);
+        tracker.ready(deadLetter);
+        gate.ready(0);
+
+        assertThat(tracker.outcomesToFollow()).isEqualTo(1);
+        assertThat(gate.open(
+                        tracker.waitingCount(),
+                        tracker.outcomesToFollow(),
+                        Duration.ofMillis(1).toNanos()))
+                .as("the dead letter lingers for the parked record's outcome")
+                .isFalse();
+        assertThat(gate.open(
+                        tracker.waitingCount(),
+                        tracker.outcomesToFollow(),
+                        Duration.ofMillis(20).toNanos()))
+                .as("but no longer than the linger")
+                .isTrue();
+
+        tracker.awaitingLookup(-1);
+        assertThat(gate.open(
+                        tracker.waitingCount(),
+                        tracker.outcomesToFollow(),
+                        Duration.ofMillis(1).toNanos()))
+                .as("nothing more to follow: it leaves at once")
+                .isTrue();
     }
 }

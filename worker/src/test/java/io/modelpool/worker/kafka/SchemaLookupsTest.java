@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -85,6 +86,56 @@ class SchemaLookupsTest {
                     .as("call %d starts no earlier than %d ms", k, earliest / 1_000_000)
                     .isGreaterThanOrEqualTo(earliest);
         }
+    }
+
+    @Test
+    void whileThePoolsHaveWorkLookupsStartAtTheBusyRateAndTakeTheFullRateBackOnceTheyAreDone() {
+        AtomicBoolean busy = new AtomicBoolean(true);
+        List<Long> startedAt = Collections.synchronizedList(new ArrayList<>());
+        long start = System.nanoTime();
+        try (SchemaLookups lookups =
+                new SchemaLookups(id -> startedAt.add(System.nanoTime() - start), 1_000, 5, busy::get, 4)) {
+            List<CompletableFuture<Void>> whileBusy = new ArrayList<>();
+            for (int id = 0; id < 4; id++) {
+                whileBusy.add(lookups.fetch(id));
+            }
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> whileBusy.stream().allMatch(CompletableFuture::isDone));
+            List<Long> sorted = startedAt.stream().sorted().toList();
+            for (int k = 1; k < 4; k++) {
+                long earliest = Duration.ofMillis(200L * k).toNanos();
+                assertThat(sorted.get(k))
+                        .as("busy: call %d starts no earlier than %d ms (5 a second)", k, earliest / 1_000_000)
+                        .isGreaterThanOrEqualTo(earliest);
+            }
+
+            busy.set(false);
+            List<CompletableFuture<Void>> idle = new ArrayList<>();
+            for (int id = 100; id < 200; id++) {
+                idle.add(lookups.fetch(id));
+            }
+            // At the busy rate these 100 would need 20 s; at the full rate (a burst of 1,000) they start at once
+            await("the full rate once the pools are idle")
+                    .atMost(Duration.ofSeconds(15))
+                    .until(() -> idle.stream().allMatch(CompletableFuture::isDone));
+            assertThat(idle).allSatisfy(f -> assertThat(f).isCompleted());
+        }
+    }
+
+    @Test
+    void closingFailsTheLookupsNotYetRunAndStopsTheRunningOne() {
+        CountDownLatch never = new CountDownLatch(1);
+        SchemaLookups lookups = new SchemaLookups(id -> awaitUninterruptibly(never), 1_000, 1);
+        CompletableFuture<Void> running = lookups.fetch(1);
+        CompletableFuture<Void> queued = lookups.fetch(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> lookups.pending() == 2);
+
+        lookups.close();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> running.isDone() && queued.isDone());
+        assertThat(queued).as("never started").isCompletedExceptionally();
+        assertThat(running).as("interrupted").isCompletedExceptionally();
+        assertThat(lookups.fetch(3)).as("after close").isCompletedExceptionally();
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {
