@@ -100,6 +100,26 @@ class ParkedRecordTest {
     }
 
     @Test
+    void recordsWaitingOnOneLookupAreTakenInTheirPartitionsOrderWhenItAnswers() {
+        start();
+        int half = 250;
+        feedFrom(0, half);
+        await().atMost(Duration.ofSeconds(20)).until(() -> consumer.position(TP) == half);
+        // Callbacks on a future run in reverse order of registration: one registered between the two halves and
+        // slow to return keeps the first half waiting 300 ms after the second, were each record a callback of its own
+        lookup.whenComplete(
+                (found, failure) -> await().pollDelay(Duration.ofMillis(300)).until(() -> true));
+        feedFrom(half, half);
+        await().atMost(Duration.ofSeconds(20)).until(() -> consumer.position(TP) == 2 * half);
+
+        lookup.complete(null);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> producer.history().size() == 2 * half);
+        assertThat(sourceOffsets()).as("dead-lettered in offset order").isSorted();
+        await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 2 * half);
+    }
+
+    @Test
     void aLookupThatFailsIsTriedAgainAfterTheBackoffAndTheRecordIsNeverDeadLetteredMeanwhile() {
         start();
         feed(unknownId(), garbage());
@@ -250,6 +270,15 @@ class ParkedRecordTest {
         consumer.schedulePollTask(() -> {
             for (int i = 0; i < values.length; i++) {
                 consumer.addRecord(new ConsumerRecord<>(REQUESTS, 0, i, new byte[] {1}, values[i]));
+            }
+        });
+    }
+
+    /** Feeds {@code count} records with an unknown schema id, from {@code offset} on. */
+    private void feedFrom(long offset, int count) {
+        consumer.schedulePollTask(() -> {
+            for (int i = 0; i < count; i++) {
+                consumer.addRecord(new ConsumerRecord<>(REQUESTS, 0, offset + i, new byte[] {1}, unknownId()));
             }
         });
     }
