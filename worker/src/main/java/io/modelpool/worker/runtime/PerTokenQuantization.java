@@ -20,12 +20,16 @@ import java.util.Set;
  * its neighbours (about 4% drift on MiniLM).
  *
  * <p><b>What.</b> Each {@code DynamicQuantizeLinear(x)} becomes a symmetric uint8 quantisation per row of the
- * last axis (one row per token): {@code m = max|x|} over the row, {@code q = QuantizeLinear(x / m, 1/127, 128)}.
- * Each {@code MatMulInteger -> Cast -> Mul(a_scale * b_scale)} that consumed it becomes one
+ * last axis (one row per token): {@code m = max|x|} over the row, then one per-axis
+ * {@code com.microsoft.QuantizeLinear} of the rows ({@code x} flattened to [rows, width], a view) with the row's
+ * scale {@code m / 127} and zero point 128, reshaped back (a view). Each
+ * {@code MatMulInteger -> Cast -> Mul(a_scale * b_scale)} that consumed it becomes one
  * {@code com.microsoft.MatMulIntegerToFloat(q, B, m, b_scale / 127, 128, b_zero_point)}: with a non-scalar A
  * scale that kernel multiplies its output by the broadcast row scale after the exact int32 accumulation, so each
- * output row depends only on its own input row. Moving the 1/127 into the weight scale (two initializers, folded
- * by ONNX Runtime at load) leaves four small nodes per quantisation instead of six. The bias {@code Add} after
+ * output row depends only on its own input row. The per-axis quantisation reads {@code x} once where a division
+ * by the row scale followed by a per-tensor one read it twice and wrote a float copy. The zero points (a vector of
+ * 128s, one per row) are made once per run and shared: every quantised activation of an encoder has the same rows
+ * (batch times sequence). The bias {@code Add} after
  * each product stays a node of its own; before an erf GELU its bias is made 3-D so that ONNX Runtime keeps
  * {@code Add} and {@code Gelu} apart instead of fusing them into its slower {@code BiasGelu} kernel.
  *
@@ -76,6 +80,7 @@ public final class PerTokenQuantization {
     private static final int ATTR_F = 2;
     private static final int ATTR_TYPE_FLOAT = 1;
     private static final int ATTR_TYPE_INTS = 7;
+    private static final int ATTR_TYPE_TENSOR = 4;
     private static final int TENSOR_DIMS = 1;
     private static final int TENSOR_DATA_TYPE = 2;
     private static final int TENSOR_NAME = 8;
@@ -91,6 +96,9 @@ public final class PerTokenQuantization {
     private static final String LAST_AXIS = PREFIX + "last_axis";
     private static final String FIRST_TWO_AXES = PREFIX + "first_two_axes";
     private static final String MASK_INT32 = PREFIX + "attention_mask_int32";
+    private static final String FLAT = PREFIX + "flat";
+    private static final String ROW_ZERO_POINTS = PREFIX + "row_zero_points";
+    private static final String ROW_COUNT = PREFIX + "row_count";
     private static final int INT32 = 6;
 
     private PerTokenQuantization() {}
@@ -134,9 +142,11 @@ public final class PerTokenQuantization {
         if (graphField == null) {
             throw new IllegalArgumentException("not an ONNX model: no graph");
         }
-        if (defaultOpset < 10) {
-            throw new IllegalArgumentException("per-token quantization needs ONNX opset 10 or later (QuantizeLinear);"
-                    + " the model imports opset " + defaultOpset);
+        if (defaultOpset < 11) {
+            throw new IllegalArgumentException(
+                    "per-token quantization needs ONNX opset 11 or later (Flatten on the last"
+                            + " axis);"
+                            + " the model imports opset " + defaultOpset);
         }
 
         List<ProtoWire.Field> graphFields = graphField.message();
@@ -189,6 +199,18 @@ public final class PerTokenQuantization {
                                             .putLong(1L)
                                             .array()));
         }
+        graph.message(
+                GRAPH_INITIALIZER,
+                new ProtoWire.Writer()
+                        .varint(TENSOR_DIMS, 1)
+                        .varint(TENSOR_DATA_TYPE, INT64)
+                        .string(TENSOR_NAME, FLAT)
+                        .bytes(
+                                TENSOR_RAW_DATA,
+                                ByteBuffer.allocate(8)
+                                        .order(ByteOrder.LITTLE_ENDIAN)
+                                        .putLong(-1L)
+                                        .array()));
         if (rewrite.axesAsInput) {
             graph.message(
                     GRAPH_INITIALIZER,
@@ -309,19 +331,34 @@ public final class PerTokenQuantization {
             String scale = dql.outputs.get(1);
             String zeroPoint = dql.outputs.get(2);
             String p = PREFIX + quantizations + "/";
+            // m = max|x| per row, kept as [..., 1]: the A scale of the products (the 1/127 is in the weight scale)
             Node reduce = axesAsInput
                     ? new Node(p + "ReduceMax", "ReduceMax", List.of(p + "abs", LAST_AXIS), List.of(scale))
                     : new Node(p + "ReduceMax", "ReduceMax", List.of(p + "abs"), List.of(scale)).ints("axes", -1L);
             reduce.integer("keepdims", 1);
-            List<Node> emitted = List.of(
+            List<Node> emitted = new ArrayList<>(List.of(
                     new Node(p + "Abs", "Abs", List.of(x), List.of(p + "abs")),
                     reduce,
-                    new Node(p + "Unit", "Div", List.of(x, scale), List.of(p + "unit")),
-                    new Node(
+                    new Node(p + "RowScale", "Mul", List.of(scale, INVERSE_127), List.of(p + "row_scale_kept")),
+                    new Node(p + "RowScales", "Reshape", List.of(p + "row_scale_kept", FLAT), List.of(p + "row_scale")),
+                    new Node(p + "Rows", "Flatten", List.of(x), List.of(p + "rows")).integer("axis", -1)));
+            if (quantizations == 0) {
+                // one zero point (128) per row, shared: every quantised activation of an encoder has the same rows
+                emitted.add(new Node(p + "RowCount", "Shape", List.of(p + "row_scale"), List.of(ROW_COUNT)));
+                emitted.add(
+                        new Node(p + "RowZeroPoints", "ConstantOfShape", List.of(ROW_COUNT), List.of(ROW_ZERO_POINTS))
+                                .tensor("value", UINT8, new byte[] {(byte) 128}));
+            }
+            Node quantize = new Node(
                             p + "QuantizeLinear",
                             "QuantizeLinear",
-                            List.of(p + "unit", INVERSE_127, ZERO_POINT),
-                            List.of(q)));
+                            List.of(p + "rows", p + "row_scale", ROW_ZERO_POINTS),
+                            List.of(p + "quantized_rows"))
+                    .integer("axis", 0);
+            quantize.domain = MS_DOMAIN;
+            emitted.add(quantize);
+            emitted.add(new Node(p + "Shape", "Shape", List.of(x), List.of(p + "shape")));
+            emitted.add(new Node(p + "Unflatten", "Reshape", List.of(p + "quantized_rows", p + "shape"), List.of(q)));
             replacements.put(dql, emitted);
             quantizations++;
 
@@ -424,6 +461,13 @@ public final class PerTokenQuantization {
                     : new Node(bias3d + "/Unsqueeze", "Unsqueeze", List.of(bias), List.of(bias3d)).ints("axes", 0L, 1L);
             add.inputs.set(biasIndex, bias3d);
             return unsqueeze;
+        }
+
+        private Node reduce(String name, String opType, String x, String out) {
+            Node reduce = axesAsInput
+                    ? new Node(name, opType, List.of(x, LAST_AXIS), List.of(out))
+                    : new Node(name, opType, List.of(x), List.of(out)).ints("axes", -1L);
+            return reduce.integer("keepdims", 1);
         }
 
         private Node only(Node producer, String opType) {
@@ -864,6 +908,19 @@ public final class PerTokenQuantization {
                 a.varint(ATTR_INTS, v);
             }
             attributes.add(a.varint(ATTR_TYPE, ATTR_TYPE_INTS));
+            return this;
+        }
+
+        Node tensor(String attribute, int dataType, byte[] raw) {
+            attributes.add(new ProtoWire.Writer()
+                    .string(ATTR_NAME, attribute)
+                    .message(
+                            ATTR_T,
+                            new ProtoWire.Writer()
+                                    .varint(TENSOR_DIMS, 1)
+                                    .varint(TENSOR_DATA_TYPE, dataType)
+                                    .bytes(TENSOR_RAW_DATA, raw))
+                    .varint(ATTR_TYPE, ATTR_TYPE_TENSOR));
             return this;
         }
 
