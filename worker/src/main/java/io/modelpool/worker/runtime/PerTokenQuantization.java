@@ -94,11 +94,12 @@ public final class PerTokenQuantization {
     private static final String INVERSE_127 = PREFIX + "inverse_127";
     private static final String ZERO_POINT = PREFIX + "zero_point_128";
     private static final String LAST_AXIS = PREFIX + "last_axis";
-    private static final String FIRST_TWO_AXES = PREFIX + "first_two_axes";
     private static final String MASK_INT32 = PREFIX + "attention_mask_int32";
     private static final String FLAT = PREFIX + "flat";
     private static final String ROW_ZERO_POINTS = PREFIX + "row_zero_points";
     private static final String ROW_COUNT = PREFIX + "row_count";
+    private static final String ROWS_SHAPE = PREFIX + "rows_shape";
+    private static final String START = PREFIX + "start";
     private static final int INT32 = 6;
 
     private PerTokenQuantization() {}
@@ -171,7 +172,13 @@ public final class PerTokenQuantization {
         AttentionFusion attention = new AttentionFusion(rewrite.apply(), graphInputs);
         List<Node> attended = attention.apply();
         SkipNormFusion skipNorms = new SkipNormFusion(attended);
-        List<Node> rewritten = dropUnused(skipNorms.apply(), graphOutputs);
+        Map<String, Integer> ranks = new HashMap<>();
+        for (ProtoWire.Field f : graphFields) {
+            if (f.number() == GRAPH_INITIALIZER) {
+                ranks.put(tensorName(f), rank(f));
+            }
+        }
+        List<Node> rewritten = dropUnused(new RowStream(skipNorms.apply(), graphOutputs, ranks).apply(), graphOutputs);
 
         ProtoWire.Writer graph = new ProtoWire.Writer(graphField.length() + 4096);
         for (Node n : rewritten) {
@@ -184,46 +191,10 @@ public final class PerTokenQuantization {
         }
         graph.message(GRAPH_INITIALIZER, scalar(INVERSE_127, FLOAT, floatBytes(1f / 127f)));
         graph.message(GRAPH_INITIALIZER, scalar(ZERO_POINT, UINT8, new byte[] {(byte) 128}));
-        if (rewrite.axesAsInput13) {
-            graph.message(
-                    GRAPH_INITIALIZER,
-                    new ProtoWire.Writer()
-                            .varint(TENSOR_DIMS, 2)
-                            .varint(TENSOR_DATA_TYPE, INT64)
-                            .string(TENSOR_NAME, FIRST_TWO_AXES)
-                            .bytes(
-                                    TENSOR_RAW_DATA,
-                                    ByteBuffer.allocate(16)
-                                            .order(ByteOrder.LITTLE_ENDIAN)
-                                            .putLong(0L)
-                                            .putLong(1L)
-                                            .array()));
-        }
-        graph.message(
-                GRAPH_INITIALIZER,
-                new ProtoWire.Writer()
-                        .varint(TENSOR_DIMS, 1)
-                        .varint(TENSOR_DATA_TYPE, INT64)
-                        .string(TENSOR_NAME, FLAT)
-                        .bytes(
-                                TENSOR_RAW_DATA,
-                                ByteBuffer.allocate(8)
-                                        .order(ByteOrder.LITTLE_ENDIAN)
-                                        .putLong(-1L)
-                                        .array()));
+        graph.message(GRAPH_INITIALIZER, int64Vector(FLAT, -1L));
+        graph.message(GRAPH_INITIALIZER, int64Vector(START, 0L));
         if (rewrite.axesAsInput) {
-            graph.message(
-                    GRAPH_INITIALIZER,
-                    new ProtoWire.Writer()
-                            .varint(TENSOR_DIMS, 1)
-                            .varint(TENSOR_DATA_TYPE, INT64)
-                            .string(TENSOR_NAME, LAST_AXIS)
-                            .bytes(
-                                    TENSOR_RAW_DATA,
-                                    ByteBuffer.allocate(8)
-                                            .order(ByteOrder.LITTLE_ENDIAN)
-                                            .putLong(-1L)
-                                            .array()));
+            graph.message(GRAPH_INITIALIZER, int64Vector(LAST_AXIS, -1L));
         }
         byte[] graphBytes = graph.toByteArray();
 
@@ -262,6 +233,20 @@ public final class PerTokenQuantization {
                 .varint(TENSOR_DATA_TYPE, dataType)
                 .string(TENSOR_NAME, name)
                 .bytes(TENSOR_RAW_DATA, raw);
+    }
+
+    /** A one-element int64 vector initializer. */
+    private static ProtoWire.Writer int64Vector(String name, long value) {
+        return new ProtoWire.Writer()
+                .varint(TENSOR_DIMS, 1)
+                .varint(TENSOR_DATA_TYPE, INT64)
+                .string(TENSOR_NAME, name)
+                .bytes(
+                        TENSOR_RAW_DATA,
+                        ByteBuffer.allocate(8)
+                                .order(ByteOrder.LITTLE_ENDIAN)
+                                .putLong(value)
+                                .array());
     }
 
     private static byte[] floatBytes(float v) {
@@ -331,34 +316,43 @@ public final class PerTokenQuantization {
             String scale = dql.outputs.get(1);
             String zeroPoint = dql.outputs.get(2);
             String p = PREFIX + quantizations + "/";
-            // m = max|x| per row, kept as [..., 1]: the A scale of the products (the 1/127 is in the weight scale)
+            // x as rows [rows, width] (a view); m = max|x| per row as [rows, 1]: the A scale of the products (the
+            // 1/127 is in the weight scale); the quantised rows feed the products as they are
             Node reduce = axesAsInput
                     ? new Node(p + "ReduceMax", "ReduceMax", List.of(p + "abs", LAST_AXIS), List.of(scale))
                     : new Node(p + "ReduceMax", "ReduceMax", List.of(p + "abs"), List.of(scale)).ints("axes", -1L);
             reduce.integer("keepdims", 1);
             List<Node> emitted = new ArrayList<>(List.of(
-                    new Node(p + "Abs", "Abs", List.of(x), List.of(p + "abs")),
+                    new Node(p + "Rows", "Flatten", List.of(x), List.of(p + "rows")).integer("axis", -1),
+                    new Node(p + "Abs", "Abs", List.of(p + "rows"), List.of(p + "abs")),
                     reduce,
                     new Node(p + "RowScale", "Mul", List.of(scale, INVERSE_127), List.of(p + "row_scale_kept")),
-                    new Node(p + "RowScales", "Reshape", List.of(p + "row_scale_kept", FLAT), List.of(p + "row_scale")),
-                    new Node(p + "Rows", "Flatten", List.of(x), List.of(p + "rows")).integer("axis", -1)));
+                    new Node(
+                            p + "RowScales",
+                            "Reshape",
+                            List.of(p + "row_scale_kept", FLAT),
+                            List.of(p + "row_scale"))));
             if (quantizations == 0) {
                 // one zero point (128) per row, shared: every quantised activation of an encoder has the same rows
                 emitted.add(new Node(p + "RowCount", "Shape", List.of(p + "row_scale"), List.of(ROW_COUNT)));
                 emitted.add(
                         new Node(p + "RowZeroPoints", "ConstantOfShape", List.of(ROW_COUNT), List.of(ROW_ZERO_POINTS))
                                 .tensor("value", UINT8, new byte[] {(byte) 128}));
+                // [batch, sequence, -1], to give rows back their shape where a node needs it (RowStream)
+                emitted.add(new Node(p + "Shape", "Shape", List.of(x), List.of(p + "shape")));
+                emitted.add(
+                        new Node(p + "Leading", "Slice", List.of(p + "shape", START, FLAT), List.of(p + "leading")));
+                emitted.add(new Node(p + "RowsShape", "Concat", List.of(p + "leading", FLAT), List.of(ROWS_SHAPE))
+                        .integer("axis", 0));
             }
             Node quantize = new Node(
                             p + "QuantizeLinear",
                             "QuantizeLinear",
                             List.of(p + "rows", p + "row_scale", ROW_ZERO_POINTS),
-                            List.of(p + "quantized_rows"))
+                            List.of(q))
                     .integer("axis", 0);
             quantize.domain = MS_DOMAIN;
             emitted.add(quantize);
-            emitted.add(new Node(p + "Shape", "Shape", List.of(x), List.of(p + "shape")));
-            emitted.add(new Node(p + "Unflatten", "Reshape", List.of(p + "quantized_rows", p + "shape"), List.of(q)));
             replacements.put(dql, emitted);
             quantizations++;
 
@@ -455,11 +449,11 @@ public final class PerTokenQuantization {
         private Node keepOffBiasGelu(Node add, String product) {
             int biasIndex = add.inputs.get(0).equals(product) ? 1 : 0;
             String bias = add.inputs.get(biasIndex);
-            String bias3d = PREFIX + "bias_3d/" + matMuls;
+            String bias2d = PREFIX + "bias_2d/" + matMuls;
             Node unsqueeze = axesAsInput13
-                    ? new Node(bias3d + "/Unsqueeze", "Unsqueeze", List.of(bias, FIRST_TWO_AXES), List.of(bias3d))
-                    : new Node(bias3d + "/Unsqueeze", "Unsqueeze", List.of(bias), List.of(bias3d)).ints("axes", 0L, 1L);
-            add.inputs.set(biasIndex, bias3d);
+                    ? new Node(bias2d + "/Unsqueeze", "Unsqueeze", List.of(bias, START), List.of(bias2d))
+                    : new Node(bias2d + "/Unsqueeze", "Unsqueeze", List.of(bias), List.of(bias2d)).ints("axes", 0L);
+            add.inputs.set(biasIndex, bias2d);
             return unsqueeze;
         }
 
@@ -831,6 +825,141 @@ public final class PerTokenQuantization {
         }
     }
 
+    /**
+     * Keeps the activations between int8 products as rows, [batch x sequence, width], so that only the nodes that
+     * need the batch and sequence axes pay for a view back to [batch, sequence, width].
+     *
+     * <p>The quantisation flattens its input to rows and its products give rows. Rows flow on through the nodes
+     * that treat every row alike: {@code SkipLayerNormalization} (its residual flattened once where it enters as
+     * [batch, sequence, width]), the GELU's bias {@code Add} (bias [1, width]) and the elementwise GELU, and the
+     * next quantisation, whose own flattening is then dropped. A node that needs the axes (the attention, a graph
+     * output, any node not named here) gets a {@code Reshape} to [batch, sequence, -1]. Fewer nodes run per
+     * layer (two views per quantisation against three views per attention), which matters on short texts,
+     * where ONNX Runtime's cost per node is a fair share of the run.
+     */
+    private static final class RowStream {
+
+        private static final Set<String> ELEMENTWISE =
+                Set.of("Add", "Sub", "Mul", "Div", "Erf", "Gelu", "Abs", "Neg", "Sqrt", "Pow", "Tanh", "Sigmoid");
+
+        private final List<Node> nodes;
+        private final Set<String> graphOutputs;
+        private final Map<String, Integer> ranks;
+        private final Set<String> rows = new HashSet<>();
+        private final Map<String, String> alias = new HashMap<>();
+        private final Map<String, String> flattened = new HashMap<>();
+        private final Map<String, String> unflattened = new HashMap<>();
+        private final List<Node> out = new ArrayList<>();
+
+        RowStream(List<Node> nodes, Set<String> graphOutputs, Map<String, Integer> ranks) {
+            this.nodes = nodes;
+            this.graphOutputs = graphOutputs;
+            this.ranks = new HashMap<>(ranks);
+        }
+
+        List<Node> apply() {
+            for (Node n : nodes) {
+                n.inputs.replaceAll(i -> alias.getOrDefault(i, i));
+                if (n.opType.equals("Constant")) {
+                    ProtoWire.Field value = n.attribute("value");
+                    if (value != null) {
+                        for (ProtoWire.Field a : value.message()) {
+                            if (a.number() == ATTR_T) {
+                                ranks.put(n.outputs.get(0), rank(a));
+                            }
+                        }
+                    }
+                }
+                boolean ours = n.name.startsWith(PREFIX);
+                if (ours && n.opType.equals("Flatten")) {
+                    String x = n.inputs.get(0);
+                    if (rows.contains(x)) {
+                        alias.put(n.outputs.get(0), x);
+                        continue;
+                    }
+                    rows.add(n.outputs.get(0));
+                    flattened.putIfAbsent(x, n.outputs.get(0));
+                } else if (ours && n.opType.equals("Unsqueeze")) {
+                    ranks.put(n.outputs.get(0), 2);
+                } else if (ours && n.opType.equals("QuantizeLinear") || n.opType.equals("MatMulIntegerToFloat")) {
+                    if (rows.contains(n.inputs.get(0))) {
+                        rows.add(n.outputs.get(0));
+                    }
+                } else if (ours
+                        && !n.opType.equals("MultiHeadAttention")
+                        && !n.opType.equals("SkipLayerNormalization")) {
+                    // the quantisation's own small nodes, the shared shapes and the attention's mask and bias
+                } else if (n.opType.equals("SkipLayerNormalization") && rows.contains(n.inputs.get(0))) {
+                    String residual = n.inputs.get(1);
+                    if (!rows.contains(residual)) {
+                        n.inputs.set(1, flatten(residual));
+                    }
+                    rows.add(n.outputs.get(0));
+                } else if (ELEMENTWISE.contains(n.opType)
+                        && n.domain.isEmpty()
+                        && n.inputs.stream().anyMatch(rows::contains)
+                        && n.inputs.stream()
+                                .allMatch(i -> rows.contains(i)
+                                        || ranks.getOrDefault(i, 3) <= 1
+                                        || ranks.getOrDefault(i, 3) == 2 && i.startsWith(PREFIX))) {
+                    rows.add(n.outputs.get(0));
+                } else {
+                    n.inputs.replaceAll(i -> rows.contains(i) ? unflatten(i) : i);
+                }
+                out.add(n);
+            }
+            for (String output : graphOutputs) {
+                if (rows.contains(output)) {
+                    String asRows = PREFIX + "rows_of/" + output;
+                    for (Node n : out) {
+                        n.outputs.replaceAll(o -> o.equals(output) ? asRows : o);
+                        n.inputs.replaceAll(i -> i.equals(output) ? asRows : i);
+                    }
+                    out.add(new Node(asRows + "/Reshape", "Reshape", List.of(asRows, ROWS_SHAPE), List.of(output)));
+                }
+            }
+            return out;
+        }
+
+        private String flatten(String tensor) {
+            return flattened.computeIfAbsent(tensor, t -> {
+                String name = PREFIX + "rows_of/" + t;
+                out.add(new Node(name + "/Flatten", "Flatten", List.of(t), List.of(name)).integer("axis", -1));
+                return name;
+            });
+        }
+
+        private String unflatten(String tensor) {
+            return unflattened.computeIfAbsent(tensor, t -> {
+                String name = PREFIX + "unflattened/" + t;
+                out.add(new Node(name + "/Reshape", "Reshape", List.of(t, ROWS_SHAPE), List.of(name)));
+                return name;
+            });
+        }
+    }
+
+    private static String tensorName(ProtoWire.Field tensor) {
+        for (ProtoWire.Field t : tensor.message()) {
+            if (t.number() == TENSOR_NAME) {
+                return t.string();
+            }
+        }
+        return "";
+    }
+
+    /** The number of dimensions of a TensorProto (dims packed or not). */
+    private static int rank(ProtoWire.Field tensor) {
+        int rank = 0;
+        for (ProtoWire.Field t : tensor.message()) {
+            if (t.number() == TENSOR_DIMS) {
+                rank += t.wireType() == ProtoWire.LEN
+                        ? ProtoWire.varints(t.buf(), t.offset(), t.length()).size()
+                        : 1;
+            }
+        }
+        return rank;
+    }
+
     /** A NodeProto: the fields the rewrite reads, and the rest (attributes, doc string) as read. */
     private static final class Node {
 
@@ -845,8 +974,8 @@ public final class PerTokenQuantization {
         Node(String name, String opType, List<String> inputs, List<String> outputs) {
             this.name = name;
             this.opType = opType;
-            this.inputs = inputs;
-            this.outputs = outputs;
+            this.inputs = new ArrayList<>(inputs);
+            this.outputs = new ArrayList<>(outputs);
         }
 
         static Node read(ProtoWire.Field field) {
