@@ -22,16 +22,17 @@ import java.util.Set;
  * <p><b>What.</b> Each {@code DynamicQuantizeLinear(x)} becomes a symmetric uint8 quantisation per row of the
  * last axis (one row per token): {@code m = max|x|} over the row, then one per-axis
  * {@code com.microsoft.QuantizeLinear} of the rows ({@code x} flattened to [rows, width], a view) with the row's
- * scale {@code m / 127} and zero point 128, reshaped back (a view). Each
+ * scale {@code m / 127} and zero point 128. Each
  * {@code MatMulInteger -> Cast -> Mul(a_scale * b_scale)} that consumed it becomes one
  * {@code com.microsoft.MatMulIntegerToFloat(q, B, m, b_scale / 127, 128, b_zero_point)}: with a non-scalar A
  * scale that kernel multiplies its output by the broadcast row scale after the exact int32 accumulation, so each
  * output row depends only on its own input row. The per-axis quantisation reads {@code x} once where a division
  * by the row scale followed by a per-tensor one read it twice and wrote a float copy. The zero points (a vector of
  * 128s, one per row) are made once per run and shared: every quantised activation of an encoder has the same rows
- * (batch times sequence). The bias {@code Add} after
- * each product stays a node of its own; before an erf GELU its bias is made 3-D so that ONNX Runtime keeps
- * {@code Add} and {@code Gelu} apart instead of fusing them into its slower {@code BiasGelu} kernel.
+ * (batch times sequence). The products give rows too, and the activations stay rows until a node needs the
+ * batch and sequence axes ({@code RowStream}). The bias {@code Add} after each product stays a node of its own;
+ * before an erf GELU its bias is made [1, width] so that ONNX Runtime keeps {@code Add} and {@code Gelu} apart
+ * instead of fusing them into its slower {@code BiasGelu} kernel.
  *
  * <p><b>Attention.</b> ONNX Runtime does not fuse the attention of a graph whose Q, K and V come out of int8
  * products, so the rewrite does ({@code AttentionFusion}): each layer's bias adds, reshapes, transposes, scores,
@@ -441,9 +442,9 @@ public final class PerTokenQuantization {
         }
 
         /**
-         * Gives the bias of a GELU's {@code Add} the shape [1, 1, N]. ONNX Runtime fuses a 1-D bias {@code Add}
+         * Gives the bias of a GELU's {@code Add} the shape [1, N]. ONNX Runtime fuses a 1-D bias {@code Add}
          * and the GELU into {@code BiasGelu}, whose CPU kernel ran at about a third of the speed of the plain
-         * {@code Gelu} kernel here (on 256-token chunks, 2.1 ms against 0.64 ms per call); a 3-D bias keeps the two
+         * {@code Gelu} kernel here (on 256-token chunks, 2.1 ms against 0.64 ms per call); a 2-D bias keeps the two
          * apart. The {@code Unsqueeze} of an initializer is folded at load.
          */
         private Node keepOffBiasGelu(Node add, String product) {
