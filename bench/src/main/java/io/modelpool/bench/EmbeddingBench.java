@@ -203,7 +203,8 @@ public final class EmbeddingBench implements Callable<Integer> {
     @Option(
             names = "--rss-mode",
             defaultValue = "throughput",
-            description = "RSS run: pool mode, invariant or throughput (default: ${DEFAULT-VALUE}).")
+            description =
+                    "RSS run: pool mode, invariant, throughput, as-exported or per-token (default: ${DEFAULT-VALUE}).")
     String rssMode;
 
     /** The command, from the repository root, that reproduces this run; written into the report. */

@@ -68,7 +68,8 @@ final class PoolContender implements Contender {
 
         static Mode parse(String text) {
             for (Mode mode : values()) {
-                if (mode.name().equalsIgnoreCase(text) || mode.key().equalsIgnoreCase(text)) {
+                if (mode.name().replace('_', '-').equalsIgnoreCase(text.replace('_', '-'))
+                        || mode.key().equalsIgnoreCase(text)) {
                     return mode;
                 }
             }

@@ -145,10 +145,8 @@ public final class PerTokenQuantization {
             throw new IllegalArgumentException("not an ONNX model: no graph");
         }
         if (defaultOpset < 11) {
-            throw new IllegalArgumentException(
-                    "per-token quantization needs ONNX opset 11 or later (Flatten on the last"
-                            + " axis);"
-                            + " the model imports opset " + defaultOpset);
+            throw new IllegalArgumentException("per-token quantization needs ONNX opset 11 or later (Flatten on the"
+                    + " last axis); the model imports opset " + defaultOpset);
         }
 
         List<ProtoWire.Field> graphFields = graphField.message();
@@ -456,13 +454,6 @@ public final class PerTokenQuantization {
                     : new Node(bias2d + "/Unsqueeze", "Unsqueeze", List.of(bias), List.of(bias2d)).ints("axes", 0L);
             add.inputs.set(biasIndex, bias2d);
             return unsqueeze;
-        }
-
-        private Node reduce(String name, String opType, String x, String out) {
-            Node reduce = axesAsInput
-                    ? new Node(name, opType, List.of(x, LAST_AXIS), List.of(out))
-                    : new Node(name, opType, List.of(x), List.of(out)).ints("axes", -1L);
-            return reduce.integer("keepdims", 1);
         }
 
         private Node only(Node producer, String opType) {
