@@ -53,7 +53,8 @@ public final class EmbeddingBench implements Callable<Integer> {
             RAW_PER_TOKEN_SORTED,
             PoolContender.Mode.INVARIANT.key(),
             PoolContender.Mode.THROUGHPUT.key(),
-            PoolContender.Mode.AS_EXPORTED.key());
+            PoolContender.Mode.AS_EXPORTED.key(),
+            PoolContender.Mode.PER_TOKEN.key());
 
     @Option(
             names = "--passes",
@@ -125,7 +126,8 @@ public final class EmbeddingBench implements Callable<Integer> {
             split = ",",
             paramLabel = "KEY",
             description =
-                    "Run only these contenders (keys: langchain4j, raw-invariant, raw-sorted, raw-unsorted, pool-invariant, pool-throughput).")
+                    "Run only these contenders (keys: langchain4j, raw-invariant, raw-sorted, raw-unsorted, raw-per-token, "
+                            + "raw-per-token-sorted, pool-invariant, pool-throughput, pool-as-exported, pool-per-token).")
     List<String> only;
 
     @Option(
@@ -201,7 +203,8 @@ public final class EmbeddingBench implements Callable<Integer> {
     @Option(
             names = "--rss-mode",
             defaultValue = "throughput",
-            description = "RSS run: pool mode, invariant or throughput (default: ${DEFAULT-VALUE}).")
+            description =
+                    "RSS run: pool mode, invariant, throughput, as-exported or per-token (default: ${DEFAULT-VALUE}).")
     String rssMode;
 
     /** The command, from the repository root, that reproduces this run; written into the report. */

@@ -39,10 +39,7 @@ final class PoolContender implements Contender {
 
     /** The manifest's {@code batch-invariant} switch and activation quantisation, as a contender. */
     enum Mode {
-        /**
-         * The shipped entry: {@code batch-invariant: true} with per-token int8, which batches (length-sorted
-         * micro-batches whose vectors are bitwise those of each text alone).
-         */
+        /** The shipped entry as the manifest has it ({@code batch-invariant: true}). */
         INVARIANT(true, null),
         /** {@code batch-invariant: false}: length-sorted micro-batches. */
         THROUGHPUT(false, null),
@@ -50,7 +47,12 @@ final class PoolContender implements Contender {
          * The int8 file as exported (per-tensor quantisation) with {@code batch-invariant: true}: one text per
          * session run on parallel single-thread sessions, the shipped default before per-token quantisation.
          */
-        AS_EXPORTED(true, "as-exported");
+        AS_EXPORTED(true, "as-exported"),
+        /**
+         * {@code batch-invariant: true} with per-token int8: length-sorted micro-batches within the manifest's
+         * {@code batch.*} whose vectors are bitwise those of each text alone.
+         */
+        PER_TOKEN(true, "per-token");
 
         private final boolean batchInvariant;
         private final String activationQuantization;
@@ -66,12 +68,13 @@ final class PoolContender implements Contender {
 
         static Mode parse(String text) {
             for (Mode mode : values()) {
-                if (mode.name().equalsIgnoreCase(text) || mode.key().equalsIgnoreCase(text)) {
+                if (mode.name().replace('_', '-').equalsIgnoreCase(text.replace('_', '-'))
+                        || mode.key().equalsIgnoreCase(text)) {
                     return mode;
                 }
             }
             throw new IllegalArgumentException(
-                    "unknown pool mode '" + text + "'; allowed: invariant, throughput, as-exported");
+                    "unknown pool mode '" + text + "'; allowed: invariant, throughput, as-exported, per-token");
         }
     }
 

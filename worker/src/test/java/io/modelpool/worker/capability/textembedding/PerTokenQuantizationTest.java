@@ -57,8 +57,8 @@ class PerTokenQuantizationTest {
         }
         byte[] int8 = new ModelSource("classpath:all-minilm-l6-v2-q.onnx").readAllBytes();
         // the references run on two threads to keep the test short; thread count does not matter to a cosine
-        float32 = alone(runner(new ModelSource("classpath:all-minilm-l6-v2.onnx").readAllBytes(), TWO_THREADS));
-        int8AsExported = alone(runner(int8, TWO_THREADS));
+        float32 = alone(runner(new ModelSource("classpath:all-minilm-l6-v2.onnx").readAllBytes(), TWO_THREADS), texts);
+        int8AsExported = alone(runner(int8, TWO_THREADS), texts);
         perToken = runner(PerTokenQuantization.rewrite(int8).model(), SessionSettings.singleThread());
         perTokenAlone = new ArrayList<>();
         for (EncodedText t : texts) {
@@ -155,6 +155,37 @@ class PerTokenQuantizationTest {
     }
 
     @Test
+    void theOtherShippedEncodersRewrittenGiveBitwiseTheirAloneVectorsInAPaddedBatchAndStayCloseToTheFile()
+            throws Exception {
+        List<String> sentences = lines("texts/python-docstring-sentences.txt").subList(0, 24);
+        for (String model : List.of("bge-small-en-v1.5-q", "e5-small-v2-q")) {
+            try (TextTokenizer own =
+                    TextTokenizer.load(new ModelSource("classpath:" + model + "-tokenizer.json"), MAX_TOKENS)) {
+                List<EncodedText> sample = new ArrayList<>();
+                for (String sentence : sentences) {
+                    sample.add(own.encode(sentence, Long.MAX_VALUE));
+                }
+                byte[] int8 = new ModelSource("classpath:" + model + ".onnx").readAllBytes();
+                List<float[]> asExported = alone(runner(int8, TWO_THREADS), sample);
+                try (EncoderEmbeddingRunner rewritten =
+                        runner(PerTokenQuantization.rewrite(int8).model(), SessionSettings.singleThread())) {
+                    List<EmbeddingOutcome> batched = rewritten.run(sample);
+                    for (int i = 0; i < sample.size(); i++) {
+                        float[] aloneVector =
+                                vector(rewritten.run(List.of(sample.get(i))).get(0));
+                        assertThat(vector(batched.get(i)))
+                                .as("%s, text %d in a padded batch of %d", model, i, sample.size())
+                                .containsExactly(aloneVector);
+                        assertThat(Embeddings.cosine(aloneVector, asExported.get(i)))
+                                .as("%s, text %d: cosine to the file as exported", model, i)
+                                .isGreaterThan(0.97);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aModelWithoutDynamicQuantizationIsRefusedWithTheReason() throws IOException {
         byte[] float32Model = new ModelSource("classpath:all-minilm-l6-v2.onnx").readAllBytes();
         assertThatThrownBy(() -> PerTokenQuantization.rewrite(float32Model))
@@ -178,10 +209,10 @@ class PerTokenQuantizationTest {
                 runtime.environment(), runtime.open(model, settings), MEAN, System::currentTimeMillis);
     }
 
-    private static List<float[]> alone(EncoderEmbeddingRunner runner) throws Exception {
+    private static List<float[]> alone(EncoderEmbeddingRunner runner, List<EncodedText> inputs) throws Exception {
         try (runner) {
             List<float[]> vectors = new ArrayList<>();
-            for (EncodedText t : texts) {
+            for (EncodedText t : inputs) {
                 vectors.add(vector(runner.run(List.of(t)).get(0)));
             }
             return vectors;
